@@ -1,0 +1,1 @@
+//! The structure check (SPEC 6).

@@ -1,0 +1,178 @@
+//! The book's figures: one merged data set from TOML, JSON and CSV files, and the queries narration asks of it.
+//!
+//! A *fact* is one number for (metric, period, slice, kind). Queries derive what is not given: coarser periods
+//! from finer ones (roll-up), totals from dimension members, and formula metrics from their operands.
+
+pub mod formula;
+pub mod load;
+pub mod period;
+pub mod query;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+pub use period::{Granularity, Period};
+
+use crate::diagnostics::Diagnostic;
+
+/// Text in several locales; a plain string in the data serves every locale.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Label {
+    /// The plain-string form, used for any locale without its own entry.
+    pub any: Option<String>,
+    /// Locale-specific text, keyed by locale id (`en`, `zh-CN`).
+    pub by_locale: BTreeMap<String, String>,
+}
+
+impl Label {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Label { any: Some(text.into()), by_locale: BTreeMap::new() }
+    }
+
+    /// The text for a locale: the exact locale, then its language (`zh` for `zh-CN`), then any locale of the
+    /// same language, then the plain form, then `fallback` (usually the id).
+    pub fn get<'a>(&'a self, locale: &str, fallback: &'a str) -> &'a str {
+        if let Some(text) = self.by_locale.get(locale) {
+            return text;
+        }
+        let language = locale.split(['-', '_']).next().unwrap_or(locale);
+        if let Some(text) = self.by_locale.get(language) {
+            return text;
+        }
+        if let Some((_, text)) = self.by_locale.iter().find(|(k, _)| k.split(['-', '_']).next() == Some(language)) {
+            return text;
+        }
+        if let Some(text) = &self.any {
+            return text;
+        }
+        fallback
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Currency,
+    Count,
+    Percent,
+    Ratio,
+    Days,
+    #[default]
+    Number,
+}
+
+impl Unit {
+    /// Rates change in percentage points, everything else in percent (days also in days).
+    pub fn is_rate(self) -> bool {
+        matches!(self, Unit::Percent | Unit::Ratio)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    #[default]
+    Higher,
+    Lower,
+    Neutral,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rollup {
+    Sum,
+    Mean,
+    Last,
+    #[default]
+    None,
+}
+
+/// What a fact is: the actual figure, a target, or a standard (a norm such as "delivery within 10 days").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Kind {
+    #[default]
+    Actual,
+    Target,
+    Standard,
+}
+
+/// Where something came from in a data file, for diagnostics: the file (relative to the book root) and a
+/// 1-based line and column (for CSV: the row's line and the cell's column number), 0 when unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (0, _) => write!(f, "{}", self.file),
+            (line, 0) => write!(f, "{}:{line}", self.file),
+            (line, column) => write!(f, "{}:{line}:{column}", self.file),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Metric {
+    pub id: String,
+    pub label: Label,
+    pub unit: Unit,
+    pub better: Better,
+    pub rollup: Rollup,
+    /// Text after a count (`家`, ` customers`), per locale.
+    pub suffix: Option<Label>,
+    /// English grammar: whether the label is plural ("new customers were"). `None`: guessed from the label.
+    pub plural: Option<bool>,
+    /// `formula = "revenue / headcount"`, parsed.
+    pub formula: Option<formula::Expr>,
+    /// `standard = 10`: a standard that holds for every period (period-specific standards are facts).
+    pub standard: Option<Decimal>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Dimension {
+    pub id: String,
+    pub label: Label,
+    /// Members in the order the data first names them.
+    pub members: indexmap::IndexMap<String, Label>,
+    pub origin: Origin,
+}
+
+/// Dimension id → member id; empty for the total.
+pub type Slice = BTreeMap<String, String>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FactKey {
+    pub metric: String,
+    pub period: Period,
+    pub slice: Slice,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub value: Decimal,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    pub year: Option<i32>,
+    /// ISO 4217 code, upper case.
+    pub currency: Option<String>,
+}
+
+/// All data files of a book, merged.
+#[derive(Clone, Debug, Default)]
+pub struct DataSet {
+    pub meta: Meta,
+    pub metrics: BTreeMap<String, Metric>,
+    pub dimensions: BTreeMap<String, Dimension>,
+    pub facts: BTreeMap<FactKey, Fact>,
+    /// Non-fatal findings from loading (`data/inconsistent-total`, …).
+    pub warnings: Vec<Diagnostic>,
+}

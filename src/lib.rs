@@ -1,0 +1,18 @@
+//! mdbook-kpi: data narrative and report-structure checks for mdBook.
+//!
+//! The pipeline, in the order a chapter meets it:
+//! [`protocol`] (mdBook's JSON, both dialects) → [`config`] (`[preprocessor.kpi]`) →
+//! [`data`] (load and query the book's figures) → [`directive`] (find and parse `<<#kpi …>>`) →
+//! [`narrate`] (compute, format, render templates) → [`preprocess`] (splice the results back) →
+//! [`check`] (structure rules) → [`diagnostics`] (one renderer per output format).
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod diagnostics;
+pub mod directive;
+pub mod narrate;
+pub mod preprocess;
+pub mod protocol;
+pub mod source;

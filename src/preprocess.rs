@@ -1,0 +1,1 @@
+//! Expanding directives in chapters.

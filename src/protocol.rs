@@ -1,0 +1,1 @@
+//! mdBook's preprocessor JSON, both dialects.
