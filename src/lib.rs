@@ -13,6 +13,8 @@ pub mod data;
 pub mod diagnostics;
 pub mod directive;
 pub mod narrate;
+pub mod paths;
 pub mod preprocess;
 pub mod protocol;
 pub mod source;
+pub mod suggest;
