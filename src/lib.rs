@@ -16,5 +16,6 @@ pub mod narrate;
 pub mod paths;
 pub mod preprocess;
 pub mod protocol;
+pub mod rules;
 pub mod source;
 pub mod suggest;
