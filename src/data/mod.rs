@@ -3,16 +3,22 @@
 //! A *fact* is one number for (metric, period, slice, kind). Queries derive what is not given: coarser periods
 //! from finer ones (roll-up), totals from dimension members, and formula metrics from their operands.
 
+pub mod csv;
 pub mod formula;
 pub mod load;
+pub mod number;
 pub mod period;
 pub mod query;
+pub mod rollup;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use load::{load, load_sources};
 pub use period::{Granularity, Period};
+pub use query::{Query, QueryError};
 
 use crate::diagnostics::Diagnostic;
 
