@@ -118,9 +118,6 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
                 break;
             }
         }
-        if loader.error_limit_reached() {
-            break;
-        }
     }
     reading.finish(loader);
 }
@@ -219,6 +216,11 @@ impl<'a> Reading<'a> {
     }
 
     fn report(&self, loader: &mut Loader, rule: &str, line: u32, column: usize, message: String, help: &str) {
+        if loader.error_limit_reached() {
+            // Past the limit the errors are only counted; a huge broken file costs no more than a good one.
+            loader.suppress_one();
+            return;
+        }
         let origin = Origin { file: self.name.to_string(), line: line as usize, column };
         loader.error(at_origin(Diagnostic::error(rule, message), &origin).with_help(help));
     }

@@ -149,6 +149,11 @@ impl Loader {
         }
     }
 
+    /// Counts an error that is not listed because the current file has hit the error limit.
+    pub(crate) fn suppress_one(&mut self) {
+        self.suppressed_in_file += 1;
+    }
+
     /// Whether the current file has hit the error limit (so a long file need not be read to its end).
     pub(crate) fn error_limit_reached(&self) -> bool {
         self.errors_in_file >= MAX_ERRORS_PER_FILE
