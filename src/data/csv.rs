@@ -88,8 +88,41 @@ impl Interner {
     }
 }
 
+/// Line numbers of records. The `csv` crate's own line count is off for CRLF files and blank lines, and its
+/// record byte offset is where the previous record ended; so the line is counted here, from the first byte
+/// after the line ends at that offset. Offsets only grow, so the whole file is scanned once.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter { bytes, offset: 0, line: 1 }
+    }
+
+    fn line_at(&mut self, record_offset: u64) -> u32 {
+        let mut start = usize::try_from(record_offset).unwrap_or(usize::MAX).min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > self.offset {
+            let newlines = self.bytes[self.offset..start].iter().filter(|b| **b == b'\n').count();
+            self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            self.offset = start;
+        }
+        self.line
+    }
+
+    fn line_of(&mut self, record: &::csv::ByteRecord) -> u32 {
+        self.line_at(record.position().map_or(0, |p| p.byte()))
+    }
+}
+
 pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = LineCounter::new(bytes);
     let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut record = ::csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
@@ -103,18 +136,22 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
             return;
         }
         Err(error) => {
-            loader.error(csv_error(name, &error));
+            loader.error(csv_error(name, &error, &mut lines));
             return;
         }
     }
-    let Some(columns) = header(loader, name, &record) else { return };
+    let header_line = lines.line_of(&record);
+    let Some(columns) = header(loader, name, &record, header_line) else { return };
     let mut reading = Reading::new(name, columns);
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(true) => reading.row(loader, &record),
+            Ok(true) => {
+                let line = lines.line_of(&record);
+                reading.row(loader, &record, line);
+            }
             Ok(false) => break,
             Err(error) => {
-                loader.error(csv_error(name, &error));
+                loader.error(csv_error(name, &error, &mut lines));
                 break;
             }
         }
@@ -122,16 +159,16 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
     reading.finish(loader);
 }
 
-fn csv_error(name: &str, error: &::csv::Error) -> Diagnostic {
-    let line = error.position().map_or(0, |p| p.line() as usize);
+fn csv_error(name: &str, error: &::csv::Error, lines: &mut LineCounter<'_>) -> Diagnostic {
+    let line = error.position().map_or(0, |p| lines.line_at(p.byte()) as usize);
     let mut diagnostic = Diagnostic::error("data/syntax", format!("invalid CSV: {error}")).in_file(name);
     diagnostic.line = line;
     diagnostic.column = usize::from(line > 0);
     diagnostic.with_help("fix the CSV syntax at this place")
 }
 
-fn header(loader: &mut Loader, name: &str, record: &::csv::ByteRecord) -> Option<Columns> {
-    let line = record.position().map_or(1, |p| p.line() as usize);
+fn header(loader: &mut Loader, name: &str, record: &::csv::ByteRecord, line: u32) -> Option<Columns> {
+    let line = line as usize;
     let at = |column: usize, message: String| {
         let mut diagnostic = Diagnostic::error("data/invalid", message).in_file(name);
         diagnostic.line = line;
@@ -234,8 +271,7 @@ impl<'a> Reading<'a> {
         self.report(loader, "data/syntax", line, column + 1, message, "save the file as UTF-8");
     }
 
-    fn row(&mut self, loader: &mut Loader, record: &::csv::ByteRecord) {
-        let line = record.position().map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+    fn row(&mut self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) {
         if record.len() != self.columns.names.len() {
             // A lone empty line is no row at all.
             if record.len() == 1 && record[0].is_empty() {
@@ -351,6 +387,12 @@ impl<'a> Reading<'a> {
                 loader.use_member(dimension_ids[position], member, &origin);
             }
         }
+        for (metric, (line, column)) in metrics.texts.iter().zip(&metrics.first_seen) {
+            if !loader.first_named.contains_key(metric) {
+                let origin = Origin { file: name.to_string(), line: *line as usize, column: *column };
+                loader.first_named.insert(metric.clone(), origin);
+            }
+        }
         let full_slices: Vec<Slice> = slices
             .iter()
             .map(|pairs| {
@@ -446,6 +488,16 @@ mod tests {
         periods.sort();
         by_code.sort_by_key(|p| period_code(*p));
         assert_eq!(periods, by_code);
+    }
+
+    #[test]
+    fn line_counter_skips_line_ends() {
+        let text = b"a,b\r\nc,d\r\n\r\ne,f\r\n";
+        let mut lines = LineCounter::new(text);
+        assert_eq!(lines.line_at(0), 1);
+        // csv reports the second record at byte 4 (the `\n` of the first line end).
+        assert_eq!(lines.line_at(4), 2);
+        assert_eq!(lines.line_at(9), 4);
     }
 
     #[test]

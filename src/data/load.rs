@@ -104,6 +104,8 @@ pub(crate) struct Loader {
     /// once every file is read.
     member_uses: Vec<(String, String, Origin)>,
     meta_origins: HashMap<&'static str, Origin>,
+    /// Where a metric without a definition was first named (by a CSV row), for its implicit definition.
+    pub(crate) first_named: HashMap<String, Origin>,
     errors_in_file: usize,
     suppressed_in_file: usize,
 }
@@ -299,7 +301,8 @@ impl Loader {
             }
             previous = Some(&key.metric);
             if !self.data.metrics.contains_key(&key.metric) {
-                implicit.push(Metric { id: key.metric.clone(), origin: fact.origin.clone(), ..Metric::default() });
+                let origin = self.first_named.get(&key.metric).unwrap_or(&fact.origin).clone();
+                implicit.push(Metric { id: key.metric.clone(), origin, ..Metric::default() });
             }
         }
         for metric in implicit {
