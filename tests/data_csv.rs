@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use mdbook_kpi::data::{DataSet, FactKey, Kind, Period, Query, Slice, Unit, load_sources};
+use mdbook_kpi::data::{DataSet, Kind, Period, Query, Slice, Unit, load_sources};
 use mdbook_kpi::diagnostics::Diagnostic;
 use rust_decimal::Decimal;
 
@@ -16,8 +16,7 @@ fn dec(text: &str) -> Decimal {
 
 fn fact(data: &DataSet, metric: &str, period: &str, filters: &[(&str, &str)], kind: Kind) -> Option<Decimal> {
     let slice: Slice = filters.iter().map(|(d, m)| (d.to_string(), m.to_string())).collect();
-    let key = FactKey { metric: metric.into(), period: Period::parse(period).unwrap(), slice, kind };
-    data.facts.get(&key).map(|f| f.value)
+    data.fact(metric, Period::parse(period).unwrap(), &slice, kind).map(|f| f.value)
 }
 
 fn place(diagnostic: &Diagnostic) -> (&str, &str, usize, usize) {
@@ -35,8 +34,9 @@ fn spec_example_loads() {
     assert_eq!(revenue.label.get("en", "revenue"), "revenue");
     assert_eq!(revenue.origin.to_string(), "sales.csv:2:1");
     assert_eq!(data.dimensions["region"].members.keys().collect::<Vec<_>>(), ["east"]);
-    let origin = &data.facts.values().next().unwrap().origin;
-    assert_eq!(origin.file, "sales.csv");
+    let origin = data.facts_iter().next().unwrap().origin();
+    assert_eq!(origin.to_string(), "sales.csv:3:4");
+    assert!(data.facts.is_empty(), "CSV facts live in the compact table");
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn bom_crlf_quotes_and_blank_lines() {
     let ok = csv.replace(",x", ",2");
     let data = load("g.csv", ok.as_bytes()).unwrap();
     assert_eq!(fact(&data, "revenue", "2023", &[("region", "east, north")], Kind::Actual), Some(dec("1")));
-    assert_eq!(data.facts.len(), 2);
+    assert_eq!(data.fact_count(), 2);
 }
 
 #[test]
@@ -164,8 +164,8 @@ fn two_csv_files_merge() {
     assert!(errors[0].message.contains("here and at a.csv:3:3"));
     let b = "metric,period,value\nrevenue,2023-Q2,2\nrevenue,2023-Q4,4\n";
     let data = load_sources(&[("a.csv".into(), a.into()), ("b.csv".into(), b.into())]).unwrap();
-    assert_eq!(data.facts.len(), 4);
-    let periods: Vec<Period> = data.facts.keys().map(|k| k.period).collect();
+    assert_eq!(data.fact_count(), 4);
+    let periods: Vec<Period> = data.facts_iter().map(|f| f.period).collect();
     assert!(periods.is_sorted());
 }
 

@@ -51,8 +51,7 @@ fn dec(text: &str) -> Decimal {
 
 fn fact(data: &DataSet, metric: &str, period: &str, slice: &[(&str, &str)], kind: Kind) -> Option<Decimal> {
     let slice: Slice = slice.iter().map(|(d, m)| (d.to_string(), m.to_string())).collect();
-    let key = mdbook_kpi::data::FactKey { metric: metric.into(), period: Period::parse(period).unwrap(), slice, kind };
-    data.facts.get(&key).map(|f| f.value)
+    data.fact(metric, Period::parse(period).unwrap(), &slice, kind).map(|f| f.value)
 }
 
 #[test]
@@ -96,9 +95,8 @@ fn reference_toml_has_the_spec_shape() {
 /// Everything but origins, for comparing the same data loaded from different formats.
 fn summary(data: &DataSet) -> Vec<String> {
     let mut lines: Vec<String> = data
-        .facts
-        .iter()
-        .map(|(key, fact)| format!("{} {} {:?} {:?} = {}", key.metric, key.period, key.slice, key.kind, fact.value))
+        .facts_iter()
+        .map(|fact| format!("{} {} {:?} {:?} = {}", fact.metric, fact.period, fact.slice, fact.kind, fact.value))
         .collect();
     for metric in data.metrics.values() {
         lines.push(format!(

@@ -2,9 +2,9 @@
 //! other column a dimension (an empty cell is the total).
 //!
 //! Built for million-row files: rows are read as byte records into one reused buffer, repeated texts (metric
-//! ids, members, whole slices) are interned to small numbers, and each row becomes a compact record. Sorting
-//! those by a packed integer key finds duplicates and orders the facts, which then go into the data set in one
-//! bulk build instead of a million map insertions.
+//! ids, members, whole slices) are interned to small numbers across all CSV files of a load, and each row
+//! becomes a compact record. At the end the records are sorted by one packed integer key, which finds
+//! duplicates and yields the [`FactTable`] directly.
 
 use std::collections::HashMap;
 
@@ -12,54 +12,30 @@ use rust_decimal::Decimal;
 
 use super::load::{Loader, PERIOD_HELP, at_origin, duplicate_fact};
 use super::number::{NumberError, parse_decimal};
-use super::{Fact, FactKey, Kind, Origin, Period, Slice};
+use super::table::{FactTable, PendingFact, pack};
+use super::{FactKey, Kind, Origin, Period, Slice};
 use crate::diagnostics::Diagnostic;
 
+/// A hash map with a fast, fixed (deterministic) hasher: the keys are the file's own short texts.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
-fn fast_map<K, V>() -> FastMap<K, V> {
-    HashMap::with_hasher(foldhash::fast::FixedState::default())
-}
+/// Where a text was first seen: file index, line, 1-based column.
+type Place = (u32, u32, usize);
 
-/// Where the required columns are, and the dimension columns.
-struct Columns {
-    metric: usize,
-    period: usize,
-    value: usize,
-    kind: Option<usize>,
-    /// (column index, dimension id)
-    dimensions: Vec<(usize, String)>,
-    names: Vec<String>,
-}
-
-/// One row, compactly: interned ids instead of texts.
-struct Row {
-    metric: u32,
-    period: Period,
-    slice: u32,
-    kind: Kind,
-    value: Decimal,
-    line: u32,
-}
-
-/// Texts seen in one column, numbered in order of first appearance; the previous cell is checked first because
-/// exports repeat values row after row.
+/// Texts of one kind (metric ids, or one dimension's members), numbered in order of first appearance; the
+/// previous cell is checked first because exports repeat values row after row.
+#[derive(Default)]
 struct Interner {
     ids: FastMap<Box<[u8]>, u32>,
     texts: Vec<String>,
-    /// Line and column where each text first appeared.
-    first_seen: Vec<(u32, usize)>,
+    first_seen: Vec<Place>,
     /// The previous cell's bytes (a reused buffer) and id.
     last: Option<(Vec<u8>, u32)>,
 }
 
 impl Interner {
-    fn new() -> Self {
-        Interner { ids: fast_map(), texts: Vec::new(), first_seen: Vec::new(), last: None }
-    }
-
-    /// The id of a cell's text; `Err` with the byte offset of bad UTF-8.
-    fn intern(&mut self, cell: &[u8], line: u32, column: usize) -> Result<u32, usize> {
+    /// The id of a cell's text; `Err` when the cell is not UTF-8.
+    fn intern(&mut self, cell: &[u8], place: Place) -> Result<u32, ()> {
         if let Some((bytes, id)) = &self.last
             && bytes.as_slice() == cell
         {
@@ -68,10 +44,10 @@ impl Interner {
         let id = match self.ids.get(cell) {
             Some(id) => *id,
             None => {
-                let text = std::str::from_utf8(cell).map_err(|e| e.valid_up_to())?;
+                let text = std::str::from_utf8(cell).map_err(|_| ())?;
                 let id = self.texts.len() as u32;
                 self.texts.push(text.to_string());
-                self.first_seen.push((line, column));
+                self.first_seen.push(place);
                 self.ids.insert(cell.into(), id);
                 id
             }
@@ -86,6 +62,155 @@ impl Interner {
         }
         Ok(id)
     }
+}
+
+/// One row, compactly: interned ids instead of texts.
+struct Row {
+    metric: u32,
+    period: Period,
+    slice: u32,
+    kind: Kind,
+    value: Decimal,
+    file: u32,
+    line: u32,
+}
+
+/// The rows of every CSV file of a load, interned together so that facts can be compared across files.
+#[derive(Default)]
+pub(crate) struct CsvRows {
+    metrics: Interner,
+    dimension_ids: Vec<String>,
+    /// One interner per dimension.
+    members: Vec<Interner>,
+    /// Slices as (dimension, member) id pairs → slice id; slice 0 is the total.
+    slice_ids: FastMap<Box<[(u32, u32)]>, u32>,
+    slices: Vec<Box<[(u32, u32)]>>,
+    /// The common case of one filter, without hashing: per dimension, member id → slice id.
+    single: Vec<Vec<u32>>,
+    /// Each file and the 1-based column of its values.
+    files: Vec<(String, usize)>,
+    rows: Vec<Row>,
+}
+
+impl CsvRows {
+    fn dimension(&mut self, id: &str) -> u32 {
+        if let Some(index) = self.dimension_ids.iter().position(|d| d == id) {
+            return index as u32;
+        }
+        self.dimension_ids.push(id.to_string());
+        self.members.push(Interner::default());
+        self.single.push(Vec::new());
+        (self.dimension_ids.len() - 1) as u32
+    }
+
+    fn slice_id(&mut self, pairs: &[(u32, u32)]) -> u32 {
+        if self.slices.is_empty() {
+            self.slices.push(Box::default());
+            self.slice_ids.insert(Box::default(), 0);
+        }
+        if let [(dimension, member)] = pairs
+            && let Some(&id) = self.single[*dimension as usize].get(*member as usize).filter(|id| **id != u32::MAX)
+        {
+            return id;
+        }
+        let id = match self.slice_ids.get(pairs) {
+            Some(id) => *id,
+            None => {
+                let id = self.slices.len() as u32;
+                self.slices.push(pairs.into());
+                self.slice_ids.insert(pairs.into(), id);
+                id
+            }
+        };
+        if let [(dimension, member)] = pairs {
+            let single = &mut self.single[*dimension as usize];
+            if single.len() <= *member as usize {
+                single.resize(*member as usize + 1, u32::MAX);
+            }
+            single[*member as usize] = id;
+        }
+        id
+    }
+
+    /// Sorts the rows into a [`FactTable`], reporting duplicates, and tells the loader about members and
+    /// metrics first named here.
+    pub(crate) fn into_table(self, loader: &mut Loader) -> FactTable {
+        let CsvRows { metrics, dimension_ids, members, slices, files, rows, .. } = self;
+        let origin_of = |(file, line, column): Place| Origin {
+            file: files.get(file as usize).map(|f| f.0.clone()).unwrap_or_default(),
+            line: line as usize,
+            column,
+        };
+        for (dimension, interner) in dimension_ids.iter().zip(&members) {
+            for (member, place) in interner.texts.iter().zip(&interner.first_seen) {
+                loader.use_member(dimension, member, &origin_of(*place));
+            }
+        }
+        for (metric, place) in metrics.texts.iter().zip(&metrics.first_seen) {
+            loader.first_named.entry(metric.clone()).or_insert_with(|| origin_of(*place));
+        }
+        let full_slices: Vec<Slice> = slices
+            .iter()
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .map(|(d, m)| (dimension_ids[*d as usize].clone(), members[*d as usize].texts[*m as usize].clone()))
+                    .collect()
+            })
+            .collect();
+        let (sorted_metrics, metric_rank) = sorted_with_ranks(metrics.texts);
+        let (sorted_slices, slice_rank) = sorted_with_ranks(full_slices);
+        // The packed key, then the row index in the low 32 bits: sorting orders facts like FactKey and keeps
+        // file order among duplicates.
+        let mut keys: Vec<u128> = rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| {
+                let key = pack(metric_rank[row.metric as usize], row.period, slice_rank[row.slice as usize], row.kind);
+                (key << 32) | index as u128
+            })
+            .collect();
+        keys.sort_unstable();
+        let row_origin = |row: &Row| Origin {
+            file: files.get(row.file as usize).map(|f| f.0.clone()).unwrap_or_default(),
+            line: row.line as usize,
+            column: files.get(row.file as usize).map_or(0, |f| f.1),
+        };
+        let mut unique = Vec::with_capacity(keys.len());
+        let mut previous: Option<u128> = None;
+        for key in keys {
+            let row = &rows[(key & 0xFFFF_FFFF) as usize];
+            if let Some(previous) = previous
+                && previous >> 32 == key >> 32
+            {
+                let first = &rows[(previous & 0xFFFF_FFFF) as usize];
+                let fact_key = FactKey {
+                    metric: sorted_metrics[metric_rank[row.metric as usize] as usize].clone(),
+                    period: row.period,
+                    slice: sorted_slices[slice_rank[row.slice as usize] as usize].clone(),
+                    kind: row.kind,
+                };
+                loader.error(duplicate_fact(&fact_key, &row_origin(first), &row_origin(row)));
+                continue;
+            }
+            previous = Some(key);
+            unique.push(PendingFact { key: key >> 32, value: row.value, file: row.file, line: row.line });
+        }
+        FactTable::from_sorted(sorted_metrics, sorted_slices, files, unique.into_iter())
+    }
+}
+
+/// The items sorted, and each original item's rank in that order.
+fn sorted_with_ranks<T: Ord>(items: Vec<T>) -> (Vec<T>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    order.sort_unstable_by(|a, b| items[*a as usize].cmp(&items[*b as usize]));
+    let mut rank = vec![0; items.len()];
+    for (position, index) in order.iter().enumerate() {
+        rank[*index as usize] = position as u32;
+    }
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    let sorted = order.iter().filter_map(|index| slots[*index as usize].take()).collect();
+    (sorted, rank)
 }
 
 /// Line numbers of records. The `csv` crate's own line count is off for CRLF files and blank lines, and its
@@ -108,7 +233,7 @@ impl<'a> LineCounter<'a> {
             start += 1;
         }
         if start > self.offset {
-            let newlines = self.bytes[self.offset..start].iter().filter(|b| **b == b'\n').count();
+            let newlines = memchr::memchr_iter(b'\n', &self.bytes[self.offset..start]).count();
             self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
             self.offset = start;
         }
@@ -121,6 +246,12 @@ impl<'a> LineCounter<'a> {
 }
 
 pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
+    let mut rows = std::mem::take(&mut loader.csv);
+    read_file(loader, &mut rows, name, bytes);
+    loader.csv = rows;
+}
+
+fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut lines = LineCounter::new(bytes);
     let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
@@ -142,7 +273,10 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
     }
     let header_line = lines.line_of(&record);
     let Some(columns) = header(loader, name, &record, header_line) else { return };
-    let mut reading = Reading::new(name, columns);
+    let file = rows.files.len() as u32;
+    rows.files.push((name.to_string(), columns.value + 1));
+    let dimensions = columns.dimensions.iter().map(|(_, id)| rows.dimension(id)).collect();
+    let mut reading = Reading { name, file, columns, dimensions, rows, pairs: Vec::new(), last_period: None };
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {
@@ -156,7 +290,6 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
             }
         }
     }
-    reading.finish(loader);
 }
 
 fn csv_error(name: &str, error: &::csv::Error, lines: &mut LineCounter<'_>) -> Diagnostic {
@@ -165,6 +298,17 @@ fn csv_error(name: &str, error: &::csv::Error, lines: &mut LineCounter<'_>) -> D
     diagnostic.line = line;
     diagnostic.column = usize::from(line > 0);
     diagnostic.with_help("fix the CSV syntax at this place")
+}
+
+/// Where the required columns are, and the dimension columns.
+struct Columns {
+    metric: usize,
+    period: usize,
+    value: usize,
+    kind: Option<usize>,
+    /// (column index, dimension id)
+    dimensions: Vec<(usize, String)>,
+    names: Vec<String>,
 }
 
 fn header(loader: &mut Loader, name: &str, record: &::csv::ByteRecord, line: u32) -> Option<Columns> {
@@ -223,35 +367,18 @@ fn header(loader: &mut Loader, name: &str, record: &::csv::ByteRecord, line: u32
 /// The state of reading one file's rows.
 struct Reading<'a> {
     name: &'a str,
+    file: u32,
     columns: Columns,
-    metrics: Interner,
-    /// One interner per dimension column.
-    members: Vec<Interner>,
-    /// Interned slices: (dimension position, member id) pairs → slice id.
-    slice_ids: FastMap<Box<[(u32, u32)]>, u32>,
-    slices: Vec<Box<[(u32, u32)]>>,
-    slice_buffer: Vec<(u32, u32)>,
-    rows: Vec<Row>,
+    /// The global dimension index of each dimension column.
+    dimensions: Vec<u32>,
+    rows: &'a mut CsvRows,
+    /// A reused buffer for the row's (dimension, member) pairs.
+    pairs: Vec<(u32, u32)>,
+    /// Exports repeat the period row after row: the previous cell and its period.
+    last_period: Option<(Vec<u8>, Period)>,
 }
 
-impl<'a> Reading<'a> {
-    fn new(name: &'a str, columns: Columns) -> Self {
-        let members = columns.dimensions.iter().map(|_| Interner::new()).collect();
-        let mut slice_ids = fast_map();
-        // Slice 0 is the total (no filters).
-        slice_ids.insert(Box::default(), 0);
-        Reading {
-            name,
-            columns,
-            metrics: Interner::new(),
-            members,
-            slice_ids,
-            slices: vec![Box::default()],
-            slice_buffer: Vec::new(),
-            rows: Vec::new(),
-        }
-    }
-
+impl Reading<'_> {
     fn report(&self, loader: &mut Loader, rule: &str, line: u32, column: usize, message: String, help: &str) {
         if loader.error_limit_reached() {
             // Past the limit the errors are only counted; a huge broken file costs no more than a good one.
@@ -290,9 +417,8 @@ impl<'a> Reading<'a> {
             self.report(loader, "data/invalid", line, metric_column + 1, "the metric is empty".into(), help);
             return;
         }
-        let metric = match self.metrics.intern(metric_cell, line, metric_column + 1) {
-            Ok(id) => id,
-            Err(_) => return self.bad_utf8(loader, line, metric_column),
+        let Ok(metric) = self.rows.metrics.intern(metric_cell, (self.file, line, metric_column + 1)) else {
+            return self.bad_utf8(loader, line, metric_column);
         };
         let Some(period) = self.period(loader, cell(self.columns.period), line) else { return };
         let Some(kind) = self.kind(loader, record, line) else { return };
@@ -302,31 +428,47 @@ impl<'a> Reading<'a> {
             Ok(value) => value,
             Err(error) => return self.bad_value(loader, cell(value_column), error, line),
         };
-        self.rows.push(Row { metric, period, slice, kind, value, line });
+        self.rows.rows.push(Row { metric, period, slice, kind, value, file: self.file, line });
     }
 
-    fn period(&self, loader: &mut Loader, cell: &[u8], line: u32) -> Option<Period> {
+    fn period(&mut self, loader: &mut Loader, cell: &[u8], line: u32) -> Option<Period> {
+        if let Some((bytes, period)) = &self.last_period
+            && bytes.as_slice() == cell
+        {
+            return Some(*period);
+        }
         let column = self.columns.period;
         let Ok(text) = std::str::from_utf8(cell) else {
             self.bad_utf8(loader, line, column);
             return None;
         };
-        let period = Period::parse(text);
-        if period.is_none() {
+        let Some(period) = Period::parse(text) else {
             let message = format!("row {line}, column {} (period): `{text}` is not a period", column + 1);
             self.report(loader, "data/bad-period", line, column + 1, message, PERIOD_HELP);
+            return None;
+        };
+        match &mut self.last_period {
+            Some((bytes, last)) => {
+                bytes.clear();
+                bytes.extend_from_slice(cell);
+                *last = period;
+            }
+            None => self.last_period = Some((cell.to_vec(), period)),
         }
-        period
+        Some(period)
     }
 
     fn kind(&self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) -> Option<Kind> {
         let Some(column) = self.columns.kind else { return Some(Kind::Actual) };
         let cell = record.get(column).unwrap_or_default().trim_ascii();
-        let kind = match cell.to_ascii_lowercase().as_slice() {
-            b"" | b"actual" => Some(Kind::Actual),
-            b"target" => Some(Kind::Target),
-            b"standard" => Some(Kind::Standard),
-            _ => None,
+        let kind = if cell.is_empty() || cell.eq_ignore_ascii_case(b"actual") {
+            Some(Kind::Actual)
+        } else if cell.eq_ignore_ascii_case(b"target") {
+            Some(Kind::Target)
+        } else if cell.eq_ignore_ascii_case(b"standard") {
+            Some(Kind::Standard)
+        } else {
+            None
         };
         if kind.is_none() {
             let text = String::from_utf8_lossy(cell);
@@ -339,28 +481,24 @@ impl<'a> Reading<'a> {
 
     /// The row's slice id: its non-empty dimension cells, interned.
     fn slice(&mut self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) -> Option<u32> {
-        self.slice_buffer.clear();
+        self.pairs.clear();
         for (position, (column, _)) in self.columns.dimensions.iter().enumerate() {
             let cell = record.get(*column).unwrap_or_default().trim_ascii();
             if cell.is_empty() {
                 continue;
             }
-            match self.members[position].intern(cell, line, column + 1) {
-                Ok(member) => self.slice_buffer.push((position as u32, member)),
-                Err(_) => {
+            let dimension = self.dimensions[position];
+            match self.rows.members[dimension as usize].intern(cell, (self.file, line, column + 1)) {
+                Ok(member) => self.pairs.push((dimension, member)),
+                Err(()) => {
                     self.bad_utf8(loader, line, *column);
                     return None;
                 }
             }
         }
-        if let Some(id) = self.slice_ids.get(self.slice_buffer.as_slice()) {
-            return Some(*id);
-        }
-        let id = self.slices.len() as u32;
-        let slice: Box<[(u32, u32)]> = self.slice_buffer.as_slice().into();
-        self.slices.push(slice.clone());
-        self.slice_ids.insert(slice, id);
-        Some(id)
+        // Files may list dimensions in different orders; a slice is the same whatever the column order.
+        self.pairs.sort_unstable();
+        Some(self.rows.slice_id(&self.pairs))
     }
 
     fn bad_value(&self, loader: &mut Loader, cell: &[u8], error: NumberError, line: u32) {
@@ -375,120 +513,11 @@ impl<'a> Reading<'a> {
         let help = "write plain numbers such as 9800000 or -1.25e3: no thousands separators, currency signs or %";
         self.report(loader, "data/bad-value", line, column + 1, message, help);
     }
-
-    /// Orders the rows, reports duplicates, and hands the facts to the loader.
-    fn finish(self, loader: &mut Loader) {
-        let Reading { name, columns, metrics, members, slices, rows, .. } = self;
-        let dimension_ids: Vec<&str> = columns.dimensions.iter().map(|(_, id)| id.as_str()).collect();
-        // Members first seen here join the data set's dimensions (in the order the file names them).
-        for (position, interner) in members.iter().enumerate() {
-            for (member, (line, column)) in interner.texts.iter().zip(&interner.first_seen) {
-                let origin = Origin { file: name.to_string(), line: *line as usize, column: *column };
-                loader.use_member(dimension_ids[position], member, &origin);
-            }
-        }
-        for (metric, (line, column)) in metrics.texts.iter().zip(&metrics.first_seen) {
-            if !loader.first_named.contains_key(metric) {
-                let origin = Origin { file: name.to_string(), line: *line as usize, column: *column };
-                loader.first_named.insert(metric.clone(), origin);
-            }
-        }
-        let full_slices: Vec<Slice> = slices
-            .iter()
-            .map(|pairs| {
-                pairs
-                    .iter()
-                    .map(|(dim, member)| {
-                        (dimension_ids[*dim as usize].to_string(), members[*dim as usize].texts[*member as usize].clone())
-                    })
-                    .collect()
-            })
-            .collect();
-        let metric_rank = ranks(&metrics.texts);
-        let slice_rank = ranks(&full_slices);
-        // A key that sorts like FactKey (metric, period, slice, kind), then by row, packed into one integer:
-        // metric rank 32 bits | period 20 | slice rank 32 | kind 2 | row index 32.
-        let mut keys: Vec<u128> = rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| {
-                (u128::from(metric_rank[row.metric as usize]) << 86)
-                    | (u128::from(period_code(row.period)) << 66)
-                    | (u128::from(slice_rank[row.slice as usize]) << 34)
-                    | ((row.kind as u128) << 32)
-                    | index as u128
-            })
-            .collect();
-        keys.sort_unstable();
-        let origin = |row: &Row| Origin { file: name.to_string(), line: row.line as usize, column: columns.value + 1 };
-        let fact_key = |row: &Row| FactKey {
-            metric: metrics.texts[row.metric as usize].clone(),
-            period: row.period,
-            slice: full_slices[row.slice as usize].clone(),
-            kind: row.kind,
-        };
-        let mut facts = Vec::with_capacity(keys.len());
-        let mut previous: Option<u128> = None;
-        for key in keys {
-            let row = &rows[(key & 0xFFFF_FFFF) as usize];
-            if let Some(previous) = previous
-                && previous >> 32 == key >> 32
-            {
-                let first = &rows[(previous & 0xFFFF_FFFF) as usize];
-                loader.error(duplicate_fact(&fact_key(row), &origin(first), &origin(row)));
-                continue;
-            }
-            previous = Some(key);
-            facts.push((fact_key(row), Fact { value: row.value, origin: origin(row) }));
-        }
-        debug_assert!(facts.is_sorted_by(|a, b| a.0 < b.0), "packed keys must sort like FactKey");
-        loader.add_sorted_facts(facts);
-    }
-}
-
-/// Each item's position in sorted order.
-fn ranks<T: Ord>(items: &[T]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..items.len() as u32).collect();
-    order.sort_unstable_by(|a, b| items[*a as usize].cmp(&items[*b as usize]));
-    let mut rank = vec![0; items.len()];
-    for (position, index) in order.into_iter().enumerate() {
-        rank[index as usize] = position as u32;
-    }
-    rank
-}
-
-/// A 20-bit number that orders periods as `Period`'s derived `Ord` does (variant, then year, then index).
-fn period_code(period: Period) -> u32 {
-    let variant = match period {
-        Period::Year(_) => 0,
-        Period::Half(..) => 1,
-        Period::Quarter(..) => 2,
-        Period::Month(..) => 3,
-    };
-    // Years are 1000–9999 (14 bits), indexes 1–12 (4 bits).
-    (variant << 18) | ((period.year() as u32 & 0x3FFF) << 4) | u32::from(period.index() & 0xF)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn period_codes_order_like_periods() {
-        let mut periods = vec![
-            Period::Month(2023, 12),
-            Period::Year(2024),
-            Period::Quarter(2023, 4),
-            Period::Half(2022, 2),
-            Period::Year(2023),
-            Period::Month(2023, 2),
-            Period::Quarter(2024, 1),
-        ];
-        let mut by_code = periods.clone();
-        periods.sort();
-        by_code.sort_by_key(|p| period_code(*p));
-        assert_eq!(periods, by_code);
-    }
 
     #[test]
     fn line_counter_skips_line_ends() {
@@ -502,16 +531,32 @@ mod tests {
 
     #[test]
     fn ranks_follow_sort_order() {
-        assert_eq!(ranks(&["b", "a", "c"]), [1, 0, 2]);
+        let (sorted, ranks) = sorted_with_ranks(vec!["b", "a", "c"]);
+        assert_eq!(sorted, ["a", "b", "c"]);
+        assert_eq!(ranks, [1, 0, 2]);
     }
 
     #[test]
     fn interner_reuses_ids() {
-        let mut interner = Interner::new();
-        assert_eq!(interner.intern(b"east", 2, 3), Ok(0));
-        assert_eq!(interner.intern(b"west", 3, 3), Ok(1));
-        assert_eq!(interner.intern(b"east", 4, 3), Ok(0));
-        assert_eq!(interner.intern(b"\xff", 5, 3), Err(0));
-        assert_eq!(interner.first_seen, [(2, 3), (3, 3)]);
+        let mut interner = Interner::default();
+        assert_eq!(interner.intern(b"east", (0, 2, 3)), Ok(0));
+        assert_eq!(interner.intern(b"west", (0, 3, 3)), Ok(1));
+        assert_eq!(interner.intern(b"east", (0, 4, 3)), Ok(0));
+        assert_eq!(interner.intern(b"\xff", (0, 5, 3)), Err(()));
+        assert_eq!(interner.first_seen, [(0, 2, 3), (0, 3, 3)]);
+    }
+
+    #[test]
+    fn slices_are_interned_whatever_the_column_order() {
+        let mut rows = CsvRows::default();
+        let region = rows.dimension("region");
+        let product = rows.dimension("product");
+        assert_eq!(rows.slice_id(&[]), 0);
+        let a = rows.slice_id(&[(region, 0), (product, 1)]);
+        assert_eq!(rows.slice_id(&[(region, 0), (product, 1)]), a);
+        let single = rows.slice_id(&[(product, 3)]);
+        assert_eq!(rows.slice_id(&[(product, 3)]), single);
+        assert_ne!(single, a);
+        assert_eq!(rows.dimension("region"), region);
     }
 }

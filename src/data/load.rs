@@ -106,12 +106,17 @@ pub(crate) struct Loader {
     meta_origins: HashMap<&'static str, Origin>,
     /// Where a metric without a definition was first named (by a CSV row), for its implicit definition.
     pub(crate) first_named: HashMap<String, Origin>,
+    /// The rows of every CSV file, turned into [`DataSet::table`] at the end.
+    pub(crate) csv: super::csv::CsvRows,
+    /// The files in the order they were loaded: of two places of a duplicate, the later one is reported.
+    order: Vec<String>,
     errors_in_file: usize,
     suppressed_in_file: usize,
 }
 
 impl Loader {
     pub(crate) fn load_source(&mut self, name: &str, bytes: &[u8]) {
+        self.order.push(name.to_string());
         self.errors_in_file = 0;
         self.suppressed_in_file = 0;
         if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -193,39 +198,6 @@ impl Loader {
         }
     }
 
-    /// Adds many facts, sorted by key and free of duplicates among themselves, in linear time: a merge with
-    /// the facts already loaded, then one bulk build of the map.
-    pub(crate) fn add_sorted_facts(&mut self, facts: Vec<(FactKey, Fact)>) {
-        if self.data.facts.is_empty() {
-            self.data.facts = facts.into_iter().collect();
-            return;
-        }
-        let existing = std::mem::take(&mut self.data.facts);
-        let mut merged = Vec::with_capacity(existing.len() + facts.len());
-        let mut old = existing.into_iter().peekable();
-        let mut new = facts.into_iter().peekable();
-        loop {
-            let take_old = match (old.peek(), new.peek()) {
-                (Some(a), Some(b)) => match a.0.cmp(&b.0) {
-                    std::cmp::Ordering::Less => true,
-                    std::cmp::Ordering::Greater => false,
-                    std::cmp::Ordering::Equal => {
-                        let diagnostic = duplicate_fact(&a.0, &a.1.origin, &b.1.origin);
-                        self.error(diagnostic);
-                        new.next();
-                        continue;
-                    }
-                },
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let next = if take_old { old.next() } else { new.next() };
-            merged.extend(next);
-        }
-        self.data.facts = merged.into_iter().collect();
-    }
-
     /// Notes that facts use `member` of `dimension`, creating an implicit dimension or member where the data
     /// declares none.
     pub(crate) fn use_member(&mut self, dimension: &str, member: &str, origin: &Origin) {
@@ -280,6 +252,11 @@ impl Loader {
 
     /// Checks and completes the merged set; errors make the whole load fail.
     pub(crate) fn finish(mut self) -> Result<DataSet, Vec<Diagnostic>> {
+        let csv = std::mem::take(&mut self.csv);
+        self.errors_in_file = 0;
+        let table = csv.into_table(&mut self);
+        self.data.table = table;
+        self.check_duplicates_across_stores();
         self.add_implicit_metrics();
         self.check_members();
         self.check_formulas();
@@ -292,17 +269,44 @@ impl Loader {
         Ok(self.data)
     }
 
+    /// A fact given in a TOML/JSON file and again in a CSV file.
+    fn check_duplicates_across_stores(&mut self) {
+        if self.data.table.is_empty() {
+            return;
+        }
+        let position = |file: &str| self.order.iter().position(|f| f == file).unwrap_or(usize::MAX);
+        let mut errors = Vec::new();
+        for (key, fact) in &self.data.facts {
+            let Some(row) = self.data.table.find(&key.metric, key.period, &key.slice, key.kind) else { continue };
+            let other = self.data.table.row(row).origin();
+            let (first, second) =
+                if position(&other.file) < position(&fact.origin.file) { (&other, &fact.origin) } else { (&fact.origin, &other) };
+            errors.push(duplicate_fact(key, first, second));
+        }
+        self.errors.extend(errors);
+    }
+
     fn add_implicit_metrics(&mut self) {
         let mut previous: Option<&str> = None;
         let mut implicit = Vec::new();
-        for (key, fact) in &self.data.facts {
-            if previous == Some(key.metric.as_str()) {
+        let from_map = self.data.facts.iter().map(|(key, fact)| (key.metric.as_str(), &fact.origin));
+        let mut table_ids = Vec::new();
+        for metric in self.data.table.metric_ids() {
+            let rows = self.data.table.metric_rows(metric);
+            if !rows.is_empty() {
+                table_ids.push((metric.as_str(), rows.start));
+            }
+        }
+        let table_origins: Vec<(&str, Origin)> =
+            table_ids.iter().map(|(metric, row)| (*metric, self.data.table.row(*row).origin())).collect();
+        for (metric, origin) in from_map.chain(table_origins.iter().map(|(m, o)| (*m, o))) {
+            if previous == Some(metric) {
                 continue;
             }
-            previous = Some(&key.metric);
-            if !self.data.metrics.contains_key(&key.metric) {
-                let origin = self.first_named.get(&key.metric).unwrap_or(&fact.origin).clone();
-                implicit.push(Metric { id: key.metric.clone(), origin, ..Metric::default() });
+            previous = Some(metric);
+            if !self.data.metrics.contains_key(metric) && !implicit.iter().any(|m: &Metric| m.id == metric) {
+                let origin = self.first_named.get(metric).unwrap_or(origin).clone();
+                implicit.push(Metric { id: metric.to_string(), origin, ..Metric::default() });
             }
         }
         for metric in implicit {

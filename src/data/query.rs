@@ -21,7 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::formula::EvalError;
-use super::{DataSet, FactKey, Kind, Metric, Period, Rollup, Slice};
+use super::table::{FactRef, merge_sorted};
+use super::{DataSet, Fact, FactKey, Kind, Metric, Period, Rollup, Slice};
 
 /// One number to find: a metric's actual, target or standard value for a period and a slice.
 #[derive(Clone, Copy, Debug)]
@@ -136,16 +137,16 @@ impl DataSet {
     /// Every period the data gives any fact for `metric` (any slice, any kind), in time order (a year before
     /// its halves, quarters and months).
     pub fn periods_with_data(&self, metric: &str) -> Vec<Period> {
-        let periods: BTreeSet<Period> = self.facts_of(metric).map(|(key, _)| key.period).collect();
+        let periods: BTreeSet<Period> = self.facts_of_metric(metric).map(|fact| fact.period).collect();
         sorted_in_time(periods)
     }
 
     /// The periods the data gives a fact for `metric` with exactly this slice and kind, in time order.
     pub fn periods_with_data_for(&self, metric: &str, slice: &Slice, kind: Kind) -> Vec<Period> {
         let periods: BTreeSet<Period> = self
-            .facts_of(metric)
-            .filter(|(key, _)| key.kind == kind && &key.slice == slice)
-            .map(|(key, _)| key.period)
+            .facts_of_metric(metric)
+            .filter(|fact| fact.kind == kind && fact.slice == slice)
+            .map(|fact| fact.period)
             .collect();
         sorted_in_time(periods)
     }
@@ -180,14 +181,36 @@ impl DataSet {
     /// The dimensions `metric` has facts broken down by, in id order.
     pub fn dimensions_of<'s>(&'s self, metric: &'s str) -> Vec<&'s str> {
         let dimensions: BTreeSet<&str> =
-            self.facts_of(metric).flat_map(|(key, _)| key.slice.keys().map(String::as_str)).collect();
+            self.facts_of_metric(metric).flat_map(|fact| fact.slice.keys().map(String::as_str)).collect();
         dimensions.into_iter().collect()
     }
 
-    /// All facts of one metric, in key order.
-    fn facts_of<'s>(&'s self, metric: &'s str) -> impl Iterator<Item = (&'s FactKey, &'s super::Fact)> + 's {
+    /// One given fact (not derived), from either store.
+    pub fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<FactRef<'_>> {
+        let key = FactKey { metric: metric.to_string(), period, slice: slice.clone(), kind };
+        if let Some((key, fact)) = self.facts.get_key_value(&key) {
+            return Some(fact_ref(key, fact));
+        }
+        self.table.find(metric, period, slice, kind).map(|row| self.table.row(row))
+    }
+
+    /// Every given fact, from both stores, in [`FactKey`] order.
+    pub fn facts_iter(&self) -> impl Iterator<Item = FactRef<'_>> + '_ {
+        merge_sorted(self.facts.iter().map(|(key, fact)| fact_ref(key, fact)), self.table.iter())
+    }
+
+    /// The given facts of one metric, in [`FactKey`] order.
+    pub fn facts_of_metric<'s>(&'s self, metric: &'s str) -> impl Iterator<Item = FactRef<'s>> + 's {
         let start = FactKey { metric: metric.to_string(), period: Period::Year(i32::MIN), slice: Slice::new(), kind: Kind::Actual };
-        self.facts.range(start..).take_while(move |(key, _)| key.metric == metric)
+        let from_map =
+            self.facts.range(start..).take_while(move |(key, _)| key.metric == metric).map(|(key, fact)| fact_ref(key, fact));
+        let from_table = self.table.metric_rows(metric).map(|row| self.table.row(row));
+        merge_sorted(from_map, from_table)
+    }
+
+    /// How many facts the data gives.
+    pub fn fact_count(&self) -> usize {
+        self.facts.len() + self.table.len()
     }
 
     fn explain(&self, query: Query<'_>, miss: Miss) -> QueryError {
@@ -227,7 +250,7 @@ impl DataSet {
         if query.kind == Kind::Standard {
             return Some(format!("give `standard = …` for `{}` in the data", query.metric));
         }
-        let facts: Vec<&FactKey> = self.facts_of(query.metric).map(|(key, _)| key).filter(|k| k.kind == query.kind).collect();
+        let facts: Vec<FactRef<'_>> = self.facts_of_metric(query.metric).filter(|f| f.kind == query.kind).collect();
         if facts.is_empty() {
             return match query.kind {
                 Kind::Target => Some(format!("the data has no targets for {}", query.metric)),
@@ -245,6 +268,19 @@ impl DataSet {
             ));
         }
         Some(format!("the data has {} only for other filters", query.metric))
+    }
+}
+
+fn fact_ref<'a>(key: &'a FactKey, fact: &'a Fact) -> FactRef<'a> {
+    FactRef {
+        metric: &key.metric,
+        period: key.period,
+        slice: &key.slice,
+        kind: key.kind,
+        value: fact.value,
+        file: &fact.origin.file,
+        line: fact.origin.line,
+        column: fact.origin.column,
     }
 }
 
@@ -363,8 +399,7 @@ impl Derivation<'_> {
     }
 
     fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<Decimal> {
-        let key = FactKey { metric: metric.to_string(), period, slice: slice.clone(), kind };
-        self.data.facts.get(&key).map(|fact| fact.value)
+        self.data.fact(metric, period, slice, kind).map(|fact| fact.value)
     }
 
     /// A standard holds for the periods within the one it is given for, and for every slice.
@@ -448,8 +483,8 @@ impl Derivation<'_> {
             return found.clone();
         }
         let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for (key, _) in self.data.facts_of(metric).filter(|(key, _)| key.kind == kind) {
-            for (dimension, member) in &key.slice {
+        for fact in self.data.facts_of_metric(metric).filter(|fact| fact.kind == kind) {
+            for (dimension, member) in fact.slice {
                 used.entry(dimension).or_default().insert(member);
             }
         }

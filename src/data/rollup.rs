@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{DataSet, Fact, FactKey, Kind};
+use super::DataSet;
+use super::table::FactRef;
 use crate::diagnostics::Diagnostic;
 
 /// How far members may be off their total before a warning: 0.5% of the total.
@@ -14,30 +15,36 @@ const TOLERANCE: Decimal = Decimal::from_parts(5, 0, 0, false, 3);
 /// filters, and the members' sum differs from the total by more than 0.5%: a warning at the total.
 pub fn inconsistent_totals(data: &DataSet) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
-    let facts: Vec<(&FactKey, &Fact)> = data.facts.iter().collect();
-    // Facts are sorted by metric, then period: each (metric, period) block is checked on its own.
-    for block in facts.chunk_by(|a, b| a.0.metric == b.0.metric && a.0.period == b.0.period) {
-        let lengths = block.iter().map(|(key, _)| key.slice.len());
-        let (shortest, longest) = (lengths.clone().min().unwrap_or(0), lengths.max().unwrap_or(0));
-        if shortest == longest {
-            // No fact in the block can be the total of another.
-            continue;
+    // Facts come sorted by metric, then period: each (metric, period) block is checked on its own.
+    let mut block: Vec<FactRef<'_>> = Vec::new();
+    for fact in data.facts_iter() {
+        if let Some(first) = block.first()
+            && (first.metric != fact.metric || first.period != fact.period)
+        {
+            check_block(data, &block, &mut warnings);
+            block.clear();
         }
-        check_block(data, block, &mut warnings);
+        block.push(fact);
     }
+    check_block(data, &block, &mut warnings);
     warnings
 }
 
 /// Sums of members per (other filters, dimension, kind).
-type Groups<'a> = HashMap<(Vec<(&'a str, &'a str)>, &'a str, Kind), (Option<Decimal>, usize)>;
+type Groups<'a> = HashMap<(Vec<(&'a str, &'a str)>, &'a str, super::Kind), (Option<Decimal>, usize)>;
 
-fn check_block<'a>(data: &DataSet, block: &[(&'a FactKey, &'a Fact)], warnings: &mut Vec<Diagnostic>) {
-    let mut groups: Groups<'a> = HashMap::new();
-    for (key, fact) in block {
-        for dimension in key.slice.keys() {
+fn check_block(data: &DataSet, block: &[FactRef<'_>], warnings: &mut Vec<Diagnostic>) {
+    let lengths = block.iter().map(|fact| fact.slice.len());
+    if lengths.clone().min() == lengths.max() {
+        // No fact in the block can be the total of another.
+        return;
+    }
+    let mut groups: Groups<'_> = HashMap::new();
+    for fact in block {
+        for dimension in fact.slice.keys() {
             let parent: Vec<(&str, &str)> =
-                key.slice.iter().filter(|(d, _)| *d != dimension).map(|(d, m)| (d.as_str(), m.as_str())).collect();
-            let entry = groups.entry((parent, dimension.as_str(), key.kind)).or_insert((Some(Decimal::ZERO), 0));
+                fact.slice.iter().filter(|(d, _)| *d != dimension).map(|(d, m)| (d.as_str(), m.as_str())).collect();
+            let entry = groups.entry((parent, dimension.as_str(), fact.kind)).or_insert((Some(Decimal::ZERO), 0));
             entry.0 = entry.0.and_then(|sum| sum.checked_add(fact.value));
             entry.1 += 1;
         }
@@ -50,11 +57,12 @@ fn check_block<'a>(data: &DataSet, block: &[(&'a FactKey, &'a Fact)], warnings: 
         if count != members {
             continue;
         }
-        let Some((total_key, total)) = block.iter().find(|(key, _)| {
-            key.kind == kind && key.slice.len() == parent.len() && key.slice.iter().zip(&parent).all(|(a, b)| (a.0.as_str(), a.1.as_str()) == *b)
-        }) else {
-            continue;
+        let is_parent = |fact: &&FactRef<'_>| {
+            fact.kind == kind
+                && fact.slice.len() == parent.len()
+                && fact.slice.iter().zip(&parent).all(|(a, b)| (a.0.as_str(), a.1.as_str()) == *b)
         };
+        let Some(total) = block.iter().find(is_parent) else { continue };
         let difference = sum.checked_sub(total.value).map_or(Decimal::MAX, |d| d.abs());
         let allowed = total.value.abs().checked_mul(TOLERANCE).unwrap_or(Decimal::MAX);
         if difference <= allowed {
@@ -62,12 +70,12 @@ fn check_block<'a>(data: &DataSet, block: &[(&'a FactKey, &'a Fact)], warnings: 
         }
         let message = format!(
             "{}: the members of `{dimension}` add up to {}, not to the total {}",
-            super::load::describe_key(total_key),
+            super::load::describe_key(&total.key()),
             sum.normalize(),
             total.value.normalize()
         );
         warnings.push(
-            super::load::at_origin(Diagnostic::warning("data/inconsistent-total", message), &total.origin)
+            super::load::at_origin(Diagnostic::warning("data/inconsistent-total", message), &total.origin())
                 .with_help("correct the total or the members; they may differ by at most 0.5%"),
         );
     }
