@@ -84,7 +84,7 @@ fn period_from_code(code: u32) -> Period {
     }
 }
 
-fn kind_code(kind: Kind) -> u128 {
+pub(crate) fn kind_code(kind: Kind) -> u128 {
     match kind {
         Kind::Actual => 0,
         Kind::Target => 1,
@@ -105,38 +105,20 @@ pub(crate) fn pack(metric: u32, period: Period, slice: u32, kind: Kind) -> u128 
     (u128::from(metric) << 54) | (u128::from(period_code(period)) << 34) | (u128::from(slice) << 2) | kind_code(kind)
 }
 
-/// One row on its way into the table.
-pub(crate) struct PendingFact {
-    pub key: u128,
-    pub value: Decimal,
-    pub file: u32,
-    pub line: u32,
-}
-
 impl FactTable {
-    /// Builds a table from facts already sorted by key and free of duplicates, with sorted metric ids and
-    /// slices that the keys' ranks index.
-    pub(crate) fn from_sorted(
+    /// Builds a table from columns sorted by (strictly ascending) key, with sorted metric ids and slices that
+    /// the keys' ranks index.
+    pub(crate) fn from_columns(
         metrics: Vec<String>,
         slices: Vec<Slice>,
         files: Vec<(String, usize)>,
-        facts: impl ExactSizeIterator<Item = PendingFact>,
+        keys: Vec<u128>,
+        values: Vec<Decimal>,
+        places: Vec<(u32, u32)>,
     ) -> FactTable {
-        let mut table = FactTable {
-            metrics,
-            slices,
-            files,
-            keys: Vec::with_capacity(facts.len()),
-            values: Vec::with_capacity(facts.len()),
-            places: Vec::with_capacity(facts.len()),
-        };
-        for fact in facts {
-            table.keys.push(fact.key);
-            table.values.push(fact.value);
-            table.places.push((fact.file, fact.line));
-        }
-        debug_assert!(table.keys.is_sorted_by(|a, b| a < b), "table keys must be strictly ascending");
-        table
+        debug_assert!(keys.is_sorted_by(|a, b| a < b), "table keys must be strictly ascending");
+        debug_assert!(keys.len() == values.len() && keys.len() == places.len());
+        FactTable { metrics, slices, files, keys, values, places }
     }
 
     pub fn len(&self) -> usize {
@@ -246,17 +228,16 @@ mod tests {
             (0, Period::Quarter(2023, 1), 0, Kind::Target, 3),
             (1, Period::Year(2023), 0, Kind::Actual, 4),
         ];
-        let pending = facts.iter().enumerate().map(|(line, (metric, period, slice, kind, value))| PendingFact {
-            key: pack(*metric, *period, *slice, *kind),
-            value: Decimal::from(*value),
-            file: 0,
-            line: line as u32 + 2,
-        });
-        let table = FactTable::from_sorted(
+        let keys = facts.iter().map(|(metric, period, slice, kind, _)| pack(*metric, *period, *slice, *kind)).collect();
+        let values = facts.iter().map(|fact| Decimal::from(fact.4)).collect();
+        let places = (0..facts.len() as u32).map(|line| (0, line + 2)).collect();
+        let table = FactTable::from_columns(
             vec!["cost".into(), "revenue".into()],
             slices.clone(),
             vec![("a.csv".into(), 4)],
-            pending.collect::<Vec<_>>().into_iter(),
+            keys,
+            values,
+            places,
         );
         let row = table.find("cost", Period::Year(2023), &slices[1], Kind::Actual).unwrap();
         assert_eq!(table.row(row).value, Decimal::from(2));
