@@ -179,3 +179,58 @@ fn metadata_from_toml_applies_to_csv_metrics() {
     let total = data.value(Query { metric: "revenue", period: Period::Year(2023), slice: &slice, kind: Kind::Actual });
     assert_eq!(total, Ok(dec("10")));
 }
+
+#[test]
+fn large_files_read_in_two_halves_keep_lines_and_duplicates() {
+    // About 1.5 MiB: large enough to be read by two threads.
+    let mut csv = String::from("metric,period,region,value\n");
+    let mut line = 1;
+    let mut bad_lines = Vec::new();
+    for year in 1900..2000 {
+        for month in 1..=12 {
+            for region in 0..40 {
+                line += 1;
+                if line == 7 || line == 40_000 {
+                    csv.push_str(&format!("sales,{year}-{month:02},r{region},1%\n"));
+                    bad_lines.push(line);
+                } else {
+                    csv.push_str(&format!("sales,{year}-{month:02},r{region},{}\n", year + month + region));
+                }
+            }
+        }
+    }
+    // A duplicate of the first row at the very end, in the second half.
+    line += 1;
+    csv.push_str("sales,1900-01,r0,5\n");
+    assert!(csv.len() > 1 << 20);
+    let errors = load("big.csv", csv.as_bytes()).unwrap_err();
+    let places: Vec<_> = errors.iter().map(place).collect();
+    assert_eq!(
+        places,
+        [
+            ("data/bad-value", "big.csv", bad_lines[0], 4),
+            ("data/bad-value", "big.csv", bad_lines[1], 4),
+            ("data/duplicate-fact", "big.csv", line, 4)
+        ]
+    );
+    assert!(errors[2].message.contains("here and at big.csv:2:4"), "{}", errors[2].message);
+    let good = csv.replace(",1%\n", ",7\n");
+    let good = &good[..good.len() - "sales,1900-01,r0,5\n".len()];
+    // A second file with the columns in another order and a new member, merged into the same table.
+    let extra = "region,value,period,metric\nr99,1,1950-06,sales\nr0,2,2000-01,sales\n";
+    let data = load_sources(&[("big.csv".into(), good.into()), ("extra.csv".into(), extra.into())]).unwrap();
+    assert_eq!(data.fact_count(), 100 * 12 * 40 + 2);
+    assert_eq!(fact(&data, "sales", "1999-12", &[("region", "r39")], Kind::Actual), Some(dec("2050")));
+    assert_eq!(fact(&data, "sales", "1950-06", &[("region", "r99")], Kind::Actual), Some(dec("1")));
+    let origin = data.fact("sales", Period::Month(1999, 12), &slice(&[("region", "r39")]), Kind::Actual).unwrap().origin();
+    assert_eq!(origin.to_string(), format!("big.csv:{}:4", line - 1));
+    assert_eq!(data.fact("sales", Period::Month(2000, 1), &slice(&[("region", "r0")]), Kind::Actual).unwrap().origin().to_string(), "extra.csv:3:2");
+    assert_eq!(data.dimensions["region"].members.len(), 41);
+    // Months roll up to a year across the halves: 12 months of r5 in 1950.
+    let year = data.value(Query { metric: "sales", period: Period::Year(1950), slice: &slice(&[("region", "r5")]), kind: Kind::Actual });
+    assert_eq!(year, Err(mdbook_kpi::data::QueryError::NoData { what: "sales (region=r5) for 1950".into(), hint: Some("the data has sales (region=r5) for 1900-01 … 1999-12".into()) }), "plain numbers do not roll up");
+}
+
+fn slice(filters: &[(&str, &str)]) -> Slice {
+    filters.iter().map(|(d, m)| (d.to_string(), m.to_string())).collect()
+}

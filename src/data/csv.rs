@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::load::{Loader, PERIOD_HELP, at_origin, duplicate_fact};
+use super::load::{Loader, MAX_ERRORS_PER_FILE, PERIOD_HELP, at_origin, duplicate_fact};
 use super::number::{NumberError, parse_decimal};
 use super::table::{FactTable, kind_code, pack, period_code};
 use super::{FactKey, Kind, Origin, Period, Slice};
@@ -75,32 +75,31 @@ struct Row {
     line: u32,
 }
 
-/// The rows of every CSV file of a load, interned together so that facts can be compared across files.
+/// Interned texts and compact rows: of one stretch of a file while it is read (dimensions numbered by
+/// column), and of all CSV files of a load (dimensions numbered globally).
 #[derive(Default)]
-pub(crate) struct CsvRows {
+struct Store {
     metrics: Interner,
-    dimension_ids: Vec<String>,
     /// One interner per dimension.
     members: Vec<Interner>,
-    /// Slices as (dimension, member) id pairs → slice id; slice 0 is the total.
+    /// Slices as (dimension, member) id pairs, sorted → slice id; slice 0 is the total.
     slice_ids: FastMap<Box<[(u32, u32)]>, u32>,
     slices: Vec<Box<[(u32, u32)]>>,
     /// The common case of one filter, without hashing: per dimension, member id → slice id.
     single: Vec<Vec<u32>>,
-    /// Each file and the 1-based column of its values.
-    files: Vec<(String, usize)>,
     rows: Vec<Row>,
 }
 
-impl CsvRows {
-    fn dimension(&mut self, id: &str) -> u32 {
-        if let Some(index) = self.dimension_ids.iter().position(|d| d == id) {
-            return index as u32;
-        }
-        self.dimension_ids.push(id.to_string());
-        self.members.push(Interner::default());
-        self.single.push(Vec::new());
-        (self.dimension_ids.len() - 1) as u32
+impl Store {
+    fn with_dimensions(count: usize) -> Store {
+        let mut store = Store::default();
+        store.members.resize_with(count, Interner::default);
+        store.single.resize_with(count, Vec::new);
+        store
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty() && self.metrics.texts.is_empty() && self.slices.len() <= 1
     }
 
     fn slice_id(&mut self, pairs: &[(u32, u32)]) -> u32 {
@@ -132,10 +131,74 @@ impl CsvRows {
         id
     }
 
+    /// Adds a stretch's rows, renumbering its texts and slices into this store; `dimensions` maps the
+    /// stretch's dimension numbers (columns) to this store's.
+    fn absorb(&mut self, chunk: Store, dimensions: &[u32]) {
+        let identity = dimensions.iter().enumerate().all(|(i, d)| *d as usize == i);
+        if self.is_empty() && identity && self.members.len() == dimensions.len() {
+            // The first stretch of the first file: its numbers are already this store's.
+            *self = chunk;
+            return;
+        }
+        let metric_ids: Vec<u32> = chunk
+            .metrics
+            .texts
+            .iter()
+            .zip(&chunk.metrics.first_seen)
+            .map(|(text, place)| self.metrics.intern(text.as_bytes(), *place).unwrap_or(0))
+            .collect();
+        let member_ids: Vec<Vec<u32>> = chunk
+            .members
+            .iter()
+            .zip(dimensions)
+            .map(|(interner, dimension)| {
+                let target = &mut self.members[*dimension as usize];
+                interner.texts.iter().zip(&interner.first_seen).map(|(t, p)| target.intern(t.as_bytes(), *p).unwrap_or(0)).collect()
+            })
+            .collect();
+        let mut pairs = Vec::new();
+        let slice_ids: Vec<u32> = chunk
+            .slices
+            .iter()
+            .map(|slice| {
+                pairs.clear();
+                pairs.extend(slice.iter().map(|(d, m)| (dimensions[*d as usize], member_ids[*d as usize][*m as usize])));
+                pairs.sort_unstable();
+                self.slice_id(&pairs)
+            })
+            .collect();
+        self.rows.reserve(chunk.rows.len());
+        for row in chunk.rows {
+            self.rows.push(Row { metric: metric_ids[row.metric as usize], slice: slice_ids[row.slice as usize], ..row });
+        }
+    }
+}
+
+/// The rows of every CSV file of a load, interned together so that facts can be compared across files.
+#[derive(Default)]
+pub(crate) struct CsvRows {
+    dimension_ids: Vec<String>,
+    store: Store,
+    /// Each file and the 1-based column of its values.
+    files: Vec<(String, usize)>,
+}
+
+impl CsvRows {
+    fn dimension(&mut self, id: &str) -> u32 {
+        if let Some(index) = self.dimension_ids.iter().position(|d| d == id) {
+            return index as u32;
+        }
+        self.dimension_ids.push(id.to_string());
+        self.store.members.push(Interner::default());
+        self.store.single.push(Vec::new());
+        (self.dimension_ids.len() - 1) as u32
+    }
+
     /// Sorts the rows into a [`FactTable`], reporting duplicates, and tells the loader about members and
     /// metrics first named here.
     pub(crate) fn into_table(self, loader: &mut Loader) -> FactTable {
-        let CsvRows { metrics, dimension_ids, members, slices, files, rows, .. } = self;
+        let CsvRows { dimension_ids, store, files } = self;
+        let Store { metrics, members, slices, rows, .. } = store;
         let origin_of = |(file, line, column): Place| Origin {
             file: files.get(file as usize).map(|f| f.0.clone()).unwrap_or_default(),
             line: line as usize,
@@ -249,7 +312,7 @@ fn sorted_with_ranks<T: Ord>(items: Vec<T>) -> (Vec<T>, Vec<u32>) {
 
 /// Line numbers of records. The `csv` crate's own line count is off for CRLF files and blank lines, and its
 /// record byte offset is where the previous record ended; so the line is counted here, from the first byte
-/// after the line ends at that offset. Offsets only grow, so the whole file is scanned once.
+/// after the line ends at that offset. Offsets only grow, so the text is scanned once.
 struct LineCounter<'a> {
     bytes: &'a [u8],
     offset: usize,
@@ -257,8 +320,9 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        LineCounter { bytes, offset: 0, line: 1 }
+    /// Counts the lines of `bytes`, whose first byte is on line `first_line`.
+    fn new(bytes: &'a [u8], first_line: u32) -> Self {
+        LineCounter { bytes, offset: 0, line: first_line }
     }
 
     fn line_at(&mut self, record_offset: u64) -> u32 {
@@ -279,6 +343,10 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// Files at least this large are read by two threads, one half each (when no field is quoted, so that every
+/// line end ends a row).
+const PARALLEL_BYTES: usize = 1 << 20;
+
 pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
     let mut rows = std::mem::take(&mut loader.csv);
     read_file(loader, &mut rows, name, bytes);
@@ -287,7 +355,7 @@ pub(super) fn load_csv(loader: &mut Loader, name: &str, bytes: &[u8]) {
 
 fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut lines = LineCounter::new(bytes);
+    let mut lines = LineCounter::new(bytes, 1);
     let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut record = ::csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
@@ -307,25 +375,54 @@ fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) 
     }
     let header_line = lines.line_of(&record);
     let Some(columns) = header(loader, name, &record, header_line) else { return };
-    // One row a line, give or take: reserving once saves copying a growing vector of a million rows.
-    rows.rows.reserve(memchr::memchr_iter(b'\n', bytes).count());
     let file = rows.files.len() as u32;
     rows.files.push((name.to_string(), columns.value + 1));
-    let dimensions = columns.dimensions.iter().map(|(_, id)| rows.dimension(id)).collect();
-    let mut reading = Reading { name, file, columns, dimensions, rows, pairs: Vec::new(), last_period: None };
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {
-                let line = lines.line_of(&record);
-                reading.row(loader, &record, line);
-            }
-            Ok(false) => break,
-            Err(error) => {
-                loader.error(csv_error(name, &error, &mut lines));
-                break;
-            }
+    let dimensions: Vec<u32> = columns.dimensions.iter().map(|(_, id)| rows.dimension(id)).collect();
+    let body_start = usize::try_from(reader.position().byte()).unwrap_or(bytes.len()).min(bytes.len());
+    let body_line = 1 + newlines(&bytes[..body_start]);
+    let body = &bytes[body_start..];
+    let reading = Reading::new(name, file, &columns);
+    let chunks = match split_point(body) {
+        Some(split) => {
+            let (first, second) = body.split_at(split);
+            let second_line = body_line + newlines(first);
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(|| reading.read(second, second_line));
+                let first = reading.read(first, body_line);
+                // A worker that failed to run leaves its half to this thread.
+                let second = worker.join().unwrap_or_else(|_| reading.read(second, second_line));
+                vec![first, second]
+            })
         }
+        None => vec![reading.read(body, body_line)],
+    };
+    for chunk in chunks {
+        for error in chunk.errors {
+            loader.error(error);
+        }
+        for _ in 0..chunk.suppressed {
+            loader.suppress_one();
+        }
+        rows.store.absorb(chunk.store, &dimensions);
     }
+}
+
+fn newlines(bytes: &[u8]) -> u32 {
+    u32::try_from(memchr::memchr_iter(b'\n', bytes).count()).unwrap_or(u32::MAX)
+}
+
+/// Where to cut a large body in two: after the first line end past the middle. `None` for small bodies, for
+/// bodies with quotes (a quoted field may span lines) and on one-core machines.
+fn split_point(body: &[u8]) -> Option<usize> {
+    if body.len() < PARALLEL_BYTES || memchr::memchr(b'"', body).is_some() {
+        return None;
+    }
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return None;
+    }
+    let middle = body.len() / 2;
+    let cut = middle + memchr::memchr(b'\n', &body[middle..])? + 1;
+    (cut < body.len()).then_some(cut)
 }
 
 fn csv_error(name: &str, error: &::csv::Error, lines: &mut LineCounter<'_>) -> Diagnostic {
@@ -400,87 +497,132 @@ fn header(loader: &mut Loader, name: &str, record: &::csv::ByteRecord, line: u32
     Some(Columns { metric, period, value, kind, dimensions, names })
 }
 
-/// The state of reading one file's rows.
+/// How to read the rows of one file: shared, read-only, by both threads.
 struct Reading<'a> {
     name: &'a str,
     file: u32,
-    columns: Columns,
-    /// The global dimension index of each dimension column.
-    dimensions: Vec<u32>,
-    rows: &'a mut CsvRows,
+    columns: &'a Columns,
+}
+
+/// What reading a stretch of rows yields.
+struct Chunk {
+    store: Store,
+    errors: Vec<Diagnostic>,
+    /// Errors past the per-file limit, counted only.
+    suppressed: usize,
+}
+
+/// The mutable state of reading one stretch.
+struct ChunkReader<'a> {
+    reading: &'a Reading<'a>,
+    chunk: Chunk,
     /// A reused buffer for the row's (dimension, member) pairs.
     pairs: Vec<(u32, u32)>,
     /// Exports repeat the period row after row: the previous cell and its period.
     last_period: Option<(Vec<u8>, Period)>,
 }
 
-impl Reading<'_> {
-    fn report(&self, loader: &mut Loader, rule: &str, line: u32, column: usize, message: String, help: &str) {
-        if loader.error_limit_reached() {
+impl<'a> Reading<'a> {
+    fn new(name: &'a str, file: u32, columns: &'a Columns) -> Self {
+        Reading { name, file, columns }
+    }
+
+    /// Reads the rows of `bytes` (whole lines, the first on line `first_line`).
+    fn read(&self, bytes: &[u8], first_line: u32) -> Chunk {
+        let mut store = Store::with_dimensions(self.columns.dimensions.len());
+        // One row a line, give or take: reserving once saves copying a growing vector of a million rows.
+        store.rows.reserve(newlines(bytes) as usize + 1);
+        let chunk = Chunk { store, errors: Vec::new(), suppressed: 0 };
+        let mut state = ChunkReader { reading: self, chunk, pairs: Vec::new(), last_period: None };
+        let mut lines = LineCounter::new(bytes, first_line);
+        let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let mut record = ::csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {
+                    let line = lines.line_of(&record);
+                    state.row(&record, line);
+                }
+                Ok(false) => break,
+                Err(error) => {
+                    state.chunk.errors.push(csv_error(self.name, &error, &mut lines));
+                    break;
+                }
+            }
+        }
+        state.chunk
+    }
+}
+
+impl ChunkReader<'_> {
+    fn report(&mut self, rule: &str, line: u32, column: usize, message: impl FnOnce() -> String, help: &str) {
+        if self.chunk.errors.len() >= MAX_ERRORS_PER_FILE {
             // Past the limit the errors are only counted; a huge broken file costs no more than a good one.
-            loader.suppress_one();
+            self.chunk.suppressed += 1;
             return;
         }
-        let origin = Origin { file: self.name.to_string(), line: line as usize, column };
-        loader.error(at_origin(Diagnostic::error(rule, message), &origin).with_help(help));
+        let origin = Origin { file: self.reading.name.to_string(), line: line as usize, column };
+        self.chunk.errors.push(at_origin(Diagnostic::error(rule, message()), &origin).with_help(help));
     }
 
-    fn cell_name(&self, column: usize) -> &str {
-        self.columns.names.get(column).map_or("", String::as_str)
+    fn cell_name(&self, column: usize) -> String {
+        self.reading.columns.names.get(column).cloned().unwrap_or_default()
     }
 
-    fn bad_utf8(&self, loader: &mut Loader, line: u32, column: usize) {
-        let message = format!("row {line}, column {} ({}) is not valid UTF-8", column + 1, self.cell_name(column));
-        self.report(loader, "data/syntax", line, column + 1, message, "save the file as UTF-8");
+    fn bad_utf8(&mut self, line: u32, column: usize) {
+        let name = self.cell_name(column);
+        let message = || format!("row {line}, column {} ({name}) is not valid UTF-8", column + 1);
+        self.report("data/syntax", line, column + 1, message, "save the file as UTF-8");
     }
 
-    fn row(&mut self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) {
-        if record.len() != self.columns.names.len() {
+    fn row(&mut self, record: &::csv::ByteRecord, line: u32) {
+        let columns = self.reading.columns;
+        if record.len() != columns.names.len() {
             // A lone empty line is no row at all.
             if record.len() == 1 && record[0].is_empty() {
                 return;
             }
-            let message = format!("row has {} fields but the header has {}", record.len(), self.columns.names.len());
+            let expected = columns.names.len();
+            let message = || format!("row has {} fields but the header has {expected}", record.len());
             let help = "every row needs one field per header column; quote fields that contain commas";
-            self.report(loader, "data/syntax", line, 1, message, help);
+            self.report("data/syntax", line, 1, message, help);
             return;
         }
         let cell = |column: usize| record.get(column).unwrap_or_default().trim_ascii();
-        let metric_column = self.columns.metric;
-        let metric_cell = cell(metric_column);
+        let metric_cell = cell(columns.metric);
         if metric_cell.is_empty() {
             let help = "name the metric on every row";
-            self.report(loader, "data/invalid", line, metric_column + 1, "the metric is empty".into(), help);
+            self.report("data/invalid", line, columns.metric + 1, || "the metric is empty".into(), help);
             return;
         }
-        let Ok(metric) = self.rows.metrics.intern(metric_cell, (self.file, line, metric_column + 1)) else {
-            return self.bad_utf8(loader, line, metric_column);
+        let place = (self.reading.file, line, columns.metric + 1);
+        let Ok(metric) = self.chunk.store.metrics.intern(metric_cell, place) else {
+            return self.bad_utf8(line, columns.metric);
         };
-        let Some(period) = self.period(loader, cell(self.columns.period), line) else { return };
-        let Some(kind) = self.kind(loader, record, line) else { return };
-        let Some(slice) = self.slice(loader, record, line) else { return };
-        let value_column = self.columns.value;
-        let value = match parse_decimal(cell(value_column)) {
+        let Some(period) = self.period(cell(columns.period), line) else { return };
+        let Some(kind) = self.kind(record, line) else { return };
+        let Some(slice) = self.slice(record, line) else { return };
+        let value = match parse_decimal(cell(columns.value)) {
             Ok(value) => value,
-            Err(error) => return self.bad_value(loader, cell(value_column), error, line),
+            Err(error) => return self.bad_value(cell(columns.value), error, line),
         };
-        self.rows.rows.push(Row { metric, period, slice, kind, value, file: self.file, line });
+        self.chunk.store.rows.push(Row { metric, period, slice, kind, value, file: self.reading.file, line });
     }
 
-    fn period(&mut self, loader: &mut Loader, cell: &[u8], line: u32) -> Option<Period> {
+    fn period(&mut self, cell: &[u8], line: u32) -> Option<Period> {
         if let Some((bytes, period)) = &self.last_period
             && bytes.as_slice() == cell
         {
             return Some(*period);
         }
-        let column = self.columns.period;
+        let column = self.reading.columns.period;
         let Ok(text) = std::str::from_utf8(cell) else {
-            self.bad_utf8(loader, line, column);
+            self.bad_utf8(line, column);
             return None;
         };
         let Some(period) = Period::parse(text) else {
-            let message = format!("row {line}, column {} (period): `{text}` is not a period", column + 1);
-            self.report(loader, "data/bad-period", line, column + 1, message, PERIOD_HELP);
+            let message = || format!("row {line}, column {} (period): `{text}` is not a period", column + 1);
+            self.report("data/bad-period", line, column + 1, message, PERIOD_HELP);
             return None;
         };
         match &mut self.last_period {
@@ -494,8 +636,8 @@ impl Reading<'_> {
         Some(period)
     }
 
-    fn kind(&self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) -> Option<Kind> {
-        let Some(column) = self.columns.kind else { return Some(Kind::Actual) };
+    fn kind(&mut self, record: &::csv::ByteRecord, line: u32) -> Option<Kind> {
+        let Some(column) = self.reading.columns.kind else { return Some(Kind::Actual) };
         let cell = record.get(column).unwrap_or_default().trim_ascii();
         let kind = if cell.is_empty() || cell.eq_ignore_ascii_case(b"actual") {
             Some(Kind::Actual)
@@ -508,46 +650,45 @@ impl Reading<'_> {
         };
         if kind.is_none() {
             let text = String::from_utf8_lossy(cell);
-            let message = format!("row {line}, column {} (kind): `{text}` is not a kind", column + 1);
+            let message = || format!("row {line}, column {} (kind): `{text}` is not a kind", column + 1);
             let help = "kind is actual (or empty), target or standard";
-            self.report(loader, "data/invalid", line, column + 1, message, help);
+            self.report("data/invalid", line, column + 1, message, help);
         }
         kind
     }
 
     /// The row's slice id: its non-empty dimension cells, interned.
-    fn slice(&mut self, loader: &mut Loader, record: &::csv::ByteRecord, line: u32) -> Option<u32> {
+    fn slice(&mut self, record: &::csv::ByteRecord, line: u32) -> Option<u32> {
         self.pairs.clear();
-        for (position, (column, _)) in self.columns.dimensions.iter().enumerate() {
+        for (position, (column, _)) in self.reading.columns.dimensions.iter().enumerate() {
             let cell = record.get(*column).unwrap_or_default().trim_ascii();
             if cell.is_empty() {
                 continue;
             }
-            let dimension = self.dimensions[position];
-            match self.rows.members[dimension as usize].intern(cell, (self.file, line, column + 1)) {
-                Ok(member) => self.pairs.push((dimension, member)),
+            let place = (self.reading.file, line, column + 1);
+            match self.chunk.store.members[position].intern(cell, place) {
+                Ok(member) => self.pairs.push((position as u32, member)),
                 Err(()) => {
-                    self.bad_utf8(loader, line, *column);
+                    self.bad_utf8(line, *column);
                     return None;
                 }
             }
         }
-        // Files may list dimensions in different orders; a slice is the same whatever the column order.
-        self.pairs.sort_unstable();
-        Some(self.rows.slice_id(&self.pairs))
+        Some(self.chunk.store.slice_id(&self.pairs))
     }
 
-    fn bad_value(&self, loader: &mut Loader, cell: &[u8], error: NumberError, line: u32) {
-        let column = self.columns.value;
+    fn bad_value(&mut self, cell: &[u8], error: NumberError, line: u32) {
+        let column = self.reading.columns.value;
+        let name = self.cell_name(column);
         let text = String::from_utf8_lossy(cell);
         let why = match error {
             NumberError::OutOfRange => "is too large for a decimal value".to_string(),
             NumberError::Syntax if cell.is_empty() => "is empty".to_string(),
             NumberError::Syntax => format!("`{text}` is not a plain decimal number"),
         };
-        let message = format!("row {line}, column {} ({}): the value {why}", column + 1, self.cell_name(column));
+        let message = || format!("row {line}, column {} ({name}): the value {why}", column + 1);
         let help = "write plain numbers such as 9800000 or -1.25e3: no thousands separators, currency signs or %";
-        self.report(loader, "data/bad-value", line, column + 1, message, help);
+        self.report("data/bad-value", line, column + 1, message, help);
     }
 }
 
@@ -558,7 +699,7 @@ mod tests {
     #[test]
     fn line_counter_skips_line_ends() {
         let text = b"a,b\r\nc,d\r\n\r\ne,f\r\n";
-        let mut lines = LineCounter::new(text);
+        let mut lines = LineCounter::new(text, 1);
         assert_eq!(lines.line_at(0), 1);
         // csv reports the second record at byte 4 (the `\n` of the first line end).
         assert_eq!(lines.line_at(4), 2);
@@ -603,16 +744,30 @@ mod tests {
     }
 
     #[test]
-    fn slices_are_interned_whatever_the_column_order() {
+    fn slices_are_interned() {
         let mut rows = CsvRows::default();
         let region = rows.dimension("region");
         let product = rows.dimension("product");
-        assert_eq!(rows.slice_id(&[]), 0);
-        let a = rows.slice_id(&[(region, 0), (product, 1)]);
-        assert_eq!(rows.slice_id(&[(region, 0), (product, 1)]), a);
-        let single = rows.slice_id(&[(product, 3)]);
-        assert_eq!(rows.slice_id(&[(product, 3)]), single);
+        let store = &mut rows.store;
+        assert_eq!(store.slice_id(&[]), 0);
+        let a = store.slice_id(&[(region, 0), (product, 1)]);
+        assert_eq!(store.slice_id(&[(region, 0), (product, 1)]), a);
+        let single = store.slice_id(&[(product, 3)]);
+        assert_eq!(store.slice_id(&[(product, 3)]), single);
         assert_ne!(single, a);
         assert_eq!(rows.dimension("region"), region);
+    }
+
+    #[test]
+    fn split_points_fall_after_a_line_end() {
+        let line = b"revenue,2023-Q4,east,9800000\n";
+        let body: Vec<u8> = line.iter().copied().cycle().take(line.len() * 50_000).collect();
+        let cut = split_point(&body).unwrap();
+        assert_eq!(body[cut - 1], b'\n');
+        assert_eq!(cut % line.len(), 0);
+        let mut quoted = body.clone();
+        quoted[10] = b'"';
+        assert_eq!(split_point(&quoted), None);
+        assert_eq!(split_point(line), None);
     }
 }

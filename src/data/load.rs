@@ -21,7 +21,7 @@ use crate::source::LineIndex;
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// After this many errors in one file the rest are counted, not listed.
-const MAX_ERRORS_PER_FILE: usize = 100;
+pub(crate) const MAX_ERRORS_PER_FILE: usize = 100;
 
 pub(crate) const PERIOD_HELP: &str = "write periods as 2023, 2023-H1, 2023-Q4 or 2023-12";
 
@@ -159,11 +159,6 @@ impl Loader {
     /// Counts an error that is not listed because the current file has hit the error limit.
     pub(crate) fn suppress_one(&mut self) {
         self.suppressed_in_file += 1;
-    }
-
-    /// Whether the current file has hit the error limit (so a long file need not be read to its end).
-    pub(crate) fn error_limit_reached(&self) -> bool {
-        self.errors_in_file >= MAX_ERRORS_PER_FILE
     }
 
     fn load_document(&mut self, name: &str, bytes: &[u8], json: bool) {

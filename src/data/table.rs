@@ -169,6 +169,11 @@ impl FactTable {
         start..end
     }
 
+    /// The distinct slices of the table's facts, sorted.
+    pub fn slices(&self) -> &[Slice] {
+        &self.slices
+    }
+
     /// The metric ids the table has facts for, sorted.
     pub fn metric_ids(&self) -> &[String] {
         &self.metrics
