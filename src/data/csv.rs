@@ -212,9 +212,24 @@ impl CsvRows {
         for (metric, place) in metrics.texts.iter().zip(&metrics.first_seen) {
             loader.first_named.entry(metric.clone()).or_insert_with(|| origin_of(*place));
         }
+        // Only slices some row uses (the total is always interned, but may have no row).
+        let mut used = vec![false; slices.len()];
+        for row in &rows {
+            used[row.slice as usize] = true;
+        }
+        let mut renumbered = vec![0u32; slices.len()];
+        let mut kept = 0;
+        for (id, is_used) in used.iter().enumerate() {
+            if *is_used {
+                renumbered[id] = kept;
+                kept += 1;
+            }
+        }
         let full_slices: Vec<Slice> = slices
             .iter()
-            .map(|pairs| {
+            .zip(&used)
+            .filter(|(_, is_used)| **is_used)
+            .map(|(pairs, _)| {
                 pairs
                     .iter()
                     .map(|(d, m)| (dimension_ids[*d as usize].clone(), members[*d as usize].texts[*m as usize].clone()))
@@ -222,7 +237,8 @@ impl CsvRows {
             })
             .collect();
         let (sorted_metrics, metric_rank) = sorted_with_ranks(metrics.texts);
-        let (sorted_slices, slice_rank) = sorted_with_ranks(full_slices);
+        let (sorted_slices, kept_rank) = sorted_with_ranks(full_slices);
+        let slice_rank: Vec<u32> = renumbered.iter().map(|kept| kept_rank.get(*kept as usize).copied().unwrap_or(0)).collect();
         let slice_bits = bits_for(sorted_slices.len());
         let dense_bits = bits_for(sorted_metrics.len()) + 20 + slice_bits + 2;
         // (metric rank, period, slice rank, kind) in as few bits as this data needs; sorts like FactKey.
@@ -387,14 +403,15 @@ fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) 
             let (first, second) = body.split_at(split);
             let second_line = body_line + newlines(first);
             std::thread::scope(|scope| {
-                let worker = scope.spawn(|| reading.read(second, second_line));
-                let first = reading.read(first, body_line);
+                let worker = scope.spawn(|| reading.read(second, second_line, 0));
+                // The first half's rows take in the second's afterwards: room for all of them saves a copy.
+                let first = reading.read(first, body_line, newlines(body) as usize + 1);
                 // A worker that failed to run leaves its half to this thread.
-                let second = worker.join().unwrap_or_else(|_| reading.read(second, second_line));
+                let second = worker.join().unwrap_or_else(|_| reading.read(second, second_line, 0));
                 vec![first, second]
             })
         }
-        None => vec![reading.read(body, body_line)],
+        None => vec![reading.read(body, body_line, 0)],
     };
     for chunk in chunks {
         for error in chunk.errors {
@@ -527,11 +544,12 @@ impl<'a> Reading<'a> {
         Reading { name, file, columns }
     }
 
-    /// Reads the rows of `bytes` (whole lines, the first on line `first_line`).
-    fn read(&self, bytes: &[u8], first_line: u32) -> Chunk {
+    /// Reads the rows of `bytes` (whole lines, the first on line `first_line`), with room for at least
+    /// `capacity` rows.
+    fn read(&self, bytes: &[u8], first_line: u32, capacity: usize) -> Chunk {
         let mut store = Store::with_dimensions(self.columns.dimensions.len());
         // One row a line, give or take: reserving once saves copying a growing vector of a million rows.
-        store.rows.reserve(newlines(bytes) as usize + 1);
+        store.rows.reserve(capacity.max(newlines(bytes) as usize + 1));
         let chunk = Chunk { store, errors: Vec::new(), suppressed: 0 };
         let mut state = ChunkReader { reading: self, chunk, pairs: Vec::new(), last_period: None };
         let mut lines = LineCounter::new(bytes, first_line);
