@@ -74,7 +74,11 @@ fn bad_values_name_file_row_and_column() {
     assert_eq!(errors.len(), 8, "{errors:#?}");
     for (index, error) in errors.iter().enumerate() {
         assert_eq!(place(error), ("data/bad-value", "d/sales.csv", index + 2, 3), "{error:#?}");
-        assert!(error.message.starts_with(&format!("row {}, column 3 (value): the value", index + 2)), "{}", error.message);
+        assert!(
+            error.message.starts_with(&format!("row {}, column 3 (value): the value", index + 2)),
+            "{}",
+            error.message
+        );
         assert!(error.help.is_some());
     }
     assert!(errors[0].message.contains("`1,000` is not a plain decimal number"));
@@ -222,13 +226,32 @@ fn large_files_read_in_two_halves_keep_lines_and_duplicates() {
     assert_eq!(data.fact_count(), 100 * 12 * 40 + 2);
     assert_eq!(fact(&data, "sales", "1999-12", &[("region", "r39")], Kind::Actual), Some(dec("2050")));
     assert_eq!(fact(&data, "sales", "1950-06", &[("region", "r99")], Kind::Actual), Some(dec("1")));
-    let origin = data.fact("sales", Period::Month(1999, 12), &slice(&[("region", "r39")]), Kind::Actual).unwrap().origin();
+    let origin =
+        data.fact("sales", Period::Month(1999, 12), &slice(&[("region", "r39")]), Kind::Actual).unwrap().origin();
     assert_eq!(origin.to_string(), format!("big.csv:{}:4", line - 1));
-    assert_eq!(data.fact("sales", Period::Month(2000, 1), &slice(&[("region", "r0")]), Kind::Actual).unwrap().origin().to_string(), "extra.csv:3:2");
+    assert_eq!(
+        data.fact("sales", Period::Month(2000, 1), &slice(&[("region", "r0")]), Kind::Actual)
+            .unwrap()
+            .origin()
+            .to_string(),
+        "extra.csv:3:2"
+    );
     assert_eq!(data.dimensions["region"].members.len(), 41);
     // Months roll up to a year across the halves: 12 months of r5 in 1950.
-    let year = data.value(Query { metric: "sales", period: Period::Year(1950), slice: &slice(&[("region", "r5")]), kind: Kind::Actual });
-    assert_eq!(year, Err(mdbook_kpi::data::QueryError::NoData { what: "sales (region=r5) for 1950".into(), hint: Some("the data has sales (region=r5) for 1900-01 … 1999-12".into()) }), "plain numbers do not roll up");
+    let year = data.value(Query {
+        metric: "sales",
+        period: Period::Year(1950),
+        slice: &slice(&[("region", "r5")]),
+        kind: Kind::Actual,
+    });
+    assert_eq!(
+        year,
+        Err(mdbook_kpi::data::QueryError::NoData {
+            what: "sales (region=r5) for 1950".into(),
+            hint: Some("the data has sales (region=r5) for 1900-01 … 1999-12".into())
+        }),
+        "plain numbers do not roll up"
+    );
 }
 
 fn slice(filters: &[(&str, &str)]) -> Slice {

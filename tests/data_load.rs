@@ -37,11 +37,7 @@ fn only<'a>(errors: &'a [Diagnostic], rule: &str) -> &'a Diagnostic {
 }
 
 fn assert_at(diagnostic: &Diagnostic, file: &str, line: usize, column: usize) {
-    assert_eq!(
-        (diagnostic.file.as_str(), diagnostic.line, diagnostic.column),
-        (file, line, column),
-        "{diagnostic:#?}"
-    );
+    assert_eq!((diagnostic.file.as_str(), diagnostic.line, diagnostic.column), (file, line, column), "{diagnostic:#?}");
     assert_eq!(diagnostic.severity, Severity::Error);
 }
 
@@ -207,10 +203,17 @@ fn wrong_types_name_the_key_path() {
     assert_eq!(errors.len(), 5, "{errors:#?}");
     assert!(errors.iter().all(|e| e.rule == "data/invalid"));
     let unit = &errors[0];
-    assert_eq!(unit.message, "`metrics.revenue.unit` must be one of currency, count, percent, ratio, days, number, not a number");
+    assert_eq!(
+        unit.message,
+        "`metrics.revenue.unit` must be one of currency, count, percent, ratio, days, number, not a number"
+    );
     assert_at(unit, "kpi.toml", 2, 8);
     let better = &errors[1];
-    assert!(better.message.contains("`metrics.revenue.better` must be one of higher, lower, neutral"), "{}", better.message);
+    assert!(
+        better.message.contains("`metrics.revenue.better` must be one of higher, lower, neutral"),
+        "{}",
+        better.message
+    );
     assert_eq!(better.help.as_deref(), Some("did you mean `higher`?"));
     assert_at(better, "kpi.toml", 3, 10);
     assert!(errors[2].message.contains("`metrics.revenue.label`"));
@@ -235,7 +238,11 @@ fn bad_periods_and_values() {
     assert!(values[0].message.contains("not a finite number"));
     assert!(values[1].message.contains("too large"), "{}", values[1].message);
     let string = only(&errors, "data/invalid");
-    assert!(string.message.contains("`metrics.revenue.values.2025` must be a number, not a string"), "{}", string.message);
+    assert!(
+        string.message.contains("`metrics.revenue.values.2025` must be a number, not a string"),
+        "{}",
+        string.message
+    );
 }
 
 #[test]
@@ -257,7 +264,11 @@ fn duplicate_facts_across_files_name_both_places() {
     let errors = load_err(&[("kpi.toml", REFERENCE), ("more.csv", csv)]);
     let duplicate = only(&errors, "data/duplicate-fact");
     assert_at(duplicate, "more.csv", 2, 3);
-    assert!(duplicate.message.contains("revenue 2023-Q4 is given twice: here and at kpi.toml:16:118"), "{}", duplicate.message);
+    assert!(
+        duplicate.message.contains("revenue 2023-Q4 is given twice: here and at kpi.toml:16:118"),
+        "{}",
+        duplicate.message
+    );
     // Two TOML files, with a slice and a kind.
     let first = "[metrics.revenue]\ntargets = { \"2023\" = 1 }\nby.product.a = { \"2023\" = 1 }\n";
     let second = "[metrics.cost]\n\n[metrics.revenue]\ntargets = { \"2023\" = 2 }\n";
@@ -268,7 +279,11 @@ fn duplicate_facts_across_files_name_both_places() {
     assert!(metric.message.contains("first at a.toml:1:10"), "{}", metric.message);
     let duplicate = only(&errors, "data/duplicate-fact");
     assert_at(duplicate, "b.toml", 4, 22);
-    assert!(duplicate.message.contains("revenue 2023 (target) is given twice: here and at a.toml:2:22"), "{}", duplicate.message);
+    assert!(
+        duplicate.message.contains("revenue 2023 (target) is given twice: here and at a.toml:2:22"),
+        "{}",
+        duplicate.message
+    );
 }
 
 #[test]
@@ -281,7 +296,9 @@ fn dimensions_declared_twice_and_unknown_members() {
     assert!(member.message.contains("`ai_qc` is not a member of dimension `product`"));
     assert!(member.help.as_deref().unwrap().starts_with("did you mean `ai-qc`?"), "{:?}", member.help);
     let errors = load_err(&[("a.toml", dims), ("b.toml", dims)]);
-    assert!(only(&errors, "data/invalid").message.contains("dimension `product` is declared twice; first at a.toml:1:13"));
+    assert!(
+        only(&errors, "data/invalid").message.contains("dimension `product` is declared twice; first at a.toml:1:13")
+    );
     // A dimension that lists no members accepts any.
     let open = "[dimensions.region]\nlabel = \"region\"\n[metrics.revenue]\nby.region.north = { \"2023\" = 1 }\n";
     let data = load_ok(&[("a.toml", open)]);
@@ -311,7 +328,11 @@ fn errors_are_all_collected_across_files() {
     let bad_csv = "metric,period,value\na,2024,1%\n";
     let errors = load_err(&[("a.toml", bad_toml), ("b.csv", bad_csv), ("c.yaml", "x: 1")]);
     let rules: Vec<&str> = errors.iter().map(|e| e.rule.as_str()).collect();
-    assert_eq!(rules, ["data/invalid", "data/invalid", "data/bad-period", "data/bad-value", "data/invalid"], "{errors:#?}");
+    assert_eq!(
+        rules,
+        ["data/invalid", "data/invalid", "data/bad-period", "data/bad-value", "data/invalid"],
+        "{errors:#?}"
+    );
     assert_eq!(errors[4].file, "c.yaml");
     assert_eq!(errors[4].help.as_deref(), Some("data files end in .toml, .json or .csv"));
 }

@@ -21,7 +21,13 @@ fn slice(filters: &[(&str, &str)]) -> Slice {
     filters.iter().map(|(d, m)| (d.to_string(), m.to_string())).collect()
 }
 
-fn ask(data: &DataSet, metric: &str, period: &str, filters: &[(&str, &str)], kind: Kind) -> Result<Decimal, QueryError> {
+fn ask(
+    data: &DataSet,
+    metric: &str,
+    period: &str,
+    filters: &[(&str, &str)],
+    kind: Kind,
+) -> Result<Decimal, QueryError> {
     let slice = slice(filters);
     let period = Period::parse(period).unwrap();
     data.value(Query { metric, period, slice: &slice, kind })
@@ -99,7 +105,8 @@ fn rollup_is_recursive_months_to_quarters_to_year() {
 
 #[test]
 fn partial_rollup_of_months() {
-    let data = load(&[("a.toml", "[metrics.sales]\nunit = \"count\"\nvalues = { \"2023-01\" = 1, \"2023-03\" = 3 }\n")]);
+    let data =
+        load(&[("a.toml", "[metrics.sales]\nunit = \"count\"\nvalues = { \"2023-01\" = 1, \"2023-03\" = 3 }\n")]);
     let error = actual(&data, "sales", "2023-Q1").unwrap_err();
     assert_eq!(error, QueryError::PartialRollup { what: "sales for 2023-Q1".into(), missing: "2023-02".into() });
 }
@@ -144,7 +151,8 @@ unit = "days"
 by.tenure.new = { "2023" = 50 }
 by.tenure.old = { "2023" = 30 }
 "#;
-    let csv = "metric,period,region,product,value\nrevenue,2024,east,a,1\nrevenue,2024,east,b,2\nrevenue,2024,west,a,4\n";
+    let csv =
+        "metric,period,region,product,value\nrevenue,2024,east,a,1\nrevenue,2024,east,b,2\nrevenue,2024,west,a,4\n";
     let data = load(&[("a.toml", text), ("b.csv", csv)]);
     assert_eq!(actual(&data, "revenue", "2023"), Ok(dec("42.5")));
     // With a filter, the total runs over the other dimension's members.
@@ -213,7 +221,10 @@ formula = "margin * 2"
 "#;
     let data = load(&[("a.toml", text)]);
     assert_eq!(actual(&data, "margin", "2023"), Ok(dec("60")));
-    assert_eq!(ask(&data, "margin", "2023", &[("region", "east")], Kind::Actual).map(|d| d.round_dp(4)), Ok(dec("66.6667")));
+    assert_eq!(
+        ask(&data, "margin", "2023", &[("region", "east")], Kind::Actual).map(|d| d.round_dp(4)),
+        Ok(dec("66.6667"))
+    );
     assert_eq!(actual(&data, "scaled", "2023"), Ok(dec("120")));
     let error = actual(&data, "markup", "2024").unwrap_err();
     assert_eq!(
@@ -225,7 +236,12 @@ formula = "margin * 2"
     let QueryError::NoData { what, hint } = error else { panic!("{error:?}") };
     assert_eq!(what, "margin for 2022");
     let hint = hint.unwrap();
-    assert!(hint.starts_with("`margin` is computed as `(revenue - cost) / revenue * 100`, and there is no revenue for 2022"), "{hint}");
+    assert!(
+        hint.starts_with(
+            "`margin` is computed as `(revenue - cost) / revenue * 100`, and there is no revenue for 2022"
+        ),
+        "{hint}"
+    );
     assert!(hint.contains("2023, 2024"), "{hint}");
 }
 
@@ -244,7 +260,10 @@ formula = "revenue / headcount"
 "#;
     let data = load(&[("a.toml", text)]);
     let error = actual(&data, "per_head", "2023").unwrap_err();
-    assert_eq!(error, QueryError::PartialRollup { what: "revenue for 2023".into(), missing: "2023-Q3, 2023-Q4".into() });
+    assert_eq!(
+        error,
+        QueryError::PartialRollup { what: "revenue for 2023".into(), missing: "2023-Q3, 2023-Q4".into() }
+    );
 }
 
 #[test]
@@ -316,7 +335,10 @@ by.region.west = { "2023" = 39.6, "2024" = 30 }
     assert_eq!(actual(&data, "revenue", "2024"), Ok(dec("100")));
     // Across files and with the CSV's empty cell as the total; an incomplete member set is not checked.
     let csv = "metric,period,region,kind,value\nsales,2023,,,36000000\nsales,2023,east,,9800000\nsales,2023,west,,20000000\nsales,2023,,target,1\nsales,2023,east,target,5\n";
-    let data = load(&[("regions.toml", "[dimensions.region]\nmembers.east = \"East\"\nmembers.west = \"West\"\n"), ("s.csv", csv)]);
+    let data = load(&[
+        ("regions.toml", "[dimensions.region]\nmembers.east = \"East\"\nmembers.west = \"West\"\n"),
+        ("s.csv", csv),
+    ]);
     assert_eq!(data.warnings.len(), 1, "{:#?}", data.warnings);
     assert_eq!((data.warnings[0].file.as_str(), data.warnings[0].line, data.warnings[0].column), ("s.csv", 2, 5));
     assert!(data.warnings[0].message.contains("add up to 29800000, not to the total 36000000"));

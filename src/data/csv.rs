@@ -153,7 +153,12 @@ impl Store {
             .zip(dimensions)
             .map(|(interner, dimension)| {
                 let target = &mut self.members[*dimension as usize];
-                interner.texts.iter().zip(&interner.first_seen).map(|(t, p)| target.intern(t.as_bytes(), *p).unwrap_or(0)).collect()
+                interner
+                    .texts
+                    .iter()
+                    .zip(&interner.first_seen)
+                    .map(|(t, p)| target.intern(t.as_bytes(), *p).unwrap_or(0))
+                    .collect()
             })
             .collect();
         let mut pairs = Vec::new();
@@ -162,14 +167,19 @@ impl Store {
             .iter()
             .map(|slice| {
                 pairs.clear();
-                pairs.extend(slice.iter().map(|(d, m)| (dimensions[*d as usize], member_ids[*d as usize][*m as usize])));
+                pairs
+                    .extend(slice.iter().map(|(d, m)| (dimensions[*d as usize], member_ids[*d as usize][*m as usize])));
                 pairs.sort_unstable();
                 self.slice_id(&pairs)
             })
             .collect();
         self.rows.reserve(chunk.rows.len());
         for row in chunk.rows {
-            self.rows.push(Row { metric: metric_ids[row.metric as usize], slice: slice_ids[row.slice as usize], ..row });
+            self.rows.push(Row {
+                metric: metric_ids[row.metric as usize],
+                slice: slice_ids[row.slice as usize],
+                ..row
+            });
         }
     }
 }
@@ -238,7 +248,8 @@ impl CsvRows {
             .collect();
         let (sorted_metrics, metric_rank) = sorted_with_ranks(metrics.texts);
         let (sorted_slices, kept_rank) = sorted_with_ranks(full_slices);
-        let slice_rank: Vec<u32> = renumbered.iter().map(|kept| kept_rank.get(*kept as usize).copied().unwrap_or(0)).collect();
+        let slice_rank: Vec<u32> =
+            renumbered.iter().map(|kept| kept_rank.get(*kept as usize).copied().unwrap_or(0)).collect();
         let slice_bits = bits_for(sorted_slices.len());
         let dense_bits = bits_for(sorted_metrics.len()) + 20 + slice_bits + 2;
         // (metric rank, period, slice rank, kind) in as few bits as this data needs; sorts like FactKey.

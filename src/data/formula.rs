@@ -52,12 +52,18 @@ impl Expr {
     pub fn parse(text: &str) -> Result<Expr, FormulaError> {
         let tokens = tokenize(text)?;
         if tokens.len() > MAX_TOKENS {
-            return Err(FormulaError { message: format!("longer than {MAX_TOKENS} names, numbers and operators"), column: 1 });
+            return Err(FormulaError {
+                message: format!("longer than {MAX_TOKENS} names, numbers and operators"),
+                column: 1,
+            });
         }
         let mut parser = Parser { tokens: &tokens, pos: 0, end_column: text.chars().count() + 1 };
         let expr = parser.sum(0)?;
         if let Some(token) = parser.tokens.get(parser.pos) {
-            return Err(FormulaError { message: format!("unexpected {}", token.kind.describe()), column: token.column });
+            return Err(FormulaError {
+                message: format!("unexpected {}", token.kind.describe()),
+                column: token.column,
+            });
         }
         Ok(expr)
     }
@@ -248,7 +254,10 @@ impl Parser<'_> {
 
     fn too_deep(&self, depth: usize) -> Result<(), FormulaError> {
         if depth > MAX_DEPTH {
-            return Err(FormulaError { message: format!("nested more than {MAX_DEPTH} levels deep"), column: self.column() });
+            return Err(FormulaError {
+                message: format!("nested more than {MAX_DEPTH} levels deep"),
+                column: self.column(),
+            });
         }
         Ok(())
     }
@@ -280,7 +289,10 @@ impl Parser<'_> {
         self.too_deep(depth)?;
         let column = self.column();
         let Some(kind) = self.peek().cloned() else {
-            return Err(FormulaError { message: "the formula ends where a metric or number is expected".into(), column });
+            return Err(FormulaError {
+                message: "the formula ends where a metric or number is expected".into(),
+                column,
+            });
         };
         self.pos += 1;
         match kind {
@@ -345,7 +357,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_columns() {
-        for (text, column) in [("revenue /", 10), ("(a + b", 7), ("a $ b", 3), ("a b", 3), ("", 1), ("1.2.3", 1), (")", 1)] {
+        for (text, column) in
+            [("revenue /", 10), ("(a + b", 7), ("a $ b", 3), ("a b", 3), ("", 1), ("1.2.3", 1), (")", 1)]
+        {
             let error = Expr::parse(text).unwrap_err();
             assert_eq!(error.column, column, "{text}: {error:?}");
         }

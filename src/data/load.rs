@@ -13,7 +13,9 @@ use rust_decimal::Decimal;
 use super::formula::Expr;
 use super::number::{NumberError, parse_decimal};
 use super::tree::{self, Entry, Node, Value};
-use super::{Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Origin, Period, Rollup, Slice, Unit};
+use super::{
+    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Origin, Period, Rollup, Slice, Unit,
+};
 use crate::diagnostics::Diagnostic;
 use crate::source::LineIndex;
 
@@ -33,11 +35,10 @@ pub fn load(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
     for file in files {
         match read_in_root(root, file) {
             Ok(bytes) => sources.push((file.clone(), bytes)),
-            Err(error) => errors.push(error),
+            Err(error) => errors.push(*error),
         }
     }
-    let mut loader = Loader::default();
-    loader.errors = errors;
+    let mut loader = Loader { errors, ..Loader::default() };
     for (name, bytes) in &sources {
         loader.load_source(name, bytes);
     }
@@ -54,12 +55,12 @@ pub fn load_sources(sources: &[(String, Vec<u8>)]) -> Result<DataSet, Vec<Diagno
     loader.finish()
 }
 
-fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Diagnostic> {
-    let resolved = crate::paths::resolve_in_root(root, file).map_err(|message| {
+fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let resolved = crate::paths::resolve_in_root(root, file).map_err(|message| -> Box<Diagnostic> {
         // `resolve_in_root` refuses both missing files and escapes; a path that exists was refused for leaving
         // the root.
         let exists = root.join(file).exists();
-        if exists {
+        Box::new(if exists {
             Diagnostic::error("data/path", message)
                 .in_file(file)
                 .with_help("keep data files inside the book folder (symlinks are followed)")
@@ -67,19 +68,21 @@ fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Diagnostic> {
             Diagnostic::error("data/missing-file", message)
                 .in_file(file)
                 .with_help("check `data` in [preprocessor.kpi] of book.toml; paths are relative to the book root")
-        }
+        })
     })?;
     let missing = |error: std::io::Error| {
-        Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file)
+        Box::new(Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file))
     };
     let size = std::fs::metadata(&resolved).map_err(missing)?.len();
     if size > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            "data/invalid",
-            format!("`{file}` is {} MiB; data files may be at most {} MiB", size >> 20, MAX_FILE_BYTES >> 20),
-        )
-        .in_file(file)
-        .with_help("split the data into several files, or aggregate it before the book reads it"));
+        return Err(Box::new(
+            Diagnostic::error(
+                "data/invalid",
+                format!("`{file}` is {} MiB; data files may be at most {} MiB", size >> 20, MAX_FILE_BYTES >> 20),
+            )
+            .in_file(file)
+            .with_help("split the data into several files, or aggregate it before the book reads it"),
+        ));
     }
     std::fs::read(&resolved).map_err(missing)
 }
@@ -215,8 +218,7 @@ impl Loader {
             self.error(diagnostic);
             return;
         }
-        self.declared_dimensions
-            .insert(dimension.id.clone(), Declared { origin: dimension.origin.clone(), members });
+        self.declared_dimensions.insert(dimension.id.clone(), Declared { origin: dimension.origin.clone(), members });
         match self.data.dimensions.get_mut(&dimension.id) {
             Some(implicit) => {
                 // Facts used the dimension before its declaration was read: keep the members they named, after
@@ -274,8 +276,11 @@ impl Loader {
         for (key, fact) in &self.data.facts {
             let Some(row) = self.data.table.find(&key.metric, key.period, &key.slice, key.kind) else { continue };
             let other = self.data.table.row(row).origin();
-            let (first, second) =
-                if position(&other.file) < position(&fact.origin.file) { (&other, &fact.origin) } else { (&fact.origin, &other) };
+            let (first, second) = if position(&other.file) < position(&fact.origin.file) {
+                (&other, &fact.origin)
+            } else {
+                (&fact.origin, &other)
+            };
             errors.push(duplicate_fact(key, first, second));
         }
         self.errors.extend(errors);
@@ -583,7 +588,12 @@ impl Document<'_, '_> {
             Some(old) if old != new => {
                 let first = self.loader.meta_origins.get(key).map(|o| o.to_string()).unwrap_or_default();
                 let message = format!("`meta.{key}` is {new} here but {old} at {first}");
-                self.report("data/invalid", offset, message, Some("give [meta] once, or the same in every file".into()));
+                self.report(
+                    "data/invalid",
+                    offset,
+                    message,
+                    Some("give [meta] once, or the same in every file".into()),
+                );
             }
             Some(_) => {}
             None => {
@@ -626,7 +636,8 @@ impl Document<'_, '_> {
 
     fn dimension(&mut self, entry: &Entry) {
         let id = entry.key.as_str();
-        let mut dimension = Dimension { id: id.to_string(), origin: self.origin(entry.key_span.start), ..Dimension::default() };
+        let mut dimension =
+            Dimension { id: id.to_string(), origin: self.origin(entry.key_span.start), ..Dimension::default() };
         let mut listed = None;
         let Some(entries) = self.table(&entry.value, &["dimensions", id]) else { return };
         for field in entries {
@@ -718,11 +729,8 @@ impl Document<'_, '_> {
         if let Some((_, value)) = options.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)) {
             return Some(*value);
         }
-        let message = format!(
-            "`{}` must be one of {}, not \"{text}\"",
-            key_path(path),
-            names().collect::<Vec<_>>().join(", ")
-        );
+        let message =
+            format!("`{}` must be one of {}, not \"{text}\"", key_path(path), names().collect::<Vec<_>>().join(", "));
         let help = crate::suggest::did_you_mean(text, names()).map(|best| format!("did you mean `{best}`?"));
         self.report("data/invalid", node.span.start, message, help);
         None

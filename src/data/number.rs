@@ -165,7 +165,9 @@ mod tests {
 
     #[test]
     fn not_plain_numbers() {
-        for bad in ["", "-", ".", "1,000", "¥100", "$5", "5%", "NaN", "inf", "-Infinity", "1e", "1e+", "1..2", "0x10", "1 2"] {
+        for bad in
+            ["", "-", ".", "1,000", "¥100", "$5", "5%", "NaN", "inf", "-Infinity", "1e", "1e+", "1..2", "0x10", "1 2"]
+        {
             assert_eq!(parse_decimal(bad.as_bytes()), Err(NumberError::Syntax), "{bad}");
         }
     }

@@ -71,7 +71,9 @@ impl QueryError {
     pub fn hint(&self) -> Option<String> {
         match self {
             QueryError::NoData { hint, .. } => hint.clone(),
-            QueryError::PartialRollup { .. } => Some("add the missing periods to the data, or give the total itself".into()),
+            QueryError::PartialRollup { .. } => {
+                Some("add the missing periods to the data, or give the total itself".into())
+            }
             QueryError::DivisionByZero { .. } => Some("the formula's divisor is zero for this period".into()),
             QueryError::UnknownMetric(_) => None,
         }
@@ -90,10 +92,29 @@ enum Miss {
     /// Nothing to derive from.
     Nothing,
     /// The best candidate roll-up or total lacks these sub-periods or members.
-    Partial { metric: String, period: Period, slice: Slice, kind: Kind, missing: Vec<String> },
-    DivisionByZero { metric: String, period: Period, slice: Slice, kind: Kind, formula: String },
+    Partial {
+        metric: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+        missing: Vec<String>,
+    },
+    DivisionByZero {
+        metric: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+        formula: String,
+    },
     /// A formula operand has no value.
-    Operand { formula_metric: String, formula: String, operand: String, period: Period, slice: Slice, kind: Kind },
+    Operand {
+        formula_metric: String,
+        formula: String,
+        operand: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+    },
     /// A sum or product beyond the decimal range.
     Overflow,
 }
@@ -201,9 +222,17 @@ impl DataSet {
 
     /// The given facts of one metric, in [`FactKey`] order.
     pub fn facts_of_metric<'s>(&'s self, metric: &'s str) -> impl Iterator<Item = FactRef<'s>> + 's {
-        let start = FactKey { metric: metric.to_string(), period: Period::Year(i32::MIN), slice: Slice::new(), kind: Kind::Actual };
-        let from_map =
-            self.facts.range(start..).take_while(move |(key, _)| key.metric == metric).map(|(key, fact)| fact_ref(key, fact));
+        let start = FactKey {
+            metric: metric.to_string(),
+            period: Period::Year(i32::MIN),
+            slice: Slice::new(),
+            kind: Kind::Actual,
+        };
+        let from_map = self
+            .facts
+            .range(start..)
+            .take_while(move |(key, _)| key.metric == metric)
+            .map(|(key, fact)| fact_ref(key, fact));
         let from_table = self.table.metric_rows(metric).map(|row| self.table.row(row));
         merge_sorted(from_map, from_table)
     }
@@ -215,10 +244,9 @@ impl DataSet {
 
     fn explain(&self, query: Query<'_>, miss: Miss) -> QueryError {
         match miss {
-            Miss::Partial { metric, period, slice, kind, missing } => QueryError::PartialRollup {
-                what: describe(&metric, period, &slice, kind),
-                missing: missing.join(", "),
-            },
+            Miss::Partial { metric, period, slice, kind, missing } => {
+                QueryError::PartialRollup { what: describe(&metric, period, &slice, kind), missing: missing.join(", ") }
+            }
             Miss::DivisionByZero { metric, period, slice, kind, formula } => {
                 QueryError::DivisionByZero { what: describe(&metric, period, &slice, kind), formula }
             }
@@ -332,7 +360,14 @@ fn describe(metric: &str, period: Period, slice: &Slice, kind: Kind) -> String {
 }
 
 impl Derivation<'_> {
-    fn derive(&mut self, metric: &Metric, period: Period, slice: &Slice, kind: Kind, depth: usize) -> Result<Decimal, Miss> {
+    fn derive(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
         self.steps += 1;
         if depth > MAX_DEPTH || self.steps > MAX_STEPS {
             return Err(Miss::Nothing);
@@ -367,11 +402,10 @@ impl Derivation<'_> {
                 let Some(operand_metric) = self.data.metrics.get(operand) else {
                     return Err(Miss::Nothing);
                 };
-                self.derive(operand_metric, period, slice, kind, depth + 1).map_err(|miss| {
+                self.derive(operand_metric, period, slice, kind, depth + 1).inspect_err(|miss| {
                     if operand_miss.is_none() && miss.weight() == 0 {
                         operand_miss = Some(operand.to_string());
                     }
-                    miss
                 })
             });
             match result {
@@ -415,7 +449,14 @@ impl Derivation<'_> {
 
     /// The period from finer ones; the split with the most sub-periods present is the candidate a partial
     /// roll-up reports.
-    fn roll_up(&mut self, metric: &Metric, period: Period, slice: &Slice, kind: Kind, depth: usize) -> Result<Decimal, Miss> {
+    fn roll_up(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
         let mut best: Option<(usize, Vec<String>)> = None;
         for split in period.splits() {
             let mut values = Vec::with_capacity(split.len());
@@ -443,7 +484,14 @@ impl Derivation<'_> {
 
     /// The total over a dimension the slice does not filter on: the sum of the members the metric has data
     /// for.
-    fn total(&mut self, metric: &Metric, period: Period, slice: &Slice, kind: Kind, depth: usize) -> Result<Decimal, Miss> {
+    fn total(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
         let members = self.members_of(&metric.id, kind);
         let mut best: Option<(usize, Vec<String>)> = None;
         for (dimension, members) in members.iter().filter(|(d, _)| !slice.contains_key(*d)) {

@@ -19,7 +19,10 @@ pub struct Node {
 pub enum Value {
     String(String),
     /// A number as written, in the given radix (TOML integers may be hex, octal or binary; `_` removed).
-    Number { text: String, radix: u32 },
+    Number {
+        text: String,
+        radix: u32,
+    },
     Bool(bool),
     /// A TOML date or time: never a valid data value.
     Datetime,
