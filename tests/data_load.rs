@@ -174,6 +174,10 @@ fn syntax_errors_have_positions() {
     let error = only(&errors, "data/syntax");
     assert_eq!((error.file.as_str(), error.line), ("kpi.toml", 2));
     assert!(error.message.starts_with("invalid TOML"), "{}", error.message);
+    // Every syntax error, not only the first.
+    let errors = load_err(&[("kpi.toml", "[meta]\nyear = \n[metrics.a]\nunit = \"x\" \"y\"\n")]);
+    let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 4], "{errors:#?}");
     let errors = load_err(&[("kpi.json", "{\n  \"meta\": {\"year\": 2023,}\n}")]);
     assert_at(only(&errors, "data/syntax"), "kpi.json", 2, 25);
     let errors = load_err(&[("kpi.json", "{\"a\": 1, \"a\": 2}")]);

@@ -167,18 +167,20 @@ impl Loader {
     fn load_document(&mut self, name: &str, bytes: &[u8], json: bool) {
         let Some(text) = utf8_text(self, name, bytes) else { return };
         let index = LineIndex::new(text);
-        let parsed = if json { tree::parse_json(text) } else { tree::parse_toml(text) };
+        let parsed = if json { tree::parse_json(text).map_err(|error| vec![error]) } else { tree::parse_toml(text) };
         match parsed {
             Ok(root) => Document { loader: self, file: name, index: &index }.root(&root),
-            Err(error) => {
+            Err(errors) => {
                 let format = if json { "JSON" } else { "TOML" };
-                let position = index.position(error.offset);
-                self.error(
-                    Diagnostic::error("data/syntax", format!("invalid {format}: {}", error.message))
-                        .in_file(name)
-                        .at(position, position)
-                        .with_help(format!("fix the {format} syntax at this place")),
-                );
+                for error in errors {
+                    let position = index.position(error.offset);
+                    self.error(
+                        Diagnostic::error("data/syntax", format!("invalid {format}: {}", error.message))
+                            .in_file(name)
+                            .at(position, position)
+                            .with_help(format!("fix the {format} syntax at this place")),
+                    );
+                }
             }
         }
     }

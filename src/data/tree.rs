@@ -59,14 +59,21 @@ pub struct SyntaxError {
     pub offset: usize,
 }
 
-/// Parses a TOML document.
-pub fn parse_toml(text: &str) -> Result<Node, SyntaxError> {
-    let table = DeTable::parse(text).map_err(|error| SyntaxError {
-        message: error.message().trim().to_string(),
-        offset: error.span().map_or(0, |span| span.start),
-    })?;
+/// Parses a TOML document. Every syntax error the parser can recover from is reported, not only the first.
+pub fn parse_toml(text: &str) -> Result<Node, Vec<SyntaxError>> {
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return Err(errors
+            .iter()
+            .map(|error| SyntaxError {
+                message: error.message().trim().to_string(),
+                offset: error.span().map_or(0, |span| span.start),
+            })
+            .collect());
+    }
     let span = table.span();
-    Ok(Node { value: Value::Table(toml_entries(table.get_ref(), 0)?), span })
+    let entries = toml_entries(table.get_ref(), 0).map_err(|error| vec![error])?;
+    Ok(Node { value: Value::Table(entries), span })
 }
 
 fn toml_entries(table: &DeTable<'_>, depth: usize) -> Result<Vec<Entry>, SyntaxError> {
@@ -366,8 +373,9 @@ mod tests {
 
     #[test]
     fn toml_syntax_error_has_offset() {
-        let error = parse_toml("a = 1\nb = \n").unwrap_err();
-        assert!(error.offset >= 6, "{error:?}");
+        let errors = parse_toml("a = 1\nb = \nc = [\nd = 2\n").unwrap_err();
+        assert!(errors[0].offset >= 6, "{errors:?}");
+        assert!(errors.len() >= 2, "{errors:?}");
     }
 
     #[test]
