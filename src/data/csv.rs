@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use super::load::{Loader, MAX_ERRORS_PER_FILE, PERIOD_HELP, at_origin, duplicate_fact};
 use super::number::{NumberError, parse_decimal};
-use super::table::{FactTable, kind_code, pack, period_code};
-use super::{FactKey, Kind, Origin, Period, Slice};
+use super::table::{FactTable, RowKey, TableRows};
+use super::{Kind, Origin, Period, Slice};
 use crate::diagnostics::Diagnostic;
 
 /// A hash map with a fast, fixed (deterministic) hasher: the keys are the file's own short texts.
@@ -64,17 +64,6 @@ impl Interner {
     }
 }
 
-/// One row, compactly: interned ids instead of texts.
-struct Row {
-    metric: u32,
-    period: Period,
-    slice: u32,
-    kind: Kind,
-    value: Decimal,
-    file: u32,
-    line: u32,
-}
-
 /// Interned texts and compact rows: of one stretch of a file while it is read (dimensions numbered by
 /// column), and of all CSV files of a load (dimensions numbered globally).
 #[derive(Default)]
@@ -87,19 +76,24 @@ struct Store {
     slices: Vec<Box<[(u32, u32)]>>,
     /// The common case of one filter, without hashing: per dimension, member id → slice id.
     single: Vec<Vec<u32>>,
-    rows: Vec<Row>,
+    /// Per row, in file order: the interned key, the value and the line.
+    keys: Vec<RowKey>,
+    values: Vec<Decimal>,
+    lines: Vec<u32>,
+    /// (first row, file) of each run of rows from one file.
+    file_runs: Vec<(u32, u32)>,
 }
 
 impl Store {
-    fn with_dimensions(count: usize) -> Store {
-        let mut store = Store::default();
+    fn with_dimensions(count: usize, file: u32) -> Store {
+        let mut store = Store { file_runs: vec![(0, file)], ..Store::default() };
         store.members.resize_with(count, Interner::default);
         store.single.resize_with(count, Vec::new);
         store
     }
 
     fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.metrics.texts.is_empty() && self.slices.len() <= 1
+        self.keys.is_empty() && self.metrics.texts.is_empty() && self.slices.len() <= 1
     }
 
     fn slice_id(&mut self, pairs: &[(u32, u32)]) -> u32 {
@@ -173,14 +167,15 @@ impl Store {
                 self.slice_id(&pairs)
             })
             .collect();
-        self.rows.reserve(chunk.rows.len());
-        for row in chunk.rows {
-            self.rows.push(Row {
-                metric: metric_ids[row.metric as usize],
-                slice: slice_ids[row.slice as usize],
-                ..row
-            });
-        }
+        let offset = self.keys.len() as u32;
+        self.file_runs.extend(chunk.file_runs.iter().map(|(start, file)| (start + offset, *file)));
+        self.keys.extend(chunk.keys.iter().map(|key| RowKey {
+            metric: metric_ids[key.metric as usize],
+            slice: slice_ids[key.slice as usize],
+            ..*key
+        }));
+        self.values.extend_from_slice(&chunk.values);
+        self.lines.extend_from_slice(&chunk.lines);
     }
 }
 
@@ -205,10 +200,10 @@ impl CsvRows {
     }
 
     /// Sorts the rows into a [`FactTable`], reporting duplicates, and tells the loader about members and
-    /// metrics first named here.
-    pub(crate) fn into_table(self, loader: &mut Loader) -> FactTable {
+    /// metrics first named here. `narrow_bits`: see [`FactTable::build`].
+    pub(crate) fn into_table(self, loader: &mut Loader, narrow_bits: u32) -> FactTable {
         let CsvRows { dimension_ids, store, files } = self;
-        let Store { metrics, members, slices, rows, .. } = store;
+        let Store { metrics, members, slices, mut keys, values, lines, file_runs, .. } = store;
         let origin_of = |(file, line, column): Place| Origin {
             file: files.get(file as usize).map(|f| f.0.clone()).unwrap_or_default(),
             line: line as usize,
@@ -224,103 +219,38 @@ impl CsvRows {
         }
         // Only slices some row uses (the total is always interned, but may have no row).
         let mut used = vec![false; slices.len()];
-        for row in &rows {
-            used[row.slice as usize] = true;
+        for key in &keys {
+            used[key.slice as usize] = true;
         }
-        let mut renumbered = vec![0u32; slices.len()];
-        let mut kept = 0;
-        for (id, is_used) in used.iter().enumerate() {
-            if *is_used {
-                renumbered[id] = kept;
-                kept += 1;
-            }
-        }
-        let full_slices: Vec<Slice> = slices
+        let full_slices: Vec<(usize, Slice)> = slices
             .iter()
-            .zip(&used)
-            .filter(|(_, is_used)| **is_used)
-            .map(|(pairs, _)| {
-                pairs
+            .enumerate()
+            .filter(|(id, _)| used[*id])
+            .map(|(id, pairs)| {
+                let slice = pairs
                     .iter()
                     .map(|(d, m)| (dimension_ids[*d as usize].clone(), members[*d as usize].texts[*m as usize].clone()))
-                    .collect()
+                    .collect();
+                (id, slice)
             })
             .collect();
-        let (sorted_metrics, metric_rank) = sorted_with_ranks(metrics.texts);
+        let (ids, full_slices): (Vec<usize>, Vec<Slice>) = full_slices.into_iter().unzip();
         let (sorted_slices, kept_rank) = sorted_with_ranks(full_slices);
-        let slice_rank: Vec<u32> =
-            renumbered.iter().map(|kept| kept_rank.get(*kept as usize).copied().unwrap_or(0)).collect();
-        let slice_bits = bits_for(sorted_slices.len());
-        let dense_bits = bits_for(sorted_metrics.len()) + 20 + slice_bits + 2;
-        // (metric rank, period, slice rank, kind) in as few bits as this data needs; sorts like FactKey.
-        let dense_key = |row: &Row| {
-            let metric = u128::from(metric_rank[row.metric as usize]);
-            let slice = u128::from(slice_rank[row.slice as usize]);
-            ((((metric << 20) | u128::from(period_code(row.period))) << slice_bits | slice) << 2) | kind_code(row.kind)
-        };
-        let row_origin = |row: &Row| Origin {
-            file: files.get(row.file as usize).map(|f| f.0.clone()).unwrap_or_default(),
-            line: row.line as usize,
-            column: files.get(row.file as usize).map_or(0, |f| f.1),
-        };
-        let mut keys = Vec::with_capacity(rows.len());
-        let mut values = Vec::with_capacity(rows.len());
-        let mut places = Vec::with_capacity(rows.len());
-        let mut previous: Option<(u128, usize)> = None;
-        for_each_in_key_order(&rows, dense_key, dense_bits, |dense, index| {
-            let row = &rows[index];
-            if let Some((previous_key, previous_index)) = previous
-                && previous_key == dense
-            {
-                let fact_key = FactKey {
-                    metric: sorted_metrics[metric_rank[row.metric as usize] as usize].clone(),
-                    period: row.period,
-                    slice: sorted_slices[slice_rank[row.slice as usize] as usize].clone(),
-                    kind: row.kind,
-                };
-                loader.error(duplicate_fact(&fact_key, &row_origin(&rows[previous_index]), &row_origin(row)));
-                return;
-            }
-            previous = Some((dense, index));
-            keys.push(pack(metric_rank[row.metric as usize], row.period, slice_rank[row.slice as usize], row.kind));
-            values.push(row.value);
-            places.push((row.file, row.line));
-        });
-        FactTable::from_columns(sorted_metrics, sorted_slices, files, keys, values, places)
-    }
-}
-
-/// How many bits hold the numbers below `count`.
-fn bits_for(count: usize) -> u32 {
-    usize::BITS - count.saturating_sub(1).leading_zeros()
-}
-
-/// Calls `visit(dense key, row index)` for every row in key order (rows with equal keys in file order). The
-/// dense key and row index are packed into one integer so that a plain integer sort does the work: into a
-/// `u64` when they fit (twice as fast to sort), else a `u128`.
-fn for_each_in_key_order(
-    rows: &[Row],
-    dense_key: impl Fn(&Row) -> u128,
-    dense_bits: u32,
-    mut visit: impl FnMut(u128, usize),
-) {
-    let row_bits = bits_for(rows.len()).max(1);
-    let row_mask = (1u128 << row_bits) - 1;
-    if dense_bits + row_bits <= 64 {
-        let mut keys: Vec<u64> =
-            rows.iter().enumerate().map(|(index, row)| ((dense_key(row) << row_bits) | index as u128) as u64).collect();
-        keys.sort_unstable();
-        for key in keys {
-            let key = u128::from(key);
-            visit(key >> row_bits, (key & row_mask) as usize);
+        let mut slice_rank = vec![0u32; slices.len()];
+        for (id, rank) in ids.iter().zip(kept_rank) {
+            slice_rank[*id] = rank;
         }
-    } else {
-        let mut keys: Vec<u128> =
-            rows.iter().enumerate().map(|(index, row)| (dense_key(row) << row_bits) | index as u128).collect();
-        keys.sort_unstable();
-        for key in keys {
-            visit(key >> row_bits, (key & row_mask) as usize);
+        let (sorted_metrics, metric_rank) = sorted_with_ranks(metrics.texts);
+        for key in &mut keys {
+            key.metric = metric_rank[key.metric as usize];
+            key.slice = slice_rank[key.slice as usize];
         }
+        let rows = TableRows { metrics: sorted_metrics, slices: sorted_slices, files, keys, values, lines, file_runs };
+        let (table, duplicates) = FactTable::build(rows, narrow_bits);
+        for (key, first, later) in duplicates {
+            loader.error(duplicate_fact(&key, &first, &later));
+        }
+        table
     }
 }
 
@@ -558,9 +488,12 @@ impl<'a> Reading<'a> {
     /// Reads the rows of `bytes` (whole lines, the first on line `first_line`), with room for at least
     /// `capacity` rows.
     fn read(&self, bytes: &[u8], first_line: u32, capacity: usize) -> Chunk {
-        let mut store = Store::with_dimensions(self.columns.dimensions.len());
-        // One row a line, give or take: reserving once saves copying a growing vector of a million rows.
-        store.rows.reserve(capacity.max(newlines(bytes) as usize + 1));
+        let mut store = Store::with_dimensions(self.columns.dimensions.len(), self.file);
+        // One row a line, give or take: reserving once saves copying growing vectors of a million rows.
+        let rows = capacity.max(newlines(bytes) as usize + 1);
+        store.keys.reserve(rows);
+        store.values.reserve(rows);
+        store.lines.reserve(rows);
         let chunk = Chunk { store, errors: Vec::new(), suppressed: 0 };
         let mut state = ChunkReader { reading: self, chunk, pairs: Vec::new(), last_period: None };
         let mut lines = LineCounter::new(bytes, first_line);
@@ -635,7 +568,10 @@ impl ChunkReader<'_> {
             Ok(value) => value,
             Err(error) => return self.bad_value(cell(columns.value), error, line),
         };
-        self.chunk.store.rows.push(Row { metric, period, slice, kind, value, file: self.reading.file, line });
+        let store = &mut self.chunk.store;
+        store.keys.push(RowKey::new(metric, period, slice, kind));
+        store.values.push(value);
+        store.lines.push(line);
     }
 
     fn period(&mut self, cell: &[u8], line: u32) -> Option<Period> {
@@ -733,26 +669,6 @@ mod tests {
         // csv reports the second record at byte 4 (the `\n` of the first line end).
         assert_eq!(lines.line_at(4), 2);
         assert_eq!(lines.line_at(9), 4);
-    }
-
-    #[test]
-    fn key_order_visits_rows_sorted_and_stable() {
-        let row = |metric: u32| Row {
-            metric,
-            period: Period::Year(2023),
-            slice: 0,
-            kind: Kind::Actual,
-            value: Decimal::ZERO,
-            file: 0,
-            line: 0,
-        };
-        let rows = [row(3), row(1), row(3), row(0)];
-        for bits in [4, 100] {
-            let mut seen = Vec::new();
-            for_each_in_key_order(&rows, |r| u128::from(r.metric), bits, |key, index| seen.push((key, index)));
-            assert_eq!(seen, [(0, 3), (1, 1), (3, 0), (3, 2)], "{bits}");
-        }
-        assert_eq!((bits_for(0), bits_for(1), bits_for(2), bits_for(5), bits_for(256)), (0, 0, 1, 3, 8));
     }
 
     #[test]

@@ -253,7 +253,7 @@ impl Loader {
     pub(crate) fn finish(mut self) -> Result<DataSet, Vec<Diagnostic>> {
         let csv = std::mem::take(&mut self.csv);
         self.errors_in_file = 0;
-        let table = csv.into_table(&mut self);
+        let table = csv.into_table(&mut self, 64);
         self.data.table = table;
         self.check_duplicates_across_stores();
         self.add_implicit_metrics();

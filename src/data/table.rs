@@ -1,10 +1,11 @@
-//! Facts from CSV files, stored compactly: sorted packed keys and parallel columns instead of a map of owned
-//! keys.
+//! Facts from CSV files, stored compactly: values and lines in file order, plus one sorted array of packed
+//! keys that says where each fact is.
 //!
 //! Why: SPEC 9 asks a 1,000,000-row CSV to load at no less than half the speed of plain `csv` iteration. In
 //! [`DataSet::facts`](super::DataSet::facts) every fact owns its metric id, a `BTreeMap` slice (one ~500-byte
 //! node) and its file name: about 700 bytes and six allocations a fact, seconds for a million rows. Here a fact
-//! is a 16-byte key, a 16-byte value and 8 bytes of position; metric ids and slices are stored once each.
+//! is an 8-byte key (16 for very varied data), a 16-byte value and a 4-byte line; metric ids and slices are
+//! stored once each, and nothing is copied after the rows are read.
 //!
 //! Read facts through the [`DataSet`](super::DataSet) methods (`fact`, `facts_iter`, `facts_of_metric`), which
 //! see both stores.
@@ -15,23 +16,6 @@ use std::ops::Range;
 use rust_decimal::Decimal;
 
 use super::{FactKey, Kind, Origin, Period, Slice};
-
-/// The CSV facts of a data set. Keys sort exactly like [`FactKey`] (metric, period, slice, kind), because
-/// metric and slice numbers are ranks in sorted order.
-#[derive(Clone, Debug, Default)]
-pub struct FactTable {
-    /// Metric ids in sorted order.
-    metrics: Vec<String>,
-    /// Slices in sorted order.
-    slices: Vec<Slice>,
-    /// Each source file and the 1-based column of its values.
-    files: Vec<(String, usize)>,
-    /// Packed keys (see [`pack`]), strictly ascending.
-    keys: Vec<u128>,
-    values: Vec<Decimal>,
-    /// (file index, line) of each fact.
-    places: Vec<(u32, u32)>,
-}
 
 /// One fact, borrowed from either store.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,7 +68,7 @@ fn period_from_code(code: u32) -> Period {
     }
 }
 
-pub(crate) fn kind_code(kind: Kind) -> u128 {
+pub(crate) fn kind_code(kind: Kind) -> u32 {
     match kind {
         Kind::Actual => 0,
         Kind::Target => 1,
@@ -92,7 +76,7 @@ pub(crate) fn kind_code(kind: Kind) -> u128 {
     }
 }
 
-fn kind_from_code(code: u128) -> Kind {
+fn kind_from_code(code: u32) -> Kind {
     match code {
         0 => Kind::Actual,
         1 => Kind::Target,
@@ -100,25 +84,173 @@ fn kind_from_code(code: u128) -> Kind {
     }
 }
 
-/// metric rank (32 bits) | period code (20) | slice rank (32) | kind (2): 86 bits.
-pub(crate) fn pack(metric: u32, period: Period, slice: u32, kind: Kind) -> u128 {
-    (u128::from(metric) << 54) | (u128::from(period_code(period)) << 34) | (u128::from(slice) << 2) | kind_code(kind)
+/// A row's key while rows are read: metric and slice numbers (interned ids, then ranks) and the period code
+/// with the kind in its two low bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RowKey {
+    pub metric: u32,
+    pub slice: u32,
+    pub period_kind: u32,
+}
+
+impl RowKey {
+    pub(crate) fn new(metric: u32, period: Period, slice: u32, kind: Kind) -> Self {
+        RowKey { metric, slice, period_kind: (period_code(period) << 2) | kind_code(kind) }
+    }
+}
+
+/// How a key packs (metric rank, period, kind, slice rank, row): metric | period (20 bits) | slice
+/// (`slice_bits`) | kind (2) | row (`row_bits`). Sorting keys sorts facts like [`FactKey`], then by row.
+#[derive(Clone, Copy, Debug, Default)]
+struct Layout {
+    slice_bits: u32,
+    row_bits: u32,
+}
+
+impl Layout {
+    fn fact(&self, metric: u32, period_kind: u32, slice: u32) -> u128 {
+        let (period, kind) = (period_kind >> 2, period_kind & 3);
+        ((((u128::from(metric) << 20) | u128::from(period)) << self.slice_bits | u128::from(slice)) << 2)
+            | u128::from(kind)
+    }
+
+    fn key(&self, row: &RowKey, index: usize) -> u128 {
+        (self.fact(row.metric, row.period_kind, row.slice) << self.row_bits) | index as u128
+    }
+
+    /// The key without its row number: equal for two rows of one fact.
+    fn fact_of(&self, key: u128) -> u128 {
+        key >> self.row_bits
+    }
+
+    fn row_of(&self, key: u128) -> usize {
+        (key & ((1u128 << self.row_bits) - 1)) as usize
+    }
+
+    fn metric_of(&self, key: u128) -> usize {
+        (self.fact_of(key) >> (self.slice_bits + 22)) as usize
+    }
+
+    /// (metric, period, slice, kind) of a key.
+    fn parts(&self, key: u128) -> (usize, Period, usize, Kind) {
+        let fact = self.fact_of(key);
+        let kind = kind_from_code((fact & 3) as u32);
+        let slice = ((fact >> 2) & ((1u128 << self.slice_bits) - 1)) as usize;
+        let period = period_from_code(((fact >> (self.slice_bits + 2)) & 0xF_FFFF) as u32);
+        (self.metric_of(key), period, slice, kind)
+    }
+}
+
+/// Sorted keys: 64 bits wide when the data allows (faster to sort, half the memory), else 128.
+#[derive(Clone, Debug)]
+enum Keys {
+    Narrow(Vec<u64>),
+    Wide(Vec<u128>),
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::Narrow(Vec::new())
+    }
+}
+
+impl Keys {
+    fn len(&self) -> usize {
+        match self {
+            Keys::Narrow(keys) => keys.len(),
+            Keys::Wide(keys) => keys.len(),
+        }
+    }
+
+    fn get(&self, index: usize) -> u128 {
+        match self {
+            Keys::Narrow(keys) => u128::from(keys[index]),
+            Keys::Wide(keys) => keys[index],
+        }
+    }
+
+    fn partition_point(&self, before: impl Fn(u128) -> bool) -> usize {
+        match self {
+            Keys::Narrow(keys) => keys.partition_point(|key| before(u128::from(*key))),
+            Keys::Wide(keys) => keys.partition_point(|key| before(*key)),
+        }
+    }
+}
+
+/// The CSV facts of a data set.
+#[derive(Clone, Debug, Default)]
+pub struct FactTable {
+    /// Metric ids in sorted order (keys hold ranks).
+    metrics: Vec<String>,
+    /// Slices in sorted order (keys hold ranks).
+    slices: Vec<Slice>,
+    /// Each source file and the 1-based column of its values.
+    files: Vec<(String, usize)>,
+    layout: Layout,
+    /// One key per fact, strictly ascending by fact.
+    keys: Keys,
+    /// Per row, in file order (rows of duplicates stay, unreferenced).
+    values: Vec<Decimal>,
+    lines: Vec<u32>,
+    /// (first row, file) of each run of rows from one file.
+    file_runs: Vec<(u32, u32)>,
+}
+
+/// Rows for [`FactTable::build`], in file order; `keys` hold metric and slice ranks.
+pub(crate) struct TableRows {
+    pub metrics: Vec<String>,
+    pub slices: Vec<Slice>,
+    pub files: Vec<(String, usize)>,
+    pub keys: Vec<RowKey>,
+    pub values: Vec<Decimal>,
+    pub lines: Vec<u32>,
+    pub file_runs: Vec<(u32, u32)>,
+}
+
+/// A fact given twice: its key, the first place and the later one.
+pub(crate) type Duplicate = (FactKey, Origin, Origin);
+
+/// How many bits hold the numbers below `count`.
+fn bits_for(count: usize) -> u32 {
+    usize::BITS - count.saturating_sub(1).leading_zeros()
 }
 
 impl FactTable {
-    /// Builds a table from columns sorted by (strictly ascending) key, with sorted metric ids and slices that
-    /// the keys' ranks index.
-    pub(crate) fn from_columns(
-        metrics: Vec<String>,
-        slices: Vec<Slice>,
-        files: Vec<(String, usize)>,
-        keys: Vec<u128>,
-        values: Vec<Decimal>,
-        places: Vec<(u32, u32)>,
-    ) -> FactTable {
-        debug_assert!(keys.is_sorted_by(|a, b| a < b), "table keys must be strictly ascending");
-        debug_assert!(keys.len() == values.len() && keys.len() == places.len());
-        FactTable { metrics, slices, files, keys, values, places }
+    /// Sorts the rows by fact; of a fact given twice the first row is kept and the pair is returned.
+    /// `narrow_bits` is the widest key kept in 64 bits (64; tests pass less to try the wide form).
+    pub(crate) fn build(rows: TableRows, narrow_bits: u32) -> (FactTable, Vec<Duplicate>) {
+        let TableRows { metrics, slices, files, keys: row_keys, values, lines, file_runs } = rows;
+        let layout = Layout { slice_bits: bits_for(slices.len()), row_bits: bits_for(row_keys.len()).max(1) };
+        let total_bits = bits_for(metrics.len()) + 22 + layout.slice_bits + layout.row_bits;
+        let mut table = FactTable { metrics, slices, files, layout, keys: Keys::default(), values, lines, file_runs };
+        let mut duplicates = Vec::new();
+        let keys = if total_bits <= narrow_bits.min(64) {
+            let mut keys: Vec<u64> =
+                row_keys.iter().enumerate().map(|(index, row)| layout.key(row, index) as u64).collect();
+            drop(row_keys);
+            keys.sort_unstable();
+            keys.dedup_by(|later, first| table.is_duplicate(u128::from(*first), u128::from(*later), &mut duplicates));
+            Keys::Narrow(keys)
+        } else {
+            let mut keys: Vec<u128> = row_keys.iter().enumerate().map(|(index, row)| layout.key(row, index)).collect();
+            drop(row_keys);
+            keys.sort_unstable();
+            keys.dedup_by(|later, first| table.is_duplicate(*first, *later, &mut duplicates));
+            Keys::Wide(keys)
+        };
+        table.keys = keys;
+        (table, duplicates)
+    }
+
+    /// Whether two adjacent sorted keys are the same fact; if so, records the duplicate.
+    fn is_duplicate(&self, first: u128, later: u128, duplicates: &mut Vec<Duplicate>) -> bool {
+        if self.layout.fact_of(first) != self.layout.fact_of(later) {
+            return false;
+        }
+        let fact = self.fact_at(first);
+        let first_origin = fact.origin();
+        duplicates.push((fact.key(), first_origin, self.fact_at(later).origin()));
+        true
     }
 
     pub fn len(&self) -> usize {
@@ -126,22 +258,28 @@ impl FactTable {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.len() == 0
     }
 
-    /// The fact at a row.
+    /// The fact at a position in key order.
     pub fn row(&self, index: usize) -> FactRef<'_> {
-        let key = self.keys[index];
-        let (file, line) = self.places[index];
-        let (file, column) = self.files.get(file as usize).map_or(("", 0), |(name, column)| (name.as_str(), *column));
+        self.fact_at(self.keys.get(index))
+    }
+
+    fn fact_at(&self, key: u128) -> FactRef<'_> {
+        let (metric, period, slice, kind) = self.layout.parts(key);
+        let row = self.layout.row_of(key);
+        let run = self.file_runs.partition_point(|(start, _)| *start as usize <= row).saturating_sub(1);
+        let file = self.file_runs.get(run).map_or(0, |(_, file)| *file as usize);
+        let (file, column) = self.files.get(file).map_or(("", 0), |(name, column)| (name.as_str(), *column));
         FactRef {
-            metric: &self.metrics[(key >> 54) as usize],
-            period: period_from_code(((key >> 34) & 0xF_FFFF) as u32),
-            slice: &self.slices[((key >> 2) & 0xFFFF_FFFF) as usize],
-            kind: kind_from_code(key & 3),
-            value: self.values[index],
+            metric: &self.metrics[metric],
+            period,
+            slice: &self.slices[slice],
+            kind,
+            value: self.values[row],
             file,
-            line: line as usize,
+            line: self.lines[row] as usize,
             column,
         }
     }
@@ -154,18 +292,21 @@ impl FactTable {
         self.metrics.binary_search_by(|m| m.as_str().cmp(metric)).ok().map(|i| i as u32)
     }
 
-    /// The row of one fact.
+    /// The position (in key order) of one fact.
     pub fn find(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<usize> {
         let metric = self.metric_rank(metric)?;
         let slice = self.slices.binary_search(slice).ok()? as u32;
-        self.keys.binary_search(&pack(metric, period, slice, kind)).ok()
+        let wanted = self.layout.fact(metric, (period_code(period) << 2) | kind_code(kind), slice);
+        let index = self.keys.partition_point(|key| self.layout.fact_of(key) < wanted);
+        (index < self.len() && self.layout.fact_of(self.keys.get(index)) == wanted).then_some(index)
     }
 
-    /// The rows of one metric.
+    /// The positions of one metric's facts.
     pub fn metric_rows(&self, metric: &str) -> Range<usize> {
         let Some(rank) = self.metric_rank(metric) else { return 0..0 };
-        let start = self.keys.partition_point(|key| (key >> 54) < u128::from(rank));
-        let end = self.keys.partition_point(|key| (key >> 54) <= u128::from(rank));
+        let rank = rank as usize;
+        let start = self.keys.partition_point(|key| self.layout.metric_of(key) < rank);
+        let end = self.keys.partition_point(|key| self.layout.metric_of(key) <= rank);
         start..end
     }
 
@@ -222,38 +363,65 @@ mod tests {
         periods.sort();
         by_code.sort_by_key(|p| period_code(*p));
         assert_eq!(periods, by_code);
+        assert_eq!((bits_for(0), bits_for(1), bits_for(2), bits_for(5), bits_for(256)), (0, 0, 1, 3, 8));
+    }
+
+    fn sample(narrow_bits: u32) -> (FactTable, Vec<Duplicate>, Vec<Slice>) {
+        let slices = vec![Slice::new(), Slice::from([("region".to_string(), "east".to_string())])];
+        // In file order, not key order; the last row repeats the first fact.
+        let rows = [
+            (1, Period::Year(2023), 0, Kind::Actual, 4),
+            (0, Period::Quarter(2023, 1), 0, Kind::Target, 3),
+            (0, Period::Year(2023), 1, Kind::Actual, 2),
+            (0, Period::Year(2023), 0, Kind::Actual, 1),
+            (1, Period::Year(2023), 0, Kind::Actual, 9),
+        ];
+        let keys = rows.iter().map(|(m, p, s, k, _)| RowKey::new(*m, *p, *s, *k)).collect();
+        let values = rows.iter().map(|row| Decimal::from(row.4)).collect();
+        let rows = TableRows {
+            metrics: vec!["cost".into(), "revenue".into()],
+            slices: slices.clone(),
+            files: vec![("a.csv".into(), 4), ("b.csv".into(), 2)],
+            keys,
+            values,
+            lines: vec![2, 3, 4, 5, 2],
+            file_runs: vec![(0, 0), (4, 1)],
+        };
+        let (table, duplicates) = FactTable::build(rows, narrow_bits);
+        (table, duplicates, slices)
     }
 
     #[test]
-    fn finds_rows_by_key() {
-        let slices = vec![Slice::new(), Slice::from([("region".to_string(), "east".to_string())])];
-        let facts = [
-            (0, Period::Year(2023), 0, Kind::Actual, 1),
-            (0, Period::Year(2023), 1, Kind::Actual, 2),
-            (0, Period::Quarter(2023, 1), 0, Kind::Target, 3),
-            (1, Period::Year(2023), 0, Kind::Actual, 4),
-        ];
-        let keys = facts.iter().map(|(metric, period, slice, kind, _)| pack(*metric, *period, *slice, *kind)).collect();
-        let values = facts.iter().map(|fact| Decimal::from(fact.4)).collect();
-        let places = (0..facts.len() as u32).map(|line| (0, line + 2)).collect();
-        let table = FactTable::from_columns(
-            vec!["cost".into(), "revenue".into()],
-            slices.clone(),
-            vec![("a.csv".into(), 4)],
-            keys,
-            values,
-            places,
-        );
-        let row = table.find("cost", Period::Year(2023), &slices[1], Kind::Actual).unwrap();
-        assert_eq!(table.row(row).value, Decimal::from(2));
-        assert_eq!(table.row(row).origin().to_string(), "a.csv:3:4");
-        assert_eq!(table.row(row).key().slice, slices[1]);
-        assert_eq!(table.find("cost", Period::Year(2024), &slices[0], Kind::Actual), None);
-        assert_eq!(table.find("sales", Period::Year(2023), &slices[0], Kind::Actual), None);
-        assert_eq!(table.metric_rows("cost"), 0..3);
-        assert_eq!(table.metric_rows("revenue"), 3..4);
-        assert_eq!(table.metric_rows("nothing"), 0..0);
-        let kinds: Vec<Kind> = table.iter().map(|f| f.kind).collect();
-        assert_eq!(kinds, [Kind::Actual, Kind::Actual, Kind::Target, Kind::Actual]);
+    fn finds_rows_by_key_in_both_widths() {
+        for narrow_bits in [64, 0] {
+            let (table, duplicates, slices) = sample(narrow_bits);
+            assert_eq!(matches!(table.keys, Keys::Narrow(_)), narrow_bits == 64);
+            assert_eq!(table.len(), 4);
+            assert_eq!(duplicates.len(), 1);
+            let (key, first, later) = &duplicates[0];
+            assert_eq!(
+                (key.metric.as_str(), first.to_string(), later.to_string()),
+                ("revenue", "a.csv:2:4".into(), "b.csv:2:2".into())
+            );
+            let row = table.find("cost", Period::Year(2023), &slices[1], Kind::Actual).unwrap();
+            assert_eq!(table.row(row).value, Decimal::from(2));
+            assert_eq!(table.row(row).origin().to_string(), "a.csv:4:4");
+            assert_eq!(table.row(row).key().slice, slices[1]);
+            assert_eq!(table.find("cost", Period::Year(2024), &slices[0], Kind::Actual), None);
+            assert_eq!(table.find("sales", Period::Year(2023), &slices[0], Kind::Actual), None);
+            assert_eq!(table.metric_rows("cost"), 0..3);
+            assert_eq!(table.metric_rows("revenue"), 3..4);
+            assert_eq!(table.metric_rows("nothing"), 0..0);
+            let facts: Vec<(Period, Kind, Decimal)> = table.iter().map(|f| (f.period, f.kind, f.value)).collect();
+            assert_eq!(
+                facts,
+                [
+                    (Period::Year(2023), Kind::Actual, Decimal::from(1)),
+                    (Period::Year(2023), Kind::Actual, Decimal::from(2)),
+                    (Period::Quarter(2023, 1), Kind::Target, Decimal::from(3)),
+                    (Period::Year(2023), Kind::Actual, Decimal::from(4)),
+                ]
+            );
+        }
     }
 }
