@@ -24,6 +24,9 @@ const MANTISSA_CAP: u128 = 10u128.pow(36);
 /// allowed; anything else is [`NumberError::Syntax`].
 pub fn parse_decimal(text: &[u8]) -> Result<Decimal, NumberError> {
     let text = text.trim_ascii();
+    if let Some(value) = parse_short(text) {
+        return Ok(value);
+    }
     let mut pos = 0;
     let negative = match text.first() {
         Some(b'-') => {
@@ -104,6 +107,39 @@ pub fn parse_decimal(text: &[u8]) -> Result<Decimal, NumberError> {
     build(negative, mantissa, scale)
 }
 
+/// The common case, fast: `[-]digits[.digits]` with at most 18 digits (the mantissa fits a `u64`, so no
+/// 128-bit arithmetic). Anything else is left to the general parser.
+#[inline]
+fn parse_short(text: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut scale = 0u32;
+    let mut seen_point = false;
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                scale += u32::from(seen_point);
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    // A lone `.` or a trailing `.` with no digits is for the general parser to judge.
+    if digits.len() == usize::from(seen_point) {
+        return None;
+    }
+    let mut value = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+    value.set_sign_negative(negative && mantissa != 0);
+    Some(value)
+}
+
 /// `±mantissa × 10^-scale` as a decimal: trailing zeros and excess decimals are shed (rounding half to even
 /// only where the value has more than 28 decimals), and a value too large is an error.
 fn build(negative: bool, mut mantissa: u128, mut scale: i64) -> Result<Decimal, NumberError> {
@@ -151,6 +187,24 @@ mod tests {
         assert_eq!(parse_decimal(b"+0.1"), Ok(dec("0.1")));
         assert_eq!(parse_decimal(b" 42 "), Ok(dec("42")));
         assert_eq!(parse_decimal(b"0.30000000000000004"), Ok(dec("0.30000000000000004")));
+    }
+
+    #[test]
+    fn short_and_general_paths_agree() {
+        for text in
+            ["0", "-0", "12.50", "-.5", "5.", "999999999999999999", "1234567890.12345678", "-0.00000000000000001"]
+        {
+            let short = parse_short(text.as_bytes());
+            let general = build_general(text);
+            assert_eq!(short.map(|d| (d, d.scale())), Some((general, general.scale())), "{text}");
+        }
+        for text in ["", "-", ".", "1.2.3", "1e5", "+1", "12345678901234567890"] {
+            assert_eq!(parse_short(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    fn build_general(text: &str) -> Decimal {
+        Decimal::from_str(text.trim_end_matches('.').replace("-.", "-0.").as_str()).unwrap()
     }
 
     #[test]
