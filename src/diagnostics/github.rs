@@ -28,19 +28,21 @@ pub fn command(diagnostic: &Diagnostic) -> String {
     format!("::{name} {}::{}\n", properties.join(","), escape_data(&message))
 }
 
-/// `line`, `col`, `endLine`, `endColumn`, each only when known; a column means nothing without its line.
+/// `line`, `col`, `endLine`, `endColumn`, each only when known; a column means nothing without its line, and
+/// GitHub refuses columns on an annotation whose start and end lines differ.
 fn position_properties(d: &Diagnostic) -> Vec<String> {
     let mut out = Vec::new();
     if d.line == 0 {
         return out;
     }
+    let spans_lines = d.end_line != 0 && d.end_line != d.line;
     out.push(format!("line={}", d.line));
-    if d.column != 0 {
+    if d.column != 0 && !spans_lines {
         out.push(format!("col={}", d.column));
     }
     if d.end_line != 0 {
         out.push(format!("endLine={}", d.end_line));
-        if d.end_column != 0 {
+        if d.end_column != 0 && d.column != 0 && !spans_lines {
             out.push(format!("endColumn={}", d.end_column));
         }
     }
