@@ -84,23 +84,21 @@ fn reporting_descriptor(id: &str) -> Value {
     };
     let configuration = if rule.configurable {
         format!(
-            "Its severity can be changed or the rule turned off in book.toml: \
+            "Change its severity or turn it off in book.toml: \
              [preprocessor.kpi.rules] \"{}\" = \"off\" | \"warn\" | \"error\".",
             rule.id
         )
     } else {
-        "It always applies.".to_string()
+        "Its severity is fixed.".to_string()
     };
     let full = format!("{} Default severity: {}. {configuration}", rule.description, rule.default.as_str());
+    let help = format!("{} Each finding comes with a help line that says how to fix that case.", rule.description);
     json!({
         "id": rule.id,
         "name": rule_name(rule.id),
         "shortDescription": { "text": rule.description },
         "fullDescription": { "text": full },
-        "help": {
-            "text": format!("{} Each finding's message ends with a help line that says how to fix it. {configuration}",
-                rule.description),
-        },
+        "help": { "text": help },
         "defaultConfiguration": { "level": level(rule.default) },
         "properties": { "tags": [category(rule.id)] },
     })
