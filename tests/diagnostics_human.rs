@@ -128,3 +128,35 @@ fn styled_output_has_colours_and_plain_does_not() {
     assert!(!plain.contains('\u{1b}'));
     assert_eq!(plain, human::render(&findings::findings(), &findings::sources()));
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![Just("营"), Just("a"), Just("\t"), Just("\r\n"), Just("\n"), Just("é"), Just(" ")],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// Any position, in range or not, forwards or backwards, over text with wide characters, tabs and CRLF,
+        /// renders without panicking, and the location line always carries the finding's own line and column.
+        #[test]
+        fn any_position_renders(text in text(), line in 0usize..8, column in 0usize..30, end_line in 0usize..8, end_column in 0usize..30) {
+            let mut sources = Sources::new();
+            sources.insert("src/a.md".into(), text);
+            let mut finding = Diagnostic::error("kpi/syntax", "m").with_help("h").in_file("src/a.md");
+            (finding.line, finding.column, finding.end_line, finding.end_column) = (line, column, end_line, end_column);
+            let output = human::render(&[finding], &sources);
+            prop_assert!(output.starts_with("error[kpi/syntax]: m\n"));
+            prop_assert!(output.contains("= help: h"));
+            if line > 0 && column > 0 {
+                let location = format!("--> src/a.md:{line}:");
+                prop_assert!(output.contains(&location), "{}", output);
+            }
+        }
+    }
+}
