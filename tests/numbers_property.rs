@@ -26,6 +26,13 @@ enum ShownKind {
 
 /// Reads every number with its unit out of a sentence, in order. Period names (`Q4`, `2023年`, `2022`) are skipped.
 fn read_numbers(text: &str) -> Vec<Shown> {
+    // English period names carry their year after the quarter ("Q4 2022"); drop it.
+    let mut text = text.to_string();
+    for year in 2020..2030 {
+        for quarter in 1..=4 {
+            text = text.replace(&format!("Q{quarter} {year}"), &format!("Q{quarter}"));
+        }
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -67,7 +74,7 @@ fn read_numbers(text: &str) -> Vec<Shown> {
             (1.0, ShownKind::Points)
         } else if rest.starts_with('天') || rest.starts_with(" day") || rest.starts_with("-day") {
             (1.0, ShownKind::Days)
-        } else if rest.starts_with('年') || (number >= 1900.0 && number <= 2100.0 && decimals == 0 && !rest.starts_with('元')) {
+        } else if rest.starts_with('年') {
             continue; // a year
         } else {
             (1.0, ShownKind::Amount)
