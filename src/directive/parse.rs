@@ -195,17 +195,11 @@ impl<'a> Grammar<'a> {
         })
     }
 
-    /// A leading `share` is the keyword when a metric follows it; `<<#kpi share 2023>>` is a metric named share.
+    /// A leading `share` (a reserved word, so never a metric id).
     fn share(&mut self) -> Option<Range<usize>> {
-        let first = self.peek()?;
-        let followed_by_metric =
-            self.words.get(self.at + 1).is_some_and(|next| is_id(next.text) && single_period(next.text).is_none());
-        if first.is("share") && followed_by_metric {
-            let span = first.span.clone();
-            self.at += 1;
-            return Some(span);
-        }
-        None
+        let span = self.peek().filter(|first| first.is("share"))?.span.clone();
+        self.at += 1;
+        Some(span)
     }
 
     fn metric(&mut self, after_share: bool) -> Result<Spanned<String>, ParseError> {
