@@ -447,6 +447,9 @@ fn stray_words() {
     assert_eq!(spanned, "please");
     assert!(error.message.contains("unexpected word `please`"));
     assert!(error.help.unwrap().contains("[vs COMPARAND]"));
+    let (error, spanned) = syntax("<<#kpi revenue q4 vss q3>>");
+    assert_eq!(spanned, "vss");
+    assert!(error.help.unwrap().starts_with("did you mean `vs`?"));
 }
 
 #[test]

@@ -36,6 +36,8 @@ pub const FORMS: &[&str] = &["value", "sentence", "delta", "ratio", "table", "ch
 pub const OPTIONS: &[&str] = &["locale", "precision", "type", "height"];
 /// Every keyword a comparand can be.
 const COMPARAND_WORDS: &[&str] = &["prev", "qoq", "环比", "yoy", "同比", "target", "目标", "standard", "标准"];
+/// The words that open a clause after the period, for "did you mean" on a stray word.
+const CLAUSE_WORDS: &[&str] = &["vs", "by", "top", "as", "yoy", "qoq"];
 /// Words that cannot be ids, because the grammar gives them a meaning.
 const KEYWORDS: &[&str] = &["share", "vs", "by", "top", "as", "prev", "qoq", "yoy", "环比", "同比"];
 
@@ -558,7 +560,11 @@ fn stray(word: &Word<'_>) -> ParseError {
             format!("to compare with it write `vs {}`; for a trend write a range such as `q1..q4`", word.text),
         )
     } else {
-        (format!("found the unexpected word `{}` after the period", word.text), GRAMMAR.to_string())
+        let help = match suggest::did_you_mean(word.text, CLAUSE_WORDS.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`? {GRAMMAR}"),
+            None => GRAMMAR.to_string(),
+        };
+        (format!("found the unexpected word `{}` after the period", word.text), help)
     };
     ParseError::syntax(word.span.clone(), message, Some(help))
 }

@@ -65,15 +65,39 @@ pub fn scan(markdown: &str) -> Vec<Found> {
         return Vec::new();
     }
     let markers: Vec<usize> = finder.find_iter(markdown.as_bytes()).collect();
-    let excluded = excluded_ranges(markdown);
+    let parsed_until = markers.last().map_or(markdown.len(), |&last| paragraph_end(markdown, last));
+    let excluded = excluded_ranges(&markdown[..parsed_until]);
     Scanner { text: markdown, excluded: &excluded, next_excluded: 0, resume: 0 }.run(&markers)
+}
+
+/// Where the Markdown after `offset` stops mattering to it: just after the first blank line that follows
+/// `offset`'s line, or the end of the text.
+///
+/// Nothing after a blank line changes whether text before it is code or HTML: code spans and inline HTML end with
+/// their paragraph, a blank line ends a paragraph, and a fence or HTML block still open at the cut runs to the end
+/// of the parsed text either way. Parsing stops there, which spares the parse of a chapter's tail after its last
+/// directive.
+fn paragraph_end(markdown: &str, offset: usize) -> usize {
+    let bytes = markdown.as_bytes();
+    let mut line_start = match memchr::memchr(b'\n', &bytes[offset..]) {
+        Some(newline) => offset + newline + 1,
+        None => return markdown.len(),
+    };
+    while line_start < bytes.len() {
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |n| line_start + n + 1);
+        if bytes[line_start..line_end].iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            return line_end;
+        }
+        line_start = line_end;
+    }
+    markdown.len()
 }
 
 /// The sorted, merged byte ranges where `<<#kpi` is not a directive: code blocks, code spans, HTML blocks,
 /// inline HTML and comments.
 fn excluded_ranges(markdown: &str) -> Vec<Range<usize>> {
-    // mdBook does not strip a BOM, but a BOM would hide a fence or an HTML block on the first line from the
-    // parser; parse the text after it and shift the offsets back.
+    // mdBook strips a BOM when it loads a chapter, but `check` reads the files itself, and a BOM would hide a
+    // fence or an HTML block on the first line from the parser: parse the text after it, shift the offsets back.
     let (body, shift) = match markdown.strip_prefix(BOM) {
         Some(rest) => (rest, BOM.len()),
         None => (markdown, 0),
@@ -261,7 +285,76 @@ fn continuation_prefix(before: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    const PIECES: &[&str] = &[
+        "<<#kpi a>>",
+        "<<#kpi ",
+        ">>",
+        "`",
+        "``",
+        "```\n",
+        "~~~\n",
+        "<!--",
+        "-->",
+        "<div>\n",
+        "</div>",
+        "<script>\n",
+        "</script>",
+        "<span>",
+        "\n",
+        "\n\n",
+        " \r\n",
+        "    ",
+        "\t",
+        "- ",
+        "> ",
+        "1. ",
+        ": ",
+        "term\n",
+        "| a |\n|---|\n",
+        "[^1]: ",
+        "[x]: /u\n",
+        "===\n",
+        "x ",
+        "\\",
+        "营收",
+    ];
+
+    fn is_excluded(ranges: &[Range<usize>], offset: usize) -> bool {
+        ranges.iter().any(|range| range.contains(&offset))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Parsing only up to the paragraph after the last marker decides every marker as a full parse does.
+        #[test]
+        fn stopping_after_the_last_paragraph_changes_nothing(
+            pieces in prop::collection::vec(prop::sample::select(PIECES), 0..30),
+        ) {
+            let text = pieces.concat();
+            let markers: Vec<usize> = text.match_indices(MARKER).map(|(at, _)| at).collect();
+            let Some(&last) = markers.last() else { return Ok(()) };
+            let cut = paragraph_end(&text, last);
+            prop_assert!(cut > last && text.is_char_boundary(cut));
+            let full = excluded_ranges(&text);
+            let partial = excluded_ranges(&text[..cut]);
+            for marker in markers {
+                prop_assert_eq!(is_excluded(&full, marker), is_excluded(&partial, marker), "{:?} at {}", text, marker);
+            }
+        }
+    }
+
+    #[test]
+    fn paragraph_end_is_after_the_next_blank_line() {
+        let text = "a <<#kpi x>> b\nsame paragraph\n  \t\r\nnext\n";
+        assert_eq!(&text[..paragraph_end(text, 2)], "a <<#kpi x>> b\nsame paragraph\n  \t\r\n");
+        assert_eq!(paragraph_end("<<#kpi x>>", 0), 10);
+        assert_eq!(paragraph_end("<<#kpi x>>\nmore", 0), 15);
+    }
 
     #[test]
     fn prefixes_keep_quotes_and_blank_list_markers() {
