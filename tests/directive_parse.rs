@@ -276,6 +276,7 @@ fn frame_errors() {
     let (error, spanned) = syntax("<<#kpirevenue 2023>>");
     assert_eq!(spanned, "<<#kpir");
     assert!(error.message.contains("expected a space"), "{}", error.message);
+    assert_eq!(error.help.as_deref(), Some("write `<<#kpi revenue 2023>>`"));
     let (error, _) = syntax("<<#kpi revenue 2023");
     assert!(error.message.contains("`>>`"));
     let (error, _) = syntax("revenue 2023");
@@ -483,6 +484,9 @@ fn option_values_validated() {
             error.message
         );
     }
+    let (error, spanned) = syntax("<<#kpi revenue 2023 =en>>");
+    assert_eq!(spanned, "=en");
+    assert!(error.message.contains("without an option name"));
     let (error, _) = syntax("<<#kpi revenue 2023 locale=>>");
     assert!(error.message.contains("found nothing for `locale`"));
     let (error, spanned) = syntax("<<#kpi revenue 2023 locale=en locale=zh-CN>>");
@@ -531,6 +535,9 @@ fn malformed_ranges() {
     assert!(error.message.contains("missing end"));
     let (_, spanned) = bad_period("<<#kpi revenue q1..q2..q3>>");
     assert_eq!(spanned, "q2..q3");
+    let (error, spanned) = bad_period("<<#kpi revenue q1..later>>");
+    assert_eq!(spanned, "later");
+    assert!(error.message.contains("`later` (it is not a period)"), "{}", error.message);
 }
 
 #[test]
@@ -561,4 +568,44 @@ fn display_is_canonical() {
     let d = ok("<<#kpi revenue 2023-q4 VS 2023-Q3 AS Delta precision=02>>");
     assert_eq!(d.to_string(), "<<#kpi revenue 2023-Q4 vs 2023-Q3 as delta precision=2>>");
     assert_eq!(ok("<<#kpi a 2023 环比>>").to_string(), "<<#kpi a 2023 vs prev>>");
+}
+
+#[test]
+fn block_forms_must_stand_alone() {
+    use mdbook_kpi::directive::parse::check_placement;
+    let text = "<<#kpi revenue 2023 by product as table>>";
+    let directive = ok(text);
+    assert_eq!(check_placement(&directive, true), Ok(()));
+    let error = check_placement(&directive, false).unwrap_err();
+    assert_eq!(error.rule, "kpi/syntax");
+    assert_eq!(&text[error.span.clone()], "table");
+    assert!(error.message.contains("found `as table` inside a line of text") && error.message.contains("alone"));
+    assert!(error.help.unwrap().contains("line of its own"));
+    assert_eq!(check_placement(&ok("<<#kpi revenue 2023 as sentence>>"), false), Ok(()));
+    assert_eq!(check_placement(&ok("<<#kpi revenue 2023>>"), false), Ok(()));
+    assert!(check_placement(&ok("<<#kpi revenue q1..q4 as chart>>"), false).is_err());
+}
+
+#[test]
+fn errors_become_diagnostics_at_chapter_positions() {
+    use mdbook_kpi::source::LineIndex;
+    let chapter = "# 营收\n\n本季度 <<#kpi revenue q5>> 很好\n";
+    let offset = chapter.find("<<#kpi").unwrap();
+    let end = offset + chapter[offset..].find(">>").unwrap() + 2;
+    let error = parse(&chapter[offset..end]).unwrap_err();
+    let diagnostic = error.to_diagnostic(&LineIndex::new(chapter), offset).in_file("src/a.md");
+    assert_eq!(diagnostic.rule, "kpi/bad-period");
+    assert_eq!((diagnostic.line, diagnostic.column), (3, 20));
+    assert_eq!((diagnostic.end_line, diagnostic.end_column), (3, 22));
+    assert_eq!(diagnostic.file, "src/a.md");
+    assert_eq!(diagnostic.help, error.help);
+}
+
+#[test]
+fn unterminated_error() {
+    let error = ParseError::unterminated();
+    assert_eq!(error.rule, "kpi/syntax");
+    assert_eq!(error.span, 0..6);
+    assert!(error.message.contains("no closing `>>`") && error.message.contains("expected"));
+    assert!(error.help.unwrap().contains(r"\<<#kpi"));
 }

@@ -15,6 +15,8 @@ use std::ops::Range;
 use super::scan::MARKER;
 use super::{By, Comparand, Directive, Filter, Form, Opt, PeriodRef, PeriodSpec, Spanned};
 use crate::data::{Granularity, Period};
+use crate::diagnostics::Diagnostic;
+use crate::source::LineIndex;
 use crate::suggest;
 
 /// A grammar error: the byte span within the directive text, a message and a fix hint. Reported as `kpi/syntax`
@@ -58,6 +60,49 @@ impl ParseError {
     }
 }
 
+impl ParseError {
+    /// The finding for this error, for a directive that starts at byte `offset` of the chapter `index` maps.
+    /// The caller adds the file (`.in_file(…)`).
+    pub fn to_diagnostic(&self, index: &LineIndex<'_>, offset: usize) -> Diagnostic {
+        let diagnostic = Diagnostic::error(self.rule, self.message.clone())
+            .at_span(index, offset + self.span.start..offset + self.span.end);
+        match &self.help {
+            Some(help) => diagnostic.with_help(help.clone()),
+            None => diagnostic,
+        }
+    }
+
+    /// The error for [`Found::Unterminated`](super::scan::Found::Unterminated); its span covers the marker, so
+    /// it lines up with the finding's span.
+    pub fn unterminated() -> Self {
+        ParseError::syntax(
+            0..MARKER.len(),
+            format!("found `{MARKER}` with no closing `>>` on its line, expected the directive to end with `>>`"),
+            Some("close the directive with `>>` on the same line, or write `\\<<#kpi` to show it as text".to_string()),
+        )
+    }
+}
+
+/// A block form (`as table`, `as chart`) must stand alone on its line (SPEC 4); `alone_on_line` comes from the
+/// scanner's [`Found::Directive`](super::scan::Found::Directive).
+pub fn check_placement(directive: &Directive, alone_on_line: bool) -> Result<(), ParseError> {
+    match &directive.form {
+        Some(form) if form.value.is_block() && !alone_on_line => Err(ParseError::syntax(
+            form.span.clone(),
+            format!(
+                "found `as {}` inside a line of text, expected a block form to stand alone on its line",
+                form.value
+            ),
+            Some(
+                "put the directive on a line of its own (inside a list item or block quote is fine), or use \
+                 `as sentence` in running text"
+                    .to_string(),
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Parses one directive, `<<#kpi` … `>>` included.
 pub fn parse(text: &str) -> Result<Directive, ParseError> {
     let body = frame(text)?;
@@ -94,7 +139,7 @@ fn frame(text: &str) -> Result<Range<usize>, ParseError> {
         return Err(ParseError::syntax(
             0..end,
             format!("found `{}` right after `{MARKER}`, expected a space", &text[..end]),
-            Some(format!("write `{MARKER} {}`", body)),
+            Some(format!("write `{MARKER} {body}>>`")),
         ));
     }
     Ok(MARKER.len()..MARKER.len() + body.len())
@@ -213,19 +258,18 @@ impl<'a> Grammar<'a> {
             ));
         };
         let expected = if after_share { "a metric after `share`" } else { "a metric first" };
-        let help = Some(format!("start with the metric's id, for example `<<#kpi revenue {}>>`", word.text));
         if single_period(word.text).is_some() || word.text.contains("..") {
             return Err(ParseError::syntax(
                 word.span,
                 format!("found the period `{}`, expected {expected}", word.text),
-                help,
+                Some(format!("name the metric before the period, for example `<<#kpi revenue {}>>`", word.text)),
             ));
         }
         if word.text.contains('=') {
             return Err(ParseError::syntax(
                 word.span,
                 format!("found the filter `{}`, expected {expected}", word.text),
-                help,
+                Some(format!("name the metric before its filters, for example `<<#kpi revenue {} 2023>>`", word.text)),
             ));
         }
         if word.is_any(KEYWORDS) {
@@ -575,6 +619,13 @@ fn option(word: &Word<'_>, options: &mut Vec<Opt>) -> Result<(), ParseError> {
     let (name, value) = (&word.text[..equals], word.text.get(equals + 1..).unwrap_or(""));
     let name_span = word.span.start..word.span.start + equals;
     let value_span = (word.span.start + equals + 1).min(word.span.end)..word.span.end;
+    if name.is_empty() {
+        return Err(ParseError::syntax(
+            word.span.clone(),
+            format!("found `{}` without an option name, expected `NAME=VALUE`", word.text),
+            Some(format!("the options are {}, for example `locale=en`", backticked(OPTIONS))),
+        ));
+    }
     let name_lower = name.to_ascii_lowercase();
     let Some(&known) = OPTIONS.iter().find(|&&option| option == name_lower) else {
         let help = match suggest::did_you_mean(name, OPTIONS.iter().copied()) {
@@ -666,7 +717,7 @@ fn range(word: &Word<'_>, first: &str, second: &str) -> Result<PeriodSpec, Parse
     };
     let start = side(first, first_span)?;
     let end = side(second, second_span)?;
-    if granularity(start) != granularity(end) {
+    if start.granularity() != end.granularity() {
         return Err(ParseError::bad_period(
             word.span.clone(),
             format!(
@@ -702,18 +753,20 @@ fn in_order(start: PeriodRef, end: PeriodRef) -> Option<bool> {
     }
 }
 
-/// The length of a period as written; a relative period has the length of the absolute one it stands for.
-pub fn granularity(period: PeriodRef) -> Granularity {
-    match period {
-        PeriodRef::Absolute(period) => period.granularity(),
-        PeriodRef::Quarter(_) => Granularity::Quarter,
-        PeriodRef::Half(_) => Granularity::Half,
-        PeriodRef::FullYear => Granularity::Year,
+impl PeriodRef {
+    /// The length of the period; a relative period has the length of the absolute one it stands for.
+    pub fn granularity(self) -> Granularity {
+        match self {
+            PeriodRef::Absolute(period) => period.granularity(),
+            PeriodRef::Quarter(_) => Granularity::Quarter,
+            PeriodRef::Half(_) => Granularity::Half,
+            PeriodRef::FullYear => Granularity::Year,
+        }
     }
 }
 
 fn granularity_name(period: PeriodRef) -> &'static str {
-    match granularity(period) {
+    match period.granularity() {
         Granularity::Year => "year",
         Granularity::Half => "half-year",
         Granularity::Quarter => "quarter",
@@ -723,18 +776,14 @@ fn granularity_name(period: PeriodRef) -> &'static str {
 
 /// A single, valid period word: absolute (`2023-q4`) or relative (`q4`, `h1`, `fy`), case-insensitive.
 pub fn single_period(text: &str) -> Option<PeriodRef> {
-    let lower = text.to_ascii_lowercase();
-    match lower.as_str() {
-        "fy" => return Some(PeriodRef::FullYear),
-        "q1" | "q2" | "q3" | "q4" => return Some(PeriodRef::Quarter(lower.as_bytes()[1] - b'0')),
-        "h1" | "h2" => return Some(PeriodRef::Half(lower.as_bytes()[1] - b'0')),
-        _ => {}
+    match text.as_bytes() {
+        [b'f' | b'F', b'y' | b'Y'] => Some(PeriodRef::FullYear),
+        [b'q' | b'Q', digit @ b'1'..=b'4'] => Some(PeriodRef::Quarter(digit - b'0')),
+        [b'h' | b'H', digit @ b'1'..=b'2'] => Some(PeriodRef::Half(digit - b'0')),
+        // `Period::parse` would trim; a word has no whitespace, and a directive's period must be exact.
+        [b'0'..=b'9', ..] => Period::parse(text).map(PeriodRef::Absolute),
+        _ => None,
     }
-    // `Period::parse` trims; a word never has whitespace, but a directive period must be exact.
-    if !text.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    Period::parse(text).map(PeriodRef::Absolute)
 }
 
 /// Whether a word is meant as a period even though it is not a valid one: it starts with a digit, or it is
@@ -760,6 +809,8 @@ fn bad_period_message(text: &str) -> String {
         format!("there is no half {digits}; halves are `h1` and `h2`")
     } else if lower.starts_with("fy") {
         "`fy` stands alone for the report year; write a year as `2023`".to_string()
+    } else if !looks_like_period(text) {
+        "it is not a period".to_string()
     } else {
         absolute_reason(&lower)
     };
