@@ -267,3 +267,22 @@ fn second_line_of_a_paragraph_is_alone() {
     let text = "Revenue by product:\n<<#kpi revenue 2023 by product as table>>\n";
     assert_eq!(placement(text), (true, String::new()));
 }
+
+#[test]
+fn definition_lists_and_admonitions() {
+    let text = "Term <<#kpi a 2023>>\n: Definition <<#kpi b 2023>>\n";
+    assert_eq!(directives(text), ["<<#kpi a 2023>>", "<<#kpi b 2023>>"]);
+    assert_eq!(placement("> [!NOTE]\n> <<#kpi revenue 2023 as table>>\n"), (true, "> ".to_string()));
+}
+
+#[test]
+fn code_after_the_last_directive_does_not_matter() {
+    let text = "<<#kpi a 2023>> and `open\n\nstill text <<#kpi b 2023>>\n\n```\n<<#kpi c 2023>>\n";
+    assert_eq!(directives(text), ["<<#kpi a 2023>>", "<<#kpi b 2023>>"]);
+}
+
+#[test]
+fn code_span_across_lines_of_one_paragraph() {
+    let text = "Start `code\n<<#kpi a 2023>> end` then <<#kpi b 2023>>\n";
+    assert_eq!(directives(text), ["<<#kpi b 2023>>"]);
+}
