@@ -4,6 +4,9 @@
 //! most chapters do not, and they cost one SIMD search and no allocation. Only when a marker is found is the
 //! chapter parsed as Markdown, to collect the byte ranges where text is not text (code blocks, code spans, raw
 //! HTML, comments); every marker outside those ranges is a directive, an escape or an unterminated directive.
+//! The parse stops after the paragraph of the last marker, since nothing later can change what comes before.
+//!
+//! The marker is matched exactly (lower case) and must end a word: `<<#kpis` is left alone.
 
 use std::ops::Range;
 
