@@ -437,7 +437,15 @@ fn compare(
         Comparand::YearAgo => at_period(BaseKind::YearAgo, period.year_ago().ok_or_else(no_period)?)?,
         Comparand::Period(p) => {
             let p = p.resolve(year).ok_or_else(no_period)?;
-            at_period(BaseKind::Period, p)?
+            // `q4 vs q3` reads like `q4 vs prev` ("环比"), `2023 vs 2022` like `yoy` ("同比").
+            let kind = if Some(p) == period.prev() {
+                BaseKind::Prev
+            } else if Some(p) == period.year_ago() {
+                BaseKind::YearAgo
+            } else {
+                BaseKind::Period
+            };
+            at_period(kind, p)?
         }
         Comparand::Target => {
             let value = ask.value(period, slice, Kind::Target, span)?;
