@@ -433,12 +433,18 @@ fn compare(
         Ok(Base { kind, value, label: period_label(p, year, locale), period: Some(p) })
     };
     let base = match &comparand.value {
+        // For a year the preceding period is the year before: that reads as 同比 / year over year.
+        Comparand::Prev if period.granularity() == Granularity::Year => {
+            at_period(BaseKind::YearAgo, period.prev().ok_or_else(no_period)?)?
+        }
         Comparand::Prev => at_period(BaseKind::Prev, period.prev().ok_or_else(no_period)?)?,
         Comparand::YearAgo => at_period(BaseKind::YearAgo, period.year_ago().ok_or_else(no_period)?)?,
         Comparand::Period(p) => {
             let p = p.resolve(year).ok_or_else(no_period)?;
             // `q4 vs q3` reads like `q4 vs prev` ("环比"), `2023 vs 2022` like `yoy` ("同比").
-            let kind = if Some(p) == period.prev() {
+            let kind = if Some(p) == period.year_ago() && period.granularity() == Granularity::Year {
+                BaseKind::YearAgo
+            } else if Some(p) == period.prev() {
                 BaseKind::Prev
             } else if Some(p) == period.year_ago() {
                 BaseKind::YearAgo
