@@ -47,7 +47,12 @@ fn read_numbers(text: &str) -> Vec<Shown> {
         let negative = i > 0 && chars[i - 1] == '-'
             || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ',' || chars[i] == '.') {
+        // A comma groups thousands only when exactly three digits follow it.
+        let groups_thousands = |at: usize| {
+            chars.get(at + 1..at + 4).is_some_and(|d| d.iter().all(char::is_ascii_digit))
+                && !chars.get(at + 4).is_some_and(char::is_ascii_digit)
+        };
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || (chars[i] == ',' && groups_thousands(i))) {
             i += 1;
         }
         let mut digits: String = chars[start..i].iter().filter(|c| **c != ',').collect();
@@ -182,6 +187,8 @@ fn reads_numbers_back() {
     assert_eq!(numbers.len(), 3);
     assert!(close(&numbers[2], 31_000_000.0));
     assert!(!close(&numbers[2], 32_000_000.0));
-    let numbers = read_numbers("2023 revenue was -¥1.2M");
+    let numbers = read_numbers("Q4 revenue was -¥1.2M");
     assert!(close(&numbers[0], -1_200_000.0));
+    let numbers = read_numbers("Q4销售额1,较2022年Q4(0)增加1");
+    assert_eq!(numbers.len(), 3, "{numbers:?}");
 }
