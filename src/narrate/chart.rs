@@ -81,11 +81,8 @@ pub fn options(computation: &Computation) -> Result<ChartOptions, Failure> {
                 })
             }
             "height" => {
-                options.height = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|h| (MIN_HEIGHT..=MAX_HEIGHT).contains(h))
-                    .ok_or_else(|| {
+                options.height =
+                    value.parse::<u32>().ok().filter(|h| (MIN_HEIGHT..=MAX_HEIGHT).contains(h)).ok_or_else(|| {
                         Failure::new("kpi/syntax", 0..0, format!("chart height `{value}` is not a number of pixels"))
                             .with_help(Some(format!("use a whole number from {MIN_HEIGHT} to {MAX_HEIGHT}")))
                     })?
@@ -156,7 +153,8 @@ fn to_f64(value: Decimal) -> f64 {
     value.to_f64().filter(|v| v.is_finite()).unwrap_or(0.0)
 }
 
-const MONTHS_SHORT_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_SHORT_EN: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// `Sep` for `September`, `Sep 2022` for `September 2022`: English month names are long for a tick.
 fn short_period_label(period: Period, label: &str, locale: Locale) -> Option<String> {
@@ -202,7 +200,8 @@ fn model(computation: &Computation, options: ChartOptions) -> Chart {
             (data, heading(computation.by_label.as_deref().unwrap_or_default(), locale))
         }
         _ => {
-            let current = datum(&current_label(computation), computation.value, formatter.value.value(computation.value));
+            let current =
+                datum(&current_label(computation), computation.value, formatter.value.value(computation.value));
             match &computation.base {
                 None => (vec![current], words.period.to_string()),
                 Some(base) => {
@@ -486,9 +485,18 @@ fn compact(chart: &Chart) -> bool {
     chart.height < 160.0
 }
 
+/// The labels under the slots: English month names give way to short ones where the long ones do not fit.
+fn tick_labels(chart: &Chart) -> Vec<&str> {
+    let slot = (WIDTH - 80.0) / chart.data.len().max(1) as f64;
+    let fits = |d: &Datum| text_width(&d.label, LABEL_SIZE) <= slot * 0.94;
+    let shorten = chart.data.iter().any(|d| !fits(d)) && chart.data.iter().all(|d| d.short.is_some());
+    chart.data.iter().map(|d| if shorten { d.short.as_deref().unwrap_or(&d.label) } else { d.label.as_str() }).collect()
+}
+
+/// Two lines where a label does not fit its slot on one and the slot holds a few characters.
 fn label_lines(chart: &Chart) -> usize {
     let slot = (WIDTH - 80.0) / chart.data.len().max(1) as f64;
-    let two_lines = chart.data.iter().any(|d| text_width(&d.label, LABEL_SIZE) > slot * 0.94);
+    let two_lines = tick_labels(chart).iter().any(|l| text_width(l, LABEL_SIZE) > slot * 0.94);
     if two_lines && slot >= 3.0 * LABEL_SIZE { 2 } else { 1 }
 }
 
@@ -712,14 +720,16 @@ fn line_marks(chart: &Chart, y: &dyn Fn(f64) -> f64, centre: &dyn Fn(usize) -> f
 
 /// Every how many items a label is drawn so that labels `widest` px wide do not overlap.
 fn label_step(widest: f64, slot: f64) -> usize {
-    if widest <= slot * 0.96 { 1 } else { (widest / (slot * 0.96)).ceil().max(1.0) as usize }
+    // A little slack, so that a label shrunk to fit exactly does not count as too wide.
+    let room = slot * 0.96 * 1.001;
+    if widest <= room { 1 } else { (widest / room).ceil().max(1.0) as usize }
 }
 
 /// The values on the bars or points, shrunk to fit their slot (and thinned out where even that does not fit:
 /// the first, the last and every n-th stay).
 fn value_labels(chart: &Chart, slot: f64, y: &dyn Fn(f64) -> f64, centre: &dyn Fn(usize) -> f64) -> String {
     let widest = chart.data.iter().map(|d| text_width(&d.text, VALUE_SIZE)).fold(0.0, f64::max);
-    let size = if widest <= slot * 0.96 { VALUE_SIZE } else { (VALUE_SIZE * slot * 0.96 / widest).max(MIN_VALUE_SIZE) };
+    let size = if widest <= slot * 0.9 { VALUE_SIZE } else { (VALUE_SIZE * slot * 0.9 / widest).max(MIN_VALUE_SIZE) };
     let step = label_step(widest * size / VALUE_SIZE, slot);
     let last = chart.data.len().saturating_sub(1);
     let mut out = String::from("<g fill=\"currentColor\" text-anchor=\"middle\">");
@@ -758,10 +768,7 @@ fn value_labels(chart: &Chart, slot: f64, y: &dyn Fn(f64) -> f64, centre: &dyn F
 fn x_labels(chart: &Chart, plot: &PlotBox, slot: f64, centre: &dyn Fn(usize) -> f64) -> String {
     let below = if has_negative(chart) { 16.0 } else { 0.0 };
     let first_line = plot.bottom + below + LABEL_SIZE + 6.0;
-    let fits = |d: &Datum| text_width(&d.label, LABEL_SIZE) <= slot * 0.94;
-    let shorten = chart.data.iter().any(|d| !fits(d)) && chart.data.iter().all(|d| d.short.is_some());
-    let labels: Vec<&str> =
-        chart.data.iter().map(|d| if shorten { d.short.as_deref().unwrap_or(&d.label) } else { &d.label }).collect();
+    let labels = tick_labels(chart);
     let lines = label_lines(chart);
     let widest = labels.iter().map(|l| text_width(l, LABEL_SIZE)).fold(0.0, f64::max);
     // Two lines per label only help where a slot holds a few characters; narrower slots thin the labels out.
@@ -772,14 +779,10 @@ fn x_labels(chart: &Chart, plot: &PlotBox, slot: f64, centre: &dyn Fn(usize) -> 
         if index % step != 0 {
             continue;
         }
-        let wrapped = if lines == 2 { wrap_label(label, room, LABEL_SIZE) } else { vec![truncate(label, room, LABEL_SIZE)] };
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\">",
-            n(centre(index)),
-            n(first_line),
-            n(LABEL_SIZE)
-        );
+        let wrapped =
+            if lines == 2 { wrap_label(label, room, LABEL_SIZE) } else { vec![truncate(label, room, LABEL_SIZE)] };
+        let _ =
+            write!(out, "<text x=\"{}\" y=\"{}\" font-size=\"{}\">", n(centre(index)), n(first_line), n(LABEL_SIZE));
         for (number, line) in wrapped.iter().enumerate() {
             let dy = if number == 0 { String::new() } else { format!(" dy=\"{}\"", n(LABEL_SIZE + 2.0)) };
             let _ = write!(out, "<tspan x=\"{}\"{dy}>{}</tspan>", n(centre(index)), xml_escape(line));
@@ -884,7 +887,8 @@ mod tests {
 
     #[test]
     fn labels_are_escaped() {
-        let c = sample::breakdown(Locale::En, &[("<script>alert(1)</script>", 5), ("A & \"B\" {{#include x}}", 3)], None);
+        let c =
+            sample::breakdown(Locale::En, &[("<script>alert(1)</script>", 5), ("A & \"B\" {{#include x}}", 3)], None);
         let html = render(&c);
         assert!(!html.contains("<script>"));
         assert!(!html.contains("{{"));
@@ -943,7 +947,12 @@ mod tests {
 
     #[test]
     fn targets_are_dashed_reference_lines() {
-        let c = sample::computation(Locale::En, SentenceKind::Value, sample::metric("revenue", crate::data::Unit::Currency), 120);
+        let c = sample::computation(
+            Locale::En,
+            SentenceKind::Value,
+            sample::metric("revenue", crate::data::Unit::Currency),
+            120,
+        );
         let c = sample::with_base(c, BaseKind::Target, 150, "");
         let html = render(&c);
         let doc = parse(&html);

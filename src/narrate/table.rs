@@ -104,7 +104,12 @@ pub(crate) fn base_label(computation: &Computation, base: &Base) -> String {
 
 /// The signed change from `base` to `value` as the sentences measure it: `+16.1%`, `+12.4个百分点`, `-3天`; the
 /// plain difference where a zero or negative base leaves no percentage.
-pub(crate) fn change_text(computation: &Computation, formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> String {
+pub(crate) fn change_text(
+    computation: &Computation,
+    formatter: &Formatter<'_>,
+    value: Decimal,
+    base: Decimal,
+) -> String {
     let change = change(computation, formatter, value, base);
     match change.main {
         Some((_, text)) => signed(&text, change.sign),
@@ -167,7 +172,8 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
     let words = words(locale);
     let with_share = computation.items.iter().any(|i| i.share.is_some());
     let dimension = computation.by_label.as_deref().unwrap_or(words.metric);
-    let mut header = vec![escape_text(&heading(dimension, locale)), escape_text(&heading(&computation.subject, locale))];
+    let mut header =
+        vec![escape_text(&heading(dimension, locale)), escape_text(&heading(&computation.subject, locale))];
     if with_share {
         header.push(words.share.to_string());
     }
@@ -180,7 +186,8 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
         rows.push(row);
     }
     if let Some(total) = computation.total {
-        let mut row = vec![format!("**{}**", words.total), format!("**{}**", escape_text(&formatter.value.value(total)))];
+        let mut row =
+            vec![format!("**{}**", words.total), format!("**{}**", escape_text(&formatter.value.value(total)))];
         if with_share {
             row.push(format!("**{}**", formatter.percent.percent(Decimal::ONE_HUNDRED)));
         }
@@ -203,11 +210,12 @@ fn comparison_row_label(computation: &Computation) -> String {
 
 fn comparison_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid {
     let words = words(computation.locale);
-    let mut header = vec![words.metric.to_string(), escape_text(&current_label(computation))];
+    let locale = computation.locale;
+    let mut header = vec![words.metric.to_string(), escape_text(&heading(&current_label(computation), locale))];
     let mut row =
         vec![escape_text(&comparison_row_label(computation)), escape_text(&formatter.value.value(computation.value))];
     if let Some(base) = &computation.base {
-        header.push(escape_text(&base_label(computation, base)));
+        header.push(escape_text(&heading(&base_label(computation, base), locale)));
         row.push(escape_text(&formatter.value.value(base.value)));
         let change_header = match base.kind {
             BaseKind::Target | BaseKind::Standard | BaseKind::Member => words.difference,
@@ -239,7 +247,7 @@ pub(crate) mod sample {
     use rust_decimal::Decimal;
 
     use crate::config::Locale;
-    use crate::data::{Better, Label, Period, Unit};
+    use crate::data::{Better, Period, Unit};
     use crate::directive::Form;
     use crate::narrate::compute::{Base, BaseKind, Computation, FilterInfo, Item, MetricInfo, Point, SentenceKind};
 
@@ -301,7 +309,11 @@ pub(crate) mod sample {
             .enumerate()
             .map(|(i, v)| {
                 let period = Period::Month(2023, i as u8 + 1);
-                Point { period, label: super::super::labels::period_label(period, Some(2023), locale), value: (*v).into() }
+                Point {
+                    period,
+                    label: super::super::labels::period_label(period, Some(2023), locale),
+                    value: (*v).into(),
+                }
             })
             .collect();
         c
@@ -319,10 +331,56 @@ pub(crate) mod sample {
     }
 
     pub fn filter(label: &str) -> FilterInfo {
-        FilterInfo { dimension: "d".into(), dimension_label: "dimension".into(), member: "x".into(), label: label.into() }
+        FilterInfo {
+            dimension: "d".into(),
+            dimension_label: "dimension".into(),
+            member: "x".into(),
+            label: label.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::narrate::compute::BaseKind;
+
+    #[test]
+    fn breakdown_rows_with_shares_and_total() {
+        let c = sample::breakdown(Locale::En, &[("A|B", 85_000_000), ("C", 25_000_000)], Some(110_000_000));
+        assert_eq!(
+            render(&c),
+            "| Product line | Revenue | Share |\n| :--- | ---: | ---: |\n| A\\|B | ¥85M | 77.3% |\n| C | ¥25M | 22.7% |\n\
+             | **Total** | **¥110M** | **100%** |"
+        );
     }
 
-    pub fn suffix(text: &str) -> Option<Label> {
-        Some(Label::plain(text))
+    #[test]
+    fn ranges_show_the_change_from_the_period_before() {
+        let c = sample::months(Locale::ZhCn, &[100, 0, 50]);
+        assert_eq!(
+            render(&c),
+            "| 期间 | revenue | 较上期 |\n| :--- | ---: | ---: |\n| 1月 | 100元 | – |\n| 2月 | 0元 | -100% |\n\
+             | 3月 | 50元 | +50元 |"
+        );
+    }
+
+    #[test]
+    fn comparisons_are_one_row() {
+        let c = sample::computation(Locale::ZhCn, SentenceKind::Value, sample::metric("营收", Unit::Currency), 120);
+        let c = sample::with_base(c, BaseKind::Target, 100, "");
+        assert_eq!(
+            render(&c),
+            "| 指标 | 2023年 | 目标 | 差异 | 完成率 |\n| :--- | ---: | ---: | ---: | ---: |\n| 营收 | 120元 | 100元 | +20% | 120% |"
+        );
+        let mut c = sample::computation(Locale::En, SentenceKind::Value, sample::metric("deal cycle", Unit::Days), 50);
+        c.filters = vec![sample::filter("new hires")];
+        c.subject = "deal cycle for new hires".into();
+        let c = sample::with_base(c, BaseKind::Member, 30, "veterans");
+        assert_eq!(
+            render(&c),
+            "| Metric | New hires | Veterans | Difference |\n| :--- | ---: | ---: | ---: |\n\
+             | Deal cycle, 2023 | 50 days | 30 days | +20 days |"
+        );
     }
 }
