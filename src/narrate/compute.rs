@@ -570,7 +570,7 @@ fn breakdown(
         ));
     }
     // Largest first; equal values keep the data's member order (the sort is stable).
-    items.sort_by(|a, b| b.value.cmp(&a.value));
+    items.sort_by_key(|item| std::cmp::Reverse(item.value));
     let additive = metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate();
     if additive {
         let total = ask.value(period, slice, Kind::Actual, &span)?;
