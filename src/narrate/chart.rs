@@ -665,7 +665,7 @@ fn grid(chart: &Chart, plot: &PlotBox, y: &dyn Fn(f64) -> f64) -> String {
     let _ = write!(
         out,
         "<line x1=\"{l}\" x2=\"{l}\" y1=\"{}\" y2=\"{}\" stroke-opacity=\"0.5\"/>\
-         <line x1=\"{l}\" x2=\"{}\" y1=\"{zero}\" y2=\"{zero}\" stroke-opacity=\"0.8\"/></g>",
+         <line class=\"kpi-zero\" x1=\"{l}\" x2=\"{}\" y1=\"{zero}\" y2=\"{zero}\" stroke-opacity=\"0.8\"/></g>",
         n(plot.top),
         n(plot.bottom),
         n(plot.right),
@@ -677,7 +677,7 @@ fn grid(chart: &Chart, plot: &PlotBox, y: &dyn Fn(f64) -> f64) -> String {
 fn bar_marks(chart: &Chart, slot: f64, y: &dyn Fn(f64) -> f64, centre: &dyn Fn(usize) -> f64) -> String {
     let width = (slot * 0.62).min(88.0);
     let zero = y(0.0);
-    let mut out = format!("<g {BAR_STYLE}>");
+    let mut out = format!("<g class=\"kpi-bars\" {BAR_STYLE}>");
     for (index, datum) in chart.data.iter().enumerate() {
         let top = y(datum.value).min(zero);
         let height = (y(datum.value) - zero).abs();
@@ -701,7 +701,7 @@ fn line_marks(chart: &Chart, y: &dyn Fn(f64) -> f64, centre: &dyn Fn(usize) -> f
         chart.data.iter().enumerate().map(|(i, d)| format!("{},{}", n(centre(i)), n(y(d.value)))).collect();
     let radius = if chart.data.len() > 60 { 1.5 } else { 3.5 };
     let mut out = format!(
-        "<polyline points=\"{}\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\" {LINE_STYLE}/><g {BAR_STYLE}>",
+        "<polyline points=\"{}\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\" {LINE_STYLE}/><g class=\"kpi-points\" {BAR_STYLE}>",
         points.join(" ")
     );
     for (index, datum) in chart.data.iter().enumerate() {
@@ -806,7 +806,7 @@ fn x_labels(chart: &Chart, plot: &PlotBox, slot: f64, centre: &dyn Fn(usize) -> 
 fn reference_line(reference: &Reference, plot: &PlotBox, at: f64) -> String {
     let label = truncate(&reference.label, plot.width() / 2.0, VALUE_SIZE);
     format!(
-        "<g stroke=\"{REFERENCE_COLOUR}\" fill=\"{REFERENCE_COLOUR}\"><line x1=\"{}\" x2=\"{}\" y1=\"{a}\" y2=\"{a}\" \
+        "<g class=\"kpi-reference\" stroke=\"{REFERENCE_COLOUR}\" fill=\"{REFERENCE_COLOUR}\"><line x1=\"{}\" x2=\"{}\" y1=\"{a}\" y2=\"{a}\" \
          stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"end\" \
          stroke=\"none\">{}</text></g>",
         n(plot.left),
@@ -839,9 +839,8 @@ mod tests {
     }
 
     fn baseline(doc: &roxmltree::Document<'_>) -> f64 {
-        // The zero line is the last horizontal line of the grid group.
         doc.descendants()
-            .filter(|n| n.has_tag_name("line") && n.attribute("stroke-opacity") == Some("0.8"))
+            .filter(|n| n.has_tag_name("line") && n.attribute("class") == Some("kpi-zero"))
             .filter_map(|n| n.attribute("y1")?.parse().ok())
             .next()
             .expect("a baseline")
