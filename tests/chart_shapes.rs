@@ -218,3 +218,43 @@ fn other_renderers_get_the_table() {
         assert_eq!(expand(&data, Locale::ZhCn, &format!("{body} as chart"), Target::Other), table);
     }
 }
+
+/// The HTML blocks CommonMark finds in `markdown`, and whether any of the chart leaked into text.
+fn html_blocks(markdown: &str) -> (Vec<String>, bool) {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut blocks = Vec::new();
+    let mut inside = false;
+    let mut leaked = false;
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::HtmlBlock) => {
+                inside = true;
+                blocks.push(String::new());
+            }
+            Event::End(TagEnd::HtmlBlock) => inside = false,
+            Event::Html(html) if inside => blocks.last_mut().unwrap().push_str(&html),
+            Event::Text(text) | Event::InlineHtml(text) | Event::Html(text) => {
+                leaked |= text.contains("svg") || text.contains("kpi-chart");
+            }
+            _ => {}
+        }
+    }
+    (blocks, leaked)
+}
+
+#[test]
+fn the_chart_stays_one_html_block_in_a_paragraph_a_list_and_a_quote() {
+    let data = data();
+    for (_, body) in SHAPES {
+        let chart = chart(&data, Locale::ZhCn, body);
+        for (prefix, lead) in
+            [("", "A paragraph line\n"), ("   ", "1. In a list item:\n\n   "), ("> ", "> Quoted:\n> ")]
+        {
+            let markdown = format!("{lead}{}\n\nAfter.\n", chart.replace('\n', &format!("\n{prefix}")));
+            let (blocks, leaked) = html_blocks(&markdown);
+            assert!(!leaked, "{body} with `{prefix}`: {markdown}");
+            assert_eq!(blocks.len(), 1, "{body} with `{prefix}`");
+            assert_eq!(blocks[0].trim_end().replace('\n', ""), chart.replace('\n', ""), "{body} with `{prefix}`");
+        }
+    }
+}

@@ -18,7 +18,7 @@ use super::Failure;
 use super::compute::{BaseKind, Computation, SentenceKind};
 use super::context::Formatter;
 use super::labels::join_cjk;
-use super::table::{base_label, change_text, completion, current_label, heading, words};
+use super::table::{base_label, change_text, completion, current_label, display_subject, heading, words};
 use crate::config::Locale;
 use crate::data::Period;
 
@@ -287,7 +287,7 @@ fn title(computation: &Computation) -> String {
     let zh = locale == Locale::ZhCn;
     let period = computation.period_label.as_str();
     let versus = |a: &str, b: &str| if zh { format!("{a}与{b}") } else { format!("{a} vs {b}") };
-    let mut subject = computation.subject.clone();
+    let mut subject = display_subject(computation);
     let detail = match (&computation.base, computation.kind) {
         (_, SentenceKind::Breakdown) => {
             let by = computation.by_label.clone().unwrap_or_default();

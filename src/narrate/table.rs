@@ -72,6 +72,14 @@ pub(crate) fn heading(text: &str, locale: Locale) -> String {
     }
 }
 
+/// The metric as tables and chart titles name it: a share says so in zh-CN too (`AI质检系统营收占比`).
+pub(crate) fn display_subject(computation: &Computation) -> String {
+    match (computation.kind, computation.locale) {
+        (SentenceKind::Share, Locale::ZhCn) => format!("{}占比", computation.subject),
+        _ => computation.subject.clone(),
+    }
+}
+
 /// What the compared value is called next to its base: the period, or the filtered member(s) when the base is
 /// another member.
 pub(crate) fn current_label(computation: &Computation) -> String {
@@ -204,7 +212,7 @@ fn comparison_row_label(computation: &Computation) -> String {
             Locale::ZhCn => join_cjk(&[&computation.period_label, &computation.metric.label]),
             Locale::En => format!("{}, {}", heading(&computation.metric.label, Locale::En), computation.period_label),
         },
-        _ => heading(&computation.subject, computation.locale),
+        _ => heading(&display_subject(computation), computation.locale),
     }
 }
 
