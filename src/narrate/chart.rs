@@ -974,4 +974,62 @@ mod tests {
         assert_eq!(lines, vec!["一二三四五".to_string(), "六七八九…".to_string()]);
         assert_eq!(truncate("Supercalifragilistic", 40.0, 12.0), "Super…");
     }
+
+    /// Every coordinate is a finite number inside the drawing.
+    fn assert_sane(html: &str, height: f64) {
+        assert!(!html.contains("NaN") && !html.contains("inf"), "{html}");
+        let doc = parse(html);
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            for name in ["x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "width", "height"] {
+                if node.tag_name().name() == "svg" {
+                    continue;
+                }
+                if let Some(value) = node.attribute(name) {
+                    let value: f64 = value.parse().unwrap_or_else(|_| panic!("{name}={value}"));
+                    let limit = if name.starts_with('x') || name == "width" || name == "cx" { WIDTH } else { height };
+                    assert!((-0.01..=limit + 0.01).contains(&value), "{name}={value} outside the drawing");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_figures_draw_inside_the_chart() {
+        let cases: Vec<Vec<i64>> = vec![
+            vec![-5, -20, -1],
+            vec![7, 7, 7],
+            vec![0, 0, 0],
+            vec![i64::MAX, 1, i64::MAX / 3],
+            vec![1, -1],
+            (0..120).map(|i| (i * 37 % 101) - 30).collect(),
+        ];
+        for values in cases {
+            for locale in [Locale::ZhCn, Locale::En] {
+                let bars = sample::breakdown(locale, &values.iter().map(|v| ("m", *v)).collect::<Vec<_>>(), None);
+                assert_sane(&render(&bars), 320.0);
+                let mut line = sample::months(locale, &values);
+                line.chart_options = vec![("type".into(), "line".into()), ("height".into(), "90".into())];
+                assert_sane(&render(&line), 90.0);
+            }
+        }
+    }
+
+    #[test]
+    fn many_points_thin_their_labels_out() {
+        let values: Vec<i64> = (0..120).map(|i| 1000 + i * 10).collect();
+        let c = sample::months(Locale::En, &values);
+        let html = render(&c);
+        let doc = parse(&html);
+        let labels: Vec<(f64, String)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("tspan"))
+            .map(|n| (n.attribute("x").unwrap().parse().unwrap(), n.text().unwrap().to_string()))
+            .collect();
+        assert!(labels.len() < 40 && labels.len() > 3, "{}", labels.len());
+        for pair in labels.windows(2) {
+            let room = pair[1].0 - pair[0].0;
+            let needed = (text_width(&pair[0].1, LABEL_SIZE) + text_width(&pair[1].1, LABEL_SIZE)) / 2.0;
+            assert!(needed <= room, "{pair:?} overlap");
+        }
+    }
 }
