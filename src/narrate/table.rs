@@ -288,6 +288,7 @@ pub(crate) mod sample {
             items: Vec::new(),
             total: None,
             by_label: None,
+            by_dimension: None,
             chart_options: Vec::new(),
         }
     }
@@ -304,6 +305,7 @@ pub(crate) mod sample {
                 label: label.to_string(),
                 value: Decimal::from(*value),
                 share: total.and_then(|t| crate::narrate::compute::percent_of(Decimal::from(*value), Decimal::from(t))),
+                base: None,
             })
             .collect();
         c
