@@ -273,6 +273,11 @@ fn duplicate_facts_across_files_name_both_places() {
         "{}",
         duplicate.message
     );
+    // The CSV first: the TOML fact is the later one.
+    let errors = load_err(&[("more.csv", csv), ("kpi.toml", REFERENCE)]);
+    let duplicate = only(&errors, "data/duplicate-fact");
+    assert_at(duplicate, "kpi.toml", 16, 118);
+    assert!(duplicate.message.contains("here and at more.csv:2:3"), "{}", duplicate.message);
     // Two TOML files, with a slice and a kind.
     let first = "[metrics.revenue]\ntargets = { \"2023\" = 1 }\nby.product.a = { \"2023\" = 1 }\n";
     let second = "[metrics.cost]\n\n[metrics.revenue]\ntargets = { \"2023\" = 2 }\n";

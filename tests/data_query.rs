@@ -345,6 +345,26 @@ by.region.west = { "2023" = 39.6, "2024" = 30 }
 }
 
 #[test]
+fn totals_and_members_from_different_stores() {
+    // The total in TOML, the members in a CSV export: compared, and the members still sum for other periods.
+    let toml = "[metrics.sales]\nunit = \"currency\"\nvalues = { \"2023\" = 100 }\n";
+    let csv =
+        "metric,period,region,value\nsales,2023,east,50\nsales,2023,west,40\nsales,2024,east,7\nsales,2024,west,8\n";
+    let data = load(&[("sales.toml", toml), ("regions.csv", csv)]);
+    assert_eq!(data.warnings.len(), 1, "{:#?}", data.warnings);
+    assert_eq!((data.warnings[0].file.as_str(), data.warnings[0].line), ("sales.toml", 3));
+    assert_eq!(actual(&data, "sales", "2024"), Ok(dec("15")));
+    assert_eq!(actual(&data, "sales", "2023"), Ok(dec("100")));
+    assert_eq!(data.periods_with_data("sales"), [Period::Year(2023), Period::Year(2024)]);
+    assert_eq!(data.dimensions_of("sales"), ["region"]);
+    // Both stores, merged in key order.
+    let all: Vec<_> = data.facts_iter().collect();
+    assert_eq!(all.len(), 5);
+    assert!(all.windows(2).all(|w| w[0].cmp_key(&w[1]).is_lt()));
+    assert_eq!(all[0].origin().to_string(), "sales.toml:3:21");
+}
+
+#[test]
 fn reference_data_is_consistent() {
     // 2022: smart-cs + other = 111.1M, but ai-qc has no 2022 figure, so nothing is compared.
     assert!(reference().warnings.is_empty());
