@@ -1,0 +1,213 @@
+//! What must hold for any input, asserted by the fuzz targets and by `tests/robust_corpus.rs` (which replays the
+//! saved inputs through these same functions). "No panic" is the least of it: spans stay in bounds and on
+//! character boundaries, bytes outside directives come back unchanged, output is deterministic.
+
+use std::sync::OnceLock;
+
+use mdbook_kpi::config::{Config, Locale, OnError};
+use mdbook_kpi::data::DataSet;
+use mdbook_kpi::diagnostics::{self, Diagnostic, Format, Sources};
+use mdbook_kpi::directive::scan::{Found, MARKER};
+use mdbook_kpi::directive::{parse, scan};
+use mdbook_kpi::narrate::Target;
+use mdbook_kpi::preprocess::Preprocessor;
+
+/// The reference data set of SPEC 3.1, loaded once.
+pub fn reference_data() -> &'static DataSet {
+    static DATA: OnceLock<DataSet> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let toml = include_bytes!("../../tests/fixtures/reference/kpi.toml").to_vec();
+        mdbook_kpi::data::load_sources(&[("kpi.toml".to_string(), toml)]).expect("the reference data loads")
+    })
+}
+
+fn assert_span_in(text: &str, span: &std::ops::Range<usize>, what: &str) {
+    assert!(span.start <= span.end, "{what}: span {span:?} runs backwards");
+    assert!(span.end <= text.len(), "{what}: span {span:?} past the end ({})", text.len());
+    assert!(text.is_char_boundary(span.start), "{what}: span start {} splits a character", span.start);
+    assert!(text.is_char_boundary(span.end), "{what}: span end {} splits a character", span.end);
+}
+
+/// Scanner: findings are in order, disjoint, in bounds, on character boundaries, and each covers what its kind
+/// says; no marker means no findings.
+pub fn scan(text: &str) -> Vec<Found> {
+    let found = scan::scan(text);
+    if !text.contains(MARKER) {
+        assert!(found.is_empty(), "findings without a marker: {found:?}");
+    }
+    let mut previous_end = 0;
+    for item in &found {
+        let span = item.span();
+        assert_span_in(text, &span, "scan");
+        assert!(span.start >= previous_end, "findings overlap or are out of order: {found:?}");
+        previous_end = span.end;
+        match item {
+            Found::Directive { span, alone_on_line, line_prefix } => {
+                let directive = &text[span.clone()];
+                assert!(directive.starts_with(MARKER) && directive.ends_with(">>"), "directive span {directive:?}");
+                assert!(!directive.contains('\n'), "a directive spans lines: {directive:?}");
+                if !alone_on_line {
+                    assert!(line_prefix.is_empty(), "a prefix for a directive inside a line");
+                }
+                assert!(!line_prefix.contains('\n'), "a prefix with a line break: {line_prefix:?}");
+            }
+            Found::Escape { span } => {
+                assert_eq!(&text[span.clone()], "\\", "an escape covers its backslash");
+                assert!(text[span.end..].starts_with(MARKER), "an escape precedes a marker");
+            }
+            Found::Unterminated { span } => assert_eq!(&text[span.clone()], MARKER, "unterminated covers the marker"),
+        }
+    }
+    found
+}
+
+/// Parser: spans of a parsed directive or of its error lie inside the directive text.
+pub fn parse(text: &str) {
+    match parse::parse(text) {
+        Ok(directive) => {
+            let mut spans = vec![directive.metric.span.clone(), directive.period.span.clone()];
+            for filter in &directive.filters {
+                spans.push(filter.dimension.span.clone());
+                spans.push(filter.member.span.clone());
+            }
+            if let Some(comparand) = &directive.comparand {
+                spans.push(comparand.span.clone());
+            }
+            if let Some(by) = &directive.by {
+                spans.push(by.dimension.span.clone());
+            }
+            if let Some(form) = &directive.form {
+                spans.push(form.span.clone());
+            }
+            for option in &directive.options {
+                spans.push(option.name.span.clone());
+                spans.push(option.value.span.clone());
+            }
+            for span in &spans {
+                assert_span_in(text, span, "parsed directive");
+            }
+            assert!(text.starts_with(MARKER), "parsed a directive that does not open with the marker: {text:?}");
+        }
+        Err(error) => {
+            assert_span_in(text, &error.span, "parse error");
+            assert!(error.rule.starts_with("kpi/"), "rule {}", error.rule);
+            assert!(!error.message.is_empty());
+        }
+    }
+}
+
+/// Findings carry a known rule, the given file (or none), positions that exist, and render in every format.
+pub fn check_diagnostics(diagnostics: &[Diagnostic], file: &str, text: &str) {
+    let lines = text.split('\n').count();
+    for d in diagnostics {
+        assert!(mdbook_kpi::rules::find(&d.rule).is_some(), "unknown rule {}", d.rule);
+        assert!(d.file == file || d.file.is_empty(), "finding in {:?}, expected {file:?}", d.file);
+        assert!(d.line <= lines, "line {} of a {lines}-line text", d.line);
+        assert!(!d.message.is_empty(), "a finding without a message");
+    }
+    let mut sources = Sources::new();
+    sources.insert(file.to_string(), text.to_string());
+    for format in [Format::Human, Format::Json, Format::Github, Format::Sarif] {
+        let out = diagnostics::render(format, diagnostics, &sources);
+        if !diagnostics.is_empty() {
+            assert!(!out.is_empty(), "{format:?} rendered nothing");
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&diagnostics::json::render(diagnostics)).expect("the JSON report is JSON");
+    let listed = json["diagnostics"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, diagnostics.len(), "the JSON report lists every finding");
+}
+
+/// A loader over one file: no panic; errors name the file; the report renders.
+pub fn load(name: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    match mdbook_kpi::data::load_sources(&[(name.to_string(), bytes.to_vec())]) {
+        Ok(data) => check_diagnostics(&data.warnings, name, &text),
+        Err(errors) => {
+            assert!(!errors.is_empty(), "a failed load without an error");
+            assert!(errors.iter().all(|e| e.severity == diagnostics::Severity::Error || e.rule.contains("inconsistent")));
+            check_diagnostics(&errors, name, &text);
+        }
+    }
+}
+
+/// How an expansion run is set up, from the first byte of a fuzz input.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    pub locale: Locale,
+    pub target: Target,
+    pub on_error: OnError,
+}
+
+impl Setup {
+    pub fn from_byte(byte: u8) -> Setup {
+        Setup {
+            locale: if byte & 1 == 0 { Locale::ZhCn } else { Locale::En },
+            target: if byte & 2 == 0 { Target::Html } else { Target::Other },
+            on_error: if byte & 4 == 0 { OnError::Fail } else { OnError::Warn },
+        }
+    }
+}
+
+fn expand_once(setup: Setup, chapter: &str) -> (Option<String>, Vec<Diagnostic>) {
+    let config = Config { on_error: setup.on_error, ..Config::default() };
+    let mut preprocessor = Preprocessor::with_data(config, setup.locale, setup.target, reference_data().clone());
+    let out = preprocessor.expand_chapter("src/chapter.md", chapter);
+    (out, preprocessor.diagnostics())
+}
+
+/// Chapter expansion over the reference data: text without a marker comes back untouched, every byte outside
+/// directive and escape spans survives in order, findings point into the chapter, and two runs agree.
+pub fn expand(setup: Setup, chapter: &str) {
+    let (out, findings) = expand_once(setup, chapter);
+    if !chapter.contains(MARKER) {
+        assert!(out.is_none(), "a chapter without directives changed");
+    }
+    let found = scan(chapter);
+    let result = out.as_deref().unwrap_or(chapter);
+    assert_outside_unchanged(chapter, &found, result);
+    check_diagnostics(&findings, "src/chapter.md", chapter);
+    let again = expand_once(setup, chapter);
+    assert_eq!((out, findings), again, "two runs over the same chapter differ");
+}
+
+/// The bytes between replaced spans (directives, escapes) must appear in `result` in order: the first piece as a
+/// prefix, the last as a suffix, the others in between; an escape is replaced by nothing.
+pub fn assert_outside_unchanged(chapter: &str, found: &[Found], result: &str) {
+    // Pieces of kept text; `true` between two pieces means a replacement of any text may sit there.
+    let mut pieces: Vec<String> = vec![String::new()];
+    let mut copied = 0;
+    for item in found {
+        match item {
+            Found::Directive { span, .. } => {
+                pieces.last_mut().unwrap().push_str(&chapter[copied..span.start]);
+                pieces.push(String::new());
+                copied = span.end;
+            }
+            Found::Escape { span } => {
+                pieces.last_mut().unwrap().push_str(&chapter[copied..span.start]);
+                copied = span.end;
+            }
+            Found::Unterminated { .. } => {}
+        }
+    }
+    pieces.last_mut().unwrap().push_str(&chapter[copied..]);
+    let first = &pieces[0];
+    assert!(result.starts_with(first.as_str()), "the text before the first directive changed");
+    if pieces.len() == 1 {
+        assert_eq!(result, first, "a chapter with only escapes must lose only the backslashes");
+        return;
+    }
+    let last = pieces.last().unwrap();
+    assert!(result.ends_with(last.as_str()), "the text after the last directive changed");
+    let mut at = first.len();
+    let end = result.len() - last.len();
+    assert!(at <= end, "the first and last pieces overlap in the output");
+    for piece in &pieces[1..pieces.len() - 1] {
+        match result[at..end].find(piece.as_str()) {
+            Some(offset) => at += offset + piece.len(),
+            None => panic!("text between directives was lost or changed: {piece:?}"),
+        }
+    }
+}
