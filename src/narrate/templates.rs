@@ -94,6 +94,9 @@ impl Templates {
     pub fn with_overrides(dir: &Path, display_dir: &str) -> (Templates, Vec<Diagnostic>) {
         let mut templates = Self::builtin();
         let mut findings = Vec::new();
+        // The folder was checked against the book root, but a locale folder or a file inside it may be a symlink
+        // that leads out of it: every file must resolve inside the folder.
+        let Ok(dir) = dir.canonicalize() else { return (templates, findings) };
         for locale in LOCALES {
             let locale_dir = dir.join(locale.id());
             let Ok(entries) = std::fs::read_dir(&locale_dir) else { continue };
@@ -109,6 +112,14 @@ impl Templates {
                     findings.push(
                         Diagnostic::warning("kpi/template", format!("`{file}` overrides no sentence kind"))
                             .with_help(help)
+                            .in_file(file),
+                    );
+                    continue;
+                }
+                if !path.canonicalize().is_ok_and(|resolved| resolved.starts_with(&dir)) {
+                    findings.push(
+                        Diagnostic::error("data/path", format!("`{file}` resolves outside the templates folder"))
+                            .with_help("keep templates inside the book folder (symlinks are followed)")
                             .in_file(file),
                     );
                     continue;
