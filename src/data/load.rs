@@ -499,8 +499,11 @@ impl Document<'_, '_> {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &[&str], expected: &str) {
-        let message = format!("`{}` must be {expected}, not {}", key_path(path), node.value.type_name());
-        self.report("data/invalid", node.span.start, message, None);
+        // The root has an empty path: name it in words rather than as an empty `` key.
+        let subject = if path.is_empty() { "the top level".to_string() } else { format!("`{}`", key_path(path)) };
+        let message = format!("{subject} must be {expected}, not {}", node.value.type_name());
+        let help = format!("write {expected} here (the data file format is in the README)");
+        self.report("data/invalid", node.span.start, message, Some(help));
     }
 
     fn unknown_key(&mut self, entry: &Entry, path: &[&str], known: &[&str]) {
@@ -733,8 +736,11 @@ impl Document<'_, '_> {
         }
         let message =
             format!("`{}` must be one of {}, not \"{text}\"", key_path(path), names().collect::<Vec<_>>().join(", "));
-        let help = crate::suggest::did_you_mean(text, names()).map(|best| format!("did you mean `{best}`?"));
-        self.report("data/invalid", node.span.start, message, help);
+        let help = match crate::suggest::did_you_mean(text, names()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("write one of {}", names().collect::<Vec<_>>().join(", ")),
+        };
+        self.report("data/invalid", node.span.start, message, Some(help));
         None
     }
 

@@ -1,0 +1,510 @@
+//! SPEC 9 "Bad input": a table of bad inputs, each with the rule id (or message), file and position it must be
+//! reported with. Every case runs in a book of its own in a temporary folder, and every file of that book is
+//! hashed before and after: nothing the tool reads is ever modified. Library cases run the data loader and the
+//! preprocessor; CLI cases run the real binary and also assert a non-zero exit.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mdbook_kpi::config::Config;
+use mdbook_kpi::diagnostics::{Diagnostic, Severity};
+use mdbook_kpi::preprocess::Preprocessor;
+
+const REFERENCE: &str = include_str!("fixtures/reference/kpi.toml");
+
+/// What a case must report: the rule, the file, the 1-based line and column (0 when the finding is about a whole
+/// file), and words its message or help must contain.
+struct Expect {
+    rule: &'static str,
+    file: &'static str,
+    line: usize,
+    column: usize,
+    says: &'static [&'static str],
+}
+
+/// How a case runs: load the data files alone, or expand one chapter over them.
+enum Run {
+    Load(&'static [&'static str]),
+    Expand { data: &'static [&'static str], chapter: &'static str },
+}
+
+struct Case {
+    name: &'static str,
+    files: &'static [(&'static str, &'static [u8])],
+    run: Run,
+    /// `None`: the input is fine (a BOM, CRLF) and must load or expand without errors.
+    expect: Option<Expect>,
+}
+
+const fn fails(
+    rule: &'static str,
+    file: &'static str,
+    line: usize,
+    column: usize,
+    says: &'static [&'static str],
+) -> Option<Expect> {
+    Some(Expect { rule, file, line, column, says })
+}
+
+const REF: (&str, &[u8]) = ("kpi.toml", REFERENCE.as_bytes());
+const LOAD_TOML: Run = Run::Load(&["kpi.toml"]);
+const LOAD_JSON: Run = Run::Load(&["kpi.json"]);
+const LOAD_CSV: Run = Run::Load(&["kpi.csv"]);
+const LOAD_BOTH: Run = Run::Load(&["kpi.toml", "kpi.csv"]);
+
+const fn chapter(text: &'static str) -> Run {
+    Run::Expand { data: &["kpi.toml"], chapter: text }
+}
+
+static CASES: &[Case] = &[
+    // --- TOML ---------------------------------------------------------------------------------------------------
+    Case {
+        name: "toml: unclosed table header",
+        files: &[("kpi.toml", b"[meta\nyear = 2023\n")],
+        run: LOAD_TOML,
+        expect: fails("data/syntax", "kpi.toml", 1, 6, &["invalid TOML"]),
+    },
+    Case {
+        name: "toml: value without a key",
+        files: &[("kpi.toml", b"[meta]\nyear = 2023\n= 5\n")],
+        run: LOAD_TOML,
+        expect: fails("data/syntax", "kpi.toml", 3, 1, &["invalid TOML"]),
+    },
+    Case {
+        name: "toml: unit of the wrong type",
+        files: &[("kpi.toml", b"[metrics.revenue]\nunit = 5\nvalues = { \"2023\" = 1 }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/invalid", "kpi.toml", 2, 8, &["unit"]),
+    },
+    Case {
+        name: "toml: unknown unit",
+        files: &[("kpi.toml", b"[metrics.revenue]\nunit = \"dollars\"\nvalues = { \"2023\" = 1 }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/invalid", "kpi.toml", 2, 8, &["dollars"]),
+    },
+    Case {
+        name: "toml: malformed period",
+        files: &[("kpi.toml", b"[metrics.revenue]\nvalues = { \"2023-Q5\" = 1 }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/bad-period", "kpi.toml", 2, 12, &["2023-Q5"]),
+    },
+    Case {
+        name: "toml: a number as text",
+        files: &[("kpi.toml", b"[metrics.revenue]\nvalues = { \"2023\" = \"36,000,000\" }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/invalid", "kpi.toml", 2, 21, &["must be a number"]),
+    },
+    Case {
+        name: "toml: the same fact twice (periods differ only in case)",
+        files: &[("kpi.toml", b"[metrics.revenue]\nvalues = { \"2023-q4\" = 1, \"2023-Q4\" = 2 }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/duplicate-fact", "kpi.toml", 2, 39, &["kpi.toml:2"]),
+    },
+    Case {
+        name: "toml: formula naming an unknown metric",
+        files: &[("kpi.toml", b"[metrics.a]\nvalues = { \"2023\" = 1 }\n[metrics.b]\nformula = \"a / revnue\"\n")],
+        run: LOAD_TOML,
+        expect: fails("data/formula", "kpi.toml", 3, 10, &["revnue"]),
+    },
+    Case {
+        name: "toml: formulas in a cycle",
+        files: &[("kpi.toml", b"[metrics.a]\nformula = \"b + 1\"\n[metrics.b]\nformula = \"a * 2\"\n")],
+        run: LOAD_TOML,
+        expect: fails("data/formula", "kpi.toml", 1, 10, &["a → b → a"]),
+    },
+    Case {
+        name: "toml: malformed formula",
+        files: &[("kpi.toml", b"[metrics.a]\nvalues = { \"2023\" = 1 }\n[metrics.b]\nformula = \"a / (a\"\n")],
+        run: LOAD_TOML,
+        expect: fails("data/formula", "kpi.toml", 4, 18, &[]),
+    },
+    Case {
+        name: "toml: not UTF-8",
+        files: &[("kpi.toml", b"[meta]\nyear = 2023\n[metrics.r]\nlabel = \"\xff\xfe\"\n")],
+        run: LOAD_TOML,
+        expect: fails("data/syntax", "kpi.toml", 4, 10, &["UTF-8"]),
+    },
+    Case {
+        name: "toml: a number beyond any decimal",
+        files: &[("kpi.toml", b"[metrics.r]\nvalues = { \"2023\" = 1e400 }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/bad-value", "kpi.toml", 2, 21, &[]),
+    },
+    Case {
+        name: "toml: infinity",
+        files: &[("kpi.toml", b"[metrics.r]\nvalues = { \"2023\" = inf }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/bad-value", "kpi.toml", 2, 21, &[]),
+    },
+    Case {
+        name: "toml: NaN",
+        files: &[("kpi.toml", b"[metrics.r]\nvalues = { \"2023\" = nan }\n")],
+        run: LOAD_TOML,
+        expect: fails("data/bad-value", "kpi.toml", 2, 21, &[]),
+    },
+    Case {
+        name: "toml: a BOM and CRLF line ends are fine",
+        files: &[("kpi.toml", b"\xef\xbb\xbf[meta]\r\nyear = 2023\r\n[metrics.r]\r\nvalues = { \"2023\" = 1 }\r\n")],
+        run: LOAD_TOML,
+        expect: None,
+    },
+    // --- JSON ---------------------------------------------------------------------------------------------------
+    Case {
+        name: "json: trailing comma",
+        files: &[("kpi.json", b"{\"meta\": {\"year\": 2023,}}\n")],
+        run: LOAD_JSON,
+        expect: fails("data/syntax", "kpi.json", 1, 24, &["invalid JSON"]),
+    },
+    Case {
+        name: "json: an array at the top",
+        files: &[("kpi.json", b"[1, 2, 3]\n")],
+        run: LOAD_JSON,
+        expect: fails("data/invalid", "kpi.json", 1, 1, &["the top level must be a table"]),
+    },
+    Case {
+        name: "json: unknown key in a metric, did you mean",
+        files: &[("kpi.json", b"{\"metrics\": {\"r\": {\"unti\": \"count\"}}}\n")],
+        run: LOAD_JSON,
+        expect: fails("data/invalid", "kpi.json", 1, 20, &["unti", "did you mean `unit`"]),
+    },
+    Case {
+        name: "json: NaN is not JSON",
+        files: &[("kpi.json", b"{\"metrics\": {\"r\": {\"values\": {\"2023\": NaN}}}}\n")],
+        run: LOAD_JSON,
+        expect: fails("data/syntax", "kpi.json", 1, 39, &["invalid JSON"]),
+    },
+    Case {
+        name: "json: a huge number",
+        files: &[("kpi.json", b"{\"metrics\": {\"r\": {\"values\": {\"2023\": 1e999}}}}\n")],
+        run: LOAD_JSON,
+        expect: fails("data/bad-value", "kpi.json", 1, 39, &[]),
+    },
+    Case {
+        name: "json: a BOM is fine",
+        files: &[("kpi.json", b"\xef\xbb\xbf{\"metrics\": {\"r\": {\"values\": {\"2023\": 1}}}}\r\n")],
+        run: LOAD_JSON,
+        expect: None,
+    },
+    // --- CSV ----------------------------------------------------------------------------------------------------
+    Case {
+        name: "csv: a ragged row",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,1,extra\n")],
+        run: LOAD_CSV,
+        expect: fails("data/syntax", "kpi.csv", 2, 1, &[]),
+    },
+    Case {
+        name: "csv: a short row",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023\n")],
+        run: LOAD_CSV,
+        expect: fails("data/syntax", "kpi.csv", 2, 1, &[]),
+    },
+    Case {
+        name: "csv: thousands separators",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\"36,000,000\"\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &["36,000,000"]),
+    },
+    Case {
+        name: "csv: a currency sign",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\xc2\xa53600\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+    },
+    Case {
+        name: "csv: a percent sign",
+        files: &[("kpi.csv", b"metric,period,region,value\nshare,2023,east,75%\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &["75%"]),
+    },
+    Case {
+        name: "csv: NaN",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,NaN\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+    },
+    Case {
+        name: "csv: infinity",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,-inf\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+    },
+    Case {
+        name: "csv: an empty value",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+    },
+    Case {
+        name: "csv: a number beyond any decimal",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,1e300\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+    },
+    Case {
+        name: "csv: a malformed period",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023Q4,east,1\n")],
+        run: LOAD_CSV,
+        expect: fails("data/bad-period", "kpi.csv", 2, 2, &["2023Q4"]),
+    },
+    Case {
+        name: "csv: no value column",
+        files: &[("kpi.csv", b"metric,period,region\nrevenue,2023,east\n")],
+        run: LOAD_CSV,
+        expect: fails("data/invalid", "kpi.csv", 1, 1, &["value"]),
+    },
+    Case {
+        name: "csv: an unknown kind",
+        files: &[("kpi.csv", b"metric,period,kind,value\nrevenue,2023,forecast,1\n")],
+        run: LOAD_CSV,
+        expect: fails("data/invalid", "kpi.csv", 2, 3, &["forecast"]),
+    },
+    Case {
+        name: "csv: the same fact twice",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,1\nrevenue,2023,east,2\n")],
+        run: LOAD_CSV,
+        expect: fails("data/duplicate-fact", "kpi.csv", 3, 4, &["kpi.csv:2"]),
+    },
+    Case {
+        name: "csv: not UTF-8",
+        files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,\xff\xfe,1\n")],
+        run: LOAD_CSV,
+        expect: fails("data/syntax", "kpi.csv", 2, 3, &["UTF-8"]),
+    },
+    Case {
+        name: "csv: a BOM and CRLF line ends are fine",
+        files: &[("kpi.csv", b"\xef\xbb\xbfmetric,period,region,value\r\nrevenue,2023,east,1\r\nrevenue,2023,,1\r\n")],
+        run: LOAD_CSV,
+        expect: None,
+    },
+    // --- across files -------------------------------------------------------------------------------------------
+    Case {
+        name: "toml and csv: the same fact in both",
+        files: &[REF, ("kpi.csv", b"metric,period,value\nrevenue,2023-Q4,36000000\n")],
+        run: LOAD_BOTH,
+        expect: fails("data/duplicate-fact", "kpi.csv", 2, 3, &["kpi.toml"]),
+    },
+    Case {
+        name: "a missing data file",
+        files: &[],
+        run: LOAD_TOML,
+        expect: fails("data/missing-file", "kpi.toml", 0, 0, &["kpi.toml"]),
+    },
+    Case {
+        name: "a data file of another format",
+        files: &[("kpi.yaml", b"meta: {year: 2023}\n")],
+        run: Run::Load(&["kpi.yaml"]),
+        expect: fails("data/invalid", "kpi.yaml", 0, 0, &[".toml, .json or .csv"]),
+    },
+    // --- data questions directives ask --------------------------------------------------------------------------
+    Case {
+        name: "a partial roll-up names the missing quarter",
+        files: &[("kpi.toml", b"[meta]\nyear = 2023\n[metrics.r]\nunit = \"count\"\nvalues = { \"2023-Q1\" = 1, \"2023-Q2\" = 1, \"2023-Q3\" = 1 }\n")],
+        run: chapter("Total: <<#kpi r fy>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 17, &["missing 2023-Q4"]),
+    },
+    Case {
+        name: "a formula dividing by zero",
+        files: &[("kpi.toml", b"[meta]\nyear = 2023\n[metrics.a]\nvalues = { \"2023\" = 1 }\n[metrics.b]\nvalues = { \"2023\" = 0 }\n[metrics.c]\nformula = \"a / b\"\n")],
+        run: chapter("<<#kpi c 2023>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 10, &["division by zero"]),
+    },
+    // --- directives ---------------------------------------------------------------------------------------------
+    Case {
+        name: "directive: unterminated",
+        files: &[REF],
+        run: chapter("Revenue: <<#kpi revenue q4\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 10, &[">>"]),
+    },
+    Case {
+        name: "directive: empty",
+        files: &[REF],
+        run: chapter("<<#kpi>>\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 1, &[]),
+    },
+    Case {
+        name: "directive: unknown comparand",
+        files: &[REF],
+        run: chapter("x <<#kpi revenue q4 vs lastyear>>\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 24, &["lastyear"]),
+    },
+    Case {
+        name: "directive: unknown option, with a suggestion",
+        files: &[REF],
+        run: chapter("x <<#kpi revenue q4 precison=0>>\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 21, &["precision"]),
+    },
+    Case {
+        name: "directive: an option value of the wrong kind",
+        files: &[REF],
+        run: chapter("x <<#kpi revenue q4 precision=many>>\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 31, &["many"]),
+    },
+    Case {
+        name: "directive: a chart option on a sentence",
+        files: &[REF],
+        run: chapter("x <<#kpi revenue q4 height=200>>\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 21, &["as chart"]),
+    },
+    Case {
+        name: "directive: a table inside a line",
+        files: &[REF],
+        run: chapter("See <<#kpi revenue 2023 by product as table>> here.\n"),
+        expect: fails("kpi/syntax", "src/chapter.md", 1, 39, &["alone"]),
+    },
+    Case {
+        name: "directive: unknown metric, did you mean",
+        files: &[REF],
+        run: chapter("营收:<<#kpi revnue q4>>\n"),
+        expect: fails("kpi/unknown-metric", "src/chapter.md", 1, 11, &["did you mean `revenue`"]),
+    },
+    Case {
+        name: "directive: unknown dimension, did you mean",
+        files: &[REF],
+        run: chapter("<<#kpi revenue prodcut=ai-qc 2023>>\n"),
+        expect: fails("kpi/unknown-dimension", "src/chapter.md", 1, 16, &["did you mean `product`"]),
+    },
+    Case {
+        name: "directive: unknown member, did you mean",
+        files: &[REF],
+        run: chapter("<<#kpi revenue product=ai-qa 2023>>\n"),
+        expect: fails("kpi/unknown-member", "src/chapter.md", 1, 24, &["did you mean `ai-qc`"]),
+    },
+    Case {
+        name: "directive: unknown dimension in by",
+        files: &[REF],
+        run: chapter("<<#kpi revenue 2023 by region>>\n"),
+        expect: fails("kpi/unknown-dimension", "src/chapter.md", 1, 24, &["region"]),
+    },
+    Case {
+        name: "directive: a quarter that does not exist",
+        files: &[REF],
+        run: chapter("<<#kpi revenue q5>>\n"),
+        expect: fails("kpi/bad-period", "src/chapter.md", 1, 16, &["q5"]),
+    },
+    Case {
+        name: "directive: a period with no data",
+        files: &[REF],
+        run: chapter("<<#kpi revenue 2019>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 16, &["2019"]),
+    },
+    Case {
+        name: "directive: CRLF and a BOM in the chapter are fine",
+        files: &[REF],
+        run: chapter("\u{feff}# T\r\n\r\n<<#kpi revenue q4 vs q3>>\r\n"),
+        expect: None,
+    },
+];
+
+/// Every file under `root` with a hash of its bytes and its modification time.
+fn snapshot(root: &Path) -> BTreeMap<String, (u64, Option<std::time::SystemTime>)> {
+    use std::hash::{Hash, Hasher};
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                bytes.hash(&mut hasher);
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+                files.insert(
+                    path.strip_prefix(root).unwrap().to_string_lossy().into_owned(),
+                    (hasher.finish(), modified),
+                );
+            }
+        }
+    }
+    files
+}
+
+fn book(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (path, bytes) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
+}
+
+fn findings(root: &Path, run: &Run) -> Vec<Diagnostic> {
+    let strings = |files: &[&str]| files.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match run {
+        Run::Load(files) => match mdbook_kpi::data::load(root, &strings(files)) {
+            Ok(data) => data.warnings,
+            Err(errors) => errors,
+        },
+        Run::Expand { data, chapter } => {
+            let config = Config { data: strings(data), ..Config::default() };
+            let mut preprocessor = Preprocessor::new(root, config, Some("en"), "html");
+            preprocessor.expand_chapter("src/chapter.md", chapter);
+            preprocessor.diagnostics()
+        }
+    }
+}
+
+fn check_case(case: &Case) -> Result<(), String> {
+    let dir = book(case.files);
+    let before = snapshot(dir.path());
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| findings(dir.path(), &case.run)));
+    let found = result.map_err(|_| "panicked".to_string())?;
+    if snapshot(dir.path()) != before {
+        return Err("a file of the book changed".into());
+    }
+    let errors: Vec<&Diagnostic> = found.iter().filter(|d| d.severity == Severity::Error).collect();
+    let Some(expect) = &case.expect else {
+        return if errors.is_empty() { Ok(()) } else { Err(format!("expected no errors, got {errors:#?}")) };
+    };
+    let matching = found.iter().find(|d| {
+        d.rule == expect.rule
+            && d.file == expect.file
+            && (expect.line == 0 || d.line == expect.line)
+            && (expect.column == 0 || d.column == expect.column)
+    });
+    let Some(finding) = matching else {
+        return Err(format!(
+            "expected {} at {}:{}:{}, got {found:#?}",
+            expect.rule, expect.file, expect.line, expect.column
+        ));
+    };
+    if finding.severity != Severity::Error {
+        return Err(format!("{} is not an error", finding.rule));
+    }
+    let text = format!("{} {}", finding.message, finding.help.as_deref().unwrap_or(""));
+    for words in expect.says {
+        if !text.contains(words) {
+            return Err(format!("the finding does not say {words:?}: {finding:#?}"));
+        }
+    }
+    if finding.help.is_none() {
+        return Err(format!("a finding without a help line: {finding:#?}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_bad_input_is_reported_where_it_is() {
+    assert!(CASES.len() >= 40, "the catalogue has {} cases", CASES.len());
+    let failures: Vec<String> =
+        CASES.iter().filter_map(|case| check_case(case).err().map(|why| format!("{}: {why}", case.name))).collect();
+    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), CASES.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn a_data_file_over_the_size_limit_is_refused_before_it_is_read() {
+    // A sparse file: 513 MiB on paper, no blocks on disk.
+    let dir = book(&[]);
+    let file = std::fs::File::create(dir.path().join("kpi.csv")).unwrap();
+    file.set_len(mdbook_kpi::data::load::MAX_FILE_BYTES + (1 << 20)).unwrap();
+    let before = snapshot(dir.path());
+    let errors = mdbook_kpi::data::load(dir.path(), &["kpi.csv".to_string()]).expect_err("a huge file fails");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].rule, "data/invalid");
+    assert_eq!(errors[0].file, "kpi.csv");
+    assert!(errors[0].message.contains("513 MiB") && errors[0].message.contains("512 MiB"), "{}", errors[0].message);
+    assert!(errors[0].help.is_some());
+    assert_eq!(snapshot(dir.path()), before);
+}
