@@ -98,8 +98,11 @@ fn text_piece() -> impl Strategy<Value = String> {
 
 /// A chapter of Markdown pieces with directives among them.
 fn markdown_with_directives(directives: &'static [&'static str]) -> impl Strategy<Value = Vec<(String, &'static str)>> {
-    proptest::collection::vec((proptest::collection::vec(text_piece(), 0..4), proptest::sample::select(directives)), 1..8)
-        .prop_map(|parts| parts.into_iter().map(|(text, directive)| (text.concat(), directive)).collect())
+    proptest::collection::vec(
+        (proptest::collection::vec(text_piece(), 0..4), proptest::sample::select(directives)),
+        1..8,
+    )
+    .prop_map(|parts| parts.into_iter().map(|(text, directive)| (text.concat(), directive)).collect())
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -180,13 +183,11 @@ proptest! {
 
 #[test]
 fn crlf_bom_tabs_and_cjk_around_directives_survive() {
-    let chapter = "\u{feff}# 业绩回顾\r\n\r\n营收\t:<<#kpi revenue q4 vs q3>>。👍\r\n\r\n> - 新签:<<#kpi new_customers q4>>\r\n";
+    let chapter =
+        "\u{feff}# 业绩回顾\r\n\r\n营收\t:<<#kpi revenue q4 vs q3>>。👍\r\n\r\n> - 新签:<<#kpi new_customers q4>>\r\n";
     let setup = Setup::from_byte(0);
     let out = preprocessor(setup).expand_chapter("src/x.md", chapter).unwrap();
-    assert_eq!(
-        out,
-        "\u{feff}# 业绩回顾\r\n\r\n营收\t:Q4营收3600万元,环比增长16.1%。👍\r\n\r\n> - 新签:120家\r\n"
-    );
+    assert_eq!(out, "\u{feff}# 业绩回顾\r\n\r\n营收\t:Q4营收3600万元,环比增长16.1%。👍\r\n\r\n> - 新签:120家\r\n");
 }
 
 #[test]

@@ -126,7 +126,9 @@ pub fn load(name: &str, bytes: &[u8]) {
         Ok(data) => check_diagnostics(&data.warnings, name, &text),
         Err(errors) => {
             assert!(!errors.is_empty(), "a failed load without an error");
-            assert!(errors.iter().all(|e| e.severity == diagnostics::Severity::Error || e.rule.contains("inconsistent")));
+            assert!(
+                errors.iter().all(|e| e.severity == diagnostics::Severity::Error || e.rule.contains("inconsistent"))
+            );
             check_diagnostics(&errors, name, &text);
         }
     }
