@@ -95,8 +95,7 @@ fn single_chapter_report_in_full_width_punctuation_is_clean() {
 fn template_chapters_have_no_structure_or_smart_findings() {
     for book in ["zh-template", "en-template"] {
         let diagnostics = run(&template(book));
-        let structural: Vec<&Diagnostic> =
-            diagnostics.iter().filter(|d| !d.rule.starts_with("narrative/")).collect();
+        let structural: Vec<&Diagnostic> = diagnostics.iter().filter(|d| !d.rule.starts_with("narrative/")).collect();
         assert!(structural.is_empty(), "{book}:\n{}", show(&diagnostics));
     }
 }
@@ -207,7 +206,12 @@ fn unquantified_plan_item() {
 #[test]
 fn english_smart_items() {
     let mut chapters = template("en-template");
-    edit(&mut chapters, "src/strategy.md", "bring the delivery cycle within 12 days; responsibility list\n  before February.", "speed things up.");
+    edit(
+        &mut chapters,
+        "src/strategy.md",
+        "bring the delivery cycle within 12 days; responsibility list\n  before February.",
+        "speed things up.",
+    );
     edit(&mut chapters, "src/strategy.md", "delivery board in January to", "a delivery board to");
     let diagnostics = run(&chapters);
     assert_eq!(of(&diagnostics, "smart/no-deadline").len(), 1, "{}", show(&diagnostics));
@@ -323,7 +327,8 @@ fn english_missing_part() {
 
 #[test]
 fn missing_module_points_at_the_first_chapter() {
-    for (book, path, title) in [("zh-template", "src/plan.md", "未来规划"), ("en-template", "src/plan.md", "Plan")] {
+    for (book, path, title) in [("zh-template", "src/plan.md", "未来规划"), ("en-template", "src/plan.md", "Plan")]
+    {
         let mut chapters = template(book);
         remove_chapter(&mut chapters, path);
         let diagnostics = run(&chapters);
@@ -401,8 +406,16 @@ fn nested_sub_chapters_are_items() {
         Chapter { depth: 1, ..chapter("src/review/product.md", "产品线", "# 产品线\n\n稳定。\n") },
         Chapter { depth: 1, ..chapter("src/review/region.md", "区域", "# 区域\n\n稳定。\n") },
         chapter("src/problems.md", "问题分析", "# 问题分析\n\n- 市场竞争:降价。\n- 团队能力:慢。\n- 流程效率:慢。\n"),
-        chapter("src/strategy.md", "策略优化", "# 策略优化\n\n- 市场端:Q1落地3家。\n- 团队端:Q2降至40天。\n- 流程端:1月起12天内。\n"),
-        chapter("src/plan.md", "未来规划", "# 未来规划\n\n- 业绩目标:2024年增长25%。\n- 资源需求:Q1增配2名。\n- 风险预案:Q2前调研30家。\n"),
+        chapter(
+            "src/strategy.md",
+            "策略优化",
+            "# 策略优化\n\n- 市场端:Q1落地3家。\n- 团队端:Q2降至40天。\n- 流程端:1月起12天内。\n",
+        ),
+        chapter(
+            "src/plan.md",
+            "未来规划",
+            "# 未来规划\n\n- 业绩目标:2024年增长25%。\n- 资源需求:Q1增配2名。\n- 风险预案:Q2前调研30家。\n",
+        ),
     ];
     let diagnostics = run(&chapters);
     let parts = of(&diagnostics, "structure/missing-part");
@@ -466,7 +479,8 @@ fn findings_are_sorted_and_deterministic() {
 
 #[test]
 fn odd_input_does_not_panic() {
-    for text in ["", "#", "- ", "1.\n   -", "<<#kpi", "**:**", "# {#strategy}", "> - 市场端:\n>   - x", "|a|\n|-|\n|1|"] {
+    for text in ["", "#", "- ", "1.\n   -", "<<#kpi", "**:**", "# {#strategy}", "> - 市场端:\n>   - x", "|a|\n|-|\n|1|"]
+    {
         let _ = run(&[chapter("src/a.md", "策略优化", text)]);
     }
     let draft = Chapter { title: "规划".into(), source_path: None, content: String::new(), depth: 0 };

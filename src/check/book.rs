@@ -1,6 +1,9 @@
 //! Reading a book from disk for `mdbook-kpi check`: book.toml, SUMMARY.md (with mdBook's own parser) and every
 //! chapter in SUMMARY order. Never writes anything (unlike `MDBook::load`, which creates missing chapters).
 
+// The API returns one Diagnostic per failure, as every stage does; it is rare and not on a hot path.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 
 use mdbook_summary::{Link, SummaryItem};
@@ -75,14 +78,16 @@ pub fn read_book(root: &Path) -> Result<BookOnDisk, Diagnostic> {
     let summary_index = LineIndex::new(&summary_text);
     let mut chapters = Vec::with_capacity(links.len());
     for (link, depth) in links {
-        let source_path = link.location.as_ref().filter(|p| !p.as_os_str().is_empty()).map(|location| {
-            let location = location.to_string_lossy().replace('\\', "/");
-            join_relative(&src, &location)
-        });
-        let content = match &source_path {
-            Some(path) => read_text(root, path)
-                .map_err(|e| point_at_summary_link(e, &summary_text, &summary_index, &summary_path, path))?,
-            None => String::new(),
+        let location = link
+            .location
+            .as_ref()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(|p| p.to_string_lossy().replace('\\', "/"));
+        let source_path = location.as_deref().map(|location| join_relative(&src, location));
+        let content = match (&source_path, &location) {
+            (Some(path), Some(location)) => read_text(root, path)
+                .map_err(|e| point_at_summary_link(e, &summary_text, &summary_index, &summary_path, location))?,
+            _ => String::new(),
         };
         chapters.push(Chapter { title: link.name.clone(), source_path, content, depth });
     }
@@ -181,17 +186,21 @@ fn summary_error(summary_path: &str, error: &anyhow::Error) -> Diagnostic {
     }
 }
 
-/// A chapter file that cannot be read is reported at its link in SUMMARY.md.
+/// A chapter file that cannot be found is reported at its link in SUMMARY.md.
 fn point_at_summary_link(
     error: Diagnostic,
     summary: &str,
     index: &LineIndex<'_>,
     summary_path: &str,
-    chapter: &str,
+    location: &str,
 ) -> Diagnostic {
-    let file_name = chapter.rsplit('/').next().unwrap_or(chapter);
-    let Some(offset) = summary.find(&format!("{file_name})")).or_else(|| summary.find(file_name)) else {
+    if error.rule != BOOK_MISSING_FILE {
+        return error;
+    }
+    let target = format!("({location})");
+    let Some(offset) = summary.find(&target).or_else(|| summary.find(location)) else {
         return error;
     };
-    Diagnostic { file: summary_path.to_string(), ..error }.at_span(index, offset..offset + file_name.len())
+    let start = if summary[offset..].starts_with('(') { offset + 1 } else { offset };
+    Diagnostic { file: summary_path.to_string(), ..error }.at_span(index, start..start + location.len())
 }
