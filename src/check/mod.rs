@@ -60,7 +60,7 @@ fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -
     let mut diagnostic = Diagnostic::new(finding.rule, severity, finding.message);
     diagnostic.help = finding.help;
     if let Some(doc) = doc {
-        diagnostic = diagnostic.in_file(doc.file).at_span(&doc.lines, finding.span);
+        diagnostic = diagnostic.in_file(doc.file).at_span(doc.lines(), finding.span);
         if doc.file.is_empty() {
             diagnostic = diagnostic.at(Default::default(), Default::default());
         }

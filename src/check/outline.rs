@@ -16,10 +16,15 @@ pub struct ChapterDoc<'a> {
     pub file: &'a str,
     pub depth: usize,
     pub text: &'a str,
-    pub lines: LineIndex<'a>,
+    /// Built on first use: most chapters have no findings to place.
+    lines: std::sync::OnceLock<LineIndex<'a>>,
     pub headings: Vec<Heading>,
     pub items: Vec<ListItem>,
-    pub blocks: Vec<TextBlock>,
+    /// The text of every block, one after another (one buffer per chapter rather than one per block).
+    prose: String,
+    segments: Vec<Segment>,
+    directives: Vec<Range<usize>>,
+    block_data: Vec<BlockData>,
     pub links: Vec<LinkRef>,
     pub allows: Vec<Allow>,
     /// The chapter's title heading (the only heading at its top level), merged into the chapter itself.
@@ -48,17 +53,30 @@ pub struct ListItem {
     pub span: Range<usize>,
 }
 
-/// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML.
-pub struct TextBlock {
-    pub text: String,
-    /// (offset in `text`, offset in the source, whether the piece is a verbatim copy of the source).
-    segments: Vec<(usize, usize, bool)>,
-    pub span: Range<usize>,
-    /// Byte ranges of `<<#kpi …>>` directives within `text`.
-    pub directives: Vec<Range<usize>>,
+/// (offset in the block's text, offset in the source, whether the piece is a verbatim copy of the source).
+type Segment = (usize, usize, bool);
+
+struct BlockData {
+    text: Range<usize>,
+    segments: Range<usize>,
+    directives: Range<usize>,
+    span: Range<usize>,
 }
 
-impl TextBlock {
+/// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
+/// into its chapter's outline.
+#[derive(Clone)]
+pub struct TextBlock<'d> {
+    pub text: &'d str,
+    /// Where `text` starts in the chapter's [`ChapterDoc::prose`].
+    pub base: usize,
+    segments: &'d [Segment],
+    pub span: Range<usize>,
+    /// Byte ranges of `<<#kpi …>>` directives within `text`.
+    pub directives: &'d [Range<usize>],
+}
+
+impl TextBlock<'_> {
     /// The source offset of a byte offset in `text`.
     pub fn source_offset(&self, offset: usize) -> usize {
         let at = self.segments.partition_point(|&(start, _, _)| start <= offset);
@@ -80,6 +98,54 @@ impl TextBlock {
     }
 }
 
+impl<'a> ChapterDoc<'a> {
+    pub fn lines(&self) -> &LineIndex<'a> {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
+    }
+
+    /// Every block's text, each followed by a line break, so that one search covers the chapter (one call
+    /// instead of one per block) without a match running from one block into the next.
+    pub fn prose(&self) -> &str {
+        &self.prose
+    }
+
+    /// The block whose text holds a byte offset of [`ChapterDoc::prose`].
+    pub fn block_at(&self, offset: usize) -> Option<TextBlock<'_>> {
+        let at = self.block_data.partition_point(|b| b.text.start <= offset).checked_sub(1)?;
+        let block = &self.block_data[at];
+        (offset < block.text.end).then(|| self.view(block))
+    }
+
+    /// The chapter's prose blocks in order.
+    pub fn blocks(&self) -> impl Iterator<Item = TextBlock<'_>> {
+        self.block_data.iter().map(|b| self.view(b))
+    }
+
+    /// The blocks that start inside a byte range of the chapter.
+    pub fn blocks_within(&self, range: &Range<usize>) -> impl Iterator<Item = TextBlock<'_>> {
+        within(&self.block_data, range, |b| b.span.start).iter().map(|b| self.view(b))
+    }
+
+    fn view(&self, block: &BlockData) -> TextBlock<'_> {
+        view(&self.prose, &self.segments, &self.directives, block)
+    }
+}
+
+fn view<'d>(
+    prose: &'d str,
+    segments: &'d [Segment],
+    directives: &'d [Range<usize>],
+    block: &BlockData,
+) -> TextBlock<'d> {
+    TextBlock {
+        text: prose.get(block.text.clone()).unwrap_or(""),
+        base: block.text.start,
+        segments: segments.get(block.segments.clone()).unwrap_or(&[]),
+        span: block.span.clone(),
+        directives: directives.get(block.directives.clone()).unwrap_or(&[]),
+    }
+}
+
 pub struct LinkRef {
     pub dest: String,
     pub offset: usize,
@@ -93,7 +159,6 @@ pub struct Allow {
 
 static ALLOW_COMMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
-static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<<#kpi\b[^\n]*?>>").expect("static regex"));
 
 /// The Markdown extensions mdBook turns on, so that the outline sees what mdBook renders.
 fn options() -> Options {
@@ -118,10 +183,13 @@ pub fn parse_chapter(chapter: &Chapter) -> ChapterDoc<'_> {
         file: chapter.source_path.as_deref().unwrap_or(""),
         depth: chapter.depth,
         text,
-        lines: LineIndex::new(text),
+        lines: std::sync::OnceLock::new(),
         headings: builder.headings,
         items: builder.items,
-        blocks: builder.blocks,
+        prose: builder.prose,
+        segments: builder.segments,
+        directives: builder.directives,
+        block_data: builder.blocks,
         links: builder.links,
         allows: builder.allows,
         title_heading: None,
@@ -189,14 +257,14 @@ pub fn anchor_of(text: &str) -> String {
 static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^\s*(?:",
-        r"第[一二三四五六七八九十百千零〇两\d]+[章节部分篇条项步][\s:：、.．]*",
-        r"|[(（][一二三四五六七八九十百千零〇\d]+[)）][\s、.．]*",
+        r"第[一二三四五六七八九十百千零〇两[0-9]]+[章节部分篇条项步][\s:：、.．]*",
+        r"|[(（][一二三四五六七八九十百千零〇[0-9]]+[)）][\s、.．]*",
         r"|[一二三四五六七八九十百千零〇]+\s*[、.．]\s*",
-        r"|\d+(?:\.\d+)*\s*[、)）]\s*",
-        r"|\d+(?:\.\d+)+\s+",
-        r"|\d+(?:\.\d+)*[.．]\s*",
-        r"|\d{1,2}\s+",
-        r"|(?i:chapter|section|part|step)\s+(?:\d+|[ivxlcdm]+)\b[\s.:：\-—–]*",
+        r"|[0-9]+(?:\.[0-9]+)*\s*[、)）]\s*",
+        r"|[0-9]+(?:\.[0-9]+)+\s+",
+        r"|[0-9]+(?:\.[0-9]+)*[.．]\s*",
+        r"|[0-9]{1,2}\s+",
+        r"|(?i:chapter|section|part|step)\s+(?:[0-9]+|[ivxlcdm]+)(?-u:\b)[\s.:：\-—–]*",
         r"|[IVXLCDM]+\.\s+",
         r"|[A-Za-z][.)]\s+",
         r")",
@@ -223,14 +291,17 @@ pub fn strip_numbering(text: &str) -> &str {
 struct Builder {
     headings: Vec<Heading>,
     items: Vec<ListItem>,
-    blocks: Vec<TextBlock>,
+    blocks: Vec<BlockData>,
     links: Vec<LinkRef>,
     allows: Vec<Allow>,
-    /// The block being collected.
-    text: String,
-    segments: Vec<(usize, usize, bool)>,
+    /// Every block's text so far; the block being collected starts at `block_start`.
+    prose: String,
+    block_start: usize,
+    segments: Vec<Segment>,
+    segments_start: usize,
+    directives: Vec<Range<usize>>,
     span: Option<Range<usize>>,
-    /// The byte range in `text` of a bold run that opens the block.
+    /// The byte range (in the current block) of a bold run that opens the block.
     leading_bold: Option<Range<usize>>,
     bold_start: Option<usize>,
     code_depth: usize,
@@ -281,7 +352,7 @@ impl Builder {
                 });
                 self.open_items.push((self.items.len() - 1, true));
             }
-            Tag::Strong if self.text.trim().is_empty() => self.bold_start = Some(self.text.len()),
+            Tag::Strong if self.current().trim().is_empty() => self.bold_start = Some(self.current().len()),
             Tag::Link { dest_url, .. } => self.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start }),
             _ => {}
         }
@@ -290,7 +361,7 @@ impl Builder {
     fn end(&mut self, tag: TagEnd, _range: Range<usize>) {
         match tag {
             TagEnd::Heading(_) => {
-                let raw = self.text.trim().to_string();
+                let raw = self.current().trim().to_string();
                 let title = strip_numbering(&raw).to_string();
                 self.flush_block();
                 if let Some((level, explicit_id, span)) = self.heading.take() {
@@ -306,7 +377,7 @@ impl Builder {
             }
             TagEnd::Strong => {
                 if let Some(start) = self.bold_start.take() {
-                    self.leading_bold = Some(start..self.text.len());
+                    self.leading_bold = Some(start..self.current().len());
                 }
             }
             tag if is_block_end(&tag) => self.flush_block(),
@@ -314,60 +385,100 @@ impl Builder {
         }
     }
 
+    /// The text of the block being collected.
+    fn current(&self) -> &str {
+        self.prose.get(self.block_start..).unwrap_or("")
+    }
+
     fn push_text(&mut self, source: &str, text: &str, range: Range<usize>) {
         let verbatim = source.get(range.clone()) == Some(text);
-        self.extend_span(&range);
-        self.segments.push((self.text.len(), range.start, verbatim));
-        self.text.push_str(text);
+        self.push_piece(text, range, verbatim);
     }
 
     fn push_gap(&mut self, range: Range<usize>) {
-        self.extend_span(&range);
-        self.segments.push((self.text.len(), range.start, false));
-        self.text.push(' ');
+        self.push_piece(" ", range, false);
     }
 
     fn push_break(&mut self, range: Range<usize>) {
-        self.extend_span(&range);
-        self.segments.push((self.text.len(), range.start, false));
-        self.text.push('\n');
+        self.push_piece("\n", range, false);
     }
 
-    fn extend_span(&mut self, range: &Range<usize>) {
+    fn push_piece(&mut self, text: &str, range: Range<usize>, verbatim: bool) {
         let span = self.span.get_or_insert(range.clone());
         span.end = span.end.max(range.end);
+        self.segments.push((self.prose.len() - self.block_start, range.start, verbatim));
+        self.prose.push_str(text);
     }
 
     fn flush_block(&mut self) {
-        let text = std::mem::take(&mut self.text);
-        let segments = std::mem::take(&mut self.segments);
         let span = self.span.take();
         let leading_bold = self.leading_bold.take();
         self.bold_start = None;
-        let Some(span) = span else { return };
-        if text.trim().is_empty() {
-            return;
+        let keep = span.filter(|_| !self.current().trim().is_empty());
+        if let Some(span) = keep {
+            let directives_start = self.directives.len();
+            let text = self.prose.get(self.block_start..).unwrap_or("");
+            find_directives(text, &mut self.directives);
+            let block = BlockData {
+                text: self.block_start..self.prose.len(),
+                segments: self.segments_start..self.segments.len(),
+                directives: directives_start..self.directives.len(),
+                span,
+            };
+            self.set_item_lead_in(&block, leading_bold);
+            self.blocks.push(block);
+            self.prose.push('\n');
+        } else {
+            self.prose.truncate(self.block_start);
+            self.segments.truncate(self.segments_start);
         }
-        let directives = DIRECTIVE.find_iter(&text).map(|m| m.range()).collect();
-        let block = TextBlock { text, segments, span, directives };
-        self.set_item_lead_in(&block, leading_bold);
-        self.blocks.push(block);
+        self.block_start = self.prose.len();
+        self.segments_start = self.segments.len();
     }
 
     /// The first block of a list item gives its lead-in.
-    fn set_item_lead_in(&mut self, block: &TextBlock, leading_bold: Option<Range<usize>>) {
+    fn set_item_lead_in(&mut self, block: &BlockData, leading_bold: Option<Range<usize>>) {
         let Some((index, pending)) = self.open_items.last_mut() else { return };
         if !*pending || self.heading.is_some() {
             return;
         }
         *pending = false;
-        let range = lead_in(&block.text, leading_bold);
+        let index = *index;
+        let block = view(&self.prose, &self.segments, &self.directives, block);
+        let range = lead_in(block.text, leading_bold);
         let raw = &block.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
-        if let Some(item) = self.items.get_mut(*index) {
+        let title_span = block.source_span(trim_range(block.text, range));
+        if let Some(item) = self.items.get_mut(index) {
             item.title = title.to_string();
-            let trimmed = trim_range(&block.text, range);
-            item.title_span = block.source_span(trimmed);
+            item.title_span = title_span;
+        }
+    }
+}
+
+/// The byte ranges of `<<#kpi …>>` in a text (each ends at the first `>>` on its line).
+pub fn directive_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    find_directives(text, &mut ranges);
+    ranges
+}
+
+fn find_directives(text: &str, ranges: &mut Vec<Range<usize>>) {
+    const OPEN: &str = "<<#kpi";
+    static FINDER: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(OPEN));
+    let mut from = 0;
+    while let Some(found) = text.as_bytes().get(from..).and_then(|rest| FINDER.find(rest)) {
+        let start = from + found;
+        let body = start + OPEN.len();
+        from = body;
+        let rest = &text.as_bytes()[body..];
+        if rest.first().is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            continue; // `<<#kpix` is not a directive
+        }
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        if let Some(close) = line.windows(2).position(|w| w == b">>") {
+            from = body + close + 2;
+            ranges.push(start..from);
         }
     }
 }
@@ -469,6 +580,13 @@ mod tests {
     }
 
     #[test]
+    fn directives_are_found() {
+        let text = "a <<#kpi revenue q4>> b <<#kpix>> <<#kpi x\n>> <<#kpi y>>";
+        let found: Vec<&str> = directive_ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, ["<<#kpi revenue q4>>", "<<#kpi y>>"]);
+    }
+
+    #[test]
     fn anchors_follow_mdbook() {
         assert_eq!(anchor_of("中文標題 CJK title"), "中文標題-cjk-title");
         assert_eq!(anchor_of("Market: Competition!"), "market-competition");
@@ -487,7 +605,7 @@ mod tests {
         assert_eq!(doc.headings[1].section_end, c.content.len());
         let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (i.title.as_str(), i.depth)).collect();
         assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
-        assert!(doc.blocks.iter().all(|b| !b.text.contains("赋能")));
+        assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];
         assert_eq!(&c.content[item.title_span.clone()], "流程效率");
     }
@@ -526,7 +644,7 @@ pub struct BookOutline<'a> {
 
 impl<'a> BookOutline<'a> {
     pub fn new(chapters: &'a [Chapter]) -> Self {
-        let docs: Vec<ChapterDoc<'a>> = chapters.iter().map(parse_chapter).collect();
+        let docs: Vec<ChapterDoc<'a>> = parallel_map(chapters, |_, chapter| parse_chapter(chapter));
         let mut nodes: Vec<Node> = Vec::new();
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
         for (ci, doc) in docs.iter().enumerate() {
@@ -624,6 +742,41 @@ fn push_node(nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>) -> us
         nodes[parent].children.push(index);
     }
     index
+}
+
+/// A chunk of work: its offset, its items, and its thread (`None` when no thread could be started).
+type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>);
+
+/// `f` over every item, on all cores for a long list (chapters are independent), in the original order.
+pub fn parallel_map<'t, T: Sync, R: Send>(items: &'t [T], f: impl Fn(usize, &'t T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let serial =
+        |offset: usize, part: &'t [T]| -> Vec<R> { part.iter().enumerate().map(|(i, x)| f(offset + i, x)).collect() };
+    if threads < 2 || items.len() < 16 {
+        return serial(0, items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let serial = &serial;
+        let started: Vec<Started<'_, 't, T, R>> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let handle = std::thread::Builder::new().spawn_scoped(scope, move || serial(c * chunk, part)).ok();
+                (c * chunk, part, handle)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(items.len());
+        for (offset, part, handle) in started {
+            // A thread that could not start (or failed) is redone here, so the result is always complete.
+            match handle.map(|h| h.join()) {
+                Some(Ok(part_results)) => results.extend(part_results),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => results.extend(serial(offset, part)),
+            }
+        }
+        results
+    })
 }
 
 /// The items of a range of a chapter, sorted by offset: those whose start lies inside it.

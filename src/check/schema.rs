@@ -29,7 +29,6 @@
 
 use std::path::Path;
 
-use regex::Regex;
 use serde::Deserialize;
 
 use crate::diagnostics::Diagnostic;
@@ -73,37 +72,53 @@ pub struct LoopSpec {
     pub sides: Vec<PartSpec>,
 }
 
-/// A list of titles compiled once into one case-insensitive matcher.
+/// A list of titles, matched case-insensitively.
 ///
 /// A title of Latin letters matches whole words only (a plural `s`/`es` is accepted, and a title ending in a
 /// single `s` also matches its singular), so that `Plan` does not match "explanation"; other titles (Chinese)
-/// match anywhere in the text.
+/// match anywhere in the text. Matching is a plain substring search: schemas are loaded once per run and
+/// matched against short titles, so compiling a regular expression would cost more than it saves.
 #[derive(Clone, Debug)]
 pub struct Titles {
     pub list: Vec<String>,
-    matcher: Option<Regex>,
+    /// Lower-cased titles; a Latin title ending in a single `s` is kept as its stem (`risks` → `risk`).
+    needles: Vec<Needle>,
+}
+
+#[derive(Clone, Debug)]
+struct Needle {
+    text: String,
+    latin_start: bool,
+    latin_end: bool,
 }
 
 impl Titles {
     pub fn new(list: Vec<String>) -> Titles {
-        let alternatives: Vec<String> =
-            list.iter().filter(|t| !t.trim().is_empty()).map(|t| title_pattern(t)).collect();
-        let matcher = if alternatives.is_empty() {
-            None
-        } else {
-            // Escaped literals only, so the pattern always compiles; a failure would leave the titles unmatched.
-            Regex::new(&format!("(?i)(?:{})", alternatives.join("|"))).ok()
-        };
-        Titles { list, matcher }
+        let needles = list
+            .iter()
+            .map(|t| normalize(t))
+            .filter(|t| !t.is_empty())
+            .map(|text| {
+                let latin_start = text.starts_with(|c: char| c.is_ascii_alphanumeric());
+                let latin_end = text.ends_with(|c: char| c.is_ascii_alphabetic());
+                let text = match text.strip_suffix('s') {
+                    Some(stem) if latin_end && stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
+                    _ => text,
+                };
+                Needle { text, latin_start, latin_end }
+            })
+            .collect();
+        Titles { list, needles }
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
+        !self.needles.is_empty() && self.is_match_normalized(&normalize(text))
     }
 
-    /// The byte range of the first match in `text`.
-    pub fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
-        self.matcher.as_ref()?.find(text).map(|m| m.range())
+    /// Like [`Titles::is_match`] for a text already passed through [`normalize`] (to match one text against
+    /// many title lists).
+    pub fn is_match_normalized(&self, lower: &str) -> bool {
+        self.needles.iter().any(|needle| needle.matches(lower))
     }
 
     /// The first title, for messages.
@@ -112,28 +127,40 @@ impl Titles {
     }
 }
 
-fn title_pattern(title: &str) -> String {
-    let title = title.trim();
-    let words: Vec<String> = title.split_whitespace().map(regex::escape).collect();
-    let joined = words.join(r"\s+");
-    let starts_latin = title.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let ends_latin = title.chars().last().is_some_and(|c| c.is_ascii_alphabetic());
-    let mut pattern = String::new();
-    if starts_latin {
-        pattern.push_str(r"\b");
-    }
-    if ends_latin {
-        let singular = title.len() > 3 && title.ends_with('s') && !title.ends_with("ss");
-        let stem = if singular { joined.strip_suffix('s').unwrap_or(&joined) } else { &joined };
-        pattern.push_str(stem);
-        pattern.push_str(r"(?:s|es)?\b");
-    } else {
-        pattern.push_str(&joined);
-        if title.chars().last().is_some_and(|c| c.is_ascii_digit()) {
-            pattern.push_str(r"\b");
+/// Lower case with runs of whitespace as one space, so "Problem  analysis" matches "Problem analysis".
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.extend(word.chars().flat_map(char::to_lowercase));
     }
-    pattern
+    out
+}
+
+impl Needle {
+    fn matches(&self, text: &str) -> bool {
+        let mut from = 0;
+        while let Some(found) = text.get(from..).and_then(|rest| rest.find(&self.text)) {
+            let start = from + found;
+            let end = start + self.text.len();
+            from = start + self.text.chars().next().map_or(1, char::len_utf8);
+            let before_ok = !self.latin_start || !text[..start].ends_with(|c: char| c.is_ascii_alphanumeric());
+            if before_ok && (!self.latin_end || word_ends(&text[end..])) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// After a Latin title: the end of the word, or a plural ending and then the end of the word.
+fn word_ends(after: &str) -> bool {
+    let at_boundary = |rest: &str| !rest.starts_with(|c: char| c.is_ascii_alphanumeric());
+    at_boundary(after)
+        || after.strip_prefix('s').is_some_and(at_boundary)
+        || after.strip_prefix("es").is_some_and(at_boundary)
 }
 
 impl Schema {
@@ -310,7 +337,15 @@ mod tests {
 
     #[test]
     fn latin_titles_match_whole_words_and_plurals() {
-        let titles = Titles::new(vec!["Plan".into(), "Risks".into(), "Process".into(), "策略".into()]);
+        let titles = Titles::new(vec![
+            "Plan".into(),
+            "Risks".into(),
+            "Process".into(),
+            "策略".into(),
+            "Problem analysis".into(),
+        ]);
+        assert!(titles.is_match("3. problem   analysis"));
+        assert!(!titles.is_match("Problem analyst"));
         assert!(titles.is_match("5. Future PLAN"));
         assert!(titles.is_match("Plans"));
         assert!(!titles.is_match("Explanation"));

@@ -150,8 +150,8 @@ impl<'o, 'a> Context<'o, 'a> {
     }
 
     /// The prose blocks inside an item, in order.
-    pub fn item_blocks<'s>(&'s self, item: &'s Item) -> impl Iterator<Item = &'s super::outline::TextBlock> + 's {
-        item.ranges.iter().flat_map(move |(ci, range)| within(&self.outline.docs[*ci].blocks, range, |b| b.span.start))
+    pub fn item_blocks<'s>(&'s self, item: &'s Item) -> impl Iterator<Item = super::outline::TextBlock<'s>> + 's {
+        item.ranges.iter().flat_map(move |(ci, range)| self.outline.docs[*ci].blocks_within(range))
     }
 }
 
@@ -173,13 +173,14 @@ fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModule> 
             .and_then(|id| schema.module_index(id))
             .filter(|&spec| !taken(spec, &found));
         let by_title = || {
-            let titles = outline.titles_of(node);
-            (0..schema.modules.len())
-                .find(|&spec| !taken(spec, &found) && titles.iter().any(|t| schema.modules[spec].titles.is_match(t)))
+            let titles: Vec<String> = outline.titles_of(node).into_iter().map(super::schema::normalize).collect();
+            (0..schema.modules.len()).find(|&spec| {
+                !taken(spec, &found) && titles.iter().any(|t| schema.modules[spec].titles.is_match_normalized(t))
+            })
         };
         let spec = match explicit {
             Some(spec) => Some(spec),
-            None if node >= inside_until => by_title(),
+            None if node >= inside_until && found.len() < schema.modules.len() => by_title(),
             None => None,
         };
         if let Some(spec) = spec {
@@ -196,9 +197,12 @@ pub fn run(outline: &BookOutline<'_>, schema: &Schema, jargon: &style::JargonLis
     structure::check(&context, &mut findings);
     loop_::check(&context, &mut findings);
     smart::check(&context, &mut findings);
-    for (ci, doc) in outline.docs.iter().enumerate() {
-        style::check(doc, ci, jargon, &mut findings);
-        narrative::check(doc, ci, &mut findings);
-    }
+    let per_chapter = super::outline::parallel_map(&outline.docs, |ci, doc| {
+        let mut found = Vec::new();
+        style::check(doc, ci, jargon, &mut found);
+        narrative::check(doc, ci, &mut found);
+        found
+    });
+    findings.extend(per_chapter.into_iter().flatten());
     findings
 }

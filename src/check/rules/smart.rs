@@ -10,19 +10,19 @@ use super::{Context, Finding, Item};
 
 static TIME_NODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(?:^|[^a-z0-9])(?:q[1-4]|h[12]|fy\d{2,4})(?:[^0-9]|$)",
-        r"|(?:^|[^0-9])(?:19|20)\d{2}(?:[^0-9]|$)",
-        r"|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?",
-        r"|\d{1,2}\s*月|\d+\s*个?\s*(?:月|周|星期|天|日|工作日|季度|年)\s*(?:内|前|后|底|末|之内)|\d{1,2}\s*[日号]",
+        r"(?i)(?:^|[^a-z0-9])(?:q[1-4]|h[12]|fy[0-9]{2,4})(?:[^0-9]|$)",
+        r"|(?:^|[^0-9])(?:19|20)[0-9]{2}(?:[^0-9]|$)",
+        r"|[0-9]{4}[-/.][0-9]{1,2}(?:[-/.][0-9]{1,2})?",
+        r"|[0-9]{1,2}\s*月|[0-9]+\s*个?\s*(?:月|周|星期|天|日|工作日|季度|年)\s*(?:内|前|后|底|末|之内)|[0-9]{1,2}\s*[日号]",
         r"|上半年|下半年|年底|年末|年初|年中|年内|月底|月末|月初|月中|季度末|季末|季初|本月|下月|本周|下周|本季度|下季度|明年|今年",
         r"|每(?:个)?(?:周|月|日|天|季度|季|年|双周)|第[一二三四1-4]季度|[一二三四]季度|(?:周|星期|礼拜)[一二三四五六日天]",
-        r"|\b(?-i:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b",
-        r"|\b(?:by|before|until|within|in|over|after|for)\s+(?:the\s+)?(?:end\s+of|next|\d+\s+(?:days?|weeks?|months?|quarters?|years?))",
-        r"|\bend\s+of\s+(?:the\s+)?(?:year|quarter|month|q[1-4]|h[12]|\d{4})\b",
-        r"|\b(?:this|next)\s+(?:week|month|quarter|year)\b",
-        r"|\b(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
-        r"|\b(?:weekly|monthly|quarterly|daily|annually|biweekly|every\s+(?:week|month|quarter|day|year))\b",
-        r"|\b(?:year|quarter|month)[-\s]end\b",
+        r"|(?-u:\b)(?-i:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)(?-u:\b)",
+        r"|(?-u:\b)(?:by|before|until|within|in|over|after|for)\s+(?:the\s+)?(?:end\s+of|next|[0-9]+\s+(?:days?|weeks?|months?|quarters?|years?))",
+        r"|(?-u:\b)end\s+of\s+(?:the\s+)?(?:year|quarter|month|q[1-4]|h[12]|[0-9]{4})(?-u:\b)",
+        r"|(?-u:\b)(?:this|next)\s+(?:week|month|quarter|year)(?-u:\b)",
+        r"|(?-u:\b)(?-i:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?-u:\b)",
+        r"|(?-u:\b)(?:weekly|monthly|quarterly|daily|annually|biweekly|every\s+(?:week|month|quarter|day|year))(?-u:\b)",
+        r"|(?-u:\b)(?:year|quarter|month)[-\s]end(?-u:\b)",
     ))
     .expect("static regex")
 });
@@ -64,10 +64,10 @@ fn assess(context: &Context<'_, '_>, item: &Item) -> (bool, bool) {
     for block in context.item_blocks(item) {
         if !quantified {
             quantified = !block.directives.is_empty()
-                || numbers(&block.text).any(|n| n.with_unit && !block.in_directive(n.range.start));
+                || numbers(block.text).any(|n| n.with_unit && !block.in_directive(n.range.start));
         }
         if !dated {
-            dated = TIME_NODE.is_match(&block.text);
+            dated = TIME_NODE.is_match(block.text);
         }
         if quantified && dated {
             break;

@@ -70,9 +70,10 @@ fn missing_parts(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         if module.parts.is_empty() {
             continue;
         }
-        let titles = context.inner_titles(found.node);
+        let titles: Vec<String> =
+            context.inner_titles(found.node).into_iter().map(crate::check::schema::normalize).collect();
         for part in &module.parts {
-            if titles.iter().any(|t| part.titles.is_match(t)) {
+            if titles.iter().any(|t| part.titles.is_match_normalized(t)) {
                 continue;
             }
             findings.push(Finding::new(
