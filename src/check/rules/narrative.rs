@@ -13,7 +13,7 @@ use crate::check::outline::{ChapterDoc, TextBlock};
 /// The length of the unit at the start of `after` (with the spaces before it), if any: a Chinese measure word,
 /// money or percentage unit, a magnitude letter (`k`, `M`, `B`, `x`) or an English word of two or more letters.
 fn unit_len(after: &str) -> Option<usize> {
-    let trimmed = after.trim_start();
+    let trimmed = after.trim_start_matches(' ');
     let spaces = after.len() - trimmed.len();
     let first = trimmed.chars().next()?;
     let unit = match first {
@@ -33,90 +33,83 @@ fn unit_len(after: &str) -> Option<usize> {
     Some(spaces + unit)
 }
 
-/// Comparison words: plain literals only, so the search is a fast multi-literal scan; English words are then
-/// checked for word boundaries, and 从 must be followed by 至/到 in the same sentence (从…至…).
-static COMPARISON_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+/// Chinese comparison words: plain literals only, so the search is a fast multi-literal scan. 从 counts only when
+/// 至 or 到 follows in the same sentence (从…至…).
+static CHINESE_COMPARISON: LazyLock<Regex> = LazyLock::new(|| {
     let words = [
-        "环比",
-        "同比",
-        "较",
-        "比",
-        "从",
-        "增长",
-        "下降",
-        "提升",
-        "降低",
-        "减少",
-        "增加",
-        "缩短",
-        "压缩",
-        "上升",
-        "下滑",
-        "回落",
-        "翻番",
-        "目标",
-        "标准",
-        "超出",
-        "超过",
-        "高于",
-        "低于",
-        "达标",
-        "占",
-        "vs",
-        "versus",
-        "up",
-        "down",
-        "from",
-        "than",
-        "compared",
-        "increase",
-        "increased",
-        "decrease",
-        "decreased",
-        "rose",
-        "fell",
-        "grew",
-        "growth",
-        "decline",
-        "declined",
-        "target",
-        "standard",
-        "higher",
-        "lower",
-        "more",
-        "less",
+        "环比", "同比", "较", "比", "从", "增长", "下降", "提升", "降低", "减少", "增加", "缩短", "压缩", "上升",
+        "下滑", "回落", "翻番", "目标", "标准", "超出", "超过", "高于", "低于", "达标", "占",
     ];
-    let alternatives: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
-    Regex::new(&format!("(?i:{})", alternatives.join("|"))).expect("static regex")
+    Regex::new(&words.join("|")).expect("static regex")
 });
+
+/// English comparison words (lower case), matched as whole words, case-insensitively.
+fn is_english_comparison(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"vs"
+            | b"versus"
+            | b"up"
+            | b"down"
+            | b"from"
+            | b"than"
+            | b"compared"
+            | b"increase"
+            | b"increased"
+            | b"decrease"
+            | b"decreased"
+            | b"rose"
+            | b"fell"
+            | b"grew"
+            | b"growth"
+            | b"decline"
+            | b"declined"
+            | b"target"
+            | b"standard"
+            | b"higher"
+            | b"lower"
+            | b"more"
+            | b"less"
+    )
+}
 
 /// Whether a sentence compares: a comparison word, or a signed change such as +8% or -12%.
 fn compares(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let word = COMPARISON_WORDS.find_iter(text).any(|found| {
-        let matched = found.as_str();
-        if matched == "从" {
-            return text[found.end()..].contains(['至', '到']);
+    let chinese = !text.is_ascii()
+        && CHINESE_COMPARISON
+            .find_iter(text)
+            .any(|found| found.as_str() != "从" || text[found.end()..].contains(['至', '到']));
+    chinese || has_english_comparison(text) || has_signed_change(text)
+}
+
+fn has_english_comparison(text: &str) -> bool {
+    let mut lower = [0u8; 9];
+    text.as_bytes().split(|b| !b.is_ascii_alphabetic()).any(|word| {
+        if !(2..=9).contains(&word.len()) {
+            return false;
         }
-        if !matched.is_ascii() {
-            return true;
-        }
-        let before = found.start().checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(found.end()).copied();
-        !before.is_some_and(|b| b.is_ascii_alphanumeric()) && !after.is_some_and(|b| b.is_ascii_alphanumeric())
-    });
-    word || has_signed_change(text)
+        let lower = &mut lower[..word.len()];
+        lower.copy_from_slice(word);
+        lower.make_ascii_lowercase();
+        is_english_comparison(lower)
+    })
 }
 
 /// `+8%`, `-12%`, `−3天`, `±2`: a sign after a space, bracket or punctuation (or at the start), then a digit.
 fn has_signed_change(text: &str) -> bool {
-    text.char_indices().any(|(i, c)| {
-        if !matches!(c, '+' | '-' | '−' | '±') {
-            return false;
-        }
-        let before = text[..i].chars().next_back();
+    let bytes = text.as_bytes();
+    let signs = memchr::memchr3_iter(b'+', b'-', 0x88, bytes).chain(memchr::memchr_iter(0xB1, bytes));
+    signs.into_iter().any(|at| {
+        // − is E2 88 92 and ± is C2 B1: step back to the start of the character.
+        let (start, end) = match bytes[at] {
+            0x88 if at >= 1 && bytes[at - 1] == 0xE2 && bytes.get(at + 1) == Some(&0x92) => (at - 1, at + 2),
+            0xB1 if at >= 1 && bytes[at - 1] == 0xC2 => (at - 1, at + 1),
+            b'+' | b'-' => (at, at + 1),
+            _ => return false,
+        };
+        let before = text[..start].chars().next_back();
         let opens = before.is_none_or(|b| b.is_whitespace() || "(（,，:：、;；".contains(b));
-        let rest = text[i + c.len_utf8()..].trim_start_matches(' ');
+        let rest = text[end..].trim_start_matches(' ');
         opens && rest.starts_with(|d: char| d.is_ascii_digit())
     })
 }
@@ -154,24 +147,28 @@ pub fn numbers(text: &str) -> impl Iterator<Item = Number> + '_ {
 
 /// Whether a run of digits is a figure, and whether it has a unit.
 fn classify(text: &str, range: Range<usize>) -> Option<Number> {
-    let before = text[..range.start].chars().next_back();
-    let after = &text[range.end..];
-    if before.is_some_and(|c| c.is_ascii_alphabetic() || c == '第' || c == '_' || c == '#') {
+    let bytes = text.as_bytes();
+    let before = text[..range.start].as_bytes();
+    if before.last().is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'#')
+        || before.ends_with("第".as_bytes())
+    {
         return None; // Q4, H1, FY2023, v2, 第3
     }
+    let after = &text[range.end..];
     let unit = unit_len(after);
-    if after.starts_with(|c: char| c.is_ascii_alphabetic()) && unit.is_none() {
+    if bytes.get(range.end).is_some_and(u8::is_ascii_alphabetic) && unit.is_none() {
         return None; // 5G, 1v1
     }
-    let next = after.trim_start().chars().next();
-    let digits = &text[range.clone()];
-    if next.is_some_and(|c| matches!(c, '年' | '月' | '日' | '号')) || (is_year(digits) && unit.is_none()) {
+    let next = after.trim_start_matches(' ').as_bytes();
+    let date = ["年", "月", "日", "号"].iter().any(|w| next.starts_with(w.as_bytes()));
+    if date || (unit.is_none() && is_year(&text[range.clone()])) {
         return None;
     }
     if unit.is_some_and(|len| is_month_word(after[..len].trim_start())) {
         return None; // 3 March, 1st
     }
-    let currency = text[..range.start].trim_end().ends_with(['¥', '$', '€', '£', '\u{ffe5}']);
+    let before = text[..range.start].trim_end_matches(' ').as_bytes();
+    let currency = ["¥", "$", "€", "£", "\u{ffe5}"].iter().any(|c| before.ends_with(c.as_bytes()));
     Some(Number { range, with_unit: currency || unit.is_some() })
 }
 
@@ -218,14 +215,14 @@ fn is_year(digits: &str) -> bool {
 
 pub fn check(doc: &ChapterDoc<'_>, chapter: usize, findings: &mut Vec<Finding>) {
     for block in doc.blocks() {
-        // Most blocks hold fewer than two digits: skip them before any real work.
-        if block.text.bytes().filter(u8::is_ascii_digit).nth(1).is_none() {
+        // Most blocks hold fewer than two figures: skip them before splitting sentences.
+        if !two_digit_runs(block.text) {
             continue;
         }
         for sentence in sentences(block.text) {
             let text = &block.text[sentence.clone()];
             let overlaps = |r: &Range<usize>| r.start < sentence.end && sentence.start < r.end;
-            if digit_runs(text) < 2 || block.directives.iter().any(overlaps) {
+            if !two_digit_runs(text) || block.directives.iter().any(overlaps) {
                 continue;
             }
             let figures: Vec<Range<usize>> = numbers(text).map(|n| n.range).take(5).collect();
@@ -255,16 +252,12 @@ fn report(
     ));
 }
 
-/// The number of runs of ASCII digits.
-fn digit_runs(text: &str) -> usize {
-    let mut runs = 0;
-    let mut in_run = false;
-    for &b in text.as_bytes() {
-        let digit = b.is_ascii_digit();
-        runs += usize::from(digit && !in_run);
-        in_run = digit;
-    }
-    runs
+/// Whether a text has at least two separate runs of ASCII digits (stops at the second).
+fn two_digit_runs(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let Some(first) = bytes.iter().position(u8::is_ascii_digit) else { return false };
+    let after_run = first + bytes[first..].iter().take_while(|b| b.is_ascii_digit()).count();
+    bytes[after_run..].iter().any(u8::is_ascii_digit)
 }
 
 /// A figure with the unit that follows it, for the message (`120家`).
