@@ -13,7 +13,7 @@ use crate::check::outline::{ChapterDoc, TextBlock};
 /// The length of the unit at the start of `after` (with the spaces before it), if any: a Chinese measure word,
 /// money or percentage unit, a magnitude letter (`k`, `M`, `B`, `x`) or an English word of two or more letters.
 fn unit_len(after: &str) -> Option<usize> {
-    let trimmed = after.trim_start_matches(' ');
+    let trimmed = after.trim_start();
     let spaces = after.len() - trimmed.len();
     let first = trimmed.chars().next()?;
     let unit = match first {
@@ -148,7 +148,7 @@ pub fn numbers(text: &str) -> impl Iterator<Item = Number> + '_ {
 /// Whether a run of digits is a figure, and whether it has a unit.
 fn classify(text: &str, range: Range<usize>) -> Option<Number> {
     let bytes = text.as_bytes();
-    let before = text[..range.start].as_bytes();
+    let before = &text.as_bytes()[..range.start];
     if before.last().is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'#')
         || before.ends_with("第".as_bytes())
     {
@@ -159,7 +159,7 @@ fn classify(text: &str, range: Range<usize>) -> Option<Number> {
     if bytes.get(range.end).is_some_and(u8::is_ascii_alphabetic) && unit.is_none() {
         return None; // 5G, 1v1
     }
-    let next = after.trim_start_matches(' ').as_bytes();
+    let next = after.trim_start().as_bytes();
     let date = ["年", "月", "日", "号"].iter().any(|w| next.starts_with(w.as_bytes()));
     if date || (unit.is_none() && is_year(&text[range.clone()])) {
         return None;
@@ -167,7 +167,7 @@ fn classify(text: &str, range: Range<usize>) -> Option<Number> {
     if unit.is_some_and(|len| is_month_word(after[..len].trim_start())) {
         return None; // 3 March, 1st
     }
-    let before = text[..range.start].trim_end_matches(' ').as_bytes();
+    let before = text[..range.start].trim_end().as_bytes();
     let currency = ["¥", "$", "€", "£", "\u{ffe5}"].iter().any(|c| before.ends_with(c.as_bytes()));
     Some(Number { range, with_unit: currency || unit.is_some() })
 }
