@@ -2,6 +2,7 @@
 //! with a map back to source offsets), links and `kpi-allow` comments. Every rule works from this outline, so a
 //! chapter is parsed exactly once.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -217,10 +218,10 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
         doc.headings[i].section_end = len;
     }
     // Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
-    let mut used = std::collections::HashSet::new();
+    let (mut used, mut next_suffix) = (HashSet::new(), HashMap::new());
     for heading in &mut doc.headings {
         let id = heading.explicit_id.clone().unwrap_or_else(|| heading.anchor.clone());
-        heading.anchor = unique_id(&id, &mut used);
+        heading.anchor = unique_id(&id, &mut used, &mut next_suffix);
     }
     if let Some(top) = doc.headings.iter().map(|h| h.level).min() {
         let mut at_top = doc.headings.iter().enumerate().filter(|(_, h)| h.level == top);
@@ -230,11 +231,20 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
     }
 }
 
-fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> String {
+/// mdBook's `unique_id`: the id, or the first free `id-1`, `id-2`, … The next suffix to try is remembered per
+/// id, so that many equal headings stay linear (the set only grows, so skipped suffixes stay taken).
+fn unique_id(id: &str, used: &mut HashSet<String>, next_suffix: &mut HashMap<String, usize>) -> String {
     if used.insert(id.to_string()) {
         return id.to_string();
     }
-    (1..).map(|n| format!("{id}-{n}")).find(|candidate| used.insert(candidate.clone())).unwrap_or_default()
+    let next = next_suffix.entry(id.to_string()).or_insert(1);
+    loop {
+        let candidate = format!("{id}-{next}");
+        *next += 1;
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
 }
 
 /// mdBook's `id_from_content`: lower-case; letters, digits, `_` and `-` kept; whitespace to `-`; the rest dropped.
@@ -584,6 +594,13 @@ mod tests {
         let text = "a <<#kpi revenue q4>> b <<#kpix>> <<#kpi x\n>> <<#kpi y>>";
         let found: Vec<&str> = directive_ranges(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(found, ["<<#kpi revenue q4>>", "<<#kpi y>>"]);
+    }
+
+    #[test]
+    fn duplicate_headings_get_suffixes() {
+        let c = chapter("# A\n\n## 市场\n\n## 市场\n\n## 市场-1\n\n## 市场\n");
+        let anchors: Vec<String> = parse_chapter(&c).headings.into_iter().map(|h| h.anchor).collect();
+        assert_eq!(anchors, ["a", "市场", "市场-1", "市场-1-1", "市场-2"]);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! A problem is answered by a countermeasure that links to the problem's heading anchor, or that shares a side
 //! with it (a side's keywords in both titles: 市场竞争 ↔ 市场端).
 
+use std::collections::HashSet;
+
 use super::{Context, Finding, Item};
 use crate::check::outline::within;
 
@@ -19,16 +21,18 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     let answer_sides: Vec<Vec<usize>> = answers.iter().map(|a| sides_of(a, &spec.sides)).collect();
     let answer_links: Vec<Vec<(usize, String)>> = answers.iter().map(|a| link_targets(context, a)).collect();
 
-    let answers_problem = |a: usize, p: usize| {
-        problem_sides[p].iter().any(|s| answer_sides[a].contains(s))
-            || problems[p].anchor.as_ref().is_some_and(|target| answer_links[a].contains(target))
-    };
+    // Linear, not pairwise: which sides and anchors the other module covers at all.
+    let answered_sides: HashSet<usize> = answer_sides.iter().flatten().copied().collect();
+    let problem_sides_all: HashSet<usize> = problem_sides.iter().flatten().copied().collect();
+    let linked: HashSet<&(usize, String)> = answer_links.iter().flatten().collect();
+    let problem_anchors: HashSet<&(usize, String)> = problems.iter().filter_map(|p| p.anchor.as_ref()).collect();
     let problem_title = context.display_title(&context.schema.modules[spec.problem].titles).to_string();
     let answer_title = context.display_title(&context.schema.modules[spec.answer].titles).to_string();
     let side_names = side_names(context, &spec.sides);
 
     for (p, problem) in problems.iter().enumerate() {
-        if (0..answers.len()).any(|a| answers_problem(a, p)) {
+        let by_side = problem_sides[p].iter().any(|s| answered_sides.contains(s));
+        if by_side || problem.anchor.as_ref().is_some_and(|anchor| linked.contains(anchor)) {
             continue;
         }
         let how = match &problem.anchor {
@@ -43,7 +47,8 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         ));
     }
     for (a, answer) in answers.iter().enumerate() {
-        if (0..problems.len()).any(|p| answers_problem(a, p)) {
+        let by_side = answer_sides[a].iter().any(|s| problem_sides_all.contains(s));
+        if by_side || answer_links[a].iter().any(|target| problem_anchors.contains(target)) {
             continue;
         }
         findings.push(Finding::new(
