@@ -285,6 +285,12 @@ static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
 /// Removes numbering such as `一、` `(二)` `(二)` `3.` `2.1` `第一章` `Chapter 3` from the start of a title.
 pub fn strip_numbering(text: &str) -> &str {
     let mut rest = text.trim();
+    // Most titles start with none of the characters numbering starts with: skip the regex for them.
+    let may_be_numbered =
+        rest.starts_with(|c: char| c.is_ascii_alphanumeric() || "第(（一二三四五六七八九十百千零〇".contains(c));
+    if !may_be_numbered {
+        return rest;
+    }
     for _ in 0..2 {
         let Some(found) = NUMBERING.find(rest) else { break };
         let after = &rest[found.end()..];
@@ -474,14 +480,18 @@ pub fn directive_ranges(text: &str) -> Vec<Range<usize>> {
 }
 
 fn find_directives(text: &str, ranges: &mut Vec<Range<usize>>) {
-    const OPEN: &str = "<<#kpi";
-    static FINDER: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(OPEN));
+    const OPEN: &[u8] = b"<<#kpi";
+    let bytes = text.as_bytes();
+    // `<` is rare in prose: find it with memchr, then compare (cheaper than a substring search per block).
     let mut from = 0;
-    while let Some(found) = text.as_bytes().get(from..).and_then(|rest| FINDER.find(rest)) {
+    while let Some(found) = memchr::memchr(b'<', &bytes[from..]) {
         let start = from + found;
+        from = start + 1;
+        if !bytes[start..].starts_with(OPEN) {
+            continue;
+        }
         let body = start + OPEN.len();
-        from = body;
-        let rest = &text.as_bytes()[body..];
+        let rest = &bytes[body..];
         if rest.first().is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
             continue; // `<<#kpix` is not a directive
         }

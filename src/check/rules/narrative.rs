@@ -127,16 +127,7 @@ pub fn numbers(text: &str) -> impl Iterator<Item = Number> + '_ {
     std::iter::from_fn(move || {
         loop {
             let start = at + bytes.get(at..)?.iter().position(u8::is_ascii_digit)?;
-            let mut end = start;
-            loop {
-                end += bytes[end..].iter().take_while(|b| b.is_ascii_digit()).count();
-                let separator = matches!(bytes.get(end), Some(b'.' | b','));
-                if separator && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
-                    end += 1;
-                } else {
-                    break;
-                }
-            }
+            let end = number_end(bytes, start);
             at = end;
             if let Some(number) = classify(text, start..end) {
                 return Some(number);
@@ -214,34 +205,90 @@ fn is_year(digits: &str) -> bool {
 }
 
 pub fn check(doc: &ChapterDoc<'_>, chapter: usize, findings: &mut Vec<Finding>) {
+    let mut runs: Vec<Range<usize>> = Vec::new();
     for block in doc.blocks() {
-        // Most blocks hold fewer than two figures: skip them before splitting sentences.
-        if !two_digit_runs(block.text) {
+        scan_sentences(block.text, &mut runs, |sentence, runs| {
+            check_sentence(&block, sentence, runs, chapter, findings)
+        });
+    }
+}
+
+/// Splits a text into sentences — at 。!?; and . ! ? ; (a `.` only before whitespace or the end, so 1.5 stays
+/// whole) and at line breaks — and hands each (untrimmed) to `on_sentence` with the runs of digits in it. One
+/// pass over the bytes: every terminator is ASCII or a 3-byte CJK character; `runs` is a reused buffer.
+fn scan_sentences(
+    text: &str,
+    runs: &mut Vec<Range<usize>>,
+    mut on_sentence: impl FnMut(Range<usize>, &[Range<usize>]),
+) {
+    let bytes = text.as_bytes();
+    let (mut start, mut at) = (0, 0);
+    runs.clear();
+    while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(|&b| CLASS[usize::from(b)] != 0)) {
+        at += found;
+        if bytes[at].is_ascii_digit() {
+            let end = number_end(bytes, at);
+            runs.push(at..end);
+            at = end;
             continue;
         }
-        for sentence in sentences(block.text) {
-            let text = &block.text[sentence.clone()];
-            let overlaps = |r: &Range<usize>| r.start < sentence.end && sentence.start < r.end;
-            if !two_digit_runs(text) || block.directives.iter().any(overlaps) {
-                continue;
-            }
-            let figures: Vec<Range<usize>> = numbers(text).map(|n| n.range).take(5).collect();
-            if figures.len() >= 2 && !compares(text) {
-                report(&block, sentence, &figures, chapter, findings);
-            }
+        let width = terminator_width(bytes, at);
+        at += width.max(1);
+        if width > 0 {
+            on_sentence(start..at, runs);
+            start = at;
+            runs.clear();
+        }
+    }
+    if start < bytes.len() {
+        on_sentence(start..bytes.len(), runs);
+    }
+    runs.clear();
+}
+
+/// The end of a number starting at `at`: digits, with `.` or `,` between digits (1.5, 1,234).
+fn number_end(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        at += bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let separator = matches!(bytes.get(at), Some(b'.' | b','));
+        if separator && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        } else {
+            return at;
         }
     }
 }
 
-fn report(
+/// Cheapest tests first: two runs of digits, no directive, no comparison word, and then two real figures.
+fn check_sentence(
     block: &TextBlock<'_>,
     sentence: Range<usize>,
-    figures: &[Range<usize>],
+    runs: &[Range<usize>],
     chapter: usize,
     findings: &mut Vec<Finding>,
 ) {
+    if runs.len() < 2 {
+        return;
+    }
+    let sentence = trimmed(block.text, sentence);
+    if block.directives.iter().any(|d| d.start < sentence.end && sentence.start < d.end) {
+        return;
+    }
     let text = &block.text[sentence.clone()];
-    let all = numbers(text).count();
+    if compares(text) {
+        return;
+    }
+    let figures =
+        runs.iter().filter(|run| classify(text, run.start - sentence.start..run.end - sentence.start).is_some());
+    if figures.take(2).count() == 2 {
+        report(block, sentence, chapter, findings);
+    }
+}
+
+fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, findings: &mut Vec<Finding>) {
+    let text = &block.text[sentence.clone()];
+    let figures: Vec<Range<usize>> = numbers(text).map(|n| n.range).collect();
+    let all = figures.len();
     let shown: Vec<&str> = figures.iter().take(4).map(|r| figure_text(text, r.clone())).collect();
     findings.push(Finding::new(
         "narrative/bare-numbers",
@@ -252,42 +299,10 @@ fn report(
     ));
 }
 
-/// Whether a text has at least two separate runs of ASCII digits (stops at the second).
-fn two_digit_runs(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let Some(first) = bytes.iter().position(u8::is_ascii_digit) else { return false };
-    let after_run = first + bytes[first..].iter().take_while(|b| b.is_ascii_digit()).count();
-    bytes[after_run..].iter().any(u8::is_ascii_digit)
-}
-
 /// A figure with the unit that follows it, for the message (`120家`).
 fn figure_text(text: &str, range: Range<usize>) -> &str {
     let end = range.end + unit_len(&text[range.end..]).unwrap_or(0);
     text.get(range.start..end).unwrap_or("")
-}
-
-/// Sentences of a block: split at 。!?; and . ! ? ; (a `.` only before whitespace or the end, so 1.5 stays
-/// whole) and at line breaks; trimmed. Scans bytes: every terminator is ASCII or a 3-byte CJK character.
-fn sentences(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(|&b| MAY_END[usize::from(b)])) {
-            let width = terminator_width(bytes, at + found);
-            at += found + width.max(1);
-            if width > 0 {
-                let sentence = trimmed(text, start..at);
-                start = at;
-                if !sentence.is_empty() {
-                    return Some(sentence);
-                }
-            }
-        }
-        let rest = trimmed(text, start..text.len());
-        start = text.len();
-        (!rest.is_empty()).then_some(rest)
-    })
 }
 
 /// Bytes that may start a sentence terminator (a table lookup is much faster than a `match` per byte).
@@ -297,6 +312,19 @@ static MAY_END: [bool; 256] = {
     let bytes = [b'.', b'!', b'?', b';', b'\n', 0xE3, 0xEF];
     while i < bytes.len() {
         table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes the bare-number scan stops at: digits and possible sentence ends.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if MAY_END[i] || (i >= b'0' as usize && i <= b'9' as usize) {
+            table[i] = 1;
+        }
         i += 1;
     }
     table
@@ -338,11 +366,17 @@ mod tests {
 
     #[test]
     fn sentences_split() {
-        let text = "一是1.5万。二是3家;third. fourth\nfifth";
-        let parts: Vec<&str> = sentences(text).map(|r| &text[r]).collect();
-        assert_eq!(parts, ["一是1.5万。", "二是3家;", "third.", "fourth", "fifth"]);
-        let text = "甲\u{ff01}乙\u{ff1f}丙\u{ff1b}丁\u{ff0c}戊。";
-        assert_eq!(sentences(text).count(), 4);
+        let split = |text: &str| {
+            let mut parts: Vec<(String, usize)> = Vec::new();
+            scan_sentences(text, &mut Vec::new(), |range, runs| {
+                parts.push((text[trimmed(text, range)].to_string(), runs.len()));
+            });
+            parts
+        };
+        let parts = split("一是1.5万。二是3家;third. fourth\nfifth 1,234 and 5");
+        let expected = [("一是1.5万。", 1), ("二是3家;", 1), ("third.", 0), ("fourth", 0), ("fifth 1,234 and 5", 2)];
+        assert_eq!(parts, expected.map(|(t, n)| (t.to_string(), n)));
+        assert_eq!(split("甲\u{ff01}乙\u{ff1f}丙\u{ff1b}丁\u{ff0c}戊。").len(), 4);
     }
 
     #[test]
