@@ -309,7 +309,8 @@ fn figure_text(text: &str, range: Range<usize>) -> &str {
 static MAY_END: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
-    let bytes = [b'.', b'!', b'?', b';', b'\n', 0xE3, 0xEF];
+    // A line break inside a paragraph is a soft wrap, not the end of a sentence.
+    let bytes = [b'.', b'!', b'?', b';', 0xE3, 0xEF];
     while i < bytes.len() {
         table[bytes[i] as usize] = true;
         i += 1;
@@ -333,7 +334,7 @@ static CLASS: [u8; 256] = {
 /// The byte length of a sentence terminator at `at`, or 0.
 fn terminator_width(bytes: &[u8], at: usize) -> usize {
     match bytes[at] {
-        b'!' | b'?' | b';' | b'\n' => 1,
+        b'!' | b'?' | b';' => 1,
         b'.' if bytes.get(at + 1).is_none_or(|b| b.is_ascii_whitespace()) => 1,
         // 。 E3 80 82; ! EF BC 81; ? EF BC 9F; ; EF BC 9B
         0xE3 if bytes.get(at + 1..at + 3) == Some(&[0x80, 0x82]) => 3,
@@ -374,7 +375,7 @@ mod tests {
             parts
         };
         let parts = split("一是1.5万。二是3家;third. fourth\nfifth 1,234 and 5");
-        let expected = [("一是1.5万。", 1), ("二是3家;", 1), ("third.", 0), ("fourth", 0), ("fifth 1,234 and 5", 2)];
+        let expected = [("一是1.5万。", 1), ("二是3家;", 1), ("third.", 0), ("fourth\nfifth 1,234 and 5", 2)];
         assert_eq!(parts, expected.map(|(t, n)| (t.to_string(), n)));
         assert_eq!(split("甲\u{ff01}乙\u{ff1f}丙\u{ff1b}丁\u{ff0c}戊。").len(), 4);
     }
