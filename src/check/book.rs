@@ -53,7 +53,8 @@ impl BookOnDisk {
 }
 
 pub fn read_book(root: &Path) -> Result<BookOnDisk, Diagnostic> {
-    let (book_toml_text, table) = read_book_toml(root)?;
+    let (book_toml_text, mut table) = read_book_toml(root)?;
+    apply_env_overrides(&mut table, std::env::vars());
     let book = table.as_ref().and_then(|t| t.get("book")).and_then(|b| b.as_table());
     let src = book.and_then(|b| b.get("src")).and_then(|s| s.as_str()).unwrap_or("src");
     let src = src.replace('\\', "/").trim_end_matches('/').to_string();
@@ -101,6 +102,34 @@ pub fn read_book(root: &Path) -> Result<BookOnDisk, Diagnostic> {
         book_toml_text,
         chapters,
     })
+}
+
+/// mdBook's `MDBOOK_*` environment overrides, as `mdbook build` applies them (`MDBOOK_BOOK__SRC=en` sets
+/// `book.src`; a value that parses as JSON is taken as JSON, else as a string), so that `check` sees the same book.
+pub fn apply_env_overrides(table: &mut Option<toml::Table>, vars: impl Iterator<Item = (String, String)>) {
+    for (name, value) in vars {
+        let Some(key) = name.strip_prefix("MDBOOK_") else { continue };
+        let path: Vec<String> = key.to_lowercase().split("__").map(|part| part.replace('_', "-")).collect();
+        if path.iter().any(String::is_empty) {
+            continue;
+        }
+        let value = match serde_json::from_str::<serde_json::Value>(&value) {
+            Ok(json) => toml::Value::try_from(json).unwrap_or(toml::Value::String(value)),
+            Err(_) => toml::Value::String(value),
+        };
+        let mut current = table.get_or_insert_with(toml::Table::new);
+        for part in &path[..path.len() - 1] {
+            let entry = current.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if !entry.is_table() {
+                *entry = toml::Value::Table(toml::Table::new());
+            }
+            let toml::Value::Table(next) = entry else { unreachable!("just made a table") };
+            current = next;
+        }
+        if let Some(last) = path.last() {
+            current.insert(last.clone(), value);
+        }
+    }
 }
 
 fn read_book_toml(root: &Path) -> Result<(String, Option<toml::Table>), Diagnostic> {
@@ -203,4 +232,26 @@ fn point_at_summary_link(
     };
     let start = if summary[offset..].starts_with('(') { offset + 1 } else { offset };
     Diagnostic { file: summary_path.to_string(), ..error }.at_span(index, start..start + location.len())
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_follow_mdbook() {
+        let mut table: Option<toml::Table> = Some("[book]\nsrc = \"zh\"\n".parse().unwrap());
+        let vars = [
+            ("MDBOOK_BOOK__SRC".to_string(), "en".to_string()),
+            ("MDBOOK_BOOK__LANGUAGE".to_string(), "en".to_string()),
+            ("MDBOOK_PREPROCESSOR__KPI__ON_ERROR".to_string(), "warn".to_string()),
+            ("PATH".to_string(), "/bin".to_string()),
+        ];
+        apply_env_overrides(&mut table, vars.into_iter());
+        let table = table.unwrap();
+        assert_eq!(table["book"]["src"].as_str(), Some("en"));
+        assert_eq!(table["book"]["language"].as_str(), Some("en"));
+        assert_eq!(table["preprocessor"]["kpi"]["on-error"].as_str(), Some("warn"));
+        assert!(!table.contains_key("path"));
+    }
 }
