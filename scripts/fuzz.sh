@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
 shift || true
-all_targets=(parse scan load_toml load_json load_csv expand preprocess check)
+all_targets=(parse scan load_toml load_json load_csv expand check schema preprocess)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 jobs="${FUZZ_JOBS:-2}"
 
@@ -26,6 +26,7 @@ max_len_for() {
     case "$1" in
         load_*) echo 65536 ;;
         expand | preprocess | check) echo 16384 ;;
+        schema) echo 8192 ;;
         *) echo 4096 ;;
     esac
 }

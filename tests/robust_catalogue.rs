@@ -25,7 +25,12 @@ struct Expect {
 /// How a case runs: load the data files alone, or expand one chapter over them.
 enum Run {
     Load(&'static [&'static str]),
-    Expand { data: &'static [&'static str], chapter: &'static str },
+    Expand {
+        data: &'static [&'static str],
+        chapter: &'static str,
+    },
+    /// Load the `structure` schema (a built-in name or a path).
+    Schema(&'static str),
 }
 
 struct Case {
@@ -308,6 +313,49 @@ static CASES: &[Case] = &[
         run: chapter("<<#kpi c 2023>>\n"),
         expect: fails("kpi/no-data", "src/chapter.md", 1, 10, &["division by zero"]),
     },
+    // --- schemas ------------------------------------------------------------------------------------------------
+    Case {
+        name: "schema: a misspelt built-in name",
+        files: &[],
+        run: Run::Schema("year-end-sale"),
+        expect: fails("schema/invalid", "book.toml", 0, 0, &["did you mean `year-end-sales`"]),
+    },
+    Case {
+        name: "schema: a missing file",
+        files: &[],
+        run: Run::Schema("schemas/report.toml"),
+        expect: fails("schema/invalid", "book.toml", 0, 0, &["schemas/report.toml"]),
+    },
+    Case {
+        name: "schema: malformed TOML",
+        files: &[("report.toml", b"[[modules]]\nid = \"a\"\ntitles = [\"A\"\n")],
+        run: Run::Schema("report.toml"),
+        expect: fails("schema/invalid", "report.toml", 3, 0, &["malformed schema"]),
+    },
+    Case {
+        name: "schema: an unknown key",
+        files: &[("report.toml", b"[[modules]]\nid = \"a\"\ntitles = [\"A\"]\nsmrt = true\n")],
+        run: Run::Schema("report.toml"),
+        expect: fails("schema/invalid", "report.toml", 4, 1, &["smrt"]),
+    },
+    Case {
+        name: "schema: no modules",
+        files: &[("report.toml", b"name = \"empty\"\nmodules = []\n")],
+        run: Run::Schema("report.toml"),
+        expect: fails("schema/invalid", "report.toml", 0, 0, &["no modules"]),
+    },
+    Case {
+        name: "schema: a path outside the book",
+        files: &[],
+        run: Run::Schema("../../../../../../../../etc/hostname"),
+        expect: fails("data/path", "book.toml", 0, 0, &["outside the book root"]),
+    },
+    Case {
+        name: "schema: not UTF-8",
+        files: &[("report.toml", b"[[modules]]\nid = \"\xff\"\n")],
+        run: Run::Schema("report.toml"),
+        expect: fails("schema/invalid", "report.toml", 0, 0, &["UTF-8"]),
+    },
     // --- directives ---------------------------------------------------------------------------------------------
     Case {
         name: "directive: unterminated",
@@ -443,6 +491,7 @@ fn findings(root: &Path, run: &Run) -> Vec<Diagnostic> {
             preprocessor.expand_chapter("src/chapter.md", chapter);
             preprocessor.diagnostics()
         }
+        Run::Schema(spec) => mdbook_kpi::check::load_schema(spec, root).err().into_iter().collect(),
     }
 }
 

@@ -213,3 +213,83 @@ pub fn assert_outside_unchanged(chapter: &str, found: &[Found], result: &str) {
         }
     }
 }
+
+/// Chapters from one fuzz input: NUL separates chapters; a chapter's first byte sets its depth (0–2) and its
+/// first line is its title.
+pub fn chapters_from(data: &[u8]) -> Vec<mdbook_kpi::check::Chapter> {
+    data.split(|&b| b == 0)
+        .enumerate()
+        .map(|(i, part)| {
+            let (depth, body) = match part.split_first() {
+                Some((&first, rest)) => (usize::from(first % 3), rest),
+                None => (0, part),
+            };
+            let content = String::from_utf8_lossy(body).into_owned();
+            let title = content.lines().next().unwrap_or("").trim_start_matches('#').trim().to_string();
+            let source_path = (i % 5 != 4).then(|| format!("src/chapter-{i}.md"));
+            mdbook_kpi::check::Chapter {
+                title,
+                source_path,
+                content: if i % 5 == 4 { String::new() } else { content },
+                depth,
+            }
+        })
+        .collect()
+}
+
+fn year_end_sales() -> &'static mdbook_kpi::check::Schema {
+    static SCHEMA: OnceLock<mdbook_kpi::check::Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        mdbook_kpi::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("the built-in schema")
+    })
+}
+
+/// The structure check over any chapters: findings point into a chapter that exists (or nowhere), at a line it
+/// has; two runs agree.
+pub fn check_chapters(chapters: &[mdbook_kpi::check::Chapter], schema: &mdbook_kpi::check::Schema) {
+    let config = Config::default();
+    let findings = mdbook_kpi::check::check(chapters, schema, &config);
+    let mut sources = Sources::new();
+    for d in &findings {
+        assert!(mdbook_kpi::rules::find(&d.rule).is_some(), "unknown rule {}", d.rule);
+        if d.file.is_empty() {
+            continue;
+        }
+        let chapter = chapters
+            .iter()
+            .find(|c| c.source_path.as_deref() == Some(d.file.as_str()))
+            .unwrap_or_else(|| panic!("a finding in {:?}, which is no chapter", d.file));
+        let lines = chapter.content.split('\n').count();
+        assert!(d.line >= 1 && d.line <= lines, "{}: line {} of {lines}", d.rule, d.line);
+        assert!((d.end_line, d.end_column) >= (d.line, d.column), "{}: the span ends before it starts", d.rule);
+        sources.insert(d.file.clone(), chapter.content.clone());
+    }
+    for format in [Format::Human, Format::Json, Format::Github, Format::Sarif] {
+        diagnostics::render(format, &findings, &sources);
+    }
+    assert_eq!(findings, mdbook_kpi::check::check(chapters, schema, &config), "two checks of one book differ");
+}
+
+/// `check` over chapters made from fuzz bytes, with the built-in schema.
+pub fn check(data: &[u8]) {
+    check_chapters(&chapters_from(data), year_end_sales());
+}
+
+/// A schema file of any text: parsed or refused with `schema/invalid` in that file; a schema that parses is
+/// used for a check of a small fixed book.
+pub fn schema(text: &str) {
+    match mdbook_kpi::check::schema::parse_schema(text, "fuzz", "schema.toml") {
+        Ok(schema) => {
+            let book = chapters_from(
+                "\0# 业绩回顾\n\n## 产品线\n\n营收<<#kpi revenue q4 vs q3>>\n\0\u{1}# 问题分析\n\n- 市场:竞争加剧\n\0# 策略优化\n\n1. 市场端:Q1前上线新版本,提升20%\n"
+                    .as_bytes(),
+            );
+            check_chapters(&book, &schema);
+        }
+        Err(d) => {
+            assert_eq!(d.rule, "schema/invalid");
+            assert_eq!(d.file, "schema.toml");
+            assert!(d.help.is_some(), "a schema error without help: {d:?}");
+        }
+    }
+}
