@@ -13,7 +13,8 @@ use mdbook_kpi::preprocess::Preprocessor;
 const REFERENCE: &str = include_str!("fixtures/reference/kpi.toml");
 
 /// What a case must report: the rule, the file, the 1-based line and column (0 when the finding is about a whole
-/// file), and words its message or help must contain.
+/// file), and words its message or help must contain. CSV findings count columns in cells (the data loader's
+/// documented choice: "row 2, column 4 (value)"), every other file in characters.
 struct Expect {
     rule: &'static str,
     file: &'static str,
