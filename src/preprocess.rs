@@ -1,1 +1,282 @@
-//! Expanding directives in chapters.
+//! Expanding directives in chapters: scan, parse, narrate, splice — every byte outside a directive unchanged.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, Locale, OnError};
+use crate::data::DataSet;
+use crate::diagnostics::{self, Diagnostic, Severity, Sources};
+use crate::directive::{parse, scan};
+use crate::narrate::{Failure, Narrator, Target, Templates};
+use crate::source::LineIndex;
+
+/// Expands the directives of one book, chapter by chapter, collecting findings.
+pub struct Preprocessor {
+    root: PathBuf,
+    config: Config,
+    locale: Locale,
+    target: Target,
+    templates: Templates,
+    /// Loaded on the first directive: a book without directives needs no data file.
+    data: Option<Result<DataSet, ()>>,
+    diagnostics: Vec<Diagnostic>,
+    /// The chapters and data files findings point into, for the human renderer.
+    sources: Sources,
+}
+
+impl Preprocessor {
+    /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
+    /// SVG charts).
+    pub fn new(root: &Path, config: Config, book_language: Option<&str>, renderer: &str) -> Self {
+        let locale = config.locale.or_else(|| book_language.and_then(Locale::parse)).unwrap_or(match book_language {
+            Some(language) if language.to_ascii_lowercase().starts_with("zh") => Locale::ZhCn,
+            _ => Locale::En,
+        });
+        let mut diagnostics = Vec::new();
+        let templates = match &config.templates {
+            None => Templates::builtin(),
+            Some(dir) => match crate::paths::resolve_in_root(root, dir) {
+                Ok(path) => {
+                    let (templates, findings) = Templates::with_overrides(&path, dir);
+                    diagnostics.extend(findings);
+                    templates
+                }
+                Err(message) => {
+                    diagnostics.push(
+                        Diagnostic::error("data/path", message)
+                            .with_help("`templates` names a folder inside the book root")
+                            .in_file("book.toml"),
+                    );
+                    Templates::builtin()
+                }
+            },
+        };
+        let target = if renderer == "html" { Target::Html } else { Target::Other };
+        Preprocessor {
+            root: root.to_path_buf(),
+            config,
+            locale,
+            target,
+            templates,
+            data: None,
+            diagnostics,
+            sources: Sources::new(),
+        }
+    }
+
+    /// A preprocessor over data already in memory (tests, fuzzing, `eval`).
+    pub fn with_data(config: Config, locale: Locale, target: Target, data: DataSet) -> Self {
+        let mut preprocessor = Preprocessor {
+            root: PathBuf::new(),
+            config,
+            locale,
+            target,
+            templates: Templates::builtin(),
+            data: None,
+            diagnostics: Vec::new(),
+            sources: Sources::new(),
+        };
+        preprocessor.diagnostics.extend(data.warnings.iter().cloned());
+        preprocessor.data = Some(Ok(data));
+        preprocessor
+    }
+
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The data set, loading it on first use. Load errors are reported once.
+    pub fn data(&mut self) -> Option<&DataSet> {
+        if self.data.is_none() {
+            let loaded = match crate::data::load::load(&self.root, &self.config.data) {
+                Ok(data) => {
+                    self.diagnostics.extend(data.warnings.iter().cloned());
+                    Ok(data)
+                }
+                Err(errors) => {
+                    self.diagnostics.extend(errors);
+                    Err(())
+                }
+            };
+            self.data = Some(loaded);
+        }
+        self.data.as_ref().and_then(|d| d.as_ref().ok())
+    }
+
+    /// The chapter with its directives expanded, or `None` when nothing in it changes (the common case, which
+    /// then costs one substring search). `file` names the chapter in findings (relative to the book root).
+    pub fn expand_chapter(&mut self, file: &str, content: &str) -> Option<String> {
+        let found = scan::scan(content);
+        if found.is_empty() {
+            return None;
+        }
+        if found.iter().any(|f| matches!(f, scan::Found::Directive { .. })) {
+            self.data();
+        }
+        let index = LineIndex::new(content);
+        let mut out = String::with_capacity(content.len() + found.len() * 32);
+        let mut copied = 0;
+        let mut had_finding = false;
+        for item in found {
+            match item {
+                scan::Found::Escape { span } => {
+                    out.push_str(&content[copied..span.start]);
+                    copied = span.end;
+                }
+                scan::Found::Unterminated { span } => {
+                    let finding =
+                        Diagnostic::error("kpi/syntax", "unterminated directive: no closing `>>` on this line")
+                            .with_help("close the directive with `>>`, or write `\\<<#kpi` to show it literally")
+                            .in_file(file)
+                            .at_span(&index, span);
+                    self.diagnostics.push(finding);
+                    had_finding = true;
+                }
+                scan::Found::Directive { span, alone_on_line, line_prefix } => {
+                    let text = &content[span.clone()];
+                    match self.expand_one(text, alone_on_line) {
+                        Ok(expansion) => {
+                            out.push_str(&content[copied..span.start]);
+                            let block = expansion.contains('\n') || expansion.starts_with('|');
+                            if block {
+                                out.push_str(&indent_block(&expansion, &line_prefix, content, span.clone()));
+                            } else {
+                                out.push_str(&expansion);
+                            }
+                            copied = span.end;
+                        }
+                        Err(failure) => {
+                            let start = span.start + failure.span.start.min(text.len());
+                            let end = if failure.span.is_empty() {
+                                span.end
+                            } else {
+                                span.start + failure.span.end.min(text.len())
+                            };
+                            let mut finding = Diagnostic::error(failure.rule, failure.message.clone())
+                                .in_file(file)
+                                .at_span(&index, start..end);
+                            finding.help = failure.help.clone();
+                            self.diagnostics.push(finding);
+                            had_finding = true;
+                            if self.config.on_error == OnError::Warn {
+                                out.push_str(&content[copied..span.start]);
+                                out.push_str(&marker(&failure));
+                                copied = span.end;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if had_finding {
+            self.sources.insert(file.to_string(), content.to_string());
+        }
+        out.push_str(&content[copied..]);
+        (out != content).then_some(out)
+    }
+
+    fn expand_one(&mut self, text: &str, alone_on_line: bool) -> Result<String, Failure> {
+        let directive =
+            parse::parse(text).map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })?;
+        if let Some(form) = &directive.form
+            && form.value.is_block()
+            && !alone_on_line
+        {
+            return Err(Failure::new("kpi/syntax", form.span.clone(), "a table or chart must stand alone on its line")
+                .with_help(Some(
+                    "put the directive on a line of its own (inside a list item or quote is fine)".into(),
+                )));
+        }
+        let (year, precision, locale, target) = (self.config.year, self.config.precision, self.locale, self.target);
+        let templates = &self.templates;
+        let Some(Some(Ok(data))) = Some(self.data.as_ref()) else {
+            return Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")
+                .with_help(Some("see the data errors above".into())));
+        };
+        let narrator = Narrator { data, templates, locale, year, precision };
+        narrator.expand(&directive, target)
+    }
+
+    /// Expands one directive given as text (`mdbook-kpi eval`).
+    pub fn eval(&mut self, text: &str, json: bool) -> Result<String, Vec<Diagnostic>> {
+        self.data();
+        let trimmed = text.trim();
+        let result = if json {
+            parse::parse(trimmed)
+                .map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })
+                .and_then(|directive| match self.data.as_ref() {
+                    Some(Ok(data)) => {
+                        let narrator = Narrator {
+                            data,
+                            templates: &self.templates,
+                            locale: self.locale,
+                            year: self.config.year,
+                            precision: self.config.precision,
+                        };
+                        narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                    }
+                    _ => Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")),
+                })
+        } else {
+            self.expand_one(trimmed, true)
+        };
+        let mut errors: Vec<Diagnostic> =
+            self.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        match result {
+            Ok(text) if errors.is_empty() => Ok(text),
+            Ok(_) => Err(errors),
+            Err(failure) => {
+                let index = LineIndex::new(trimmed);
+                let mut finding =
+                    Diagnostic::error(failure.rule, failure.message).in_file("<eval>").at_span(&index, failure.span);
+                finding.help = failure.help;
+                self.sources.insert("<eval>".into(), trimmed.to_string());
+                errors.push(finding);
+                Err(errors)
+            }
+        }
+    }
+
+    /// Findings so far, sorted.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut all = self.diagnostics.clone();
+        diagnostics::sort(&mut all);
+        all.dedup();
+        all
+    }
+
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    pub fn on_error(&self) -> OnError {
+        self.config.on_error
+    }
+}
+
+/// The visible marker a failed directive leaves in the page under `on-error = "warn"`.
+fn marker(failure: &Failure) -> String {
+    let message = crate::narrate::templates::escape_text(&failure.message);
+    format!("**⚠ {}: {message}**", failure.rule)
+}
+
+/// A block expansion (table, chart) placed where the directive stood: following lines carry the line prefix
+/// (list indentation, `> `), and blank lines keep it apart from surrounding text.
+fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<usize>) -> String {
+    let continuation = format!("\n{prefix}");
+    let mut out = block.replace('\n', &continuation);
+    let before = &content[..span.start];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let previous_line = before[..line_start.saturating_sub(1)].rsplit('\n').next().unwrap_or("");
+    let blank = |line: &str| line.trim().trim_start_matches('>').trim().is_empty();
+    if line_start > 0 && !blank(previous_line) {
+        // The prefix already written before the directive makes the blank line.
+        out.insert_str(0, &format!("\n{prefix}"));
+    }
+    let after = &content[span.end..];
+    let rest_of_line_end = after.find('\n').map_or(after.len(), |i| i + 1);
+    let next_line = after[rest_of_line_end..].split('\n').next().unwrap_or("");
+    if rest_of_line_end < after.len() && !blank(next_line) {
+        out.push_str(&format!("\n{}", prefix.trim_end()));
+    }
+    out
+}

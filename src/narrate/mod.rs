@@ -1,1 +1,90 @@
-//! From a parsed directive and the data set to text: compute, format numbers, render templates.
+//! From a parsed directive and the data set to text: compute ([`compute`]), format numbers ([`format`]), name
+//! periods and subjects ([`labels`]), render the sentence templates ([`templates`]), tables and charts
+//! ([`table`], [`chart`]).
+
+pub mod chart;
+pub mod compute;
+pub mod context;
+pub mod format;
+pub mod labels;
+pub mod table;
+pub mod templates;
+
+use std::ops::Range;
+
+use crate::config::Locale;
+use crate::data::DataSet;
+use crate::directive::{Directive, Form};
+
+pub use compute::{Computation, SentenceKind};
+pub use templates::Templates;
+
+/// Why a directive could not be expanded: a rule id, a span within the directive text, a message and a hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub rule: &'static str,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Failure {
+    pub fn new(rule: &'static str, span: Range<usize>, message: impl Into<String>) -> Self {
+        Failure { rule, span, message: message.into(), help: None }
+    }
+
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+}
+
+/// Where the output goes: the `html` renderer gets SVG charts, every other renderer their table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Html,
+    Other,
+}
+
+/// Everything narration needs besides the directive.
+pub struct Narrator<'a> {
+    pub data: &'a DataSet,
+    pub templates: &'a Templates,
+    pub locale: Locale,
+    /// The report year relative periods (`q4`, `fy`) refer to.
+    pub year: Option<i32>,
+    pub precision: u32,
+}
+
+impl Narrator<'_> {
+    /// The text that replaces the directive.
+    pub fn expand(&self, directive: &Directive, target: Target) -> Result<String, Failure> {
+        let computation = compute::compute(self, directive)?;
+        let form = computation.form;
+        match form {
+            Form::Table => Ok(table::render(&computation)),
+            Form::Chart if target == Target::Html => Ok(chart::render(&computation)),
+            Form::Chart => Ok(table::render(&computation)),
+            _ => {
+                let kind = match form {
+                    Form::Value => "value",
+                    Form::Delta => "delta",
+                    Form::Ratio => "ratio",
+                    _ => computation.kind.template(),
+                };
+                let context = context::build(&computation);
+                self.templates.render(computation.locale, kind, &context).map_err(|message| {
+                    Failure::new("kpi/template", 0..0, message).with_help(Some(
+                        "check the template against the context `mdbook-kpi eval --json` prints".into(),
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The template context of SPEC 5.3, as `mdbook-kpi eval --json` prints it.
+    pub fn context(&self, directive: &Directive) -> Result<serde_json::Value, Failure> {
+        let computation = compute::compute(self, directive)?;
+        Ok(context::build(&computation))
+    }
+}

@@ -1,0 +1,599 @@
+//! What a directive means in numbers: the value, the base it is compared with, the change, breakdown items and
+//! trend points — all exact decimals, unrounded. Formatting happens later, once.
+
+use rust_decimal::Decimal;
+
+use super::labels::{guess_plural, join_cjk, period_label};
+use super::{Failure, Narrator};
+use crate::config::Locale;
+use crate::data::query::{Query, QueryError};
+use crate::data::{Better, DataSet, Granularity, Kind, Label, Metric, Period, Slice, Unit};
+use crate::directive::{By, Comparand, Directive, Filter, Form, PeriodRef, PeriodSpec, Spanned};
+use crate::suggest;
+
+/// The sentence kinds of SPEC 5.3 that a directive can produce (delta and ratio are forms of these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SentenceKind {
+    Value,
+    Period,
+    Target,
+    Standard,
+    Member,
+    Share,
+    Trend,
+    Breakdown,
+}
+
+impl SentenceKind {
+    pub fn template(self) -> &'static str {
+        match self {
+            SentenceKind::Value => "value",
+            SentenceKind::Period => "period",
+            SentenceKind::Target => "target",
+            SentenceKind::Standard => "standard",
+            SentenceKind::Member => "member",
+            SentenceKind::Share => "share",
+            SentenceKind::Trend => "trend",
+            SentenceKind::Breakdown => "breakdown",
+        }
+    }
+}
+
+/// What the value is compared with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseKind {
+    /// The preceding period (`prev`, `qoq`, `环比`).
+    Prev,
+    /// The same period a year earlier (`yoy`, `同比`).
+    YearAgo,
+    /// An explicitly named period.
+    Period,
+    Target,
+    Standard,
+    /// Another member of a dimension.
+    Member,
+}
+
+impl BaseKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            BaseKind::Prev => "prev",
+            BaseKind::YearAgo => "yoy",
+            BaseKind::Period => "period",
+            BaseKind::Target => "target",
+            BaseKind::Standard => "standard",
+            BaseKind::Member => "member",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Base {
+    pub kind: BaseKind,
+    pub value: Decimal,
+    /// `Q3`, `2022年`, `老员工`, or empty for targets and standards.
+    pub label: String,
+    pub period: Option<Period>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FilterInfo {
+    pub dimension: String,
+    pub dimension_label: String,
+    pub member: String,
+    pub label: String,
+}
+
+/// One trend point.
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub period: Period,
+    pub label: String,
+    pub value: Decimal,
+}
+
+/// One breakdown row.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// The member id; empty for the folded rest.
+    pub member: String,
+    pub label: String,
+    pub value: Decimal,
+    /// Share of the total, in percent; `None` for metrics that do not add up.
+    pub share: Option<Decimal>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MetricInfo {
+    pub id: String,
+    pub label: String,
+    pub unit: Unit,
+    pub better: Better,
+    pub plural: bool,
+    pub suffix: Option<Label>,
+    pub currency: String,
+}
+
+/// Everything a template, table or chart needs, computed once.
+#[derive(Clone, Debug)]
+pub struct Computation {
+    pub kind: SentenceKind,
+    pub form: Form,
+    pub locale: Locale,
+    pub precision: u32,
+    pub metric: MetricInfo,
+    pub filters: Vec<FilterInfo>,
+    /// The metric as the sentence names it, with its filters: `新人成单周期`, `deal cycle for new hires`.
+    pub subject: String,
+    pub period: Period,
+    pub period_label: String,
+    /// The value; for `share`, the share in percent.
+    pub value: Decimal,
+    pub base: Option<Base>,
+    pub points: Vec<Point>,
+    pub items: Vec<Item>,
+    /// A breakdown's total, for metrics that add up.
+    pub total: Option<Decimal>,
+    /// The breakdown's dimension label.
+    pub by_label: Option<String>,
+    /// `OPTION=VALUE` pairs for charts (`type`, `height`).
+    pub chart_options: Vec<(String, String)>,
+}
+
+impl Computation {
+    /// The unit the value is in: a share is a percentage whatever the metric.
+    pub fn value_unit(&self) -> Unit {
+        if self.kind == SentenceKind::Share { Unit::Percent } else { self.metric.unit }
+    }
+}
+
+pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computation, Failure> {
+    let data = narrator.data;
+    let mut locale = narrator.locale;
+    let mut precision = narrator.precision;
+    let mut chart_options = Vec::new();
+    for option in &directive.options {
+        match option.name.value.as_str() {
+            "locale" => {
+                locale = Locale::parse(&option.value.value).ok_or_else(|| {
+                    Failure::new("kpi/syntax", option.value.span.clone(), "unknown locale")
+                        .with_help(Some("use `locale=zh-CN` or `locale=en`".into()))
+                })?
+            }
+            "precision" => {
+                precision = option.value.value.parse::<u32>().ok().filter(|p| *p <= 6).ok_or_else(|| {
+                    Failure::new("kpi/syntax", option.value.span.clone(), "precision must be a whole number 0–6")
+                })?
+            }
+            other => chart_options.push((other.to_string(), option.value.value.clone())),
+        }
+    }
+
+    let metric = find_metric(data, &directive.metric)?;
+    let filters = resolve_filters(data, &directive.filters, locale)?;
+    let slice: Slice = filters.iter().map(|f| (f.dimension.clone(), f.member.clone())).collect();
+    let year = narrator.year.or(data.meta.year);
+    let metric_info = metric_info(data, metric, locale);
+    let subject = subject(&metric_info, &filters, locale);
+
+    let form = directive.form.as_ref().map(|f| f.value).unwrap_or(
+        if directive.comparand.is_some()
+            || directive.by.is_some()
+            || matches!(directive.period.value, PeriodSpec::Range(..))
+        {
+            Form::Sentence
+        } else {
+            Form::Value
+        },
+    );
+
+    let ask = Asker { data, metric: &metric.id };
+    let mut computation = Computation {
+        kind: SentenceKind::Value,
+        form,
+        locale,
+        precision,
+        metric: metric_info,
+        filters,
+        subject,
+        period: Period::Year(year.unwrap_or(2000)),
+        period_label: String::new(),
+        value: Decimal::ZERO,
+        base: None,
+        points: Vec::new(),
+        items: Vec::new(),
+        total: None,
+        by_label: None,
+        chart_options,
+    };
+
+    match directive.period.value {
+        PeriodSpec::Range(from, to) => {
+            trend(&mut computation, &ask, directive, from, to, year, &slice)?;
+        }
+        PeriodSpec::Single(period_ref) => {
+            let period = resolve_period(period_ref, year, &directive.period)?;
+            computation.period = period;
+            computation.period_label = period_label(period, year, locale);
+            if let Some(by) = &directive.by {
+                breakdown(&mut computation, &ask, data, by, &slice, metric)?;
+            } else if directive.share {
+                share(&mut computation, &ask, directive, &slice, year)?;
+            } else {
+                computation.value = ask.value(period, &slice, Kind::Actual, &directive.period.span)?;
+                computation.kind = SentenceKind::Value;
+            }
+            if let Some(comparand) = &directive.comparand
+                && !directive.share
+            {
+                compare(&mut computation, &ask, data, comparand, &slice, year, metric)?;
+            }
+        }
+    }
+    Ok(computation)
+}
+
+/// Asks the data set, turning query errors into failures at a span of the directive.
+struct Asker<'a> {
+    data: &'a DataSet,
+    metric: &'a str,
+}
+
+impl Asker<'_> {
+    fn value(
+        &self,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        span: &std::ops::Range<usize>,
+    ) -> Result<Decimal, Failure> {
+        let query = Query { metric: self.metric, period, slice, kind };
+        self.data.value(query).map_err(|error| query_failure(&error, span.clone()))
+    }
+}
+
+fn query_failure(error: &QueryError, span: std::ops::Range<usize>) -> Failure {
+    Failure::new(error.rule(), span, error.to_string()).with_help(error.hint())
+}
+
+fn find_metric<'a>(data: &'a DataSet, name: &Spanned<String>) -> Result<&'a Metric, Failure> {
+    data.metrics.get(&name.value).ok_or_else(|| {
+        Failure::new("kpi/unknown-metric", name.span.clone(), format!("unknown metric `{}`", name.value))
+            .with_help(suggest::help_for(&name.value, data.metrics.keys().map(String::as_str)))
+    })
+}
+
+fn resolve_filter(data: &DataSet, filter: &Filter, locale: Locale) -> Result<FilterInfo, Failure> {
+    let dimension = data.dimensions.get(&filter.dimension.value).ok_or_else(|| {
+        Failure::new(
+            "kpi/unknown-dimension",
+            filter.dimension.span.clone(),
+            format!("unknown dimension `{}`", filter.dimension.value),
+        )
+        .with_help(suggest::help_for(&filter.dimension.value, data.dimensions.keys().map(String::as_str)))
+    })?;
+    let label = dimension.members.get(&filter.member.value).ok_or_else(|| {
+        Failure::new(
+            "kpi/unknown-member",
+            filter.member.span.clone(),
+            format!("dimension `{}` has no member `{}`", dimension.id, filter.member.value),
+        )
+        .with_help(suggest::help_for(&filter.member.value, dimension.members.keys().map(String::as_str)))
+    })?;
+    Ok(FilterInfo {
+        dimension: dimension.id.clone(),
+        dimension_label: dimension.label.get(locale.id(), &dimension.id).to_string(),
+        member: filter.member.value.clone(),
+        label: label.get(locale.id(), &filter.member.value).to_string(),
+    })
+}
+
+fn resolve_filters(data: &DataSet, filters: &[Filter], locale: Locale) -> Result<Vec<FilterInfo>, Failure> {
+    let mut resolved: Vec<FilterInfo> = Vec::with_capacity(filters.len());
+    for filter in filters {
+        let info = resolve_filter(data, filter, locale)?;
+        if resolved.iter().any(|f| f.dimension == info.dimension) {
+            return Err(Failure::new(
+                "kpi/syntax",
+                filter.dimension.span.clone(),
+                format!("dimension `{}` is filtered twice", info.dimension),
+            ));
+        }
+        resolved.push(info);
+    }
+    Ok(resolved)
+}
+
+fn resolve_period(period: PeriodRef, year: Option<i32>, token: &Spanned<PeriodSpec>) -> Result<Period, Failure> {
+    period.resolve(year).ok_or_else(|| {
+        Failure::new(
+            "kpi/bad-period",
+            token.span.clone(),
+            "this period is relative to the report year, which is not set",
+        )
+        .with_help(Some(
+            "set `year` in [preprocessor.kpi] or `[meta] year` in the data, or write the year (`2023-q4`)".into(),
+        ))
+    })
+}
+
+fn metric_info(data: &DataSet, metric: &Metric, locale: Locale) -> MetricInfo {
+    let label = metric.label.get(locale.id(), &metric.id).to_string();
+    let english = metric.label.get("en", &metric.id);
+    MetricInfo {
+        id: metric.id.clone(),
+        plural: metric.plural.unwrap_or_else(|| guess_plural(english)),
+        label,
+        unit: metric.unit,
+        better: metric.better,
+        suffix: metric.suffix.clone(),
+        currency: data.meta.currency.clone().unwrap_or_else(|| "CNY".into()),
+    }
+}
+
+fn subject(metric: &MetricInfo, filters: &[FilterInfo], locale: Locale) -> String {
+    match locale {
+        Locale::ZhCn => {
+            let mut parts: Vec<&str> = filters.iter().map(|f| f.label.as_str()).collect();
+            parts.push(&metric.label);
+            join_cjk(&parts)
+        }
+        Locale::En if filters.is_empty() => metric.label.clone(),
+        Locale::En => {
+            let members: Vec<&str> = filters.iter().map(|f| f.label.as_str()).collect();
+            format!("{} for {}", metric.label, members.join(", "))
+        }
+    }
+}
+
+fn share(
+    computation: &mut Computation,
+    ask: &Asker<'_>,
+    directive: &Directive,
+    slice: &Slice,
+    year: Option<i32>,
+) -> Result<(), Failure> {
+    let [filter] = computation.filters.as_slice() else {
+        return Err(Failure::new(
+            "kpi/syntax",
+            directive.metric.span.clone(),
+            "`share` needs exactly one DIM=MEMBER filter",
+        ));
+    };
+    let dimension = filter.dimension.clone();
+    let label = filter.label.clone();
+    computation.kind = SentenceKind::Share;
+    computation.subject = match computation.locale {
+        Locale::ZhCn => join_cjk(&[&label, &computation.metric.label]),
+        Locale::En => format!("{label}'s share of {}", computation.metric.label),
+    };
+    let span = directive.period.span.clone();
+    computation.value = share_at(ask, computation.period, slice, &dimension, &span)?;
+    if let Some(comparand) = &directive.comparand {
+        let (kind, period) = match &comparand.value {
+            Comparand::Prev => (BaseKind::Prev, computation.period.prev()),
+            Comparand::YearAgo => (BaseKind::YearAgo, computation.period.year_ago()),
+            Comparand::Period(p) => (BaseKind::Period, Some(resolve_period(*p, year, &directive.period)?)),
+            _ => {
+                return Err(Failure::new(
+                    "kpi/syntax",
+                    comparand.span.clone(),
+                    "a share compares with another period only (`vs q3`, `vs prev`, `yoy`)",
+                ));
+            }
+        };
+        let period = period.ok_or_else(|| Failure::new("kpi/bad-period", comparand.span.clone(), "no such period"))?;
+        let value = share_at(ask, period, slice, &dimension, &comparand.span)?;
+        let label = period_label(period, year, computation.locale);
+        computation.base = Some(Base { kind, value, label, period: Some(period) });
+    }
+    Ok(())
+}
+
+/// The slice's share of the total over its one filtered dimension, in percent.
+fn share_at(
+    ask: &Asker<'_>,
+    period: Period,
+    slice: &Slice,
+    dimension: &str,
+    span: &std::ops::Range<usize>,
+) -> Result<Decimal, Failure> {
+    let part = ask.value(period, slice, Kind::Actual, span)?;
+    let mut total_slice = slice.clone();
+    total_slice.remove(dimension);
+    let total = ask.value(period, &total_slice, Kind::Actual, span)?;
+    percent_of(part, total).ok_or_else(|| {
+        Failure::new("kpi/no-data", span.clone(), format!("the total for {period} is zero, so there is no share"))
+    })
+}
+
+/// `part / total × 100`, `None` when the total is not positive or the result overflows.
+pub fn percent_of(part: Decimal, total: Decimal) -> Option<Decimal> {
+    if total <= Decimal::ZERO {
+        return None;
+    }
+    part.checked_div(total)?.checked_mul(Decimal::ONE_HUNDRED)
+}
+
+fn compare(
+    computation: &mut Computation,
+    ask: &Asker<'_>,
+    data: &DataSet,
+    comparand: &Spanned<Comparand>,
+    slice: &Slice,
+    year: Option<i32>,
+    metric: &Metric,
+) -> Result<(), Failure> {
+    let period = computation.period;
+    let locale = computation.locale;
+    let span = &comparand.span;
+    let no_period = || Failure::new("kpi/bad-period", span.clone(), "the comparison period is out of range");
+    let at_period = |kind: BaseKind, p: Period| -> Result<Base, Failure> {
+        let value = ask.value(p, slice, Kind::Actual, span)?;
+        Ok(Base { kind, value, label: period_label(p, year, locale), period: Some(p) })
+    };
+    let base = match &comparand.value {
+        Comparand::Prev => at_period(BaseKind::Prev, period.prev().ok_or_else(no_period)?)?,
+        Comparand::YearAgo => at_period(BaseKind::YearAgo, period.year_ago().ok_or_else(no_period)?)?,
+        Comparand::Period(p) => {
+            let p = p.resolve(year).ok_or_else(no_period)?;
+            at_period(BaseKind::Period, p)?
+        }
+        Comparand::Target => {
+            let value = ask.value(period, slice, Kind::Target, span)?;
+            Base { kind: BaseKind::Target, value, label: String::new(), period: Some(period) }
+        }
+        Comparand::Standard => {
+            let value = ask.value(period, slice, Kind::Standard, span)?;
+            Base { kind: BaseKind::Standard, value, label: String::new(), period: Some(period) }
+        }
+        Comparand::Member(filter) => {
+            let info = resolve_filter(data, filter, locale)?;
+            let mut other = slice.clone();
+            other.insert(info.dimension.clone(), info.member.clone());
+            if &other == slice {
+                return Err(Failure::new("kpi/syntax", span.clone(), "the comparison names the same member"));
+            }
+            let value = ask.value(period, &other, Kind::Actual, span)?;
+            Base { kind: BaseKind::Member, value, label: info.label, period: Some(period) }
+        }
+    };
+    if computation.kind == SentenceKind::Value {
+        computation.kind = match base.kind {
+            BaseKind::Target => SentenceKind::Target,
+            BaseKind::Standard => SentenceKind::Standard,
+            BaseKind::Member => SentenceKind::Member,
+            _ => SentenceKind::Period,
+        };
+    }
+    let _ = metric;
+    computation.base = Some(base);
+    Ok(())
+}
+
+fn trend(
+    computation: &mut Computation,
+    ask: &Asker<'_>,
+    directive: &Directive,
+    from: PeriodRef,
+    to: PeriodRef,
+    year: Option<i32>,
+    slice: &Slice,
+) -> Result<(), Failure> {
+    let span = directive.period.span.clone();
+    let start = resolve_period(from, year, &directive.period)?;
+    let end = resolve_period(to, year, &directive.period)?;
+    let periods = start.range_to(end).ok_or_else(|| {
+        Failure::new(
+            "kpi/bad-period",
+            span.clone(),
+            "a range needs two periods of the same length, the first one first",
+        )
+    })?;
+    if periods.len() < 2 || periods.len() > 1000 {
+        return Err(Failure::new("kpi/bad-period", span, "a range covers 2 to 1000 periods"));
+    }
+    computation.kind = SentenceKind::Trend;
+    let locale = computation.locale;
+    for period in periods {
+        let value = ask.value(period, slice, Kind::Actual, &span)?;
+        computation.points.push(Point { period, label: period_label(period, year, locale), value });
+    }
+    let (first, last) = match (computation.points.first(), computation.points.last()) {
+        (Some(first), Some(last)) => (first.clone(), last.clone()),
+        _ => return Err(Failure::new("kpi/bad-period", span, "empty range")),
+    };
+    computation.period = last.period;
+    computation.period_label =
+        format!("{}{}{}", first.label, if locale == Locale::ZhCn { "至" } else { "–" }, last.label);
+    computation.value = last.value;
+    computation.base =
+        Some(Base { kind: BaseKind::Period, value: first.value, label: first.label, period: Some(first.period) });
+    Ok(())
+}
+
+/// The granularity of a trend, for "3 consecutive quarters".
+pub fn trend_granularity(computation: &Computation) -> Granularity {
+    computation.period.granularity()
+}
+
+fn breakdown(
+    computation: &mut Computation,
+    ask: &Asker<'_>,
+    data: &DataSet,
+    by: &By,
+    slice: &Slice,
+    metric: &Metric,
+) -> Result<(), Failure> {
+    let locale = computation.locale;
+    let dimension = data.dimensions.get(&by.dimension.value).ok_or_else(|| {
+        Failure::new(
+            "kpi/unknown-dimension",
+            by.dimension.span.clone(),
+            format!("unknown dimension `{}`", by.dimension.value),
+        )
+        .with_help(suggest::help_for(&by.dimension.value, data.dimensions.keys().map(String::as_str)))
+    })?;
+    if slice.contains_key(&dimension.id) {
+        return Err(Failure::new(
+            "kpi/syntax",
+            by.dimension.span.clone(),
+            format!("`by {}` breaks down a dimension the directive already filters", dimension.id),
+        ));
+    }
+    computation.kind = SentenceKind::Breakdown;
+    computation.by_label = Some(dimension.label.get(locale.id(), &dimension.id).to_string());
+    let period = computation.period;
+    let span = by.dimension.span.clone();
+    let mut items = Vec::new();
+    for (member, label) in &dimension.members {
+        let mut member_slice = slice.clone();
+        member_slice.insert(dimension.id.clone(), member.clone());
+        let query = Query { metric: &metric.id, period, slice: &member_slice, kind: Kind::Actual };
+        match ask.data.value(query) {
+            Ok(value) => items.push(Item {
+                member: member.clone(),
+                label: label.get(locale.id(), member).to_string(),
+                value,
+                share: None,
+            }),
+            // A member without figures for this period is simply not part of the breakdown.
+            Err(QueryError::NoData { .. }) => {}
+            Err(error) => return Err(query_failure(&error, span.clone())),
+        }
+    }
+    if items.is_empty() {
+        return Err(Failure::new(
+            "kpi/no-data",
+            span,
+            format!("no member of `{}` has {} for {period}", dimension.id, metric.id),
+        ));
+    }
+    // Largest first; equal values keep the data's member order (the sort is stable).
+    items.sort_by(|a, b| b.value.cmp(&a.value));
+    let additive = metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate();
+    if additive {
+        let total = ask.value(period, slice, Kind::Actual, &span)?;
+        for item in &mut items {
+            item.share = percent_of(item.value, total);
+        }
+        computation.total = Some(total);
+        computation.value = total;
+    } else {
+        computation.value = items[0].value;
+    }
+    if let Some(top) = by.top
+        && items.len() > top
+    {
+        let rest = items.split_off(top);
+        if additive {
+            let value = rest.iter().try_fold(Decimal::ZERO, |sum, item| sum.checked_add(item.value));
+            let value = value.ok_or_else(|| Failure::new("kpi/no-data", span.clone(), "the sum is too large"))?;
+            let label = if locale == Locale::ZhCn { "其他" } else { "Other" };
+            let share = computation.total.and_then(|total| percent_of(value, total));
+            items.push(Item { member: String::new(), label: label.into(), value, share });
+        }
+    }
+    computation.items = items;
+    Ok(())
+}

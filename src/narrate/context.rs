@@ -1,0 +1,272 @@
+//! The template context of SPEC 5.3 (also what `mdbook-kpi eval --json` prints): raw numbers unrounded, texts
+//! formatted once.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Value, json};
+
+use super::compute::{BaseKind, Computation, SentenceKind};
+use super::format::{NumberFormat, round, signed};
+use super::labels::granularity_unit;
+use crate::data::{Better, Unit};
+
+fn raw(value: Decimal) -> Value {
+    value.to_f64().map(Value::from).unwrap_or(Value::Null)
+}
+
+fn sign_of(value: Decimal) -> i8 {
+    if value.is_zero() {
+        0
+    } else if value.is_sign_negative() {
+        -1
+    } else {
+        1
+    }
+}
+
+/// Formats numbers of a computation.
+pub struct Formatter<'a> {
+    pub value: NumberFormat<'a>,
+    pub percent: NumberFormat<'a>,
+}
+
+impl<'a> Formatter<'a> {
+    pub fn new(computation: &'a Computation) -> Self {
+        let value = NumberFormat {
+            locale: computation.locale,
+            unit: computation.value_unit(),
+            precision: computation.precision,
+            currency: &computation.metric.currency,
+            suffix: computation.metric.suffix.as_ref().filter(|_| computation.kind != SentenceKind::Share),
+        };
+        let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
+        Formatter { value, percent }
+    }
+
+    /// The value text after the metric's label: without a count's suffix when the label already names what is
+    /// counted ("new customers were 120", not "120 customers").
+    pub fn short(&self, computation: &Computation, value: Decimal) -> String {
+        let locale = computation.locale.id();
+        let suffix = self.value.suffix.map(|s| s.get(locale, "").trim().to_lowercase()).unwrap_or_default();
+        if !suffix.is_empty() && computation.metric.label.to_lowercase().ends_with(&suffix) {
+            self.value.bare(value)
+        } else {
+            self.value.value(value)
+        }
+    }
+}
+
+/// The measures of a change from `base` to `value`, formatted.
+pub struct Change {
+    pub diff: Decimal,
+    pub pct: Option<Decimal>,
+    /// In percentage points, for rates and shares.
+    pub pp: Option<Decimal>,
+    /// The main measure as a signed number and its unsigned text (`None` when a zero or negative base leaves
+    /// an amount without a percentage).
+    pub main: Option<(Decimal, String)>,
+    pub pct_text: Option<String>,
+    pub pp_text: Option<String>,
+    pub diff_text: String,
+    /// -1, 0, 1 as the displayed change reads.
+    pub sign: i8,
+}
+
+pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Change {
+    let unit = computation.value_unit();
+    let diff = value.checked_sub(base).unwrap_or(Decimal::ZERO);
+    let pct = (base > Decimal::ZERO)
+        .then(|| diff.checked_div(base).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)))
+        .flatten();
+    let pp = match unit {
+        Unit::Percent => Some(diff),
+        Unit::Ratio => diff.checked_mul(Decimal::ONE_HUNDRED),
+        _ => None,
+    };
+    let precision = computation.precision;
+    let pct_text = pct.map(|p| formatter.percent.percent(p.abs()));
+    let pp_text = pp.map(|p| formatter.value.points(p.abs()));
+    let diff_text = match pp {
+        Some(points) => formatter.value.points(points.abs()),
+        None => formatter.value.value(diff.abs()),
+    };
+    let main = match unit {
+        Unit::Percent | Unit::Ratio => pp.map(|p| (p, formatter.value.points(p.abs()))),
+        Unit::Days => Some((diff, formatter.value.days(diff.abs()))),
+        _ => pct.map(|p| (p, formatter.percent.percent(p.abs()))),
+    };
+    // The words follow the sign of the change as displayed: a change that rounds to zero reads as flat.
+    let shown = match &main {
+        Some((measure, _)) if matches!(unit, Unit::Days) => round(*measure, precision),
+        Some((measure, _)) => round(*measure, precision),
+        None => diff,
+    };
+    Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign: sign_of(shown) }
+}
+
+fn direction(sign: i8) -> &'static str {
+    match sign {
+        1 => "up",
+        -1 => "down",
+        _ => "flat",
+    }
+}
+
+fn judgement(sign: i8, better: Better) -> &'static str {
+    match (sign, better) {
+        (0, _) | (_, Better::Neutral) => "neutral",
+        (1, Better::Higher) | (-1, Better::Lower) => "better",
+        _ => "worse",
+    }
+}
+
+/// Against a target or standard: `over`/`within` where lower is better, else `above`/`below`; `equal`.
+fn relation(sign: i8, better: Better) -> &'static str {
+    match (sign, better) {
+        (0, _) => "equal",
+        (1, Better::Lower) => "over",
+        (-1, Better::Lower) => "within",
+        (1, _) => "above",
+        _ => "below",
+    }
+}
+
+/// Whether a target reads as a completion rate ("目标完成率105%"): amounts and counts against a positive target.
+fn reads_as_completion(computation: &Computation, base: Decimal) -> bool {
+    matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
+        && computation.metric.better != Better::Lower
+        && base > Decimal::ZERO
+}
+
+fn change_json(computation: &Computation, change: &Change) -> Value {
+    let (text, abs_text) = match &change.main {
+        Some((measure, text)) => {
+            (Value::from(signed(text, sign_of(round(*measure, computation.precision)))), Value::from(text.clone()))
+        }
+        None => (Value::from(signed(&change.diff_text, sign_of(change.diff))), Value::Null),
+    };
+    json!({
+        "raw": raw(change.diff),
+        "text": text,
+        "abs_text": abs_text,
+        "pct": change.pct.map(raw),
+        "pct_text": change.pct_text,
+        "pp": change.pp.map(raw),
+        "pp_text": change.pp_text,
+        "diff_text": change.diff_text,
+        "direction": direction(change.sign),
+        "judgement": judgement(change.sign, computation.metric.better),
+        "relation": relation(change.sign, computation.metric.better),
+    })
+}
+
+pub fn build(computation: &Computation) -> Value {
+    let formatter = Formatter::new(computation);
+    let locale = computation.locale;
+    let value = computation.value;
+    let (base, change_value, ratio, completion) = match &computation.base {
+        Some(base) => {
+            let change = change(computation, &formatter, value, base.value);
+            let ratio = (base.value > Decimal::ZERO)
+                .then(|| value.checked_div(base.value))
+                .flatten()
+                .map(|r| json!({"raw": raw(r), "text": formatter.percent.percent(r * Decimal::ONE_HUNDRED)}));
+            let completion = base.kind == BaseKind::Target && reads_as_completion(computation, base.value);
+            let base_json = json!({
+                "kind": base.kind.id(),
+                "raw": raw(base.value),
+                "text": formatter.value.value(base.value),
+                "short": formatter.short(computation, base.value),
+                "adjective": formatter.value.adjective(base.value),
+                "label": base.label,
+                "period": base.period.map(|p| p.to_string()),
+            });
+            (base_json, change_json(computation, &change), ratio.unwrap_or(Value::Null), completion)
+        }
+        None => (Value::Null, Value::Null, Value::Null, false),
+    };
+    let items: Vec<Value> = if computation.kind == SentenceKind::Trend {
+        computation
+            .points
+            .iter()
+            .map(|p| json!({"period": p.period.to_string(), "label": p.label, "raw": raw(p.value), "text": formatter.value.value(p.value)}))
+            .collect()
+    } else {
+        computation
+            .items
+            .iter()
+            .map(|item| {
+                json!({
+                    "member": item.member,
+                    "label": item.label,
+                    "raw": raw(item.value),
+                    "text": formatter.value.value(item.value),
+                    "share": item.share.map(raw),
+                    "share_text": item.share.map(|s| formatter.percent.percent(s)),
+                })
+            })
+            .collect()
+    };
+    json!({
+        "kind": computation.kind.template(),
+        "locale": locale.id(),
+        "metric": {
+            "id": computation.metric.id,
+            "label": computation.metric.label,
+            "unit": computation.metric.unit,
+            "better": computation.metric.better,
+            "plural": computation.metric.plural,
+        },
+        "filters": computation.filters.iter().map(|f| json!({
+            "dimension": f.dimension, "dimension_label": f.dimension_label, "member": f.member, "label": f.label,
+        })).collect::<Vec<_>>(),
+        "subject": computation.subject,
+        "period": {"id": computation.period.to_string(), "label": computation.period_label},
+        "value": {
+            "raw": raw(value),
+            "text": formatter.value.value(value),
+            "short": formatter.short(computation, value),
+        },
+        "base": base,
+        "change": change_value,
+        "ratio": ratio,
+        "completion": completion,
+        "items": items,
+        "total": computation.total.map(|t| json!({"raw": raw(t), "text": formatter.value.value(t), "short": formatter.short(computation, t)})),
+        "by": computation.by_label,
+        "trend": trend_json(computation, &formatter),
+    })
+}
+
+fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
+    if computation.kind != SentenceKind::Trend {
+        return Value::Null;
+    }
+    let points = &computation.points;
+    let steps: Vec<std::cmp::Ordering> = points.windows(2).map(|w| w[1].value.cmp(&w[0].value)).collect();
+    let pattern = if steps.iter().all(|s| s.is_gt()) {
+        "rising"
+    } else if steps.iter().all(|s| s.is_lt()) {
+        "falling"
+    } else if steps.iter().all(|s| s.is_eq()) {
+        "flat"
+    } else {
+        "mixed"
+    };
+    let point = |index: usize| {
+        let p = &points[index];
+        json!({"label": p.label, "text": formatter.value.value(p.value), "raw": raw(p.value), "period": p.period.to_string()})
+    };
+    // The first highest and lowest points.
+    let max = (0..points.len()).fold(0, |best, i| if points[i].value > points[best].value { i } else { best });
+    let min = (0..points.len()).fold(0, |best, i| if points[i].value < points[best].value { i } else { best });
+    json!({
+        "pattern": pattern,
+        "steps": steps.len(),
+        "unit": granularity_unit(computation.period.granularity(), steps.len(), computation.locale),
+        "first": point(0),
+        "last": point(points.len() - 1),
+        "max": point(max),
+        "min": point(min),
+    })
+}

@@ -1,0 +1,270 @@
+//! Number formatting of SPEC 5.1: 万/亿 for zh-CN, K/M/B for en, half-to-even rounding done once, for display.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::config::Locale;
+use crate::data::{Label, Unit};
+
+const TEN_THOUSAND: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+const HUNDRED_MILLION: Decimal = Decimal::from_parts(100_000_000, 0, 0, false, 0);
+const THOUSAND: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+const MILLION: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+const BILLION: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+/// Rounds half to even (GB/T 8170) to `dp` decimals and drops trailing zeros.
+pub fn round(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven).normalize()
+}
+
+/// Digits before the decimal point of |x| (at least 1).
+fn integer_digits(x: Decimal) -> u32 {
+    let int = x.abs().trunc();
+    if int.is_zero() { 1 } else { int.to_string().trim_start_matches('-').len() as u32 }
+}
+
+/// At least three significant digits, at most two decimals: 1.14, 33.5, 8500.
+fn significant(x: Decimal) -> Decimal {
+    let dp = 3u32.saturating_sub(integer_digits(x)).min(2);
+    round(x, dp)
+}
+
+/// `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(x: Decimal) -> String {
+    let text = x.normalize().to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3 + 4);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match frac {
+        Some(frac) => format!("{sign}{grouped}.{frac}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A magnitude in 亿/万 with the significant-digit rule: `1.2亿`, `8500万`, `33.5万`, `9500`.
+pub fn compact_zh(value: Decimal) -> String {
+    let negative = value.is_sign_negative() && !value.is_zero();
+    let abs = value.abs();
+    let (mut scaled, mut unit) = if abs >= HUNDRED_MILLION {
+        (abs / HUNDRED_MILLION, "亿")
+    } else if abs >= TEN_THOUSAND {
+        (abs / TEN_THOUSAND, "万")
+    } else {
+        (abs, "")
+    };
+    scaled = significant(scaled);
+    // 9999.99万 rounds to 10000万: say 1亿 instead.
+    if scaled >= TEN_THOUSAND && unit != "亿" {
+        scaled = significant(scaled / TEN_THOUSAND);
+        unit = if unit.is_empty() { "万" } else { "亿" };
+    }
+    let sign = if negative && !scaled.is_zero() { "-" } else { "" };
+    format!("{sign}{scaled}{unit}")
+}
+
+/// A magnitude in K/M/B from 10,000, the grouped number below: `120M`, `1.5M`, `300K`, `12.3K`, `9,500`.
+pub fn compact_en(value: Decimal) -> String {
+    let negative = value.is_sign_negative() && !value.is_zero();
+    let abs = value.abs();
+    let steps = [(BILLION, "B"), (MILLION, "M"), (THOUSAND, "K")];
+    let mut text = None;
+    if abs >= TEN_THOUSAND {
+        for (index, (size, suffix)) in steps.iter().enumerate() {
+            if abs >= *size {
+                let mut scaled = significant(abs / size);
+                let mut suffix = *suffix;
+                // 999.99K rounds to 1000K: say 1M instead.
+                if scaled >= THOUSAND && index > 0 {
+                    let (bigger, bigger_suffix) = steps[index - 1];
+                    scaled = significant(abs / bigger);
+                    suffix = bigger_suffix;
+                }
+                text = Some(format!("{}{suffix}", group_thousands(scaled)));
+                break;
+            }
+        }
+    }
+    let text = text.unwrap_or_else(|| group_thousands(significant(abs)));
+    if negative && text.chars().any(|c| c.is_ascii_digit() && c != '0') { format!("-{text}") } else { text }
+}
+
+/// The currency's symbol (en) and word (zh-CN). Unknown codes are written as the code itself.
+fn currency_words(code: &str) -> (&str, &str) {
+    match code {
+        "CNY" | "RMB" => ("¥", "元"),
+        "USD" => ("$", "美元"),
+        "EUR" => ("€", "欧元"),
+        "JPY" => ("JP¥", "日元"),
+        "GBP" => ("£", "英镑"),
+        "HKD" => ("HK$", "港元"),
+        "TWD" => ("NT$", "新台币"),
+        "KRW" => ("₩", "韩元"),
+        "SGD" => ("S$", "新加坡元"),
+        "AUD" => ("A$", "澳元"),
+        "CAD" => ("CA$", "加元"),
+        "INR" => ("₹", "卢比"),
+        "CHF" => ("CHF ", "瑞士法郎"),
+        other => (other, other),
+    }
+}
+
+/// Formats one metric's numbers in one locale.
+#[derive(Clone, Debug)]
+pub struct NumberFormat<'a> {
+    pub locale: Locale,
+    pub unit: Unit,
+    /// Decimals for percentages and percentage points (and days).
+    pub precision: u32,
+    /// ISO 4217 code for currency metrics.
+    pub currency: &'a str,
+    pub suffix: Option<&'a Label>,
+}
+
+impl NumberFormat<'_> {
+    /// A value of the metric: `3600万元` / `¥36M`, `120家`, `75%`, `18天` / `18 days`.
+    pub fn value(&self, value: Decimal) -> String {
+        let number = match self.unit {
+            Unit::Currency => return self.currency_text(value),
+            Unit::Percent => return self.percent(value),
+            Unit::Ratio => return self.percent(value * Decimal::ONE_HUNDRED),
+            Unit::Days => return self.days(value),
+            Unit::Count | Unit::Number => match self.locale {
+                Locale::ZhCn => compact_zh(value),
+                Locale::En if self.unit == Unit::Count => group_thousands(significant_count(value)),
+                Locale::En => compact_en(value),
+            },
+        };
+        match self.suffix {
+            Some(suffix) => format!("{number}{}", suffix.get(self.locale.id(), "")),
+            None => number,
+        }
+    }
+
+    /// The value without a count's suffix, for sentences whose label already names what is counted
+    /// ("new customers were 120").
+    pub fn bare(&self, value: Decimal) -> String {
+        NumberFormat { suffix: None, ..self.clone() }.value(value)
+    }
+
+    fn currency_text(&self, value: Decimal) -> String {
+        let (symbol, word) = currency_words(self.currency);
+        match self.locale {
+            Locale::ZhCn => format!("{}{word}", compact_zh(value)),
+            Locale::En => {
+                let text = compact_en(value);
+                match text.strip_prefix('-') {
+                    Some(rest) => format!("-{symbol}{rest}"),
+                    None => format!("{symbol}{text}"),
+                }
+            }
+        }
+    }
+
+    /// `35%`, `22.6%`, `105%` with `precision` decimals.
+    pub fn percent(&self, percent: Decimal) -> String {
+        format!("{}%", round(percent, self.precision))
+    }
+
+    /// `12.4个百分点` / `12.4 pp`.
+    pub fn points(&self, points: Decimal) -> String {
+        let number = round(points, self.precision);
+        match self.locale {
+            Locale::ZhCn => format!("{number}个百分点"),
+            Locale::En => format!("{number} pp"),
+        }
+    }
+
+    /// `18天` / `18 days`, `1 day`.
+    pub fn days(&self, days: Decimal) -> String {
+        let number = round(days, self.precision);
+        match self.locale {
+            Locale::ZhCn => format!("{number}天"),
+            Locale::En if number.abs() == Decimal::ONE => format!("{number} day"),
+            Locale::En => format!("{} days", group_thousands(number)),
+        }
+    }
+
+    /// `10-day` (en) for "the 10-day standard"; other units as their value text.
+    pub fn adjective(&self, value: Decimal) -> String {
+        match (self.unit, self.locale) {
+            (Unit::Days, Locale::En) => format!("{}-day", round(value, self.precision)),
+            _ => self.value(value),
+        }
+    }
+}
+
+/// Counts keep up to two decimals in en (grouped, never compacted).
+fn significant_count(value: Decimal) -> Decimal {
+    round(value, 2)
+}
+
+/// Puts a sign in front of a magnitude text: `+16.1%`, `-3天`; zero gets no sign.
+pub fn signed(text: &str, sign: i8) -> String {
+    match sign {
+        1 => format!("+{text}"),
+        -1 => format!("-{text}"),
+        _ => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn chinese_amounts() {
+        for (value, text) in [
+            (dec!(120000000), "1.2亿"),
+            (dec!(114300000), "1.14亿"),
+            (dec!(85000000), "8500万"),
+            (dec!(1260000), "126万"),
+            (dec!(335000), "33.5万"),
+            (dec!(9500), "9500"),
+            (dec!(99999999), "1亿"),
+            (dec!(-36000000), "-3600万"),
+            (dec!(0), "0"),
+            (dec!(12.345), "12.3"),
+            (dec!(0.125), "0.12"),
+        ] {
+            assert_eq!(compact_zh(value), text, "{value}");
+        }
+    }
+
+    #[test]
+    fn english_amounts() {
+        for (value, text) in [
+            (dec!(120000000), "120M"),
+            (dec!(114300000), "114M"),
+            (dec!(1500000), "1.5M"),
+            (dec!(300000), "300K"),
+            (dec!(12345), "12.3K"),
+            (dec!(9500), "9,500"),
+            (dec!(999999), "1M"),
+            (dec!(2500000000), "2.5B"),
+            (dec!(-36000000), "-36M"),
+        ] {
+            assert_eq!(compact_en(value), text, "{value}");
+        }
+    }
+
+    #[test]
+    fn half_to_even_once() {
+        assert_eq!(round(dec!(12.25), 1), dec!(12.2));
+        assert_eq!(round(dec!(12.35), 1), dec!(12.4));
+        assert_eq!(round(dec!(105.0), 1).to_string(), "105");
+        assert_eq!(group_thousands(dec!(1234567.5)), "1,234,567.5");
+        assert_eq!(group_thousands(dec!(-1234)), "-1,234");
+    }
+}

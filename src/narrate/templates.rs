@@ -1,0 +1,214 @@
+//! The sentence templates: built-in Handlebars templates per locale, overridable from the book's `templates`
+//! folder (`kpi-templates/zh-CN/period.hbs`), rendered in strict mode with data text escaped.
+
+use std::path::Path;
+
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError, RenderErrorReason};
+
+use crate::config::Locale;
+use crate::diagnostics::Diagnostic;
+use crate::narrate::labels::join_cjk;
+
+/// Every sentence kind, in the order the README documents them.
+pub const KINDS: &[&str] =
+    &["value", "period", "target", "standard", "member", "share", "trend", "breakdown", "delta", "ratio"];
+
+const LOCALES: [Locale; 2] = [Locale::ZhCn, Locale::En];
+
+macro_rules! builtin {
+    ($locale:literal) => {
+        [
+            ("value", include_str!(concat!("templates/", $locale, "/value.hbs"))),
+            ("period", include_str!(concat!("templates/", $locale, "/period.hbs"))),
+            ("target", include_str!(concat!("templates/", $locale, "/target.hbs"))),
+            ("standard", include_str!(concat!("templates/", $locale, "/standard.hbs"))),
+            ("member", include_str!(concat!("templates/", $locale, "/member.hbs"))),
+            ("share", include_str!(concat!("templates/", $locale, "/share.hbs"))),
+            ("trend", include_str!(concat!("templates/", $locale, "/trend.hbs"))),
+            ("breakdown", include_str!(concat!("templates/", $locale, "/breakdown.hbs"))),
+            ("delta", include_str!(concat!("templates/", $locale, "/delta.hbs"))),
+            ("ratio", include_str!(concat!("templates/", $locale, "/ratio.hbs"))),
+        ]
+    };
+}
+
+/// The built-in template text of a kind in a locale.
+pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
+    let table: [(&str, &str); 10] = match locale {
+        Locale::ZhCn => builtin!("zh-CN"),
+        Locale::En => builtin!("en"),
+    };
+    table.iter().find(|(k, _)| *k == kind).map(|(_, text)| *text)
+}
+
+/// Escapes text from data files for HTML and Markdown: entities for `<>&"'`, a backslash before Markdown's
+/// punctuation, so a label like `<script>` or `[x](y)` shows as written and does nothing.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$' | '{' | '}' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// The registry: one template per (locale, kind), named `zh-CN/period`.
+pub struct Templates {
+    registry: Handlebars<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templates")
+    }
+}
+
+impl Templates {
+    /// The built-in templates only.
+    pub fn builtin() -> Templates {
+        let mut registry = Self::registry();
+        for locale in LOCALES {
+            for kind in KINDS {
+                let text = builtin(locale, kind).unwrap_or_default();
+                registry
+                    .register_template_string(&format!("{}/{kind}", locale.id()), text)
+                    .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+            }
+        }
+        Templates { registry }
+    }
+
+    /// The built-in templates with the book's overrides from `dir` (`dir/zh-CN/period.hbs`; `display_dir` is how
+    /// diagnostics name it). An unknown file name is a warning; a template that does not compile is an error.
+    pub fn with_overrides(dir: &Path, display_dir: &str) -> (Templates, Vec<Diagnostic>) {
+        let mut templates = Self::builtin();
+        let mut findings = Vec::new();
+        for locale in LOCALES {
+            let locale_dir = dir.join(locale.id());
+            let Ok(entries) = std::fs::read_dir(&locale_dir) else { continue };
+            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            paths.sort();
+            for path in paths {
+                let Some(kind) = path.extension().filter(|e| *e == "hbs").and(path.file_stem()) else { continue };
+                let kind = kind.to_string_lossy();
+                let file = format!("{display_dir}/{}/{kind}.hbs", locale.id());
+                if !KINDS.contains(&kind.as_ref()) {
+                    let help = crate::suggest::help_for(&kind, KINDS.iter().copied())
+                        .unwrap_or_else(|| "rename the file after a sentence kind".into());
+                    findings.push(
+                        Diagnostic::warning("kpi/template", format!("`{file}` overrides no sentence kind"))
+                            .with_help(help)
+                            .in_file(file),
+                    );
+                    continue;
+                }
+                if let Err(finding) = templates.register_file(&path, &format!("{}/{kind}", locale.id()), &file) {
+                    findings.push(finding);
+                }
+            }
+        }
+        (templates, findings)
+    }
+
+    fn register_file(&mut self, path: &Path, name: &str, file: &str) -> Result<(), Diagnostic> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Diagnostic::error("kpi/template", format!("cannot read `{file}`: {e}")).in_file(file))?;
+        self.registry.register_template_string(name, text).map_err(|e| {
+            let (line, column) = e.pos().unwrap_or((0, 0));
+            Diagnostic::error("kpi/template", format!("template `{file}` does not compile: {}", e.reason()))
+                .with_help("see the built-in templates in the README for the syntax and the context fields")
+                .in_file(file)
+                .at(crate::source::Position { line, column }, crate::source::Position { line, column })
+        })
+    }
+
+    fn registry() -> Handlebars<'static> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(escape_text);
+        registry.register_helper("join", Box::new(join_helper));
+        registry.register_helper("choose", Box::new(choose_helper));
+        registry
+    }
+
+    /// Renders the template of `kind` in `locale` with a context; the result is one line without a final newline.
+    pub fn render(&self, locale: Locale, kind: &str, context: &serde_json::Value) -> Result<String, String> {
+        let name = format!("{}/{kind}", locale.id());
+        let text = self.registry.render(&name, context).map_err(|e| describe(&name, &e))?;
+        Ok(text.trim_end_matches(['\n', '\r']).to_string())
+    }
+}
+
+fn describe(name: &str, error: &RenderError) -> String {
+    match error.line_no {
+        Some(line) => format!("template `{name}.hbs` line {line}: {}", error.reason()),
+        None => format!("template `{name}.hbs`: {}", error.reason()),
+    }
+}
+
+fn param_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// `{{join a b c}}`: the parts joined as Chinese typesetting does (a space only between Latin letters or digits),
+/// each escaped.
+fn join_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let parts: Vec<String> = helper.params().iter().map(|p| param_text(p.value())).collect();
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    out.write(&escape_text(&join_cjk(&refs)))?;
+    Ok(())
+}
+
+/// `{{choose change.direction up="增长" down="下降"}}`: the hash value named by the first parameter (nothing when
+/// the hash has no such key). Hash values are template text, not data, and are not escaped.
+fn choose_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let key = helper
+        .param(0)
+        .map(|p| param_text(p.value()))
+        .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("choose", 0))?;
+    if let Some(value) = helper.hash_get(&key) {
+        out.write(&param_text(value.value()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_compile_and_escape() {
+        let templates = Templates::builtin();
+        let context = serde_json::json!({"value": {"text": "<b>1</b>"}});
+        assert_eq!(templates.render(Locale::En, "value", &context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
+        assert!(templates.render(Locale::En, "value", &serde_json::json!({})).is_err(), "strict mode");
+        assert_eq!(escape_text("[x](y) *a*"), "\\[x\\](y) \\*a\\*");
+    }
+}
