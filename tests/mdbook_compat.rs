@@ -82,7 +82,7 @@ fn mdbook_test_works() {
 fn runs_for_every_renderer() {
     for mdbook in both() {
         let book = copy_book("plain");
-        book.add_kpi("unknown-for-markdown = 1");
+        book.add_kpi("after = [\"links\"]\nunknown-for-markdown = 1");
         let output = mdbook.build(&book.root);
         // One warning per renderer run: html and markdown.
         let log = stderr(&output);

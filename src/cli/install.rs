@@ -12,6 +12,7 @@ use crate::diagnostics::Severity;
 /// The table `install` writes: the defaults spelled out, the optional keys commented.
 pub const KPI_TABLE: &str = r#"[preprocessor.kpi]
 # mdbook-kpi: every key is optional
+after = ["links"]              # expand directives in {{#include}}d files too
 data = ["kpi.toml"]            # one path or a list: .toml, .json, .csv; relative to the book root
 # locale = "zh-CN"             # "zh-CN" | "en"; default: from [book] language
 # year = 2023                  # the report year q4/h2 refer to; default: [meta] year of the data
