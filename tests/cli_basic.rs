@@ -166,3 +166,27 @@ fn install_adds_the_table_once() {
     let no_book = tempfile::tempdir().unwrap();
     kpi().arg("install").arg(no_book.path()).assert().code(2).stderr(predicate::str::contains("mdbook-kpi init"));
 }
+
+#[test]
+fn init_creates_a_book_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("report");
+    kpi().arg("init").arg(&root).args(["--locale", "en"]).assert().code(0);
+    for file in ["book.toml", "data/kpi.toml", "src/SUMMARY.md", "src/strategy.md", ".gitignore"] {
+        assert!(root.join(file).is_file(), "{file}");
+    }
+    assert!(std::fs::read_to_string(root.join("src/plan.md")).unwrap().starts_with("# Plan"));
+    kpi().arg("check").arg(&root).assert().code(0);
+
+    // A second run refuses and changes nothing; --force overwrites.
+    std::fs::write(root.join("src/plan.md"), "# My own plan\n").unwrap();
+    kpi()
+        .arg("init")
+        .arg(&root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not overwriting").and(predicate::str::contains("--force")));
+    assert_eq!(std::fs::read_to_string(root.join("src/plan.md")).unwrap(), "# My own plan\n");
+    kpi().arg("init").arg(&root).args(["--locale", "zh-CN", "--force"]).assert().code(0);
+    assert!(std::fs::read_to_string(root.join("src/plan.md")).unwrap().starts_with("# 四、未来规划"));
+}

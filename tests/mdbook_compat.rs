@@ -89,3 +89,24 @@ fn runs_for_every_renderer() {
         assert_eq!(log.matches("unknown key `unknown-for-markdown`").count(), 2, "mdBook {}: {log}", mdbook.series);
     }
 }
+
+/// A book made by `mdbook-kpi init` builds with both mdBooks, which find `mdbook-kpi` on PATH by its name.
+#[test]
+fn an_initialized_book_builds() {
+    for mdbook in both() {
+        for locale in ["zh-CN", "en"] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("report");
+            let status = std::process::Command::new(mdbook_support::KPI)
+                .args(["init", root.to_str().unwrap(), "--locale", locale])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let output = mdbook.run(&["build"], &root);
+            assert_success(&output, &format!("mdbook {} build of an init {locale} book", mdbook.series));
+            assert!(root.join("book/index.html").is_file(), "mdBook {} {locale}", mdbook.series);
+            let output = mdbook.run(&["test"], &root);
+            assert_success(&output, &format!("mdbook {} test of an init {locale} book", mdbook.series));
+        }
+    }
+}

@@ -63,6 +63,7 @@ impl Mdbook {
         Command::new(&self.path)
             .args(args)
             .current_dir(cwd)
+            .env("PATH", path_with_kpi())
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path.display()))
     }
@@ -73,6 +74,13 @@ impl Mdbook {
         assert_success(&output, &format!("mdbook {} build {}", self.series, root.display()));
         output
     }
+}
+
+/// PATH with our binary's folder first, so that a book.toml without `command` finds `mdbook-kpi` by name.
+pub fn path_with_kpi() -> std::ffi::OsString {
+    let kpi_dir = Path::new(KPI).parent().expect("binary folder").to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(kpi_dir).chain(std::env::split_paths(&rest))).expect("PATH")
 }
 
 pub fn assert_success(output: &Output, what: &str) {
