@@ -150,6 +150,25 @@ fn check_formats() {
     assert_eq!(json["diagnostics"][0]["file"], "book.toml");
     assert_eq!(json["diagnostics"][0]["line"], 5);
     assert_eq!(json["summary"]["warnings"], 1);
+
+    kpi()
+        .arg("check")
+        .arg(book.path())
+        .args(["--format", "github"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("::warning file=book.toml,line=5"));
+
+    let output = kpi().arg("check").arg(book.path()).args(["--format", "sarif"]).output().unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "config/unknown-key");
+    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "book.toml");
+
+    kpi().arg("check").arg(book.path()).assert().code(0).stdout(
+        predicate::str::contains("warning[config/unknown-key]").and(predicate::str::contains("local = \"en\"")),
+    );
 }
 
 #[test]
