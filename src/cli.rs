@@ -9,7 +9,7 @@ pub mod engine;
 mod init;
 mod install;
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -139,6 +139,15 @@ pub(crate) fn fail(message: impl std::fmt::Display, help: Option<&str>) -> u8 {
 
 /// mdBook's side of the protocol: read `[context, book]`, expand, write the book.
 fn preprocessor_mode() -> u8 {
+    if std::io::stdin().is_terminal() {
+        // Run by hand without a subcommand: waiting for JSON on a terminal would look like a hang.
+        return fail(
+            "no subcommand given and stdin is a terminal",
+            Some(
+                "mdBook runs `mdbook-kpi` as a preprocessor with JSON on stdin; see `mdbook-kpi --help` for the commands",
+            ),
+        );
+    }
     let mut input = Vec::new();
     if let Err(error) = std::io::stdin().lock().read_to_end(&mut input) {
         return fail(format!("cannot read stdin: {error}"), None);
