@@ -504,4 +504,32 @@ mod tests {
         let depths: Vec<usize> = request.chapters_mut().iter().map(|c| c.depth).collect();
         assert_eq!(depths, (0..=50).collect::<Vec<_>>());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_input(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = Request::parse(&bytes);
+        }
+
+        #[test]
+        fn any_content_round_trips(contents in proptest::collection::vec(".*", 0..6), nested in proptest::bool::ANY) {
+            let chapters: Vec<Value> = contents
+                .iter()
+                .enumerate()
+                .map(|(i, content)| {
+                    let sub = if nested { serde_json::json!([{"Chapter": {"name": "s", "content": content, "sub_items": []}}]) } else { serde_json::json!([]) };
+                    serde_json::json!({"Chapter": {"name": format!("c{i}"), "content": content, "number": [i, 1.5e300], "sub_items": sub, "path": null, "source_path": "a.md", "parent_names": []}})
+                })
+                .collect();
+            let input = serde_json::json!([
+                {"root": "/", "renderer": "html", "mdbook_version": "0.4.40", "config": {"book": {"x": null}}},
+                {"sections": chapters, "__non_exhaustive": null}
+            ]);
+            let text = serde_json::to_string(&input).unwrap();
+            let mut request = Request::parse(text.as_bytes()).unwrap();
+            let expected_chapters = contents.len() * if nested { 2 } else { 1 };
+            proptest::prop_assert_eq!(request.chapters_mut().len(), expected_chapters);
+            proptest::prop_assert_eq!(request.into_output(), serde_json::to_vec(&input[1]).unwrap());
+        }
+    }
 }
