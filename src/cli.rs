@@ -281,18 +281,14 @@ fn eval(book: &Path, json: bool, directive: &str) -> u8 {
         return EXIT_USAGE;
     }
     let directive = normalize_directive(directive);
-    sources.insert(engine::EVAL_FILE.to_string(), directive.clone());
-    match engine::eval(&root, &config, &directive) {
-        Ok(evaluation) => {
-            if json {
-                let text = serde_json::to_string_pretty(&evaluation.context).unwrap_or_default();
-                println!("{text}");
-            } else {
-                println!("{}", evaluation.text);
-            }
+    match engine::eval(&root, &config, &directive, json) {
+        Ok(text) => {
+            println!("{text}");
             EXIT_OK
         }
-        Err(mut found) => {
+        Err((mut found, more_sources)) => {
+            sources.extend(more_sources);
+            sources.entry(engine::EVAL_FILE.to_string()).or_insert(directive);
             diagnostics::sort(&mut found);
             eprint!("{}", diagnostics::render(Format::Human, &found, &sources));
             EXIT_FINDINGS

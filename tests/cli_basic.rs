@@ -195,7 +195,7 @@ fn init_creates_a_book_and_never_overwrites() {
         assert!(root.join(file).is_file(), "{file}");
     }
     assert!(std::fs::read_to_string(root.join("src/plan.md")).unwrap().starts_with("# Plan"));
-    kpi().arg("check").arg(&root).assert().code(0);
+    kpi().arg("check").arg(&root).arg("--deny-warnings").assert().code(0).stdout("");
 
     // A second run refuses and changes nothing; --force overwrites.
     std::fs::write(root.join("src/plan.md"), "# My own plan\n").unwrap();
@@ -208,4 +208,75 @@ fn init_creates_a_book_and_never_overwrites() {
     assert_eq!(std::fs::read_to_string(root.join("src/plan.md")).unwrap(), "# My own plan\n");
     kpi().arg("init").arg(&root).args(["--locale", "zh-CN", "--force"]).assert().code(0);
     assert!(std::fs::read_to_string(root.join("src/plan.md")).unwrap().starts_with("# 四、未来规划"));
+    // The Chinese book passes the year-end-sales structure check without a warning too.
+    kpi().arg("check").arg(&root).arg("--deny-warnings").assert().code(0).stdout("");
+}
+
+fn report_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/books/report")
+}
+
+#[test]
+fn expands_directives_from_stdin_in_both_dialects() {
+    let root = serde_json::Value::String(report_fixture().to_string_lossy().into_owned()).to_string();
+    for request in [V05, V04] {
+        let request = request
+            .replace("\"/nonexistent/book\"", &root)
+            .replace(r#""content":"a""#, r#""content":"营收<<#kpi revenue 2023 locale=zh-CN>>;\n`<<#kpi x>>`""#);
+        let expected = book_of(&request).replace("营收<<#kpi revenue 2023 locale=zh-CN>>", "营收1.2亿元");
+        kpi().write_stdin(request.clone()).assert().code(0).stdout(expected).stderr("");
+    }
+}
+
+#[test]
+fn eval_prints_the_sentence_or_the_context() {
+    let book = report_fixture();
+    kpi().arg("eval").arg("--book").arg(&book).arg("revenue 2023").assert().code(0).stdout("1.2亿元\n");
+    kpi()
+        .arg("eval")
+        .arg("--book")
+        .arg(&book)
+        .arg("<<#kpi revenue 2023 vs target locale=en>>")
+        .assert()
+        .code(0)
+        .stdout("2023 revenue was ¥120M, 105% of the ¥114M target\n");
+    let output = kpi().arg("eval").arg("--book").arg(&book).args(["--json", "revenue q4 vs q3"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let context: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(context["metric"]["id"], "revenue");
+    assert_eq!(context["change"]["direction"], "up");
+    kpi()
+        .arg("eval")
+        .arg("--book")
+        .arg(&book)
+        .arg("revnue 2023")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("error[kpi/unknown-metric]").and(predicate::str::contains("`revenue`")));
+}
+
+#[test]
+fn check_reports_directive_errors_with_their_place() {
+    kpi().arg("check").arg(report_fixture()).arg("--deny-warnings").assert().code(0).stdout("");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::copy(report_fixture().join("kpi.toml"), root.join("kpi.toml")).unwrap();
+    std::fs::write(root.join("book.toml"), "[book]\nlanguage = \"zh-CN\"\n[preprocessor.kpi]\n").unwrap();
+    std::fs::write(root.join("src/SUMMARY.md"), "# Summary\n\n- [一](one.md)\n").unwrap();
+    std::fs::write(root.join("src/one.md"), "# 一\n\n营收:<<#kpi revenue 2023 vs tagret>>\n").unwrap();
+    let output = kpi().arg("check").arg(root).args(["--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = &json["diagnostics"][0];
+    assert_eq!(finding["file"], "src/one.md");
+    assert_eq!(finding["line"], 3);
+    assert!(finding["rule"].as_str().unwrap().starts_with("kpi/"), "{finding}");
+    assert_eq!(json["summary"]["errors"], 1);
+    // check never changes the chapter.
+    assert_eq!(
+        std::fs::read_to_string(root.join("src/one.md")).unwrap(),
+        "# 一\n\n营收:<<#kpi revenue 2023 vs tagret>>\n"
+    );
 }

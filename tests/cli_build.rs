@@ -72,3 +72,14 @@ fn errors_fail_the_build() {
     let nothing = tempfile::tempdir().unwrap();
     kpi().arg("build").arg(nothing.path()).assert().code(2).stderr(predicates::str::contains("cannot load the book"));
 }
+
+#[test]
+fn expands_directives_in_process() {
+    let book = copy_book("report");
+    book.add_kpi("after = [\"links\"]");
+    kpi().arg("build").arg(&book.root).assert().code(0);
+    let page = book.read("book/markdown/review-en.md");
+    assert!(page.contains("Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)."), "{page}");
+    assert!(page.contains("Included: ¥1.5M."), "{page}");
+    assert!(book.read("book/html/review.html").contains("2023年营收1.2亿元,同比增长8%"));
+}

@@ -104,9 +104,115 @@ fn an_initialized_book_builds() {
             assert!(status.success());
             let output = mdbook.run(&["build"], &root);
             assert_success(&output, &format!("mdbook {} build of an init {locale} book", mdbook.series));
-            assert!(root.join("book/index.html").is_file(), "mdBook {} {locale}", mdbook.series);
+            assert!(!stderr(&output).contains("warning["), "{}", stderr(&output));
+            let intro = std::fs::read_to_string(root.join("book/introduction.html")).unwrap();
+            let sentence = if locale == "en" {
+                "2023 revenue was ¥120M, up 8% year over year"
+            } else {
+                "2023年营收1.2亿元,同比增长8%"
+            };
+            assert!(intro.contains(sentence), "mdBook {} {locale}", mdbook.series);
             let output = mdbook.run(&["test"], &root);
             assert_success(&output, &format!("mdbook {} test of an init {locale} book", mdbook.series));
         }
+    }
+}
+
+/// The zh-CN chapter of the report fixture: each directive and the sentence SPEC 5.2 gives for it.
+const REVIEW_ZH: &[(&str, &str)] = &[
+    ("<<#kpi revenue 2023>>", "1.2亿元"),
+    ("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%"),
+    ("<<#kpi revenue 2023 vs yoy>>", "2023年营收1.2亿元,同比增长8%"),
+    ("<<#kpi telesales_share 2023 vs target>>", "2023年电销渠道获客占比75%,高于目标(60%)15个百分点"),
+    ("<<#kpi delivery_days 2023 vs standard>>", "2023年交付周期18天,超出标准(10天)8天"),
+    ("<<#kpi share revenue product=ai-qc q4 vs q3>>", "Q4 AI质检系统营收占比35%,较Q3的22.6%提升12.4个百分点"),
+];
+
+const REVIEW_EN: &[(&str, &str)] = &[
+    ("<<#kpi revenue 2023 locale=en>>", "¥120M"),
+    ("<<#kpi revenue q4 vs q3 locale=en>>", "Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)"),
+    ("<<#kpi new_customers q4 vs q3 locale=en>>", "Q4 new customers were 120, up 5.3% from Q3 (114)"),
+];
+
+/// The chapter as written with its directives replaced by the expected sentences: every other byte unchanged.
+fn expected(source: &str, expansions: &[(&str, &str)]) -> String {
+    let mut text = source.to_string();
+    for (directive, sentence) in expansions {
+        assert!(text.contains(directive), "fixture lacks {directive}");
+        text = text.replacen(directive, sentence, 1);
+    }
+    text
+}
+
+/// Directives expand to the SPEC's sentences under both mdBooks, in paragraphs, list items, table cells, quotes
+/// and headings, and not in code; `{{#include}}`d files expand too with `after = ["links"]`.
+#[test]
+fn directives_expand_in_both_mdbooks() {
+    for mdbook in both() {
+        let book = copy_book("report");
+        book.add_kpi("after = [\"links\"]");
+        let output = mdbook.build(&book.root);
+        let log = stderr(&output);
+        assert!(!log.contains("error[") && !log.contains("warning["), "mdBook {}: {log}", mdbook.series);
+        assert_eq!(book.read("book/markdown/review.md"), expected(&book.read("src/review.md"), REVIEW_ZH));
+        assert!(book.read("book/markdown/review.md").contains("`<<#kpi revenue 2023>>` stays as code."));
+        let en =
+            expected(&book.read("src/review-en.md"), REVIEW_EN).replace("{{#include included.md}}", "Included: ¥1.5M.");
+        assert_eq!(book.read("book/markdown/review-en.md"), en, "mdBook {}", mdbook.series);
+        let html = book.read("book/html/review.html");
+        assert!(html.contains("Q4营收3600万元,环比增长16.1%"), "mdBook {}", mdbook.series);
+    }
+}
+
+/// Data paths resolve against the book root that mdBook passes in, also when mdBook runs from elsewhere.
+#[test]
+fn data_resolves_against_the_book_root() {
+    for mdbook in both() {
+        let book = copy_book("report");
+        book.add_kpi("data = \"kpi.toml\"");
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("kpi.toml"), "this is not the data").unwrap();
+        let output = mdbook.run(&["build", book.root.to_str().unwrap()], elsewhere.path());
+        assert_success(&output, &format!("mdbook {} build from elsewhere", mdbook.series));
+        assert!(book.read("book/markdown/review.md").contains("全年营收1.2亿元。"), "mdBook {}", mdbook.series);
+    }
+}
+
+/// A bad directive fails the build with its place; under `on-error = "warn"` the page shows a marker instead.
+#[test]
+fn a_bad_directive_fails_or_leaves_a_marker() {
+    for mdbook in both() {
+        let book = copy_book("report");
+        book.add_kpi("");
+        let chapter = book.root.join("src/review.md");
+        let text = format!("{}\n营收:<<#kpi revnue 2023>>\n", book.read("src/review.md"));
+        std::fs::write(&chapter, &text).unwrap();
+        let line = text.lines().count();
+        let output = mdbook.run(&["build"], &book.root);
+        assert!(!output.status.success(), "mdBook {}", mdbook.series);
+        let log = stderr(&output);
+        assert!(log.contains("error[kpi/unknown-metric]"), "{log}");
+        assert!(log.contains(&format!("src/review.md:{line}:")), "{log}");
+        assert!(log.contains("did you mean `revenue`?"), "{log}");
+
+        let lenient = copy_book("report");
+        lenient.add_kpi("on-error = \"warn\"");
+        std::fs::write(lenient.root.join("src/review.md"), &text).unwrap();
+        let output = mdbook.build(&lenient.root);
+        assert!(stderr(&output).contains("error[kpi/unknown-metric]"));
+        let page = lenient.read("book/markdown/review.md");
+        assert!(page.contains("kpi/unknown-metric") && !page.contains("<<#kpi revnue"), "{page}");
+        assert!(page.contains("全年营收1.2亿元。"));
+    }
+}
+
+/// `mdbook test` of a book with directives.
+#[test]
+fn mdbook_test_works_with_directives() {
+    for mdbook in both() {
+        let book = copy_book("report");
+        book.add_kpi("");
+        let output = mdbook.run(&["test"], &book.root);
+        assert_success(&output, &format!("mdbook {} test", mdbook.series));
     }
 }
