@@ -258,7 +258,19 @@ fn check(book: &Path, format: Format, deny_warnings: bool) -> u8 {
     diagnostics::sort(&mut found);
     print!("{}", diagnostics::render(format, &found, &sources));
     let summary = diagnostics::summarize(&found);
-    if summary.errors > 0 || (deny_warnings && summary.warnings > 0) { EXIT_FINDINGS } else { EXIT_OK }
+    if found.iter().any(is_setup_error) {
+        EXIT_USAGE
+    } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// A config or schema error: the check could not run as configured, which exits 2 like a usage error.
+fn is_setup_error(diagnostic: &Diagnostic) -> bool {
+    diagnostic.severity == Severity::Error
+        && (diagnostic.rule.starts_with("config/") || diagnostic.rule.starts_with("schema/"))
 }
 
 /// `mdbook-kpi eval`: one directive against a book's data.
