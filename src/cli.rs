@@ -224,36 +224,37 @@ fn place_in_book_toml(root: &Path, found: &mut [Diagnostic], sources: &mut Sourc
     }
 }
 
-/// `mdbook-kpi check`: the preprocessor's findings for a book on disk, in a CI format.
+/// `mdbook-kpi check`: the preprocessor's findings for a book on disk, in a CI format. Reads book.toml,
+/// SUMMARY.md and the chapters itself (never writing, unlike mdBook's loader, which creates missing chapters).
 fn check(book: &Path, format: Format, deny_warnings: bool) -> u8 {
     let root = match book_root(book) {
         Ok(root) => root,
         Err(code) => return code,
     };
-    let mut sources = Sources::new();
-    let toml_path = root.join(BOOK_TOML);
-    let (config, mut found) = match std::fs::read_to_string(&toml_path) {
-        Ok(text) => {
-            let parsed = Config::from_book_toml(&text);
-            sources.insert(BOOK_TOML.to_string(), text);
-            parsed
+    let mut book = match crate::check::read_book(&root) {
+        Ok(book) => book,
+        Err(diagnostic) => {
+            let mut sources = Sources::new();
+            if let Ok(text) = std::fs::read_to_string(root.join(&diagnostic.file)) {
+                sources.insert(diagnostic.file.clone(), text);
+            }
+            print!("{}", diagnostics::render(format, std::slice::from_ref(&diagnostic), &sources));
+            return EXIT_USAGE;
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Config::from_book_toml(""),
-        Err(error) => return fail(format!("cannot read {}: {error}", toml_path.display()), None),
     };
+    let mut sources = book.sources();
+    let (config, mut found) = Config::from_book_toml(&book.book_toml_text);
     if found.iter().any(|d| d.severity == Severity::Error) {
         diagnostics::sort(&mut found);
         print!("{}", diagnostics::render(format, &found, &sources));
         return EXIT_USAGE;
     }
-    let mut request = match build::load_request(&root, "html") {
-        Ok(request) => request,
-        Err(message) => {
-            return fail(message, Some("check that the folder is an mdBook book (book.toml, src/SUMMARY.md)"));
-        }
-    };
-    let (mut more, more_sources) = engine::preprocess(&mut request, &config);
-    found.append(&mut more);
+    let (structure, _) = engine::structure_check(&root, &config, &book.chapters);
+    found.extend(structure);
+    let language = book.language.clone();
+    let chapters = book.chapters.iter_mut().map(|c| (c.source_path.clone().unwrap_or_default(), &mut c.content));
+    let (expanded, more_sources) = engine::expand(&root, language.as_deref(), "html", &config, chapters);
+    found.extend(expanded);
     sources.extend(more_sources);
     diagnostics::sort(&mut found);
     print!("{}", diagnostics::render(format, &found, &sources));

@@ -128,7 +128,12 @@ fn check_exit_codes() {
 
     kpi().args(["check", "/nonexistent/book/folder"]).assert().code(2).stderr(predicate::str::contains("cannot open"));
     let no_summary = tempfile::tempdir().unwrap();
-    kpi().arg("check").arg(no_summary.path()).assert().code(2).stderr(predicate::str::contains("cannot load"));
+    kpi()
+        .arg("check")
+        .arg(no_summary.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("error[book/missing-file]").and(predicate::str::contains("src/SUMMARY.md")));
 }
 
 #[test]
@@ -136,7 +141,12 @@ fn check_never_writes_into_the_book() {
     // mdBook would create a missing chapter file; check must not.
     let book = temp_book("[book]\ntitle = \"x\"\n");
     std::fs::write(book.path().join("src/SUMMARY.md"), "# Summary\n\n- [Missing](missing.md)\n").unwrap();
-    kpi().arg("check").arg(book.path()).assert().code(2);
+    kpi()
+        .arg("check")
+        .arg(book.path())
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("book/missing-file").and(predicate::str::contains("src/SUMMARY.md:3:")));
     assert!(!book.path().join("src/missing.md").exists());
 }
 
@@ -279,4 +289,24 @@ fn check_reports_directive_errors_with_their_place() {
         std::fs::read_to_string(root.join("src/one.md")).unwrap(),
         "# 一\n\n营收:<<#kpi revenue 2023 vs tagret>>\n"
     );
+}
+
+#[test]
+fn check_runs_the_structure_check() {
+    let book = temp_book("[book]\nlanguage = \"zh-CN\"\n[preprocessor.kpi]\nstructure = \"year-end-sales\"\n");
+    std::fs::write(book.path().join("src/one.md"), "# 业绩回顾\n\n我们要赋能团队。\n").unwrap();
+    let output = kpi().arg("check").arg(book.path()).args(["--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> =
+        json["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"structure/missing-module"), "{rules:?}");
+    let jargon = json["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "style/jargon").unwrap();
+    assert_eq!(
+        (jargon["file"].as_str(), jargon["line"].as_u64(), jargon["column"].as_u64()),
+        (Some("src/one.md"), Some(3), Some(4))
+    );
+
+    let unknown_schema = temp_book("[preprocessor.kpi]\nstructure = \"year-end-sale\"\n");
+    kpi().arg("check").arg(unknown_schema.path()).assert().code(2).stdout(predicate::str::contains("year-end-sales"));
 }

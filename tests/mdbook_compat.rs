@@ -265,3 +265,28 @@ fn mdbook_test_works_with_directives() {
         assert_success(&output, &format!("mdbook {} test", mdbook.series));
     }
 }
+
+/// The structure check runs inside both mdBooks: errors fail the build, `[preprocessor.kpi.rules]` levels apply,
+/// and the chapters still come back unchanged.
+#[test]
+fn the_structure_check_runs_inside_mdbook() {
+    for mdbook in both() {
+        let book = copy_book("plain");
+        book.add_kpi("structure = \"year-end-sales\"");
+        let output = mdbook.run(&["build"], &book.root);
+        assert!(!output.status.success(), "mdBook {}", mdbook.series);
+        let log = stderr(&output);
+        assert!(log.contains("error[structure/missing-module]") && log.contains("(strategy)"), "{log}");
+
+        let relaxed = copy_book("plain");
+        relaxed.add_kpi(
+            "structure = \"year-end-sales\"\n[preprocessor.kpi.rules]\n\"structure/missing-module\" = \"warn\"\n\
+             \"structure/missing-part\" = \"off\"",
+        );
+        let output = mdbook.build(&relaxed.root);
+        let log = stderr(&output);
+        assert!(log.contains("warning[structure/missing-module]"), "mdBook {}: {log}", mdbook.series);
+        assert!(!log.contains("missing-part") && !log.contains("error["), "mdBook {}: {log}", mdbook.series);
+        assert_eq!(relaxed.read("book/markdown/review.md"), relaxed.read("src/review.md"));
+    }
+}

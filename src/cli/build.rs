@@ -1,5 +1,5 @@
 //! `mdbook-kpi build`: mdBook's own build, in-process through mdbook-driver, with kpi registered as a
-//! preprocessor; and loading a book from disk as a preprocessor request (for `check`).
+//! preprocessor.
 
 use std::path::Path;
 
@@ -57,23 +57,4 @@ pub(super) fn run(book: &Path, dest_dir: Option<&Path>) -> u8 {
             EXIT_FINDINGS
         }
     }
-}
-
-/// Loads the book at `root` the way mdBook would hand it to a preprocessor, without touching the author's files
-/// (mdBook would otherwise create missing chapter files).
-pub(super) fn load_request(root: &Path, renderer: &str) -> Result<Request, String> {
-    let toml_path = root.join("book.toml");
-    let mut config = if toml_path.exists() {
-        mdbook_driver::config::Config::from_disk(&toml_path).map_err(|e| format!("cannot read book.toml: {e:#}"))?
-    } else {
-        mdbook_driver::config::Config::default()
-    };
-    config.update_from_env().map_err(|e| format!("{e:#}"))?;
-    config.build.create_missing = false;
-    let md = MDBook::load_with_config(root, config)
-        .map_err(|e| format!("cannot load the book at {}: {e:#}", root.display()))?;
-    let context = PreprocessorContext::new(root.to_path_buf(), md.config.clone(), renderer.to_string());
-    let context = serde_json::to_value(&context).map_err(|e| e.to_string())?;
-    let book = serde_json::to_value(&md.book).map_err(|e| e.to_string())?;
-    Request::from_parts(context, book).map_err(|e| e.to_string())
 }

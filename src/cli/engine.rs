@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::check;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::preprocess::Preprocessor;
@@ -23,60 +24,68 @@ pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, S
         Some(path) => format!("{src}/{}", path.replace('\\', "/")),
         None => String::new(),
     };
-    let mut found = Vec::new();
-    let mut sources = Sources::new();
-    if config.structure.is_some() {
-        let chapters: Vec<BookChapter> = request
+    let (mut found, mut sources) = if config.structure.is_some() {
+        let chapters: Vec<check::Chapter> = request
             .chapters()
             .iter()
-            .map(|c| BookChapter {
+            .map(|c| check::Chapter {
                 title: c.name.to_string(),
                 source_path: c.source_path.map(|p| chapter_file(Some(p))),
                 content: c.content.to_string(),
                 depth: c.depth,
             })
             .collect();
-        let structure = structure_check(&root, &chapters, config);
-        for chapter in &chapters {
-            if let Some(file) = &chapter.source_path
-                && structure.iter().any(|d| &d.file == file)
-            {
-                sources.insert(file.clone(), chapter.content.clone());
-            }
-        }
-        found.extend(structure);
-    }
-    let mut expander = Preprocessor::new(&root, config.clone(), request.book_language(), request.renderer());
-    for chapter in request.chapters_mut() {
-        let file = chapter_file(chapter.source_path);
-        if let Some(expanded) = expander.expand_chapter(&file, chapter.content) {
-            *chapter.content = expanded;
-        }
-    }
-    found.extend(expander.diagnostics());
-    sources.extend(expander.sources().iter().map(|(k, v)| (k.clone(), v.clone())));
+        structure_check(&root, config, &chapters)
+    } else {
+        (Vec::new(), Sources::new())
+    };
+    let language = request.book_language().map(str::to_string);
+    let renderer = request.renderer().to_string();
+    let chapters = request.chapters_mut().into_iter().map(|c| (chapter_file(c.source_path), c.content));
+    let (expanded, more_sources) = expand(&root, language.as_deref(), &renderer, config, chapters);
+    found.extend(expanded);
+    sources.extend(more_sources);
     (found, sources)
 }
 
-/// One chapter as the structure check sees it (the shape of `crate::check::Chapter` on the `check` branch).
-pub struct BookChapter {
-    /// The title in SUMMARY.md.
-    pub title: String,
-    /// Relative to the book root, `/` separators (`src/analysis.md`); `None` for a draft chapter.
-    pub source_path: Option<String>,
-    pub content: String,
-    /// Nesting in SUMMARY.md: 0 for a top-level chapter.
-    pub depth: usize,
+/// The structure check (SPEC 6) over the chapters as written, for the schema the config names (none: nothing
+/// to check). A schema that cannot be loaded is the one finding. Returns the findings and the chapters they
+/// point into.
+pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter]) -> (Vec<Diagnostic>, Sources) {
+    let Some(spec) = &config.structure else {
+        return (Vec::new(), Sources::new());
+    };
+    let found = match check::load_schema(spec, root) {
+        Ok(schema) => check::check(chapters, &schema, config),
+        Err(diagnostic) => vec![diagnostic],
+    };
+    let mut sources = Sources::new();
+    for chapter in chapters {
+        if let Some(file) = &chapter.source_path
+            && found.iter().any(|d| &d.file == file)
+        {
+            sources.insert(file.clone(), chapter.content.clone());
+        }
+    }
+    (found, sources)
 }
 
-/// The structure check over the chapters as written (SPEC 6) for the schema the config names.
-///
-/// STUB until the `check` module lands on main; then this body becomes
-/// `crate::check::load_schema(spec, root)` followed by `crate::check::check(&chapters, &schema, config)`, with a
-/// schema error returned as the one finding.
-fn structure_check(root: &Path, chapters: &[BookChapter], config: &Config) -> Vec<Diagnostic> {
-    let _ = (root, chapters, config);
-    Vec::new()
+/// Expands the directives of each chapter in place. `chapters` gives each chapter's file (relative to the book
+/// root, for findings) and its content; only content with directives changes.
+pub fn expand<'a>(
+    root: &Path,
+    book_language: Option<&str>,
+    renderer: &str,
+    config: &Config,
+    chapters: impl IntoIterator<Item = (String, &'a mut String)>,
+) -> (Vec<Diagnostic>, Sources) {
+    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
+    for (file, content) in chapters {
+        if let Some(expanded) = expander.expand_chapter(&file, content) {
+            *content = expanded;
+        }
+    }
+    (expander.diagnostics(), expander.sources().clone())
 }
 
 /// Evaluates one directive (`<<#kpi …>>`) against the data of the book at `root`: the text it expands to, or
