@@ -81,3 +81,22 @@ fn expand_corpus() {
         }
     });
 }
+
+#[test]
+fn check_corpus() {
+    replay("check", invariants::check);
+}
+
+#[test]
+fn schema_corpus() {
+    replay("schema", |data| {
+        if let Ok(text) = std::str::from_utf8(data) {
+            invariants::schema(text);
+        }
+    });
+}
+
+#[test]
+fn preprocess_corpus() {
+    replay("preprocess", invariants::preprocess);
+}

@@ -293,3 +293,84 @@ pub fn schema(text: &str) {
         }
     }
 }
+
+/// A book folder with the reference data, made once per process, that preprocessor runs resolve paths against
+/// (whatever root the input names), so that fuzzing never reads the machine's files.
+pub fn fuzz_book_root() -> &'static std::path::Path {
+    static ROOT: OnceLock<std::path::PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("mdbook-kpi-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary book folder");
+        std::fs::write(dir.join("kpi.toml"), include_bytes!("../../tests/fixtures/reference/kpi.toml"))
+            .expect("the reference data");
+        dir
+    })
+}
+
+/// The book with every chapter's `content` blanked: what must come back unchanged.
+pub fn without_contents(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, item)| {
+                    let item = match (key.as_str(), item) {
+                        ("Chapter", Value::Object(chapter)) => {
+                            let mut chapter = chapter.clone();
+                            if chapter.get("content").is_some_and(Value::is_string) {
+                                chapter.insert("content".into(), Value::String(String::new()));
+                            }
+                            without_contents(&Value::Object(chapter))
+                        }
+                        _ => without_contents(item),
+                    };
+                    (key.clone(), item)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_contents).collect()),
+        other => other.clone(),
+    }
+}
+
+/// One preprocessor run as the CLI does it (config from the context, then the engine), over the fuzz book root.
+/// `None` when the config has errors (the CLI stops there).
+pub fn run_preprocessor(context: &serde_json::Value, book: &serde_json::Value) -> Option<(Vec<u8>, Vec<Diagnostic>)> {
+    use mdbook_kpi::protocol::Request;
+    let mut context = context.clone();
+    if let Some(object) = context.as_object_mut() {
+        object.insert("root".into(), serde_json::Value::String(fuzz_book_root().to_string_lossy().into_owned()));
+    }
+    let mut request = Request::from_parts(context, book.clone()).ok()?;
+    let (config, config_findings) = Config::from_table(request.kpi_table(), request.book_language());
+    if config_findings.iter().any(|d| d.severity == diagnostics::Severity::Error) {
+        return None;
+    }
+    let (findings, _) = mdbook_kpi::cli::engine::preprocess(&mut request, &config);
+    Some((request.into_output(), findings))
+}
+
+/// The preprocessor over any stdin: malformed input is refused with a message; a request that parses comes back
+/// as JSON with only chapter contents changed, unchanged where a chapter has no marker, the same on a second run.
+pub fn preprocess(input: &[u8]) {
+    use mdbook_kpi::protocol::Request;
+    let request = match Request::parse(input) {
+        Ok(request) => request,
+        Err(error) => {
+            assert!(!error.message.is_empty(), "a protocol error without a message");
+            return;
+        }
+    };
+    let (context, book) = (request.context().clone(), request.book().clone());
+    let Some((output, findings)) = run_preprocessor(&context, &book) else { return };
+    let out: serde_json::Value = serde_json::from_slice(&output).expect("the output is JSON");
+    assert_eq!(without_contents(&out), without_contents(&book), "a field other than a chapter's content changed");
+    if !serde_json::to_string(&book).unwrap_or_default().contains(MARKER) {
+        assert_eq!(out, book, "a book without directives changed");
+    }
+    for d in &findings {
+        assert!(mdbook_kpi::rules::find(&d.rule).is_some(), "unknown rule {}", d.rule);
+    }
+    let again = run_preprocessor(&context, &book).expect("the config is still fine");
+    assert_eq!(again.0, output, "two runs over the same input differ");
+}
