@@ -558,3 +558,209 @@ fn a_data_file_over_the_size_limit_is_refused_before_it_is_read() {
     assert!(errors[0].help.is_some());
     assert_eq!(snapshot(dir.path()), before);
 }
+
+// --- the command line -------------------------------------------------------------------------------------------
+
+/// A CLI case: a book (book.toml's `[preprocessor.kpi]` body, a chapter, extra files), the arguments, stdin, the
+/// exit code, and texts the output (stdout and stderr together) must contain.
+struct CliCase {
+    name: &'static str,
+    kpi_table: &'static str,
+    chapter: &'static str,
+    files: &'static [(&'static str, &'static [u8])],
+    args: &'static [&'static str],
+    /// `Some`: run in preprocessor mode with this stdin (`{ROOT}` is replaced by the book root).
+    stdin: Option<&'static str>,
+    exit: i32,
+    says: &'static [&'static str],
+}
+
+const CHAPTER_OK: &str = "# 业绩回顾\n\n营收<<#kpi revenue q4 vs q3>>。\n";
+
+const fn check_cli(name: &'static str, kpi_table: &'static str, exit: i32, says: &'static [&'static str]) -> CliCase {
+    CliCase { name, kpi_table, chapter: CHAPTER_OK, files: &[], args: &["check", "."], stdin: None, exit, says }
+}
+
+const fn stdin_case(name: &'static str, stdin: &'static str, exit: i32, says: &'static [&'static str]) -> CliCase {
+    CliCase { name, kpi_table: "", chapter: CHAPTER_OK, files: &[], args: &[], stdin: Some(stdin), exit, says }
+}
+
+/// A well-formed mdBook 0.5 request for the book at `{ROOT}` with one chapter.
+const REQUEST_05: &str = r#"[{"root":"{ROOT}","config":{"book":{"title":"T","language":"zh-CN"},"preprocessor":{"kpi":{}}},"renderer":"html","mdbook_version":"0.5.4"},{"items":[{"Chapter":{"name":"A","content":"营收<<#kpi revenue q4 vs q3>>","number":null,"sub_items":[],"path":"chapter.md","source_path":"chapter.md","parent_names":[]}}]}]"#;
+
+static CLI_CASES: &[CliCase] = &[
+    // --- config (SPEC 2) ----------------------------------------------------------------------------------------
+    check_cli("config: locale of the wrong type", "locale = 5\n", 2, &["config/invalid", "book.toml:6:10", "locale"]),
+    check_cli(
+        "config: precision as text",
+        "precision = \"one\"\n",
+        2,
+        &["config/invalid", "book.toml:6:13", "precision"],
+    ),
+    check_cli("config: data as a number", "data = 3\n", 2, &["config/invalid", "book.toml:6:8", "data"]),
+    check_cli(
+        "config: unknown on-error",
+        "on-error = \"explode\"\n",
+        2,
+        &["config/invalid", "book.toml:6:12", "on-error"],
+    ),
+    check_cli(
+        "config: a rule level that does not exist",
+        "[preprocessor.kpi.rules]\n\"style/jargon\" = \"loud\"\n",
+        2,
+        &["config/invalid", "book.toml:7", "style/jargon"],
+    ),
+    check_cli(
+        "config: an unknown key warns with did-you-mean",
+        "precison = 0\n",
+        0,
+        &["config/unknown-key", "book.toml:6:1", "did you mean `precision`?"],
+    ),
+    check_cli(
+        "config: mdBook's own keys are fine",
+        "command = \"mdbook-kpi\"\nbefore = [\"links\"]\nafter = []\nrenderers = [\"html\"]\noptional = true\n",
+        0,
+        &[],
+    ),
+    CliCase {
+        name: "config: book.toml that is not TOML",
+        kpi_table: "data = [\"kpi.toml\"\n",
+        ..check_cli("", "", 2, &["book/invalid", "book.toml:6:19"])
+    },
+    check_cli(
+        "config: a missing schema",
+        "structure = \"year-end-sale\"\n",
+        2,
+        &["schema/invalid", "did you mean `year-end-sales`"],
+    ),
+    check_cli("config: a schema outside the book", "structure = \"../schema.toml\"\n", 2, &["outside the book root"]),
+    check_cli("config: a data file outside the book", "data = [\"../kpi.toml\"]\n", 1, &["data/path"]),
+    check_cli("config: a templates folder outside the book", "templates = \"..\"\n", 2, &["data/path"]),
+    // --- findings in chapters and data ----------------------------------------------------------------------------
+    CliCase {
+        name: "check: a directive error fails with its place",
+        chapter: "# 业绩回顾\n\n营收<<#kpi revnue q4>>。\n",
+        ..check_cli("", "", 1, &["kpi/unknown-metric", "src/chapter.md:3:10", "did you mean `revenue`?"])
+    },
+    CliCase {
+        name: "check: a data error fails with its place",
+        files: &[("kpi.toml", b"[metrics.revenue]\nvalues = { \"2023\" = \"1\" }\n")],
+        ..check_cli("", "", 1, &["data/invalid", "kpi.toml:2:21"])
+    },
+    CliCase {
+        name: "check: deny warnings",
+        args: &["check", ".", "--deny-warnings"],
+        ..check_cli("", "precison = 0\n", 1, &["config/unknown-key"])
+    },
+    CliCase {
+        name: "check: a folder that does not exist",
+        args: &["check", "no-such-book"],
+        ..check_cli("", "", 2, &["no-such-book"])
+    },
+    CliCase {
+        name: "eval: an unknown metric",
+        args: &["eval", "--book", ".", "revnue q4"],
+        ..check_cli("", "", 1, &["kpi/unknown-metric", "did you mean `revenue`?"])
+    },
+    CliCase { name: "supports: any renderer", args: &["supports", "no-such-renderer"], ..check_cli("", "", 0, &[]) },
+    CliCase {
+        name: "usage: an unknown format",
+        args: &["check", ".", "--format", "xml"],
+        ..check_cli("", "", 2, &["xml"])
+    },
+    // --- stdin (preprocessor mode) -------------------------------------------------------------------------------
+    stdin_case("stdin: empty", "", 2, &["stdin is empty"]),
+    stdin_case("stdin: only whitespace", " \n\t", 2, &["stdin is empty"]),
+    stdin_case("stdin: not JSON", "<html>", 2, &["not valid JSON", "line 1 column 1"]),
+    stdin_case("stdin: cut off", r#"[{"root":"/x"},{"items":["#, 2, &["not valid JSON"]),
+    stdin_case("stdin: an object, not [context, book]", r#"{"root":"/x"}"#, 2, &["expected a JSON array"]),
+    stdin_case("stdin: three elements", r#"[{}, {}, {}]"#, 2, &["2 elements", "3"]),
+    stdin_case(
+        "stdin: an unknown dialect",
+        r#"[{"root":"{ROOT}","config":{},"renderer":"html","mdbook_version":"0.5.4"},{"chapters":[]}]"#,
+        2,
+        &["items", "sections"],
+    ),
+    stdin_case(
+        "stdin: a chapter of the wrong shape",
+        r#"[{"root":"{ROOT}","config":{},"renderer":"html","mdbook_version":"0.5.4"},{"items":[{"Chapter":{"name":1}}]}]"#,
+        2,
+        &["Chapter"],
+    ),
+    stdin_case("stdin: a BOM before the JSON is fine", "\u{feff}{REQUEST}", 0, &[]),
+    stdin_case(
+        "stdin: a directive error fails the build",
+        "{BAD_REQUEST}",
+        1,
+        &["kpi/unknown-metric", "src/chapter.md:1:"],
+    ),
+];
+
+fn cli_book(case: &CliCase) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    // The book lives one folder down, so that `..` names a folder that exists (the temporary folder) and holds
+    // a copy of the data and a schema: paths that lead there must be refused for leaving the book, not for
+    // being missing.
+    let root = dir.path().join("book");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(dir.path().join("kpi.toml"), REFERENCE).unwrap();
+    std::fs::write(dir.path().join("schema.toml"), "[[modules]]\nid = \"a\"\ntitles = [\"A\"]\n").unwrap();
+    let book_toml = format!("[book]\ntitle = \"T\"\nlanguage = \"zh-CN\"\n\n[preprocessor.kpi]\n{}", case.kpi_table);
+    std::fs::write(root.join("book.toml"), book_toml).unwrap();
+    std::fs::write(root.join("src/SUMMARY.md"), "# Summary\n\n- [业绩回顾](chapter.md)\n").unwrap();
+    std::fs::write(root.join("src/chapter.md"), case.chapter).unwrap();
+    std::fs::write(root.join("kpi.toml"), REFERENCE).unwrap();
+    for (path, bytes) in case.files {
+        std::fs::write(root.join(path), bytes).unwrap();
+    }
+    dir
+}
+
+fn run_cli_case(case: &CliCase) -> Result<(), String> {
+    let dir = cli_book(case);
+    let root = dir.path().join("book");
+    let before = snapshot(dir.path());
+    let mut command = assert_cmd::Command::new(env!("CARGO_BIN_EXE_mdbook-kpi"));
+    command.current_dir(&root).args(case.args).env_remove("MDBOOK_BOOK").env_remove("MDBOOK_PREPROCESSOR");
+    let root_json = serde_json::to_string(&root.to_string_lossy()).unwrap();
+    let root_json = &root_json[1..root_json.len() - 1];
+    let request = REQUEST_05.replace("{ROOT}", root_json);
+    let stdin = case.stdin.map(|text| {
+        text.replace("{REQUEST}", &request)
+            .replace("{BAD_REQUEST}", &request.replace("revenue q4", "revnue q4"))
+            .replace("{ROOT}", root_json)
+    });
+    command.write_stdin(stdin.unwrap_or_default());
+    let output = command.timeout(std::time::Duration::from_secs(60)).output().map_err(|e| e.to_string())?;
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if snapshot(dir.path()) != before {
+        return Err("a file of the book changed".into());
+    }
+    if text.contains("panicked") {
+        return Err(format!("panicked:\n{text}"));
+    }
+    if output.status.code() != Some(case.exit) {
+        return Err(format!("exit {:?}, expected {}:\n{text}", output.status.code(), case.exit));
+    }
+    for words in case.says {
+        if !text.contains(words) {
+            return Err(format!("the output does not say {words:?}:\n{text}"));
+        }
+    }
+    if case.exit == 0 && case.says.is_empty() && text.contains("warning") {
+        return Err(format!("expected a clean run:\n{text}"));
+    }
+    if case.exit != 0 && !text.contains("help") && !case.name.starts_with("usage") {
+        return Err(format!("a failure without a help line:\n{text}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_bad_cli_input_fails_cleanly() {
+    let failures: Vec<String> = CLI_CASES
+        .iter()
+        .filter_map(|case| run_cli_case(case).err().map(|why| format!("{}: {why}", case.name)))
+        .collect();
+    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), CLI_CASES.len(), failures.join("\n\n"));
+}
