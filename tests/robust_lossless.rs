@@ -206,3 +206,151 @@ fn escaped_directives_lose_only_the_backslash() {
     let out = preprocessor(setup).expand_chapter("src/x.md", "a \\<<#kpi revenue q4>> b\r\n").unwrap();
     assert_eq!(out, "a <<#kpi revenue q4>> b\r\n");
 }
+
+// --- the mdBook protocol ----------------------------------------------------------------------------------------
+
+use serde_json::{Map, Value, json};
+
+/// Any JSON a field of mdBook's request may hold: every scalar kind (integers of both signs and beyond i64,
+/// floats that need their round-trip digits, any Unicode text) and nested arrays and objects.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        "\\PC{0,12}".prop_map(Value::String),
+        proptest::sample::select(&["\r\n", "\u{feff}", "<<#kpi revenue q4>>", "\u{0}", "\\\"", "💡"][..])
+            .prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec(("[a-z_]{1,6}", inner), 0..4)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<String, Value>>())),
+        ]
+    })
+}
+
+/// Extra fields, named so they cannot clash with the ones the protocol gives a meaning.
+fn extras() -> impl Strategy<Value = Map<String, Value>> {
+    proptest::collection::vec(("x_[a-z]{1,5}", any_json()), 0..3).prop_map(|pairs| pairs.into_iter().collect())
+}
+
+fn chapter(name: &str, content: String, extra: Map<String, Value>, sub_items: Vec<Value>) -> Value {
+    let mut fields = Map::new();
+    fields.insert("name".into(), json!(name));
+    fields.insert("content".into(), json!(content));
+    fields.insert("number".into(), json!([1, 2]));
+    fields.insert("sub_items".into(), Value::Array(sub_items));
+    fields.insert("path".into(), json!(format!("{name}.md")));
+    fields.insert("source_path".into(), json!(format!("{name}.md")));
+    fields.insert("parent_names".into(), json!([]));
+    fields.extend(extra);
+    json!({ "Chapter": fields })
+}
+
+/// A request in either dialect: chapters (one nested), a part title and a separator, extra fields everywhere.
+fn request(with_directives: bool) -> impl Strategy<Value = (Value, Value)> {
+    let content = if with_directives {
+        markdown_with_directives(INLINE_DIRECTIVES)
+            .prop_map(|parts| parts.iter().map(|(text, directive)| format!("{text}{directive}")).collect())
+            .boxed()
+    } else {
+        markdown_without_directives().boxed()
+    };
+    (any::<bool>(), content.clone(), content, extras(), extras(), extras(), extras(), any_json(), "\\PC{0,8}").prop_map(
+        |(old, first, second, context_extra, book_extra, chapter_extra, config_extra, part, title)| {
+            let mut config = json!({
+                "book": { "title": title, "authors": [], "language": "zh-CN", "src": "src" },
+                "preprocessor": { "kpi": { "command": "mdbook-kpi" } },
+                "output": { "html": { "anything": part } },
+            });
+            config.as_object_mut().unwrap().extend(config_extra);
+            let mut context = json!({
+                "root": "/placeholder",
+                "config": config,
+                "renderer": "html",
+                "mdbook_version": if old { "0.4.52" } else { "0.5.4" },
+            });
+            context.as_object_mut().unwrap().extend(context_extra);
+            let nested = chapter("b", second, Map::new(), Vec::new());
+            let items = vec![
+                chapter("a", first, chapter_extra, vec![nested]),
+                json!({ "PartTitle": title }),
+                json!("Separator"),
+            ];
+            let mut book = Map::new();
+            if old {
+                book.insert("sections".into(), Value::Array(items));
+                book.insert("__non_exhaustive".into(), Value::Null);
+            } else {
+                book.insert("items".into(), Value::Array(items));
+            }
+            book.extend(book_extra);
+            (context, Value::Object(book))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_book_without_directives_comes_back_byte_for_byte((context, book) in request(false)) {
+        let input = serde_json::to_vec(&book).unwrap();
+        let (output, findings) = invariants::run_preprocessor(&context, &book).expect("the config is fine");
+        prop_assert!(findings.is_empty(), "{findings:?}");
+        prop_assert_eq!(String::from_utf8(output).unwrap(), String::from_utf8(input).unwrap());
+    }
+
+    #[test]
+    fn only_chapter_contents_change((context, book) in request(true)) {
+        let (output, _) = invariants::run_preprocessor(&context, &book).expect("the config is fine");
+        let out: Value = serde_json::from_slice(&output).unwrap();
+        prop_assert_eq!(invariants::without_contents(&out), invariants::without_contents(&book));
+        // Field order is kept too: the blanked books serialize to the same bytes.
+        prop_assert_eq!(
+            serde_json::to_string(&invariants::without_contents(&out)).unwrap(),
+            serde_json::to_string(&invariants::without_contents(&book)).unwrap()
+        );
+        let (again, _) = invariants::run_preprocessor(&context, &book).unwrap();
+        prop_assert_eq!(again, output);
+    }
+}
+
+/// Through the real binary, as mdBook runs it: a request whose other fields hold numbers that serializers like
+/// to rewrite (1.0, -0.0, 1e-7, u64::MAX, 0.1 + 0.2), escapes and non-ASCII text comes back with those fields
+/// byte-identical, and the chapter with a directive expanded.
+#[test]
+fn the_binary_keeps_every_other_field_byte_for_byte() {
+    let root = invariants::fuzz_book_root().to_string_lossy().into_owned();
+    for (dialect, tail) in [("items", ""), ("sections", r#","__non_exhaustive":null"#)] {
+        let book = format!(
+            r#"{{"{dialect}":[{{"Chapter":{{"name":"营收 \"A\"","content":"Q4: <<#kpi revenue q4 vs q3>>\r\n","number":[1],"sub_items":[],"path":"a.md","source_path":"a.md","parent_names":[],"x_float":1.0,"x_neg_zero":-0.0,"x_tiny":1e-7,"x_big":18446744073709551615,"x_sum":0.30000000000000004,"x_text":"\u0000\ud83d\udca1 \\ \/"}}}},"Separator",{{"PartTitle":"部分"}}]{tail}}}"#
+        );
+        let context = format!(
+            r#"{{"root":{},"config":{{"book":{{"title":"T","language":"zh-CN"}},"preprocessor":{{"kpi":{{}}}}}},"renderer":"html","mdbook_version":"0.5.4"}}"#,
+            serde_json::to_string(&root).unwrap()
+        );
+        let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_mdbook-kpi"))
+            .write_stdin(format!("[{context},{book}]"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let out = String::from_utf8(output.stdout).unwrap();
+        let expected = serde_json::to_string(&serde_json::from_str::<Value>(&book).unwrap())
+            .unwrap()
+            .replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%");
+        assert_eq!(out, expected);
+        for field in [
+            r#""x_float":1.0"#,
+            r#""x_neg_zero":-0.0"#,
+            r#""x_big":18446744073709551615"#,
+            r#""x_sum":0.30000000000000004"#,
+        ] {
+            assert!(out.contains(field), "{field} in {out}");
+        }
+    }
+}
