@@ -326,3 +326,73 @@ fn template_symlinks_out_of_the_root_are_refused() {
         assert!(has_rule(&findings, "data/path"), "{what}: {findings:#?}");
     }
 }
+
+// --- the HTML the real mdBook builds ------------------------------------------------------------------------------
+
+#[path = "mdbook_support/mod.rs"]
+mod mdbook_support;
+
+/// The page `mdbook build` (0.5.4 on PATH) makes of a chapter that puts the hostile labels in sentences, a table
+/// and charts: the labels show as text, and nothing in the page content runs, links or breaks the table.
+#[test]
+fn mdbook_renders_hostile_labels_as_text() {
+    let mdbook = mdbook_support::mdbook_05();
+    for language in ["en", "zh-CN"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/robust/evil-labels.toml"),
+            root.join("kpi.toml"),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("book.toml"),
+            format!(
+                "[book]\ntitle = \"Evil\"\nlanguage = \"{language}\"\n\n[preprocessor.kpi]\ncommand = {}\n",
+                mdbook_support::toml_string(mdbook_support::KPI)
+            ),
+        )
+        .unwrap();
+        std::fs::write(root.join("src/SUMMARY.md"), "# Summary\n\n- [Evil](evil.md)\n").unwrap();
+        let chapter = "# Evil\n\nSentence: <<#kpi revenue q4 vs q3>>.\n\nBreakdown: <<#kpi revenue 2023 by product>>.\n\n\
+                       Member: <<#kpi revenue product=a 2023 vs product=b>>.\n\n\
+                       <<#kpi revenue 2023 by product as table>>\n\n<<#kpi revenue 2023 by product as chart>>\n\n\
+                       - <<#kpi revenue q1..q4 as chart type=line>>\n";
+        std::fs::write(root.join("src/evil.md"), chapter).unwrap();
+        mdbook.build(root);
+        let page = std::fs::read_to_string(root.join("book/evil.html")).expect("the page");
+        let start = page.find("<main>").expect("<main>");
+        let end = page.find("</main>").expect("</main>");
+        let main = &page[start..end];
+        for live in [
+            "<script",
+            "<img",
+            "href=\"javascript",
+            "<a href=\"x.png",
+            "<!-- c",
+            "<b>c",
+            "<h2",
+            "<code",
+            "<em",
+            "<strong>c",
+        ] {
+            assert!(!main.contains(live), "{language}: `{live}` is live in the page:\n{main}");
+        }
+        // mdBook's own page has scripts; the content must not add one.
+        assert_eq!(main.matches("<h1").count(), 1, "{language}: a label made a heading:\n{main}");
+        assert_eq!(main.matches("<table").count(), 1, "{language}: {main}");
+        // The one list is the chapter's own (the line chart sits in a list item); labels made none.
+        assert_eq!(main.matches("<li>").count(), 1, "{language}: a label made a list:\n{main}");
+        assert_eq!(main.matches("<svg").count(), 2, "{language}: the charts are SVG:\n{main}");
+        assert!(main.contains("&lt;b&gt;c&lt;/b&gt;"), "{language}: the label is shown as written:\n{main}");
+        let rows: Vec<usize> =
+            main.split("<tr>").skip(1).map(|row| row.matches("<td").count() + row.matches("<th").count()).collect();
+        assert!(
+            rows.len() >= 4 && rows.iter().all(|&cells| cells == rows[0]),
+            "{language}: a pipe split a cell: {rows:?}"
+        );
+        let leftover = ["&lt;&lt;#kpi", "<<#kpi"];
+        assert!(!leftover.iter().any(|l| main.contains(l)), "{language}: a directive was left unexpanded:\n{main}");
+    }
+}
