@@ -764,3 +764,29 @@ fn every_bad_cli_input_fails_cleanly() {
         .collect();
     assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), CLI_CASES.len(), failures.join("\n\n"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_folder_as_data_is_refused_without_waiting() {
+    let dir = book(&[]);
+    std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    let fifo = std::process::Command::new("mkfifo").arg(dir.path().join("pipe.csv")).status().expect("mkfifo");
+    assert!(fifo.success());
+    let before = snapshot_names(dir.path());
+    for file in ["pipe.csv", "folder.toml"] {
+        // Reading a FIFO nobody writes to would block forever; the loader must not try.
+        let errors = mdbook_kpi::data::load(dir.path(), &[file.to_string()]).expect_err("not a data file");
+        assert_eq!(errors[0].file, file);
+        assert!(errors[0].message.contains("not a regular file"), "{errors:#?}");
+        assert!(errors[0].help.is_some());
+    }
+    assert_eq!(snapshot_names(dir.path()), before);
+}
+
+/// The names of a folder's entries (a FIFO cannot be hashed without blocking).
+fn snapshot_names(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}

@@ -73,7 +73,16 @@ fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
     let missing = |error: std::io::Error| {
         Box::new(Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file))
     };
-    let size = std::fs::metadata(&resolved).map_err(missing)?.len();
+    let metadata = std::fs::metadata(&resolved).map_err(missing)?;
+    // A FIFO or a device would block the read or never end it: only regular files are data.
+    if !metadata.is_file() {
+        return Err(Box::new(
+            Diagnostic::error("data/invalid", format!("`{file}` is not a regular file"))
+                .in_file(file)
+                .with_help("`data` lists .toml, .json or .csv files inside the book folder"),
+        ));
+    }
+    let size = metadata.len();
     if size > MAX_FILE_BYTES {
         return Err(Box::new(
             Diagnostic::error(
