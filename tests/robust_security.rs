@@ -303,7 +303,8 @@ fn template_symlinks_out_of_the_root_are_refused() {
     std::fs::create_dir_all(outside.path().join("en")).unwrap();
     std::fs::write(outside.path().join("en/value.hbs"), "STOLEN").unwrap();
     // The folder itself, a locale folder and a single file, each linked out of the book.
-    let cases: [(&str, &dyn Fn(&Path)); 3] = [
+    type Link<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Link); 3] = [
         ("folder", &|root: &Path| std::os::unix::fs::symlink(outside.path(), root.join("kpi-templates")).unwrap()),
         ("locale", &|root: &Path| {
             std::fs::create_dir_all(root.join("kpi-templates")).unwrap();
