@@ -2,6 +2,8 @@
 # Runs every fuzz target for SECONDS each (default 60), two at a time (the machines have 2 cores).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]
+#   scripts/fuzz.sh save [COUNT] [TARGET ...]   # copy crashes and COUNT (default 40) inputs of the minimized
+#                                               # corpus of each target to tests/fixtures/robust/corpus/<target>
 #
 # Seeds come from fuzz/seeds/<target>; the growing corpus lives in fuzz/corpus/<target> and crashes in
 # fuzz/artifacts/<target> (both ignored by git: copy the interesting ones to tests/fixtures/robust/corpus/<target>,
@@ -10,6 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=run
+if [ "${1:-}" = save ]; then
+    mode=save
+    shift
+fi
 seconds="${1:-60}"
 shift || true
 all_targets=(parse scan load_toml load_json load_csv expand check schema preprocess)
@@ -30,6 +37,29 @@ max_len_for() {
         *) echo 4096 ;;
     esac
 }
+
+bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
+
+# Keeps what the fuzzer found for the regression test: every crash, and a sample of the corpus after a
+# set-cover merge (inputs that each add coverage), so the test replays a broad but small set.
+save_one() {
+    local target="$1" count="$2" merged
+    local dest="tests/fixtures/robust/corpus/$target"
+    mkdir -p "$dest"
+    merged="$(mktemp -d)"
+    "$bin_dir/$target" -set_cover_merge=1 -max_len="$(max_len_for "$target")" "$merged" "fuzz/corpus/$target" \
+        >/dev/null 2>&1 || true
+    find "$merged" -type f | sort | head -n "$count" | xargs -r cp -t "$dest"
+    find "fuzz/artifacts/$target" -type f -name 'crash-*' -o -type f -name 'timeout-*' -o -type f -name 'oom-*' \
+        2>/dev/null | xargs -r cp -t "$dest"
+    rm -rf "$merged"
+    echo "$target: $(find "$dest" -type f | wc -l) inputs in $dest"
+}
+
+if [ "$mode" = save ]; then
+    for target in "${targets[@]}"; do save_one "$target" "$seconds"; done
+    exit 0
+fi
 
 mkdir -p fuzz/target/logs
 run_one() {
