@@ -397,3 +397,21 @@ fn mdbook_renders_hostile_labels_as_text() {
         assert!(!leftover.iter().any(|l| main.contains(l)), "{language}: a directive was left unexpanded:\n{main}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn schema_symlinks_out_of_the_root_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("schema.toml"), "[[modules]]\nid = \"a\"\ntitles = [\"A\"]\n").unwrap();
+    let dir = book(&[]);
+    std::os::unix::fs::symlink(outside.path().join("schema.toml"), dir.path().join("linked.toml")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("schemas")).unwrap();
+    for spec in ["linked.toml", "schemas/schema.toml"] {
+        let error = mdbook_kpi::check::load_schema(spec, dir.path()).expect_err("a schema from outside the book");
+        assert_eq!(error.rule, "data/path", "{spec}: {error:#?}");
+        assert!(error.help.is_some());
+    }
+    // The same file copied into the book is fine.
+    std::fs::copy(outside.path().join("schema.toml"), dir.path().join("inside.toml")).unwrap();
+    assert!(mdbook_kpi::check::load_schema("inside.toml", dir.path()).is_ok());
+}
