@@ -357,6 +357,15 @@ static CASES: &[Case] = &[
         run: Run::Schema("report.toml"),
         expect: fails("schema/invalid", "report.toml", 0, 0, &["UTF-8"]),
     },
+    Case {
+        name: "a change beyond exact decimal arithmetic is an error, not \"unchanged\"",
+        files: &[(
+            "kpi.toml",
+            b"[meta]\nyear = 2023\n[metrics.b]\nunit = \"percent\"\nvalues = { \"2023\" = 70000000000000000000000000000, \"2022\" = -70000000000000000000000000000 }\n",
+        )],
+        run: chapter("<<#kpi b 2023 vs yoy>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 18, &["too large to compare"]),
+    },
     // --- directives ---------------------------------------------------------------------------------------------
     Case {
         name: "directive: unterminated",
