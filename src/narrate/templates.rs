@@ -77,16 +77,21 @@ impl std::fmt::Debug for Templates {
 impl Templates {
     /// The built-in templates only.
     pub fn builtin() -> Templates {
-        let mut registry = Self::registry();
-        for locale in LOCALES {
-            for kind in KINDS {
-                let text = builtin(locale, kind).unwrap_or_default();
-                registry
-                    .register_template_string(&format!("{}/{kind}", locale.id()), text)
-                    .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+        // Compiling the twenty built-in templates costs far more than copying them: compile once per process.
+        static BUILTIN: std::sync::OnceLock<Handlebars<'static>> = std::sync::OnceLock::new();
+        let registry = BUILTIN.get_or_init(|| {
+            let mut registry = Self::registry();
+            for locale in LOCALES {
+                for kind in KINDS {
+                    let text = builtin(locale, kind).unwrap_or_default();
+                    registry
+                        .register_template_string(&format!("{}/{kind}", locale.id()), text)
+                        .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+                }
             }
-        }
-        Templates { registry }
+            registry
+        });
+        Templates { registry: registry.clone() }
     }
 
     /// The built-in templates with the book's overrides from `dir` (`dir/zh-CN/period.hbs`; `display_dir` is how
