@@ -99,6 +99,8 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
     let shown = match &main {
         Some((measure, _)) if matches!(unit, Unit::Days) => round(*measure, precision),
         Some((measure, _)) => round(*measure, precision),
+        // Without a percentage the amount itself is shown: one that displays as zero (¥0.004 → ¥0) reads as flat.
+        None if diff_text == formatter.value.value(Decimal::ZERO) => Decimal::ZERO,
         None => diff,
     };
     Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign: sign_of(shown) }
