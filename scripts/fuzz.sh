@@ -19,7 +19,7 @@ if [ "${1:-}" = save ]; then
 fi
 seconds="${1:-60}"
 shift || true
-all_targets=(parse scan load_toml load_json load_csv expand check schema preprocess)
+all_targets=(parse scan load_toml load_json load_csv expand narrate check schema preprocess)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all_targets[@]}"); fi
 jobs="${FUZZ_JOBS:-2}"
 
@@ -32,7 +32,7 @@ cargo fuzz build "${build_flags[@]}"
 max_len_for() {
     case "$1" in
         load_*) echo 65536 ;;
-        expand | preprocess | check) echo 16384 ;;
+        expand | narrate | preprocess | check) echo 16384 ;;
         schema) echo 8192 ;;
         *) echo 4096 ;;
     esac

@@ -100,3 +100,8 @@ fn schema_corpus() {
 fn preprocess_corpus() {
     replay("preprocess", invariants::preprocess);
 }
+
+#[test]
+fn narrate_corpus() {
+    replay("narrate", invariants::narrate);
+}

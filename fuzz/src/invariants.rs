@@ -376,3 +376,46 @@ pub fn preprocess(input: &[u8]) {
     let again = run_preprocessor(&context, &book).expect("the config is still fine");
     assert_eq!(again.0, output, "two runs over the same input differ");
 }
+
+/// Narration over any data: a TOML data file from the fuzzer, then every form of directive over the metrics and
+/// dimensions it defines (the `expand` target keeps the data fixed and varies the chapter; this one varies the
+/// data, where overflow and odd figures live).
+pub fn narrate(data: &[u8]) {
+    let Ok(data) = mdbook_kpi::data::load_sources(&[("kpi.toml".to_string(), data.to_vec())]) else { return };
+    let dimensions: Vec<(&String, Option<&String>)> =
+        data.dimensions.iter().take(2).map(|(id, d)| (id, d.members.keys().next())).collect();
+    let mut chapter = String::new();
+    for metric in data.metrics.keys().take(3) {
+        for body in ["fy", "q4 vs q3", "fy vs yoy", "fy vs target", "fy vs standard", "q1..q4", "2023-01 vs prev"] {
+            chapter.push_str(&format!("- <<#kpi {metric} {body}>> <<#kpi {metric} {body} as delta>>\n"));
+        }
+        chapter.push_str(&format!("\n<<#kpi {metric} q1..q4 as chart>>\n\n<<#kpi {metric} fy vs target as ratio>>\n"));
+        for (dimension, member) in &dimensions {
+            chapter.push_str(&format!("\n<<#kpi {metric} fy by {dimension} top 2 as chart>>\n\n"));
+            chapter.push_str(&format!("<<#kpi {metric} fy by {dimension} vs yoy as table>>\n\n"));
+            if let Some(member) = member {
+                chapter.push_str(&format!("<<#kpi share {metric} {dimension}={member} fy vs yoy>>\n"));
+                chapter.push_str(&format!("<<#kpi {metric} {dimension}={member} fy vs {dimension}={member}>>\n"));
+            }
+        }
+    }
+    for locale in [Locale::ZhCn, Locale::En] {
+        let run = || {
+            let mut preprocessor = Preprocessor::with_data(
+                Config { year: Some(2023), ..Config::default() },
+                locale,
+                Target::Html,
+                data.clone(),
+            );
+            let out = preprocessor.expand_chapter("src/chapter.md", &chapter);
+            (out, preprocessor.diagnostics())
+        };
+        let (out, findings) = run();
+        let found = scan(&chapter);
+        assert_outside_unchanged(&chapter, &found, out.as_deref().unwrap_or(&chapter));
+        // Data warnings (`data/inconsistent-total`) point into the data file; the rest into the chapter.
+        let in_chapter: Vec<Diagnostic> = findings.iter().filter(|d| d.file != "kpi.toml").cloned().collect();
+        check_diagnostics(&in_chapter, "src/chapter.md", &chapter);
+        assert_eq!((out, findings), run(), "two runs over the same data differ");
+    }
+}
