@@ -290,6 +290,18 @@ static CASES: &[Case] = &[
         expect: fails("data/duplicate-fact", "kpi.csv", 2, 3, &["kpi.toml"]),
     },
     Case {
+        name: "csv: a member its dimension does not declare, did you mean",
+        files: &[REF, ("kpi.csv", b"metric,period,product,value\nrevenue,2021,ai-qa,1\n")],
+        run: LOAD_BOTH,
+        expect: fails("data/invalid", "kpi.csv", 2, 0, &["ai-qa", "did you mean `ai-qc`"]),
+    },
+    Case {
+        name: "csv: a metric without metadata is a plain number (not an error)",
+        files: &[REF, ("kpi.csv", b"metric,period,value\nprofit,2023,1\n")],
+        run: LOAD_BOTH,
+        expect: None,
+    },
+    Case {
         name: "a missing data file",
         files: &[],
         run: LOAD_TOML,
