@@ -378,6 +378,15 @@ static CASES: &[Case] = &[
         run: chapter("<<#kpi b 2023 vs yoy>>\n"),
         expect: fails("kpi/no-data", "src/chapter.md", 1, 18, &["too large to compare"]),
     },
+    Case {
+        name: "a roll-up beyond exact decimal arithmetic says so",
+        files: &[(
+            "kpi.toml",
+            b"[meta]\nyear = 2023\n[metrics.a]\nunit = \"count\"\nvalues = { \"2023-H1\" = 70000000000000000000000000000, \"2023-H2\" = 70000000000000000000000000000 }\n",
+        )],
+        run: chapter("<<#kpi a fy>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 10, &["exact value of a for 2023", "too large"]),
+    },
     // --- directives ---------------------------------------------------------------------------------------------
     Case {
         name: "directive: unterminated",
