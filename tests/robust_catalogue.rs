@@ -387,6 +387,24 @@ static CASES: &[Case] = &[
         run: chapter("<<#kpi a fy>>\n"),
         expect: fails("kpi/no-data", "src/chapter.md", 1, 10, &["exact value of a for 2023", "too large"]),
     },
+    Case {
+        name: "a ratio too large to state in percent",
+        files: &[(
+            "kpi.toml",
+            b"[meta]\nyear = 2023\n[metrics.r]\nunit = \"ratio\"\nvalues = { \"2023\" = 1000000000000000000000000000 }\n",
+        )],
+        run: chapter("<<#kpi r 2023>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 10, &["too large"]),
+    },
+    Case {
+        name: "a value beyond a percentage of its target",
+        files: &[(
+            "kpi.toml",
+            b"[meta]\nyear = 2023\n[metrics.a]\nvalues = { \"2023\" = 7000000000000000000000000000 }\ntargets = { \"2023\" = 0.1 }\n",
+        )],
+        run: chapter("<<#kpi a 2023 vs target>>\n"),
+        expect: fails("kpi/no-data", "src/chapter.md", 1, 18, &["too large"]),
+    },
     // --- directives ---------------------------------------------------------------------------------------------
     Case {
         name: "directive: unterminated",

@@ -172,7 +172,9 @@ pub fn build(computation: &Computation) -> Value {
             let ratio = (base.value > Decimal::ZERO)
                 .then(|| value.checked_div(base.value))
                 .flatten()
-                .map(|r| json!({"raw": raw(r), "text": formatter.percent.percent(r * Decimal::ONE_HUNDRED)}));
+                // A ratio too large to state in percent (beyond decimal range) has no ratio, like a zero base.
+                .and_then(|r| Some((r, r.checked_mul(Decimal::ONE_HUNDRED)?)))
+                .map(|(r, percent)| json!({"raw": raw(r), "text": formatter.percent.percent(percent)}));
             let completion = base.kind == BaseKind::Target && reads_as_completion(computation, base.value);
             let base_json = json!({
                 "kind": base.kind.id(),
