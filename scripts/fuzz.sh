@@ -49,7 +49,7 @@ save_one() {
     merged="$(mktemp -d)"
     "$bin_dir/$target" -set_cover_merge=1 -max_len="$(max_len_for "$target")" "$merged" "fuzz/corpus/$target" \
         >/dev/null 2>&1 || true
-    find "$merged" -type f | sort | head -n "$count" | xargs -r cp -t "$dest"
+    find "$merged" -type f | sort | awk -v n="$count" 'NR <= n' | xargs -r cp -t "$dest"
     find "fuzz/artifacts/$target" -type f -name 'crash-*' -o -type f -name 'timeout-*' -o -type f -name 'oom-*' \
         2>/dev/null | xargs -r cp -t "$dest"
     rm -rf "$merged"
