@@ -11,3 +11,9 @@ pub fn load(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
     let _ = (root, files);
     todo!("data: loaders")
 }
+
+/// Loads data files given as (name relative to the book root, bytes).
+pub fn load_sources(sources: &[(String, Vec<u8>)]) -> Result<DataSet, Vec<Diagnostic>> {
+    let _ = sources;
+    todo!("data: loaders")
+}

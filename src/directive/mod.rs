@@ -108,8 +108,9 @@ impl Form {
     }
 }
 
-/// `OPTION=VALUE` (`locale=en`, `precision=0`, `type=bar`, `height=240`). Validated by the consumer, so that
-/// unknown options get a "did you mean" against the options that form accepts.
+/// `OPTION=VALUE` (`locale=en`, `precision=0`, `type=bar`, `height=240`). The parser checks the name (unknown
+/// names get a "did you mean") and the value, and normalises both: the name lower-case, `locale` as `zh-CN`/`en`,
+/// `type` as `bar`/`line`, numbers without leading zeros. Whether an option suits the form is the consumer's call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opt {
     pub name: Spanned<String>,

@@ -433,11 +433,25 @@ fn compare(
         Ok(Base { kind, value, label: period_label(p, year, locale), period: Some(p) })
     };
     let base = match &comparand.value {
+        // For a year the preceding period is the year before: that reads as 同比 / year over year.
+        Comparand::Prev if period.granularity() == Granularity::Year => {
+            at_period(BaseKind::YearAgo, period.prev().ok_or_else(no_period)?)?
+        }
         Comparand::Prev => at_period(BaseKind::Prev, period.prev().ok_or_else(no_period)?)?,
         Comparand::YearAgo => at_period(BaseKind::YearAgo, period.year_ago().ok_or_else(no_period)?)?,
         Comparand::Period(p) => {
             let p = p.resolve(year).ok_or_else(no_period)?;
-            at_period(BaseKind::Period, p)?
+            // `q4 vs q3` reads like `q4 vs prev` ("环比"), `2023 vs 2022` like `yoy` ("同比").
+            let kind = if Some(p) == period.year_ago() && period.granularity() == Granularity::Year {
+                BaseKind::YearAgo
+            } else if Some(p) == period.prev() {
+                BaseKind::Prev
+            } else if Some(p) == period.year_ago() {
+                BaseKind::YearAgo
+            } else {
+                BaseKind::Period
+            };
+            at_period(kind, p)?
         }
         Comparand::Target => {
             let value = ask.value(period, slice, Kind::Target, span)?;
@@ -570,7 +584,7 @@ fn breakdown(
         ));
     }
     // Largest first; equal values keep the data's member order (the sort is stable).
-    items.sort_by(|a, b| b.value.cmp(&a.value));
+    items.sort_by_key(|item| std::cmp::Reverse(item.value));
     let additive = metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate();
     if additive {
         let total = ask.value(period, slice, Kind::Actual, &span)?;

@@ -1,0 +1,194 @@
+//! No wrong figure, ever: random data sets and directives; every number in the rendered sentence is read back and
+//! checked against a value computed straight from the data (in f64, independently of the decimal code path), within
+//! half a unit of the last digit shown. Direction words must agree with the sign of the change.
+
+use mdbook_kpi::config::Locale;
+use mdbook_kpi::data::load::load_sources;
+use mdbook_kpi::directive::parse::parse;
+use mdbook_kpi::narrate::{Narrator, Target, Templates};
+use proptest::prelude::*;
+
+/// A number read back from a sentence: its value in base units and the half-width of its rounding interval.
+#[derive(Debug, Clone, Copy)]
+struct Shown {
+    value: f64,
+    tolerance: f64,
+    kind: ShownKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ShownKind {
+    Amount,
+    Percent,
+    Points,
+    Days,
+}
+
+/// Reads every number with its unit out of a sentence, in order. Period names (`Q4`, `2023年`, `2022`) are skipped.
+fn read_numbers(text: &str) -> Vec<Shown> {
+    // English period names carry their year after the quarter ("Q4 2022"); drop it.
+    let mut text = text.to_string();
+    for year in 2020..2030 {
+        for quarter in 1..=4 {
+            text = text.replace(&format!("Q{quarter} {year}"), &format!("Q{quarter}"));
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts_number = c.is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '.'));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let negative = i > 0 && chars[i - 1] == '-'
+            || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
+        let start = i;
+        // A comma groups thousands only when exactly three digits follow it.
+        let groups_thousands = |at: usize| {
+            chars.get(at + 1..at + 4).is_some_and(|d| d.iter().all(char::is_ascii_digit))
+                && !chars.get(at + 4).is_some_and(char::is_ascii_digit)
+        };
+        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || (chars[i] == ',' && groups_thousands(i))) {
+            i += 1;
+        }
+        let mut digits: String = chars[start..i].iter().filter(|c| **c != ',').collect();
+        if digits.ends_with('.') {
+            digits.pop();
+            i -= 1;
+        }
+        let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+        let Ok(number) = digits.parse::<f64>() else { continue };
+        let rest: String = chars[i..].iter().take(6).collect();
+        let (scale, kind) = if rest.starts_with('亿') {
+            (1e8, ShownKind::Amount)
+        } else if rest.starts_with('万') {
+            (1e4, ShownKind::Amount)
+        } else if rest.starts_with('B') {
+            (1e9, ShownKind::Amount)
+        } else if rest.starts_with('M') {
+            (1e6, ShownKind::Amount)
+        } else if rest.starts_with('K') {
+            (1e3, ShownKind::Amount)
+        } else if rest.starts_with('%') {
+            (1.0, ShownKind::Percent)
+        } else if rest.starts_with("个百分点") || rest.starts_with(" pp") {
+            (1.0, ShownKind::Points)
+        } else if rest.starts_with('天') || rest.starts_with(" day") || rest.starts_with("-day") {
+            (1.0, ShownKind::Days)
+        } else if rest.starts_with('年') {
+            continue; // a year
+        } else {
+            (1.0, ShownKind::Amount)
+        };
+        let sign = if negative { -1.0 } else { 1.0 };
+        out.push(Shown { value: sign * number * scale, tolerance: 0.5 * 10f64.powi(-decimals) * scale * 1.0001, kind });
+    }
+    out
+}
+
+fn close(shown: &Shown, truth: f64) -> bool {
+    (shown.value - truth).abs() <= shown.tolerance + truth.abs() * 1e-12
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    unit: &'static str,
+    quarters: [i64; 4],
+    previous_q4: i64,
+    target: i64,
+    compare: usize,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let amount = prop_oneof![1i64..1000, 1000i64..10_000_000, 10_000_000i64..900_000_000_000, Just(0), -5_000_000i64..0];
+    (
+        prop::sample::select(vec!["currency", "count", "percent", "days"]),
+        [amount.clone(), amount.clone(), amount.clone(), amount.clone()],
+        amount.clone(),
+        1i64..900_000_000_000,
+        0usize..3,
+    )
+        .prop_map(|(unit, quarters, previous_q4, target, compare)| Case { unit, quarters, previous_q4, target, compare })
+}
+
+fn toml_for(case: &Case) -> String {
+    let divisor = if case.unit == "percent" { 10_000 } else { 1 };
+    let v = |x: i64| format!("{}", x as f64 / divisor as f64);
+    format!(
+        "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[metrics.m]\nlabel = {{ en = \"sales\", zh-CN = \"销售额\" }}\nunit = \"{unit}\"\nvalues = {{ \"2022-Q4\" = {p}, \"2023-Q1\" = {a}, \"2023-Q2\" = {b}, \"2023-Q3\" = {c}, \"2023-Q4\" = {d} }}\ntargets = {{ \"2023-Q4\" = {t} }}\n",
+        unit = case.unit,
+        p = v(case.previous_q4),
+        a = v(case.quarters[0]),
+        b = v(case.quarters[1]),
+        c = v(case.quarters[2]),
+        d = v(case.quarters[3]),
+        t = v(case.target),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn comparison_sentences_carry_the_data_figures(case in case()) {
+        let text = toml_for(&case);
+        let data = load_sources(&[("kpi.toml".to_string(), text.into_bytes())]).expect("generated data loads");
+        let divisor = if case.unit == "percent" { 10_000.0 } else { 1.0 };
+        let value = case.quarters[3] as f64 / divisor;
+        let (comparand, base) = match case.compare {
+            0 => ("vs q3", case.quarters[2] as f64 / divisor),
+            1 => ("yoy", case.previous_q4 as f64 / divisor),
+            _ => ("vs q1", case.quarters[0] as f64 / divisor),
+        };
+        let templates = Templates::builtin();
+        for locale in [Locale::ZhCn, Locale::En] {
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1 };
+            let directive = parse(&format!("<<#kpi m q4 {comparand}>>")).unwrap();
+            let sentence = narrator.expand(&directive, Target::Html).expect("expands");
+            let numbers = read_numbers(&sentence);
+            prop_assert!(!numbers.is_empty(), "{sentence}");
+            // The first figure is the value itself.
+            prop_assert!(close(&numbers[0], value), "value {value} misread in {sentence:?}: {numbers:?}");
+            let diff = value - base;
+            let measured: Vec<&Shown> = numbers[1..].iter().filter(|n| n.kind != ShownKind::Amount || case.unit == "count" || case.unit == "currency").collect();
+            for shown in &measured {
+                let ok = match (shown.kind, case.unit) {
+                    (ShownKind::Percent, "percent") => close(shown, base) || close(shown, value),
+                    (ShownKind::Percent, _) => base > 0.0 && close(shown, (diff / base * 100.0).abs()),
+                    (ShownKind::Points, _) => close(shown, diff.abs()),
+                    (ShownKind::Days, _) => close(shown, diff.abs()) || close(shown, base),
+                    (ShownKind::Amount, _) => close(shown, base) || close(shown, diff.abs()),
+                };
+                prop_assert!(ok, "figure {shown:?} matches nothing in {sentence:?} (value {value}, base {base})");
+            }
+            // Direction words follow the sign of the change.
+            let says_up = sentence.contains("增长") || sentence.contains(" up ");
+            let says_down = sentence.contains("下降") || sentence.contains(" down ");
+            if says_up { prop_assert!(diff > 0.0, "says up: {sentence}"); }
+            if says_down { prop_assert!(diff < 0.0, "says down: {sentence}"); }
+            if sentence.contains("持平") || sentence.contains("unchanged") {
+                prop_assert!(diff.abs() <= (value.abs().max(base.abs())) * 0.001 + 0.05, "says flat: {sentence}");
+            }
+        }
+    }
+}
+
+#[test]
+fn reads_numbers_back() {
+    let numbers = read_numbers("Q4营收3600万元,环比增长16.1%");
+    assert_eq!(numbers.len(), 2);
+    assert!(close(&numbers[0], 36_000_000.0));
+    assert!(close(&numbers[1], 16.1));
+    let numbers = read_numbers("Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)");
+    assert_eq!(numbers.len(), 3);
+    assert!(close(&numbers[2], 31_000_000.0));
+    assert!(!close(&numbers[2], 32_000_000.0));
+    let numbers = read_numbers("Q4 revenue was -¥1.2M");
+    assert!(close(&numbers[0], -1_200_000.0));
+    let numbers = read_numbers("Q4销售额1,较2022年Q4(0)增加1");
+    assert_eq!(numbers.len(), 3, "{numbers:?}");
+}
