@@ -184,3 +184,6 @@ fn write_csv(file: &Path, rows: usize, seed: u64) -> Result<()> {
     println!("bytes={}", fs::metadata(file)?.len());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
