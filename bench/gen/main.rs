@@ -4,6 +4,7 @@
 //! kpi-bench-gen book OUT [--chapters 500] [--directives 20] [--words 2000] [--seed 1]
 //! kpi-bench-gen csv FILE [--rows 1000000] [--seed 1]
 //! kpi-bench-gen load-csv FILE [--reps 5]
+//! kpi-bench-gen mkdocs OUT [--chapters 500] [--directives 20]
 //! ```
 //!
 //! `book` writes `OUT/book/` (book.toml with `[preprocessor.kpi]`, SUMMARY.md, src/, data/) and
@@ -14,6 +15,7 @@ mod book;
 mod data;
 mod directives;
 mod load;
+mod mkdocs;
 mod model;
 mod prose;
 mod rng;
@@ -57,6 +59,18 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The same book for MkDocs + mkdocs-macros-plugin (`OUT/mkdocs/`): each directive a macro call.
+    Mkdocs {
+        out: PathBuf,
+        #[arg(long, default_value_t = 500)]
+        chapters: usize,
+        #[arg(long, default_value_t = 20)]
+        directives: usize,
+        #[arg(long, default_value_t = 2000)]
+        words: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Times `mdbook_kpi::data::load::load` against plain `csv` crate iteration over the same file.
     LoadCsv {
         file: PathBuf,
@@ -72,6 +86,9 @@ fn main() -> ExitCode {
             write_book(&out, &book::Options { chapters, directives, words, seed })
         }
         Command::Csv { file, rows, seed } => write_csv(&file, rows, seed),
+        Command::Mkdocs { out, chapters, directives, words, seed } => {
+            write_mkdocs(&out, &book::Options { chapters, directives, words, seed })
+        }
         Command::LoadCsv { file, reps } => load::run(&file, reps.max(1)),
     };
     match result {
@@ -170,6 +187,15 @@ fn count_directives(markdown: &str) -> usize {
         count += line.match_indices("<<#kpi").filter(|(at, _)| !line[..*at].ends_with(['`', '\\', '\''])).count();
     }
     count
+}
+
+fn write_mkdocs(out: &Path, options: &book::Options) -> Result<()> {
+    fs::create_dir_all(out)?;
+    let chapters = book::generate(options);
+    let calls = mkdocs::write(out, &chapters, options.seed)?;
+    println!("pages={}", book::all_chapters(&chapters).len());
+    println!("macro_calls={calls}");
+    Ok(())
 }
 
 fn write_csv(file: &Path, rows: usize, seed: u64) -> Result<()> {
