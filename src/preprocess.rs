@@ -133,7 +133,7 @@ impl Preprocessor {
                 }
                 scan::Found::Directive { span, alone_on_line, line_prefix } => {
                     let text = &content[span.clone()];
-                    match self.expand_one(text, alone_on_line) {
+                    match self.expand_one(text, alone_on_line, span.start as u64) {
                         Ok(expansion) => {
                             out.push_str(&content[copied..span.start]);
                             let block = expansion.contains('\n') || expansion.starts_with('|');
@@ -174,7 +174,7 @@ impl Preprocessor {
         (out != content).then_some(out)
     }
 
-    fn expand_one(&mut self, text: &str, alone_on_line: bool) -> Result<String, Failure> {
+    fn expand_one(&mut self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
         let directive =
             parse::parse(text).map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })?;
         if let Some(form) = &directive.form
@@ -193,7 +193,7 @@ impl Preprocessor {
                 .with_help(Some("see the data errors above".into())));
         };
         let narrator = Narrator { data, templates, locale, year, precision };
-        narrator.expand(&directive, target)
+        narrator.expand_at(&directive, target, salt)
     }
 
     /// Expands one directive given as text (`mdbook-kpi eval`).
@@ -217,7 +217,7 @@ impl Preprocessor {
                     _ => Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")),
                 })
         } else {
-            self.expand_one(trimmed, true)
+            self.expand_one(trimmed, true, 0)
         };
         let mut errors: Vec<Diagnostic> =
             self.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();

@@ -1,19 +1,838 @@
-//! Loading TOML, JSON and CSV data files into one [`DataSet`].
+//! Loading TOML, JSON and CSV data files into one [`DataSet`] (SPEC 3).
+//!
+//! Every file is read in full and every error is collected (not only the first), each with its rule id, file,
+//! line and column. After all files are read the set is finished as a whole: metrics named only by facts get a
+//! plain `number` definition, members are checked against declared dimensions, formulas are checked for unknown
+//! ids and cycles, and totals are compared with their members (`data/inconsistent-total`).
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use super::DataSet;
+use rust_decimal::Decimal;
+
+use super::formula::Expr;
+use super::number::{NumberError, parse_decimal};
+use super::tree::{self, Entry, Node, Value};
+use super::{
+    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Origin, Period, Rollup, Slice, Unit,
+};
 use crate::diagnostics::Diagnostic;
+use crate::source::LineIndex;
+
+/// The largest data file read (SPEC 9: a huge file is a clear error, not an exhausted machine).
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// After this many errors in one file the rest are counted, not listed.
+pub(crate) const MAX_ERRORS_PER_FILE: usize = 100;
+
+pub(crate) const PERIOD_HELP: &str = "write periods as 2023, 2023-H1, 2023-Q4 or 2023-12";
 
 /// Loads and merges the book's data files (paths relative to `root`). Errors are diagnostics with a rule id
 /// (`data/…`), the file and a position; warnings travel in [`DataSet::warnings`].
 pub fn load(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
-    let _ = (root, files);
-    todo!("data: loaders")
+    let mut sources = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for file in files {
+        match read_in_root(root, file) {
+            Ok(bytes) => sources.push((file.clone(), bytes)),
+            Err(error) => errors.push(*error),
+        }
+    }
+    let mut loader = Loader { errors, ..Loader::default() };
+    for (name, bytes) in &sources {
+        loader.load_source(name, bytes);
+    }
+    loader.finish()
 }
 
-/// Loads data files given as (name relative to the book root, bytes).
+/// Loads data from bytes already in memory, each with its display name (relative to the book root); the
+/// format follows the extension (`.toml`, `.json`, `.csv`, any case). For tests, fuzzing and `eval`.
 pub fn load_sources(sources: &[(String, Vec<u8>)]) -> Result<DataSet, Vec<Diagnostic>> {
-    let _ = sources;
-    todo!("data: loaders")
+    let mut loader = Loader::default();
+    for (name, bytes) in sources {
+        loader.load_source(name, bytes);
+    }
+    loader.finish()
+}
+
+fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let resolved = crate::paths::resolve_in_root(root, file).map_err(|message| -> Box<Diagnostic> {
+        // `resolve_in_root` refuses both missing files and escapes; a path that exists was refused for leaving
+        // the root.
+        let exists = root.join(file).exists();
+        Box::new(if exists {
+            Diagnostic::error("data/path", message)
+                .in_file(file)
+                .with_help("keep data files inside the book folder (symlinks are followed)")
+        } else {
+            Diagnostic::error("data/missing-file", message)
+                .in_file(file)
+                .with_help("check `data` in [preprocessor.kpi] of book.toml; paths are relative to the book root")
+        })
+    })?;
+    let missing = |error: std::io::Error| {
+        Box::new(Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file))
+    };
+    let size = std::fs::metadata(&resolved).map_err(missing)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Box::new(
+            Diagnostic::error(
+                "data/invalid",
+                format!("`{file}` is {} MiB; data files may be at most {} MiB", size >> 20, MAX_FILE_BYTES >> 20),
+            )
+            .in_file(file)
+            .with_help("split the data into several files, or aggregate it before the book reads it"),
+        ));
+    }
+    std::fs::read(&resolved).map_err(missing)
+}
+
+/// A dimension's declaration in a TOML/JSON file.
+#[derive(Debug)]
+struct Declared {
+    origin: Origin,
+    /// The members it lists; `None` when it lists none (then any member is welcome).
+    members: Option<HashSet<String>>,
+}
+
+/// Builds the data set file by file; see the module documentation for what happens at the end.
+#[derive(Default)]
+pub(crate) struct Loader {
+    pub(crate) data: DataSet,
+    pub(crate) errors: Vec<Diagnostic>,
+    declared_dimensions: HashMap<String, Declared>,
+    /// Metrics defined in a TOML/JSON file (the others are implicit, from facts alone).
+    defined_metrics: HashSet<String>,
+    /// The first place each member not listed by its dimension was used: checked against the declaration
+    /// once every file is read.
+    member_uses: Vec<(String, String, Origin)>,
+    meta_origins: HashMap<&'static str, Origin>,
+    /// Where a metric without a definition was first named (by a CSV row), for its implicit definition.
+    pub(crate) first_named: HashMap<String, Origin>,
+    /// The rows of every CSV file, turned into [`DataSet::table`] at the end.
+    pub(crate) csv: super::csv::CsvRows,
+    /// The files in the order they were loaded: of two places of a duplicate, the later one is reported.
+    order: Vec<String>,
+    errors_in_file: usize,
+    suppressed_in_file: usize,
+}
+
+impl Loader {
+    pub(crate) fn load_source(&mut self, name: &str, bytes: &[u8]) {
+        self.order.push(name.to_string());
+        self.errors_in_file = 0;
+        self.suppressed_in_file = 0;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            self.error(
+                Diagnostic::error("data/invalid", format!("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20))
+                    .in_file(name),
+            );
+            return;
+        }
+        let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+        match extension.as_str() {
+            "toml" | "json" => self.load_document(name, bytes, extension == "json"),
+            "csv" => super::csv::load_csv(self, name, bytes),
+            _ => self.error(
+                Diagnostic::error("data/invalid", format!("`{name}` is not a data file this tool reads"))
+                    .in_file(name)
+                    .with_help("data files end in .toml, .json or .csv"),
+            ),
+        }
+        if self.suppressed_in_file > 0 {
+            let more = self.suppressed_in_file;
+            self.errors.push(
+                Diagnostic::error("data/invalid", format!("{more} more errors in `{name}` are not shown"))
+                    .in_file(name)
+                    .with_help("fix the errors above and run again"),
+            );
+        }
+    }
+
+    /// Records an error, keeping at most [`MAX_ERRORS_PER_FILE`] per file.
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
+        if self.errors_in_file < MAX_ERRORS_PER_FILE {
+            self.errors_in_file += 1;
+            self.errors.push(diagnostic);
+        } else {
+            self.suppressed_in_file += 1;
+        }
+    }
+
+    /// Counts an error that is not listed because the current file has hit the error limit.
+    pub(crate) fn suppress_one(&mut self) {
+        self.suppressed_in_file += 1;
+    }
+
+    fn load_document(&mut self, name: &str, bytes: &[u8], json: bool) {
+        let Some(text) = utf8_text(self, name, bytes) else { return };
+        let index = LineIndex::new(text);
+        let parsed = if json { tree::parse_json(text).map_err(|error| vec![error]) } else { tree::parse_toml(text) };
+        match parsed {
+            Ok(root) => Document { loader: self, file: name, index: &index }.root(&root),
+            Err(errors) => {
+                let format = if json { "JSON" } else { "TOML" };
+                for error in errors {
+                    let position = index.position(error.offset);
+                    self.error(
+                        Diagnostic::error("data/syntax", format!("invalid {format}: {}", error.message))
+                            .in_file(name)
+                            .at(position, position)
+                            .with_help(format!("fix the {format} syntax at this place")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Adds one fact; the same key given twice is an error at the second place naming the first.
+    pub(crate) fn add_fact(&mut self, key: FactKey, fact: Fact) {
+        match self.data.facts.entry(key) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(fact);
+            }
+            std::collections::btree_map::Entry::Occupied(slot) => {
+                let diagnostic = duplicate_fact(slot.key(), &slot.get().origin, &fact.origin);
+                self.error(diagnostic);
+            }
+        }
+    }
+
+    /// Notes that facts use `member` of `dimension`, creating an implicit dimension or member where the data
+    /// declares none.
+    pub(crate) fn use_member(&mut self, dimension: &str, member: &str, origin: &Origin) {
+        let entry = self.data.dimensions.entry(dimension.to_string()).or_insert_with(|| Dimension {
+            id: dimension.to_string(),
+            origin: origin.clone(),
+            ..Dimension::default()
+        });
+        if !entry.members.contains_key(member) {
+            entry.members.insert(member.to_string(), Label::default());
+            self.member_uses.push((dimension.to_string(), member.to_string(), origin.clone()));
+        }
+    }
+
+    fn declare_dimension(&mut self, dimension: Dimension, members: Option<HashSet<String>>) {
+        if let Some(previous) = self.declared_dimensions.get(&dimension.id) {
+            let message = format!("dimension `{}` is declared twice; first at {}", dimension.id, previous.origin);
+            let diagnostic = at_origin(Diagnostic::error("data/invalid", message), &dimension.origin)
+                .with_help("declare each dimension in one data file");
+            self.error(diagnostic);
+            return;
+        }
+        self.declared_dimensions.insert(dimension.id.clone(), Declared { origin: dimension.origin.clone(), members });
+        match self.data.dimensions.get_mut(&dimension.id) {
+            Some(implicit) => {
+                // Facts used the dimension before its declaration was read: keep the members they named, after
+                // the declared ones.
+                let mut merged = dimension.members;
+                for (member, label) in std::mem::take(&mut implicit.members) {
+                    merged.entry(member).or_insert(label);
+                }
+                *implicit = Dimension { members: merged, ..dimension };
+            }
+            None => {
+                self.data.dimensions.insert(dimension.id.clone(), dimension);
+            }
+        }
+    }
+
+    fn define_metric(&mut self, metric: Metric) {
+        if !self.defined_metrics.insert(metric.id.clone()) {
+            let first = self.data.metrics.get(&metric.id).map(|m| m.origin.to_string()).unwrap_or_default();
+            let message = format!("metric `{}` is defined twice; first at {first}", metric.id);
+            let diagnostic = at_origin(Diagnostic::error("data/invalid", message), &metric.origin)
+                .with_help("define each metric's label, unit and formula in one data file");
+            self.error(diagnostic);
+            return;
+        }
+        self.data.metrics.insert(metric.id.clone(), metric);
+    }
+
+    /// Checks and completes the merged set; errors make the whole load fail.
+    pub(crate) fn finish(mut self) -> Result<DataSet, Vec<Diagnostic>> {
+        let csv = std::mem::take(&mut self.csv);
+        self.errors_in_file = 0;
+        let table = csv.into_table(&mut self, 64);
+        self.data.table = table;
+        self.check_duplicates_across_stores();
+        self.add_implicit_metrics();
+        self.check_members();
+        self.check_formulas();
+        if !self.errors.is_empty() {
+            crate::diagnostics::sort(&mut self.errors);
+            return Err(self.errors);
+        }
+        let mut warnings = super::rollup::inconsistent_totals(&self.data);
+        self.data.warnings.append(&mut warnings);
+        Ok(self.data)
+    }
+
+    /// A fact given in a TOML/JSON file and again in a CSV file.
+    fn check_duplicates_across_stores(&mut self) {
+        if self.data.table.is_empty() {
+            return;
+        }
+        let position = |file: &str| self.order.iter().position(|f| f == file).unwrap_or(usize::MAX);
+        let mut errors = Vec::new();
+        for (key, fact) in &self.data.facts {
+            let Some(row) = self.data.table.find(&key.metric, key.period, &key.slice, key.kind) else { continue };
+            let other = self.data.table.row(row).origin();
+            let (first, second) = if position(&other.file) < position(&fact.origin.file) {
+                (&other, &fact.origin)
+            } else {
+                (&fact.origin, &other)
+            };
+            errors.push(duplicate_fact(key, first, second));
+        }
+        self.errors.extend(errors);
+    }
+
+    fn add_implicit_metrics(&mut self) {
+        let mut previous: Option<&str> = None;
+        let mut implicit = Vec::new();
+        let from_map = self.data.facts.iter().map(|(key, fact)| (key.metric.as_str(), &fact.origin));
+        let mut table_ids = Vec::new();
+        for metric in self.data.table.metric_ids() {
+            let rows = self.data.table.metric_rows(metric);
+            if !rows.is_empty() {
+                table_ids.push((metric.as_str(), rows.start));
+            }
+        }
+        let table_origins: Vec<(&str, Origin)> =
+            table_ids.iter().map(|(metric, row)| (*metric, self.data.table.row(*row).origin())).collect();
+        for (metric, origin) in from_map.chain(table_origins.iter().map(|(m, o)| (*m, o))) {
+            if previous == Some(metric) {
+                continue;
+            }
+            previous = Some(metric);
+            if !self.data.metrics.contains_key(metric) && !implicit.iter().any(|m: &Metric| m.id == metric) {
+                let origin = self.first_named.get(metric).unwrap_or(origin).clone();
+                implicit.push(Metric { id: metric.to_string(), origin, ..Metric::default() });
+            }
+        }
+        for metric in implicit {
+            self.data.metrics.insert(metric.id.clone(), metric);
+        }
+    }
+
+    fn check_members(&mut self) {
+        let mut errors = Vec::new();
+        for (dimension, member, origin) in &self.member_uses {
+            let Some(Declared { members: Some(listed), .. }) = self.declared_dimensions.get(dimension) else {
+                continue;
+            };
+            if listed.contains(member) {
+                continue;
+            }
+            let mut known: Vec<&str> = listed.iter().map(String::as_str).collect();
+            known.sort_unstable();
+            let message = format!("`{member}` is not a member of dimension `{dimension}`");
+            let help = crate::suggest::help_for(member, known.iter().copied())
+                .map(|h| format!("{h} (or add `{member}` to [dimensions.{dimension}] members)"));
+            let mut diagnostic = at_origin(Diagnostic::error("data/invalid", message), origin);
+            diagnostic.help = help;
+            errors.push(diagnostic);
+        }
+        self.errors.extend(errors);
+    }
+
+    fn check_formulas(&mut self) {
+        let mut errors = Vec::new();
+        for metric in self.data.metrics.values() {
+            let Some(formula) = &metric.formula else { continue };
+            for operand in formula.metrics() {
+                if !self.data.metrics.contains_key(operand) {
+                    let message = format!("the formula of `{}` names unknown metric `{operand}`", metric.id);
+                    let mut diagnostic = at_origin(Diagnostic::error("data/formula", message), &metric.origin);
+                    diagnostic.help = crate::suggest::help_for(operand, self.data.metrics.keys().map(String::as_str))
+                        .or_else(|| Some("write subtraction with spaces: `a - b`".into()));
+                    errors.push(diagnostic);
+                }
+            }
+        }
+        errors.extend(formula_cycles(&self.data.metrics));
+        self.errors.extend(errors);
+    }
+}
+
+/// Formulas that depend on themselves, found by an iterative depth-first search (no recursion, so a long
+/// chain of formulas cannot overflow the stack). Each cycle is reported once, at its first metric.
+fn formula_cycles(metrics: &BTreeMap<String, Metric>) -> Vec<Diagnostic> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Active,
+        Done,
+    }
+    let operands = |id: &str| -> Vec<&str> {
+        metrics.get(id).and_then(|m| m.formula.as_ref()).map(|f| f.metrics()).unwrap_or_default()
+    };
+    let mut state: HashMap<&str, State> = metrics.keys().map(|k| (k.as_str(), State::New)).collect();
+    let mut errors = Vec::new();
+    for start in metrics.keys() {
+        if state.get(start.as_str()) != Some(&State::New) {
+            continue;
+        }
+        // Stack of (metric, its operands, next operand index); `path` mirrors it for the message.
+        let mut stack: Vec<(&str, Vec<&str>, usize)> = vec![(start, operands(start), 0)];
+        state.insert(start, State::Active);
+        while let Some((id, next_operands, next)) = stack.last_mut() {
+            let Some(&operand) = next_operands.get(*next) else {
+                state.insert(id, State::Done);
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            match state.get(operand) {
+                Some(State::New) => {
+                    state.insert(operand, State::Active);
+                    stack.push((operand, operands(operand), 0));
+                }
+                Some(State::Active) => {
+                    let position = stack.iter().position(|(m, _, _)| *m == operand).unwrap_or(0);
+                    let mut cycle: Vec<&str> = stack[position..].iter().map(|(m, _, _)| *m).collect();
+                    cycle.push(operand);
+                    let metric = &metrics[operand];
+                    let message = format!("formula of `{operand}` depends on itself: {}", cycle.join(" → "));
+                    errors.push(
+                        at_origin(Diagnostic::error("data/formula", message), &metric.origin)
+                            .with_help("a formula may only use metrics that do not use it in turn"),
+                    );
+                }
+                // Done, or unknown (reported separately).
+                _ => {}
+            }
+        }
+    }
+    errors
+}
+
+pub(crate) fn duplicate_fact(key: &FactKey, first: &Origin, second: &Origin) -> Diagnostic {
+    let message = format!("{} is given twice: here and at {first}", describe_key(key));
+    at_origin(Diagnostic::error("data/duplicate-fact", message), second)
+        .with_help("give each fact once; remove one of the two values")
+}
+
+/// `revenue 2023-Q4 (region=east, target)`.
+pub(crate) fn describe_key(key: &FactKey) -> String {
+    let mut parts: Vec<String> = key.slice.iter().map(|(d, m)| format!("{d}={m}")).collect();
+    match key.kind {
+        Kind::Actual => {}
+        Kind::Target => parts.push("target".into()),
+        Kind::Standard => parts.push("standard".into()),
+    }
+    let mut text = format!("{} {}", key.metric, key.period);
+    if !parts.is_empty() {
+        text.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    text
+}
+
+pub(crate) fn at_origin(diagnostic: Diagnostic, origin: &Origin) -> Diagnostic {
+    let mut diagnostic = diagnostic.in_file(origin.file.clone());
+    diagnostic.line = origin.line;
+    diagnostic.column = origin.column;
+    diagnostic.end_line = origin.line;
+    diagnostic.end_column = origin.column;
+    diagnostic
+}
+
+/// The text of a data file, or a `data/syntax` error at the first byte that is not UTF-8. A UTF-8 byte order
+/// mark is dropped; positions count from the text after it, as editors show them.
+pub(crate) fn utf8_text<'a>(loader: &mut Loader, name: &str, bytes: &'a [u8]) -> Option<&'a str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(error) => {
+            let valid = error.valid_up_to();
+            // The prefix is valid UTF-8 by construction; its end gives the position.
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+            let position = LineIndex::new(prefix).position(valid);
+            loader.error(
+                Diagnostic::error("data/syntax", format!("`{name}` is not valid UTF-8 (byte {valid})"))
+                    .in_file(name)
+                    .at(position, position)
+                    .with_help("save the file as UTF-8"),
+            );
+            None
+        }
+    }
+}
+
+/// A key path as messages show it: `metrics.revenue.unit`, quoting keys that are not bare words.
+fn key_path(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|part| {
+            let bare = !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+            if bare { (*part).to_string() } else { format!("\"{}\"", part.replace('"', "\\\"")) }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Reading one TOML/JSON document of the SPEC 3.1 shape into the loader.
+struct Document<'a, 'b> {
+    loader: &'a mut Loader,
+    file: &'a str,
+    index: &'a LineIndex<'b>,
+}
+
+const TOP_KEYS: &[&str] = &["meta", "dimensions", "metrics"];
+const META_KEYS: &[&str] = &["year", "currency"];
+const DIMENSION_KEYS: &[&str] = &["label", "members"];
+const METRIC_KEYS: &[&str] =
+    &["label", "unit", "better", "rollup", "suffix", "values", "targets", "by", "standard", "formula", "plural"];
+
+impl Document<'_, '_> {
+    fn origin(&self, offset: usize) -> Origin {
+        let position = self.index.position(offset);
+        Origin { file: self.file.to_string(), line: position.line, column: position.column }
+    }
+
+    fn report(&mut self, rule: &str, offset: usize, message: String, help: Option<String>) {
+        let position = self.index.position(offset);
+        let mut diagnostic = Diagnostic::error(rule, message).in_file(self.file).at(position, position);
+        diagnostic.help = help;
+        self.loader.error(diagnostic);
+    }
+
+    fn wrong_type(&mut self, node: &Node, path: &[&str], expected: &str) {
+        let message = format!("`{}` must be {expected}, not {}", key_path(path), node.value.type_name());
+        self.report("data/invalid", node.span.start, message, None);
+    }
+
+    fn unknown_key(&mut self, entry: &Entry, path: &[&str], known: &[&str]) {
+        let mut full = path.to_vec();
+        full.push(&entry.key);
+        let message = format!("unknown key `{}`", key_path(&full));
+        let help = crate::suggest::help_for(&entry.key, known.iter().copied());
+        self.report("data/invalid", entry.key_span.start, message, help);
+    }
+
+    /// The entries of a table, or a type error.
+    fn table<'n>(&mut self, node: &'n Node, path: &[&str]) -> Option<&'n [Entry]> {
+        match &node.value {
+            Value::Table(entries) => Some(entries),
+            _ => {
+                self.wrong_type(node, path, "a table");
+                None
+            }
+        }
+    }
+
+    fn root(&mut self, root: &Node) {
+        let Some(entries) = self.table(root, &[]) else { return };
+        for entry in entries {
+            match entry.key.as_str() {
+                "meta" => self.meta(&entry.value),
+                "dimensions" => {
+                    let Some(dimensions) = self.table(&entry.value, &["dimensions"]) else { continue };
+                    for dimension in dimensions {
+                        self.dimension(dimension);
+                    }
+                }
+                "metrics" => {
+                    let Some(metrics) = self.table(&entry.value, &["metrics"]) else { continue };
+                    for metric in metrics {
+                        self.metric(metric);
+                    }
+                }
+                _ => self.unknown_key(entry, &[], TOP_KEYS),
+            }
+        }
+    }
+
+    fn meta(&mut self, node: &Node) {
+        let Some(entries) = self.table(node, &["meta"]) else { return };
+        let mut meta = Meta::default();
+        for entry in entries {
+            let path = ["meta", entry.key.as_str()];
+            match entry.key.as_str() {
+                "year" => {
+                    let year = self
+                        .decimal(&entry.value, &path)
+                        .filter(|d| d.fract().is_zero())
+                        .and_then(|d| i32::try_from(d).ok());
+                    match year.filter(|y| (1000..=9999).contains(y)) {
+                        Some(year) => meta.year = Some(year),
+                        None => {
+                            let message = "`meta.year` must be a year such as 2023".to_string();
+                            self.report("data/invalid", entry.value.span.start, message, None);
+                        }
+                    }
+                }
+                "currency" => match &entry.value.value {
+                    Value::String(code) if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+                        meta.currency = Some(code.to_ascii_uppercase());
+                    }
+                    _ => {
+                        let message = "`meta.currency` must be an ISO 4217 code such as \"CNY\" or \"USD\"".into();
+                        self.report("data/invalid", entry.value.span.start, message, None);
+                    }
+                },
+                _ => self.unknown_key(entry, &["meta"], META_KEYS),
+            }
+            self.merge_meta(&entry.key, &meta, entry.value.span.start);
+        }
+    }
+
+    /// Takes a `[meta]` setting unless another file already set it differently.
+    fn merge_meta(&mut self, key: &str, meta: &Meta, offset: usize) {
+        let (key, new, old) = match key {
+            "year" => ("year", meta.year.map(|y| y.to_string()), self.loader.data.meta.year.map(|y| y.to_string())),
+            "currency" => ("currency", meta.currency.clone(), self.loader.data.meta.currency.clone()),
+            _ => return,
+        };
+        let Some(new) = new else { return };
+        match old {
+            Some(old) if old != new => {
+                let first = self.loader.meta_origins.get(key).map(|o| o.to_string()).unwrap_or_default();
+                let message = format!("`meta.{key}` is {new} here but {old} at {first}");
+                self.report(
+                    "data/invalid",
+                    offset,
+                    message,
+                    Some("give [meta] once, or the same in every file".into()),
+                );
+            }
+            Some(_) => {}
+            None => {
+                if key == "year" {
+                    self.loader.data.meta.year = meta.year;
+                } else {
+                    self.loader.data.meta.currency = meta.currency.clone();
+                }
+                let origin = self.origin(offset);
+                self.loader.meta_origins.insert(key, origin);
+            }
+        }
+    }
+
+    fn label(&mut self, node: &Node, path: &[&str]) -> Option<Label> {
+        match &node.value {
+            Value::String(text) => Some(Label::plain(text.clone())),
+            Value::Table(entries) => {
+                let mut label = Label::default();
+                for entry in entries {
+                    match &entry.value.value {
+                        Value::String(text) => {
+                            label.by_locale.insert(entry.key.clone(), text.clone());
+                        }
+                        _ => {
+                            let mut full = path.to_vec();
+                            full.push(&entry.key);
+                            self.wrong_type(&entry.value, &full, "a string");
+                        }
+                    }
+                }
+                Some(label)
+            }
+            _ => {
+                self.wrong_type(node, path, "a string or a table of locale = \"text\"");
+                None
+            }
+        }
+    }
+
+    fn dimension(&mut self, entry: &Entry) {
+        let id = entry.key.as_str();
+        let mut dimension =
+            Dimension { id: id.to_string(), origin: self.origin(entry.key_span.start), ..Dimension::default() };
+        let mut listed = None;
+        let Some(entries) = self.table(&entry.value, &["dimensions", id]) else { return };
+        for field in entries {
+            let path = ["dimensions", id, field.key.as_str()];
+            match field.key.as_str() {
+                "label" => dimension.label = self.label(&field.value, &path).unwrap_or_default(),
+                "members" => {
+                    let Some(members) = self.table(&field.value, &path) else { continue };
+                    let mut names = HashSet::new();
+                    for member in members {
+                        let member_path = ["dimensions", id, "members", member.key.as_str()];
+                        // `members.x = {}` is a member without labels.
+                        let label = self.label(&member.value, &member_path).unwrap_or_default();
+                        names.insert(member.key.clone());
+                        dimension.members.insert(member.key.clone(), label);
+                    }
+                    listed = Some(names);
+                }
+                _ => self.unknown_key(field, &["dimensions", id], DIMENSION_KEYS),
+            }
+        }
+        self.loader.declare_dimension(dimension, listed);
+    }
+
+    fn metric(&mut self, entry: &Entry) {
+        let id = entry.key.as_str();
+        let mut metric = Metric { id: id.to_string(), origin: self.origin(entry.key_span.start), ..Metric::default() };
+        let Some(fields) = self.table(&entry.value, &["metrics", id]) else { return };
+        let mut rollup = None;
+        for field in fields {
+            let key = field.key.as_str();
+            let path = ["metrics", id, key];
+            let node = &field.value;
+            match key {
+                "label" => metric.label = self.label(node, &path).unwrap_or_default(),
+                "suffix" => metric.suffix = self.label(node, &path),
+                "unit" => {
+                    const UNITS: &[(&str, Unit)] = &[
+                        ("currency", Unit::Currency),
+                        ("count", Unit::Count),
+                        ("percent", Unit::Percent),
+                        ("ratio", Unit::Ratio),
+                        ("days", Unit::Days),
+                        ("number", Unit::Number),
+                    ];
+                    metric.unit = self.choice(node, &path, UNITS).unwrap_or_default();
+                }
+                "better" => {
+                    const BETTER: &[(&str, Better)] =
+                        &[("higher", Better::Higher), ("lower", Better::Lower), ("neutral", Better::Neutral)];
+                    metric.better = self.choice(node, &path, BETTER).unwrap_or_default();
+                }
+                "rollup" => {
+                    const ROLLUPS: &[(&str, Rollup)] =
+                        &[("sum", Rollup::Sum), ("mean", Rollup::Mean), ("last", Rollup::Last), ("none", Rollup::None)];
+                    rollup = self.choice(node, &path, ROLLUPS);
+                }
+                "plural" => match node.value {
+                    Value::Bool(flag) => metric.plural = Some(flag),
+                    _ => self.wrong_type(node, &path, "true or false"),
+                },
+                "formula" => metric.formula = self.formula(node, &path),
+                "values" => self.period_values(node, &path, id, &Slice::new(), Kind::Actual),
+                "targets" => self.period_values(node, &path, id, &Slice::new(), Kind::Target),
+                "standard" => match node.value {
+                    Value::Table(_) => self.period_values(node, &path, id, &Slice::new(), Kind::Standard),
+                    _ => metric.standard = self.decimal(node, &path),
+                },
+                "by" => self.by(node, id),
+                _ => self.unknown_key(field, &["metrics", id], METRIC_KEYS),
+            }
+        }
+        metric.rollup = rollup.unwrap_or(match metric.unit {
+            // A formula metric is usually a ratio of others: summing it over periods would be wrong, so it is
+            // computed per period unless the data asks for a roll-up.
+            _ if metric.formula.is_some() => Rollup::None,
+            Unit::Currency | Unit::Count => Rollup::Sum,
+            _ => Rollup::None,
+        });
+        self.loader.define_metric(metric);
+    }
+
+    fn choice<T: Copy>(&mut self, node: &Node, path: &[&str], options: &[(&str, T)]) -> Option<T> {
+        let names = || options.iter().map(|(name, _)| *name);
+        let Value::String(text) = &node.value else {
+            self.wrong_type(node, path, &format!("one of {}", names().collect::<Vec<_>>().join(", ")));
+            return None;
+        };
+        if let Some((_, value)) = options.iter().find(|(name, _)| name.eq_ignore_ascii_case(text)) {
+            return Some(*value);
+        }
+        let message =
+            format!("`{}` must be one of {}, not \"{text}\"", key_path(path), names().collect::<Vec<_>>().join(", "));
+        let help = crate::suggest::did_you_mean(text, names()).map(|best| format!("did you mean `{best}`?"));
+        self.report("data/invalid", node.span.start, message, help);
+        None
+    }
+
+    fn formula(&mut self, node: &Node, path: &[&str]) -> Option<Expr> {
+        let Value::String(text) = &node.value else {
+            self.wrong_type(node, path, "a string such as \"revenue / headcount\"");
+            return None;
+        };
+        match Expr::parse(text) {
+            Ok(expr) => Some(expr),
+            Err(error) => {
+                // Point into the string when the source spells it out plainly (quote, text, quote).
+                let source = self.index_text_of(node);
+                let offset = if source.len() == text.len() + 2 {
+                    let within: usize = text.chars().take(error.column - 1).map(char::len_utf8).sum();
+                    node.span.start + 1 + within
+                } else {
+                    node.span.start
+                };
+                let message = format!("invalid formula in `{}`: {}", key_path(path), error.message);
+                let help = "a formula uses + - * / and parentheses over metric ids: \"revenue / headcount\"";
+                self.report("data/formula", offset, message, Some(help.into()));
+                None
+            }
+        }
+    }
+
+    fn index_text_of(&self, node: &Node) -> &str {
+        let start = self.index.position(node.span.start);
+        let end = self.index.position(node.span.end);
+        if start.line != end.line {
+            return "";
+        }
+        let line = self.index.line_text(start.line);
+        let from: usize = line.chars().take(start.column - 1).map(char::len_utf8).sum();
+        let to: usize = line.chars().take(end.column - 1).map(char::len_utf8).sum();
+        line.get(from..to).unwrap_or("")
+    }
+
+    /// A number node as an exact decimal, or a `data/bad-value` / `data/invalid` error.
+    fn decimal(&mut self, node: &Node, path: &[&str]) -> Option<Decimal> {
+        let Value::Number { text, radix } = &node.value else {
+            self.wrong_type(node, path, "a number");
+            return None;
+        };
+        let parsed = if *radix == 10 {
+            parse_decimal(text.as_bytes())
+        } else {
+            i128::from_str_radix(text, *radix)
+                .ok()
+                .and_then(|value| Decimal::try_from_i128_with_scale(value, 0).ok())
+                .ok_or(NumberError::OutOfRange)
+        };
+        match parsed {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let why = match error {
+                    NumberError::Syntax => "is not a finite number",
+                    NumberError::OutOfRange => "is too large for a decimal value",
+                };
+                let message = format!("`{}` = {text} {why}", key_path(path));
+                self.report("data/bad-value", node.span.start, message, Some("give a plain decimal number".into()));
+                None
+            }
+        }
+    }
+
+    /// `{ "2023" = 1, "2023-Q4" = 2 }` → facts of one metric, slice and kind.
+    fn period_values(&mut self, node: &Node, path: &[&str], metric: &str, slice: &Slice, kind: Kind) {
+        let Some(entries) = self.table(node, path) else { return };
+        for entry in entries {
+            let mut full = path.to_vec();
+            full.push(&entry.key);
+            let Some(period) = Period::parse(&entry.key) else {
+                let message = format!("`{}`: `{}` is not a period", key_path(path), entry.key);
+                self.report("data/bad-period", entry.key_span.start, message, Some(PERIOD_HELP.into()));
+                continue;
+            };
+            let Some(value) = self.decimal(&entry.value, &full) else { continue };
+            let key = FactKey { metric: metric.to_string(), period, slice: slice.clone(), kind };
+            let origin = self.origin(entry.value.span.start);
+            self.loader.add_fact(key, Fact { value, origin });
+        }
+    }
+
+    /// `by.DIM.MEMBER = { period = value }`.
+    fn by(&mut self, node: &Node, metric: &str) {
+        let Some(dimensions) = self.table(node, &["metrics", metric, "by"]) else { return };
+        for dimension in dimensions {
+            let dim = dimension.key.as_str();
+            let Some(members) = self.table(&dimension.value, &["metrics", metric, "by", dim]) else { continue };
+            for member in members {
+                let origin = self.origin(member.key_span.start);
+                self.loader.use_member(dim, &member.key, &origin);
+                let slice = Slice::from([(dim.to_string(), member.key.clone())]);
+                let path = ["metrics", metric, "by", dim, member.key.as_str()];
+                self.period_values(&member.value, &path, metric, &slice, Kind::Actual);
+            }
+        }
+    }
 }

@@ -3,16 +3,23 @@
 //! A *fact* is one number for (metric, period, slice, kind). Queries derive what is not given: coarser periods
 //! from finer ones (roll-up), totals from dimension members, and formula metrics from their operands.
 
+pub mod csv;
 pub mod formula;
 pub mod load;
+pub mod number;
 pub mod period;
 pub mod query;
+pub mod rollup;
+pub mod table;
+pub mod tree;
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+pub use load::{load, load_sources};
 pub use period::{Granularity, Period};
+pub use query::{Query, QueryError};
 
 use crate::diagnostics::Diagnostic;
 
@@ -175,4 +182,8 @@ pub struct DataSet {
     pub facts: BTreeMap<FactKey, Fact>,
     /// Non-fatal findings from loading (`data/inconsistent-total`, …).
     pub warnings: Vec<Diagnostic>,
+    /// Facts from CSV files, stored compactly (a million rows load in a fraction of a second). `facts` holds
+    /// the facts of TOML/JSON files; read facts through [`DataSet::fact`], [`DataSet::facts_iter`] and
+    /// [`DataSet::facts_of_metric`], which see both.
+    pub table: table::FactTable,
 }

@@ -1,8 +1,28 @@
 //! Asking the data set for one number, deriving it where the data allows (SPEC 3.3).
+//!
+//! The order of attempts for a (metric, period, slice, kind):
+//! 1. the given fact;
+//! 2. for a standard: the metric's standard for the year the period falls in, then its period-independent
+//!    `standard = N` (standards never roll up or add up);
+//! 3. a roll-up of finer periods, per the metric's `rollup` (`sum`, `mean`, `last`; `none` never derives):
+//!    a year from 4 quarters, 2 halves or 12 months, a half from 2 quarters or 6 months, a quarter from 3
+//!    months — recursively, so a year may come from quarters that come from months. Every sub-period must
+//!    have a value;
+//! 4. with `rollup = "sum"`, a total over a dimension: the sum of the members (those the metric has data for)
+//!    of a dimension the slice does not filter on;
+//! 5. a formula over other metrics, for the same period, slice and kind.
+//!
+//! When nothing works the most telling reason is returned: a division by zero, else a partial roll-up (with
+//! exactly the sub-periods or members missing from the most complete candidate), else "no data" with a hint
+//! of what the data does have.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::{DataSet, Kind, Period, Slice};
+use super::formula::EvalError;
+use super::table::{FactRef, merge_sorted};
+use super::{DataSet, Fact, FactKey, Kind, Metric, Period, Rollup, Slice};
 
 /// One number to find: a metric's actual, target or standard value for a period and a slice.
 #[derive(Clone, Copy, Debug)]
@@ -11,6 +31,18 @@ pub struct Query<'a> {
     pub period: Period,
     pub slice: &'a Slice,
     pub kind: Kind,
+}
+
+impl<'a> Query<'a> {
+    /// The actual value of `metric` for `period` and `slice`.
+    pub fn new(metric: &'a str, period: Period, slice: &'a Slice) -> Self {
+        Query { metric, period, slice, kind: Kind::Actual }
+    }
+
+    /// The same query for another kind (target, standard).
+    pub fn with_kind(self, kind: Kind) -> Self {
+        Query { kind, ..self }
+    }
 }
 
 /// Why a number is not to be had. Each variant's message says which metric, period and slice; `hint` says
@@ -39,18 +71,521 @@ impl QueryError {
     pub fn hint(&self) -> Option<String> {
         match self {
             QueryError::NoData { hint, .. } => hint.clone(),
-            QueryError::PartialRollup { .. } => Some("add the missing periods to the data, or give the total itself".into()),
+            QueryError::PartialRollup { .. } => {
+                Some("add the missing periods to the data, or give the total itself".into())
+            }
             QueryError::DivisionByZero { .. } => Some("the formula's divisor is zero for this period".into()),
             QueryError::UnknownMetric(_) => None,
         }
     }
 }
 
+/// How deep derivations may nest (periods get finer and slices longer at each step, so real data stays far
+/// below this; it guards against pathological data).
+const MAX_DEPTH: usize = 24;
+/// How many derivation steps one query may take before it gives up as "no data".
+const MAX_STEPS: usize = 200_000;
+
+/// Why a derivation failed, before it is turned into a [`QueryError`] for the caller.
+#[derive(Clone, Debug)]
+enum Miss {
+    /// Nothing to derive from.
+    Nothing,
+    /// The best candidate roll-up or total lacks these sub-periods or members.
+    Partial {
+        metric: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+        missing: Vec<String>,
+    },
+    DivisionByZero {
+        metric: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+        formula: String,
+    },
+    /// A formula operand has no value.
+    Operand {
+        formula_metric: String,
+        formula: String,
+        operand: String,
+        period: Period,
+        slice: Slice,
+        kind: Kind,
+    },
+    /// A sum or product beyond the decimal range.
+    Overflow,
+}
+
+impl Miss {
+    /// How much the miss tells the author: the most telling one is reported.
+    fn weight(&self) -> u8 {
+        match self {
+            Miss::Nothing | Miss::Overflow => 0,
+            Miss::Operand { .. } => 1,
+            Miss::Partial { .. } => 2,
+            Miss::DivisionByZero { .. } => 3,
+        }
+    }
+}
+
+/// The state of one top-level query.
+struct Derivation<'d> {
+    data: &'d DataSet,
+    steps: usize,
+    /// Per (metric, kind): each dimension's members that the metric has facts for, in dimension order.
+    members_cache: BTreeMap<(String, Kind), BTreeMap<String, Vec<String>>>,
+}
+
 impl DataSet {
     /// The value of a query: a given fact, else a roll-up of finer periods, else a total over dimension
-    /// members, else a formula over other metrics.
+    /// members, else a formula over other metrics (see the module documentation).
     pub fn value(&self, query: Query<'_>) -> Result<Decimal, QueryError> {
-        let _ = query;
-        todo!("data: query engine")
+        let Some(metric) = self.metrics.get(query.metric) else {
+            return Err(QueryError::UnknownMetric(query.metric.to_string()));
+        };
+        let mut derivation = Derivation { data: self, steps: 0, members_cache: BTreeMap::new() };
+        derivation.derive(metric, query.period, query.slice, query.kind, 0).map_err(|miss| self.explain(query, miss))
+    }
+
+    /// The metric with this id.
+    pub fn metric(&self, id: &str) -> Option<&Metric> {
+        self.metrics.get(id)
+    }
+
+    /// Every period the data gives any fact for `metric` (any slice, any kind), in time order (a year before
+    /// its halves, quarters and months).
+    pub fn periods_with_data(&self, metric: &str) -> Vec<Period> {
+        let periods: BTreeSet<Period> = self.facts_of_metric(metric).map(|fact| fact.period).collect();
+        sorted_in_time(periods)
+    }
+
+    /// The periods the data gives a fact for `metric` with exactly this slice and kind, in time order.
+    pub fn periods_with_data_for(&self, metric: &str, slice: &Slice, kind: Kind) -> Vec<Period> {
+        let periods: BTreeSet<Period> = self
+            .facts_of_metric(metric)
+            .filter(|fact| fact.kind == kind && fact.slice == slice)
+            .map(|fact| fact.period)
+            .collect();
+        sorted_in_time(periods)
+    }
+
+    /// The members of `dimension` (in the dimension's order) that have a value — given or derived — for
+    /// `metric` in `period`, for the total of the other dimensions. For breakdowns (`by product`).
+    pub fn members_with_data(&self, metric: &str, dimension: &str, period: Period, kind: Kind) -> Vec<String> {
+        self.members_with_data_in(metric, dimension, period, &Slice::new(), kind)
+    }
+
+    /// Like [`DataSet::members_with_data`], within a slice filtered on other dimensions.
+    pub fn members_with_data_in(
+        &self,
+        metric: &str,
+        dimension: &str,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+    ) -> Vec<String> {
+        let Some(dim) = self.dimensions.get(dimension) else { return Vec::new() };
+        dim.members
+            .keys()
+            .filter(|member| {
+                let mut filtered = slice.clone();
+                filtered.insert(dimension.to_string(), (*member).clone());
+                self.value(Query { metric, period, slice: &filtered, kind }).is_ok()
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The dimensions `metric` has facts broken down by, in id order.
+    pub fn dimensions_of<'s>(&'s self, metric: &'s str) -> Vec<&'s str> {
+        let dimensions: BTreeSet<&str> =
+            self.facts_of_metric(metric).flat_map(|fact| fact.slice.keys().map(String::as_str)).collect();
+        dimensions.into_iter().collect()
+    }
+
+    /// One given fact (not derived), from either store.
+    pub fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<FactRef<'_>> {
+        let key = FactKey { metric: metric.to_string(), period, slice: slice.clone(), kind };
+        if let Some((key, fact)) = self.facts.get_key_value(&key) {
+            return Some(fact_ref(key, fact));
+        }
+        self.table.find(metric, period, slice, kind).map(|row| self.table.row(row))
+    }
+
+    /// Every given fact, from both stores, in [`FactKey`] order.
+    pub fn facts_iter(&self) -> impl Iterator<Item = FactRef<'_>> + '_ {
+        merge_sorted(self.facts.iter().map(|(key, fact)| fact_ref(key, fact)), self.table.iter())
+    }
+
+    /// The given facts of one metric, in [`FactKey`] order.
+    pub fn facts_of_metric<'s>(&'s self, metric: &'s str) -> impl Iterator<Item = FactRef<'s>> + 's {
+        let start = FactKey {
+            metric: metric.to_string(),
+            period: Period::Year(i32::MIN),
+            slice: Slice::new(),
+            kind: Kind::Actual,
+        };
+        let from_map = self
+            .facts
+            .range(start..)
+            .take_while(move |(key, _)| key.metric == metric)
+            .map(|(key, fact)| fact_ref(key, fact));
+        let from_table = self.table.metric_rows(metric).map(|row| self.table.row(row));
+        merge_sorted(from_map, from_table)
+    }
+
+    /// How many facts the data gives.
+    pub fn fact_count(&self) -> usize {
+        self.facts.len() + self.table.len()
+    }
+
+    fn explain(&self, query: Query<'_>, miss: Miss) -> QueryError {
+        match miss {
+            Miss::Partial { metric, period, slice, kind, missing } => {
+                QueryError::PartialRollup { what: describe(&metric, period, &slice, kind), missing: missing.join(", ") }
+            }
+            Miss::DivisionByZero { metric, period, slice, kind, formula } => {
+                QueryError::DivisionByZero { what: describe(&metric, period, &slice, kind), formula }
+            }
+            Miss::Operand { formula_metric, formula, operand, period, slice, kind } => {
+                let inner = self.explain(Query { metric: &operand, period, slice: &slice, kind }, Miss::Nothing);
+                let reason = match inner.hint() {
+                    Some(hint) => format!("there is {inner} ({hint})"),
+                    None => format!("there is {inner}"),
+                };
+                QueryError::NoData {
+                    what: describe(query.metric, query.period, query.slice, query.kind),
+                    hint: Some(format!("`{formula_metric}` is computed as `{formula}`, and {reason}")),
+                }
+            }
+            Miss::Nothing | Miss::Overflow => QueryError::NoData {
+                what: describe(query.metric, query.period, query.slice, query.kind),
+                hint: self.no_data_hint(query),
+            },
+        }
+    }
+
+    /// What the data has instead: "the data has revenue for 2022, 2023-Q1 … 2023-Q4".
+    fn no_data_hint(&self, query: Query<'_>) -> Option<String> {
+        let exact = self.periods_with_data_for(query.metric, query.slice, query.kind);
+        let subject = describe_subject(query.metric, query.slice, query.kind);
+        if !exact.is_empty() {
+            return Some(format!("the data has {subject} for {}", period_list(&exact)));
+        }
+        if query.kind == Kind::Standard {
+            return Some(format!("give `standard = …` for `{}` in the data", query.metric));
+        }
+        let facts: Vec<FactRef<'_>> = self.facts_of_metric(query.metric).filter(|f| f.kind == query.kind).collect();
+        if facts.is_empty() {
+            return match query.kind {
+                Kind::Target => Some(format!("the data has no targets for {}", query.metric)),
+                _ => Some(format!("the data has no figures for {}", query.metric)),
+            };
+        }
+        let dimensions: BTreeSet<&str> = facts.iter().flat_map(|k| k.slice.keys().map(String::as_str)).collect();
+        if query.slice.is_empty() && !dimensions.is_empty() {
+            let by: Vec<String> = dimensions.iter().map(|d| format!("`{d}`")).collect();
+            return Some(format!(
+                "the data has {} only by {}; name a member (e.g. {}=…), or give the total",
+                query.metric,
+                by.join(" and "),
+                dimensions.first().copied().unwrap_or_default()
+            ));
+        }
+        Some(format!("the data has {} only for other filters", query.metric))
+    }
+}
+
+fn fact_ref<'a>(key: &'a FactKey, fact: &'a Fact) -> FactRef<'a> {
+    FactRef {
+        metric: &key.metric,
+        period: key.period,
+        slice: &key.slice,
+        kind: key.kind,
+        value: fact.value,
+        file: &fact.origin.file,
+        line: fact.origin.line,
+        column: fact.origin.column,
+    }
+}
+
+fn sorted_in_time(periods: BTreeSet<Period>) -> Vec<Period> {
+    let mut periods: Vec<Period> = periods.into_iter().collect();
+    periods.sort_by_key(|p| (p.year(), p.start_month(), p.granularity()));
+    periods
+}
+
+/// `2022, 2023-Q1 … 2023-Q4`: runs of three or more consecutive periods of one length are shortened.
+fn period_list(periods: &[Period]) -> String {
+    let mut parts = Vec::new();
+    let mut index = 0;
+    while index < periods.len() {
+        let mut end = index;
+        while end + 1 < periods.len()
+            && periods[end + 1].granularity() == periods[index].granularity()
+            && periods[end + 1].ordinal() == periods[end].ordinal() + 1
+        {
+            end += 1;
+        }
+        if end - index >= 2 {
+            parts.push(format!("{} … {}", periods[index], periods[end]));
+        } else {
+            parts.extend(periods[index..=end].iter().map(Period::to_string));
+        }
+        index = end + 1;
+    }
+    parts.join(", ")
+}
+
+/// `revenue (product=ai-qc)`, `the target of revenue`.
+fn describe_subject(metric: &str, slice: &Slice, kind: Kind) -> String {
+    let mut text = match kind {
+        Kind::Actual => metric.to_string(),
+        Kind::Target => format!("a target of {metric}"),
+        Kind::Standard => format!("a standard of {metric}"),
+    };
+    if !slice.is_empty() {
+        let filters: Vec<String> = slice.iter().map(|(d, m)| format!("{d}={m}")).collect();
+        text.push_str(&format!(" ({})", filters.join(", ")));
+    }
+    text
+}
+
+/// `revenue (product=ai-qc) for 2023-Q4`.
+fn describe(metric: &str, period: Period, slice: &Slice, kind: Kind) -> String {
+    format!("{} for {period}", describe_subject(metric, slice, kind))
+}
+
+impl Derivation<'_> {
+    fn derive(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
+        self.steps += 1;
+        if depth > MAX_DEPTH || self.steps > MAX_STEPS {
+            return Err(Miss::Nothing);
+        }
+        if let Some(value) = self.fact(&metric.id, period, slice, kind) {
+            return Ok(value);
+        }
+        if kind == Kind::Standard {
+            return self.standard(metric, period, slice);
+        }
+        let mut best = Miss::Nothing;
+        let mut consider = |miss: Miss| {
+            if miss.weight() > best.weight() {
+                best = miss;
+            }
+        };
+        if metric.rollup != Rollup::None {
+            match self.roll_up(metric, period, slice, kind, depth) {
+                Ok(value) => return Ok(value),
+                Err(miss) => consider(miss),
+            }
+        }
+        if metric.rollup == Rollup::Sum {
+            match self.total(metric, period, slice, kind, depth) {
+                Ok(value) => return Ok(value),
+                Err(miss) => consider(miss),
+            }
+        }
+        if let Some(formula) = &metric.formula {
+            let mut operand_miss = None;
+            let result = formula.eval(&mut |operand: &str| {
+                let Some(operand_metric) = self.data.metrics.get(operand) else {
+                    return Err(Miss::Nothing);
+                };
+                self.derive(operand_metric, period, slice, kind, depth + 1).inspect_err(|miss| {
+                    if operand_miss.is_none() && miss.weight() == 0 {
+                        operand_miss = Some(operand.to_string());
+                    }
+                })
+            });
+            match result {
+                Ok(value) => return Ok(value),
+                Err(EvalError::DivisionByZero) => consider(Miss::DivisionByZero {
+                    metric: metric.id.clone(),
+                    period,
+                    slice: slice.clone(),
+                    kind,
+                    formula: formula.to_string(),
+                }),
+                Err(EvalError::Operand(miss)) if miss.weight() > 0 => consider(miss),
+                Err(EvalError::Operand(_)) => consider(Miss::Operand {
+                    formula_metric: metric.id.clone(),
+                    formula: formula.to_string(),
+                    operand: operand_miss.unwrap_or_default(),
+                    period,
+                    slice: slice.clone(),
+                    kind,
+                }),
+                Err(EvalError::Overflow) => consider(Miss::Overflow),
+            }
+        }
+        Err(best)
+    }
+
+    fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<Decimal> {
+        self.data.fact(metric, period, slice, kind).map(|fact| fact.value)
+    }
+
+    /// A standard holds for the periods within the one it is given for, and for every slice.
+    fn standard(&self, metric: &Metric, period: Period, slice: &Slice) -> Result<Decimal, Miss> {
+        let empty = Slice::new();
+        for slice in [slice, &empty] {
+            if let Some(value) = self.fact(&metric.id, Period::Year(period.year()), slice, Kind::Standard) {
+                return Ok(value);
+            }
+        }
+        metric.standard.ok_or(Miss::Nothing)
+    }
+
+    /// The period from finer ones; the split with the most sub-periods present is the candidate a partial
+    /// roll-up reports.
+    fn roll_up(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
+        let mut best: Option<(usize, Vec<String>)> = None;
+        for split in period.splits() {
+            let mut values = Vec::with_capacity(split.len());
+            let mut missing = Vec::new();
+            for sub in &split {
+                match self.derive(metric, *sub, slice, kind, depth + 1) {
+                    Ok(value) => values.push(value),
+                    Err(_) => missing.push(sub.to_string()),
+                }
+            }
+            if missing.is_empty() {
+                return aggregate(metric.rollup, &values).ok_or(Miss::Overflow);
+            }
+            if !values.is_empty() && best.as_ref().is_none_or(|(present, _)| values.len() > *present) {
+                best = Some((values.len(), missing));
+            }
+        }
+        match best {
+            Some((_, missing)) => {
+                Err(Miss::Partial { metric: metric.id.clone(), period, slice: slice.clone(), kind, missing })
+            }
+            None => Err(Miss::Nothing),
+        }
+    }
+
+    /// The total over a dimension the slice does not filter on: the sum of the members the metric has data
+    /// for.
+    fn total(
+        &mut self,
+        metric: &Metric,
+        period: Period,
+        slice: &Slice,
+        kind: Kind,
+        depth: usize,
+    ) -> Result<Decimal, Miss> {
+        let members = self.members_of(&metric.id, kind);
+        let mut best: Option<(usize, Vec<String>)> = None;
+        for (dimension, members) in members.iter().filter(|(d, _)| !slice.contains_key(*d)) {
+            let mut sum = Some(Decimal::ZERO);
+            let mut present = 0;
+            let mut missing = Vec::new();
+            for member in members {
+                let mut filtered = slice.clone();
+                filtered.insert(dimension.clone(), member.clone());
+                match self.derive(metric, period, &filtered, kind, depth + 1) {
+                    Ok(value) => {
+                        present += 1;
+                        sum = sum.and_then(|s| s.checked_add(value));
+                    }
+                    Err(_) => missing.push(format!("{dimension}={member}")),
+                }
+            }
+            if missing.is_empty() {
+                return sum.ok_or(Miss::Overflow);
+            }
+            if present > 0 && best.as_ref().is_none_or(|(count, _)| present > *count) {
+                best = Some((present, missing));
+            }
+        }
+        match best {
+            Some((_, missing)) => {
+                Err(Miss::Partial { metric: metric.id.clone(), period, slice: slice.clone(), kind, missing })
+            }
+            None => Err(Miss::Nothing),
+        }
+    }
+
+    /// Each dimension's members that `metric` has facts of this kind for, in the dimension's member order.
+    fn members_of(&mut self, metric: &str, kind: Kind) -> BTreeMap<String, Vec<String>> {
+        let cache_key = (metric.to_string(), kind);
+        if let Some(found) = self.members_cache.get(&cache_key) {
+            return found.clone();
+        }
+        let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for fact in self.data.facts_of_metric(metric).filter(|fact| fact.kind == kind) {
+            for (dimension, member) in fact.slice {
+                used.entry(dimension).or_default().insert(member);
+            }
+        }
+        let mut result = BTreeMap::new();
+        for (dimension, members) in used {
+            let ordered: Vec<String> = match self.data.dimensions.get(dimension) {
+                Some(dim) => dim.members.keys().filter(|m| members.contains(m.as_str())).cloned().collect(),
+                None => members.iter().map(|m| m.to_string()).collect(),
+            };
+            result.insert(dimension.to_string(), ordered);
+        }
+        self.members_cache.insert(cache_key, result.clone());
+        result
+    }
+}
+
+/// Combines sub-period values per the roll-up rule; `None` on overflow.
+fn aggregate(rollup: Rollup, values: &[Decimal]) -> Option<Decimal> {
+    match rollup {
+        Rollup::Sum => values.iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v)),
+        Rollup::Mean => {
+            let sum = values.iter().try_fold(Decimal::ZERO, |sum, v| sum.checked_add(*v))?;
+            sum.checked_div(Decimal::from(values.len().max(1)))
+        }
+        Rollup::Last => values.last().copied(),
+        Rollup::None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_lists_shorten_runs() {
+        let periods = [
+            Period::Year(2022),
+            Period::Quarter(2023, 1),
+            Period::Quarter(2023, 2),
+            Period::Quarter(2023, 3),
+            Period::Quarter(2023, 4),
+            Period::Month(2024, 1),
+            Period::Month(2024, 3),
+        ];
+        assert_eq!(period_list(&periods), "2022, 2023-Q1 … 2023-Q4, 2024-01, 2024-03");
+    }
+
+    #[test]
+    fn aggregates() {
+        let values = [Decimal::from(2), Decimal::from(4), Decimal::from(9)];
+        assert_eq!(aggregate(Rollup::Sum, &values), Some(Decimal::from(15)));
+        assert_eq!(aggregate(Rollup::Mean, &values), Some(Decimal::from(5)));
+        assert_eq!(aggregate(Rollup::Last, &values), Some(Decimal::from(9)));
+        assert_eq!(aggregate(Rollup::Sum, &[Decimal::MAX, Decimal::ONE]), None);
     }
 }

@@ -101,6 +101,9 @@ pub struct Item {
     pub value: Decimal,
     /// Share of the total, in percent; `None` for metrics that do not add up.
     pub share: Option<Decimal>,
+    /// The member's own base when the breakdown is compared (`by region vs yoy`, `vs target`); `None` where the
+    /// data has none.
+    pub base: Option<Decimal>,
 }
 
 #[derive(Clone, Debug)]
@@ -136,6 +139,8 @@ pub struct Computation {
     pub total: Option<Decimal>,
     /// The breakdown's dimension label.
     pub by_label: Option<String>,
+    /// The breakdown's dimension id.
+    pub by_dimension: Option<String>,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
     pub chart_options: Vec<(String, String)>,
 }
@@ -204,6 +209,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         items: Vec::new(),
         total: None,
         by_label: None,
+        by_dimension: None,
         chart_options,
     };
 
@@ -480,6 +486,9 @@ fn compare(
             _ => SentenceKind::Period,
         };
     }
+    if computation.kind == SentenceKind::Breakdown {
+        item_bases(computation, ask, &base, slice);
+    }
     let _ = metric;
     computation.base = Some(base);
     Ok(())
@@ -557,6 +566,7 @@ fn breakdown(
     }
     computation.kind = SentenceKind::Breakdown;
     computation.by_label = Some(dimension.label.get(locale.id(), &dimension.id).to_string());
+    computation.by_dimension = Some(dimension.id.clone());
     let period = computation.period;
     let span = by.dimension.span.clone();
     let mut items = Vec::new();
@@ -570,6 +580,7 @@ fn breakdown(
                 label: label.get(locale.id(), member).to_string(),
                 value,
                 share: None,
+                base: None,
             }),
             // A member without figures for this period is simply not part of the breakdown.
             Err(QueryError::NoData { .. }) => {}
@@ -605,9 +616,34 @@ fn breakdown(
             let value = value.ok_or_else(|| Failure::new("kpi/no-data", span.clone(), "the sum is too large"))?;
             let label = if locale == Locale::ZhCn { "其他" } else { "Other" };
             let share = computation.total.and_then(|total| percent_of(value, total));
-            items.push(Item { member: String::new(), label: label.into(), value, share });
+            let base = rest.iter().try_fold(Decimal::ZERO, |sum, item| sum.checked_add(item.base?));
+            items.push(Item { member: String::new(), label: label.into(), value, share, base });
         }
     }
     computation.items = items;
     Ok(())
+}
+
+/// Each breakdown member's base for a compared breakdown: the member's own figure at the base period, or its own
+/// target or standard.
+fn item_bases(computation: &mut Computation, ask: &Asker<'_>, base: &Base, slice: &Slice) {
+    let Some(dimension) = computation.by_dimension.clone() else { return };
+    let (period, kind) = match base.kind {
+        BaseKind::Target => (computation.period, Kind::Target),
+        BaseKind::Standard => (computation.period, Kind::Standard),
+        BaseKind::Member => return,
+        _ => match base.period {
+            Some(period) => (period, Kind::Actual),
+            None => return,
+        },
+    };
+    for item in &mut computation.items {
+        if item.member.is_empty() {
+            continue;
+        }
+        let mut member_slice = slice.clone();
+        member_slice.insert(dimension.clone(), item.member.clone());
+        let query = Query { metric: ask.metric, period, slice: &member_slice, kind };
+        item.base = ask.data.value(query).ok();
+    }
 }

@@ -203,6 +203,15 @@ pub fn build(computation: &Computation) -> Value {
                     "text": formatter.value.value(item.value),
                     "share": item.share.map(raw),
                     "share_text": item.share.map(|s| formatter.percent.percent(s)),
+                    "base": item.base.map(raw),
+                    "base_text": item.base.map(|b| formatter.value.value(b)),
+                    "change_text": item.base.map(|b| {
+                        let change = change(computation, &formatter, item.value, b);
+                        match change.main {
+                            Some((_, text)) => signed(&text, change.sign),
+                            None => signed(&change.diff_text, change.sign),
+                        }
+                    }),
                 })
             })
             .collect()

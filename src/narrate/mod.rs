@@ -59,11 +59,32 @@ pub struct Narrator<'a> {
 impl Narrator<'_> {
     /// The text that replaces the directive.
     pub fn expand(&self, directive: &Directive, target: Target) -> Result<String, Failure> {
+        self.expand_at(directive, target, 0)
+    }
+
+    /// Like [`Narrator::expand`]; `salt` (the directive's offset in its chapter) keeps the ids of two identical
+    /// charts on one page apart.
+    pub fn expand_at(&self, directive: &Directive, target: Target, salt: u64) -> Result<String, Failure> {
         let computation = compute::compute(self, directive)?;
         let form = computation.form;
+        if form.is_block() {
+            // Bad chart options are errors for both block forms: the same directive renders as a table elsewhere.
+            chart::options(&computation).map_err(|failure| match &directive.form {
+                Some(form) if failure.span.is_empty() => Failure { span: form.span.clone(), ..failure },
+                _ => failure,
+            })?;
+        } else if let Some(option) = directive.options.iter().find(|o| chart::OPTIONS.contains(&o.name.value.as_str()))
+        {
+            return Err(Failure::new(
+                "kpi/syntax",
+                option.name.span.clone(),
+                format!("`{}` applies to `as chart` only", option.name.value),
+            )
+            .with_help(Some("add `as chart`, or remove the option".into())));
+        }
         match form {
             Form::Table => Ok(table::render(&computation)),
-            Form::Chart if target == Target::Html => Ok(chart::render(&computation)),
+            Form::Chart if target == Target::Html => Ok(chart::render_with_salt(&computation, salt)),
             Form::Chart => Ok(table::render(&computation)),
             _ => {
                 let kind = match form {
