@@ -22,7 +22,7 @@ fn plain_csv(path: &Path) -> Result<usize> {
 fn kpi_load(root: &Path, name: &str) -> Result<usize> {
     let files = vec![name.to_string()];
     match mdbook_kpi::data::load::load(root, &files) {
-        Ok(data) => Ok(data.facts.len()),
+        Ok(data) => Ok(data.facts.len() + data.table.len()),
         Err(diagnostics) => {
             let first = diagnostics.first().map(|d| format!("{} {}:{}: {}", d.rule, d.file, d.line, d.message));
             bail!("the loader reported {} error(s); first: {}", diagnostics.len(), first.unwrap_or_default())

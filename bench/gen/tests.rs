@@ -142,3 +142,47 @@ fn stdin_json_has_each_dialects_shape() {
     assert_eq!(first_sub["number"], serde_json::json!([2, 1]));
     assert_eq!(first_sub["parent_names"], serde_json::json!(["业绩回顾 Performance review"]));
 }
+
+#[test]
+fn generated_data_loads_without_findings() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("kpi.toml"), data::metadata_toml()).expect("writing kpi.toml");
+    std::fs::write(dir.path().join("facts.csv"), data::facts_csv(1)).expect("writing facts.csv");
+    let mut big = Vec::new();
+    data::write_big_csv(&mut big, 5000, 1).expect("writing to memory");
+    std::fs::write(dir.path().join("big.csv"), big).expect("writing big.csv");
+    let files = vec!["kpi.toml".to_string(), "facts.csv".to_string()];
+    let loaded = mdbook_kpi::data::load::load(dir.path(), &files).expect("the book data loads");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.metrics.len(), 20);
+    assert_eq!(loaded.meta.year, Some(2024));
+    let big = mdbook_kpi::data::load::load(dir.path(), &["big.csv".to_string()]).expect("the big CSV loads");
+    assert_eq!(big.facts.len() + big.table.len(), 5000);
+    assert!(big.warnings.is_empty(), "{:?}", big.warnings.first());
+}
+
+/// The benchmark must time the preprocessor's normal path: every generated directive expands without a finding.
+#[test]
+fn every_generated_directive_expands_against_the_generated_data() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("kpi.toml"), data::metadata_toml()).expect("writing kpi.toml");
+    std::fs::write(dir.path().join("facts.csv"), data::facts_csv(5)).expect("writing facts.csv");
+    let files = vec!["kpi.toml".to_string(), "facts.csv".to_string()];
+    let loaded = mdbook_kpi::data::load::load(dir.path(), &files).expect("the book data loads");
+    let config = mdbook_kpi::config::Config { data: files, ..Default::default() };
+    let mut preprocessor = mdbook_kpi::preprocess::Preprocessor::with_data(
+        config,
+        mdbook_kpi::config::Locale::ZhCn,
+        mdbook_kpi::narrate::Target::Html,
+        loaded,
+    );
+    let chapters = book::generate(&small());
+    for chapter in book::all_chapters(&chapters) {
+        let expanded = preprocessor.expand_chapter(&chapter.path, &chapter.content);
+        assert!(expanded.is_some(), "{} did not change", chapter.path);
+    }
+    let findings = preprocessor.diagnostics();
+    let summary: Vec<String> =
+        findings.iter().take(10).map(|d| format!("{} {}:{}: {}", d.rule, d.file, d.line, d.message)).collect();
+    assert!(findings.is_empty(), "{} findings, first: {summary:#?}", findings.len());
+}
