@@ -72,7 +72,7 @@ static DATA_DIR: LazyLock<DataDir> = LazyLock::new(|| {
     std::fs::write(root.join("kpi.toml"), data::metadata_toml()).expect("writing kpi.toml");
     std::fs::write(root.join("facts.csv"), data::facts_csv(1)).expect("writing facts.csv");
     let mut big = std::io::BufWriter::new(std::fs::File::create(root.join("big.csv")).expect("creating big.csv"));
-    data::write_big_csv(&mut big, 100_000, 1).expect("writing big.csv");
+    data::write_big_csv(&mut big, 100_000, 1, true).expect("writing big.csv");
     drop(big);
     DataDir { _dir: dir, root }
 });

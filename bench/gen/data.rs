@@ -139,17 +139,19 @@ pub fn facts_csv(seed: u64) -> String {
 /// The sizes of the large CSV's dimensions (members, not counting the empty "total" cell).
 const BIG_DIMENSIONS: [(&str, &str, usize); 3] = [("region", "r", 12), ("product", "p", 6), ("channel", "c", 4)];
 
-/// Writes a tidy CSV of `rows` facts (metric, month, three dimensions, a value in cents). Within each metric
-/// and month the rows run from the finest slices to the grand total and every total is the exact sum of its
-/// members, so cutting the file after any row leaves it consistent.
-pub fn write_big_csv(out: &mut impl Write, rows: usize, seed: u64) -> io::Result<usize> {
+/// Writes a tidy CSV of `rows` facts (metric, month, three dimensions, a value in cents). With `subtotals`,
+/// every total over any of the dimensions is given too (as exports with subtotals do, which makes the loader
+/// check them): within each metric and month the rows run from the finest slices to the grand total and every
+/// total is the exact sum of its members, so cutting the file after any row leaves it consistent.
+pub fn write_big_csv(out: &mut impl Write, rows: usize, seed: u64, subtotals: bool) -> io::Result<usize> {
     let mut rng = Rng::new(seed).fork(0xB16);
     let sizes: Vec<usize> = BIG_DIMENSIONS.iter().map(|d| d.2).collect();
     writeln!(out, "metric,period,region,product,channel,value")?;
     let mut written = 0;
     let mut line = String::with_capacity(80);
     // Masks of "given" dimensions, finest first: 3 given, then 2, 1, 0.
-    let mut masks: Vec<u8> = (0u8..8).collect();
+    // Without subtotals: the finest slices only.
+    let mut masks: Vec<u8> = if subtotals { (0u8..8).collect() } else { vec![7] };
     masks.sort_by_key(|mask| std::cmp::Reverse(mask.count_ones()));
     let months = (YEARS * 12) as usize;
     'outer: for metric in 1.. {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! kpi-bench-gen book OUT [--chapters 500] [--directives 20] [--words 2000] [--seed 1]
-//! kpi-bench-gen csv FILE [--rows 1000000] [--seed 1]
+//! kpi-bench-gen csv FILE [--rows 1000000] [--seed 1] [--leaves-only]
 //! kpi-bench-gen load-csv FILE [--reps 5]
 //! kpi-bench-gen mkdocs OUT [--chapters 500] [--directives 20]
 //! ```
@@ -58,6 +58,9 @@ enum Command {
         rows: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Only the finest slices (region, product and channel all given), no subtotals.
+        #[arg(long)]
+        leaves_only: bool,
     },
     /// The same book for MkDocs + mkdocs-macros-plugin (`OUT/mkdocs/`): each directive a macro call.
     Mkdocs {
@@ -85,7 +88,7 @@ fn main() -> ExitCode {
         Command::Book { out, chapters, directives, words, seed } => {
             write_book(&out, &book::Options { chapters, directives, words, seed })
         }
-        Command::Csv { file, rows, seed } => write_csv(&file, rows, seed),
+        Command::Csv { file, rows, seed, leaves_only } => write_csv(&file, rows, seed, !leaves_only),
         Command::Mkdocs { out, chapters, directives, words, seed } => {
             write_mkdocs(&out, &book::Options { chapters, directives, words, seed })
         }
@@ -198,13 +201,13 @@ fn write_mkdocs(out: &Path, options: &book::Options) -> Result<()> {
     Ok(())
 }
 
-fn write_csv(file: &Path, rows: usize, seed: u64) -> Result<()> {
+fn write_csv(file: &Path, rows: usize, seed: u64, subtotals: bool) -> Result<()> {
     if let Some(parent) = file.parent() {
         fs::create_dir_all(parent)?;
     }
     let handle = fs::File::create(file).with_context(|| format!("creating {}", file.display()))?;
     let mut writer = BufWriter::with_capacity(1 << 20, handle);
-    let written = data::write_big_csv(&mut writer, rows, seed)?;
+    let written = data::write_big_csv(&mut writer, rows, seed, subtotals)?;
     writer.flush()?;
     println!("rows={written}");
     println!("bytes={}", fs::metadata(file)?.len());

@@ -105,7 +105,7 @@ fn members_add_up_to_each_monthly_total() {
 #[test]
 fn big_csv_has_the_rows_asked_for_and_consistent_totals() {
     let mut out = Vec::new();
-    let rows = data::write_big_csv(&mut out, 1000, 2).expect("writing to memory");
+    let rows = data::write_big_csv(&mut out, 1000, 2, true).expect("writing to memory");
     let text = String::from_utf8(out).expect("UTF-8");
     assert_eq!(rows, 1000);
     assert_eq!(text.lines().count(), 1001);
@@ -149,7 +149,7 @@ fn generated_data_loads_without_findings() {
     std::fs::write(dir.path().join("kpi.toml"), data::metadata_toml()).expect("writing kpi.toml");
     std::fs::write(dir.path().join("facts.csv"), data::facts_csv(1)).expect("writing facts.csv");
     let mut big = Vec::new();
-    data::write_big_csv(&mut big, 5000, 1).expect("writing to memory");
+    data::write_big_csv(&mut big, 5000, 1, true).expect("writing to memory");
     std::fs::write(dir.path().join("big.csv"), big).expect("writing big.csv");
     let files = vec!["kpi.toml".to_string(), "facts.csv".to_string()];
     let loaded = mdbook_kpi::data::load::load(dir.path(), &files).expect("the book data loads");
