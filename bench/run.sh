@@ -240,6 +240,7 @@ compare() { # label name base-name base-label budget
     row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "≤ $5×" "$(verdict "$r" "$5")"
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
+group() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
 
 compare "preprocessor, no structure check" preprocess floor "pass-through" 2
 compare "preprocessor, structure check" preprocess_structure floor "pass-through" 3
@@ -259,7 +260,7 @@ for csv in facts leaves; do
     if [ "${csv_status[$csv]}" = 0 ]; then
         speed=${info[load-$csv.speed_ratio]}
         csv_verdict=$(awk -v r="$speed" 'BEGIN { print (r + 0 >= 0.5 ? "yes" : "**NO**") }')
-        row "CSV load, $(printf "%'d" "${info[load-$csv.rows]}") rows $what ($(mb "${info[load-$csv.bytes]}"))" \
+        row "CSV load, $(group "${info[load-$csv.rows]}") rows $what ($(mb "${info[load-$csv.bytes]}"))" \
             "${info[load-$csv.kpi_ms]} ms" "plain \`csv\` iteration (${info[load-$csv.csv_ms]} ms)" "speed ${speed}×" \
             "≥ 0.5×" "$csv_verdict"
     else
