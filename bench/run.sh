@@ -289,7 +289,7 @@ floor_s=$(t floor)
         "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') before the run ended; timer: $timer, median of $runs run(s)."
     echo
     echo "Book: ${info[x1.chapters]} chapters, ${info[x1.directives]} directives over ${info[x1.metrics]} metrics," \
-        "about ${info[x1.words]} words, stdin JSON $(mb "${info[x1.json_bytes]}")," \
+        "about $(group "${info[x1.words]}") words, stdin JSON $(mb "${info[x1.json_bytes]}")," \
         "data $(mb "${info[x1.data_bytes]}") (${info[x1.fact_rows]} CSV facts). The 2× book: ${info[x2.chapters]} chapters," \
         "${info[x2.directives]} directives, JSON $(mb "${info[x2.json_bytes]}")." \
         "Pass-through floor: $(ms "$floor_s"), $(awk -v b="${info[x1.json_bytes]}" -v s="$floor_s" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "?" }') MB/s."
