@@ -37,6 +37,8 @@ pub const RULES: &[Rule] = &[
     rule("data/inconsistent-total", Warning, true, "Members do not add up to the given total (beyond 0.5%)."),
     rule("config/unknown-key", Warning, false, "An unknown key in [preprocessor.kpi]."),
     rule("config/invalid", Error, false, "A key in [preprocessor.kpi] has the wrong type or value."),
+    rule("book/invalid", Error, false, "book.toml or SUMMARY.md cannot be parsed, or a chapter is not UTF-8."),
+    rule("book/missing-file", Error, false, "A file the book names cannot be read."),
     rule("schema/invalid", Error, false, "A structure schema file is malformed."),
     rule("structure/missing-module", Error, true, "A required module of the report is missing."),
     rule("structure/module-order", Warning, true, "Modules are out of the schema's order."),

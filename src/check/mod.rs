@@ -1,1 +1,85 @@
-//! The structure check (SPEC 6).
+//! The structure check (SPEC 6): a book against a schema of modules, parts and a closed loop, plus the
+//! SMART, jargon and bare-number rules.
+//!
+//! [`read_book`] reads a book from disk (for `mdbook-kpi check`); [`load_schema`] gives the schema;
+//! [`check`] runs every rule over the chapters and returns the findings, sorted.
+//!
+//! How things are found (SPEC 6.1): a module is a chapter (by its SUMMARY title or its title heading) or a
+//! heading whose text, numbering removed, contains one of the module's titles; `{#id}` on a heading names a
+//! module exactly. Findings about a missing module point at the first chapter (line 1, column 1), because
+//! the preprocessor, unlike `check`, does not see SUMMARY.md.
+
+pub mod book;
+pub mod outline;
+pub mod rules;
+pub mod schema;
+
+pub use book::{BookOnDisk, read_book};
+pub use schema::{Schema, load_schema};
+
+use crate::config::{Config, Level};
+use crate::diagnostics::{Diagnostic, Severity};
+use outline::BookOutline;
+use rules::Finding;
+
+/// One chapter as the check sees it, whether read from disk or from mdBook's JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chapter {
+    /// The title in SUMMARY.md.
+    pub title: String,
+    /// Relative to the book root, `/` separators (`src/analysis.md`); `None` for a draft chapter.
+    pub source_path: Option<String>,
+    pub content: String,
+    /// Nesting in SUMMARY.md: 0 for a top-level chapter.
+    pub depth: usize,
+}
+
+/// Runs every structure rule over the chapters (in SUMMARY order) and returns the findings in a deterministic
+/// order, with the severities of `config.rules` applied and `kpi-allow` comments honoured.
+pub fn check(chapters: &[Chapter], schema: &Schema, config: &Config) -> Vec<Diagnostic> {
+    let outline = BookOutline::new(chapters);
+    let words = rules::style::JargonList::new(config.jargon.as_deref());
+    let findings = rules::run(&outline, schema, &words);
+    let mut diagnostics: Vec<Diagnostic> =
+        findings.into_iter().filter_map(|finding| to_diagnostic(&outline, config, finding)).collect();
+    crate::diagnostics::sort(&mut diagnostics);
+    diagnostics
+}
+
+fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -> Option<Diagnostic> {
+    let severity = severity_of(config, finding.rule)?;
+    let doc = outline.docs.get(finding.chapter);
+    if let Some(doc) = doc {
+        let allowed = doc.allows.iter().any(|allow| {
+            allow.span.contains(&finding.span.start) && allow.rules.iter().any(|r| allows(r, finding.rule))
+        });
+        if allowed {
+            return None;
+        }
+    }
+    let mut diagnostic = Diagnostic::new(finding.rule, severity, finding.message);
+    diagnostic.help = finding.help;
+    if let Some(doc) = doc {
+        diagnostic = diagnostic.in_file(doc.file).at_span(doc.lines(), finding.span);
+        if doc.file.is_empty() {
+            diagnostic = diagnostic.at(Default::default(), Default::default());
+        }
+    }
+    Some(diagnostic)
+}
+
+/// `kpi-allow` takes rule ids, a family (`style/*` or `style`), or `all`.
+fn allows(allowed: &str, rule: &str) -> bool {
+    let family = rule.split('/').next().unwrap_or(rule);
+    allowed == rule || allowed == "all" || allowed == family || allowed.strip_suffix("/*") == Some(family)
+}
+
+/// The configured severity of a rule; `None` when it is turned off.
+fn severity_of(config: &Config, rule: &str) -> Option<Severity> {
+    match config.rules.get(rule) {
+        Some(Level::Off) => None,
+        Some(Level::Warn) => Some(Severity::Warning),
+        Some(Level::Error) => Some(Severity::Error),
+        None => Some(crate::rules::find(rule).map_or(Severity::Warning, |r| r.default)),
+    }
+}

@@ -185,11 +185,29 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
     if with_share {
         header.push(words.share.to_string());
     }
+    // A compared breakdown (`by region vs yoy`, `vs target`) adds each member's base and change.
+    let compared = computation.base.as_ref().filter(|_| computation.items.iter().any(|i| i.base.is_some()));
+    if let Some(base) = compared {
+        header.push(escape_text(&heading(&base_label(computation, base), locale)));
+        header.push(words.change.to_string());
+    }
+    let base_cells = |value: Decimal, base: Option<Decimal>| -> [String; 2] {
+        match base {
+            Some(base) => [
+                escape_text(&formatter.value.value(base)),
+                escape_text(&change_text(computation, formatter, value, base)),
+            ],
+            None => ["–".to_string(), "–".to_string()],
+        }
+    };
     let mut rows = Vec::with_capacity(computation.items.len() + 1);
     for item in &computation.items {
         let mut row = vec![escape_text(&item.label), escape_text(&formatter.value.value(item.value))];
         if with_share {
             row.push(item.share.map(|s| formatter.percent.percent(s)).unwrap_or_default());
+        }
+        if compared.is_some() {
+            row.extend(base_cells(item.value, item.base));
         }
         rows.push(row);
     }
@@ -198,6 +216,9 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
             vec![format!("**{}**", words.total), format!("**{}**", escape_text(&formatter.value.value(total)))];
         if with_share {
             row.push(format!("**{}**", formatter.percent.percent(Decimal::ONE_HUNDRED)));
+        }
+        if let Some(base) = compared {
+            row.extend(base_cells(total, Some(base.value)).map(|cell| format!("**{cell}**")));
         }
         rows.push(row);
     }

@@ -1,0 +1,814 @@
+//! One pass over each chapter's Markdown: its headings, list items, prose blocks (text outside code and HTML,
+//! with a map back to source offsets), links and `kpi-allow` comments. Every rule works from this outline, so a
+//! chapter is parsed exactly once.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::Chapter;
+use crate::source::LineIndex;
+
+pub struct ChapterDoc<'a> {
+    pub title: &'a str,
+    pub file: &'a str,
+    pub depth: usize,
+    pub text: &'a str,
+    /// Built on first use: most chapters have no findings to place.
+    lines: std::sync::OnceLock<LineIndex<'a>>,
+    pub headings: Vec<Heading>,
+    pub items: Vec<ListItem>,
+    /// The text of every block, one after another (one buffer per chapter rather than one per block).
+    prose: String,
+    segments: Vec<Segment>,
+    directives: Vec<Range<usize>>,
+    block_data: Vec<BlockData>,
+    pub links: Vec<LinkRef>,
+    pub allows: Vec<Allow>,
+    /// The chapter's title heading (the only heading at its top level), merged into the chapter itself.
+    pub title_heading: Option<usize>,
+}
+
+pub struct Heading {
+    pub level: u8,
+    /// The heading text, numbering removed.
+    pub title: String,
+    /// The anchor mdBook gives it: `{#id}` or the text, lower-cased, spaces to `-`, punctuation dropped.
+    pub anchor: String,
+    pub explicit_id: Option<String>,
+    /// The heading line(s) in the source, without the line break.
+    pub span: Range<usize>,
+    /// The end of its section: the next heading of the same or a higher level, or the chapter's end.
+    pub section_end: usize,
+}
+
+pub struct ListItem {
+    /// 1 for an item of a list that is not inside another list.
+    pub depth: usize,
+    /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed.
+    pub title: String,
+    pub title_span: Range<usize>,
+    pub span: Range<usize>,
+}
+
+/// (offset in the block's text, offset in the source, whether the piece is a verbatim copy of the source).
+type Segment = (usize, usize, bool);
+
+struct BlockData {
+    text: Range<usize>,
+    segments: Range<usize>,
+    directives: Range<usize>,
+    span: Range<usize>,
+}
+
+/// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
+/// into its chapter's outline.
+#[derive(Clone)]
+pub struct TextBlock<'d> {
+    pub text: &'d str,
+    /// Where `text` starts in the chapter's [`ChapterDoc::prose`].
+    pub base: usize,
+    segments: &'d [Segment],
+    pub span: Range<usize>,
+    /// Byte ranges of `<<#kpi …>>` directives within `text`.
+    pub directives: &'d [Range<usize>],
+}
+
+impl TextBlock<'_> {
+    /// The source offset of a byte offset in `text`.
+    pub fn source_offset(&self, offset: usize) -> usize {
+        let at = self.segments.partition_point(|&(start, _, _)| start <= offset);
+        match at.checked_sub(1).and_then(|i| self.segments.get(i)) {
+            Some(&(start, source, true)) => source + (offset - start),
+            Some(&(_, source, false)) => source,
+            None => self.span.start,
+        }
+    }
+
+    pub fn source_span(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.source_offset(range.start);
+        let end = if range.end > range.start { self.source_offset(range.end - 1) + 1 } else { start };
+        start..end.max(start)
+    }
+
+    pub fn in_directive(&self, offset: usize) -> bool {
+        self.directives.iter().any(|d| d.contains(&offset))
+    }
+}
+
+impl<'a> ChapterDoc<'a> {
+    pub fn lines(&self) -> &LineIndex<'a> {
+        self.lines.get_or_init(|| LineIndex::new(self.text))
+    }
+
+    /// Every block's text, each followed by a line break, so that one search covers the chapter (one call
+    /// instead of one per block) without a match running from one block into the next.
+    pub fn prose(&self) -> &str {
+        &self.prose
+    }
+
+    /// The block whose text holds a byte offset of [`ChapterDoc::prose`].
+    pub fn block_at(&self, offset: usize) -> Option<TextBlock<'_>> {
+        let at = self.block_data.partition_point(|b| b.text.start <= offset).checked_sub(1)?;
+        let block = &self.block_data[at];
+        (offset < block.text.end).then(|| self.view(block))
+    }
+
+    /// The chapter's prose blocks in order.
+    pub fn blocks(&self) -> impl Iterator<Item = TextBlock<'_>> {
+        self.block_data.iter().map(|b| self.view(b))
+    }
+
+    /// The blocks that start inside a byte range of the chapter.
+    pub fn blocks_within(&self, range: &Range<usize>) -> impl Iterator<Item = TextBlock<'_>> {
+        within(&self.block_data, range, |b| b.span.start).iter().map(|b| self.view(b))
+    }
+
+    fn view(&self, block: &BlockData) -> TextBlock<'_> {
+        view(&self.prose, &self.segments, &self.directives, block)
+    }
+}
+
+fn view<'d>(
+    prose: &'d str,
+    segments: &'d [Segment],
+    directives: &'d [Range<usize>],
+    block: &BlockData,
+) -> TextBlock<'d> {
+    TextBlock {
+        text: prose.get(block.text.clone()).unwrap_or(""),
+        base: block.text.start,
+        segments: segments.get(block.segments.clone()).unwrap_or(&[]),
+        span: block.span.clone(),
+        directives: directives.get(block.directives.clone()).unwrap_or(&[]),
+    }
+}
+
+pub struct LinkRef {
+    pub dest: String,
+    pub offset: usize,
+}
+
+/// `<!-- kpi-allow: RULE[, RULE] -->`: the rules allowed in the block that follows.
+pub struct Allow {
+    pub span: Range<usize>,
+    pub rules: Vec<String>,
+}
+
+static ALLOW_COMMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
+
+/// The Markdown extensions mdBook turns on, so that the outline sees what mdBook renders.
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_GFM
+}
+
+pub fn parse_chapter(chapter: &Chapter) -> ChapterDoc<'_> {
+    let text = chapter.content.as_str();
+    let mut builder = Builder::default();
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        builder.event(text, event, range);
+    }
+    builder.flush_block();
+    let mut doc = ChapterDoc {
+        title: &chapter.title,
+        file: chapter.source_path.as_deref().unwrap_or(""),
+        depth: chapter.depth,
+        text,
+        lines: std::sync::OnceLock::new(),
+        headings: builder.headings,
+        items: builder.items,
+        prose: builder.prose,
+        segments: builder.segments,
+        directives: builder.directives,
+        block_data: builder.blocks,
+        links: builder.links,
+        allows: builder.allows,
+        title_heading: None,
+    };
+    finish_headings(&mut doc);
+    doc
+}
+
+fn finish_headings(doc: &mut ChapterDoc<'_>) {
+    let len = doc.text.len();
+    // Section ends: a stack of open headings, closed by the next heading of the same or a higher level.
+    let mut open: Vec<usize> = Vec::new();
+    for i in 0..doc.headings.len() {
+        let level = doc.headings[i].level;
+        while let Some(&top) = open.last() {
+            if doc.headings[top].level < level {
+                break;
+            }
+            doc.headings[top].section_end = doc.headings[i].span.start;
+            open.pop();
+        }
+        open.push(i);
+    }
+    for i in open {
+        doc.headings[i].section_end = len;
+    }
+    // Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
+    let (mut used, mut next_suffix) = (HashSet::new(), HashMap::new());
+    for heading in &mut doc.headings {
+        let id = heading.explicit_id.clone().unwrap_or_else(|| heading.anchor.clone());
+        heading.anchor = unique_id(&id, &mut used, &mut next_suffix);
+    }
+    if let Some(top) = doc.headings.iter().map(|h| h.level).min() {
+        let mut at_top = doc.headings.iter().enumerate().filter(|(_, h)| h.level == top);
+        if let (Some((first, _)), None) = (at_top.next(), at_top.next()) {
+            doc.title_heading = Some(first);
+        }
+    }
+}
+
+/// mdBook's `unique_id`: the id, or the first free `id-1`, `id-2`, … The next suffix to try is remembered per
+/// id, so that many equal headings stay linear (the set only grows, so skipped suffixes stay taken).
+fn unique_id(id: &str, used: &mut HashSet<String>, next_suffix: &mut HashMap<String, usize>) -> String {
+    if used.insert(id.to_string()) {
+        return id.to_string();
+    }
+    let next = next_suffix.entry(id.to_string()).or_insert(1);
+    loop {
+        let candidate = format!("{id}-{next}");
+        *next += 1;
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
+}
+
+/// mdBook's `id_from_content`: lower-case; letters, digits, `_` and `-` kept; whitespace to `-`; the rest dropped.
+pub fn anchor_of(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                Some(c)
+            } else if c.is_whitespace() {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^\s*(?:",
+        r"第[一二三四五六七八九十百千零〇两[0-9]]+[章节部分篇条项步][\s:：、.．]*",
+        r"|[(（][一二三四五六七八九十百千零〇[0-9]]+[)）][\s、.．]*",
+        r"|[一二三四五六七八九十百千零〇]+\s*[、.．]\s*",
+        r"|[0-9]+(?:\.[0-9]+)*\s*[、)）]\s*",
+        r"|[0-9]+(?:\.[0-9]+)+\s+",
+        r"|[0-9]+(?:\.[0-9]+)*[.．]\s*",
+        r"|[0-9]{1,2}\s+",
+        r"|(?i:chapter|section|part|step)\s+(?:[0-9]+|[ivxlcdm]+)(?-u:\b)[\s.:：\-—–]*",
+        r"|[IVXLCDM]+\.\s+",
+        r"|[A-Za-z][.)]\s+",
+        r")",
+    ))
+    .expect("static regex")
+});
+
+/// Removes numbering such as `一、` `(二)` `(二)` `3.` `2.1` `第一章` `Chapter 3` from the start of a title.
+pub fn strip_numbering(text: &str) -> &str {
+    let mut rest = text.trim();
+    // Most titles start with none of the characters numbering starts with: skip the regex for them.
+    let may_be_numbered =
+        rest.starts_with(|c: char| c.is_ascii_alphanumeric() || "第(（一二三四五六七八九十百千零〇".contains(c));
+    if !may_be_numbered {
+        return rest;
+    }
+    for _ in 0..2 {
+        let Some(found) = NUMBERING.find(rest) else { break };
+        let after = &rest[found.end()..];
+        // "3.5% growth" is a figure, not the number 3.
+        if after.starts_with(|c: char| c.is_ascii_digit() || c == '%') || after.trim().is_empty() {
+            break;
+        }
+        rest = after.trim_start();
+    }
+    rest
+}
+
+#[derive(Default)]
+struct Builder {
+    headings: Vec<Heading>,
+    items: Vec<ListItem>,
+    blocks: Vec<BlockData>,
+    links: Vec<LinkRef>,
+    allows: Vec<Allow>,
+    /// Every block's text so far; the block being collected starts at `block_start`.
+    prose: String,
+    block_start: usize,
+    segments: Vec<Segment>,
+    segments_start: usize,
+    directives: Vec<Range<usize>>,
+    span: Option<Range<usize>>,
+    /// The byte range (in the current block) of a bold run that opens the block.
+    leading_bold: Option<Range<usize>>,
+    bold_start: Option<usize>,
+    code_depth: usize,
+    list_depth: usize,
+    /// Open list items (indices into `items`) and whether their lead-in is still to be set.
+    open_items: Vec<(usize, bool)>,
+    heading: Option<(u8, Option<String>, Range<usize>)>,
+    pending_allow: Option<Vec<String>>,
+}
+
+impl Builder {
+    fn event(&mut self, source: &str, event: Event<'_>, range: Range<usize>) {
+        match event {
+            Event::Start(tag) => self.start(source, tag, range),
+            Event::End(tag) => self.end(tag, range),
+            Event::Text(text) if self.code_depth == 0 => self.push_text(source, &text, range),
+            Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => self.push_gap(range),
+            Event::SoftBreak | Event::HardBreak => self.push_break(range),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if let Some(captures) = ALLOW_COMMENT.captures(&html) {
+                    let rules = captures[1].split([',', '\u{ff0c}', ' ']).filter(|r| !r.is_empty()).map(str::to_string);
+                    self.pending_allow.get_or_insert_with(Vec::new).extend(rules);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn start(&mut self, source: &str, tag: Tag<'_>, range: Range<usize>) {
+        if is_block(&tag) {
+            self.flush_block();
+            if let Some(rules) = self.pending_allow.take() {
+                self.allows.push(Allow { span: range.clone(), rules });
+            }
+        }
+        match tag {
+            Tag::Heading { level, id, .. } => {
+                self.heading = Some((level as u8, id.map(|id| id.to_string()), trim_line_end(source, range)));
+            }
+            Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.code_depth += 1,
+            Tag::List(_) => self.list_depth += 1,
+            Tag::Item => {
+                self.items.push(ListItem {
+                    depth: self.list_depth,
+                    title: String::new(),
+                    title_span: first_line(source, range.clone()),
+                    span: range,
+                });
+                self.open_items.push((self.items.len() - 1, true));
+            }
+            Tag::Strong if self.current().trim().is_empty() => self.bold_start = Some(self.current().len()),
+            Tag::Link { dest_url, .. } => self.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start }),
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd, _range: Range<usize>) {
+        match tag {
+            TagEnd::Heading(_) => {
+                let raw = self.current().trim().to_string();
+                let title = strip_numbering(&raw).to_string();
+                self.flush_block();
+                if let Some((level, explicit_id, span)) = self.heading.take() {
+                    let anchor = anchor_of(&raw);
+                    self.headings.push(Heading { level, title, anchor, explicit_id, span, section_end: 0 });
+                }
+            }
+            TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.code_depth = self.code_depth.saturating_sub(1),
+            TagEnd::List(_) => self.list_depth = self.list_depth.saturating_sub(1),
+            TagEnd::Item => {
+                self.flush_block();
+                self.open_items.pop();
+            }
+            TagEnd::Strong => {
+                if let Some(start) = self.bold_start.take() {
+                    self.leading_bold = Some(start..self.current().len());
+                }
+            }
+            tag if is_block_end(&tag) => self.flush_block(),
+            _ => {}
+        }
+    }
+
+    /// The text of the block being collected.
+    fn current(&self) -> &str {
+        self.prose.get(self.block_start..).unwrap_or("")
+    }
+
+    fn push_text(&mut self, source: &str, text: &str, range: Range<usize>) {
+        let verbatim = source.get(range.clone()) == Some(text);
+        self.push_piece(text, range, verbatim);
+    }
+
+    fn push_gap(&mut self, range: Range<usize>) {
+        self.push_piece(" ", range, false);
+    }
+
+    fn push_break(&mut self, range: Range<usize>) {
+        self.push_piece("\n", range, false);
+    }
+
+    fn push_piece(&mut self, text: &str, range: Range<usize>, verbatim: bool) {
+        let span = self.span.get_or_insert(range.clone());
+        span.end = span.end.max(range.end);
+        self.segments.push((self.prose.len() - self.block_start, range.start, verbatim));
+        self.prose.push_str(text);
+    }
+
+    fn flush_block(&mut self) {
+        let span = self.span.take();
+        let leading_bold = self.leading_bold.take();
+        self.bold_start = None;
+        let keep = span.filter(|_| !self.current().trim().is_empty());
+        if let Some(span) = keep {
+            let directives_start = self.directives.len();
+            let text = self.prose.get(self.block_start..).unwrap_or("");
+            find_directives(text, &mut self.directives);
+            let block = BlockData {
+                text: self.block_start..self.prose.len(),
+                segments: self.segments_start..self.segments.len(),
+                directives: directives_start..self.directives.len(),
+                span,
+            };
+            self.set_item_lead_in(&block, leading_bold);
+            self.blocks.push(block);
+            self.prose.push('\n');
+        } else {
+            self.prose.truncate(self.block_start);
+            self.segments.truncate(self.segments_start);
+        }
+        self.block_start = self.prose.len();
+        self.segments_start = self.segments.len();
+    }
+
+    /// The first block of a list item gives its lead-in.
+    fn set_item_lead_in(&mut self, block: &BlockData, leading_bold: Option<Range<usize>>) {
+        let Some((index, pending)) = self.open_items.last_mut() else { return };
+        if !*pending || self.heading.is_some() {
+            return;
+        }
+        *pending = false;
+        let index = *index;
+        let block = view(&self.prose, &self.segments, &self.directives, block);
+        let range = lead_in(block.text, leading_bold);
+        let raw = &block.text[range.clone()];
+        let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
+        let title_span = block.source_span(trim_range(block.text, range));
+        if let Some(item) = self.items.get_mut(index) {
+            item.title = title.to_string();
+            item.title_span = title_span;
+        }
+    }
+}
+
+/// The byte ranges of `<<#kpi …>>` in a text (each ends at the first `>>` on its line).
+pub fn directive_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    find_directives(text, &mut ranges);
+    ranges
+}
+
+fn find_directives(text: &str, ranges: &mut Vec<Range<usize>>) {
+    const OPEN: &[u8] = b"<<#kpi";
+    let bytes = text.as_bytes();
+    // `<` is rare in prose: find it with memchr, then compare (cheaper than a substring search per block).
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'<', &bytes[from..]) {
+        let start = from + found;
+        from = start + 1;
+        if !bytes[start..].starts_with(OPEN) {
+            continue;
+        }
+        let body = start + OPEN.len();
+        let rest = &bytes[body..];
+        if rest.first().is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            continue; // `<<#kpix` is not a directive
+        }
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        if let Some(close) = line.windows(2).position(|w| w == b">>") {
+            from = body + close + 2;
+            ranges.push(start..from);
+        }
+    }
+}
+
+/// The lead-in of a list item's first block: its opening bold run, or the text before the first `:`/`:`, or its
+/// first line.
+fn lead_in(text: &str, leading_bold: Option<Range<usize>>) -> Range<usize> {
+    if let Some(bold) = leading_bold.filter(|b| !text[b.clone()].trim().is_empty()) {
+        return bold;
+    }
+    let line_end = text.find('\n').unwrap_or(text.len());
+    match text[..line_end].find([':', '\u{ff1a}']) {
+        Some(colon) if !text[..colon].trim().is_empty() => 0..colon,
+        _ => 0..line_end,
+    }
+}
+
+fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = &text[range.clone()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    let end = range.end - (slice.len() - slice.trim_end().len());
+    start..end.max(start)
+}
+
+fn first_line(source: &str, range: Range<usize>) -> Range<usize> {
+    let slice = source.get(range.clone()).unwrap_or("");
+    let end = slice.find('\n').map_or(range.end, |i| range.start + i);
+    range.start..end
+}
+
+fn trim_line_end(source: &str, range: Range<usize>) -> Range<usize> {
+    let slice = source.get(range.clone()).unwrap_or("");
+    range.start..range.start + slice.trim_end().len()
+}
+
+fn is_block(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Paragraph
+            | Tag::Heading { .. }
+            | Tag::BlockQuote(_)
+            | Tag::CodeBlock(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::Table(_)
+            | Tag::TableHead
+            | Tag::TableRow
+            | Tag::TableCell
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::HtmlBlock
+    )
+}
+
+fn is_block_end(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Paragraph
+            | TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Table
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::TableCell
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionList
+            | TagEnd::DefinitionListTitle
+            | TagEnd::DefinitionListDefinition
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chapter(content: &str) -> Chapter {
+        Chapter { title: "T".into(), source_path: Some("src/t.md".into()), content: content.into(), depth: 0 }
+    }
+
+    #[test]
+    fn numbering_is_removed() {
+        for (text, expected) in [
+            ("一、工作总结", "工作总结"),
+            ("(二)业绩回顾", "业绩回顾"),
+            ("\u{ff08}二\u{ff09}业绩回顾", "业绩回顾"),
+            ("(三)问题分析", "问题分析"),
+            ("3. Problems", "Problems"),
+            ("2.1 市场端", "市场端"),
+            ("第一章 引言", "引言"),
+            ("Chapter 3: Strategy", "Strategy"),
+            ("1.市场竞争", "市场竞争"),
+            ("3.5% growth", "3.5% growth"),
+            ("2024年作战计划", "2024年作战计划"),
+        ] {
+            assert_eq!(strip_numbering(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn directives_are_found() {
+        let text = "a <<#kpi revenue q4>> b <<#kpix>> <<#kpi x\n>> <<#kpi y>>";
+        let found: Vec<&str> = directive_ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, ["<<#kpi revenue q4>>", "<<#kpi y>>"]);
+    }
+
+    #[test]
+    fn duplicate_headings_get_suffixes() {
+        let c = chapter("# A\n\n## 市场\n\n## 市场\n\n## 市场-1\n\n## 市场\n");
+        let anchors: Vec<String> = parse_chapter(&c).headings.into_iter().map(|h| h.anchor).collect();
+        assert_eq!(anchors, ["a", "市场", "市场-1", "市场-1-1", "市场-2"]);
+    }
+
+    #[test]
+    fn anchors_follow_mdbook() {
+        assert_eq!(anchor_of("中文標題 CJK title"), "中文標題-cjk-title");
+        assert_eq!(anchor_of("Market: Competition!"), "market-competition");
+    }
+
+    #[test]
+    fn headings_items_and_blocks() {
+        let c = chapter(
+            "# 问题分析\n\n## 市场竞争 {#market}\n\n正文 `code 赋能` 文字\n\n```\n赋能\n```\n\n- **团队能力**:不足\n  - 子项:x\n- 流程效率:慢\n",
+        );
+        let doc = parse_chapter(&c);
+        assert_eq!(doc.headings.len(), 2);
+        assert_eq!(doc.headings[1].anchor, "market");
+        assert_eq!(doc.headings[0].anchor, "问题分析");
+        assert_eq!(doc.title_heading, Some(0));
+        assert_eq!(doc.headings[1].section_end, c.content.len());
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (i.title.as_str(), i.depth)).collect();
+        assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
+        assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
+        let item = &doc.items[2];
+        assert_eq!(&c.content[item.title_span.clone()], "流程效率");
+    }
+
+    #[test]
+    fn allow_comment_covers_next_block() {
+        let c = chapter("<!-- kpi-allow: style/jargon, narrative/bare-numbers -->\n段落一\n\n段落二\n");
+        let doc = parse_chapter(&c);
+        assert_eq!(doc.allows.len(), 1);
+        assert_eq!(doc.allows[0].rules, ["style/jargon", "narrative/bare-numbers"]);
+        assert!(doc.allows[0].span.contains(&c.content.find("段落一").unwrap_or(0)));
+        assert!(!doc.allows[0].span.contains(&c.content.find("段落二").unwrap_or(0)));
+    }
+}
+
+/// What a node of the book outline is: a chapter (from SUMMARY.md) or a heading inside one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Chapter(usize),
+    /// (chapter, heading)
+    Heading(usize, usize),
+}
+
+pub struct Node {
+    pub kind: NodeKind,
+    pub children: Vec<usize>,
+    /// Nodes are in book order (pre-order); this node's descendants are `index + 1 .. subtree_end`.
+    pub subtree_end: usize,
+}
+
+/// Every chapter, parsed once, and the tree of chapters and headings across them.
+pub struct BookOutline<'a> {
+    pub docs: Vec<ChapterDoc<'a>>,
+    pub nodes: Vec<Node>,
+}
+
+impl<'a> BookOutline<'a> {
+    pub fn new(chapters: &'a [Chapter]) -> Self {
+        let docs: Vec<ChapterDoc<'a>> = parallel_map(chapters, |_, chapter| parse_chapter(chapter));
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
+        for (ci, doc) in docs.iter().enumerate() {
+            while chapter_stack.last().is_some_and(|&(depth, _)| depth >= doc.depth) {
+                chapter_stack.pop();
+            }
+            let chapter_node = push_node(&mut nodes, NodeKind::Chapter(ci), chapter_stack.last().map(|&(_, n)| n));
+            chapter_stack.push((doc.depth, chapter_node));
+            let mut heading_stack: Vec<(u8, usize)> = Vec::new();
+            for (hi, heading) in doc.headings.iter().enumerate() {
+                if doc.title_heading == Some(hi) {
+                    continue;
+                }
+                while heading_stack.last().is_some_and(|&(level, _)| level >= heading.level) {
+                    heading_stack.pop();
+                }
+                let parent = heading_stack.last().map_or(chapter_node, |&(_, n)| n);
+                let node = push_node(&mut nodes, NodeKind::Heading(ci, hi), Some(parent));
+                heading_stack.push((heading.level, node));
+            }
+        }
+        for i in (0..nodes.len()).rev() {
+            nodes[i].subtree_end = nodes[i].children.last().map_or(i + 1, |&last| nodes[last].subtree_end);
+        }
+        BookOutline { docs, nodes }
+    }
+
+    pub fn chapter_of(&self, node: usize) -> usize {
+        match self.nodes[node].kind {
+            NodeKind::Chapter(ci) | NodeKind::Heading(ci, _) => ci,
+        }
+    }
+
+    /// The heading that stands for a node: the heading itself, or a chapter's title heading.
+    pub fn heading_of(&self, node: usize) -> Option<&Heading> {
+        match self.nodes[node].kind {
+            NodeKind::Heading(ci, hi) => self.docs[ci].headings.get(hi),
+            NodeKind::Chapter(ci) => self.docs[ci].title_heading.and_then(|hi| self.docs[ci].headings.get(hi)),
+        }
+    }
+
+    /// The titles a node is known by: a heading's text; a chapter's SUMMARY title and its title heading.
+    pub fn titles_of(&self, node: usize) -> Vec<&str> {
+        let mut titles = Vec::with_capacity(2);
+        if let NodeKind::Chapter(ci) = self.nodes[node].kind {
+            titles.push(strip_numbering(self.docs[ci].title));
+        }
+        if let Some(heading) = self.heading_of(node) {
+            titles.push(heading.title.as_str());
+        }
+        titles
+    }
+
+    /// Where findings about a node point: its heading, or the start of its chapter.
+    pub fn position_of(&self, node: usize) -> (usize, Range<usize>) {
+        let ci = self.chapter_of(node);
+        match self.heading_of(node) {
+            Some(heading) => (ci, heading.span.clone()),
+            None => (ci, 0..0),
+        }
+    }
+
+    /// The text a node spans: a heading's section; a chapter and all its sub-chapters.
+    pub fn ranges_of(&self, node: usize) -> Vec<(usize, Range<usize>)> {
+        match self.nodes[node].kind {
+            NodeKind::Heading(ci, hi) => {
+                let heading = &self.docs[ci].headings[hi];
+                vec![(ci, heading.span.start..heading.section_end)]
+            }
+            NodeKind::Chapter(_) => (node..self.nodes[node].subtree_end)
+                .filter_map(|n| match self.nodes[n].kind {
+                    NodeKind::Chapter(ci) => Some((ci, 0..self.docs[ci].text.len())),
+                    NodeKind::Heading(..) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The node's own text, without its heading line and without sub-chapters.
+    pub fn own_range(&self, node: usize) -> (usize, Range<usize>) {
+        match self.nodes[node].kind {
+            NodeKind::Heading(ci, hi) => {
+                let heading = &self.docs[ci].headings[hi];
+                (ci, heading.span.end..heading.section_end)
+            }
+            NodeKind::Chapter(ci) => (ci, 0..self.docs[ci].text.len()),
+        }
+    }
+}
+
+fn push_node(nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>) -> usize {
+    let index = nodes.len();
+    nodes.push(Node { kind, children: Vec::new(), subtree_end: index + 1 });
+    if let Some(parent) = parent {
+        nodes[parent].children.push(index);
+    }
+    index
+}
+
+/// A chunk of work: its offset, its items, and its thread (`None` when no thread could be started).
+type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>);
+
+/// `f` over every item, on all cores for a long list (chapters are independent), in the original order.
+pub fn parallel_map<'t, T: Sync, R: Send>(items: &'t [T], f: impl Fn(usize, &'t T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let serial =
+        |offset: usize, part: &'t [T]| -> Vec<R> { part.iter().enumerate().map(|(i, x)| f(offset + i, x)).collect() };
+    if threads < 2 || items.len() < 16 {
+        return serial(0, items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let serial = &serial;
+        let started: Vec<Started<'_, 't, T, R>> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let handle = std::thread::Builder::new().spawn_scoped(scope, move || serial(c * chunk, part)).ok();
+                (c * chunk, part, handle)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(items.len());
+        for (offset, part, handle) in started {
+            // A thread that could not start (or failed) is redone here, so the result is always complete.
+            match handle.map(|h| h.join()) {
+                Some(Ok(part_results)) => results.extend(part_results),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => results.extend(serial(offset, part)),
+            }
+        }
+        results
+    })
+}
+
+/// The items of a range of a chapter, sorted by offset: those whose start lies inside it.
+pub fn within<'s, T>(sorted: &'s [T], range: &Range<usize>, start: impl Fn(&T) -> usize) -> &'s [T] {
+    let from = sorted.partition_point(|x| start(x) < range.start);
+    let to = sorted.partition_point(|x| start(x) < range.end);
+    sorted.get(from..to.max(from)).unwrap_or(&[])
+}

@@ -1,0 +1,391 @@
+//! `narrative/bare-numbers`: a sentence with two or more hand-typed figures and no comparison — the seed's
+//! "签约客户120家,营收1500万". Years (2023年, 2024), periods (Q4, H1), dates (3月, 15日), ordinals (第3) and
+//! identifiers (5G, v2) are not figures; text inside code and directives is skipped.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Finding;
+use crate::check::outline::{ChapterDoc, TextBlock};
+
+/// The length of the unit at the start of `after` (with the spaces before it), if any: a Chinese measure word,
+/// money or percentage unit, a magnitude letter (`k`, `M`, `B`, `x`) or an English word of two or more letters.
+fn unit_len(after: &str) -> Option<usize> {
+    let trimmed = after.trim_start();
+    let spaces = after.len() - trimmed.len();
+    let first = trimmed.chars().next()?;
+    let unit = match first {
+        '个' if trimmed.starts_with("个百分点") => "个百分点".len(),
+        '百' if trimmed.starts_with("百分点") => "百分点".len(),
+        '小' if trimmed.starts_with("小时") => "小时".len(),
+        '分' if trimmed.starts_with("分钟") => "分钟".len(),
+        '%' | '\u{ff05}' | '‰' | '倍' | '万' | '亿' | '千' | '百' | '元' | '块' | '家' | '人' | '名' | '位' | '个'
+        | '场' | '篇' | '次' | '天' | '份' | '套' | '单' | '件' | '台' | '项' | '条' | '款' | '笔' | '轮' | '批'
+        | '组' | '所' | '户' | '周' => first.len_utf8(),
+        _ => {
+            let letters = trimmed.bytes().take_while(u8::is_ascii_alphabetic).count();
+            let magnitude = letters == 1 && matches!(first.to_ascii_lowercase(), 'k' | 'm' | 'b' | 'x');
+            if letters >= 2 || magnitude { letters } else { return None }
+        }
+    };
+    Some(spaces + unit)
+}
+
+/// Chinese comparison words: plain literals only, so the search is a fast multi-literal scan. 从 counts only when
+/// 至 or 到 follows in the same sentence (从…至…).
+static CHINESE_COMPARISON: LazyLock<Regex> = LazyLock::new(|| {
+    let words = [
+        "环比", "同比", "较", "比", "从", "增长", "下降", "提升", "降低", "减少", "增加", "缩短", "压缩", "上升",
+        "下滑", "回落", "翻番", "目标", "标准", "超出", "超过", "高于", "低于", "达标", "占",
+    ];
+    Regex::new(&words.join("|")).expect("static regex")
+});
+
+/// English comparison words (lower case), matched as whole words, case-insensitively.
+fn is_english_comparison(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"vs"
+            | b"versus"
+            | b"up"
+            | b"down"
+            | b"from"
+            | b"than"
+            | b"compared"
+            | b"increase"
+            | b"increased"
+            | b"decrease"
+            | b"decreased"
+            | b"rose"
+            | b"fell"
+            | b"grew"
+            | b"growth"
+            | b"decline"
+            | b"declined"
+            | b"target"
+            | b"standard"
+            | b"higher"
+            | b"lower"
+            | b"more"
+            | b"less"
+    )
+}
+
+/// Whether a sentence compares: a comparison word, or a signed change such as +8% or -12%.
+fn compares(text: &str) -> bool {
+    let chinese = !text.is_ascii()
+        && CHINESE_COMPARISON
+            .find_iter(text)
+            .any(|found| found.as_str() != "从" || text[found.end()..].contains(['至', '到']));
+    chinese || has_english_comparison(text) || has_signed_change(text)
+}
+
+fn has_english_comparison(text: &str) -> bool {
+    let mut lower = [0u8; 9];
+    text.as_bytes().split(|b| !b.is_ascii_alphabetic()).any(|word| {
+        if !(2..=9).contains(&word.len()) {
+            return false;
+        }
+        let lower = &mut lower[..word.len()];
+        lower.copy_from_slice(word);
+        lower.make_ascii_lowercase();
+        is_english_comparison(lower)
+    })
+}
+
+/// `+8%`, `-12%`, `−3天`, `±2`: a sign after a space, bracket or punctuation (or at the start), then a digit.
+fn has_signed_change(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let signs = memchr::memchr3_iter(b'+', b'-', 0x88, bytes).chain(memchr::memchr_iter(0xB1, bytes));
+    signs.into_iter().any(|at| {
+        // − is E2 88 92 and ± is C2 B1: step back to the start of the character.
+        let (start, end) = match bytes[at] {
+            0x88 if at >= 1 && bytes[at - 1] == 0xE2 && bytes.get(at + 1) == Some(&0x92) => (at - 1, at + 2),
+            0xB1 if at >= 1 && bytes[at - 1] == 0xC2 => (at - 1, at + 1),
+            b'+' | b'-' => (at, at + 1),
+            _ => return false,
+        };
+        let before = text[..start].chars().next_back();
+        let opens = before.is_none_or(|b| b.is_whitespace() || "(（,，:：、;；".contains(b));
+        let rest = text[end..].trim_start_matches(' ');
+        opens && rest.starts_with(|d: char| d.is_ascii_digit())
+    })
+}
+
+/// A number in prose that is a figure: not a year, period, date, ordinal or part of an identifier.
+pub struct Number {
+    pub range: Range<usize>,
+    /// Followed by a unit or preceded by a currency sign: a quantity, not just a count.
+    pub with_unit: bool,
+}
+
+pub fn numbers(text: &str) -> impl Iterator<Item = Number> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let start = at + bytes.get(at..)?.iter().position(u8::is_ascii_digit)?;
+            let end = number_end(bytes, start);
+            at = end;
+            if let Some(number) = classify(text, start..end) {
+                return Some(number);
+            }
+        }
+    })
+}
+
+/// Whether a run of digits is a figure, and whether it has a unit.
+fn classify(text: &str, range: Range<usize>) -> Option<Number> {
+    let bytes = text.as_bytes();
+    let before = &text.as_bytes()[..range.start];
+    if before.last().is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'#')
+        || before.ends_with("第".as_bytes())
+    {
+        return None; // Q4, H1, FY2023, v2, 第3
+    }
+    let after = &text[range.end..];
+    let unit = unit_len(after);
+    if bytes.get(range.end).is_some_and(u8::is_ascii_alphabetic) && unit.is_none() {
+        return None; // 5G, 1v1
+    }
+    let next = after.trim_start().as_bytes();
+    let date = ["年", "月", "日", "号"].iter().any(|w| next.starts_with(w.as_bytes()));
+    if date || (unit.is_none() && is_year(&text[range.clone()])) {
+        return None;
+    }
+    if unit.is_some_and(|len| is_month_word(after[..len].trim_start())) {
+        return None; // 3 March, 1st
+    }
+    let before = text[..range.start].trim_end().as_bytes();
+    let currency = ["¥", "$", "€", "£", "\u{ffe5}"].iter().any(|c| before.ends_with(c.as_bytes()));
+    Some(Number { range, with_unit: currency || unit.is_some() })
+}
+
+fn is_month_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+        "am",
+        "pm",
+        "st",
+        "nd",
+        "rd",
+        "th",
+    ];
+    word.len() <= 9 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// A four-digit 19xx/20xx (without a unit) is a year.
+fn is_year(digits: &str) -> bool {
+    digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
+}
+
+pub fn check(doc: &ChapterDoc<'_>, chapter: usize, findings: &mut Vec<Finding>) {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    for block in doc.blocks() {
+        scan_sentences(block.text, &mut runs, |sentence, runs| {
+            check_sentence(&block, sentence, runs, chapter, findings)
+        });
+    }
+}
+
+/// Splits a text into sentences — at 。!?; and . ! ? ; (a `.` only before whitespace or the end, so 1.5 stays
+/// whole) and at line breaks — and hands each (untrimmed) to `on_sentence` with the runs of digits in it. One
+/// pass over the bytes: every terminator is ASCII or a 3-byte CJK character; `runs` is a reused buffer.
+fn scan_sentences(
+    text: &str,
+    runs: &mut Vec<Range<usize>>,
+    mut on_sentence: impl FnMut(Range<usize>, &[Range<usize>]),
+) {
+    let bytes = text.as_bytes();
+    let (mut start, mut at) = (0, 0);
+    runs.clear();
+    while let Some(found) = bytes.get(at..).and_then(|rest| rest.iter().position(|&b| CLASS[usize::from(b)] != 0)) {
+        at += found;
+        if bytes[at].is_ascii_digit() {
+            let end = number_end(bytes, at);
+            runs.push(at..end);
+            at = end;
+            continue;
+        }
+        let width = terminator_width(bytes, at);
+        at += width.max(1);
+        if width > 0 {
+            on_sentence(start..at, runs);
+            start = at;
+            runs.clear();
+        }
+    }
+    if start < bytes.len() {
+        on_sentence(start..bytes.len(), runs);
+    }
+    runs.clear();
+}
+
+/// The end of a number starting at `at`: digits, with `.` or `,` between digits (1.5, 1,234).
+fn number_end(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        at += bytes[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let separator = matches!(bytes.get(at), Some(b'.' | b','));
+        if separator && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        } else {
+            return at;
+        }
+    }
+}
+
+/// Cheapest tests first: two runs of digits, no directive, no comparison word, and then two real figures.
+fn check_sentence(
+    block: &TextBlock<'_>,
+    sentence: Range<usize>,
+    runs: &[Range<usize>],
+    chapter: usize,
+    findings: &mut Vec<Finding>,
+) {
+    if runs.len() < 2 {
+        return;
+    }
+    let sentence = trimmed(block.text, sentence);
+    if block.directives.iter().any(|d| d.start < sentence.end && sentence.start < d.end) {
+        return;
+    }
+    let text = &block.text[sentence.clone()];
+    if compares(text) {
+        return;
+    }
+    let figures =
+        runs.iter().filter(|run| classify(text, run.start - sentence.start..run.end - sentence.start).is_some());
+    if figures.take(2).count() == 2 {
+        report(block, sentence, chapter, findings);
+    }
+}
+
+fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, findings: &mut Vec<Finding>) {
+    let text = &block.text[sentence.clone()];
+    let figures: Vec<Range<usize>> = numbers(text).map(|n| n.range).collect();
+    let all = figures.len();
+    let shown: Vec<&str> = figures.iter().take(4).map(|r| figure_text(text, r.clone())).collect();
+    findings.push(Finding::new(
+        "narrative/bare-numbers",
+        (chapter, block.source_span(sentence)),
+        format!("this sentence lists {all} figures ({}) without a comparison", shown.join(", ")),
+        "compare them — 环比/同比/vs target, a trend (从…增至…) — or let a directive write it: <<#kpi revenue q4 vs q3>>"
+            .to_string(),
+    ));
+}
+
+/// A figure with the unit that follows it, for the message (`120家`).
+fn figure_text(text: &str, range: Range<usize>) -> &str {
+    let end = range.end + unit_len(&text[range.end..]).unwrap_or(0);
+    text.get(range.start..end).unwrap_or("")
+}
+
+/// Bytes that may start a sentence terminator (a table lookup is much faster than a `match` per byte).
+static MAY_END: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    // A line break inside a paragraph is a soft wrap, not the end of a sentence.
+    let bytes = [b'.', b'!', b'?', b';', 0xE3, 0xEF];
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes the bare-number scan stops at: digits and possible sentence ends.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if MAY_END[i] || (i >= b'0' as usize && i <= b'9' as usize) {
+            table[i] = 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The byte length of a sentence terminator at `at`, or 0.
+fn terminator_width(bytes: &[u8], at: usize) -> usize {
+    match bytes[at] {
+        b'!' | b'?' | b';' => 1,
+        b'.' if bytes.get(at + 1).is_none_or(|b| b.is_ascii_whitespace()) => 1,
+        // 。 E3 80 82; ! EF BC 81; ? EF BC 9F; ; EF BC 9B
+        0xE3 if bytes.get(at + 1..at + 3) == Some(&[0x80, 0x82]) => 3,
+        0xEF if matches!(bytes.get(at + 1..at + 3), Some([0xBC, 0x81 | 0x9F | 0x9B])) => 3,
+        _ => 0,
+    }
+}
+
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = &text[range.clone()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    start..(start + slice.trim().len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(text: &str) -> Vec<&str> {
+        numbers(text).map(|n| &text[n.range]).collect()
+    }
+
+    #[test]
+    fn years_periods_and_dates_are_not_figures() {
+        assert_eq!(figures("签约客户120家,营收1500万"), ["120", "1500"]);
+        assert!(figures("2023年Q4在3月15日,FY2024, 第3名, 5G, 1v1, by 2024").is_empty());
+        assert_eq!(figures("revenue ¥120M and 30 customers"), ["120", "30"]);
+        assert!(figures("on 3 March").is_empty());
+    }
+
+    #[test]
+    fn sentences_split() {
+        let split = |text: &str| {
+            let mut parts: Vec<(String, usize)> = Vec::new();
+            scan_sentences(text, &mut Vec::new(), |range, runs| {
+                parts.push((text[trimmed(text, range)].to_string(), runs.len()));
+            });
+            parts
+        };
+        let parts = split("一是1.5万。二是3家;third. fourth\nfifth 1,234 and 5");
+        let expected = [("一是1.5万。", 1), ("二是3家;", 1), ("third.", 0), ("fourth\nfifth 1,234 and 5", 2)];
+        assert_eq!(parts, expected.map(|(t, n)| (t.to_string(), n)));
+        assert_eq!(split("甲\u{ff01}乙\u{ff1f}丙\u{ff1b}丁\u{ff0c}戊。").len(), 4);
+    }
+
+    #[test]
+    fn comparisons() {
+        assert!(compares("Q4签约客户120家(环比Q3+5%)"));
+        assert!(compares("营收8500万(+8%)"));
+        assert!(compares("revenue 36M, up from 31M"));
+        assert!(!compares("签约客户120家,营收1500万"));
+        assert!(!compares("年消费20-50万"));
+    }
+}
