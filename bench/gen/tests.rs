@@ -186,3 +186,34 @@ fn every_generated_directive_expands_against_the_generated_data() {
         findings.iter().take(10).map(|d| format!("{} {}:{}: {}", d.rule, d.file, d.line, d.message)).collect();
     assert!(findings.is_empty(), "{} findings, first: {summary:#?}", findings.len());
 }
+
+/// A structure error would fail the timed builds: the generated book must pass `year-end-sales` without one.
+#[test]
+fn generated_book_passes_the_structure_check_without_errors() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let chapters = book::generate(&small());
+    let for_check: Vec<mdbook_kpi::check::Chapter> = chapters
+        .iter()
+        .flat_map(|top| std::iter::once((top, 0)).chain(top.sub_chapters.iter().map(|sub| (sub, 1))))
+        .map(|(chapter, depth)| mdbook_kpi::check::Chapter {
+            title: chapter.name.clone(),
+            source_path: Some(format!("src/{}", chapter.path)),
+            content: chapter.content.clone(),
+            depth,
+        })
+        .collect();
+    let schema = mdbook_kpi::check::load_schema("year-end-sales", dir.path()).expect("the built-in schema");
+    let findings = mdbook_kpi::check::check(&for_check, &schema, &mdbook_kpi::config::Config::default());
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|d| d.severity == mdbook_kpi::diagnostics::Severity::Error)
+        .take(10)
+        .map(|d| format!("{} {}:{}: {}", d.rule, d.file, d.line, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The control: without the problem-analysis module the same check does find an error.
+    let without_problems: Vec<_> =
+        for_check.iter().filter(|c| !c.source_path.as_deref().unwrap_or("").contains("problems")).cloned().collect();
+    let findings = mdbook_kpi::check::check(&without_problems, &schema, &mdbook_kpi::config::Config::default());
+    assert!(findings.iter().any(|d| d.rule == "structure/missing-module"), "{findings:#?}");
+}
