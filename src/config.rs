@@ -82,3 +82,560 @@ impl Default for Config {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing `[preprocessor.kpi]`
+// ---------------------------------------------------------------------------------------------------------------
+
+use std::ops::Range;
+
+use serde_json::Value as JsonValue;
+
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::source::LineIndex;
+
+/// The file config findings point at.
+pub const BOOK_TOML: &str = "book.toml";
+
+/// The keys of `[preprocessor.kpi]` this crate reads.
+pub const KEYS: &[&str] =
+    &["data", "locale", "year", "templates", "structure", "on-error", "precision", "rules", "jargon"];
+
+/// mdBook's own keys of every `[preprocessor.*]` table; mdBook reads them, so they are not unknown.
+pub const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "renderers", "optional"];
+
+impl Config {
+    /// Reads `[preprocessor.kpi]` as mdBook passes it in the preprocessor context (`None`: the book has no such
+    /// table). `book_language` is `[book] language`, which decides the default locale. Findings carry the file
+    /// `book.toml` but no position, since mdBook's JSON has none.
+    pub fn from_table(
+        table: Option<&serde_json::Map<String, JsonValue>>,
+        book_language: Option<&str>,
+    ) -> (Config, Vec<Diagnostic>) {
+        let node = table.map(|t| Node::from_json(&JsonValue::Object(t.clone())));
+        parse_node(node.as_ref(), book_language, None)
+    }
+
+    /// Reads `[preprocessor.kpi]` from a parsed book.toml table (the table itself, not the whole file).
+    pub fn from_toml(table: Option<&toml::Table>, book_language: Option<&str>) -> (Config, Vec<Diagnostic>) {
+        let node = table.map(|t| Node::from_toml(&toml::Value::Table(t.clone())));
+        parse_node(node.as_ref(), book_language, None)
+    }
+
+    /// Reads the whole text of a book.toml: `[book] language` and `[preprocessor.kpi]`, with findings placed at
+    /// their line and column. A file that is not valid TOML gives one `config/invalid` error and the defaults.
+    pub fn from_book_toml(text: &str) -> (Config, Vec<Diagnostic>) {
+        let index = LineIndex::new(text);
+        let document = match toml::de::DeTable::parse(text) {
+            Ok(document) => document,
+            Err(error) => {
+                let mut diagnostic = Diagnostic::error(
+                    "config/invalid",
+                    format!("book.toml is not valid TOML: {}", error.message().trim()),
+                )
+                .in_file(BOOK_TOML)
+                .with_help("fix the TOML syntax; see https://toml.io");
+                if let Some(span) = error.span() {
+                    diagnostic = diagnostic.at_span(&index, span);
+                }
+                let (config, _) = parse_node(None, None, None);
+                return (config, vec![diagnostic]);
+            }
+        };
+        let root = Node::from_de_table(document.get_ref(), Some(document.span()));
+        let language = root.get("book").and_then(|b| b.get("language")).and_then(Node::as_str);
+        let kpi = root.get("preprocessor").and_then(|p| p.get("kpi"));
+        parse_node(kpi, language, Some(&index))
+    }
+
+    /// The locale sentences are written in (en when nothing decided it).
+    pub fn locale(&self) -> Locale {
+        self.locale.unwrap_or(Locale::En)
+    }
+
+    /// The severity a rule reports at under this config, `None` when it is turned off. Rules that cannot be
+    /// configured always report at their default.
+    pub fn severity(&self, rule_id: &str) -> Option<Severity> {
+        let rule = crate::rules::find(rule_id);
+        let default = rule.map_or(Severity::Error, |r| r.default);
+        if rule.is_some_and(|r| !r.configurable) {
+            return Some(default);
+        }
+        match self.rules.get(rule_id) {
+            None => Some(default),
+            Some(Level::Off) => None,
+            Some(Level::Warn) => Some(Severity::Warning),
+            Some(Level::Error) => Some(Severity::Error),
+        }
+    }
+}
+
+/// The default locale for a `[book] language`: zh-CN for any Chinese, en otherwise.
+pub fn default_locale(book_language: Option<&str>) -> Locale {
+    match book_language {
+        Some(language) if language.trim().to_ascii_lowercase().starts_with("zh") => Locale::ZhCn,
+        _ => Locale::En,
+    }
+}
+
+/// A config value from either source (mdBook's JSON or book.toml text), with its byte span when known.
+#[derive(Clone, Debug)]
+struct Node {
+    kind: Kind,
+    span: Option<Range<usize>>,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Null,
+    Str(String),
+    Int(i64),
+    /// A float, a boolean, a datetime or an integer out of range: only ever reported as the wrong type.
+    Other(&'static str),
+    Array(Vec<Node>),
+    Table(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    key: String,
+    key_span: Option<Range<usize>>,
+    value: Node,
+}
+
+impl Node {
+    fn bare(kind: Kind) -> Node {
+        Node { kind, span: None }
+    }
+
+    fn from_json(value: &JsonValue) -> Node {
+        Node::bare(match value {
+            JsonValue::Null => Kind::Null,
+            JsonValue::Bool(_) => Kind::Other("a boolean"),
+            JsonValue::Number(n) => n.as_i64().map_or(Kind::Other("a number"), Kind::Int),
+            JsonValue::String(s) => Kind::Str(s.clone()),
+            JsonValue::Array(items) => Kind::Array(items.iter().map(Node::from_json).collect()),
+            JsonValue::Object(fields) => Kind::Table(
+                fields
+                    .iter()
+                    .map(|(k, v)| Entry { key: k.clone(), key_span: None, value: Node::from_json(v) })
+                    .collect(),
+            ),
+        })
+    }
+
+    fn from_toml(value: &toml::Value) -> Node {
+        Node::bare(match value {
+            toml::Value::String(s) => Kind::Str(s.clone()),
+            toml::Value::Integer(i) => Kind::Int(*i),
+            toml::Value::Float(_) => Kind::Other("a float"),
+            toml::Value::Boolean(_) => Kind::Other("a boolean"),
+            toml::Value::Datetime(_) => Kind::Other("a date"),
+            toml::Value::Array(items) => Kind::Array(items.iter().map(Node::from_toml).collect()),
+            toml::Value::Table(fields) => Kind::Table(
+                fields
+                    .iter()
+                    .map(|(k, v)| Entry { key: k.clone(), key_span: None, value: Node::from_toml(v) })
+                    .collect(),
+            ),
+        })
+    }
+
+    fn from_de_table(table: &toml::de::DeTable<'_>, span: Option<Range<usize>>) -> Node {
+        let entries = table
+            .iter()
+            .map(|(key, value)| Entry {
+                key: key.get_ref().to_string(),
+                key_span: Some(key.span()),
+                value: Node::from_de(value.get_ref(), value.span()),
+            })
+            .collect();
+        Node { kind: Kind::Table(entries), span }
+    }
+
+    fn from_de(value: &toml::de::DeValue<'_>, span: Range<usize>) -> Node {
+        use toml::de::DeValue;
+        let kind = match value {
+            DeValue::String(s) => Kind::Str(s.to_string()),
+            DeValue::Integer(i) => {
+                let digits = i.as_str().replace('_', "");
+                i64::from_str_radix(&digits, i.radix()).map_or(Kind::Other("an integer out of range"), Kind::Int)
+            }
+            DeValue::Float(_) => Kind::Other("a float"),
+            DeValue::Boolean(_) => Kind::Other("a boolean"),
+            DeValue::Datetime(_) => Kind::Other("a date"),
+            DeValue::Array(items) => Kind::Array(items.iter().map(|v| Node::from_de(v.get_ref(), v.span())).collect()),
+            DeValue::Table(table) => return Node::from_de_table(table, Some(span)),
+        };
+        Node { kind, span: Some(span) }
+    }
+
+    fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            Kind::Table(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Str(_) => "a string",
+            Kind::Int(_) => "an integer",
+            Kind::Other(name) => name,
+            Kind::Array(_) => "an array",
+            Kind::Table(_) => "a table",
+        }
+    }
+}
+
+/// Collects findings, placing them in book.toml when the text is known.
+struct Findings<'a> {
+    index: Option<&'a LineIndex<'a>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Findings<'_> {
+    fn push(&mut self, diagnostic: Diagnostic, span: Option<&Range<usize>>) {
+        let mut diagnostic = diagnostic.in_file(BOOK_TOML);
+        if let (Some(index), Some(span)) = (self.index, span) {
+            diagnostic = diagnostic.at_span(index, span.clone());
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// `config/invalid`: the key has the wrong type or value.
+    fn invalid(&mut self, key: &str, node: &Node, expected: &str) {
+        let found = match &node.kind {
+            Kind::Str(s) => format!("`{s:?}`"),
+            Kind::Int(i) => format!("`{i}`"),
+            _ => node.type_name().to_string(),
+        };
+        let diagnostic =
+            Diagnostic::error("config/invalid", format!("`preprocessor.kpi.{key}` must be {expected}, found {found}"))
+                .with_help(format!("set `{key}` to {expected}, or remove it to use the default"));
+        self.push(diagnostic, node.span.as_ref());
+    }
+}
+
+fn parse_node(
+    table: Option<&Node>,
+    book_language: Option<&str>,
+    index: Option<&LineIndex<'_>>,
+) -> (Config, Vec<Diagnostic>) {
+    let mut config = Config { locale: Some(default_locale(book_language)), ..Config::default() };
+    let mut findings = Findings { index, diagnostics: Vec::new() };
+    match table.map(|t| &t.kind) {
+        None | Some(Kind::Null) => {}
+        Some(Kind::Table(entries)) => {
+            for entry in entries {
+                parse_entry(&mut config, entry, &mut findings);
+            }
+        }
+        Some(_) => {
+            let diagnostic = Diagnostic::error("config/invalid", "`preprocessor.kpi` must be a table")
+                .with_help("write the settings under a `[preprocessor.kpi]` header");
+            findings.push(diagnostic, table.and_then(|t| t.span.as_ref()));
+        }
+    }
+    (config, findings.diagnostics)
+}
+
+fn parse_entry(config: &mut Config, entry: &Entry, findings: &mut Findings<'_>) {
+    let key = entry.key.as_str();
+    let node = &entry.value;
+    if matches!(node.kind, Kind::Null) {
+        return;
+    }
+    match key {
+        "data" => {
+            if let Some(data) = string_list(key, node, true, findings) {
+                config.data = data;
+            }
+        }
+        "locale" => match node.as_str().and_then(Locale::parse) {
+            Some(locale) => config.locale = Some(locale),
+            None => findings.invalid(key, node, "\"zh-CN\" or \"en\""),
+        },
+        "year" => match node.kind {
+            Kind::Int(year @ 1..=9999) => config.year = i32::try_from(year).ok(),
+            _ => findings.invalid(key, node, "a year such as 2023"),
+        },
+        "templates" => {
+            config.templates = non_empty_string(key, node, "a folder path such as \"kpi-templates\"", findings)
+        }
+        "structure" => {
+            config.structure =
+                non_empty_string(key, node, "a schema name such as \"year-end-sales\" or a schema file path", findings)
+        }
+        "on-error" => match node.as_str() {
+            Some("fail") => config.on_error = OnError::Fail,
+            Some("warn") => config.on_error = OnError::Warn,
+            _ => findings.invalid(key, node, "\"fail\" or \"warn\""),
+        },
+        "precision" => match node.kind {
+            Kind::Int(precision @ 0..=10) => config.precision = precision as u32,
+            _ => findings.invalid(key, node, "a number of decimals from 0 to 10"),
+        },
+        "rules" => parse_rules(config, node, findings),
+        "jargon" => config.jargon = string_list(key, node, false, findings),
+        _ if MDBOOK_KEYS.contains(&key) => {}
+        _ => {
+            let mut diagnostic =
+                Diagnostic::warning("config/unknown-key", format!("unknown key `{key}` in [preprocessor.kpi]"));
+            if let Some(help) = crate::suggest::help_for(key, KEYS.iter().copied()) {
+                diagnostic = diagnostic.with_help(help);
+            }
+            findings.push(diagnostic, entry.key_span.as_ref());
+        }
+    }
+}
+
+fn non_empty_string(key: &str, node: &Node, expected: &str, findings: &mut Findings<'_>) -> Option<String> {
+    match node.as_str() {
+        Some(text) if !text.trim().is_empty() => Some(text.to_string()),
+        _ => {
+            findings.invalid(key, node, expected);
+            None
+        }
+    }
+}
+
+/// A string or (when `single_allowed` is false, only) a list of strings.
+fn string_list(key: &str, node: &Node, single_allowed: bool, findings: &mut Findings<'_>) -> Option<Vec<String>> {
+    let expected = if single_allowed { "a path or a list of paths" } else { "a list of strings" };
+    match &node.kind {
+        Kind::Str(text) if single_allowed && !text.trim().is_empty() => Some(vec![text.clone()]),
+        Kind::Array(items) => {
+            let mut list = Vec::with_capacity(items.len());
+            for item in items {
+                match item.as_str() {
+                    Some(text) if !text.trim().is_empty() => list.push(text.to_string()),
+                    _ => {
+                        findings.invalid(key, item, &format!("{expected} (every item a non-empty string)"));
+                        return None;
+                    }
+                }
+            }
+            Some(list)
+        }
+        _ => {
+            findings.invalid(key, node, expected);
+            None
+        }
+    }
+}
+
+fn parse_rules(config: &mut Config, node: &Node, findings: &mut Findings<'_>) {
+    let Kind::Table(entries) = &node.kind else {
+        findings.invalid("rules", node, "a table of rule id = \"off\" | \"warn\" | \"error\"");
+        return;
+    };
+    let rule_ids = || crate::rules::RULES.iter().filter(|r| r.configurable).map(|r| r.id);
+    for entry in entries {
+        let id = entry.key.as_str();
+        let Some(rule) = crate::rules::find(id) else {
+            let mut diagnostic =
+                Diagnostic::warning("config/unknown-key", format!("unknown rule `{id}` in [preprocessor.kpi.rules]"));
+            if let Some(help) = crate::suggest::help_for(id, rule_ids()) {
+                diagnostic = diagnostic.with_help(help);
+            }
+            findings.push(diagnostic, entry.key_span.as_ref());
+            continue;
+        };
+        let level = match entry.value.as_str() {
+            Some("off") => Level::Off,
+            Some("warn" | "warning") => Level::Warn,
+            Some("error") => Level::Error,
+            _ => {
+                findings.invalid(&format!("rules.\"{id}\""), &entry.value, "\"off\", \"warn\" or \"error\"");
+                continue;
+            }
+        };
+        if !rule.configurable {
+            let diagnostic = Diagnostic::error("config/invalid", format!("rule `{id}` cannot be configured"))
+                .with_help("only structure-check rules (structure/*, loop/*, smart/*, style/*, narrative/*, data/inconsistent-total) take a level; directive, data and config errors always stand");
+            findings.push(diagnostic, entry.key_span.as_ref());
+            continue;
+        }
+        config.rules.insert(id.to_string(), level);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_table(json: serde_json::Value) -> serde_json::Map<String, JsonValue> {
+        json.as_object().cloned().unwrap()
+    }
+
+    fn rules_of(diagnostics: &[Diagnostic]) -> Vec<&str> {
+        diagnostics.iter().map(|d| d.rule.as_str()).collect()
+    }
+
+    #[test]
+    fn defaults_without_a_table() {
+        let (config, diagnostics) = Config::from_table(None, None);
+        assert!(diagnostics.is_empty());
+        assert_eq!(config.data, ["kpi.toml"]);
+        assert_eq!(config.locale(), Locale::En);
+        assert_eq!(config.on_error, OnError::Fail);
+        assert_eq!(config.precision, 1);
+    }
+
+    #[test]
+    fn locale_follows_the_book_language() {
+        for (language, locale) in [
+            (Some("zh-CN"), Locale::ZhCn),
+            (Some("zh"), Locale::ZhCn),
+            (Some("zh-TW"), Locale::ZhCn),
+            (Some("en-US"), Locale::En),
+            (Some("fr"), Locale::En),
+            (None, Locale::En),
+        ] {
+            let (config, _) = Config::from_table(None, language);
+            assert_eq!(config.locale(), locale, "{language:?}");
+        }
+        let table = json_table(serde_json::json!({"locale": "en"}));
+        assert_eq!(Config::from_table(Some(&table), Some("zh-CN")).0.locale(), Locale::En);
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let table = json_table(serde_json::json!({
+            "command": "mdbook-kpi", "before": ["links"], "after": [], "renderers": ["html"], "optional": true,
+            "data": ["kpi.toml", "data/sales.csv"], "locale": "zh-CN", "year": 2023, "templates": "kpi-templates",
+            "structure": "year-end-sales", "on-error": "warn", "precision": 2,
+            "rules": {"style/jargon": "off", "smart/no-deadline": "error", "structure/module-order": "warn"},
+            "jargon": ["赋能", "synergy"],
+        }));
+        let (config, diagnostics) = Config::from_table(Some(&table), None);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(config.data, ["kpi.toml", "data/sales.csv"]);
+        assert_eq!(config.locale(), Locale::ZhCn);
+        assert_eq!(config.year, Some(2023));
+        assert_eq!(config.templates.as_deref(), Some("kpi-templates"));
+        assert_eq!(config.structure.as_deref(), Some("year-end-sales"));
+        assert_eq!(config.on_error, OnError::Warn);
+        assert_eq!(config.precision, 2);
+        assert_eq!(config.rules["style/jargon"], Level::Off);
+        assert_eq!(config.jargon.as_deref(), Some(&["赋能".to_string(), "synergy".to_string()][..]));
+        assert_eq!(config.severity("style/jargon"), None);
+        assert_eq!(config.severity("smart/no-deadline"), Some(Severity::Error));
+        assert_eq!(config.severity("structure/module-order"), Some(Severity::Warning));
+        assert_eq!(config.severity("structure/missing-module"), Some(Severity::Error));
+    }
+
+    #[test]
+    fn data_may_be_one_path() {
+        let table = json_table(serde_json::json!({"data": "figures.json"}));
+        assert_eq!(Config::from_table(Some(&table), None).0.data, ["figures.json"]);
+    }
+
+    #[test]
+    fn unknown_keys_warn_with_a_suggestion() {
+        let table = json_table(serde_json::json!({"on_error": "warn", "zzzz": 1}));
+        let (config, diagnostics) = Config::from_table(Some(&table), None);
+        assert_eq!(rules_of(&diagnostics), ["config/unknown-key", "config/unknown-key"]);
+        assert_eq!(diagnostics[0].severity, Severity::Warning);
+        assert!(diagnostics[0].message.contains("`on_error`"));
+        assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `on-error`?"));
+        assert!(diagnostics[1].help.as_deref().unwrap().starts_with("known: `data`"));
+        assert_eq!(diagnostics[0].file, "book.toml");
+        assert_eq!(config.on_error, OnError::Fail);
+    }
+
+    #[test]
+    fn wrong_types_are_errors_naming_the_key() {
+        let cases = [
+            (serde_json::json!({"data": 3}), "preprocessor.kpi.data"),
+            (serde_json::json!({"data": ["a", 3]}), "preprocessor.kpi.data"),
+            (serde_json::json!({"locale": "fr"}), "preprocessor.kpi.locale"),
+            (serde_json::json!({"year": "2023"}), "preprocessor.kpi.year"),
+            (serde_json::json!({"year": 2023.5}), "preprocessor.kpi.year"),
+            (serde_json::json!({"templates": true}), "preprocessor.kpi.templates"),
+            (serde_json::json!({"structure": ""}), "preprocessor.kpi.structure"),
+            (serde_json::json!({"on-error": "ignore"}), "preprocessor.kpi.on-error"),
+            (serde_json::json!({"precision": -1}), "preprocessor.kpi.precision"),
+            (serde_json::json!({"rules": ["style/jargon"]}), "preprocessor.kpi.rules"),
+            (serde_json::json!({"rules": {"style/jargon": "loud"}}), "preprocessor.kpi.rules.\"style/jargon\""),
+            (serde_json::json!({"jargon": "赋能"}), "preprocessor.kpi.jargon"),
+        ];
+        for (json, key) in cases {
+            let table = json_table(json.clone());
+            let (config, diagnostics) = Config::from_table(Some(&table), None);
+            assert_eq!(rules_of(&diagnostics), ["config/invalid"], "{json}");
+            assert_eq!(diagnostics[0].severity, Severity::Error);
+            assert!(diagnostics[0].message.contains(&format!("`{key}`")), "{}", diagnostics[0].message);
+            assert!(diagnostics[0].help.is_some());
+            // A bad value leaves the default in place.
+            assert_eq!(config.precision, 1);
+            assert_eq!(config.data, ["kpi.toml"]);
+        }
+    }
+
+    #[test]
+    fn rules_are_checked_against_the_catalogue() {
+        let table = json_table(serde_json::json!({"rules": {"style/jargom": "off", "kpi/syntax": "off"}}));
+        let (config, diagnostics) = Config::from_table(Some(&table), None);
+        assert_eq!(rules_of(&diagnostics), ["config/unknown-key", "config/invalid"]);
+        assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `style/jargon`?"));
+        assert!(diagnostics[1].message.contains("`kpi/syntax` cannot be configured"));
+        assert!(config.rules.is_empty());
+        assert_eq!(config.severity("kpi/syntax"), Some(Severity::Error));
+    }
+
+    #[test]
+    fn reads_a_toml_table() {
+        let document: toml::Table =
+            toml::from_str("[preprocessor.kpi]\nyear = 2024\nlocale = \"en\"\nbogus = 1\n").unwrap();
+        let kpi = document["preprocessor"]["kpi"].as_table();
+        let (config, diagnostics) = Config::from_toml(kpi, Some("zh"));
+        assert_eq!(config.year, Some(2024));
+        assert_eq!(config.locale(), Locale::En);
+        assert_eq!(rules_of(&diagnostics), ["config/unknown-key"]);
+    }
+
+    #[test]
+    fn book_toml_findings_have_positions() {
+        let text = "[book]\nlanguage = \"zh-CN\"\n\n[preprocessor.kpi]\n# 注释\nlocal = \"en\"\nprecision = \"两\"\n\n[preprocessor.kpi.rules]\n\"style/jargon\" = \"of\"\n";
+        let (config, diagnostics) = Config::from_book_toml(text);
+        assert_eq!(config.locale(), Locale::ZhCn);
+        let places: Vec<_> = diagnostics.iter().map(|d| (d.rule.as_str(), d.file.as_str(), d.line, d.column)).collect();
+        assert_eq!(
+            places,
+            [
+                ("config/unknown-key", "book.toml", 6, 1),
+                ("config/invalid", "book.toml", 7, 13),
+                ("config/invalid", "book.toml", 10, 18),
+            ]
+        );
+        assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `locale`?"));
+    }
+
+    #[test]
+    fn invalid_book_toml_is_one_error_with_a_position() {
+        let (config, diagnostics) = Config::from_book_toml("[book]\ntitle = \"x\n");
+        assert_eq!(rules_of(&diagnostics), ["config/invalid"]);
+        assert_eq!(diagnostics[0].line, 2);
+        assert_eq!(config, Config { locale: Some(Locale::En), ..Config::default() });
+    }
+
+    #[test]
+    fn a_book_toml_without_the_table_is_fine() {
+        let (config, diagnostics) = Config::from_book_toml("[book]\nlanguage = \"en\"\n");
+        assert!(diagnostics.is_empty());
+        assert_eq!(config.locale(), Locale::En);
+        let (_, diagnostics) = Config::from_book_toml("[preprocessor]\nkpi = 3\n");
+        assert_eq!(rules_of(&diagnostics), ["config/invalid"]);
+        assert_eq!(diagnostics[0].line, 2);
+    }
+}

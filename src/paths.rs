@@ -9,7 +9,10 @@ pub fn resolve_in_root(root: &Path, relative: &str) -> Result<PathBuf, String> {
     let joined = root.join(relative);
     let resolved = joined.canonicalize().map_err(|e| format!("cannot open `{relative}`: {e}"))?;
     if !resolved.starts_with(&root) {
-        return Err(format!("`{relative}` resolves outside the book root ({}); paths must stay inside the book", resolved.display()));
+        return Err(format!(
+            "`{relative}` resolves outside the book root ({}); paths must stay inside the book",
+            resolved.display()
+        ));
     }
     Ok(resolved)
 }

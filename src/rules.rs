@@ -19,7 +19,12 @@ const fn rule(id: &'static str, default: Severity, configurable: bool, descripti
 use Severity::{Error, Warning};
 
 pub const RULES: &[Rule] = &[
-    rule("kpi/syntax", Error, false, "A directive does not follow the grammar, or a block form is not alone on its line."),
+    rule(
+        "kpi/syntax",
+        Error,
+        false,
+        "A directive does not follow the grammar, or a block form is not alone on its line.",
+    ),
     rule("kpi/unknown-metric", Error, false, "A directive names a metric the data does not define."),
     rule("kpi/unknown-dimension", Error, false, "A directive names a dimension the data does not define."),
     rule("kpi/unknown-member", Error, false, "A directive names a member its dimension does not have."),

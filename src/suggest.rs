@@ -17,7 +17,8 @@ pub fn help_for<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + 
         return Some(format!("did you mean `{best}`?"));
     }
     let known: Vec<&str> = candidates.into_iter().take(12).collect();
-    (!known.is_empty()).then(|| format!("known: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")))
+    (!known.is_empty())
+        .then(|| format!("known: {}", known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")))
 }
 
 #[cfg(test)]

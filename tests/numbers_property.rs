@@ -38,21 +38,22 @@ fn read_numbers(text: &str) -> Vec<Shown> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let starts_number = c.is_ascii_digit()
-            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '.'));
+        let starts_number =
+            c.is_ascii_digit() && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '.'));
         if !starts_number {
             i += 1;
             continue;
         }
-        let negative = i > 0 && chars[i - 1] == '-'
-            || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
+        let negative = i > 0 && chars[i - 1] == '-' || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
         let start = i;
         // A comma groups thousands only when exactly three digits follow it.
         let groups_thousands = |at: usize| {
             chars.get(at + 1..at + 4).is_some_and(|d| d.iter().all(char::is_ascii_digit))
                 && !chars.get(at + 4).is_some_and(char::is_ascii_digit)
         };
-        while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || (chars[i] == ',' && groups_thousands(i))) {
+        while i < chars.len()
+            && (chars[i].is_ascii_digit() || chars[i] == '.' || (chars[i] == ',' && groups_thousands(i)))
+        {
             i += 1;
         }
         let mut digits: String = chars[start..i].iter().filter(|c| **c != ',').collect();
@@ -104,7 +105,8 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let amount = prop_oneof![1i64..1000, 1000i64..10_000_000, 10_000_000i64..900_000_000_000, Just(0), -5_000_000i64..0];
+    let amount =
+        prop_oneof![1i64..1000, 1000i64..10_000_000, 10_000_000i64..900_000_000_000, Just(0), -5_000_000i64..0];
     (
         prop::sample::select(vec!["currency", "count", "percent", "days"]),
         [amount.clone(), amount.clone(), amount.clone(), amount.clone()],
@@ -112,7 +114,13 @@ fn case() -> impl Strategy<Value = Case> {
         1i64..900_000_000_000,
         0usize..3,
     )
-        .prop_map(|(unit, quarters, previous_q4, target, compare)| Case { unit, quarters, previous_q4, target, compare })
+        .prop_map(|(unit, quarters, previous_q4, target, compare)| Case {
+            unit,
+            quarters,
+            previous_q4,
+            target,
+            compare,
+        })
 }
 
 fn toml_for(case: &Case) -> String {

@@ -1,0 +1,96 @@
+//! The engine entry points the command line calls: one pipeline for preprocessor mode, `build` and `check`.
+//!
+//! A run over a book: the structure check (when the config names a schema) over the chapters as written, then
+//! directive expansion chapter by chapter, changing only chapter content.
+
+use std::path::Path;
+
+use crate::check;
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Sources};
+use crate::preprocess::Preprocessor;
+use crate::protocol::Request;
+
+/// The file name `eval` findings point at.
+pub const EVAL_FILE: &str = "<eval>";
+
+/// Runs the structure check and expands every directive in the request's chapters. Returns the findings and the
+/// text of every file they point into (chapters as written, keyed `src/…`; data files; book.toml).
+pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, Sources) {
+    let root = request.root_buf();
+    let src = request.book_src().trim_end_matches('/').to_string();
+    let chapter_file = |source_path: Option<&str>| match source_path {
+        Some(path) if src.is_empty() || src == "." => path.replace('\\', "/"),
+        Some(path) => format!("{src}/{}", path.replace('\\', "/")),
+        None => String::new(),
+    };
+    let (mut found, mut sources) = if config.structure.is_some() {
+        let chapters: Vec<check::Chapter> = request
+            .chapters()
+            .iter()
+            .map(|c| check::Chapter {
+                title: c.name.to_string(),
+                source_path: c.source_path.map(|p| chapter_file(Some(p))),
+                content: c.content.to_string(),
+                depth: c.depth,
+            })
+            .collect();
+        structure_check(&root, config, &chapters)
+    } else {
+        (Vec::new(), Sources::new())
+    };
+    let language = request.book_language().map(str::to_string);
+    let renderer = request.renderer().to_string();
+    let chapters = request.chapters_mut().into_iter().map(|c| (chapter_file(c.source_path), c.content));
+    let (expanded, more_sources) = expand(&root, language.as_deref(), &renderer, config, chapters);
+    found.extend(expanded);
+    sources.extend(more_sources);
+    (found, sources)
+}
+
+/// The structure check (SPEC 6) over the chapters as written, for the schema the config names (none: nothing
+/// to check). A schema that cannot be loaded is the one finding. Returns the findings and the chapters they
+/// point into.
+pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter]) -> (Vec<Diagnostic>, Sources) {
+    let Some(spec) = &config.structure else {
+        return (Vec::new(), Sources::new());
+    };
+    let found = match check::load_schema(spec, root) {
+        Ok(schema) => check::check(chapters, &schema, config),
+        Err(diagnostic) => vec![diagnostic],
+    };
+    let mut sources = Sources::new();
+    for chapter in chapters {
+        if let Some(file) = &chapter.source_path
+            && found.iter().any(|d| &d.file == file)
+        {
+            sources.insert(file.clone(), chapter.content.clone());
+        }
+    }
+    (found, sources)
+}
+
+/// Expands the directives of each chapter in place. `chapters` gives each chapter's file (relative to the book
+/// root, for findings) and its content; only content with directives changes.
+pub fn expand<'a>(
+    root: &Path,
+    book_language: Option<&str>,
+    renderer: &str,
+    config: &Config,
+    chapters: impl IntoIterator<Item = (String, &'a mut String)>,
+) -> (Vec<Diagnostic>, Sources) {
+    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
+    for (file, content) in chapters {
+        if let Some(expanded) = expander.expand_chapter(&file, content) {
+            *content = expanded;
+        }
+    }
+    (expander.diagnostics(), expander.sources().clone())
+}
+
+/// Evaluates one directive (`<<#kpi …>>`) against the data of the book at `root`: the text it expands to, or
+/// with `json` the template context. Findings about the directive point at [`EVAL_FILE`].
+pub fn eval(root: &Path, config: &Config, directive: &str, json: bool) -> Result<String, (Vec<Diagnostic>, Sources)> {
+    let mut expander = Preprocessor::new(root, config.clone(), None, "markdown");
+    expander.eval(directive, json).map_err(|found| (found, expander.sources().clone()))
+}
