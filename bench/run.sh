@@ -5,8 +5,8 @@
 #   bench/run.sh --quick    # tiny sizes, one run each: proves the scripts still work (CI)
 #
 # Options: --runs N, --chapters N, --directives N (per chapter), --csv-rows N, --out DIR (default bench-out/),
-# --no-build (use the binaries already in target/release). Env: BENCH_TIMER=loop forces the built-in timing loop
-# even when hyperfine is installed; BENCH_KEEP_GOING=1 goes on when a sanity run fails; MDBOOK04=/path/to/mdbook
+# --no-build (use the binaries already in target/release). Env: BENCH_TIMER=loop uses the built-in timing loop
+# (rounds that run every command once, better on a shared machine) even when hyperfine is installed; BENCH_KEEP_GOING=1 goes on when a sanity run fails; MDBOOK04=/path/to/mdbook
 # (0.4.x) adds builds with that binary (default /opt/mdbook-0.4.52/bin/mdbook when present).
 #
 # It builds --release, generates the books (1x and 2x) and the CSV with kpi-bench-gen, checks that the generated
@@ -156,37 +156,17 @@ if [ "$failures" -gt 0 ] && [ "${BENCH_KEEP_GOING:-0}" != 1 ]; then
 fi
 
 # --- timing ------------------------------------------------------------------------------------------------
-# Each measure: median wall-clock seconds of `runs` runs, written to OUT/times/NAME.
+# Every measure is registered first, then timed: with hyperfine one command after the other, or with the
+# built-in loop in rounds (each round runs every command once), which spreads a shared machine's changing load
+# evenly over the commands compared. Each gives OUT/times/NAME (median wall-clock seconds) and
+# OUT/times/NAME.cpu (user + system seconds of the command and its children: a mean with hyperfine, a median
+# with the loop), which a busy machine disturbs less than wall-clock time.
+names=()
+declare -A commands
 measure() { # name command (a shell command line)
-    local name=$1 command=$2 median
-    say "   timing $name"
-    if [ "$timer" = hyperfine ]; then
-        hyperfine --style basic --runs "$runs" --warmup "$warmup" -i --export-json "$log/$name.json" \
-            "$command" >"$log/$name.txt" 2>&1
-        median=$(grep -m1 '"median"' "$log/$name.json" | sed -E 's/.*"median": *([0-9.eE+-]+).*/\1/')
-    else
-        median=$(time_loop "$command")
-    fi
-    echo "$median" >"$out/times/$name"
+    names+=("$1")
+    commands[$1]=$2
 }
-shell_overhead=""
-time_loop() { # command: median seconds, minus the cost of starting a shell (as hyperfine subtracts it)
-    local command=$1 i start end
-    if [ -z "$shell_overhead" ]; then shell_overhead=0; shell_overhead=$(time_loop_raw "true" 10); fi
-    time_loop_raw "$command" "$runs" | awk -v o="$shell_overhead" '{ t = $1 - o; print (t > 0 ? t : 0) }'
-}
-time_loop_raw() { # command runs: median seconds
-    local command=$1 n=$2 i start end
-    for ((i = 0; i < warmup; i++)); do sh -c "$command" >/dev/null 2>&1 || true; done
-    for ((i = 0; i < n; i++)); do
-        start=$EPOCHREALTIME
-        sh -c "$command" >/dev/null 2>&1 || true
-        end=$EPOCHREALTIME
-        awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f\n", e - s }'
-    done | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'
-}
-
-say "== timing ($timer, $runs run(s) each)"
 x1="$out/x1" x2="$out/x2"
 measure floor "kpi-passthrough <'$x1/stdin/0.5.json' >/dev/null"
 measure preprocess "mdbook-kpi <'$x1/stdin/0.5-nostructure.json' >/dev/null"
@@ -204,6 +184,40 @@ build_pair() { # label mdbook-binary
 }
 [ -n "$mdbook05" ] && build_pair 05 "$mdbook05"
 [ -n "$mdbook04" ] && build_pair 04 "$mdbook04"
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+time_with_hyperfine() {
+    local name
+    for name in "${names[@]}"; do
+        say "   timing $name"
+        hyperfine --style basic --runs "$runs" --warmup "$warmup" -i --export-json "$log/$name.json" \
+            "${commands[$name]}" >"$log/$name.txt" 2>&1
+        field() { grep -m1 "\"$1\"" "$log/$name.json" | sed -E "s/.*\"$1\": *([0-9.eE+-]+).*/\\1/"; }
+        field median >"$out/times/$name"
+        awk -v u="$(field user)" -v s="$(field system)" 'BEGIN { printf "%.6f\n", u + s }' >"$out/times/$name.cpu"
+    done
+}
+time_in_rounds() {
+    local round name TIMEFORMAT='%3R %3U %3S'
+    # The cost of starting the shell that runs each command, taken off as hyperfine does.
+    for round in 1 2 3 4 5 6 7 8 9; do { time sh -c true; } 2>&1; done >"$log/shell.raw"
+    local overhead
+    overhead=$(awk '{ print $1 }' "$log/shell.raw" | median)
+    for name in "${names[@]}"; do : >"$log/$name.raw"; done
+    for ((round = 1 - warmup; round <= runs; round++)); do
+        say "   round $round of $runs"
+        for name in "${names[@]}"; do
+            { time sh -c "${commands[$name]}" >/dev/null 2>&1; } 2>"$log/$name.last" || true
+            [ "$round" -ge 1 ] && cat "$log/$name.last" >>"$log/$name.raw"
+        done
+    done
+    for name in "${names[@]}"; do
+        awk -v o="$overhead" '{ t = $1 - o; print (t > 0 ? t : 0) }' "$log/$name.raw" | median >"$out/times/$name"
+        awk '{ print $2 + $3 }' "$log/$name.raw" | median >"$out/times/$name.cpu"
+    done
+}
+say "== timing ($timer, $runs run(s) each)"
+if [ "$timer" = hyperfine ]; then time_with_hyperfine; else time_in_rounds; fi
 
 declare -A csv_status
 for csv in facts leaves; do
@@ -233,11 +247,12 @@ verdict() { # ratio budget: "yes"/"NO" for ratio <= budget
     awk -v r="$1" -v b="$2" 'BEGIN { if (r == "n/a" || r == "") print "n/a"; else print (r + 0 <= b + 0 ? "yes" : "**NO**") }'
 }
 rows=()
-row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
 compare() { # label name base-name base-label budget
-    local r
+    local r c
     r=$(ratio "$(t "$2")" "$(t "$3")")
-    row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "≤ $5×" "$(verdict "$r" "$5")"
+    c=$(ratio "$(t "$2.cpu")" "$(t "$3.cpu")")
+    row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "${c}×" "≤ $5×" "$(verdict "$r" "$5")"
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 group() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
@@ -262,9 +277,9 @@ for csv in facts leaves; do
         csv_verdict=$(awk -v r="$speed" 'BEGIN { print (r + 0 >= 0.5 ? "yes" : "**NO**") }')
         row "CSV load, $(group "${info[load-$csv.rows]}") rows $what ($(mb "${info[load-$csv.bytes]}"))" \
             "${info[load-$csv.kpi_ms]} ms" "plain \`csv\` iteration (${info[load-$csv.csv_ms]} ms)" "speed ${speed}×" \
-            "≥ 0.5×" "$csv_verdict"
+            "—" "≥ 0.5×" "$csv_verdict"
     else
-        row "CSV load, $what" "failed" "plain \`csv\` iteration" "n/a" "≥ 0.5×" \
+        row "CSV load, $what" "failed" "plain \`csv\` iteration" "n/a" "—" "≥ 0.5×" \
             "n/a ($(grep -m1 . "$log/load-$csv.err" | head -c 160))"
     fi
 done
@@ -273,13 +288,13 @@ for what in preprocess check; do
     kb=${info[mem.$what]:-}
     if [ -n "$kb" ]; then
         r=$(awk -v k="$kb" -v b="$input_bytes" 'BEGIN { printf "%.2f", k * 1024 / b }')
-        row "peak memory, $what" "$(mb $((kb * 1024)))" "stdin JSON + data ($(mb "$input_bytes"))" "${r}×" "≤ 3×" \
+        row "peak memory, $what" "$(mb $((kb * 1024)))" "stdin JSON + data ($(mb "$input_bytes"))" "${r}×" "—" "≤ 3×" \
             "$(verdict "$r" 3)"
     fi
 done
 [ -n "${info[mem.floor]:-}" ] && row "peak memory, pass-through (reference)" "$(mb $((${info[mem.floor]} * 1024)))" \
     "stdin JSON + data ($(mb "$input_bytes"))" \
-    "$(awk -v k="${info[mem.floor]}" -v b="$input_bytes" 'BEGIN { printf "%.2f", k * 1024 / b }')×" "" ""
+    "$(awk -v k="${info[mem.floor]}" -v b="$input_bytes" 'BEGIN { printf "%.2f", k * 1024 / b }')×" "—" "" ""
 
 floor_s=$(t floor)
 {
@@ -294,8 +309,8 @@ floor_s=$(t floor)
         "${info[x2.directives]} directives, JSON $(mb "${info[x2.json_bytes]}")." \
         "Pass-through floor: $(ms "$floor_s"), $(awk -v b="${info[x1.json_bytes]}" -v s="$floor_s" 'BEGIN { if (s > 0) printf "%.0f", b / 1e6 / s; else print "?" }') MB/s."
     echo
-    echo "| measure | median | against | ratio | budget | within |"
-    echo "|---|---|---|---|---|---|"
+    echo "| measure | median | against | ratio | CPU-time ratio | budget | within |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
     echo "Sanity runs (once each, before timing):"
