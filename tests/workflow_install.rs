@@ -1,6 +1,7 @@
 //! Golden tests for `mdbook-kpi install`: each `tests/fixtures/workflow/install/NAME.in.toml` is installed into a
 //! temp book and must come out as `NAME.out.toml`, byte for byte; a second run must change nothing.
-//! `UPDATE_GOLDEN=1 cargo test --test workflow_install` rewrites the expected files (review the diff!).
+//! `UPDATE_GOLDEN=1 cargo test --test workflow_install -- --test-threads=1` rewrites the expected files (review
+//! the diff!).
 
 use std::path::{Path, PathBuf};
 
