@@ -278,6 +278,10 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
     }
     print!("{}", diagnostics::render(format, &found, &sources));
     let summary = diagnostics::summarize(&found);
+    // Like rustc: a summary after findings, silence when there are none.
+    if format == Format::Human && !found.is_empty() {
+        println!("{}", diagnostics::human::summary_line(&summary));
+    }
     if found.iter().any(is_setup_error) {
         EXIT_USAGE
     } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
@@ -349,7 +353,8 @@ mod tests {
 
     #[test]
     fn github_and_sarif_paths_start_at_the_working_directory() {
-        let mut found = vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md"), Diagnostic::error("x/y", "z")];
+        let mut found =
+            vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md"), Diagnostic::error("x/y", "z")];
         prefix_with_book_path(Path::new("./docs/report/"), &mut found);
         assert_eq!(found[0].file, "docs/report/src/a.md");
         assert_eq!(found[1].file, "", "findings without a file stay without one");
