@@ -236,9 +236,21 @@ impl Preprocessor {
         }
     }
 
-    /// Findings so far, sorted.
+    /// Findings so far, sorted, with `[preprocessor.kpi.rules]` levels applied to the rules that allow it.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut all = self.diagnostics.clone();
+        let mut all: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                let level = crate::rules::find(&d.rule).filter(|r| r.configurable).and(self.config.rules.get(&d.rule));
+                match level {
+                    Some(crate::config::Level::Off) => None,
+                    Some(crate::config::Level::Warn) => Some(Diagnostic { severity: Severity::Warning, ..d.clone() }),
+                    Some(crate::config::Level::Error) => Some(Diagnostic { severity: Severity::Error, ..d.clone() }),
+                    None => Some(d.clone()),
+                }
+            })
+            .collect();
         diagnostics::sort(&mut all);
         all.dedup();
         all
@@ -256,7 +268,8 @@ impl Preprocessor {
 /// The visible marker a failed directive leaves in the page under `on-error = "warn"`.
 fn marker(failure: &Failure) -> String {
     let message = crate::narrate::templates::escape_text(&failure.message);
-    format!("**⚠ {}: {message}**", failure.rule)
+    // Spaces around the bold markers: after a CJK letter, `**⚠` would not open emphasis in CommonMark.
+    format!(" **⚠ {}: {message}** ", failure.rule)
 }
 
 /// A block expansion (table, chart) placed where the directive stood: following lines carry the line prefix

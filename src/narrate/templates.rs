@@ -41,7 +41,7 @@ pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == kind).map(|(_, text)| *text)
 }
 
-/// Escapes text from data files for HTML and Markdown: entities for `<>&"'`, a backslash before Markdown's
+/// Escapes text from data files for HTML and Markdown (it lands in text, never in an attribute): entities for `<>&`, a backslash before Markdown's
 /// punctuation, so a label like `<script>` or `[x](y)` shows as written and does nothing.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -50,8 +50,6 @@ pub fn escape_text(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$' | '{' | '}' => {
                 out.push('\\');
                 out.push(ch);
