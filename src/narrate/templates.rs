@@ -141,9 +141,11 @@ impl Templates {
     }
 
     /// Renders the template of `kind` in `locale` with a context; the result is one line without a final newline.
-    pub fn render(&self, locale: Locale, kind: &str, context: &serde_json::Value) -> Result<String, String> {
+    pub fn render(&self, locale: Locale, kind: &str, context: serde_json::Value) -> Result<String, String> {
         let name = format!("{}/{kind}", locale.id());
-        let text = self.registry.render(&name, context).map_err(|e| describe(&name, &e))?;
+        // An owned context: `Context::from` takes the value as it is, where `render` would serialize a copy.
+        let context = Context::from(context);
+        let text = self.registry.render_with_context(&name, &context).map_err(|e| describe(&name, &e))?;
         Ok(text.trim_end_matches(['\n', '\r']).to_string())
     }
 }
@@ -205,8 +207,8 @@ mod tests {
     fn builtins_compile_and_escape() {
         let templates = Templates::builtin();
         let context = serde_json::json!({"value": {"text": "<b>1</b>"}});
-        assert_eq!(templates.render(Locale::En, "value", &context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
-        assert!(templates.render(Locale::En, "value", &serde_json::json!({})).is_err(), "strict mode");
+        assert_eq!(templates.render(Locale::En, "value", context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
+        assert!(templates.render(Locale::En, "value", serde_json::json!({})).is_err(), "strict mode");
         assert_eq!(escape_text("[x](y) *a*"), "\\[x\\](y) \\*a\\*");
     }
 }
