@@ -293,8 +293,11 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
 
 /// A config or schema error: the check could not run as configured, which exits 2 like a usage error.
 fn is_setup_error(diagnostic: &Diagnostic) -> bool {
+    // A templates or schema path that leaves the book is a config error too (a data file's is reported in the
+    // data file and fails like other data errors).
+    let refused_config_path = diagnostic.rule == "data/path" && diagnostic.file == BOOK_TOML;
     diagnostic.severity == Severity::Error
-        && (diagnostic.rule.starts_with("config/") || diagnostic.rule.starts_with("schema/"))
+        && (diagnostic.rule.starts_with("config/") || diagnostic.rule.starts_with("schema/") || refused_config_path)
 }
 
 /// `mdbook-kpi eval`: one directive against a book's data.
@@ -343,7 +346,10 @@ pub(crate) fn book_root(book: &Path) -> Result<PathBuf, u8> {
     match book.canonicalize() {
         Ok(root) if root.is_dir() => Ok(root),
         Ok(_) => Err(fail(format!("{} is not a folder", book.display()), Some("pass the book's root folder"))),
-        Err(error) => Err(fail(format!("cannot open the book folder {}: {error}", book.display()), None)),
+        Err(error) => Err(fail(
+            format!("cannot open the book folder {}: {error}", book.display()),
+            Some("pass the book's root folder (the one with book.toml)"),
+        )),
     }
 }
 

@@ -73,7 +73,16 @@ fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
     let missing = |error: std::io::Error| {
         Box::new(Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file))
     };
-    let size = std::fs::metadata(&resolved).map_err(missing)?.len();
+    let metadata = std::fs::metadata(&resolved).map_err(missing)?;
+    // A FIFO or a device would block the read or never end it: only regular files are data.
+    if !metadata.is_file() {
+        return Err(Box::new(
+            Diagnostic::error("data/invalid", format!("`{file}` is not a regular file"))
+                .in_file(file)
+                .with_help("`data` lists .toml, .json or .csv files inside the book folder"),
+        ));
+    }
+    let size = metadata.len();
     if size > MAX_FILE_BYTES {
         return Err(Box::new(
             Diagnostic::error(
@@ -499,8 +508,11 @@ impl Document<'_, '_> {
     }
 
     fn wrong_type(&mut self, node: &Node, path: &[&str], expected: &str) {
-        let message = format!("`{}` must be {expected}, not {}", key_path(path), node.value.type_name());
-        self.report("data/invalid", node.span.start, message, None);
+        // The root has an empty path: name it in words rather than as an empty `` key.
+        let subject = if path.is_empty() { "the top level".to_string() } else { format!("`{}`", key_path(path)) };
+        let message = format!("{subject} must be {expected}, not {}", node.value.type_name());
+        let help = format!("write {expected} here (the data file format is in the README)");
+        self.report("data/invalid", node.span.start, message, Some(help));
     }
 
     fn unknown_key(&mut self, entry: &Entry, path: &[&str], known: &[&str]) {
@@ -733,8 +745,11 @@ impl Document<'_, '_> {
         }
         let message =
             format!("`{}` must be one of {}, not \"{text}\"", key_path(path), names().collect::<Vec<_>>().join(", "));
-        let help = crate::suggest::did_you_mean(text, names()).map(|best| format!("did you mean `{best}`?"));
-        self.report("data/invalid", node.span.start, message, help);
+        let help = match crate::suggest::did_you_mean(text, names()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("write one of {}", names().collect::<Vec<_>>().join(", ")),
+        };
+        self.report("data/invalid", node.span.start, message, Some(help));
         None
     }
 

@@ -123,8 +123,9 @@ impl Miss {
     /// How much the miss tells the author: the most telling one is reported.
     fn weight(&self) -> u8 {
         match self {
-            Miss::Nothing | Miss::Overflow => 0,
-            Miss::Operand { .. } => 1,
+            Miss::Nothing => 0,
+            // The figures exist but do not add up exactly: more telling than "nothing".
+            Miss::Overflow | Miss::Operand { .. } => 1,
             Miss::Partial { .. } => 2,
             Miss::DivisionByZero { .. } => 3,
         }
@@ -261,7 +262,17 @@ impl DataSet {
                     hint: Some(format!("`{formula_metric}` is computed as `{formula}`, and {reason}")),
                 }
             }
-            Miss::Nothing | Miss::Overflow => QueryError::NoData {
+            // The parts exist, but adding or computing them leaves exact decimal arithmetic: say so rather than
+            // "no data", which would send the author looking for a missing figure.
+            Miss::Overflow => QueryError::NoData {
+                what: format!("exact value of {}", describe(query.metric, query.period, query.slice, query.kind)),
+                hint: Some(
+                    "the figures it is rolled up or computed from are too large for exact decimal arithmetic \
+                     (beyond about 7.9e28); check the data's magnitude and unit"
+                        .into(),
+                ),
+            },
+            Miss::Nothing => QueryError::NoData {
                 what: describe(query.metric, query.period, query.slice, query.kind),
                 hint: self.no_data_hint(query),
             },

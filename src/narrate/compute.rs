@@ -242,7 +242,45 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
             }
         }
     }
+    let span = directive.comparand.as_ref().map_or(directive.period.span.clone(), |c| c.span.clone());
+    check_differences(&computation, span)?;
     Ok(computation)
+}
+
+/// Every difference a sentence, table or chart states must exist in exact decimal arithmetic: a value and its
+/// base near the decimal type's limit (about ±7.9·10²⁸) would otherwise read as "unchanged".
+fn check_differences(computation: &Computation, span: std::ops::Range<usize>) -> Result<(), Failure> {
+    let mut pairs: Vec<(Decimal, Decimal)> = Vec::new();
+    if let Some(base) = &computation.base {
+        pairs.push((computation.value, base.value));
+    }
+    pairs.extend(computation.items.iter().filter_map(|item| Some((item.value, item.base?))));
+    pairs.extend(computation.points.windows(2).map(|pair| (pair[1].value, pair[0].value)));
+    // A ratio's change is stated in percentage points, a hundred times the difference.
+    let scale = if computation.value_unit() == Unit::Ratio { Decimal::ONE_HUNDRED } else { Decimal::ONE };
+    // A ratio's figures are shown in percent, a hundred times their value.
+    let mut figures = vec![computation.value];
+    figures.extend(computation.base.as_ref().map(|base| base.value));
+    figures.extend(computation.items.iter().flat_map(|item| [Some(item.value), item.base]).flatten());
+    figures.extend(computation.points.iter().map(|point| point.value));
+    let too_large = pairs
+        .iter()
+        .any(|(value, base)| value.checked_sub(*base).and_then(|diff| diff.checked_mul(scale)).is_none())
+        || figures.iter().any(|figure| figure.checked_mul(scale).is_none())
+        // The ratio to a positive base (目标完成率, "105% of the target") is stated in percent too.
+        || computation.base.as_ref().is_some_and(|base| {
+            base.value > Decimal::ZERO
+                && computation.value.checked_div(base.value).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)).is_none()
+        });
+    if too_large {
+        return Err(Failure::new(
+            "kpi/no-data",
+            span,
+            "the figures are too large to compare or to state exactly: beyond exact decimal arithmetic (about 7.9e28)",
+        )
+        .with_help(Some("check the data's magnitude and unit; figures this large are usually a unit mistake".into())));
+    }
+    Ok(())
 }
 
 /// Asks the data set, turning query errors into failures at a span of the directive.

@@ -99,6 +99,8 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
     let shown = match &main {
         Some((measure, _)) if matches!(unit, Unit::Days) => round(*measure, precision),
         Some((measure, _)) => round(*measure, precision),
+        // Without a percentage the amount itself is shown: one that displays as zero (¥0.004 → ¥0) reads as flat.
+        None if diff_text == formatter.value.value(Decimal::ZERO) => Decimal::ZERO,
         None => diff,
     };
     Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign: sign_of(shown) }
@@ -170,7 +172,9 @@ pub fn build(computation: &Computation) -> Value {
             let ratio = (base.value > Decimal::ZERO)
                 .then(|| value.checked_div(base.value))
                 .flatten()
-                .map(|r| json!({"raw": raw(r), "text": formatter.percent.percent(r * Decimal::ONE_HUNDRED)}));
+                // A ratio too large to state in percent (beyond decimal range) has no ratio, like a zero base.
+                .and_then(|r| Some((r, r.checked_mul(Decimal::ONE_HUNDRED)?)))
+                .map(|(r, percent)| json!({"raw": raw(r), "text": formatter.percent.percent(percent)}));
             let completion = base.kind == BaseKind::Target && reads_as_completion(computation, base.value);
             let base_json = json!({
                 "kind": base.kind.id(),

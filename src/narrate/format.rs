@@ -137,7 +137,8 @@ impl NumberFormat<'_> {
         let number = match self.unit {
             Unit::Currency => return self.currency_text(value),
             Unit::Percent => return self.percent(value),
-            Unit::Ratio => return self.percent(value * Decimal::ONE_HUNDRED),
+            // `compute` refuses ratios whose percentage is beyond decimal range; saturate rather than panic.
+            Unit::Ratio => return self.percent(value.saturating_mul(Decimal::ONE_HUNDRED)),
             Unit::Days => return self.days(value),
             Unit::Count | Unit::Number => match self.locale {
                 Locale::ZhCn => compact_zh(value),

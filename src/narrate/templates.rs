@@ -75,16 +75,21 @@ impl std::fmt::Debug for Templates {
 impl Templates {
     /// The built-in templates only.
     pub fn builtin() -> Templates {
-        let mut registry = Self::registry();
-        for locale in LOCALES {
-            for kind in KINDS {
-                let text = builtin(locale, kind).unwrap_or_default();
-                registry
-                    .register_template_string(&format!("{}/{kind}", locale.id()), text)
-                    .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+        // Compiling the twenty built-in templates costs far more than copying them: compile once per process.
+        static BUILTIN: std::sync::OnceLock<Handlebars<'static>> = std::sync::OnceLock::new();
+        let registry = BUILTIN.get_or_init(|| {
+            let mut registry = Self::registry();
+            for locale in LOCALES {
+                for kind in KINDS {
+                    let text = builtin(locale, kind).unwrap_or_default();
+                    registry
+                        .register_template_string(&format!("{}/{kind}", locale.id()), text)
+                        .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+                }
             }
-        }
-        Templates { registry }
+            registry
+        });
+        Templates { registry: registry.clone() }
     }
 
     /// The built-in templates with the book's overrides from `dir` (`dir/zh-CN/period.hbs`; `display_dir` is how
@@ -92,6 +97,9 @@ impl Templates {
     pub fn with_overrides(dir: &Path, display_dir: &str) -> (Templates, Vec<Diagnostic>) {
         let mut templates = Self::builtin();
         let mut findings = Vec::new();
+        // The folder was checked against the book root, but a locale folder or a file inside it may be a symlink
+        // that leads out of it: every file must resolve inside the folder.
+        let Ok(dir) = dir.canonicalize() else { return (templates, findings) };
         for locale in LOCALES {
             let locale_dir = dir.join(locale.id());
             let Ok(entries) = std::fs::read_dir(&locale_dir) else { continue };
@@ -107,6 +115,14 @@ impl Templates {
                     findings.push(
                         Diagnostic::warning("kpi/template", format!("`{file}` overrides no sentence kind"))
                             .with_help(help)
+                            .in_file(file),
+                    );
+                    continue;
+                }
+                if !path.canonicalize().is_ok_and(|resolved| resolved.starts_with(&dir)) {
+                    findings.push(
+                        Diagnostic::error("data/path", format!("`{file}` resolves outside the templates folder"))
+                            .with_help("keep templates inside the book folder (symlinks are followed)")
                             .in_file(file),
                     );
                     continue;

@@ -1,0 +1,356 @@
+//! SPEC 9 "Nothing lost": a chapter without directives comes back byte-identical; with directives, every byte
+//! outside them is unchanged; the same input gives the same output, byte for byte.
+
+#[path = "../fuzz/src/invariants.rs"]
+#[allow(dead_code)]
+mod invariants;
+
+use invariants::{Setup, assert_outside_unchanged, reference_data};
+use mdbook_kpi::config::{Config, Locale};
+use mdbook_kpi::directive::scan::{Found, MARKER};
+use mdbook_kpi::narrate::Target;
+use mdbook_kpi::preprocess::Preprocessor;
+use proptest::prelude::*;
+
+/// Markdown that has tripped up text processors: line ends, a BOM, tabs, wide and combining characters, emoji
+/// (also with joiners), nested lists and quotes, fences of both kinds, tables, HTML, escapes and near-markers.
+const PIECES: &[&str] = &[
+    "\r\n",
+    "\n",
+    "\n\n",
+    "\u{feff}",
+    "\t",
+    "    ",
+    "营收同比增长16.1%,",
+    "「引号」、《书名》",
+    "👩‍👩‍👧‍👦",
+    "🇨🇳",
+    "e\u{301}",
+    "\u{200b}",
+    "- ",
+    "  - ",
+    "    1. ",
+    "> ",
+    "> > ",
+    ">> ",
+    "```rust\nlet x = 1;\n```\n",
+    "~~~\n<<kpi not a marker\n~~~\n",
+    "`code`",
+    "<div>\n\n",
+    "</div>",
+    "<!-- comment -->",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "# Heading {#id}\n",
+    "**bold** _em_ ~~strike~~",
+    "[link](http://example.com)",
+    "<<",
+    "<<#",
+    "<<#kp",
+    "#kpi",
+    "\\",
+    "{{revenue}}",
+    "$x$",
+    "\u{0}",
+];
+
+fn markdown_without_directives() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+        1 => "\\PC{0,12}",
+    ];
+    proptest::collection::vec(piece, 0..40)
+        .prop_map(|pieces| pieces.concat())
+        .prop_filter("no marker", |text| !text.contains(MARKER))
+}
+
+/// Directives that expand over the reference data, inline (sentence, value, delta, ratio).
+const INLINE_DIRECTIVES: &[&str] = &[
+    "<<#kpi revenue q4 vs q3>>",
+    "<<#kpi revenue 2023>>",
+    "<<#kpi revenue 2023 vs yoy>>",
+    "<<#kpi revenue 2023 vs target>>",
+    "<<#kpi telesales_share 2023 vs target>>",
+    "<<#kpi delivery_days 2023 vs standard>>",
+    "<<#kpi deal_cycle_days tenure=new 2023 vs tenure=veteran>>",
+    "<<#kpi share revenue product=ai-qc q4 vs q3>>",
+    "<<#kpi revenue q1..q4>>",
+    "<<#kpi revenue 2023 by product>>",
+    "<<#kpi revenue q4 vs q3 as delta>>",
+    "<<#kpi revenue 2023 vs target as ratio locale=en>>",
+];
+
+/// Directives that fail (unknown names, bad periods, block forms inline) or are escaped or unterminated.
+const OTHER_DIRECTIVES: &[&str] = &[
+    "<<#kpi revenu q4>>",
+    "<<#kpi revenue q5>>",
+    "<<#kpi revenue 2023 by product as table>>",
+    "\\<<#kpi revenue q4>>",
+    "<<#kpi revenue q4",
+    "<<#kpi>>",
+];
+
+fn text_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::sample::select(PIECES).prop_map(str::to_string),
+        1 => "[^<\\\\]{0,10}",
+    ]
+}
+
+/// A chapter of Markdown pieces with directives among them.
+fn markdown_with_directives(directives: &'static [&'static str]) -> impl Strategy<Value = Vec<(String, &'static str)>> {
+    proptest::collection::vec(
+        (proptest::collection::vec(text_piece(), 0..4), proptest::sample::select(directives)),
+        1..8,
+    )
+    .prop_map(|parts| parts.into_iter().map(|(text, directive)| (text.concat(), directive)).collect())
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    any::<u8>().prop_map(Setup::from_byte)
+}
+
+fn preprocessor(setup: Setup) -> Preprocessor {
+    let config = Config { on_error: setup.on_error, ..Config::default() };
+    Preprocessor::with_data(config, setup.locale, setup.target, reference_data().clone())
+}
+
+/// What a lone inline directive expands to, in a chapter of its own.
+fn alone(setup: Setup, directive: &str) -> String {
+    preprocessor(setup).expand_chapter("src/x.md", directive).expect("the directive expands")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chapters_without_directives_come_back_untouched(setup in setup(), chapter in markdown_without_directives()) {
+        let mut preprocessor = preprocessor(setup);
+        prop_assert_eq!(preprocessor.expand_chapter("src/x.md", &chapter), None);
+        prop_assert!(preprocessor.diagnostics().is_empty());
+    }
+
+    #[test]
+    fn inline_directives_change_only_their_own_bytes(setup in setup(), parts in markdown_with_directives(INLINE_DIRECTIVES), tail in text_piece()) {
+        // Text before a directive may open a code span, a comment or HTML that swallows it; what must hold is
+        // that every directive the scanner finds is replaced by exactly its own expansion, and nothing else moves.
+        let chapter: String = parts.iter().map(|(text, directive)| format!("{text}{directive}")).collect::<String>() + &tail;
+        let found = invariants::scan(&chapter);
+        let mut expected = String::new();
+        let mut copied = 0;
+        for item in &found {
+            match item {
+                Found::Directive { span, .. } => {
+                    expected.push_str(&chapter[copied..span.start]);
+                    expected.push_str(&alone(setup, &chapter[span.clone()]));
+                    copied = span.end;
+                }
+                Found::Escape { span } => {
+                    expected.push_str(&chapter[copied..span.start]);
+                    copied = span.end;
+                }
+                Found::Unterminated { .. } => {}
+            }
+        }
+        expected.push_str(&chapter[copied..]);
+        let out = preprocessor(setup).expand_chapter("src/x.md", &chapter);
+        prop_assert_eq!(out.as_deref().unwrap_or(&chapter), expected.as_str());
+    }
+
+    #[test]
+    fn any_directives_leave_the_bytes_outside_them_alone(setup in setup(), parts in markdown_with_directives(OTHER_DIRECTIVES), extra in markdown_with_directives(INLINE_DIRECTIVES)) {
+        let mut chapter = String::new();
+        for ((text, bad), (more, good)) in parts.iter().zip(extra.iter().cycle()) {
+            chapter.push_str(text);
+            chapter.push_str(bad);
+            chapter.push_str(more);
+            chapter.push_str(good);
+        }
+        let found = invariants::scan(&chapter);
+        let out = preprocessor(setup).expand_chapter("src/x.md", &chapter);
+        assert_outside_unchanged(&chapter, &found, out.as_deref().unwrap_or(&chapter));
+    }
+
+    #[test]
+    fn expansion_is_deterministic(setup in setup(), parts in markdown_with_directives(INLINE_DIRECTIVES), block in proptest::bool::ANY) {
+        let mut chapter: String = parts.iter().map(|(text, directive)| format!("{text}{directive}")).collect();
+        if block {
+            chapter.push_str("\n\n<<#kpi revenue 2023 by product as chart>>\n\n> <<#kpi revenue q1..q4 as chart type=line>>\n");
+        }
+        // `invariants::expand` runs twice with fresh preprocessors and compares output and findings.
+        invariants::expand(setup, &chapter);
+    }
+}
+
+#[test]
+fn crlf_bom_tabs_and_cjk_around_directives_survive() {
+    let chapter =
+        "\u{feff}# 业绩回顾\r\n\r\n营收\t:<<#kpi revenue q4 vs q3>>。👍\r\n\r\n> - 新签:<<#kpi new_customers q4>>\r\n";
+    let setup = Setup::from_byte(0);
+    let out = preprocessor(setup).expand_chapter("src/x.md", chapter).unwrap();
+    assert_eq!(out, "\u{feff}# 业绩回顾\r\n\r\n营收\t:Q4营收3600万元,环比增长16.1%。👍\r\n\r\n> - 新签:120家\r\n");
+}
+
+#[test]
+fn a_block_directive_in_a_crlf_quote_keeps_the_text_around_it() {
+    let chapter = "before\r\n\r\n> <<#kpi revenue 2023 by product as table>>\r\n\r\nafter\r\n";
+    let setup = Setup { locale: Locale::En, target: Target::Other, on_error: mdbook_kpi::config::OnError::Fail };
+    let out = preprocessor(setup).expand_chapter("src/x.md", chapter).unwrap();
+    assert!(out.starts_with("before\r\n\r\n> |"), "{out:?}");
+    assert!(out.ends_with("\r\n\r\nafter\r\n"), "{out:?}");
+    assert!(out.contains("\n> |"), "every table line keeps the quote prefix: {out:?}");
+}
+
+#[test]
+fn escaped_directives_lose_only_the_backslash() {
+    let setup = Setup::from_byte(0);
+    let out = preprocessor(setup).expand_chapter("src/x.md", "a \\<<#kpi revenue q4>> b\r\n").unwrap();
+    assert_eq!(out, "a <<#kpi revenue q4>> b\r\n");
+}
+
+// --- the mdBook protocol ----------------------------------------------------------------------------------------
+
+use serde_json::{Map, Value, json};
+
+/// Any JSON a field of mdBook's request may hold: every scalar kind (integers of both signs and beyond i64,
+/// floats that need their round-trip digits, any Unicode text) and nested arrays and objects.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        "\\PC{0,12}".prop_map(Value::String),
+        proptest::sample::select(&["\r\n", "\u{feff}", "<<#kpi revenue q4>>", "\u{0}", "\\\"", "💡"][..])
+            .prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec(("[a-z_]{1,6}", inner), 0..4)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<String, Value>>())),
+        ]
+    })
+}
+
+/// Extra fields, named so they cannot clash with the ones the protocol gives a meaning.
+fn extras() -> impl Strategy<Value = Map<String, Value>> {
+    proptest::collection::vec(("x_[a-z]{1,5}", any_json()), 0..3).prop_map(|pairs| pairs.into_iter().collect())
+}
+
+fn chapter(name: &str, content: String, extra: Map<String, Value>, sub_items: Vec<Value>) -> Value {
+    let mut fields = Map::new();
+    fields.insert("name".into(), json!(name));
+    fields.insert("content".into(), json!(content));
+    fields.insert("number".into(), json!([1, 2]));
+    fields.insert("sub_items".into(), Value::Array(sub_items));
+    fields.insert("path".into(), json!(format!("{name}.md")));
+    fields.insert("source_path".into(), json!(format!("{name}.md")));
+    fields.insert("parent_names".into(), json!([]));
+    fields.extend(extra);
+    json!({ "Chapter": fields })
+}
+
+/// A request in either dialect: chapters (one nested), a part title and a separator, extra fields everywhere.
+fn request(with_directives: bool) -> impl Strategy<Value = (Value, Value)> {
+    let content = if with_directives {
+        markdown_with_directives(INLINE_DIRECTIVES)
+            .prop_map(|parts| parts.iter().map(|(text, directive)| format!("{text}{directive}")).collect())
+            .boxed()
+    } else {
+        markdown_without_directives().boxed()
+    };
+    (any::<bool>(), content.clone(), content, extras(), extras(), extras(), extras(), any_json(), "\\PC{0,8}").prop_map(
+        |(old, first, second, context_extra, book_extra, chapter_extra, config_extra, part, title)| {
+            let mut config = json!({
+                "book": { "title": title, "authors": [], "language": "zh-CN", "src": "src" },
+                "preprocessor": { "kpi": { "command": "mdbook-kpi" } },
+                "output": { "html": { "anything": part } },
+            });
+            config.as_object_mut().unwrap().extend(config_extra);
+            let mut context = json!({
+                "root": "/placeholder",
+                "config": config,
+                "renderer": "html",
+                "mdbook_version": if old { "0.4.52" } else { "0.5.4" },
+            });
+            context.as_object_mut().unwrap().extend(context_extra);
+            let nested = chapter("b", second, Map::new(), Vec::new());
+            let items = vec![
+                chapter("a", first, chapter_extra, vec![nested]),
+                json!({ "PartTitle": title }),
+                json!("Separator"),
+            ];
+            let mut book = Map::new();
+            if old {
+                book.insert("sections".into(), Value::Array(items));
+                book.insert("__non_exhaustive".into(), Value::Null);
+            } else {
+                book.insert("items".into(), Value::Array(items));
+            }
+            book.extend(book_extra);
+            (context, Value::Object(book))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_book_without_directives_comes_back_byte_for_byte((context, book) in request(false)) {
+        let input = serde_json::to_vec(&book).unwrap();
+        let (output, findings) = invariants::run_preprocessor(&context, &book).expect("the config is fine");
+        prop_assert!(findings.is_empty(), "{findings:?}");
+        prop_assert_eq!(String::from_utf8(output).unwrap(), String::from_utf8(input).unwrap());
+    }
+
+    #[test]
+    fn only_chapter_contents_change((context, book) in request(true)) {
+        let (output, _) = invariants::run_preprocessor(&context, &book).expect("the config is fine");
+        let out: Value = serde_json::from_slice(&output).unwrap();
+        prop_assert_eq!(invariants::without_contents(&out), invariants::without_contents(&book));
+        // Field order is kept too: the blanked books serialize to the same bytes.
+        prop_assert_eq!(
+            serde_json::to_string(&invariants::without_contents(&out)).unwrap(),
+            serde_json::to_string(&invariants::without_contents(&book)).unwrap()
+        );
+        let (again, _) = invariants::run_preprocessor(&context, &book).unwrap();
+        prop_assert_eq!(again, output);
+    }
+}
+
+/// Through the real binary, as mdBook runs it: a request whose other fields hold numbers that serializers like
+/// to rewrite (1.0, -0.0, 1e-7, u64::MAX, 0.1 + 0.2), escapes and non-ASCII text comes back with those fields
+/// byte-identical, and the chapter with a directive expanded.
+#[test]
+fn the_binary_keeps_every_other_field_byte_for_byte() {
+    let root = invariants::fuzz_book_root().to_string_lossy().into_owned();
+    for (dialect, tail) in [("items", ""), ("sections", r#","__non_exhaustive":null"#)] {
+        let book = format!(
+            r#"{{"{dialect}":[{{"Chapter":{{"name":"营收 \"A\"","content":"Q4: <<#kpi revenue q4 vs q3>>\r\n","number":[1],"sub_items":[],"path":"a.md","source_path":"a.md","parent_names":[],"x_float":1.0,"x_neg_zero":-0.0,"x_tiny":1e-7,"x_big":18446744073709551615,"x_sum":0.30000000000000004,"x_text":"\u0000\ud83d\udca1 \\ \/"}}}},"Separator",{{"PartTitle":"部分"}}]{tail}}}"#
+        );
+        let context = format!(
+            r#"{{"root":{},"config":{{"book":{{"title":"T","language":"zh-CN"}},"preprocessor":{{"kpi":{{}}}}}},"renderer":"html","mdbook_version":"0.5.4"}}"#,
+            serde_json::to_string(&root).unwrap()
+        );
+        let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_mdbook-kpi"))
+            .write_stdin(format!("[{context},{book}]"))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let out = String::from_utf8(output.stdout).unwrap();
+        let expected = serde_json::to_string(&serde_json::from_str::<Value>(&book).unwrap())
+            .unwrap()
+            .replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%");
+        assert_eq!(out, expected);
+        for field in [
+            r#""x_float":1.0"#,
+            r#""x_neg_zero":-0.0"#,
+            r#""x_big":18446744073709551615"#,
+            r#""x_sum":0.30000000000000004"#,
+        ] {
+            assert!(out.contains(field), "{field} in {out}");
+        }
+    }
+}
