@@ -34,7 +34,7 @@ say() { printf '%s\n' "$*" >&2; }
 bin="${CARGO_TARGET_DIR:-$repo/target}/release"
 if [ "$build" = 1 ]; then
     say "== cargo build --release"
-    (cd "$repo" && cargo build --release --quiet --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
+    (cd "$repo" && cargo build --release --quiet --features bench-tools --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
 fi
 export PATH="$bin:$PATH"
 command -v mdbook >/dev/null || { say "bench/mkdocs.sh: mdbook is not on PATH"; exit 1; }

@@ -50,7 +50,7 @@ die() { say "bench/run.sh: $*"; exit 1; }
 bin="${CARGO_TARGET_DIR:-$repo/target}/release"
 if [ "$build" = 1 ]; then
     say "== cargo build --release (mdbook-kpi, kpi-bench-gen, kpi-passthrough)"
-    (cd "$repo" && cargo build --release --quiet --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
+    (cd "$repo" && cargo build --release --quiet --features bench-tools --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
 fi
 for tool in mdbook-kpi kpi-bench-gen kpi-passthrough; do
     [ -x "$bin/$tool" ] || die "$bin/$tool is missing (run without --no-build)"
