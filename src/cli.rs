@@ -226,8 +226,24 @@ fn place_in_book_toml(root: &Path, found: &mut [Diagnostic], sources: &mut Sourc
 
 /// `mdbook-kpi check`: the preprocessor's findings for a book on disk, in a CI format. Reads book.toml,
 /// SUMMARY.md and the chapters itself (never writing, unlike mdBook's loader, which creates missing chapters).
-fn check(book: &Path, format: Format, deny_warnings: bool) -> u8 {
-    let root = match book_root(book) {
+/// GitHub reads annotation and SARIF paths from the repository root, where CI runs `check`: a book given as a
+/// relative folder (`docs/report`) gets that folder in front of its book-relative paths.
+fn prefix_with_book_path(book: &Path, found: &mut [Diagnostic]) {
+    if book.is_absolute() {
+        return;
+    }
+    let prefix = book.to_string_lossy().replace('\\', "/");
+    let prefix = prefix.trim_start_matches("./").trim_end_matches('/');
+    if prefix.is_empty() || prefix == "." {
+        return;
+    }
+    for finding in found.iter_mut().filter(|f| !f.file.is_empty()) {
+        finding.file = format!("{prefix}/{}", finding.file);
+    }
+}
+
+fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
+    let root = match book_root(book_arg) {
         Ok(root) => root,
         Err(code) => return code,
     };
@@ -257,8 +273,15 @@ fn check(book: &Path, format: Format, deny_warnings: bool) -> u8 {
     found.extend(expanded);
     sources.extend(more_sources);
     diagnostics::sort(&mut found);
+    if matches!(format, Format::Github | Format::Sarif) {
+        prefix_with_book_path(book_arg, &mut found);
+    }
     print!("{}", diagnostics::render(format, &found, &sources));
     let summary = diagnostics::summarize(&found);
+    // Like rustc: a summary after findings, silence when there are none.
+    if format == Format::Human && !found.is_empty() {
+        println!("{}", diagnostics::human::summary_line(&summary));
+    }
     if found.iter().any(is_setup_error) {
         EXIT_USAGE
     } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
@@ -333,6 +356,18 @@ pub(crate) fn book_root(book: &Path) -> Result<PathBuf, u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_and_sarif_paths_start_at_the_working_directory() {
+        let mut found =
+            vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md"), Diagnostic::error("x/y", "z")];
+        prefix_with_book_path(Path::new("./docs/report/"), &mut found);
+        assert_eq!(found[0].file, "docs/report/src/a.md");
+        assert_eq!(found[1].file, "", "findings without a file stay without one");
+        let mut found = vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md")];
+        prefix_with_book_path(Path::new("."), &mut found);
+        assert_eq!(found[0].file, "src/a.md");
+    }
 
     #[test]
     fn directives_may_be_given_without_the_wrapper() {

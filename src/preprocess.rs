@@ -1,6 +1,8 @@
 //! Expanding directives in chapters: scan, parse, narrate, splice — every byte outside a directive unchanged.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::config::{Config, Locale, OnError};
 use crate::data::DataSet;
@@ -17,10 +19,24 @@ pub struct Preprocessor {
     target: Target,
     templates: Templates,
     /// Loaded on the first directive: a book without directives needs no data file.
-    data: Option<Result<DataSet, ()>>,
+    /// Loaded by the first directive that needs it, from whichever thread: a book without directives needs no
+    /// data file. Load errors are kept here and reported once.
+    data: OnceLock<Result<DataSet, Vec<Diagnostic>>>,
     diagnostics: Vec<Diagnostic>,
     /// The chapters and data files findings point into, for the human renderer.
     sources: Sources,
+    /// What expanding chapters one after another accumulates.
+    worker: Worker,
+}
+
+/// What one thread accumulates while it expands chapters: findings, the sources they point into, and
+/// expansions by directive text (a book repeats directives). Charts are not kept (their ids differ by place).
+#[derive(Default)]
+struct Worker {
+    diagnostics: Vec<Diagnostic>,
+    sources: Sources,
+    /// Directives within text, and alone on their line.
+    memo: [HashMap<String, Result<String, Failure>>; 2],
 }
 
 impl Preprocessor {
@@ -57,60 +73,99 @@ impl Preprocessor {
             locale,
             target,
             templates,
-            data: None,
+            data: OnceLock::new(),
             diagnostics,
             sources: Sources::new(),
+            worker: Worker::default(),
         }
     }
 
     /// A preprocessor over data already in memory (tests, fuzzing, `eval`).
     pub fn with_data(config: Config, locale: Locale, target: Target, data: DataSet) -> Self {
-        let mut preprocessor = Preprocessor {
+        Preprocessor {
             root: PathBuf::new(),
             config,
             locale,
             target,
             templates: Templates::builtin(),
-            data: None,
+            data: OnceLock::from(Ok(data)),
             diagnostics: Vec::new(),
             sources: Sources::new(),
-        };
-        preprocessor.diagnostics.extend(data.warnings.iter().cloned());
-        preprocessor.data = Some(Ok(data));
-        preprocessor
+            worker: Worker::default(),
+        }
     }
 
     pub fn locale(&self) -> Locale {
         self.locale
     }
 
-    /// The data set, loading it on first use. Load errors are reported once.
-    pub fn data(&mut self) -> Option<&DataSet> {
-        if self.data.is_none() {
-            let loaded = match crate::data::load::load(&self.root, &self.config.data) {
-                Ok(data) => {
-                    self.diagnostics.extend(data.warnings.iter().cloned());
-                    Ok(data)
-                }
-                Err(errors) => {
-                    self.diagnostics.extend(errors);
-                    Err(())
-                }
-            };
-            self.data = Some(loaded);
+    /// The data set, loading it on first use.
+    pub fn data(&self) -> Option<&DataSet> {
+        self.data.get_or_init(|| crate::data::load::load(&self.root, &self.config.data)).as_ref().ok()
+    }
+
+    /// Findings from loading the data: its errors, or its warnings (`data/inconsistent-total`).
+    fn data_findings(&self) -> &[Diagnostic] {
+        match self.data.get() {
+            Some(Ok(data)) => &data.warnings,
+            Some(Err(errors)) => errors,
+            None => &[],
         }
-        self.data.as_ref().and_then(|d| d.as_ref().ok())
     }
 
     /// The chapter with its directives expanded, or `None` when nothing in it changes (the common case, which
     /// then costs one substring search). `file` names the chapter in findings (relative to the book root).
     pub fn expand_chapter(&mut self, file: &str, content: &str) -> Option<String> {
+        let mut worker = std::mem::take(&mut self.worker);
+        let expanded = self.expand_with(&mut worker, file, content);
+        self.worker = worker;
+        expanded
+    }
+
+    /// Expands many chapters, on as many threads as the machine has cores (chapters are independent; the output
+    /// is the same as one after another, byte for byte).
+    pub fn expand_chapters(&mut self, chapters: Vec<(String, &mut String)>) {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if threads < 2 || chapters.len() < 2 * threads {
+            for (file, content) in chapters {
+                if let Some(expanded) = self.expand_chapter(&file, content) {
+                    *content = expanded;
+                }
+            }
+            return;
+        }
+        let mut groups: Vec<Vec<(String, &mut String)>> = (0..threads).map(|_| Vec::new()).collect();
+        for (index, chapter) in chapters.into_iter().enumerate() {
+            groups[index % threads].push(chapter);
+        }
+        let this = &*self;
+        let workers: Vec<Worker> = std::thread::scope(|scope| {
+            let handles: Vec<_> = groups
+                .into_iter()
+                .map(|group| {
+                    scope.spawn(move || {
+                        let mut worker = Worker::default();
+                        for (file, content) in group {
+                            if let Some(expanded) = this.expand_with(&mut worker, &file, content) {
+                                *content = expanded;
+                            }
+                        }
+                        worker
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
+        });
+        for worker in workers {
+            self.worker.diagnostics.extend(worker.diagnostics);
+            self.worker.sources.extend(worker.sources);
+        }
+    }
+
+    fn expand_with(&self, worker: &mut Worker, file: &str, content: &str) -> Option<String> {
         let found = scan::scan(content);
         if found.is_empty() {
             return None;
-        }
-        if found.iter().any(|f| matches!(f, scan::Found::Directive { .. })) {
-            self.data();
         }
         let index = LineIndex::new(content);
         let mut out = String::with_capacity(content.len() + found.len() * 32);
@@ -128,12 +183,12 @@ impl Preprocessor {
                             .with_help("close the directive with `>>`, or write `\\<<#kpi` to show it literally")
                             .in_file(file)
                             .at_span(&index, span);
-                    self.diagnostics.push(finding);
+                    worker.diagnostics.push(finding);
                     had_finding = true;
                 }
                 scan::Found::Directive { span, alone_on_line, line_prefix } => {
                     let text = &content[span.clone()];
-                    match self.expand_one(text, alone_on_line, span.start as u64) {
+                    match self.expand_cached(worker, text, alone_on_line, span.start as u64) {
                         Ok(expansion) => {
                             out.push_str(&content[copied..span.start]);
                             let block = expansion.contains('\n') || expansion.starts_with('|');
@@ -155,7 +210,7 @@ impl Preprocessor {
                                 .in_file(file)
                                 .at_span(&index, start..end);
                             finding.help = failure.help.clone();
-                            self.diagnostics.push(finding);
+                            worker.diagnostics.push(finding);
                             had_finding = true;
                             if self.config.on_error == OnError::Warn {
                                 out.push_str(&content[copied..span.start]);
@@ -168,13 +223,31 @@ impl Preprocessor {
             }
         }
         if had_finding {
-            self.sources.insert(file.to_string(), content.to_string());
+            worker.sources.insert(file.to_string(), content.to_string());
         }
         out.push_str(&content[copied..]);
         (out != content).then_some(out)
     }
 
-    fn expand_one(&mut self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
+    fn expand_cached(
+        &self,
+        worker: &mut Worker,
+        text: &str,
+        alone_on_line: bool,
+        salt: u64,
+    ) -> Result<String, Failure> {
+        let memo = &mut worker.memo[usize::from(alone_on_line)];
+        if let Some(hit) = memo.get(text) {
+            return hit.clone();
+        }
+        let result = self.expand_one(text, alone_on_line, salt);
+        if !matches!(&result, Ok(text) if text.starts_with("<figure")) {
+            memo.insert(text.to_string(), result.clone());
+        }
+        result
+    }
+
+    fn expand_one(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
         let directive =
             parse::parse(text).map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })?;
         if let Some(form) = &directive.form
@@ -188,7 +261,7 @@ impl Preprocessor {
         }
         let (year, precision, locale, target) = (self.config.year, self.config.precision, self.locale, self.target);
         let templates = &self.templates;
-        let Some(Some(Ok(data))) = Some(self.data.as_ref()) else {
+        let Some(data) = self.data() else {
             return Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")
                 .with_help(Some("see the data errors above".into())));
         };
@@ -203,8 +276,8 @@ impl Preprocessor {
         let result = if json {
             parse::parse(trimmed)
                 .map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })
-                .and_then(|directive| match self.data.as_ref() {
-                    Some(Ok(data)) => {
+                .and_then(|directive| match self.data() {
+                    Some(data) => {
                         let narrator = Narrator {
                             data,
                             templates: &self.templates,
@@ -219,8 +292,13 @@ impl Preprocessor {
         } else {
             self.expand_one(trimmed, true, 0)
         };
-        let mut errors: Vec<Diagnostic> =
-            self.diagnostics.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        let mut errors: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .chain(self.data_findings())
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
         match result {
             Ok(text) if errors.is_empty() => Ok(text),
             Ok(_) => Err(errors),
@@ -236,16 +314,33 @@ impl Preprocessor {
         }
     }
 
-    /// Findings so far, sorted.
+    /// Findings so far, sorted, with `[preprocessor.kpi.rules]` levels applied to the rules that allow it.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        let mut all = self.diagnostics.clone();
+        let mut all: Vec<Diagnostic> = self
+            .diagnostics
+            .iter()
+            .chain(&self.worker.diagnostics)
+            .chain(self.data_findings())
+            .filter_map(|d| {
+                let level = crate::rules::find(&d.rule).filter(|r| r.configurable).and(self.config.rules.get(&d.rule));
+                match level {
+                    Some(crate::config::Level::Off) => None,
+                    Some(crate::config::Level::Warn) => Some(Diagnostic { severity: Severity::Warning, ..d.clone() }),
+                    Some(crate::config::Level::Error) => Some(Diagnostic { severity: Severity::Error, ..d.clone() }),
+                    None => Some(d.clone()),
+                }
+            })
+            .collect();
         diagnostics::sort(&mut all);
         all.dedup();
         all
     }
 
-    pub fn sources(&self) -> &Sources {
-        &self.sources
+    /// The chapters and files the findings point into.
+    pub fn sources(&self) -> Sources {
+        let mut all = self.sources.clone();
+        all.extend(self.worker.sources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
     }
 
     pub fn on_error(&self) -> OnError {
@@ -256,7 +351,8 @@ impl Preprocessor {
 /// The visible marker a failed directive leaves in the page under `on-error = "warn"`.
 fn marker(failure: &Failure) -> String {
     let message = crate::narrate::templates::escape_text(&failure.message);
-    format!("**⚠ {}: {message}**", failure.rule)
+    // Spaces around the bold markers: after a CJK letter, `**⚠` would not open emphasis in CommonMark.
+    format!(" **⚠ {}: {message}** ", failure.rule)
 }
 
 /// A block expansion (table, chart) placed where the directive stood: following lines carry the line prefix

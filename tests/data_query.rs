@@ -289,7 +289,7 @@ standard = 1.5
     assert!(matches!(error, QueryError::NoData { .. }), "{error:?}");
     let error = ask(&data, "response", "2023", &[], Kind::Target).unwrap_err();
     let QueryError::NoData { what, hint } = error else { panic!("{error:?}") };
-    assert_eq!(what, "a target of response for 2023");
+    assert_eq!(what, "target of response for 2023");
     assert_eq!(hint.as_deref(), Some("the data has no targets for response"));
 }
 

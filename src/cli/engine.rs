@@ -80,17 +80,13 @@ pub fn expand<'a>(
     chapters: impl IntoIterator<Item = (String, &'a mut String)>,
 ) -> (Vec<Diagnostic>, Sources) {
     let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
-    for (file, content) in chapters {
-        if let Some(expanded) = expander.expand_chapter(&file, content) {
-            *content = expanded;
-        }
-    }
-    (expander.diagnostics(), expander.sources().clone())
+    expander.expand_chapters(chapters.into_iter().collect());
+    (expander.diagnostics(), expander.sources())
 }
 
 /// Evaluates one directive (`<<#kpi …>>`) against the data of the book at `root`: the text it expands to, or
 /// with `json` the template context. Findings about the directive point at [`EVAL_FILE`].
 pub fn eval(root: &Path, config: &Config, directive: &str, json: bool) -> Result<String, (Vec<Diagnostic>, Sources)> {
     let mut expander = Preprocessor::new(root, config.clone(), None, "markdown");
-    expander.eval(directive, json).map_err(|found| (found, expander.sources().clone()))
+    expander.eval(directive, json).map_err(|found| (found, expander.sources()))
 }

@@ -355,8 +355,8 @@ fn period_list(periods: &[Period]) -> String {
 fn describe_subject(metric: &str, slice: &Slice, kind: Kind) -> String {
     let mut text = match kind {
         Kind::Actual => metric.to_string(),
-        Kind::Target => format!("a target of {metric}"),
-        Kind::Standard => format!("a standard of {metric}"),
+        Kind::Target => format!("target of {metric}"),
+        Kind::Standard => format!("standard of {metric}"),
     };
     if !slice.is_empty() {
         let filters: Vec<String> = slice.iter().map(|(d, m)| format!("{d}={m}")).collect();

@@ -141,6 +141,8 @@ pub struct Computation {
     pub by_label: Option<String>,
     /// The breakdown's dimension id.
     pub by_dimension: Option<String>,
+    /// Whether the values are shares of a total (in percent): `share …`, also over a range.
+    pub share: bool,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
     pub chart_options: Vec<(String, String)>,
 }
@@ -148,7 +150,7 @@ pub struct Computation {
 impl Computation {
     /// The unit the value is in: a share is a percentage whatever the metric.
     pub fn value_unit(&self) -> Unit {
-        if self.kind == SentenceKind::Share { Unit::Percent } else { self.metric.unit }
+        if self.share { Unit::Percent } else { self.metric.unit }
     }
 }
 
@@ -210,6 +212,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         total: None,
         by_label: None,
         by_dimension: None,
+        share: false,
         chart_options,
     };
 
@@ -233,6 +236,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
                 && !directive.share
             {
                 compare(&mut computation, &ask, data, comparand, &slice, year, metric)?;
+            }
+            if let Some(top) = directive.by.as_ref().and_then(|by| by.top) {
+                fold_top(&mut computation, top)?;
             }
         }
     }
@@ -407,6 +413,7 @@ fn share(
     let dimension = filter.dimension.clone();
     let label = filter.label.clone();
     computation.kind = SentenceKind::Share;
+    computation.share = true;
     computation.subject = match computation.locale {
         Locale::ZhCn => join_cjk(&[&label, &computation.metric.label]),
         Locale::En => format!("{label}'s share of {}", computation.metric.label),
@@ -556,8 +563,29 @@ fn trend(
     }
     computation.kind = SentenceKind::Trend;
     let locale = computation.locale;
+    // `share … q1..q4`: the trend of the slice's share of its total.
+    let share_of = if directive.share {
+        let [filter] = computation.filters.as_slice() else {
+            return Err(Failure::new(
+                "kpi/syntax",
+                directive.metric.span.clone(),
+                "`share` needs exactly one DIM=MEMBER filter",
+            ));
+        };
+        computation.share = true;
+        computation.subject = match locale {
+            Locale::ZhCn => join_cjk(&[&filter.label, &computation.metric.label, "占比"]),
+            Locale::En => format!("{}'s share of {}", filter.label, computation.metric.label),
+        };
+        Some(filter.dimension.clone())
+    } else {
+        None
+    };
     for period in periods {
-        let value = ask.value(period, slice, Kind::Actual, &span)?;
+        let value = match &share_of {
+            Some(dimension) => share_at(ask, period, slice, dimension, &span)?,
+            None => ask.value(period, slice, Kind::Actual, &span)?,
+        };
         computation.points.push(Point { period, label: period_label(period, year, locale), value });
     }
     let (first, last) = match (computation.points.first(), computation.points.last()) {
@@ -645,20 +673,31 @@ fn breakdown(
     } else {
         computation.value = items[0].value;
     }
-    if let Some(top) = by.top
-        && items.len() > top
-    {
-        let rest = items.split_off(top);
-        if additive {
-            let value = rest.iter().try_fold(Decimal::ZERO, |sum, item| sum.checked_add(item.value));
-            let value = value.ok_or_else(|| Failure::new("kpi/no-data", span.clone(), "the sum is too large"))?;
-            let label = if locale == Locale::ZhCn { "其他" } else { "Other" };
-            let share = computation.total.and_then(|total| percent_of(value, total));
-            let base = rest.iter().try_fold(Decimal::ZERO, |sum, item| sum.checked_add(item.base?));
-            items.push(Item { member: String::new(), label: label.into(), value, share, base });
-        }
-    }
     computation.items = items;
+    Ok(())
+}
+
+/// The sum, `None` when a value is missing or the sum overflows.
+fn sum_all(mut values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    values.try_fold(Decimal::ZERO, |sum, value| sum.checked_add(value?))
+}
+
+/// `top N`: keeps the N largest members and folds the rest into one "Other" row (for metrics that add up; for
+/// others the rest is left out). Runs after the comparison so the folded row has a base too.
+fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
+    if computation.items.len() <= top {
+        return Ok(());
+    }
+    let rest = computation.items.split_off(top);
+    if computation.total.is_none() {
+        return Ok(());
+    }
+    let value = sum_all(rest.iter().map(|item| Some(item.value)))
+        .ok_or_else(|| Failure::new("kpi/no-data", 0..0, "the sum of the other members is too large"))?;
+    let base = sum_all(rest.iter().map(|item| item.base));
+    let label = if computation.locale == Locale::ZhCn { "其他" } else { "Other" };
+    let share = computation.total.and_then(|total| percent_of(value, total));
+    computation.items.push(Item { member: String::new(), label: label.into(), value, share, base });
     Ok(())
 }
 

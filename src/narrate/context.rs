@@ -37,7 +37,7 @@ impl<'a> Formatter<'a> {
             unit: computation.value_unit(),
             precision: computation.precision,
             currency: &computation.metric.currency,
-            suffix: computation.metric.suffix.as_ref().filter(|_| computation.kind != SentenceKind::Share),
+            suffix: computation.metric.suffix.as_ref().filter(|_| !computation.share),
         };
         let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
         Formatter { value, percent }

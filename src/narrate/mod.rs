@@ -94,7 +94,7 @@ impl Narrator<'_> {
                     _ => computation.kind.template(),
                 };
                 let context = context::build(&computation);
-                self.templates.render(computation.locale, kind, &context).map_err(|message| {
+                self.templates.render(computation.locale, kind, context).map_err(|message| {
                     Failure::new("kpi/template", 0..0, message).with_help(Some(
                         "check the template against the context `mdbook-kpi eval --json` prints".into(),
                     ))

@@ -310,6 +310,7 @@ pub(crate) mod sample {
             total: None,
             by_label: None,
             by_dimension: None,
+            share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
         }
     }

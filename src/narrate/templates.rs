@@ -41,7 +41,7 @@ pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
     table.iter().find(|(k, _)| *k == kind).map(|(_, text)| *text)
 }
 
-/// Escapes text from data files for HTML and Markdown: entities for `<>&"'`, a backslash before Markdown's
+/// Escapes text from data files for HTML and Markdown (it lands in text, never in an attribute): entities for `<>&`, a backslash before Markdown's
 /// punctuation, so a label like `<script>` or `[x](y)` shows as written and does nothing.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -50,8 +50,6 @@ pub fn escape_text(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$' | '{' | '}' => {
                 out.push('\\');
                 out.push(ch);
@@ -159,9 +157,11 @@ impl Templates {
     }
 
     /// Renders the template of `kind` in `locale` with a context; the result is one line without a final newline.
-    pub fn render(&self, locale: Locale, kind: &str, context: &serde_json::Value) -> Result<String, String> {
+    pub fn render(&self, locale: Locale, kind: &str, context: serde_json::Value) -> Result<String, String> {
         let name = format!("{}/{kind}", locale.id());
-        let text = self.registry.render(&name, context).map_err(|e| describe(&name, &e))?;
+        // An owned context: `Context::from` takes the value as it is, where `render` would serialize a copy.
+        let context = Context::from(context);
+        let text = self.registry.render_with_context(&name, &context).map_err(|e| describe(&name, &e))?;
         Ok(text.trim_end_matches(['\n', '\r']).to_string())
     }
 }
@@ -223,8 +223,8 @@ mod tests {
     fn builtins_compile_and_escape() {
         let templates = Templates::builtin();
         let context = serde_json::json!({"value": {"text": "<b>1</b>"}});
-        assert_eq!(templates.render(Locale::En, "value", &context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
-        assert!(templates.render(Locale::En, "value", &serde_json::json!({})).is_err(), "strict mode");
+        assert_eq!(templates.render(Locale::En, "value", context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
+        assert!(templates.render(Locale::En, "value", serde_json::json!({})).is_err(), "strict mode");
         assert_eq!(escape_text("[x](y) *a*"), "\\[x\\](y) \\*a\\*");
     }
 }

@@ -43,8 +43,9 @@ fn module_order(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
                     "structure/module-order",
                     context.outline.position_of(found.node),
                     format!(
-                        "module “{}” comes after “{}”, but the report puts it before",
+                        "module “{}” comes after “{}”, but the schema puts it before “{}”",
                         context.display_title(&this.titles),
+                        context.display_title(&other.titles),
                         context.display_title(&other.titles)
                     ),
                     format!(

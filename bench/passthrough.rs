@@ -1,0 +1,31 @@
+//! `kpi-passthrough`: the floor of SPEC 9. A bare mdBook preprocessor that reads `[context, book]` from stdin
+//! into a `serde_json::Value` and writes element 1 (the book) back unchanged. `supports <renderer>` exits 0.
+
+use std::io::{self, BufWriter, Read, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("supports") {
+        return ExitCode::SUCCESS;
+    }
+    match pass_through() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kpi-passthrough: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn pass_through() -> io::Result<()> {
+    let mut input = Vec::new();
+    io::stdin().lock().read_to_end(&mut input)?;
+    let mut value: serde_json::Value = serde_json::from_slice(&input)?;
+    let book = value
+        .get_mut(1)
+        .map(serde_json::Value::take)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "expected a JSON array [context, book] on stdin"))?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    serde_json::to_writer(&mut out, &book)?;
+    out.flush()
+}

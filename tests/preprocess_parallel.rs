@@ -1,0 +1,59 @@
+//! Chapters expanded on several threads come out exactly as one after another, findings included.
+
+use std::path::Path;
+
+use mdbook_kpi::config::Config;
+use mdbook_kpi::preprocess::Preprocessor;
+
+fn example_chapters() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("book-example/zh");
+    let mut chapters = Vec::new();
+    for copy in 0..4 {
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") && !path.ends_with("SUMMARY.md") {
+                let mut content = std::fs::read_to_string(&path).unwrap();
+                // One broken directive per copy, so that findings are compared too.
+                content.push_str(&format!("\n\n<<#kpi revnue q{} vs q3>>\n", copy + 1));
+                chapters.push((format!("zh/{copy}-{}", path.file_name().unwrap().to_string_lossy()), content));
+            }
+        }
+    }
+    chapters.sort();
+    chapters
+}
+
+fn preprocessor() -> Preprocessor {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("book-example");
+    let config = Config {
+        data: vec!["data/metrics.toml".into(), "data/facts.csv".into()],
+        on_error: mdbook_kpi::config::OnError::Warn,
+        ..Config::default()
+    };
+    Preprocessor::new(&root, config, Some("zh-CN"), "html")
+}
+
+#[test]
+fn parallel_expansion_equals_sequential_expansion() {
+    let chapters = example_chapters();
+    assert!(chapters.len() >= 16, "enough chapters to split across threads");
+
+    let mut sequential = preprocessor();
+    let one_by_one: Vec<String> = chapters
+        .iter()
+        .map(|(file, content)| sequential.expand_chapter(file, content).unwrap_or_else(|| content.clone()))
+        .collect();
+
+    let mut parallel = preprocessor();
+    let mut contents: Vec<(String, String)> = chapters.clone();
+    parallel.expand_chapters(contents.iter_mut().map(|(file, content)| (file.clone(), content)).collect());
+
+    for ((file, expanded), expected) in contents.iter().zip(&one_by_one) {
+        assert_eq!(expanded, expected, "{file}");
+    }
+    let changed = contents.iter().zip(&chapters).filter(|((_, after), (_, before))| after != before).count();
+    assert_eq!(changed, chapters.len(), "every chapter has a directive to expand");
+    assert_eq!(parallel.diagnostics(), sequential.diagnostics());
+    assert_eq!(parallel.diagnostics().len(), chapters.len(), "one unknown-metric finding per chapter");
+    assert_eq!(parallel.sources(), sequential.sources());
+}
