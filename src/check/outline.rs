@@ -161,15 +161,10 @@ pub struct Allow {
 static ALLOW_COMMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
 
-/// The Markdown extensions mdBook turns on, so that the outline sees what mdBook renders.
+/// The Markdown extensions mdBook turns on, so that the outline sees what mdBook renders: the same options the
+/// directive scanner uses.
 fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_DEFINITION_LIST
-        | Options::ENABLE_GFM
+    crate::directive::scan::markdown_options()
 }
 
 pub fn parse_chapter(chapter: &Chapter) -> ChapterDoc<'_> {
