@@ -17,8 +17,9 @@ use unicode_width::UnicodeWidthChar;
 use super::Failure;
 use super::compute::{BaseKind, Computation, SentenceKind};
 use super::context::Formatter;
+use super::context::change_text;
 use super::labels::join_cjk;
-use super::table::{base_label, change_text, completion, current_label, display_subject, heading, words};
+use super::table::{base_label, completion, current_label, display_subject, heading, words};
 use crate::config::Locale;
 use crate::data::Period;
 

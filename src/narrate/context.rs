@@ -106,6 +106,16 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
     Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign: sign_of(shown) }
 }
 
+/// The signed change from `base` to `value` as the sentences measure it: `+16.1%`, `+12.4个百分点`, `-3天`; the
+/// plain difference where a zero or negative base leaves no percentage.
+pub fn change_text(computation: &Computation, formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> String {
+    let change = change(computation, formatter, value, base);
+    match change.main {
+        Some((_, text)) => signed(&text, change.sign),
+        None => signed(&change.diff_text, change.sign),
+    }
+}
+
 fn direction(sign: i8) -> &'static str {
     match sign {
         1 => "up",
@@ -209,13 +219,7 @@ pub fn build(computation: &Computation) -> Value {
                     "share_text": item.share.map(|s| formatter.percent.percent(s)),
                     "base": item.base.map(raw),
                     "base_text": item.base.map(|b| formatter.value.value(b)),
-                    "change_text": item.base.map(|b| {
-                        let change = change(computation, &formatter, item.value, b);
-                        match change.main {
-                            Some((_, text)) => signed(&text, change.sign),
-                            None => signed(&change.diff_text, change.sign),
-                        }
-                    }),
+                    "change_text": item.base.map(|b| change_text(computation, &formatter, item.value, b)),
                 })
             })
             .collect()

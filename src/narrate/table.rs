@@ -10,8 +10,7 @@
 use rust_decimal::Decimal;
 
 use super::compute::{Base, BaseKind, Computation, SentenceKind};
-use super::context::{Formatter, change};
-use super::format::signed;
+use super::context::{Formatter, change_text};
 use super::labels::join_cjk;
 use super::templates::escape_text;
 use crate::config::Locale;
@@ -107,21 +106,6 @@ pub(crate) fn base_label(computation: &Computation, base: &Base) -> String {
         BaseKind::Standard => words.standard.to_string(),
         _ if base.label.is_empty() => words.change.to_string(),
         _ => base.label.clone(),
-    }
-}
-
-/// The signed change from `base` to `value` as the sentences measure it: `+16.1%`, `+12.4个百分点`, `-3天`; the
-/// plain difference where a zero or negative base leaves no percentage.
-pub(crate) fn change_text(
-    computation: &Computation,
-    formatter: &Formatter<'_>,
-    value: Decimal,
-    base: Decimal,
-) -> String {
-    let change = change(computation, formatter, value, base);
-    match change.main {
-        Some((_, text)) => signed(&text, change.sign),
-        None => signed(&change.diff_text, change.sign),
     }
 }
 
