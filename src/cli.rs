@@ -268,7 +268,7 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
     let (structure, _) = engine::structure_check(&root, &config, &book.chapters);
     found.extend(structure);
     let language = book.language.clone();
-    let chapters = book.chapters.iter_mut().map(|c| (c.source_path.clone().unwrap_or_default(), &mut c.content));
+    let chapters = book.chapters.iter_mut().map(|c| (c.source_path.clone().unwrap_or_default(), c.content.to_mut()));
     let (expanded, more_sources) = engine::expand(&root, language.as_deref(), "html", &config, chapters);
     found.extend(expanded);
     sources.extend(more_sources);

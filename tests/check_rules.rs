@@ -8,7 +8,7 @@ use mdbook_kpi::check::{self, Chapter, Schema, read_book};
 use mdbook_kpi::config::{Config, Level};
 use mdbook_kpi::diagnostics::{Diagnostic, Severity};
 
-fn template(name: &str) -> Vec<Chapter> {
+fn template(name: &str) -> Vec<Chapter<'static>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check").join(name);
     read_book(&root).expect("fixture book").chapters
 }
@@ -17,11 +17,11 @@ fn schema() -> Schema {
     check::load_schema("year-end-sales", Path::new(".")).expect("built-in schema")
 }
 
-fn run(chapters: &[Chapter]) -> Vec<Diagnostic> {
+fn run(chapters: &[Chapter<'_>]) -> Vec<Diagnostic> {
     check::check(chapters, &schema(), &Config::default())
 }
 
-fn run_with(chapters: &[Chapter], config: &Config) -> Vec<Diagnostic> {
+fn run_with(chapters: &[Chapter<'_>], config: &Config) -> Vec<Diagnostic> {
     check::check(chapters, &schema(), config)
 }
 
@@ -43,24 +43,24 @@ fn show(diagnostics: &[Diagnostic]) -> String {
 }
 
 /// Replaces text in the chapter at `path`; panics when the text is not there, so a test cannot pass vacuously.
-fn edit(chapters: &mut [Chapter], path: &str, from: &str, to: &str) {
+fn edit(chapters: &mut [Chapter<'_>], path: &str, from: &str, to: &str) {
     let chapter = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some(path)).expect("chapter");
     assert!(chapter.content.contains(from), "{path} lacks {from:?}");
-    chapter.content = chapter.content.replacen(from, to, 1);
+    chapter.content = chapter.content.replacen(from, to, 1).into();
 }
 
-fn remove_chapter(chapters: &mut Vec<Chapter>, path: &str) {
+fn remove_chapter(chapters: &mut Vec<Chapter<'static>>, path: &str) {
     let before = chapters.len();
     chapters.retain(|c| c.source_path.as_deref() != Some(path));
     assert_eq!(chapters.len(), before - 1);
 }
 
-fn chapter(path: &str, title: &str, content: &str) -> Chapter {
-    Chapter { title: title.into(), source_path: Some(path.into()), content: content.into(), depth: 0 }
+fn chapter(path: &str, title: &str, content: &str) -> Chapter<'static> {
+    Chapter { title: title.into(), source_path: Some(path.into()), content: content.to_string().into(), depth: 0 }
 }
 
 /// The Chinese template as one chapter with every module a `##` section, in full-width punctuation.
-fn zh_single_chapter() -> Vec<Chapter> {
+fn zh_single_chapter() -> Vec<Chapter<'static>> {
     let mut content = String::from("# 某科技公司销售部2023年年终总结\n\n");
     for c in template("zh-template").iter().skip(1) {
         content.push('#');
@@ -239,7 +239,7 @@ fn problem_without_countermeasure() {
     let mut chapters = template("zh-template");
     let strategy = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some("src/strategy.md")).expect("ch");
     let cut = strategy.content.find("3. 流程端").expect("item");
-    strategy.content.truncate(cut);
+    strategy.content.to_mut().truncate(cut);
     let diagnostics = run(&chapters);
     let found = of(&diagnostics, "loop/unanswered-problem");
     assert_eq!(found.len(), 1, "{}", show(&diagnostics));
@@ -253,7 +253,7 @@ fn problem_without_countermeasure() {
 fn orphan_countermeasure() {
     let mut chapters = template("zh-template");
     let strategy = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some("src/strategy.md")).expect("ch");
-    strategy.content.push_str("4. 品牌建设:Q1前完成官网改版,发布10篇客户案例。\n");
+    strategy.content.to_mut().push_str("4. 品牌建设:Q1前完成官网改版,发布10篇客户案例。\n");
     let diagnostics = run(&chapters);
     let found = of(&diagnostics, "loop/orphan-countermeasure");
     assert_eq!(found.len(), 1, "{}", show(&diagnostics));
@@ -305,7 +305,7 @@ fn missing_lifecycle_breakdown() {
     let mut chapters = template("zh-template");
     let performance = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some("src/performance.md")).expect("ch");
     let cut = performance.content.find("3. 客户生命周期").expect("part");
-    performance.content.truncate(cut);
+    performance.content.to_mut().truncate(cut);
     let diagnostics = run(&chapters);
     let found = of(&diagnostics, "structure/missing-part");
     assert_eq!(found.len(), 1, "{}", show(&diagnostics));
@@ -371,7 +371,7 @@ fn modules_as_sections_of_one_chapter_are_checked() {
     let content = chapters[0].content.clone();
     let cut = content.find("3. 客户生命周期").expect("part");
     let end = content.find("## \u{ff08}三\u{ff09}").expect("next module");
-    chapters[0].content = format!("{}{}", &content[..cut], &content[end..]);
+    chapters[0].content = format!("{}{}", &content[..cut], &content[end..]).into();
     let diagnostics = run(&chapters);
     let found = of(&diagnostics, "structure/missing-part");
     assert_eq!(found.len(), 1, "{}", show(&diagnostics));
@@ -442,8 +442,8 @@ fn kpi_allow_before_a_module_heading() {
     let mut chapters = template("zh-template");
     let performance = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some("src/performance.md")).expect("ch");
     let cut = performance.content.find("3. 客户生命周期").expect("part");
-    performance.content.truncate(cut);
-    performance.content.insert_str(0, "<!-- kpi-allow: structure/missing-part -->\n");
+    performance.content.to_mut().truncate(cut);
+    performance.content.to_mut().insert_str(0, "<!-- kpi-allow: structure/missing-part -->\n");
     let diagnostics = run(&chapters);
     assert!(of(&diagnostics, "structure/missing-part").is_empty(), "{}", show(&diagnostics));
 }
@@ -483,7 +483,7 @@ fn odd_input_does_not_panic() {
     {
         let _ = run(&[chapter("src/a.md", "策略优化", text)]);
     }
-    let draft = Chapter { title: "规划".into(), source_path: None, content: String::new(), depth: 0 };
+    let draft = Chapter { title: "规划".into(), source_path: None, content: String::new().into(), depth: 0 };
     let diagnostics = run(&[draft]);
     assert!(diagnostics.iter().all(|d| d.file.is_empty() && d.line == 0), "{}", show(&diagnostics));
 }

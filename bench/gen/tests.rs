@@ -198,7 +198,7 @@ fn generated_book_passes_the_structure_check_without_errors() {
         .map(|(chapter, depth)| mdbook_kpi::check::Chapter {
             title: chapter.name.clone(),
             source_path: Some(format!("src/{}", chapter.path)),
-            content: chapter.content.clone(),
+            content: chapter.content.clone().into(),
             depth,
         })
         .collect();

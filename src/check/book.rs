@@ -32,7 +32,7 @@ pub struct BookOnDisk {
     /// book.toml's text (empty when the book has none).
     pub book_toml_text: String,
     /// Chapters in SUMMARY order; drafts (`[Title]()`) have no source path and no content.
-    pub chapters: Vec<Chapter>,
+    pub chapters: Vec<Chapter<'static>>,
 }
 
 impl BookOnDisk {
@@ -45,7 +45,7 @@ impl BookOnDisk {
         sources.insert(self.summary_path.clone(), self.summary_text.clone());
         for chapter in &self.chapters {
             if let Some(path) = &chapter.source_path {
-                sources.insert(path.clone(), chapter.content.clone());
+                sources.insert(path.clone(), chapter.content.to_string());
             }
         }
         sources
@@ -90,7 +90,7 @@ pub fn read_book(root: &Path) -> Result<BookOnDisk, Diagnostic> {
                 .map_err(|e| point_at_summary_link(e, &summary_text, &summary_index, &summary_path, location))?,
             _ => String::new(),
         };
-        chapters.push(Chapter { title: link.name.clone(), source_path, content, depth });
+        chapters.push(Chapter { title: link.name.clone(), source_path, content: content.into(), depth });
     }
     Ok(BookOnDisk {
         root: root.to_path_buf(),

@@ -24,19 +24,20 @@ use rules::Finding;
 
 /// One chapter as the check sees it, whether read from disk or from mdBook's JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Chapter {
+pub struct Chapter<'a> {
     /// The title in SUMMARY.md.
     pub title: String,
     /// Relative to the book root, `/` separators (`src/analysis.md`); `None` for a draft chapter.
     pub source_path: Option<String>,
-    pub content: String,
+    /// Borrowed from mdBook's JSON in preprocessor mode (no copy of the book), owned when read from disk.
+    pub content: std::borrow::Cow<'a, str>,
     /// Nesting in SUMMARY.md: 0 for a top-level chapter.
     pub depth: usize,
 }
 
 /// Runs every structure rule over the chapters (in SUMMARY order) and returns the findings in a deterministic
 /// order, with the severities of `config.rules` applied and `kpi-allow` comments honoured.
-pub fn check(chapters: &[Chapter], schema: &Schema, config: &Config) -> Vec<Diagnostic> {
+pub fn check(chapters: &[Chapter<'_>], schema: &Schema, config: &Config) -> Vec<Diagnostic> {
     let outline = BookOutline::new(chapters);
     let words = rules::style::JargonList::new(config.jargon.as_deref());
     let findings = rules::run(&outline, schema, &words);

@@ -167,8 +167,8 @@ fn options() -> Options {
     crate::directive::scan::markdown_options()
 }
 
-pub fn parse_chapter(chapter: &Chapter) -> ChapterDoc<'_> {
-    let text = chapter.content.as_str();
+pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
+    let text: &str = &chapter.content;
     let mut builder = Builder::default();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         builder.event(text, event, range);
@@ -571,7 +571,7 @@ fn is_block_end(tag: &TagEnd) -> bool {
 mod tests {
     use super::*;
 
-    fn chapter(content: &str) -> Chapter {
+    fn chapter(content: &str) -> Chapter<'_> {
         Chapter { title: "T".into(), source_path: Some("src/t.md".into()), content: content.into(), depth: 0 }
     }
 
@@ -665,7 +665,7 @@ pub struct BookOutline<'a> {
 }
 
 impl<'a> BookOutline<'a> {
-    pub fn new(chapters: &'a [Chapter]) -> Self {
+    pub fn new(chapters: &'a [Chapter<'_>]) -> Self {
         let docs: Vec<ChapterDoc<'a>> = parallel_map(chapters, |_, chapter| parse_chapter(chapter));
         let mut nodes: Vec<Node> = Vec::new();
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)

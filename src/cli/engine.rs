@@ -31,7 +31,7 @@ pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, S
             .map(|c| check::Chapter {
                 title: c.name.to_string(),
                 source_path: c.source_path.map(|p| chapter_file(Some(p))),
-                content: c.content.to_string(),
+                content: c.content.into(),
                 depth: c.depth,
             })
             .collect();
@@ -51,7 +51,7 @@ pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, S
 /// The structure check (SPEC 6) over the chapters as written, for the schema the config names (none: nothing
 /// to check). A schema that cannot be loaded is the one finding. Returns the findings and the chapters they
 /// point into.
-pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter]) -> (Vec<Diagnostic>, Sources) {
+pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter<'_>]) -> (Vec<Diagnostic>, Sources) {
     let Some(spec) = &config.structure else {
         return (Vec::new(), Sources::new());
     };
@@ -64,7 +64,7 @@ pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter]
         if let Some(file) = &chapter.source_path
             && found.iter().any(|d| &d.file == file)
         {
-            sources.insert(file.clone(), chapter.content.clone());
+            sources.insert(file.clone(), chapter.content.to_string());
         }
     }
     (found, sources)
