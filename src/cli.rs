@@ -148,11 +148,12 @@ fn preprocessor_mode() -> u8 {
             ),
         );
     }
-    let mut input = Vec::new();
-    if let Err(error) = std::io::stdin().lock().read_to_end(&mut input) {
-        return fail(format!("cannot read stdin: {error}"), None);
-    }
-    let mut request = match Request::parse(&input) {
+    let input = match read_stdin() {
+        Ok(input) => input,
+        Err(error) => return fail(format!("cannot read stdin: {error}"), None),
+    };
+    // The request keeps the input (no copy) and answers with its bytes, changed contents replaced.
+    let mut request = match Request::parse(input) {
         Ok(request) => request,
         Err(error) => return fail(format!("malformed mdBook input: {error}"), Some(error.help())),
     };
@@ -165,12 +166,34 @@ fn preprocessor_mode() -> u8 {
         eprintln!("error: mdbook-kpi: {}", outcome.failure_summary());
         return EXIT_FINDINGS;
     }
-    let output = request.into_output();
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&output).and_then(|()| stdout.flush()) {
+    drop(outcome);
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match request.write_book(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => EXIT_OK,
         Err(error) => fail(format!("cannot write the book to stdout: {error}"), None),
     }
+}
+
+/// All of stdin, in one buffer sized up front when stdin is a file (`mdbook-kpi < request.json`).
+fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let stdin = std::io::stdin();
+    let size_hint = stdin_file_size().unwrap_or(0);
+    let mut input = Vec::with_capacity(size_hint.saturating_add(1));
+    stdin.lock().read_to_end(&mut input)?;
+    Ok(input)
+}
+
+#[cfg(unix)]
+fn stdin_file_size() -> Option<usize> {
+    use std::os::fd::AsFd;
+    let file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let metadata = file.metadata().ok()?;
+    metadata.is_file().then(|| usize::try_from(metadata.len()).ok()).flatten()
+}
+
+#[cfg(not(unix))]
+fn stdin_file_size() -> Option<usize> {
+    None
 }
 
 /// What one engine run over a request found, and whether it fails the build.
@@ -189,7 +212,7 @@ impl Outcome {
 }
 
 /// Reads the config from the request, then expands the book's directives and runs the structure check.
-pub(crate) fn run_engine(request: &mut Request) -> Outcome {
+pub(crate) fn run_engine(request: &mut Request<'_>) -> Outcome {
     let (config, mut config_diagnostics) = Config::from_table(request.kpi_table(), request.book_language());
     let mut sources = Sources::new();
     place_in_book_toml(request.root(), &mut config_diagnostics, &mut sources);

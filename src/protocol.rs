@@ -1,14 +1,28 @@
 //! mdBook's preprocessor JSON, both dialects (SPEC 8).
 //!
 //! mdBook writes `[context, book]` to the preprocessor's stdin and reads the book back from its stdout. The book's
-//! shape differs between mdBook 0.4 (`{"sections": [...], "__non_exhaustive": null}`) and 0.5 (`{"items": [...]}`),
-//! so the input is kept as a raw [`serde_json::Value`]: only chapter `content` strings are ever changed, and the book
-//! goes back in the dialect that came in with every other field, key order, number and null as it was.
+//! shape differs between mdBook 0.4 (`{"sections": [...], "__non_exhaustive": null}`) and 0.5 (`{"items": [...]}`).
+//! Only chapter `content` strings are ever changed, so the request keeps the bytes that came in and only locates
+//! each chapter's `content` in them: no second copy of the book is built, a chapter's text is unescaped only when
+//! someone asks for it, and the answer is the input's own bytes for element 1 with the changed `content` strings
+//! re-escaped in place — every other field, key order, number, escape and null exactly as it came.
+//!
+//! The locating reader accepts exactly what the reference reader (a [`serde_json::Value`] and the shape checks
+//! below) accepts; anything it does not expect — malformed input, duplicate keys — goes to the reference reader,
+//! which gives the error message, or, for valid but unusual JSON, a normal form that is then located.
 
+mod locate;
+mod text;
+
+use std::borrow::Cow;
 use std::fmt;
+use std::io::{self, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
+
+use locate::{Located, LocatedChapter};
 
 /// The mdBook versions this preprocessor is built and tested against.
 pub const SUPPORTED_MDBOOK: &str = ">=0.4.0, <0.6.0";
@@ -58,48 +72,67 @@ impl fmt::Display for ProtocolError {
 
 impl std::error::Error for ProtocolError {}
 
-/// One preprocessor request: the context and the book, as mdBook sent them.
+/// One preprocessor request: the context, and the book as the bytes mdBook sent, with its chapters located.
 #[derive(Clone, Debug)]
-pub struct Request {
+pub struct Request<'a> {
+    /// What came in (a BOM included): element 1 of it is written back with only changed contents replaced.
+    input: Cow<'a, [u8]>,
     context: Value,
-    book: Value,
     dialect: Dialect,
+    /// Element 1 in `input`.
+    book: Range<usize>,
+    /// Every chapter in book order; content ranges are in `input` (empty where the literal was cut out).
+    chapters: Vec<LocatedChapter>,
+    /// Texts the request owns, by chapter: unescaped ([`Request::unescape_contents`]) or set. Each is written
+    /// back escaped, unless its literal is still in `input` and says the same.
+    texts: Vec<Option<String>>,
 }
 
-/// A chapter of the book with its content open for change.
-#[derive(Debug)]
-pub struct ChapterMut<'a> {
+/// Which chapters [`Request::unescape_contents`] unescapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contents {
+    All,
+    /// Those that may hold a directive ([`Request::may_have_directives`]).
+    WithDirectives,
+}
+
+/// A chapter of the book: what the engine reads about it. Its content is [`Request::content`]`(index)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChapterRef<'a> {
+    /// The chapter's place in book order, for [`Request::content`] and [`Request::set_content`].
+    pub index: usize,
     pub name: &'a str,
     /// The chapter file relative to the book's `src` folder; `None` for a draft chapter or a generated one.
     pub source_path: Option<&'a str>,
     /// 0 for a top-level chapter, 1 for its sub-chapters, …
     pub depth: usize,
-    pub content: &'a mut String,
 }
 
-/// A chapter of the book, read-only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChapterRef<'a> {
-    pub name: &'a str,
-    pub source_path: Option<&'a str>,
-    pub depth: usize,
-    pub content: &'a str,
-}
+const BOM: &[u8] = "\u{feff}".as_bytes();
 
-impl Request {
-    /// Parses the bytes mdBook wrote to stdin. A UTF-8 byte-order mark is skipped.
-    pub fn parse(input: &[u8]) -> Result<Request, ProtocolError> {
-        let input = input.strip_prefix("\u{feff}".as_bytes()).unwrap_or(input);
-        if input.iter().all(u8::is_ascii_whitespace) {
+impl<'a> Request<'a> {
+    /// Parses the bytes mdBook wrote to stdin (a UTF-8 byte-order mark is skipped). Give it the buffer by value
+    /// (`Vec<u8>`) to let the request keep it without a copy, or borrow it (`&[u8]`).
+    pub fn parse(input: impl Into<Cow<'a, [u8]>>) -> Result<Request<'a>, ProtocolError> {
+        let input = input.into();
+        let start = if input.starts_with(BOM) { BOM.len() } else { 0 };
+        let body = &input[start..];
+        if body.iter().all(u8::is_ascii_whitespace) {
             return Err(ProtocolError::new("stdin is empty; expected mdBook's `[context, book]` JSON"));
         }
-        let value: Value =
-            serde_json::from_slice(input).map_err(|e| ProtocolError::new(format!("stdin is not valid JSON: {e}")))?;
-        Request::from_value(value)
+        match locate::locate(body) {
+            Some(located) => Ok(Request::new(input, start, located)),
+            // Malformed or unusual: the reference reader gives the message, or a normal form to locate.
+            None => {
+                let value: Value = serde_json::from_slice(body)
+                    .map_err(|e| ProtocolError::new(format!("stdin is not valid JSON: {e}")))?;
+                Request::from_value(value)
+            }
+        }
     }
 
     /// Builds a request from an already parsed `[context, book]` array.
-    pub fn from_value(value: Value) -> Result<Request, ProtocolError> {
+    pub fn from_value(value: Value) -> Result<Request<'static>, ProtocolError> {
         let Value::Array(elements) = value else {
             return Err(ProtocolError::new(format!(
                 "expected a JSON array `[context, book]` on stdin, found {}",
@@ -115,12 +148,39 @@ impl Request {
         Request::from_parts(context, book)
     }
 
-    /// Builds a request from the context and the book.
-    pub fn from_parts(context: Value, book: Value) -> Result<Request, ProtocolError> {
+    /// Builds a request from the context and the book (the in-process path, tests).
+    pub fn from_parts(context: Value, book: Value) -> Result<Request<'static>, ProtocolError> {
         validate_context(&context)?;
         let dialect = detect_dialect(&book)?;
         validate_items(&book[dialect.items_key()], dialect.items_key(), 0)?;
-        Ok(Request { context, book, dialect })
+        // Serializing a Value with string keys cannot fail.
+        let bytes = serde_json::to_vec(&[context, book]).unwrap_or_default();
+        // What a checked request can still fail on: serde_json's nesting limit, which mdBook's reader has too.
+        let located = locate::locate(&bytes).ok_or_else(|| {
+            ProtocolError::new(
+                "the book nests deeper than mdBook's JSON reader allows (128 levels of arrays and objects)",
+            )
+        })?;
+        Ok(Request::new(Cow::Owned(bytes), 0, located))
+    }
+
+    /// `located` is relative to `input[start..]`.
+    fn new(input: Cow<'a, [u8]>, start: usize, located: Located) -> Request<'a> {
+        let shift = |range: Range<usize>| range.start + start..range.end + start;
+        let texts = vec![None; located.chapters.len()];
+        let chapters = located
+            .chapters
+            .into_iter()
+            .map(|chapter| LocatedChapter { content: shift(chapter.content.clone()), ..chapter })
+            .collect();
+        Request {
+            input,
+            context: located.context,
+            dialect: located.dialect,
+            book: shift(located.book),
+            chapters,
+            texts,
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -171,75 +231,93 @@ impl Request {
         version_warning(self.mdbook_version())
     }
 
-    /// Every chapter in book order (a chapter, then its sub-chapters), drafts included, with mutable content.
-    pub fn chapters_mut(&mut self) -> Vec<ChapterMut<'_>> {
-        let key = self.dialect.items_key();
-        let mut chapters = Vec::new();
-        let Some(Value::Array(items)) = self.book.get_mut(key) else {
-            return chapters;
-        };
-        // An explicit stack of item iterators instead of recursion: book order without a call per nesting level.
-        let mut stack = vec![items.iter_mut()];
-        while let Some(top) = stack.last_mut() {
-            let Some(item) = top.next() else {
-                stack.pop();
-                continue;
-            };
-            let depth = stack.len() - 1;
-            let Some(Value::Object(chapter)) = item.get_mut("Chapter") else {
-                continue;
-            };
-            let (mut name, mut source_path, mut content, mut sub_items) = (None, None, None, None);
-            for (field, value) in chapter.iter_mut() {
-                match (field.as_str(), value) {
-                    ("name", Value::String(s)) => name = Some(s.as_str()),
-                    ("source_path", Value::String(s)) => source_path = Some(s.as_str()),
-                    ("content", Value::String(s)) => content = Some(s),
-                    ("sub_items", Value::Array(a)) => sub_items = Some(a),
-                    _ => {}
-                }
-            }
-            if let (Some(name), Some(content)) = (name, content) {
-                chapters.push(ChapterMut { name, source_path, depth, content });
-            }
-            if let Some(sub_items) = sub_items {
-                stack.push(sub_items.iter_mut());
-            }
-        }
-        chapters
-    }
-
-    /// Calls `visit` for every chapter in book order; see [`Request::chapters_mut`].
-    pub fn for_each_chapter_mut(&mut self, mut visit: impl FnMut(ChapterMut<'_>)) {
-        for chapter in self.chapters_mut() {
-            visit(chapter);
-        }
-    }
-
-    /// Every chapter in book order, read-only.
+    /// Every chapter in book order (a chapter, then its sub-chapters), drafts included.
     pub fn chapters(&self) -> Vec<ChapterRef<'_>> {
-        let mut chapters = Vec::new();
-        let Some(Value::Array(items)) = self.book.get(self.dialect.items_key()) else {
-            return chapters;
-        };
-        let mut stack = vec![items.iter()];
-        while let Some(top) = stack.last_mut() {
-            let Some(item) = top.next() else {
-                stack.pop();
-                continue;
-            };
-            let depth = stack.len() - 1;
-            let Some(chapter) = item.get("Chapter") else {
-                continue;
-            };
-            if let (Some(name), Some(content)) = (chapter["name"].as_str(), chapter["content"].as_str()) {
-                chapters.push(ChapterRef { name, source_path: chapter["source_path"].as_str(), depth, content });
-            }
-            if let Some(Value::Array(sub_items)) = chapter.get("sub_items") {
-                stack.push(sub_items.iter());
-            }
+        self.chapters
+            .iter()
+            .enumerate()
+            .map(|(index, c)| ChapterRef {
+                index,
+                name: &c.name,
+                source_path: c.source_path.as_deref(),
+                depth: c.depth,
+            })
+            .collect()
+    }
+
+    /// How many chapters the book has.
+    pub fn chapter_count(&self) -> usize {
+        self.chapters.len()
+    }
+
+    /// A chapter's content as it stands: its text when the request owns one, else unescaped from the input
+    /// (borrowed when the JSON string has no escape). Empty for an index past the last chapter.
+    pub fn content(&self, index: usize) -> Cow<'_, str> {
+        if let Some(Some(text)) = self.texts.get(index) {
+            return Cow::Borrowed(text);
         }
-        chapters
+        let Some(chapter) = self.chapters.get(index) else {
+            return Cow::Borrowed("");
+        };
+        let literal = self.input.get(chapter.content.clone()).unwrap_or_default();
+        if chapter.escaped {
+            return Cow::Owned(text::unescape(literal));
+        }
+        // The locating reader checked it is a string literal of valid UTF-8: drop the quotes.
+        let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default();
+        Cow::Borrowed(std::str::from_utf8(inner).unwrap_or_default())
+    }
+
+    /// Whether the chapter may hold a directive: its JSON text contains the marker, or a `\u` escape that may
+    /// spell it. A chapter without is left alone (it costs no unescaping).
+    pub fn may_have_directives(&self, index: usize) -> bool {
+        self.chapters.get(index).is_some_and(|c| c.may_have_directives)
+    }
+
+    /// Unescapes the contents of the chapters `which` names (on all cores) into texts the request owns, then
+    /// drops their literals from its copy of the input wherever serde_json writes the text back as the same
+    /// literal — for mdBook's JSON, every one. The request then holds each chapter's text once, not twice.
+    pub fn unescape_contents(&mut self, which: Contents) {
+        let wanted: Vec<usize> = (0..self.chapters.len())
+            .filter(|&i| self.texts[i].is_none() && (which == Contents::All || self.chapters[i].may_have_directives))
+            .collect();
+        let literals: Vec<Range<usize>> = wanted.iter().map(|&i| self.chapters[i].content.clone()).collect();
+        for (index, unescaped) in wanted.into_iter().zip(text::unescape_all(&self.input, &literals)) {
+            self.texts[index] = Some(unescaped);
+        }
+        self.cut_out_owned_literals();
+    }
+
+    /// Drops from the input the literals of the chapters whose texts the request owns and that serde_json
+    /// writes back as the same bytes.
+    fn cut_out_owned_literals(&mut self) {
+        let mut cut: Vec<Range<usize>> = (0..self.chapters.len())
+            .filter(|&i| self.texts[i].is_some())
+            .map(|i| self.chapters[i].content.clone())
+            .filter(|range| !range.is_empty() && self.input.get(range.clone()).is_some_and(text::is_canonical))
+            .collect();
+        if cut.is_empty() {
+            return;
+        }
+        cut.sort_by_key(|range| range.start);
+        let (kept, offsets) = text::cut_out(&self.input, &cut);
+        self.input = Cow::Owned(kept);
+        self.book = offsets.range(self.book.clone());
+        for chapter in &mut self.chapters {
+            chapter.content = offsets.range(chapter.content.clone());
+        }
+    }
+
+    /// The texts the request owns, open for change, with their chapter index (in book order).
+    pub fn texts_mut(&mut self) -> Vec<(usize, &mut String)> {
+        self.texts.iter_mut().enumerate().filter_map(|(index, text)| Some((index, text.as_mut()?))).collect()
+    }
+
+    /// Replaces a chapter's content; it is written back escaped in place of the old one.
+    pub fn set_content(&mut self, index: usize, content: String) {
+        if let Some(text) = self.texts.get_mut(index) {
+            *text = Some(content);
+        }
     }
 
     /// The context as mdBook sent it.
@@ -247,20 +325,45 @@ impl Request {
         &self.context
     }
 
-    /// The book (element 1) as it stands.
-    pub fn book(&self) -> &Value {
-        &self.book
+    /// The book (element 1) as it stands, parsed (tests and fuzzing; the preprocessor never builds it).
+    pub fn book(&self) -> Value {
+        serde_json::from_slice(&self.into_output_ref()).unwrap_or_default()
     }
 
-    /// The book, serialized for mdBook's stdin reader, in the dialect that came in.
+    /// Writes the book for mdBook's stdin reader: element 1 as it came in, byte for byte, with each changed
+    /// content string escaped in place of the old one. Nothing is buffered here; give it a `BufWriter`.
+    pub fn write_book(&self, out: &mut impl Write) -> io::Result<()> {
+        let mut owned: Vec<(&LocatedChapter, &String)> = self
+            .chapters
+            .iter()
+            .zip(&self.texts)
+            .filter_map(|(chapter, text)| Some((chapter, text.as_ref()?)))
+            .collect();
+        owned.sort_by_key(|(chapter, _)| chapter.content.start);
+        let mut copied = self.book.start;
+        for (chapter, text) in owned {
+            // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
+            let literal = self.input.get(chapter.content.clone()).unwrap_or_default();
+            if !literal.is_empty() && text::unescape(literal) == *text {
+                continue;
+            }
+            out.write_all(&self.input[copied..chapter.content.start])?;
+            serde_json::to_writer(&mut *out, text.as_str())?;
+            copied = chapter.content.end;
+        }
+        out.write_all(&self.input[copied..self.book.end])
+    }
+
+    fn into_output_ref(&self) -> Vec<u8> {
+        let mut output = Vec::with_capacity(self.book.len());
+        // Writing into a Vec cannot fail.
+        let _ = self.write_book(&mut output);
+        output
+    }
+
+    /// The book, serialized for mdBook's stdin reader, in the dialect that came in (see [`Request::write_book`]).
     pub fn into_output(self) -> Vec<u8> {
-        // Serializing a Value with string keys cannot fail.
-        serde_json::to_vec(&self.book).unwrap_or_default()
-    }
-
-    /// The book as a value (for the in-process path, which turns it back into mdBook's `Book`).
-    pub fn into_book(self) -> Value {
-        self.book
+        self.into_output_ref()
     }
 }
 
@@ -385,9 +488,73 @@ mod tests {
 
     const V04: &str = r##"[{"root":"/tmp/book","config":{"book":{"authors":[],"language":"en","src":"src","title":"Cap"},"preprocessor":{"kpi":{}}},"renderer":"markdown","mdbook_version":"0.4.52"},{"sections":[{"Chapter":{"name":"Intro","content":"# Intro\n","number":null,"sub_items":[],"path":"README.md","source_path":"README.md","parent_names":[]}},{"PartTitle":"Part one"},{"Chapter":{"name":"Chapter 1","content":"x 1.50 1e400","number":[1],"sub_items":[{"Chapter":{"name":"Sub","content":"# Sub\n","number":[1,1],"sub_items":[],"path":"sub/s.md","source_path":"sub/s.md","parent_names":["Chapter 1"]}}],"path":"ch1.md","source_path":"ch1.md","parent_names":[]}},"Separator"],"__non_exhaustive":null}]"##;
 
-    fn element_1(input: &str) -> String {
-        let value: Value = serde_json::from_str(input).unwrap();
-        serde_json::to_string(&value[1]).unwrap()
+    const CONTEXT: &str = r#"{"root":"/","renderer":"html","mdbook_version":"0.5.4","config":{}}"#;
+
+    /// Element 1 of a request, as the text it is in the request.
+    fn element_1_text(input: &str) -> &str {
+        let request: Value = serde_json::from_str(input).unwrap();
+        let context = serde_json::to_string(&request[0]).unwrap();
+        let after = &input[input.find(&context).unwrap() + context.len()..];
+        after.trim_start().strip_prefix(',').unwrap().trim().strip_suffix(']').unwrap().trim_end()
+    }
+
+    /// The reader this module had before it located chapters: a `Value`, then the shape checks. The located
+    /// reader must accept and refuse the same inputs, with the same messages.
+    fn reference(input: &[u8]) -> Result<(Value, Vec<(String, Option<String>, usize, String)>), String> {
+        let input = input.strip_prefix(BOM).unwrap_or(input);
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err("stdin is empty; expected mdBook's `[context, book]` JSON".into());
+        }
+        let value: Value = serde_json::from_slice(input).map_err(|e| format!("stdin is not valid JSON: {e}"))?;
+        let Value::Array(elements) = value else { return Err("not an array".into()) };
+        let [context, book]: [Value; 2] = elements.try_into().map_err(|_| "not two elements".to_string())?;
+        validate_context(&context).map_err(|e| e.message)?;
+        let dialect = detect_dialect(&book).map_err(|e| e.message)?;
+        validate_items(&book[dialect.items_key()], dialect.items_key(), 0).map_err(|e| e.message)?;
+        let mut chapters = Vec::new();
+        let mut stack = vec![(book[dialect.items_key()].as_array().unwrap().iter(), 0)];
+        while let Some((top, depth)) = stack.last_mut() {
+            let depth = *depth;
+            let Some(item) = top.next() else {
+                stack.pop();
+                continue;
+            };
+            if let Some(chapter) = item.get("Chapter") {
+                let source_path = chapter["source_path"].as_str().map(str::to_string);
+                let (name, content) = (chapter["name"].as_str().unwrap(), chapter["content"].as_str().unwrap());
+                chapters.push((name.to_string(), source_path, depth, content.to_string()));
+                if let Some(Value::Array(sub_items)) = chapter.get("sub_items") {
+                    stack.push((sub_items.iter(), depth + 1));
+                }
+            }
+        }
+        Ok((book, chapters))
+    }
+
+    /// The request read both ways: the same chapters and book, or the same error.
+    fn assert_same_as_reference(input: &[u8]) {
+        let expected = reference(input);
+        match (Request::parse(input), expected) {
+            (Ok(request), Ok((book, chapters))) => {
+                let read: Vec<_> = request
+                    .chapters()
+                    .iter()
+                    .map(|c| {
+                        let content = request.content(c.index).into_owned();
+                        (c.name.to_string(), c.source_path.map(str::to_string), c.depth, content)
+                    })
+                    .collect();
+                assert_eq!(read, chapters, "{}", String::from_utf8_lossy(input));
+                assert_eq!(request.book(), book, "{}", String::from_utf8_lossy(input));
+            }
+            (Err(error), Err(message)) if message == "not an array" || message == "not two elements" => {
+                assert!(error.message.starts_with("expected"), "{}", error.message);
+            }
+            (Err(error), Err(message)) => assert_eq!(error.message, message),
+            (got, expected) => {
+                panic!("{}: got {:?}, the reference {:?}", String::from_utf8_lossy(input), got.is_ok(), expected)
+            }
+        }
     }
 
     #[test]
@@ -401,17 +568,21 @@ mod tests {
         assert_eq!(request.kpi_table().unwrap()["locale"], "en");
         assert_eq!(request.version_warning(), None);
         let chapters = request.chapters();
-        let summary: Vec<_> = chapters.iter().map(|c| (c.name, c.source_path, c.depth)).collect();
+        let summary: Vec<_> = chapters.iter().map(|c| (c.index, c.name, c.source_path, c.depth)).collect();
         assert_eq!(
             summary,
             [
-                ("Intro", Some("README.md"), 0),
-                ("Chapter 1", Some("ch1.md"), 0),
-                ("Sub", Some("sub/s.md"), 1),
-                ("Draft", None, 1),
-                ("Chapter 2", Some("ch2.md"), 0),
+                (0, "Intro", Some("README.md"), 0),
+                (1, "Chapter 1", Some("ch1.md"), 0),
+                (2, "Sub", Some("sub/s.md"), 1),
+                (3, "Draft", None, 1),
+                (4, "Chapter 2", Some("ch2.md"), 0),
             ]
         );
+        assert_eq!(request.content(1), "# Ch1 1.5 ñ\n");
+        assert_eq!(request.content(3), "");
+        assert_eq!(request.content(99), "", "an index past the last chapter has no content");
+        assert_same_as_reference(V05.as_bytes());
     }
 
     #[test]
@@ -420,39 +591,129 @@ mod tests {
         assert_eq!(request.dialect(), Dialect::V04);
         assert_eq!(request.book_language(), Some("en"));
         assert!(request.kpi_table().unwrap().is_empty());
-        assert_eq!(request.chapters().len(), 3);
+        assert_eq!(request.chapter_count(), 3);
+        assert_eq!(request.content(1), "x 1.50 1e400");
+        assert_same_as_reference(V04.as_bytes());
     }
 
     #[test]
-    fn unchanged_book_round_trips_exactly() {
+    fn unchanged_book_comes_back_as_its_own_bytes() {
         for input in [V05, V04] {
             let request = Request::parse(input.as_bytes()).unwrap();
-            assert_eq!(String::from_utf8(request.into_output()).unwrap(), element_1(input));
+            assert_eq!(String::from_utf8(request.into_output()).unwrap(), element_1_text(input));
         }
-        // Byte-identical to the input's own text for element 1, numbers included.
-        let request = Request::parse(V04.as_bytes()).unwrap();
+        // Escapes a serializer would write differently, numbers it would rewrite, and whitespace all stay.
+        let input = format!(
+            "[ {CONTEXT} ,\n  {{ \"items\" : [ {{\"Chapter\":{{\"name\":\"a\\/b\",\"content\":\"x \\/ \\u00e9 \
+             \\ud83d\\udca1\\r\\n\",\"number\":[1.0,1e-7,-0.0],\"sub_items\":[],\"path\":null}}}} ],\n  \"x\": \
+             18446744073709551615 }}\n]\n"
+        );
+        let request = Request::parse(input.as_bytes()).unwrap();
+        assert_eq!(request.content(0), "x / é 💡\r\n");
+        assert_eq!(request.chapters()[0].name, "a/b");
         let output = String::from_utf8(request.into_output()).unwrap();
-        assert!(V04.contains(&output), "{output}");
+        assert_eq!(output, element_1_text(&input));
     }
 
     #[test]
-    fn only_content_changes() {
+    fn only_changed_contents_are_rewritten() {
         for input in [V05, V04] {
             let mut request = Request::parse(input.as_bytes()).unwrap();
-            request.for_each_chapter_mut(|chapter| {
-                if chapter.source_path == Some("sub/s.md") {
-                    chapter.content.push_str("added");
-                }
-            });
+            let sub = request.chapters().iter().find(|c| c.source_path == Some("sub/s.md")).unwrap().index;
+            request.set_content(sub, format!("{}added \"q\" \\ 営\u{1}", request.content(sub)));
+            assert_eq!(request.content(sub), "# Sub\nadded \"q\" \\ 営\u{1}");
             let output = String::from_utf8(request.into_output()).unwrap();
-            assert_eq!(output, element_1(input).replace(r##""# Sub\n""##, r##""# Sub\nadded""##));
+            let expected = element_1_text(input).replace(r##""# Sub\n""##, r##""# Sub\nadded \"q\" \\ 営\u0001""##);
+            assert_eq!(output, expected);
+        }
+    }
+
+    #[test]
+    fn owned_texts_take_the_place_of_their_literals() {
+        for input in [V05, V04] {
+            let mut request = Request::parse(input.as_bytes()).unwrap();
+            let before: Vec<String> = (0..request.chapter_count()).map(|i| request.content(i).into_owned()).collect();
+            request.unescape_contents(Contents::All);
+            assert!(request.input.len() < input.len() - 20, "the literals left the input");
+            let after: Vec<String> = (0..request.chapter_count()).map(|i| request.content(i).into_owned()).collect();
+            assert_eq!(after, before);
+            assert!(matches!(request.content(0), Cow::Borrowed(_)), "the check borrows the owned texts");
+            assert_eq!(String::from_utf8(request.clone().into_output()).unwrap(), element_1_text(input));
+            for (index, text) in request.texts_mut() {
+                if index == 2 {
+                    text.push_str("<b>\"é\"</b>");
+                }
+            }
+            let output = String::from_utf8(request.into_output()).unwrap();
+            let expected = element_1_text(input).replace(r##""# Sub\n""##, r##""# Sub\n<b>\"é\"</b>""##);
+            assert_eq!(output, expected);
+        }
+    }
+
+    #[test]
+    fn literals_escaped_unlike_serde_json_stay_until_they_change() {
+        let input = format!(
+            r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"\u003c<#kpi x>> \/"}}}},{{"Chapter":{{"name":"b","content":"<<#kpi y>>\n"}}}},{{"Chapter":{{"name":"c","content":"\/ no marker"}}}}]}}]"#
+        );
+        let mut request = Request::parse(input.as_bytes()).unwrap();
+        request.unescape_contents(Contents::WithDirectives);
+        let owned: Vec<usize> = request.texts_mut().into_iter().map(|(index, _)| index).collect();
+        assert_eq!(owned, [0, 1], "only chapters that may hold a directive are unescaped");
+        assert_eq!(String::from_utf8(request.clone().into_output()).unwrap(), element_1_text(&input));
+        request.unescape_contents(Contents::All);
+        assert_eq!(String::from_utf8(request.clone().into_output()).unwrap(), element_1_text(&input));
+        for (_, text) in request.texts_mut() {
+            *text = text.replace("<<#kpi x>>", "X").replace("<<#kpi y>>", "Y");
+        }
+        let output = String::from_utf8(request.into_output()).unwrap();
+        let expected = element_1_text(&input).replace(r#""\u003c<#kpi x>> \/""#, r#""X /""#).replace("<<#kpi y>>", "Y");
+        assert_eq!(output, expected);
+    }
+
+    #[test]
+    fn keys_in_any_order_keep_book_order() {
+        // Sub-items before the content: the parent is still first in book order, and both contents are
+        // replaced in place.
+        let input = format!(
+            r#"[{CONTEXT},{{"items":[{{"Chapter":{{"sub_items":[{{"Chapter":{{"content":"child","name":"c"}}}}],"name":"p","content":"parent"}}}}]}}]"#
+        );
+        let mut request = Request::parse(input.as_bytes()).unwrap();
+        let names: Vec<_> = request.chapters().iter().map(|c| (c.name, c.depth)).collect();
+        assert_eq!(names, [("p", 0), ("c", 1)]);
+        request.set_content(0, "P".into());
+        request.set_content(1, "C".into());
+        request.set_content(1, "C2".into());
+        let output = String::from_utf8(request.into_output()).unwrap();
+        assert_eq!(output, element_1_text(&input).replace("child", "C2").replace("parent", "P"));
+    }
+
+    #[test]
+    fn finds_the_chapters_that_may_hold_directives() {
+        let contents = [
+            (r#""plain""#, false, "plain"),
+            (r#""a <<#kpi revenue fy>>\n""#, true, "a <<#kpi revenue fy>>\n"),
+            (r#""\u003c<#kpi revenue fy>>""#, true, "<<#kpi revenue fy>>"),
+            (r#""a \\<<#kpi b>>""#, true, "a \\<<#kpi b>>"),
+            (r#""\\u003c<#kpi""#, true, "\\u003c<#kpi"),
+            (r#""<< # kpi \/""#, false, "<< # kpi /"),
+        ];
+        for (literal, may, text) in contents {
+            let input = format!(r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":{literal}}}}}]}}]"#);
+            let request = Request::parse(input.as_bytes()).unwrap();
+            assert_eq!(request.may_have_directives(0), may, "{literal}");
+            assert_eq!(request.content(0), text, "{literal}");
+            assert!(matches!(request.content(0), Cow::Borrowed(_)) == !literal.contains('\\'), "{literal}");
         }
     }
 
     #[test]
     fn skips_a_byte_order_mark() {
         let input = format!("\u{feff}{V05}");
-        assert!(Request::parse(input.as_bytes()).is_ok());
+        let request = Request::parse(input.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(request.into_output()).unwrap(), element_1_text(V05));
+        let mut request = Request::parse(input.into_bytes()).unwrap();
+        request.set_content(0, "new".into());
+        assert!(String::from_utf8(request.into_output()).unwrap().contains(r#""content":"new""#));
     }
 
     #[test]
@@ -479,8 +740,68 @@ mod tests {
         for (input, expected) in cases {
             let error = Request::parse(input.as_bytes()).unwrap_err();
             assert!(error.message.contains(expected), "{input}: {}", error.message);
+            assert_same_as_reference(input.as_bytes());
         }
-        assert!(Request::parse(b"\xff\xfe").is_err());
+        assert!(Request::parse(&b"\xff\xfe"[..]).is_err());
+    }
+
+    /// What serde_json skips without checking when it only steps over a value: the located reader must still
+    /// refuse it as a `Value` does, wherever it is.
+    #[test]
+    fn refuses_what_a_value_refuses() {
+        let chapter = |extra: &str, content: &str| {
+            format!(r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":{content}{extra}}}}}]}}]"#)
+        };
+        let deep = |depth: usize| format!(",\"x\":{}1{}", "[".repeat(depth), "]".repeat(depth));
+        let cases = [
+            chapter(r#","x":1e400"#, r#""a""#),
+            chapter(r#","x":-1e400"#, r#""a""#),
+            chapter(r#","x":"\ud800""#, r#""a""#),
+            chapter(r#","x":"\udc00\ud800""#, r#""a""#),
+            chapter("", r#""lone \ud800 surrogate""#),
+            chapter("", r#""\ud83d\udca1 pair""#),
+            chapter("", "\"tab\tinside\""),
+            chapter("", r#""bad \x escape""#),
+            chapter(&deep(120), r#""a""#),
+            chapter(&deep(123), r#""a""#),
+            chapter(&deep(124), r#""a""#),
+            chapter(&deep(125), r#""a""#),
+            chapter(r#","x":{"k":1,"k":2}"#, r#""a""#),
+            chapter(r#","name":"b""#, r#""a""#),
+            chapter(r#","content":"<<#kpi b>>""#, r#""a""#),
+            format!(r#"[{CONTEXT},{{"items":[{{"PartTitle":"p","PartTitle":"q"}}],"items":[]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":[{{"PartTitle":"p","Chapter":{{}}}}]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":[{{"PartTitle":1}}]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":["Separator","separator"]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":[],"sections":[]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":[]}}] x"#),
+            format!(r#"[{CONTEXT},{{"items":[]}},]"#),
+            format!(r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"b","source_path":7}}}}]}}]"#),
+            format!(r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"b","sub_items":{{}}}}}}]}}]"#),
+            format!(r#"[{CONTEXT},{{"it\u0065ms":[{{"Chapter":{{"n\u0061me":"a","content":"b"}}}}]}}]"#),
+            format!(
+                r#"[{{"root":"/","renderer":"html","mdbook_version":"0.5.4","config":{}}},{{"items":[]}}]"#,
+                deep(126).replace(",\"x\":", "")
+            ),
+        ];
+        for case in cases {
+            assert_same_as_reference(case.as_bytes());
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_count_as_a_value_counts_them() {
+        // The last one wins, as in a `Value`; the answer is then the normal form.
+        let input = format!(
+            r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"old","content":"<<#kpi b>>","number":1}}}}]}}]"#
+        );
+        let request = Request::parse(input.as_bytes()).unwrap();
+        assert_eq!(request.content(0), "<<#kpi b>>");
+        assert!(request.may_have_directives(0));
+        assert_eq!(
+            String::from_utf8(request.into_output()).unwrap(),
+            r#"{"items":[{"Chapter":{"name":"a","content":"<<#kpi b>>","number":1}}]}"#
+        );
     }
 
     #[test]
@@ -494,21 +815,69 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_visited_in_order() {
-        let mut chapter = serde_json::json!({"name": "leaf", "content": "x", "sub_items": []});
-        for depth in (0..50).rev() {
-            chapter =
-                serde_json::json!({"name": format!("c{depth}"), "content": "", "sub_items": [{"Chapter": chapter}]});
-        }
+        // A chapter at nesting level L sits at JSON depth 5 + 3L; serde_json (and mdBook) stop at 127.
+        let book = |levels: usize| {
+            let mut chapter = serde_json::json!({"name": "leaf", "content": "x", "sub_items": []});
+            for depth in (0..levels).rev() {
+                chapter = serde_json::json!({"name": format!("c{depth}"), "content": "", "sub_items": [{"Chapter": chapter}]});
+            }
+            serde_json::json!({"items": [{"Chapter": chapter}]})
+        };
         let context = serde_json::json!({"root": "/", "renderer": "html", "mdbook_version": "0.5.4", "config": {}});
-        let mut request = Request::from_parts(context, serde_json::json!({"items": [{"Chapter": chapter}]})).unwrap();
-        let depths: Vec<usize> = request.chapters_mut().iter().map(|c| c.depth).collect();
-        assert_eq!(depths, (0..=50).collect::<Vec<_>>());
+        let request = Request::from_parts(context.clone(), book(40)).unwrap();
+        let depths: Vec<usize> = request.chapters().iter().map(|c| c.depth).collect();
+        assert_eq!(depths, (0..=40).collect::<Vec<_>>());
+        let error = Request::from_parts(context.clone(), book(41)).unwrap_err();
+        assert!(error.message.contains("128 levels"), "{}", error.message);
+        for levels in [40, 41] {
+            assert_same_as_reference(&serde_json::to_vec(&serde_json::json!([context, book(levels)])).unwrap());
+        }
     }
+
+    /// Bits of JSON that keep a request valid, or break it in the ways the readers must agree on.
+    const SPLICES: &[&str] = &[
+        r#","x":1"#,
+        r#","x":1e400"#,
+        r#","x":"\ud800""#,
+        r#","name":"n""#,
+        r#","content":"<<#kpi a>>""#,
+        r#","source_path":null"#,
+        r#","sub_items":[]"#,
+        r#","sub_items":[{"Chapter":{"name":"s","content":"c"}}]"#,
+        r#"{"PartTitle":"p"},"#,
+        r#""Separator","#,
+        r#"{"Chapter":{"name":"s","content":"c"}},"#,
+        r#"[[[[["#,
+        "]",
+        "}",
+        " ",
+        "\\u003c",
+        "\"",
+        ",",
+        "null",
+    ];
 
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_input(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
-            let _ = Request::parse(&bytes);
+            let _ = Request::parse(&bytes[..]);
+        }
+
+        #[test]
+        fn reads_spliced_requests_as_the_reference_does(
+            old in proptest::bool::ANY,
+            at in 0..1000usize,
+            splice in proptest::sample::select(SPLICES),
+            cut in 0..3usize,
+        ) {
+            let base = if old { V04 } else { V05 };
+            let mut at = at % base.len();
+            while !base.is_char_boundary(at) {
+                at -= 1;
+            }
+            let rest = base[at..].char_indices().nth(cut).map_or("", |(i, _)| &base[at + i..]);
+            let input = format!("{}{splice}{rest}", &base[..at]);
+            assert_same_as_reference(input.as_bytes());
         }
 
         #[test]
@@ -528,8 +897,30 @@ mod tests {
             let text = serde_json::to_string(&input).unwrap();
             let mut request = Request::parse(text.as_bytes()).unwrap();
             let expected_chapters = contents.len() * if nested { 2 } else { 1 };
-            proptest::prop_assert_eq!(request.chapters_mut().len(), expected_chapters);
-            proptest::prop_assert_eq!(request.into_output(), serde_json::to_vec(&input[1]).unwrap());
+            proptest::prop_assert_eq!(request.chapter_count(), expected_chapters);
+            for chapter in 0..request.chapter_count() {
+                let parent = if nested { chapter / 2 } else { chapter };
+                proptest::prop_assert_eq!(request.content(chapter), contents[parent].as_str());
+            }
+            proptest::prop_assert_eq!(request.clone().into_output(), serde_json::to_vec(&input[1]).unwrap());
+            if nested {
+                request.unescape_contents(Contents::All);
+                proptest::prop_assert_eq!(request.clone().into_output(), serde_json::to_vec(&input[1]).unwrap());
+            }
+            // Changed contents are escaped as serde_json escapes them.
+            let mut expected = input.clone();
+            for chapter in 0..request.chapter_count() {
+                request.set_content(chapter, format!("{chapter}{}", request.content(chapter)));
+            }
+            for (i, item) in expected[1]["sections"].as_array_mut().unwrap().iter_mut().enumerate() {
+                let chapter = &mut item["Chapter"];
+                let first = if nested { 2 * i } else { i };
+                chapter["content"] = Value::String(format!("{first}{}", contents[i]));
+                if nested {
+                    chapter["sub_items"][0]["Chapter"]["content"] = Value::String(format!("{}{}", first + 1, contents[i]));
+                }
+            }
+            proptest::prop_assert_eq!(request.into_output(), serde_json::to_vec(&expected[1]).unwrap());
         }
     }
 }

@@ -340,17 +340,102 @@ fn the_binary_keeps_every_other_field_byte_for_byte() {
             .unwrap();
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let out = String::from_utf8(output.stdout).unwrap();
-        let expected = serde_json::to_string(&serde_json::from_str::<Value>(&book).unwrap())
-            .unwrap()
-            .replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%");
+        // The book's own bytes (escapes as they were written, too), only the directive replaced.
+        let expected = book.replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%");
         assert_eq!(out, expected);
         for field in [
             r#""x_float":1.0"#,
             r#""x_neg_zero":-0.0"#,
+            r#""x_tiny":1e-7"#,
             r#""x_big":18446744073709551615"#,
             r#""x_sum":0.30000000000000004"#,
+            r#""x_text":"\u0000\ud83d\udca1 \\ \/""#,
         ] {
             assert!(out.contains(field), "{field} in {out}");
         }
     }
+}
+
+/// Runs the binary as mdBook does, over the fuzz book root; returns stdout, stderr and the exit code.
+fn run_binary(stdin: Vec<u8>) -> (String, String, Option<i32>) {
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_mdbook-kpi")).write_stdin(stdin).output().unwrap();
+    (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap(), output.status.code())
+}
+
+fn fuzz_context(version: &str) -> String {
+    let root = serde_json::to_string(&invariants::fuzz_book_root().to_string_lossy()).unwrap();
+    format!(
+        r#"{{"root":{root},"config":{{"book":{{"title":"T","language":"zh-CN"}},"preprocessor":{{"kpi":{{}}}}}},"renderer":"markdown","mdbook_version":"{version}"}}"#
+    )
+}
+
+/// Both dialects through the binary: changed and unchanged chapters, a parent whose content comes after its
+/// sub-items, a draft, separators and part titles, a marker spelled with `\u003c`, `\/` and other escapes, and
+/// whitespace between the tokens. Everything but the changed contents comes back as the bytes that came in.
+#[test]
+fn the_binary_changes_only_the_contents_with_directives() {
+    const Q4: &str = "Q4营收3600万元,环比增长16.1%";
+    for (dialect, tail, version) in [("items", "", "0.5.4"), ("sections", r#", "__non_exhaustive": null"#, "0.4.52")] {
+        let book = format!(
+            r#"{{ "{dialect}": [
+  {{"Chapter":{{"name":"Plain \/ 文","content":"no directive \/ here \u00e9 \\<<kpi\n","number":[1],"sub_items":[],"path":"a.md","source_path":"a.md","parent_names":[]}}}},
+  {{"PartTitle":"第一部分 \"one\""}},
+  {{"Chapter":{{"name":"Parent","number":[2],"sub_items":[
+      {{"Chapter":{{"name":"Child","content":"- <<#kpi revenue q4 vs q3>>\r\n- ok\n","number":[2,1],"sub_items":[],"path":"b/c.md","source_path":"b/c.md","parent_names":["Parent"]}}}},
+      {{"Chapter":{{"name":"Draft","content":"","number":[2,2],"sub_items":[],"path":null,"source_path":null,"parent_names":["Parent"]}}}}
+    ],"content":"\u003c<#kpi revenue q4 vs q3>> \/ \\<<#kpi revenue fy>>","path":"b.md","source_path":"b.md","parent_names":[]}}}},
+  "Separator",
+  {{"Chapter":{{"name":"Code","content":"```\n\u003c<kpi not a directive\n```\n","sub_items":[],"path":"d.md","source_path":"d.md"}}}}
+]{tail} }}"#
+        );
+        let (out, err, code) = run_binary(format!("[{},\n{book}\n]\n", fuzz_context(version)).into_bytes());
+        assert_eq!(code, Some(0), "{err}");
+        let expected =
+            book.replace(r#""- <<#kpi revenue q4 vs q3>>\r\n- ok\n""#, &format!(r#""- {Q4}\r\n- ok\n""#)).replace(
+                r#""\u003c<#kpi revenue q4 vs q3>> \/ \\<<#kpi revenue fy>>""#,
+                &format!(r#""{Q4} / <<#kpi revenue fy>>""#),
+            );
+        assert_ne!(expected, book, "both directives are in the book");
+        assert_eq!(out, expected);
+        // mdBook reads it back as the same book with two contents changed.
+        let read: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            invariants::without_contents(&read),
+            invariants::without_contents(&serde_json::from_str(&book).unwrap())
+        );
+    }
+}
+
+/// Malformed stdin that the locating reader must still refuse as the `Value` reader did, with its message.
+#[test]
+fn the_binary_refuses_what_serde_json_refuses() {
+    let context = fuzz_context("0.5.4");
+    let cases = [
+        (
+            format!(r#"[{context},{{"items":[{{"Chapter":{{"name":"a","content":"\ud800 <<#kpi revenue fy>>"}}}}]}}]"#),
+            "unexpected end of hex escape",
+        ),
+        (
+            format!(r#"[{context},{{"items":[{{"Chapter":{{"name":"a","content":"b","number":[1e400]}}}}]}}]"#),
+            "number out of range",
+        ),
+        (
+            format!(r#"[{context},{{"items":[{{"Chapter":{{"name":"a","content":"b"}}}},{{"PartTitle":null}}]}}]"#),
+            "book.items[1] is not a book item",
+        ),
+        (format!(r#"[{context},{{"items":[]}}] []"#), "trailing characters"),
+    ];
+    for (input, says) in cases {
+        let (out, err, code) = run_binary(input.into_bytes());
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.is_empty());
+        assert!(err.contains("malformed mdBook input") && err.contains(says), "{says}: {err}");
+    }
+    // Duplicate keys are valid JSON: the last one counts, as it did; the answer is then the normal form.
+    let input = format!(
+        r#"[{context},{{"items":[{{"Chapter":{{"name":"a","content":"x","content":"<<#kpi revenue q4 vs q3>>"}}}}]}}]"#
+    );
+    let (out, err, code) = run_binary(input.into_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, r#"{"items":[{"Chapter":{"name":"a","content":"Q4营收3600万元,环比增长16.1%"}}]}"#);
 }

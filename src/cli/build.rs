@@ -12,8 +12,8 @@ use super::{EXIT_FINDINGS, EXIT_OK, book_root, fail, run_engine};
 use crate::diagnostics::{self, Format};
 use crate::protocol::Request;
 
-/// kpi as an in-process mdBook preprocessor. It goes through the same raw-JSON request as the stdin protocol,
-/// so both paths share one engine.
+/// kpi as an in-process mdBook preprocessor. It goes through the same JSON request as the stdin protocol (the
+/// book serialized, located, changed contents written back), so both paths share one engine.
 pub struct KpiPreprocessor;
 
 impl Preprocessor for KpiPreprocessor {
@@ -28,7 +28,7 @@ impl Preprocessor for KpiPreprocessor {
         if outcome.fails {
             bail!("mdbook-kpi: {}", outcome.failure_summary());
         }
-        Ok(serde_json::from_value(request.into_book())?)
+        Ok(serde_json::from_slice(&request.into_output())?)
     }
 }
 

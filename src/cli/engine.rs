@@ -9,14 +9,18 @@ use crate::check;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Sources};
 use crate::preprocess::Preprocessor;
-use crate::protocol::Request;
+use crate::protocol::{Contents, Request};
 
 /// The file name `eval` findings point at.
 pub const EVAL_FILE: &str = "<eval>";
 
 /// Runs the structure check and expands every directive in the request's chapters. Returns the findings and the
 /// text of every file they point into (chapters as written, keyed `src/…`; data files; book.toml).
-pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, Sources) {
+///
+/// Memory: the structure check reads every chapter, expansion only those that may hold a directive. Those are
+/// unescaped once, into texts the request owns in place of its copy of their JSON; the check borrows them, and
+/// expansion replaces each by its expansion in place. So the book's text is held about once throughout.
+pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic>, Sources) {
     let root = request.root_buf();
     let src = request.book_src().trim_end_matches('/').to_string();
     let chapter_file = |source_path: Option<&str>| match source_path {
@@ -24,24 +28,33 @@ pub fn preprocess(request: &mut Request, config: &Config) -> (Vec<Diagnostic>, S
         Some(path) => format!("{src}/{}", path.replace('\\', "/")),
         None => String::new(),
     };
+    let files: Vec<String> = request.chapters().iter().map(|c| chapter_file(c.source_path)).collect();
+    let with_directives: Vec<bool> = (0..request.chapter_count()).map(|i| request.may_have_directives(i)).collect();
     let (mut found, mut sources) = if config.structure.is_some() {
+        request.unescape_contents(Contents::All);
         let chapters: Vec<check::Chapter> = request
             .chapters()
             .iter()
             .map(|c| check::Chapter {
                 title: c.name.to_string(),
-                source_path: c.source_path.map(|p| chapter_file(Some(p))),
-                content: c.content.into(),
+                source_path: c.source_path.map(|_| files[c.index].clone()),
+                content: request.content(c.index),
                 depth: c.depth,
             })
             .collect();
         structure_check(&root, config, &chapters)
     } else {
+        request.unescape_contents(Contents::WithDirectives);
         (Vec::new(), Sources::new())
     };
     let language = request.book_language().map(str::to_string);
     let renderer = request.renderer().to_string();
-    let chapters = request.chapters_mut().into_iter().map(|c| (chapter_file(c.source_path), c.content));
+    let chapters: Vec<(String, &mut String)> = request
+        .texts_mut()
+        .into_iter()
+        .filter(|(index, _)| with_directives[*index])
+        .map(|(index, text)| (files[index].clone(), text))
+        .collect();
     let (expanded, more_sources) = expand(&root, language.as_deref(), &renderer, config, chapters);
     found.extend(expanded);
     sources.extend(more_sources);
