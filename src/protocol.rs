@@ -116,19 +116,18 @@ impl<'a> Request<'a> {
     pub fn parse(input: impl Into<Cow<'a, [u8]>>) -> Result<Request<'a>, ProtocolError> {
         let input = input.into();
         let start = if input.starts_with(BOM) { BOM.len() } else { 0 };
-        let body = &input[start..];
-        if body.iter().all(u8::is_ascii_whitespace) {
+        if input[start..].iter().all(u8::is_ascii_whitespace) {
             return Err(ProtocolError::new("stdin is empty; expected mdBook's `[context, book]` JSON"));
         }
-        match locate::locate(body) {
-            Some(located) => Ok(Request::new(input, start, located)),
-            // Malformed or unusual: the reference reader gives the message, or a normal form to locate.
-            None => {
-                let value: Value = serde_json::from_slice(body)
-                    .map_err(|e| ProtocolError::new(format!("stdin is not valid JSON: {e}")))?;
-                Request::from_value(value)
-            }
+        // Checked as UTF-8 once (with SIMD: std's check would cost more than finding the chapters).
+        let body = input.get(start..).unwrap_or_default();
+        if let Some(located) = simdutf8::basic::from_utf8(body).ok().and_then(locate::locate) {
+            return Ok(Request::new(input, start, located));
         }
+        // Malformed or unusual: the reference reader gives the message, or a normal form to locate.
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| ProtocolError::new(format!("stdin is not valid JSON: {e}")))?;
+        Request::from_value(value)
     }
 
     /// Builds a request from an already parsed `[context, book]` array.
@@ -154,14 +153,14 @@ impl<'a> Request<'a> {
         let dialect = detect_dialect(&book)?;
         validate_items(&book[dialect.items_key()], dialect.items_key(), 0)?;
         // Serializing a Value with string keys cannot fail.
-        let bytes = serde_json::to_vec(&[context, book]).unwrap_or_default();
+        let text = serde_json::to_string(&[context, book]).unwrap_or_default();
         // What a checked request can still fail on: serde_json's nesting limit, which mdBook's reader has too.
-        let located = locate::locate(&bytes).ok_or_else(|| {
+        let located = locate::locate(&text).ok_or_else(|| {
             ProtocolError::new(
                 "the book nests deeper than mdBook's JSON reader allows (128 levels of arrays and objects)",
             )
         })?;
-        Ok(Request::new(Cow::Owned(bytes), 0, located))
+        Ok(Request::new(Cow::Owned(text.into_bytes()), 0, located))
     }
 
     /// `located` is relative to `input[start..]`.
@@ -259,13 +258,17 @@ impl<'a> Request<'a> {
         let Some(chapter) = self.chapters.get(index) else {
             return Cow::Borrowed("");
         };
-        let literal = self.input.get(chapter.content.clone()).unwrap_or_default();
+        let literal = self.text_at(chapter.content.clone());
         if chapter.escaped {
             return Cow::Owned(text::unescape(literal));
         }
-        // The locating reader checked it is a string literal of valid UTF-8: drop the quotes.
-        let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default();
-        Cow::Borrowed(std::str::from_utf8(inner).unwrap_or_default())
+        // The locating reader checked it is a string literal: drop the quotes.
+        Cow::Borrowed(literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default())
+    }
+
+    /// The input's text in `range` (a located string literal, which the locating reader checked is UTF-8).
+    fn text_at(&self, range: Range<usize>) -> &str {
+        self.input.get(range).and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok()).unwrap_or_default()
     }
 
     /// Whether the chapter may hold a directive: its JSON text contains the marker, or a `\u` escape that may
@@ -343,15 +346,14 @@ impl<'a> Request<'a> {
         let mut copied = self.book.start;
         for (chapter, text) in owned {
             // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
-            let literal = self.input.get(chapter.content.clone()).unwrap_or_default();
-            if !literal.is_empty() && text::unescape(literal) == *text {
+            if !chapter.content.is_empty() && text::unescape(self.text_at(chapter.content.clone())) == *text {
                 continue;
             }
-            out.write_all(&self.input[copied..chapter.content.start])?;
-            serde_json::to_writer(&mut *out, text.as_str())?;
+            out.write_all(self.input.get(copied..chapter.content.start).unwrap_or_default())?;
+            text::write_escaped(out, text)?;
             copied = chapter.content.end;
         }
-        out.write_all(&self.input[copied..self.book.end])
+        out.write_all(self.input.get(copied..self.book.end).unwrap_or_default())
     }
 
     fn into_output_ref(&self) -> Vec<u8> {

@@ -45,8 +45,7 @@ pub(super) struct LocatedChapter {
 }
 
 /// Locates the request in `bytes`, or `None` when the reference reader must decide.
-pub(super) fn locate(bytes: &[u8]) -> Option<Located> {
-    let text = std::str::from_utf8(bytes).ok()?;
+pub(super) fn locate(text: &str) -> Option<Located> {
     let mut chapters = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let walker = RequestWalker { base: text.as_ptr() as usize, chapters: &mut chapters };

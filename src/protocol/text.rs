@@ -1,21 +1,73 @@
 //! Chapter contents between JSON string literals and text: unescaping (on all cores), telling whether
 //! serde_json would write a text back as the very same literal, and cutting literals out of the input.
 
+use std::io::{self, Write};
 use std::ops::Range;
 
 /// The text of a JSON string literal (quotes included) that the locating reader has checked.
-pub(super) fn unescape(literal: &[u8]) -> String {
+pub(super) fn unescape(literal: &str) -> String {
     let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default();
-    if memchr::memchr(b'\\', inner).is_none() {
-        return String::from_utf8_lossy(inner).into_owned();
+    let bytes = inner.as_bytes();
+    let mut text = String::with_capacity(inner.len());
+    let mut copied = 0;
+    while let Some(found) = bytes.get(copied..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let escape = copied + found;
+        // A backslash and what follows it are ASCII, so these are character boundaries.
+        text.push_str(inner.get(copied..escape).unwrap_or_default());
+        let Some((decoded, length)) = decode_escape(bytes.get(escape..).unwrap_or_default()) else {
+            // Not an escape the locating reader lets through; serde_json says what it is.
+            return serde_json::from_str(literal).unwrap_or_else(|_| inner.to_string());
+        };
+        text.push(decoded);
+        copied = escape + length;
     }
-    // Checked by the locating reader (escapes, surrogate pairs, UTF-8): this cannot fail.
-    serde_json::from_slice(literal).unwrap_or_default()
+    text.push_str(inner.get(copied..).unwrap_or_default());
+    text
+}
+
+/// The character an escape at the start of `bytes` stands for, and the escape's length.
+fn decode_escape(bytes: &[u8]) -> Option<(char, usize)> {
+    let short = match bytes.get(1)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => return decode_unicode_escape(bytes),
+        _ => return None,
+    };
+    Some((short, 2))
+}
+
+/// `\uXXXX`, or a surrogate pair `\uD83D\uDCA1`.
+fn decode_unicode_escape(bytes: &[u8]) -> Option<(char, usize)> {
+    let hex = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let first = hex(2)?;
+    if !(0xD800..0xDC00).contains(&first) {
+        return Some((char::from_u32(first)?, 6));
+    }
+    if bytes.get(6..8)? != b"\\u" {
+        return None;
+    }
+    let second = hex(8)?;
+    if !(0xDC00..0xE000).contains(&second) {
+        return None;
+    }
+    Some((char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))?, 12))
 }
 
 /// The texts of many literals, in order, unescaped on as many threads as the machine has cores.
 pub(super) fn unescape_all(input: &[u8], literals: &[Range<usize>]) -> Vec<String> {
-    let one = |range: &Range<usize>| unescape(input.get(range.clone()).unwrap_or_default());
+    let one = |range: &Range<usize>| {
+        let literal = input.get(range.clone()).and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok());
+        unescape(literal.unwrap_or_default())
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || literals.len() < 2 * threads {
         return literals.iter().map(one).collect();
@@ -31,6 +83,58 @@ pub(super) fn unescape_all(input: &[u8], literals: &[Range<usize>]) -> Vec<Strin
         }
         texts
     })
+}
+
+/// Writes `text` as a JSON string literal, escaped byte for byte as serde_json escapes it (so that an unchanged
+/// text comes back as the literal mdBook wrote). Eight bytes at a time while none needs an escape.
+pub(super) fn write_escaped(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let bytes = text.as_bytes();
+    out.write_all(b"\"")?;
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(special) = next_special(bytes, at) {
+        out.write_all(bytes.get(copied..special).unwrap_or_default())?;
+        let byte = bytes.get(special).copied().unwrap_or_default();
+        match byte {
+            b'"' => out.write_all(b"\\\"")?,
+            b'\\' => out.write_all(b"\\\\")?,
+            b'\n' => out.write_all(b"\\n")?,
+            b'\r' => out.write_all(b"\\r")?,
+            b'\t' => out.write_all(b"\\t")?,
+            0x08 => out.write_all(b"\\b")?,
+            0x0c => out.write_all(b"\\f")?,
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let escape = [b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]];
+                out.write_all(&escape)?;
+            }
+        }
+        copied = special + 1;
+        at = copied;
+    }
+    out.write_all(bytes.get(copied..).unwrap_or_default())?;
+    out.write_all(b"\"")
+}
+
+/// The first byte at or after `from` that JSON must escape: `"`, `\` or a control character.
+fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The classic "has a zero byte" test, applied to `byte < 0x20`, `byte == '"'` and `byte == '\\'`.
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut at = from;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let special = (word.wrapping_sub(0x20 * ONES) & !word & HIGHS)
+            | has_zero(word ^ (b'"' as u64 * ONES))
+            | has_zero(word ^ (b'\\' as u64 * ONES));
+        if special != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter().position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\').map(|offset| at + offset)
 }
 
 /// Whether serde_json (which mdBook writes its JSON with) escapes the literal's text as exactly this literal:
@@ -63,7 +167,8 @@ fn is_serde_control_escape(hex: &[u8]) -> bool {
     !matches!(value, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
 }
 
-/// The input without the `cut` ranges (sorted, disjoint), and a map from old offsets to new ones.
+/// The input without the `cut` ranges (sorted, disjoint, each a whole string literal), and a map from old
+/// offsets to new ones.
 pub(super) fn cut_out(input: &[u8], cut: &[Range<usize>]) -> (Vec<u8>, OffsetMap) {
     let removed: usize = cut.iter().map(|range| range.len()).sum();
     let mut kept = Vec::with_capacity(input.len().saturating_sub(removed));
@@ -111,10 +216,59 @@ mod tests {
         for text in ["", "plain", "a\nb\r\n\t\"q\" \\ \u{1}\u{1f}\u{8}\u{c}\u{7f} é 💡 </script>", "\\u0041"] {
             let literal = serde_json::to_string(text).unwrap();
             assert!(is_canonical(literal.as_bytes()), "{literal}");
-            assert_eq!(unescape(literal.as_bytes()), text);
+            assert_eq!(unescape(&literal), text);
         }
         for literal in [r#""\/""#, r#""\u0041""#, r#""\u000A""#, r#""\u000a""#, r#""\u001F""#, r#""\ud83d\udca1""#] {
             assert!(!is_canonical(literal.as_bytes()), "{literal}");
+        }
+    }
+
+    #[test]
+    fn escapes_every_control_character_as_serde_json_does() {
+        let text: String = (0u8..0x80).map(char::from).chain("é中💡".chars()).collect();
+        for len in 0..text.len() {
+            let Some(part) = text.get(len..) else { continue };
+            let mut written = Vec::new();
+            write_escaped(&mut written, part).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(part).unwrap());
+        }
+    }
+
+    #[test]
+    fn unescapes_every_escape_json_has() {
+        let cases = [
+            (r#""a\"b\\c\/d\be\ff\ng\rh\ti""#, "a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti"),
+            (r#""\u0041\u00e9\u4e2D\uD83D\uDCA1\u0000""#, "Aé中💡\u{0}"),
+            (r#""\\u0041""#, "\\u0041"),
+            (r#""no escape""#, "no escape"),
+            (r#""""#, ""),
+        ];
+        for (literal, text) in cases {
+            assert_eq!(unescape(literal), text, "{literal}");
+            assert_eq!(serde_json::from_str::<String>(literal).unwrap(), text, "{literal}");
+        }
+        // What the locating reader refuses still does not panic here.
+        for literal in [r#""\ud800""#, r#""\ud800\u0041""#, r#""\x""#, r#""\u12""#, r#""\""#, "\"", ""] {
+            let _ = unescape(literal);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapes_as_serde_json_does(text in "(\\PC|[\\x00-\\x1f\\x7f\"\\\\])*") {
+            let mut written = Vec::new();
+            write_escaped(&mut written, &text).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&text).unwrap());
+        }
+
+        #[test]
+        fn unescapes_as_serde_json_does(text in "\\PC*", escape_all in proptest::bool::ANY) {
+            let mut literal = serde_json::to_string(&text).unwrap();
+            if escape_all {
+                // Every character as `\uXXXX` (pairs beyond the BMP), as other JSON writers may.
+                literal = format!("\"{}\"", text.encode_utf16().map(|unit| format!("\\u{unit:04X}")).collect::<String>());
+            }
+            proptest::prop_assert_eq!(unescape(&literal), text);
         }
     }
 
@@ -134,8 +288,7 @@ mod tests {
 
     #[test]
     fn cutting_moves_the_offsets_after_each_cut() {
-        let input = b"0123456789";
-        let (kept, map) = cut_out(input, &[2..4, 6..7]);
+        let (kept, map) = cut_out(b"0123456789", &[2..4, 6..7]);
         assert_eq!(kept, b"0145789");
         assert_eq!(map.range(0..2), 0..2);
         assert_eq!(map.range(2..4), 2..2);
