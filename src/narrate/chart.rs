@@ -109,7 +109,25 @@ pub fn render(computation: &Computation) -> String {
 pub fn render_with_salt(computation: &Computation, salt: u64) -> String {
     let options = options(computation).unwrap_or_default();
     let chart = model(computation, options);
-    draw(&chart, salt)
+    resalt(&draw(&chart), salt)
+}
+
+const ID_PREFIX: &str = "kpi-chart-";
+
+/// A chart rendered with salt 0, with its element ids salted: the same text as rendering it with `salt`, at the
+/// cost of a few replacements (a book repeats charts; drawing one is costly).
+pub fn resalt(html: &str, salt: u64) -> String {
+    let Some(at) = html.find(ID_PREFIX) else { return html.to_string() };
+    let start = at + ID_PREFIX.len();
+    let Some(old) = html.get(start..start + 16).filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit())) else {
+        return html.to_string();
+    };
+    if salt == 0 {
+        return html.to_string();
+    }
+    let Ok(unsalted) = u64::from_str_radix(old, 16) else { return html.to_string() };
+    let salted = fnv1a(&salt.to_le_bytes(), unsalted);
+    html.replace(&format!("{ID_PREFIX}{old}"), &format!("{ID_PREFIX}{salted:016x}"))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -585,7 +603,8 @@ fn fnv1a(bytes: &[u8], salt: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------------------
 // Drawing
 
-fn draw(chart: &Chart, salt: u64) -> String {
+/// The chart's HTML with unsalted ids (see [`resalt`]).
+fn draw(chart: &Chart) -> String {
     let tick_width = chart.ticks.iter().map(|(_, t)| text_width(t, VALUE_SIZE)).fold(0.0, f64::max);
     let plot = plot_box(chart, tick_width);
     let (low, high) = chart.domain;
@@ -610,7 +629,7 @@ fn draw(chart: &Chart, salt: u64) -> String {
     });
     let title = xml_escape(&chart.title);
     let desc = xml_escape(&chart.desc);
-    let id = format!("kpi-chart-{:016x}", fnv1a(format!("{title}\n{desc}{body}").as_bytes(), salt));
+    let id = format!("{ID_PREFIX}{:016x}", fnv1a(format!("{title}\n{desc}{body}").as_bytes(), 0));
     let height = n(chart.height);
     let lang = match chart.locale {
         Locale::ZhCn => "zh-CN",
@@ -903,6 +922,14 @@ mod tests {
         let c = sample::months(Locale::En, &[1, 2, 3]);
         assert_eq!(render(&c), render(&c));
         assert_ne!(render_with_salt(&c, 1), render_with_salt(&c, 2));
+        let plain = render(&c);
+        assert_eq!(render_with_salt(&c, 0), plain);
+        let salted = render_with_salt(&c, 7);
+        assert_eq!(resalt(&plain, 7), salted);
+        // Every id changes together: the references in aria-labelledby still name the title and description.
+        let id = &salted[salted.find(ID_PREFIX).unwrap()..][..ID_PREFIX.len() + 16];
+        assert_eq!(salted.matches(id).count(), 4, "{salted}");
+        assert!(!salted.contains(&plain[plain.find(ID_PREFIX).unwrap()..][..ID_PREFIX.len() + 16]));
     }
 
     #[test]
