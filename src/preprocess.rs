@@ -40,7 +40,7 @@ struct Worker {
 /// Expansions by directive text, shared by the threads (a book repeats directives; an expansion depends on the
 /// text alone, so which thread computes it first does not matter). Directives within text, and alone on their
 /// line. Charts are kept unsalted (their ids differ by place).
-type Memo = Mutex<[HashMap<String, Result<String, Failure>>; 2]>;
+type Memo = Mutex<[HashMap<String, Result<String, Failure>, foldhash::fast::RandomState>; 2]>;
 
 impl Preprocessor {
     /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
