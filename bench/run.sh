@@ -2,12 +2,14 @@
 # The speed benchmarks of SPEC 9, from a fresh clone, in one command:
 #
 #   bench/run.sh            # 500-chapter book with 10,000 directives, a 1,000,000-row CSV, 10 runs each
-#   bench/run.sh --quick    # tiny sizes, one run each: proves the scripts still work (CI)
+#   bench/run.sh --quick    # tiny sizes, one run each: proves the scripts still work
+#   bench/run.sh --quick --debug   # the same with the debug build the tests already made (CI)
 #
 # Options: --runs N, --chapters N, --directives N (per chapter), --csv-rows N, --out DIR (default bench-out/),
-# --no-build (use the binaries already in target/release). Env: BENCH_TIMER=loop uses the built-in timing loop
-# (rounds that run every command once, better on a shared machine) even when hyperfine is installed; BENCH_KEEP_GOING=1 goes on when a sanity run fails; MDBOOK04=/path/to/mdbook
-# (0.4.x) adds builds with that binary (default /opt/mdbook-0.4.52/bin/mdbook when present).
+# --no-build (use the binaries already built), --debug (the debug build instead of --release; for --quick).
+# Env: BENCH_TIMER=loop uses the built-in timing loop (rounds that run every command once, better on a shared
+# machine) even when hyperfine is installed; BENCH_KEEP_GOING=1 goes on when a sanity run fails;
+# MDBOOK04=/path/to/mdbook (0.4.x) adds builds with that binary (default /opt/mdbook-0.4.52/bin/mdbook).
 #
 # It builds --release, generates the books (1x and 2x) and the CSV with kpi-bench-gen, checks that the generated
 # stdin JSON is what the real mdbook binaries send, runs each command once to check it works, then times them
@@ -24,6 +26,7 @@ directives=20
 csv_rows=1000000
 quick=0
 build=1
+profile=release
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
@@ -33,7 +36,8 @@ while [ $# -gt 0 ]; do
         --csv-rows) csv_rows=$2; shift ;;
         --out) out=$2; shift ;;
         --no-build) build=0 ;;
-        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+        --debug) profile=debug ;;
+        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -47,10 +51,12 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "bench/run.sh: $*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------------------------------------
-bin="${CARGO_TARGET_DIR:-$repo/target}/release"
+bin="${CARGO_TARGET_DIR:-$repo/target}/$profile"
 if [ "$build" = 1 ]; then
-    say "== cargo build --release (mdbook-kpi, kpi-bench-gen, kpi-passthrough)"
-    (cd "$repo" && cargo build --release --quiet --features bench-tools --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
+    say "== cargo build --$profile (mdbook-kpi, kpi-bench-gen, kpi-passthrough)"
+    profile_flag=$([ "$profile" = release ] && echo --release || echo)
+    # shellcheck disable=SC2086 # an empty flag is no argument
+    (cd "$repo" && cargo build $profile_flag --quiet --features bench-tools --bin mdbook-kpi --bin kpi-bench-gen --bin kpi-passthrough)
 fi
 for tool in mdbook-kpi kpi-bench-gen kpi-passthrough; do
     [ -x "$bin/$tool" ] || die "$bin/$tool is missing (run without --no-build)"
@@ -301,7 +307,7 @@ floor_s=$(t floor)
     echo "### mdbook-kpi speed (SPEC 9)"
     echo
     echo "\`bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average" \
-        "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') before the run ended; timer: $timer, median of $runs run(s)."
+        "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') before the run ended; timer: $timer, median of $runs run(s), $profile build."
     echo
     echo "Book: ${info[x1.chapters]} chapters, ${info[x1.directives]} directives over ${info[x1.metrics]} metrics," \
         "about $(group "${info[x1.words]}") words, stdin JSON $(mb "${info[x1.json_bytes]}")," \

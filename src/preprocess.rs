@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use crate::config::{Config, Locale, OnError};
 use crate::data::DataSet;
 use crate::diagnostics::{self, Diagnostic, Severity, Sources};
 use crate::directive::{parse, scan};
-use crate::narrate::{Failure, Narrator, Target, Templates};
+use crate::narrate::{Failure, Narrator, Target, Templates, chart};
 use crate::source::LineIndex;
 
 /// Expands the directives of one book, chapter by chapter, collecting findings.
@@ -27,17 +27,20 @@ pub struct Preprocessor {
     sources: Sources,
     /// What expanding chapters one after another accumulates.
     worker: Worker,
+    memo: Memo,
 }
 
-/// What one thread accumulates while it expands chapters: findings, the sources they point into, and
-/// expansions by directive text (a book repeats directives). Charts are not kept (their ids differ by place).
+/// What one thread accumulates while it expands chapters: findings and the sources they point into.
 #[derive(Default)]
 struct Worker {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
-    /// Directives within text, and alone on their line.
-    memo: [HashMap<String, Result<String, Failure>>; 2],
 }
+
+/// Expansions by directive text, shared by the threads (a book repeats directives; an expansion depends on the
+/// text alone, so which thread computes it first does not matter). Directives within text, and alone on their
+/// line. Charts are kept unsalted (their ids differ by place).
+type Memo = Mutex<[HashMap<String, Result<String, Failure>, foldhash::fast::RandomState>; 2]>;
 
 impl Preprocessor {
     /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
@@ -77,6 +80,7 @@ impl Preprocessor {
             diagnostics,
             sources: Sources::new(),
             worker: Worker::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -88,10 +92,14 @@ impl Preprocessor {
             locale,
             target,
             templates: Templates::builtin(),
-            data: OnceLock::from(Ok(data)),
+            data: OnceLock::from(Ok({
+                data.seal();
+                data
+            })),
             diagnostics: Vec::new(),
             sources: Sources::new(),
             worker: Worker::default(),
+            memo: Memo::default(),
         }
     }
 
@@ -101,7 +109,16 @@ impl Preprocessor {
 
     /// The data set, loading it on first use.
     pub fn data(&self) -> Option<&DataSet> {
-        self.data.get_or_init(|| crate::data::load::load(&self.root, &self.config.data)).as_ref().ok()
+        self.data
+            .get_or_init(|| {
+                let loaded = crate::data::load::load(&self.root, &self.config.data);
+                if let Ok(data) = &loaded {
+                    data.seal();
+                }
+                loaded
+            })
+            .as_ref()
+            .ok()
     }
 
     /// Findings from loading the data: its errors, or its warnings (`data/inconsistent-total`).
@@ -167,7 +184,9 @@ impl Preprocessor {
         if found.is_empty() {
             return None;
         }
-        let index = LineIndex::new(content);
+        // Line starts are needed only to place a finding: build them on the first one.
+        let index = std::cell::OnceCell::new();
+        let index = || index.get_or_init(|| LineIndex::new(content));
         let mut out = String::with_capacity(content.len() + found.len() * 32);
         let mut copied = 0;
         let mut had_finding = false;
@@ -182,13 +201,13 @@ impl Preprocessor {
                         Diagnostic::error("kpi/syntax", "unterminated directive: no closing `>>` on this line")
                             .with_help("close the directive with `>>`, or write `\\<<#kpi` to show it literally")
                             .in_file(file)
-                            .at_span(&index, span);
+                            .at_span(index(), span);
                     worker.diagnostics.push(finding);
                     had_finding = true;
                 }
                 scan::Found::Directive { span, alone_on_line, line_prefix } => {
                     let text = &content[span.clone()];
-                    match self.expand_cached(worker, text, alone_on_line, span.start as u64) {
+                    match self.expand_cached(text, alone_on_line, span.start as u64) {
                         Ok(expansion) => {
                             out.push_str(&content[copied..span.start]);
                             let block = expansion.contains('\n') || expansion.starts_with('|');
@@ -208,7 +227,7 @@ impl Preprocessor {
                             };
                             let mut finding = Diagnostic::error(failure.rule, failure.message.clone())
                                 .in_file(file)
-                                .at_span(&index, start..end);
+                                .at_span(index(), start..end);
                             finding.help = failure.help.clone();
                             worker.diagnostics.push(finding);
                             had_finding = true;
@@ -225,26 +244,30 @@ impl Preprocessor {
         if had_finding {
             worker.sources.insert(file.to_string(), content.to_string());
         }
+        if copied == 0 {
+            // Nothing was spliced (every directive failed and stays as written).
+            return None;
+        }
         out.push_str(&content[copied..]);
-        (out != content).then_some(out)
+        Some(out)
     }
 
-    fn expand_cached(
-        &self,
-        worker: &mut Worker,
-        text: &str,
-        alone_on_line: bool,
-        salt: u64,
-    ) -> Result<String, Failure> {
-        let memo = &mut worker.memo[usize::from(alone_on_line)];
-        if let Some(hit) = memo.get(text) {
-            return hit.clone();
+    fn expand_cached(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
+        let slot = usize::from(alone_on_line);
+        let hit = self.memo.lock().ok().and_then(|memo| memo[slot].get(text).cloned());
+        // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
+        let salted = |result: Result<String, Failure>| match result {
+            Ok(html) if html.starts_with("<figure") => Ok(chart::resalt(&html, salt)),
+            other => other,
+        };
+        if let Some(hit) = hit {
+            return salted(hit);
         }
-        let result = self.expand_one(text, alone_on_line, salt);
-        if !matches!(&result, Ok(text) if text.starts_with("<figure")) {
-            memo.insert(text.to_string(), result.clone());
+        let result = self.expand_one(text, alone_on_line, 0);
+        if let Ok(mut memo) = self.memo.lock() {
+            memo[slot].insert(text.to_string(), result.clone());
         }
-        result
+        salted(result)
     }
 
     fn expand_one(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {

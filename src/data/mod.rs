@@ -3,6 +3,7 @@
 //! A *fact* is one number for (metric, period, slice, kind). Queries derive what is not given: coarser periods
 //! from finer ones (roll-up), totals from dimension members, and formula metrics from their operands.
 
+pub mod cache;
 pub mod csv;
 pub mod formula;
 pub mod load;
@@ -186,4 +187,13 @@ pub struct DataSet {
     /// the facts of TOML/JSON files; read facts through [`DataSet::fact`], [`DataSet::facts_iter`] and
     /// [`DataSet::facts_of_metric`], which see both.
     pub table: table::FactTable,
+    /// Answers to queries, once the data set is sealed ([`DataSet::seal`]).
+    pub cache: cache::QueryCache,
+}
+
+impl DataSet {
+    /// Declares the data set complete: from now on query answers are remembered. Change no fact after this.
+    pub fn seal(&self) {
+        self.cache.enable();
+    }
 }

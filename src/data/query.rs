@@ -144,6 +144,15 @@ impl DataSet {
     /// The value of a query: a given fact, else a roll-up of finer periods, else a total over dimension
     /// members, else a formula over other metrics (see the module documentation).
     pub fn value(&self, query: Query<'_>) -> Result<Decimal, QueryError> {
+        if let Some(answer) = self.cache.get(&query) {
+            return answer;
+        }
+        let answer = self.derive_value(query);
+        self.cache.put(&query, &answer);
+        answer
+    }
+
+    fn derive_value(&self, query: Query<'_>) -> Result<Decimal, QueryError> {
         let Some(metric) = self.metrics.get(query.metric) else {
             return Err(QueryError::UnknownMetric(query.metric.to_string()));
         };

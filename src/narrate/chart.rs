@@ -109,7 +109,25 @@ pub fn render(computation: &Computation) -> String {
 pub fn render_with_salt(computation: &Computation, salt: u64) -> String {
     let options = options(computation).unwrap_or_default();
     let chart = model(computation, options);
-    draw(&chart, salt)
+    resalt(&draw(&chart), salt)
+}
+
+const ID_PREFIX: &str = "kpi-chart-";
+
+/// A chart rendered with salt 0, with its element ids salted: the same text as rendering it with `salt`, at the
+/// cost of a few replacements (a book repeats charts; drawing one is costly).
+pub fn resalt(html: &str, salt: u64) -> String {
+    let Some(at) = html.find(ID_PREFIX) else { return html.to_string() };
+    let start = at + ID_PREFIX.len();
+    let Some(old) = html.get(start..start + 16).filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit())) else {
+        return html.to_string();
+    };
+    if salt == 0 {
+        return html.to_string();
+    }
+    let Ok(unsalted) = u64::from_str_radix(old, 16) else { return html.to_string() };
+    let salted = fnv1a(&salt.to_le_bytes(), unsalted);
+    html.replace(&format!("{ID_PREFIX}{old}"), &format!("{ID_PREFIX}{salted:016x}"))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -547,6 +565,20 @@ fn nice_ticks(chart: &Chart, plot_height: f64) -> ((f64, f64), Vec<f64>) {
 
 /// Numbers for coordinates: two decimals at most, no trailing zeros.
 fn n(value: f64) -> String {
+    // Most coordinates are not halfway between two hundredths: round them with integer arithmetic, which gives
+    // what `{:.2}` gives and costs a fraction of float formatting. Halfway cases and huge values take `{:.2}`.
+    let scaled = value * 100.0;
+    let fraction = (scaled - scaled.trunc()).abs();
+    if scaled.is_finite() && scaled.abs() < 1e12 && (fraction - 0.5).abs() > 1e-6 {
+        let hundredths = scaled.round() as i64;
+        let (whole, cents) = (hundredths.unsigned_abs() / 100, hundredths.unsigned_abs() % 100);
+        let sign = if hundredths < 0 { "-" } else { "" };
+        return match cents {
+            0 => format!("{sign}{whole}"),
+            c if c % 10 == 0 => format!("{sign}{whole}.{}", c / 10),
+            c => format!("{sign}{whole}.{c:02}"),
+        };
+    }
     let text = format!("{:.2}", value);
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" { "0".into() } else { text.into() }
@@ -585,7 +617,8 @@ fn fnv1a(bytes: &[u8], salt: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------------------------
 // Drawing
 
-fn draw(chart: &Chart, salt: u64) -> String {
+/// The chart's HTML with unsalted ids (see [`resalt`]).
+fn draw(chart: &Chart) -> String {
     let tick_width = chart.ticks.iter().map(|(_, t)| text_width(t, VALUE_SIZE)).fold(0.0, f64::max);
     let plot = plot_box(chart, tick_width);
     let (low, high) = chart.domain;
@@ -610,7 +643,7 @@ fn draw(chart: &Chart, salt: u64) -> String {
     });
     let title = xml_escape(&chart.title);
     let desc = xml_escape(&chart.desc);
-    let id = format!("kpi-chart-{:016x}", fnv1a(format!("{title}\n{desc}{body}").as_bytes(), salt));
+    let id = format!("{ID_PREFIX}{:016x}", fnv1a(format!("{title}\n{desc}{body}").as_bytes(), 0));
     let height = n(chart.height);
     let lang = match chart.locale {
         Locale::ZhCn => "zh-CN",
@@ -899,10 +932,36 @@ mod tests {
     }
 
     #[test]
+    fn coordinates_read_as_two_decimals_without_trailing_zeros() {
+        let slow = |value: f64| {
+            let text = format!("{:.2}", value);
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" { "0".to_string() } else { text.to_string() }
+        };
+        let mut value = -1234.5678_f64;
+        while value < 1234.0 {
+            assert_eq!(n(value), slow(value), "{value}");
+            value += 0.0731;
+        }
+        for value in [0.0, -0.0, 0.004, -0.004, 0.005, 0.125, 0.375, 1.005, 2.675, 10.0, 640.0, 1e15, -1e15, 0.1 + 0.2]
+        {
+            assert_eq!(n(value), slow(value), "{value}");
+        }
+    }
+
+    #[test]
     fn ids_are_deterministic_and_salted() {
         let c = sample::months(Locale::En, &[1, 2, 3]);
         assert_eq!(render(&c), render(&c));
         assert_ne!(render_with_salt(&c, 1), render_with_salt(&c, 2));
+        let plain = render(&c);
+        assert_eq!(render_with_salt(&c, 0), plain);
+        let salted = render_with_salt(&c, 7);
+        assert_eq!(resalt(&plain, 7), salted);
+        // Every id changes together: the references in aria-labelledby still name the title and description.
+        let id = &salted[salted.find(ID_PREFIX).unwrap()..][..ID_PREFIX.len() + 16];
+        assert_eq!(salted.matches(id).count(), 4, "{salted}");
+        assert!(!salted.contains(&plain[plain.find(ID_PREFIX).unwrap()..][..ID_PREFIX.len() + 16]));
     }
 
     #[test]

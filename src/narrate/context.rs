@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use super::compute::{BaseKind, Computation, SentenceKind};
+use super::compute::{BaseKind, Computation, Point, SentenceKind};
 use super::format::{NumberFormat, round, signed};
 use super::labels::granularity_unit;
 use crate::data::{Better, Unit};
@@ -116,7 +116,7 @@ pub fn change_text(computation: &Computation, formatter: &Formatter<'_>, value: 
     }
 }
 
-fn direction(sign: i8) -> &'static str {
+pub(crate) fn direction(sign: i8) -> &'static str {
     match sign {
         1 => "up",
         -1 => "down",
@@ -124,7 +124,7 @@ fn direction(sign: i8) -> &'static str {
     }
 }
 
-fn judgement(sign: i8, better: Better) -> &'static str {
+pub(crate) fn judgement(sign: i8, better: Better) -> &'static str {
     match (sign, better) {
         (0, _) | (_, Better::Neutral) => "neutral",
         (1, Better::Higher) | (-1, Better::Lower) => "better",
@@ -133,7 +133,7 @@ fn judgement(sign: i8, better: Better) -> &'static str {
 }
 
 /// Against a target or standard: `over`/`within` where lower is better, else `above`/`below`; `equal`.
-fn relation(sign: i8, better: Better) -> &'static str {
+pub(crate) fn relation(sign: i8, better: Better) -> &'static str {
     match (sign, better) {
         (0, _) => "equal",
         (1, Better::Lower) => "over",
@@ -144,19 +144,31 @@ fn relation(sign: i8, better: Better) -> &'static str {
 }
 
 /// Whether a target reads as a completion rate ("目标完成率105%"): amounts and counts against a positive target.
-fn reads_as_completion(computation: &Computation, base: Decimal) -> bool {
+pub(crate) fn reads_as_completion(computation: &Computation, base: Decimal) -> bool {
     matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
         && computation.metric.better != Better::Lower
         && base > Decimal::ZERO
 }
 
+/// `change.text` (signed, as the change reads) and `change.abs_text` (unsigned; `None` without a percentage or
+/// point measure).
+pub fn change_texts(computation: &Computation, change: &Change) -> (String, Option<String>) {
+    match &change.main {
+        Some((measure, text)) => (signed(text, sign_of(round(*measure, computation.precision))), Some(text.clone())),
+        None => (signed(&change.diff_text, sign_of(change.diff)), None),
+    }
+}
+
+/// The value as a percentage of a positive base (`105%`): the raw ratio and its text. `None` for a zero or
+/// negative base, and for a ratio too large to state in percent (beyond decimal range).
+pub fn ratio(formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Option<(Decimal, String)> {
+    let ratio = (base > Decimal::ZERO).then(|| value.checked_div(base)).flatten()?;
+    let percent = ratio.checked_mul(Decimal::ONE_HUNDRED)?;
+    Some((ratio, formatter.percent.percent(percent)))
+}
+
 fn change_json(computation: &Computation, change: &Change) -> Value {
-    let (text, abs_text) = match &change.main {
-        Some((measure, text)) => {
-            (Value::from(signed(text, sign_of(round(*measure, computation.precision)))), Value::from(text.clone()))
-        }
-        None => (Value::from(signed(&change.diff_text, sign_of(change.diff))), Value::Null),
-    };
+    let (text, abs_text) = change_texts(computation, change);
     json!({
         "raw": raw(change.diff),
         "text": text,
@@ -179,12 +191,7 @@ pub fn build(computation: &Computation) -> Value {
     let (base, change_value, ratio, completion) = match &computation.base {
         Some(base) => {
             let change = change(computation, &formatter, value, base.value);
-            let ratio = (base.value > Decimal::ZERO)
-                .then(|| value.checked_div(base.value))
-                .flatten()
-                // A ratio too large to state in percent (beyond decimal range) has no ratio, like a zero base.
-                .and_then(|r| Some((r, r.checked_mul(Decimal::ONE_HUNDRED)?)))
-                .map(|(r, percent)| json!({"raw": raw(r), "text": formatter.percent.percent(percent)}));
+            let ratio = ratio(&formatter, value, base.value).map(|(r, text)| json!({"raw": raw(r), "text": text}));
             let completion = base.kind == BaseKind::Target && reads_as_completion(computation, base.value);
             let base_json = json!({
                 "kind": base.kind.id(),
@@ -255,11 +262,19 @@ pub fn build(computation: &Computation) -> Value {
     })
 }
 
-fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
-    if computation.kind != SentenceKind::Trend {
-        return Value::Null;
+/// The shape of a trend: its pattern, number of steps, and the first highest and lowest points.
+pub struct TrendShape {
+    pub pattern: &'static str,
+    pub steps: usize,
+    pub max: usize,
+    pub min: usize,
+}
+
+/// `None` without points.
+pub fn trend_shape(points: &[Point]) -> Option<TrendShape> {
+    if points.is_empty() {
+        return None;
     }
-    let points = &computation.points;
     let steps: Vec<std::cmp::Ordering> = points.windows(2).map(|w| w[1].value.cmp(&w[0].value)).collect();
     let pattern = if steps.iter().all(|s| s.is_gt()) {
         "rising"
@@ -270,20 +285,30 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
     } else {
         "mixed"
     };
+    let max = (0..points.len()).fold(0, |best, i| if points[i].value > points[best].value { i } else { best });
+    let min = (0..points.len()).fold(0, |best, i| if points[i].value < points[best].value { i } else { best });
+    Some(TrendShape { pattern, steps: steps.len(), max, min })
+}
+
+fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
+    if computation.kind != SentenceKind::Trend {
+        return Value::Null;
+    }
+    let points = &computation.points;
+    let Some(shape) = trend_shape(points) else {
+        return Value::Null;
+    };
     let point = |index: usize| {
         let p = &points[index];
         json!({"label": p.label, "text": formatter.value.value(p.value), "raw": raw(p.value), "period": p.period.to_string()})
     };
-    // The first highest and lowest points.
-    let max = (0..points.len()).fold(0, |best, i| if points[i].value > points[best].value { i } else { best });
-    let min = (0..points.len()).fold(0, |best, i| if points[i].value < points[best].value { i } else { best });
     json!({
-        "pattern": pattern,
-        "steps": steps.len(),
-        "unit": granularity_unit(computation.period.granularity(), steps.len(), computation.locale),
+        "pattern": shape.pattern,
+        "steps": shape.steps,
+        "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),
         "last": point(points.len() - 1),
-        "max": point(max),
-        "min": point(min),
+        "max": point(shape.max),
+        "min": point(shape.min),
     })
 }

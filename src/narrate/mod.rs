@@ -7,6 +7,7 @@ pub mod compute;
 pub mod context;
 pub mod format;
 pub mod labels;
+pub mod native;
 pub mod table;
 pub mod templates;
 
@@ -93,6 +94,11 @@ impl Narrator<'_> {
                     Form::Ratio => "ratio",
                     _ => computation.kind.template(),
                 };
+                if self.templates.is_native(computation.locale, kind)
+                    && let Some(text) = native::render(&computation, kind)
+                {
+                    return Ok(text);
+                }
                 let context = context::build(&computation);
                 self.templates.render(computation.locale, kind, context).map_err(|message| {
                     Failure::new("kpi/template", 0..0, message).with_help(Some(

@@ -45,6 +45,12 @@ pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
 /// punctuation, so a label like `<script>` or `[x](y)` shows as written and does nothing.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape_text`], appending to `out`.
+pub fn escape_into(out: &mut String, text: &str) {
     for ch in text.chars() {
         match ch {
             '<' => out.push_str("&lt;"),
@@ -58,12 +64,15 @@ pub fn escape_text(text: &str) -> String {
             _ => out.push(ch),
         }
     }
-    out
 }
 
 /// The registry: one template per (locale, kind), named `zh-CN/period`.
 pub struct Templates {
     registry: Handlebars<'static>,
+    /// Templates (`zh-CN/period`) the book overrides; the others are written by [`super::native`].
+    overridden: Vec<String>,
+    /// Whether built-in templates may be written natively (off only to compare the two in tests).
+    native: bool,
 }
 
 impl std::fmt::Debug for Templates {
@@ -89,7 +98,22 @@ impl Templates {
             }
             registry
         });
-        Templates { registry: registry.clone() }
+        Templates { registry: registry.clone(), overridden: Vec::new(), native: true }
+    }
+
+    /// The built-in templates, always rendered through Handlebars (to test the native path against).
+    #[doc(hidden)]
+    pub fn builtin_handlebars_only() -> Templates {
+        Templates { native: false, ..Self::builtin() }
+    }
+
+    /// Whether the sentence of `kind` in `locale` is the built-in one, written natively.
+    pub fn is_native(&self, locale: Locale, kind: &str) -> bool {
+        self.native
+            && !self
+                .overridden
+                .iter()
+                .any(|name| name.strip_prefix(locale.id()).and_then(|rest| rest.strip_prefix('/')) == Some(kind))
     }
 
     /// The built-in templates with the book's overrides from `dir` (`dir/zh-CN/period.hbs`; `display_dir` is how
@@ -138,6 +162,8 @@ impl Templates {
     fn register_file(&mut self, path: &Path, name: &str, file: &str) -> Result<(), Diagnostic> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Diagnostic::error("kpi/template", format!("cannot read `{file}`: {e}")).in_file(file))?;
+        // Even a template that fails to compile is no longer the built-in one.
+        self.overridden.push(name.to_string());
         self.registry.register_template_string(name, text).map_err(|e| {
             let (line, column) = e.pos().unwrap_or((0, 0));
             Diagnostic::error("kpi/template", format!("template `{file}` does not compile: {}", e.reason()))

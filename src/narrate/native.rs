@@ -1,0 +1,526 @@
+//! The built-in sentence templates written out in Rust.
+//!
+//! Rendering a Handlebars template means building its JSON context (dozens of formatted strings in hashed maps)
+//! and interpreting the template — most of what a directive costs. While a book does not override a template,
+//! the sentence is written here directly, computing only the texts it uses. The output is the built-in
+//! template's, character for character: `tests/native_templates.rs` renders every kind in both locales both ways
+//! on random data and compares. `None` means "let Handlebars do it": a field the template names is missing, so
+//! Handlebars (strict mode) reports the error as it always has.
+
+use super::compute::{Base, BaseKind, Computation, SentenceKind};
+use super::context::{self, Change, Formatter, TrendShape};
+use super::labels::{granularity_unit, join_cjk};
+use super::templates::escape_into;
+use crate::config::Locale;
+use crate::data::Unit;
+
+/// The sentence of `kind` (`value`, `period`, … as in [`super::templates::KINDS`]) as the built-in template of
+/// the computation's locale writes it.
+pub fn render(computation: &Computation, kind: &str) -> Option<String> {
+    let sentence = Sentence::new(computation);
+    let mut out = String::with_capacity(128);
+    match computation.locale {
+        Locale::En => sentence.en(kind, &mut out)?,
+        Locale::ZhCn => sentence.zh(kind, &mut out)?,
+    }
+    Some(out)
+}
+
+/// `{{text}}`: data text, escaped.
+fn esc(out: &mut String, text: &str) {
+    escape_into(out, text);
+}
+
+/// `{{join a b …}}`: the parts joined as Chinese typesetting does, escaped.
+fn join(out: &mut String, parts: &[&str]) {
+    escape_into(out, &join_cjk(parts));
+}
+
+/// `{{choose key up=… down=… flat=…}}` over a change direction: the word for it, nothing for a missing one.
+fn choose<'w>(direction: &str, up: &'w str, down: &'w str, flat: &'w str) -> &'w str {
+    match direction {
+        "up" => up,
+        "down" => down,
+        "flat" => flat,
+        _ => "",
+    }
+}
+
+/// `choose change.relation over=… within=… above=… below=…` as both locales' target and standard sentences use
+/// it.
+fn relation_zh(relation: &str) -> &'static str {
+    match relation {
+        "over" => "超出",
+        "within" | "below" => "低于",
+        "above" => "高于",
+        _ => "",
+    }
+}
+
+struct Sentence<'a> {
+    c: &'a Computation,
+    f: Formatter<'a>,
+    /// The base and the change from it, when the sentence compares.
+    compared: Option<(&'a Base, Change)>,
+}
+
+impl<'a> Sentence<'a> {
+    fn new(c: &'a Computation) -> Self {
+        let f = Formatter::new(c);
+        let compared = c.base.as_ref().map(|base| (base, context::change(c, &f, c.value, base.value)));
+        Sentence { c, f, compared }
+    }
+
+    fn compared(&self) -> Option<(&'a Base, &Change)> {
+        self.compared.as_ref().map(|(base, change)| (*base, change))
+    }
+
+    fn direction(&self) -> Option<&'static str> {
+        self.compared().map(|(_, change)| context::direction(change.sign))
+    }
+
+    fn relation(&self) -> Option<&'static str> {
+        self.compared().map(|(_, change)| context::relation(change.sign, self.c.metric.better))
+    }
+
+    /// `value.text`
+    fn value_text(&self) -> String {
+        self.f.value.value(self.c.value)
+    }
+
+    /// `value.short`
+    fn value_short(&self) -> String {
+        self.f.short(self.c, self.c.value)
+    }
+
+    /// `base.short`
+    fn base_short(&self, base: &Base) -> String {
+        self.f.short(self.c, base.value)
+    }
+
+    /// `change.text`
+    fn change_text(&self) -> Option<String> {
+        let (_, change) = self.compared()?;
+        Some(context::change_texts(self.c, change).0)
+    }
+
+    /// `change.abs_text`, when it is truthy.
+    fn abs_text(&self) -> Option<String> {
+        let (_, change) = self.compared()?;
+        context::change_texts(self.c, change).1.filter(|text| !text.is_empty())
+    }
+
+    /// `ratio.text`
+    fn ratio_text(&self) -> Option<String> {
+        let (base, _) = self.compared()?;
+        context::ratio(&self.f, self.c.value, base.value).map(|(_, text)| text)
+    }
+
+    /// `completion`
+    fn completion(&self) -> bool {
+        self.compared()
+            .is_some_and(|(base, _)| base.kind == BaseKind::Target && context::reads_as_completion(self.c, base.value))
+    }
+
+    fn trend(&self) -> Option<TrendShape> {
+        if self.c.kind != SentenceKind::Trend {
+            return None;
+        }
+        context::trend_shape(&self.c.points)
+    }
+
+    /// `trend.unit`
+    fn trend_unit(&self, steps: usize) -> &'static str {
+        granularity_unit(self.c.period.granularity(), steps, self.c.locale)
+    }
+
+    /// The kinds every locale writes the same way.
+    fn common(&self, kind: &str, out: &mut String) -> Option<()> {
+        match kind {
+            "value" => esc(out, &self.value_text()),
+            "delta" => esc(out, &self.change_text()?),
+            "ratio" => match self.ratio_text() {
+                Some(text) => esc(out, &text),
+                None => esc(out, &self.change_text()?),
+            },
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// `{{period.label}} {{subject}} {{#if metric.plural}}were{{else}}was{{/if}} {{value.short}},`
+    fn lead_en(&self, out: &mut String) {
+        esc(out, &self.c.period_label);
+        out.push(' ');
+        esc(out, &self.c.subject);
+        out.push_str(if self.c.metric.plural { " were " } else { " was " });
+        esc(out, &self.value_short());
+        out.push(',');
+    }
+
+    fn en(&self, kind: &str, out: &mut String) -> Option<()> {
+        let c = self.c;
+        match kind {
+            "value" | "delta" | "ratio" => self.common(kind, out)?,
+            "period" => {
+                let (base, _) = self.compared()?;
+                let direction = self.direction()?;
+                let yoy = base.kind == BaseKind::YearAgo;
+                self.lead_en(out);
+                if direction == "flat" {
+                    out.push_str(" unchanged ");
+                    if yoy {
+                        out.push_str("year over year");
+                    } else {
+                        out.push_str("from ");
+                        esc(out, &base.label);
+                    }
+                } else if let Some(abs) = self.abs_text() {
+                    out.push(' ');
+                    out.push_str(choose(direction, "up", "down", ""));
+                    out.push(' ');
+                    esc(out, &abs);
+                    out.push(' ');
+                    if yoy {
+                        out.push_str("year over year");
+                    } else {
+                        out.push_str("from ");
+                        esc(out, &base.label);
+                        out.push_str(" (");
+                        esc(out, &self.base_short(base));
+                        out.push(')');
+                    }
+                } else {
+                    out.push(' ');
+                    out.push_str(choose(direction, "up", "down", ""));
+                    out.push_str(" from ");
+                    esc(out, &self.base_short(base));
+                    out.push_str(" in ");
+                    esc(out, &base.label);
+                }
+            }
+            "member" => {
+                let (base, change) = self.compared()?;
+                let direction = self.direction()?;
+                self.lead_en(out);
+                if direction == "flat" {
+                    out.push_str(" the same as for ");
+                } else {
+                    out.push(' ');
+                    match self.abs_text() {
+                        Some(abs) => esc(out, &abs),
+                        None => esc(out, &change.diff_text),
+                    }
+                    out.push(' ');
+                    out.push_str(if c.metric.unit == Unit::Days {
+                        choose(direction, "longer", "shorter", "")
+                    } else {
+                        choose(direction, "higher", "lower", "")
+                    });
+                    out.push_str(" than for ");
+                }
+                esc(out, &base.label);
+                out.push_str(" (");
+                esc(out, &self.base_short(base));
+                out.push(')');
+            }
+            "target" | "standard" => {
+                let (base, change) = self.compared()?;
+                let relation = self.relation()?;
+                let adjective = self.f.value.adjective(base.value);
+                self.lead_en(out);
+                if kind == "target" && self.completion() {
+                    out.push(' ');
+                    esc(out, &self.ratio_text()?);
+                    out.push_str(" of the ");
+                } else if relation == "equal" {
+                    out.push_str(if kind == "target" { " on the " } else { " in line with the " });
+                } else {
+                    out.push(' ');
+                    esc(out, &change.diff_text);
+                    out.push(' ');
+                    esc(out, relation);
+                    out.push_str(" the ");
+                }
+                esc(out, &adjective);
+                out.push_str(if kind == "target" { " target" } else { " standard" });
+            }
+            "share" => {
+                let filter = c.filters.first()?;
+                esc(out, &filter.label);
+                out.push_str("'s share of ");
+                esc(out, &c.period_label);
+                out.push(' ');
+                esc(out, &c.metric.label);
+                out.push_str(" was ");
+                esc(out, &self.value_text());
+                if let Some((base, change)) = self.compared() {
+                    out.push_str(", ");
+                    let direction = self.direction()?;
+                    if direction == "flat" {
+                        out.push_str("unchanged from ");
+                    } else {
+                        out.push_str(choose(direction, "up", "down", ""));
+                        out.push(' ');
+                        esc(out, change.pp_text.as_deref()?);
+                        out.push_str(" from ");
+                        esc(out, &self.f.value.value(base.value));
+                        out.push_str(" in ");
+                    }
+                    esc(out, &base.label);
+                }
+            }
+            "breakdown" => {
+                esc(out, &c.period_label);
+                out.push(' ');
+                esc(out, &c.subject);
+                if let Some(total) = c.total {
+                    out.push_str(if c.metric.plural { " were " } else { " was " });
+                    esc(out, &self.f.short(c, total));
+                }
+                out.push(':');
+                for (index, item) in c.items.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    out.push(' ');
+                    esc(out, &item.label);
+                    out.push(' ');
+                    esc(out, &self.f.value.value(item.value));
+                    if let Some(share) = item.share {
+                        out.push_str(" (");
+                        esc(out, &self.f.percent.percent(share));
+                        out.push(')');
+                    }
+                }
+            }
+            "trend" => {
+                let shape = self.trend()?;
+                let points = &c.points;
+                let (first, last) = (points.first()?, points.last()?);
+                esc(out, &c.subject);
+                let consecutive = |out: &mut String| {
+                    if shape.steps > 1 {
+                        out.push_str(" for ");
+                        esc(out, &shape.steps.to_string());
+                        out.push_str(" consecutive ");
+                        esc(out, self.trend_unit(shape.steps));
+                    }
+                };
+                let from_to = |out: &mut String| {
+                    out.push_str(" from ");
+                    esc(out, &self.f.value.value(first.value));
+                    out.push_str(" in ");
+                    esc(out, &first.label);
+                    out.push_str(" to ");
+                    esc(out, &self.f.value.value(last.value));
+                    out.push_str(" in ");
+                    esc(out, &last.label);
+                };
+                match shape.pattern {
+                    "rising" | "falling" => {
+                        out.push_str(if shape.pattern == "rising" { " grew" } else { " fell" });
+                        consecutive(out);
+                        out.push(',');
+                        from_to(out);
+                    }
+                    "flat" => {
+                        out.push_str(" held at ");
+                        esc(out, &self.f.value.value(first.value));
+                        out.push_str(" from ");
+                        esc(out, &first.label);
+                        out.push_str(" to ");
+                        esc(out, &last.label);
+                    }
+                    _ => {
+                        let direction = self.direction()?;
+                        let max = points.get(shape.max)?;
+                        out.push(' ');
+                        out.push_str(choose(direction, "rose", "fell", "went"));
+                        from_to(out);
+                        out.push_str(", with a high of ");
+                        esc(out, &self.f.value.value(max.value));
+                        out.push_str(" in ");
+                        esc(out, &max.label);
+                    }
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// `{{join period.label subject value.short}},`
+    fn lead_zh(&self, out: &mut String) {
+        join(out, &[&self.c.period_label, &self.c.subject, &self.value_short()]);
+        out.push(',');
+    }
+
+    fn zh(&self, kind: &str, out: &mut String) -> Option<()> {
+        let c = self.c;
+        match kind {
+            "value" | "delta" | "ratio" => self.common(kind, out)?,
+            "period" => {
+                let (base, change) = self.compared()?;
+                let direction = self.direction()?;
+                self.lead_zh(out);
+                if direction == "flat" {
+                    out.push('与');
+                    esc(out, &base.label);
+                    out.push_str("持平");
+                } else if let Some(abs) = self.abs_text() {
+                    match base.kind {
+                        BaseKind::Prev => out.push_str("环比"),
+                        BaseKind::YearAgo => out.push_str("同比"),
+                        BaseKind::Period => join(out, &["较", &base.label]),
+                        _ => {}
+                    }
+                    out.push_str(choose(direction, "增长", "下降", ""));
+                    esc(out, &abs);
+                } else {
+                    out.push('较');
+                    esc(out, &base.label);
+                    out.push('(');
+                    esc(out, &self.base_short(base));
+                    out.push(')');
+                    out.push_str(choose(direction, "增加", "减少", ""));
+                    esc(out, &change.diff_text);
+                }
+            }
+            "member" => {
+                let (base, change) = self.compared()?;
+                let direction = self.direction()?;
+                self.lead_zh(out);
+                out.push(if direction == "flat" { '与' } else { '比' });
+                esc(out, &base.label);
+                out.push('(');
+                esc(out, &self.base_short(base));
+                out.push(')');
+                if direction == "flat" {
+                    out.push_str("持平");
+                } else {
+                    out.push_str(if c.metric.unit == Unit::Days {
+                        choose(direction, "多", "少", "")
+                    } else {
+                        choose(direction, "高", "低", "")
+                    });
+                    match self.abs_text() {
+                        Some(abs) => esc(out, &abs),
+                        None => esc(out, &change.diff_text),
+                    }
+                }
+            }
+            "target" | "standard" => {
+                let (base, change) = self.compared()?;
+                let relation = self.relation()?;
+                let noun = if kind == "target" { "目标" } else { "标准" };
+                self.lead_zh(out);
+                if kind == "target" && self.completion() {
+                    out.push_str("目标完成率");
+                    esc(out, &self.ratio_text()?);
+                } else if relation == "equal" {
+                    out.push('与');
+                    out.push_str(noun);
+                    out.push('(');
+                    esc(out, &self.base_short(base));
+                    out.push_str(")持平");
+                } else {
+                    out.push_str(relation_zh(relation));
+                    out.push_str(noun);
+                    out.push('(');
+                    esc(out, &self.base_short(base));
+                    out.push(')');
+                    esc(out, &change.diff_text);
+                }
+            }
+            "share" => {
+                join(out, &[&c.period_label, &c.subject]);
+                out.push_str("占比");
+                esc(out, &self.value_text());
+                if let Some((base, change)) = self.compared() {
+                    out.push(',');
+                    let direction = self.direction()?;
+                    if direction == "flat" {
+                        out.push('与');
+                        esc(out, &base.label);
+                        out.push_str("持平");
+                    } else {
+                        out.push('较');
+                        esc(out, &base.label);
+                        out.push('的');
+                        esc(out, &self.f.value.value(base.value));
+                        out.push_str(choose(direction, "提升", "下降", ""));
+                        esc(out, change.pp_text.as_deref()?);
+                    }
+                }
+            }
+            "breakdown" => {
+                match c.total {
+                    Some(total) => {
+                        join(out, &[&c.period_label, &c.subject, &self.f.short(c, total)]);
+                        out.push_str(",其中");
+                    }
+                    None => {
+                        join(out, &[&c.period_label, &c.subject]);
+                        out.push(':');
+                    }
+                }
+                for (index, item) in c.items.iter().enumerate() {
+                    if index > 0 {
+                        out.push('、');
+                    }
+                    join(out, &[&item.label, &self.f.value.value(item.value)]);
+                    if let Some(share) = item.share {
+                        out.push_str("(占");
+                        esc(out, &self.f.percent.percent(share));
+                        out.push(')');
+                    }
+                }
+            }
+            "trend" => {
+                let shape = self.trend()?;
+                let points = &c.points;
+                let (first, last) = (points.first()?, points.last()?);
+                join(out, &[&c.subject, &first.label]);
+                out.push('至');
+                esc(out, &last.label);
+                let consecutive = |out: &mut String| {
+                    if shape.steps > 1 {
+                        out.push_str("连续");
+                        esc(out, &shape.steps.to_string());
+                        esc(out, self.trend_unit(shape.steps));
+                    }
+                };
+                match shape.pattern {
+                    "rising" | "falling" => {
+                        let rising = shape.pattern == "rising";
+                        consecutive(out);
+                        out.push_str(if rising { "增长,从" } else { "下降,从" });
+                        esc(out, &self.f.value.value(first.value));
+                        out.push_str(if rising { "增至" } else { "降至" });
+                        esc(out, &self.f.value.value(last.value));
+                    }
+                    "flat" => {
+                        out.push_str("保持在");
+                        esc(out, &self.f.value.value(first.value));
+                    }
+                    _ => {
+                        let direction = self.direction()?;
+                        let max = points.get(shape.max)?;
+                        out.push('从');
+                        esc(out, &self.f.value.value(first.value));
+                        out.push_str(choose(direction, "增至", "降至", "回到"));
+                        esc(out, &self.f.value.value(last.value));
+                        out.push_str(",其间");
+                        esc(out, &max.label);
+                        out.push_str("最高(");
+                        esc(out, &self.f.value.value(max.value));
+                        out.push(')');
+                    }
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
