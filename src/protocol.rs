@@ -281,30 +281,19 @@ impl<'a> Request<'a> {
     /// drops their literals from its copy of the input wherever serde_json writes the text back as the same
     /// literal — for mdBook's JSON, every one. The request then holds each chapter's text once, not twice.
     pub fn unescape_contents(&mut self, which: Contents) {
-        let wanted: Vec<usize> = (0..self.chapters.len())
+        let mut wanted: Vec<usize> = (0..self.chapters.len())
             .filter(|&i| self.texts[i].is_none() && (which == Contents::All || self.chapters[i].may_have_directives))
             .collect();
-        let literals: Vec<Range<usize>> = wanted.iter().map(|&i| self.chapters[i].content.clone()).collect();
-        for (index, unescaped) in wanted.into_iter().zip(text::unescape_all(&self.input, &literals)) {
-            self.texts[index] = Some(unescaped);
-        }
-        self.cut_out_owned_literals();
-    }
-
-    /// Drops from the input the literals of the chapters whose texts the request owns and that serde_json
-    /// writes back as the same bytes.
-    fn cut_out_owned_literals(&mut self) {
-        let mut cut: Vec<Range<usize>> = (0..self.chapters.len())
-            .filter(|&i| self.texts[i].is_some())
-            .map(|i| self.chapters[i].content.clone())
-            .filter(|range| !range.is_empty() && self.input.get(range.clone()).is_some_and(text::is_canonical))
-            .collect();
-        if cut.is_empty() {
+        if wanted.is_empty() {
             return;
         }
-        cut.sort_by_key(|range| range.start);
-        let (kept, offsets) = text::cut_out(&self.input, &cut);
-        self.input = Cow::Owned(kept);
+        wanted.sort_by_key(|&i| self.chapters[i].content.start);
+        let literals: Vec<Range<usize>> = wanted.iter().map(|&i| self.chapters[i].content.clone()).collect();
+        // A borrowed input is copied once here (tests); mdBook's stdin is owned.
+        let (texts, offsets) = text::unescape_and_cut(self.input.to_mut(), &literals);
+        for (index, unescaped) in wanted.into_iter().zip(texts) {
+            self.texts[index] = Some(unescaped);
+        }
         self.book = offsets.range(self.book.clone());
         for chapter in &mut self.chapters {
             chapter.content = offsets.range(chapter.content.clone());

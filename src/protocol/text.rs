@@ -167,27 +167,54 @@ fn is_serde_control_escape(hex: &[u8]) -> bool {
     !matches!(value, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
 }
 
-/// The input without the `cut` ranges (sorted, disjoint, each a whole string literal), and a map from old
-/// offsets to new ones.
-pub(super) fn cut_out(input: &[u8], cut: &[Range<usize>]) -> (Vec<u8>, OffsetMap) {
-    let removed: usize = cut.iter().map(|range| range.len()).sum();
-    let mut kept = Vec::with_capacity(input.len().saturating_sub(removed));
-    let mut copied = 0;
-    let mut ends = Vec::with_capacity(cut.len());
-    let mut removed_so_far = Vec::with_capacity(cut.len());
+/// Unescapes the string literals at `literals` (sorted, disjoint) and cuts those serde_json would write back the
+/// same ([`is_canonical`]) out of `input`. It works from the end in batches and gives the input's tail back to
+/// the allocator after each batch, so that the input shrinks as the texts grow: the book is never held twice.
+/// Returns the texts in the order of `literals`, and where the input's offsets moved.
+pub(super) fn unescape_and_cut(input: &mut Vec<u8>, literals: &[Range<usize>]) -> (Vec<String>, OffsetMap) {
+    /// About this much text is unescaped (on all cores) before the input shrinks.
+    const BATCH_BYTES: usize = 1 << 20;
+    let cut: Vec<bool> = literals.iter().map(|range| input.get(range.clone()).is_some_and(is_canonical)).collect();
+    let mut texts = Vec::with_capacity(literals.len());
+    // The bytes kept after each cut literal, from the end of the input.
+    let mut kept_tail: Vec<Vec<u8>> = Vec::new();
+    let mut end = input.len();
+    let mut next = literals.len();
+    while next > 0 {
+        let mut first = next;
+        let mut batch_bytes = 0;
+        while first > 0 && batch_bytes < BATCH_BYTES {
+            first -= 1;
+            batch_bytes += literals[first].len();
+        }
+        let batch = &literals[first..next];
+        let mut batch_texts = unescape_all(input, batch);
+        batch_texts.reverse();
+        texts.extend(batch_texts);
+        for (range, _) in batch.iter().zip(&cut[first..next]).rev().filter(|(_, cut)| **cut) {
+            kept_tail.push(input.get(range.end..end).unwrap_or_default().to_vec());
+            end = range.start.min(end);
+        }
+        input.truncate(end);
+        input.shrink_to_fit();
+        next = first;
+    }
+    texts.reverse();
+    for piece in kept_tail.into_iter().rev() {
+        input.extend_from_slice(&piece);
+    }
+    let mut ends = Vec::new();
+    let mut removed_so_far = Vec::new();
     let mut total = 0;
-    for range in cut {
-        kept.extend_from_slice(input.get(copied..range.start).unwrap_or_default());
-        copied = range.end;
+    for (range, _) in literals.iter().zip(&cut).filter(|(_, cut)| **cut) {
         total += range.len();
         ends.push(range.end);
         removed_so_far.push(total);
     }
-    kept.extend_from_slice(input.get(copied..).unwrap_or_default());
-    (kept, OffsetMap { ends, removed_so_far })
+    (texts, OffsetMap { ends, removed_so_far })
 }
 
-/// Old offset → new offset after [`cut_out`].
+/// Old offset → new offset after [`unescape_and_cut`].
 pub(super) struct OffsetMap {
     ends: Vec<usize>,
     removed_so_far: Vec<usize>,
@@ -288,13 +315,39 @@ mod tests {
 
     #[test]
     fn cutting_moves_the_offsets_after_each_cut() {
-        let (kept, map) = cut_out(b"0123456789", &[2..4, 6..7]);
-        assert_eq!(kept, b"0145789");
-        assert_eq!(map.range(0..2), 0..2);
-        assert_eq!(map.range(2..4), 2..2);
-        assert_eq!(map.range(4..6), 2..4);
-        assert_eq!(map.range(6..7), 4..4);
-        assert_eq!(map.range(0..10), 0..7);
-        assert_eq!(map.range(8..9), 5..6);
+        let mut input = br#"{"a":"x\n","b":"\/","c":"z","d":12}"#.to_vec();
+        let literals = [5..10, 15..19, 24..27];
+        let (texts, map) = unescape_and_cut(&mut input, &literals);
+        assert_eq!(texts, ["x\n", "/", "z"]);
+        // `"\/"` is not how serde_json writes `/`: that literal stays.
+        assert_eq!(input, br#"{"a":,"b":"\/","c":,"d":12}"#);
+        assert_eq!(map.range(0..5), 0..5);
+        assert_eq!(map.range(5..10), 5..5);
+        assert_eq!(map.range(15..19), 10..14);
+        assert_eq!(map.range(24..27), 19..19);
+        assert_eq!(map.range(0..input.len() + 8), 0..input.len());
+    }
+
+    #[test]
+    fn cutting_in_batches_keeps_everything_else() {
+        // Literals large enough for several batches, with kept bytes between them.
+        let texts: Vec<String> = (0..40).map(|i| format!("{i}\n{}", "营收".repeat(20_000 + i))).collect();
+        let mut input = Vec::new();
+        let mut literals = Vec::new();
+        let mut expected = Vec::new();
+        for text in &texts {
+            input.extend_from_slice(b",[kept]:");
+            expected.extend_from_slice(b",[kept]:");
+            let start = input.len();
+            input.extend(serde_json::to_vec(text).unwrap());
+            literals.push(start..input.len());
+        }
+        input.extend_from_slice(b"end");
+        expected.extend_from_slice(b"end");
+        let total = input.len();
+        let (unescaped, map) = unescape_and_cut(&mut input, &literals);
+        assert_eq!(unescaped, texts);
+        assert_eq!(input, expected);
+        assert_eq!(map.range(0..total), 0..expected.len());
     }
 }
