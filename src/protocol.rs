@@ -281,17 +281,24 @@ impl<'a> Request<'a> {
     /// drops their literals from its copy of the input wherever serde_json writes the text back as the same
     /// literal — for mdBook's JSON, every one. The request then holds each chapter's text once, not twice.
     pub fn unescape_contents(&mut self, which: Contents) {
-        let mut wanted: Vec<usize> = (0..self.chapters.len())
+        self.unescape_contents_with(which, |_| {});
+    }
+
+    /// [`Request::unescape_contents`], calling `visit` with each batch of texts (chapter index, text; the work
+    /// goes from the end of the book) before the next batch is unescaped. Changing the texts there (expanding
+    /// them) lets the changed texts take the memory that the batch's JSON leaves.
+    pub fn unescape_contents_with(&mut self, which: Contents, visit: impl FnMut(&mut [(usize, String)])) {
+        let mut literals: Vec<(usize, Range<usize>)> = (0..self.chapters.len())
             .filter(|&i| self.texts[i].is_none() && (which == Contents::All || self.chapters[i].may_have_directives))
+            .map(|i| (i, self.chapters[i].content.clone()))
             .collect();
-        if wanted.is_empty() {
+        if literals.is_empty() {
             return;
         }
-        wanted.sort_by_key(|&i| self.chapters[i].content.start);
-        let literals: Vec<Range<usize>> = wanted.iter().map(|&i| self.chapters[i].content.clone()).collect();
+        literals.sort_by_key(|(_, range)| range.start);
         // A borrowed input is copied once here (tests); mdBook's stdin is owned.
-        let (texts, offsets) = text::unescape_and_cut(self.input.to_mut(), &literals);
-        for (index, unescaped) in wanted.into_iter().zip(texts) {
+        let (texts, offsets) = text::unescape_and_cut(self.input.to_mut(), &literals, visit);
+        for (index, unescaped) in texts {
             self.texts[index] = Some(unescaped);
         }
         self.book = offsets.range(self.book.clone());
@@ -319,7 +326,7 @@ impl<'a> Request<'a> {
 
     /// The book (element 1) as it stands, parsed (tests and fuzzing; the preprocessor never builds it).
     pub fn book(&self) -> Value {
-        serde_json::from_slice(&self.into_output_ref()).unwrap_or_default()
+        serde_json::from_slice(&self.output()).unwrap_or_default()
     }
 
     /// Writes the book for mdBook's stdin reader: element 1 as it came in, byte for byte, with each changed
@@ -345,7 +352,7 @@ impl<'a> Request<'a> {
         out.write_all(self.input.get(copied..self.book.end).unwrap_or_default())
     }
 
-    fn into_output_ref(&self) -> Vec<u8> {
+    fn output(&self) -> Vec<u8> {
         let mut output = Vec::with_capacity(self.book.len());
         // Writing into a Vec cannot fail.
         let _ = self.write_book(&mut output);
@@ -354,7 +361,7 @@ impl<'a> Request<'a> {
 
     /// The book, serialized for mdBook's stdin reader, in the dialect that came in (see [`Request::write_book`]).
     pub fn into_output(self) -> Vec<u8> {
-        self.into_output_ref()
+        self.output()
     }
 }
 
@@ -491,7 +498,9 @@ mod tests {
 
     /// The reader this module had before it located chapters: a `Value`, then the shape checks. The located
     /// reader must accept and refuse the same inputs, with the same messages.
-    fn reference(input: &[u8]) -> Result<(Value, Vec<(String, Option<String>, usize, String)>), String> {
+    type Chapters = Vec<(String, Option<String>, usize, String)>;
+
+    fn reference(input: &[u8]) -> Result<(Value, Chapters), String> {
         let input = input.strip_prefix(BOM).unwrap_or(input);
         if input.iter().all(u8::is_ascii_whitespace) {
             return Err("stdin is empty; expected mdBook's `[context, book]` JSON".into());

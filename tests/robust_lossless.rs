@@ -439,3 +439,24 @@ fn the_binary_refuses_what_serde_json_refuses() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, r#"{"items":[{"Chapter":{"name":"a","content":"Q4营收3600万元,环比增长16.1%"}}]}"#);
 }
+
+/// A book larger than one batch of the preprocessor's JSON reading (it unescapes and expands a few hundred KB at a
+/// time, from the end): every chapter comes back in its place, expanded or untouched.
+#[test]
+fn the_binary_expands_a_book_of_many_batches() {
+    const Q4: &str = "Q4营收3600万元,环比增长16.1%";
+    let chapters: Vec<Value> = (0..120)
+        .map(|i| {
+            let body = format!("# 第{i}章\n\n{}\n", "营收与\"毛利\"\t".repeat(400 + i));
+            let content = if i % 3 == 0 { body } else { format!("{body}<<#kpi revenue q4 vs q3>> ({i})\n") };
+            json!({"Chapter": {"name": format!("c{i}"), "content": content, "number": [i], "sub_items": [],
+                "path": format!("c{i}.md"), "source_path": format!("c{i}.md"), "parent_names": []}})
+        })
+        .collect();
+    let book = json!({ "items": chapters });
+    let book_text = serde_json::to_string(&book).unwrap();
+    assert!(book_text.len() > 1_000_000, "several batches: {}", book_text.len());
+    let (out, err, code) = run_binary(format!("[{},{book_text}]", fuzz_context("0.5.4")).into_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, book_text.replace("<<#kpi revenue q4 vs q3>>", Q4));
+}

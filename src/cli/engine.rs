@@ -29,8 +29,12 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
         None => String::new(),
     };
     let files: Vec<String> = request.chapters().iter().map(|c| chapter_file(c.source_path)).collect();
-    let with_directives: Vec<bool> = (0..request.chapter_count()).map(|i| request.may_have_directives(i)).collect();
-    let (mut found, mut sources) = if config.structure.is_some() {
+    let language = request.book_language().map(str::to_string);
+    let mut expander = Preprocessor::new(&root, config.clone(), language.as_deref(), request.renderer());
+    let mut found = Vec::new();
+    let mut sources = Sources::new();
+    if config.structure.is_some() {
+        let with_directives: Vec<bool> = (0..request.chapter_count()).map(|i| request.may_have_directives(i)).collect();
         request.unescape_contents(Contents::All);
         let chapters: Vec<check::Chapter> = request
             .chapters()
@@ -42,22 +46,23 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
                 depth: c.depth,
             })
             .collect();
-        structure_check(&root, config, &chapters)
+        (found, sources) = structure_check(&root, config, &chapters);
+        drop(chapters);
+        let texts: Vec<(String, &mut String)> = request
+            .texts_mut()
+            .into_iter()
+            .filter(|(index, _)| with_directives[*index])
+            .map(|(index, text)| (files[index].clone(), text))
+            .collect();
+        expander.expand_chapters(texts);
     } else {
-        request.unescape_contents(Contents::WithDirectives);
-        (Vec::new(), Sources::new())
-    };
-    let language = request.book_language().map(str::to_string);
-    let renderer = request.renderer().to_string();
-    let chapters: Vec<(String, &mut String)> = request
-        .texts_mut()
-        .into_iter()
-        .filter(|(index, _)| with_directives[*index])
-        .map(|(index, text)| (files[index].clone(), text))
-        .collect();
-    let (expanded, more_sources) = expand(&root, language.as_deref(), &renderer, config, chapters);
-    found.extend(expanded);
-    sources.extend(more_sources);
+        // Each batch is expanded as soon as it is unescaped: the expansions fill the memory its JSON leaves.
+        request.unescape_contents_with(Contents::WithDirectives, |batch| {
+            expander.expand_chapters(batch.iter_mut().map(|(index, text)| (files[*index].clone(), text)).collect());
+        });
+    }
+    found.extend(expander.diagnostics());
+    sources.extend(expander.sources());
     (found, sources)
 }
 

@@ -167,14 +167,20 @@ fn is_serde_control_escape(hex: &[u8]) -> bool {
     !matches!(value, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
 }
 
-/// Unescapes the string literals at `literals` (sorted, disjoint) and cuts those serde_json would write back the
-/// same ([`is_canonical`]) out of `input`. It works from the end in batches and gives the input's tail back to
-/// the allocator after each batch, so that the input shrinks as the texts grow: the book is never held twice.
-/// Returns the texts in the order of `literals`, and where the input's offsets moved.
-pub(super) fn unescape_and_cut(input: &mut Vec<u8>, literals: &[Range<usize>]) -> (Vec<String>, OffsetMap) {
-    /// About this much text is unescaped (on all cores) before the input shrinks.
-    const BATCH_BYTES: usize = 1 << 20;
-    let cut: Vec<bool> = literals.iter().map(|range| input.get(range.clone()).is_some_and(is_canonical)).collect();
+/// Unescapes the string literals at `literals` (chapter index and range; sorted, disjoint) and cuts those
+/// serde_json would write back the same ([`is_canonical`]) out of `input`. It works from the end in batches and
+/// gives the input's tail back to the allocator after each, so that the input shrinks as the texts grow: the
+/// book is never held twice. `visit` sees each batch before the next one is unescaped. Returns the texts in the
+/// order of `literals`, and where the input's offsets moved.
+pub(super) fn unescape_and_cut(
+    input: &mut Vec<u8>,
+    literals: &[(usize, Range<usize>)],
+    mut visit: impl FnMut(&mut [(usize, String)]),
+) -> (Vec<(usize, String)>, OffsetMap) {
+    /// About this much text is unescaped (on all cores) before the input shrinks: small batches keep the peak
+    /// (the expansions so far, plus one batch of input and texts) low; each costs a few thread starts.
+    const BATCH_BYTES: usize = 1 << 18;
+    let cut: Vec<bool> = literals.iter().map(|(_, range)| input.get(range.clone()).is_some_and(is_canonical)).collect();
     let mut texts = Vec::with_capacity(literals.len());
     // The bytes kept after each cut literal, from the end of the input.
     let mut kept_tail: Vec<Vec<u8>> = Vec::new();
@@ -185,13 +191,15 @@ pub(super) fn unescape_and_cut(input: &mut Vec<u8>, literals: &[Range<usize>]) -
         let mut batch_bytes = 0;
         while first > 0 && batch_bytes < BATCH_BYTES {
             first -= 1;
-            batch_bytes += literals[first].len();
+            batch_bytes += literals[first].1.len();
         }
-        let batch = &literals[first..next];
-        let mut batch_texts = unescape_all(input, batch);
-        batch_texts.reverse();
-        texts.extend(batch_texts);
-        for (range, _) in batch.iter().zip(&cut[first..next]).rev().filter(|(_, cut)| **cut) {
+        let ranges: Vec<Range<usize>> = literals[first..next].iter().map(|(_, range)| range.clone()).collect();
+        let unescaped = unescape_all(input, &ranges);
+        let mut batch: Vec<(usize, String)> =
+            literals[first..next].iter().map(|(index, _)| *index).zip(unescaped).collect();
+        visit(&mut batch);
+        texts.extend(batch.into_iter().rev());
+        for (range, _) in ranges.iter().zip(&cut[first..next]).rev().filter(|(_, cut)| **cut) {
             kept_tail.push(input.get(range.end..end).unwrap_or_default().to_vec());
             end = range.start.min(end);
         }
@@ -206,7 +214,7 @@ pub(super) fn unescape_and_cut(input: &mut Vec<u8>, literals: &[Range<usize>]) -
     let mut ends = Vec::new();
     let mut removed_so_far = Vec::new();
     let mut total = 0;
-    for (range, _) in literals.iter().zip(&cut).filter(|(_, cut)| **cut) {
+    for ((_, range), _) in literals.iter().zip(&cut).filter(|(_, cut)| **cut) {
         total += range.len();
         ends.push(range.end);
         removed_so_far.push(total);
@@ -316,9 +324,9 @@ mod tests {
     #[test]
     fn cutting_moves_the_offsets_after_each_cut() {
         let mut input = br#"{"a":"x\n","b":"\/","c":"z","d":12}"#.to_vec();
-        let literals = [5..10, 15..19, 24..27];
-        let (texts, map) = unescape_and_cut(&mut input, &literals);
-        assert_eq!(texts, ["x\n", "/", "z"]);
+        let literals = [(0, 5..10), (1, 15..19), (2, 24..27)];
+        let (texts, map) = unescape_and_cut(&mut input, &literals, |_| {});
+        assert_eq!(texts, [(0, "x\n".to_string()), (1, "/".to_string()), (2, "z".to_string())]);
         // `"\/"` is not how serde_json writes `/`: that literal stays.
         assert_eq!(input, br#"{"a":,"b":"\/","c":,"d":12}"#);
         assert_eq!(map.range(0..5), 0..5);
@@ -340,13 +348,23 @@ mod tests {
             expected.extend_from_slice(b",[kept]:");
             let start = input.len();
             input.extend(serde_json::to_vec(text).unwrap());
-            literals.push(start..input.len());
+            literals.push((literals.len(), start..input.len()));
         }
         input.extend_from_slice(b"end");
         expected.extend_from_slice(b"end");
         let total = input.len();
-        let (unescaped, map) = unescape_and_cut(&mut input, &literals);
-        assert_eq!(unescaped, texts);
+        let mut batches = Vec::new();
+        let (unescaped, map) = unescape_and_cut(&mut input, &literals, |batch| {
+            batches.push(batch.iter().map(|(index, _)| *index).collect::<Vec<_>>());
+            for (_, text) in batch {
+                text.insert(0, '>');
+            }
+        });
+        let changed: Vec<(usize, String)> = texts.iter().enumerate().map(|(i, t)| (i, format!(">{t}"))).collect();
+        assert_eq!(unescaped, changed);
+        assert!(batches.len() > 2, "{batches:?}");
+        assert_eq!(batches.concat().len(), texts.len());
+        assert!(batches[0].contains(&39) && batches.last().unwrap().contains(&0), "from the end: {batches:?}");
         assert_eq!(input, expected);
         assert_eq!(map.range(0..total), 0..expected.len());
     }
