@@ -281,18 +281,25 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let mut sources = book.sources();
+    // Findings quote the files they point into: book.toml and SUMMARY.md here, chapters and data files as the
+    // check and the expansion find something in them (a copy of every chapter would double the book).
+    let mut sources = Sources::new();
+    if !book.book_toml_text.is_empty() {
+        sources.insert(BOOK_TOML.to_string(), book.book_toml_text.clone());
+    }
+    sources.insert(book.summary_path.clone(), book.summary_text.clone());
     let (config, mut found) = Config::from_book_toml(&book.book_toml_text);
     if found.iter().any(|d| d.severity == Severity::Error) {
         diagnostics::sort(&mut found);
         print!("{}", diagnostics::render(format, &found, &sources));
         return EXIT_USAGE;
     }
-    let (structure, _) = engine::structure_check(&root, &config, &book.chapters);
+    let (structure, structure_sources) = engine::structure_check(&root, &config, &book.chapters);
     found.extend(structure);
-    let language = book.language.clone();
-    let chapters = book.chapters.iter_mut().map(|c| (c.source_path.clone().unwrap_or_default(), c.content.to_mut()));
-    let (expanded, more_sources) = engine::expand(&root, language.as_deref(), "html", &config, chapters);
+    sources.extend(structure_sources);
+    let chapters = std::mem::take(&mut book.chapters);
+    let (expanded, more_sources) =
+        engine::expansion_findings(&root, book.language.as_deref(), "html", &config, chapters);
     found.extend(expanded);
     sources.extend(more_sources);
     diagnostics::sort(&mut found);

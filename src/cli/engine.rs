@@ -3,6 +3,7 @@
 //! A run over a book: the structure check (when the config names a schema) over the chapters as written, then
 //! directive expansion chapter by chapter, changing only chapter content.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::check;
@@ -88,17 +89,37 @@ pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter<
     (found, sources)
 }
 
-/// Expands the directives of each chapter in place. `chapters` gives each chapter's file (relative to the book
-/// root, for findings) and its content; only content with directives changes.
-pub fn expand<'a>(
+/// The findings of expanding every chapter's directives (`mdbook-kpi check`), which keeps no expansion: the
+/// chapters are expanded a batch at a time and dropped, so memory falls as the work goes on. Returns the findings
+/// and the text of every file they point into.
+pub fn expansion_findings(
     root: &Path,
     book_language: Option<&str>,
     renderer: &str,
     config: &Config,
-    chapters: impl IntoIterator<Item = (String, &'a mut String)>,
+    mut chapters: Vec<check::Chapter<'_>>,
 ) -> (Vec<Diagnostic>, Sources) {
+    /// About this much text per batch: enough for every core, little next to the book.
+    const BATCH_BYTES: usize = 1 << 18;
     let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
-    expander.expand_chapters(chapters.into_iter().collect());
+    let mut start = 0;
+    while start < chapters.len() {
+        let mut end = start;
+        let mut batch_bytes = 0;
+        while end < chapters.len() && batch_bytes < BATCH_BYTES {
+            batch_bytes += chapters[end].content.len();
+            end += 1;
+        }
+        let batch = chapters[start..end]
+            .iter_mut()
+            .map(|c| (c.source_path.clone().unwrap_or_default(), c.content.to_mut()))
+            .collect();
+        expander.expand_chapters(batch);
+        for chapter in &mut chapters[start..end] {
+            chapter.content = Cow::Borrowed("");
+        }
+        start = end;
+    }
     (expander.diagnostics(), expander.sources())
 }
 
