@@ -177,8 +177,9 @@ fn preprocessor_mode() -> u8 {
 /// All of stdin, in one buffer sized up front when stdin is a file (`mdbook-kpi < request.json`).
 fn read_stdin() -> std::io::Result<Vec<u8>> {
     let stdin = std::io::stdin();
-    let size_hint = stdin_file_size().unwrap_or(0);
-    let mut input = Vec::with_capacity(size_hint.saturating_add(1));
+    let mut input = Vec::new();
+    // A hint only: a file too large to hold fails below with a clear error rather than here with an abort.
+    let _ = input.try_reserve_exact(stdin_file_size().unwrap_or(0).saturating_add(1));
     stdin.lock().read_to_end(&mut input)?;
     Ok(input)
 }
