@@ -197,14 +197,15 @@ pub(super) fn unescape_and_cut(
         let unescaped = unescape_all(input, &ranges);
         let mut batch: Vec<(usize, String)> =
             literals[first..next].iter().map(|(index, _)| *index).zip(unescaped).collect();
-        visit(&mut batch);
-        texts.extend(batch.into_iter().rev());
+        // The batch's JSON goes before `visit` works on its texts.
         for (range, _) in ranges.iter().zip(&cut[first..next]).rev().filter(|(_, cut)| **cut) {
             kept_tail.push(input.get(range.end..end).unwrap_or_default().to_vec());
             end = range.start.min(end);
         }
         input.truncate(end);
         input.shrink_to_fit();
+        visit(&mut batch);
+        texts.extend(batch.into_iter().rev());
         next = first;
     }
     texts.reverse();
