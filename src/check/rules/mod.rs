@@ -44,8 +44,8 @@ pub struct Item {
     pub at: (usize, Range<usize>),
     /// The text it spans.
     pub ranges: Vec<(usize, Range<usize>)>,
-    /// (chapter, anchor) when the item is a heading a link can point to.
-    pub anchor: Option<(usize, String)>,
+    /// (chapter, heading index) when the item is a heading a link can point to.
+    pub heading: Option<(usize, usize)>,
 }
 
 impl Item {
@@ -109,7 +109,7 @@ impl<'o, 'a> Context<'o, 'a> {
                 alt_title: None,
                 at: (ci, i.title_span.clone()),
                 ranges: vec![(ci, i.span.clone())],
-                anchor: None,
+                heading: None,
             })
             .collect()
     }
@@ -132,7 +132,7 @@ impl<'o, 'a> Context<'o, 'a> {
             alt_title,
             at: outline.position_of(node),
             ranges: outline.ranges_of(node),
-            anchor: heading.map(|h| (ci, h.anchor.clone())),
+            heading: outline.heading_index_of(node),
         }
     }
 
@@ -147,6 +147,11 @@ impl<'o, 'a> Context<'o, 'a> {
             titles.extend(within(&doc.items, &range, |i| i.span.start).iter().map(|i| i.title.as_str()));
         }
         titles
+    }
+
+    /// (chapter, anchor) of an item that is a heading a link can point to.
+    pub fn anchor(&self, item: &Item) -> Option<(usize, &'o str)> {
+        item.heading.map(|(ci, hi)| (ci, self.outline.docs[ci].anchor(hi)))
     }
 
     /// The prose blocks inside an item, in order.

@@ -74,39 +74,57 @@ impl JargonList {
 
     /// The jargon words in a text, as byte ranges (with their English endings).
     pub fn find_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.matcher.iter().flat_map(move |m| m.find_iter(text)).filter_map(move |found| {
-            let word = self
-                .words
-                .iter()
-                .find(|w| w.pattern.eq_ignore_ascii_case(found.as_str()))
-                .or_else(|| self.words.iter().find(|w| w.pattern == found.as_str().to_lowercase()))?;
-            let bytes = text.as_bytes();
-            if word.latin_start && found.start() > 0 && bytes[found.start() - 1].is_ascii_alphanumeric() {
-                return None;
-            }
-            if !word.latin_end {
-                return Some(found.range());
-            }
-            let rest = &text[found.end()..];
-            let endings: &[&str] = if word.y_stem { &["ies", "y"] } else { ENDINGS };
-            let at_boundary = |s: &str| !s.starts_with(|c: char| c.is_ascii_alphanumeric());
-            let ending = endings.iter().find(|e| {
-                rest.get(..e.len()).is_some_and(|head| head.eq_ignore_ascii_case(e)) && at_boundary(&rest[e.len()..])
-            })?;
-            Some(found.start()..found.end() + ending.len())
-        })
+        self.matches(text).filter_map(move |found| self.accept(text, found))
+    }
+
+    /// The matcher's hits in a text, before the checks of word boundaries and endings.
+    fn matches<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
+        self.matcher.iter().flat_map(move |m| m.find_iter(text)).map(|found| found.range())
+    }
+
+    /// A hit of the matcher in `text` as a jargon word (with its English ending), or `None` when it is part of a
+    /// longer word.
+    fn accept(&self, text: &str, found: Range<usize>) -> Option<Range<usize>> {
+        let matched = text.get(found.clone())?;
+        let word = self
+            .words
+            .iter()
+            .find(|w| w.pattern.eq_ignore_ascii_case(matched))
+            .or_else(|| self.words.iter().find(|w| w.pattern == matched.to_lowercase()))?;
+        let bytes = text.as_bytes();
+        if word.latin_start && found.start > 0 && bytes[found.start - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        if !word.latin_end {
+            return Some(found);
+        }
+        let rest = &text[found.end..];
+        let endings: &[&str] = if word.y_stem { &["ies", "y"] } else { ENDINGS };
+        let at_boundary = |s: &str| !s.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let ending = endings.iter().find(|e| {
+            rest.get(..e.len()).is_some_and(|head| head.eq_ignore_ascii_case(e)) && at_boundary(&rest[e.len()..])
+        })?;
+        Some(found.start..found.end + ending.len())
     }
 }
 
 pub fn check(doc: &ChapterDoc<'_>, chapter: usize, jargon: &JargonList, findings: &mut Vec<Finding>) {
-    let prose = doc.prose();
-    for range in jargon.find_in(prose) {
-        let Some(block) = doc.block_at(range.start) else { continue };
-        let local = range.start - block.base..range.end - block.base;
+    let mut hits = verbatim_hits(doc, jargon);
+    // The other blocks' text is copied into one buffer, searched once.
+    let owned = doc.owned_text();
+    for found in jargon.matches(owned) {
+        if let Some((index, base, _)) = doc.owned_block_at(found.start) {
+            hits.push((index, found.start - base..found.end - base));
+        }
+    }
+    hits.sort_by_key(|(index, range)| (*index, range.start));
+    for (index, hit) in hits {
+        let Some(block) = doc.block(index) else { continue };
+        let Some(local) = jargon.accept(block.text, hit) else { continue };
         if block.in_directive(local.start) {
             continue;
         }
-        let word = &prose[range];
+        let word = &block.text[local.clone()];
         findings.push(Finding::new(
             "style/jargon",
             (chapter, block.source_span(local)),
@@ -114,6 +132,45 @@ pub fn check(doc: &ChapterDoc<'_>, chapter: usize, jargon: &JargonList, findings
             "describe the concrete action, who does it and what changes (e.g. a real sales scene) instead".to_string(),
         ));
     }
+}
+
+/// The matcher's hits in the blocks that are slices of the chapter, as (block index, range in the block's text).
+///
+/// One search of the whole chapter instead of one per block. A hit inside a block is the hit a search of that
+/// block alone finds: the matcher is a plain alternation of literals, so a hit depends only on the text from its
+/// start to its end. The exception is a hit that runs over a block's edge (which a search of the block would not
+/// find, and which may hide hits inside it): such blocks are searched on their own.
+fn verbatim_hits(doc: &ChapterDoc<'_>, jargon: &JargonList) -> Vec<(usize, Range<usize>)> {
+    let mut hits = Vec::new();
+    let mut found = jargon.matches(doc.text).peekable();
+    if found.peek().is_none() {
+        return hits;
+    }
+    let blocks: Vec<(usize, Range<usize>)> = doc.verbatim_blocks().collect();
+    let mut alone: Vec<usize> = Vec::new();
+    let mut first = 0;
+    for hit in found {
+        while blocks.get(first).is_some_and(|(_, range)| range.end <= hit.start) {
+            first += 1;
+        }
+        for (index, range) in blocks[first..].iter().take_while(|(_, range)| range.start < hit.end) {
+            if range.start <= hit.start && hit.end <= range.end {
+                hits.push((*index, hit.start - range.start..hit.end - range.start));
+            } else {
+                alone.push(*index);
+            }
+        }
+    }
+    if !alone.is_empty() {
+        alone.sort_unstable();
+        alone.dedup();
+        hits.retain(|(index, _)| alone.binary_search(index).is_err());
+        for index in alone {
+            let Some(block) = doc.block(index) else { continue };
+            hits.extend(jargon.matches(block.text).map(|range| (index, range)));
+        }
+    }
+    hits
 }
 
 #[cfg(test)]
