@@ -55,8 +55,9 @@ pub struct Heading {
 pub struct ListItem {
     /// 1 for an item of a list that is not inside another list.
     pub depth: usize,
-    /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed.
-    pub title: String,
+    /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed
+    /// ([`ChapterDoc::item_title`]).
+    title: BlockText,
     pub title_span: Range<usize>,
     pub span: Range<usize>,
 }
@@ -131,6 +132,15 @@ impl<'a> ChapterDoc<'a> {
             unique_anchors(self.headings.iter().map(|h| h.explicit_id.clone().unwrap_or_else(|| anchor_of(raw(h)))))
         });
         anchors.get(index).map_or("", String::as_str)
+    }
+
+    /// A list item's title: its lead-in, numbering removed.
+    pub fn item_title(&self, item: &ListItem) -> &str {
+        let text = match &item.title {
+            BlockText::Source(range) => self.text.get(range.clone()),
+            BlockText::Owned(range) => self.owned.get(range.clone()),
+        };
+        text.unwrap_or("")
     }
 
     /// The text of the blocks that are not verbatim slices of the chapter, each followed by a line break, so
@@ -450,7 +460,7 @@ impl<'s> Builder<'s> {
             Tag::Item => {
                 self.items.push(ListItem {
                     depth: self.list_depth,
-                    title: String::new(),
+                    title: BlockText::Source(0..0),
                     title_span: first_line(self.source, range.clone()),
                     span: range,
                 });
@@ -566,13 +576,19 @@ impl<'s> Builder<'s> {
         }
         *pending = false;
         let index = *index;
-        let block = view(self.source, &self.owned, &self.segments, &self.directives, block);
-        let range = lead_in(block.text, leading_bold);
-        let raw = &block.text[range.clone()];
+        let view = view(self.source, &self.owned, &self.segments, &self.directives, block);
+        let range = lead_in(view.text, leading_bold);
+        let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
-        let title_span = block.source_span(trim_range(block.text, range));
+        // The title is a slice of the block's text: keep where it is rather than a copy.
+        let offset = title.as_ptr() as usize - view.text.as_ptr() as usize;
+        let title = match &block.text {
+            BlockText::Source(text) => BlockText::Source(text.start + offset..text.start + offset + title.len()),
+            BlockText::Owned(text) => BlockText::Owned(text.start + offset..text.start + offset + title.len()),
+        };
+        let title_span = view.source_span(trim_range(view.text, range));
         if let Some(item) = self.items.get_mut(index) {
-            item.title = title.to_string();
+            item.title = title;
             item.title_span = title_span;
         }
     }
@@ -745,7 +761,7 @@ mod tests {
         assert_eq!(doc.anchor(0), "问题分析");
         assert_eq!(doc.title_heading, Some(0));
         assert_eq!(doc.headings[1].section_end, c.content.len());
-        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (i.title.as_str(), i.depth)).collect();
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth)).collect();
         assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
         assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];

@@ -105,7 +105,7 @@ impl<'o, 'a> Context<'o, 'a> {
             .iter()
             .filter(|i| i.depth == top)
             .map(|i| Item {
-                title: i.title.clone(),
+                title: doc.item_title(i).to_string(),
                 alt_title: None,
                 at: (ci, i.title_span.clone()),
                 ranges: vec![(ci, i.span.clone())],
@@ -138,15 +138,14 @@ impl<'o, 'a> Context<'o, 'a> {
 
     /// Every title inside a module where a part may be named: sub-headings and sub-chapters at any depth, and
     /// the lead-ins of list items at any depth.
-    pub fn inner_titles(&self, node: usize) -> Vec<&str> {
+    pub fn inner_titles(&self, node: usize) -> impl Iterator<Item = &'o str> + '_ {
         let outline = self.outline;
-        let mut titles: Vec<&str> =
-            (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n)).collect();
-        for (ci, range) in outline.ranges_of(node) {
+        let nodes = (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
+        let items = outline.ranges_of(node).into_iter().flat_map(|(ci, range)| {
             let doc = &outline.docs[ci];
-            titles.extend(within(&doc.items, &range, |i| i.span.start).iter().map(|i| i.title.as_str()));
-        }
-        titles
+            within(&doc.items, &range, |i| i.span.start).iter().map(|i| doc.item_title(i))
+        });
+        nodes.chain(items)
     }
 
     /// (chapter, anchor) of an item that is a heading a link can point to.
