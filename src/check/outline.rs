@@ -802,7 +802,25 @@ pub struct BookOutline<'a> {
 
 impl<'a> BookOutline<'a> {
     pub fn new(chapters: &'a [Chapter<'_>]) -> Self {
-        let docs: Vec<ChapterDoc<'a>> = parallel_map(chapters, |_, chapter| parse_chapter(chapter));
+        Self::new_with(chapters, |_, _| ()).0
+    }
+
+    /// The outline, and `per_chapter` run on each chapter right after it is parsed (while its text is still in
+    /// the cache), on the same threads; its results in chapter order.
+    pub fn new_with<R: Send>(
+        chapters: &'a [Chapter<'_>],
+        per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
+    ) -> (Self, Vec<R>) {
+        let parsed: Vec<(ChapterDoc<'a>, R)> = parallel_map(chapters, |ci, chapter| {
+            let doc = parse_chapter(chapter);
+            let result = per_chapter(ci, &doc);
+            (doc, result)
+        });
+        let (docs, results): (Vec<ChapterDoc<'a>>, Vec<R>) = parsed.into_iter().unzip();
+        (Self::from_docs(docs), results)
+    }
+
+    fn from_docs(docs: Vec<ChapterDoc<'a>>) -> Self {
         let mut nodes: Vec<Node> = Vec::new();
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
         for (ci, doc) in docs.iter().enumerate() {

@@ -195,18 +195,21 @@ fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModule> 
     found
 }
 
-pub fn run(outline: &BookOutline<'_>, schema: &Schema, jargon: &style::JargonList) -> Vec<Finding> {
+/// The rules that look at one chapter at a time (jargon, bare numbers), for [`BookOutline::new_with`].
+pub fn per_chapter(doc: &super::outline::ChapterDoc<'_>, chapter: usize, jargon: &style::JargonList) -> Vec<Finding> {
+    let mut found = Vec::new();
+    style::check(doc, chapter, jargon, &mut found);
+    narrative::check(doc, chapter, &mut found);
+    found
+}
+
+/// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
+pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Finding>>) -> Vec<Finding> {
     let context = Context::new(outline, schema);
     let mut findings = Vec::new();
     structure::check(&context, &mut findings);
     loop_::check(&context, &mut findings);
     smart::check(&context, &mut findings);
-    let per_chapter = super::outline::parallel_map(&outline.docs, |ci, doc| {
-        let mut found = Vec::new();
-        style::check(doc, ci, jargon, &mut found);
-        narrative::check(doc, ci, &mut found);
-        found
-    });
     findings.extend(per_chapter.into_iter().flatten());
     findings
 }
