@@ -1,10 +1,13 @@
 //! Micro-benchmarks of the preprocessor's hot parts (divan): scanning a chapter for directives, parsing
-//! directives, formatting numbers, loading data, and expanding a whole chapter.
+//! directives, formatting numbers, loading data, expanding a whole chapter, and the structure check of a book.
 //!
 //! `cargo bench --bench hot` (all), `cargo bench --bench hot -- scan` (one group). The inputs come from the
 //! same generator as `bench/run.sh` (`kpi-bench-gen`), so they look like the benchmark book.
 
 // The generator's modules, shared with the `kpi-bench-gen` binary; the benches use only part of them.
+#[allow(dead_code)]
+#[path = "../bench/gen/book.rs"]
+mod book;
 #[allow(dead_code)]
 #[path = "../bench/gen/data.rs"]
 mod data;
@@ -208,5 +211,59 @@ mod expand {
         let text = CHAPTER.as_str();
         let mut preprocessor = Preprocessor::with_data(Config::default(), Locale::ZhCn, Target::Html, data);
         bencher.counter(BytesCount::of_str(text)).bench_local(|| preprocessor.expand_chapter("src/bench.md", text));
+    }
+}
+
+mod check {
+    use super::*;
+    use mdbook_kpi::check::outline::BookOutline;
+    use mdbook_kpi::check::{self, BookOnDisk, Schema};
+
+    /// The benchmark book (500 chapters of about 2,000 words, 20 directives each), written to a temporary folder
+    /// and read back as `mdbook-kpi check` reads it.
+    struct Book {
+        _dir: tempfile::TempDir,
+        book: BookOnDisk,
+        schema: Schema,
+        config: Config,
+    }
+
+    static BOOK: LazyLock<Book> = LazyLock::new(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder for the bench book");
+        let root = dir.path();
+        let chapters = book::generate(&book::Options { chapters: 500, directives: 20, words: 2000, seed: 1 });
+        let write = |path: PathBuf, text: &str| {
+            std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("creating a folder");
+            std::fs::write(path, text).expect("writing a book file");
+        };
+        write(root.join("book.toml"), &book::book_toml(true));
+        write(root.join("src/SUMMARY.md"), &book::summary(&chapters));
+        for chapter in book::all_chapters(&chapters) {
+            write(root.join("src").join(&chapter.path), &chapter.content);
+        }
+        let book = check::read_book(root).expect("the bench book reads");
+        let schema = check::load_schema("year-end-sales", root).expect("the built-in schema");
+        let config = Config { structure: Some("year-end-sales".into()), ..Config::default() };
+        Book { _dir: dir, book, schema, config }
+    });
+
+    fn book_bytes() -> BytesCount {
+        BytesCount::new(BOOK.book.chapters.iter().map(|c| c.content.len()).sum::<usize>())
+    }
+
+    /// The whole structure check of the 500-chapter book: outline, every rule, findings sorted.
+    #[divan::bench(sample_count = 20)]
+    fn book_500_chapters(bencher: Bencher) {
+        let book = &*BOOK;
+        bencher
+            .counter(book_bytes())
+            .bench(|| check::check(divan::black_box(&book.book.chapters), &book.schema, &book.config).len());
+    }
+
+    /// The outline alone: each chapter parsed once (the part that grows with the book's size).
+    #[divan::bench(sample_count = 20)]
+    fn outline_500_chapters(bencher: Bencher) {
+        let book = &*BOOK;
+        bencher.counter(book_bytes()).bench(|| BookOutline::new(divan::black_box(&book.book.chapters)).nodes.len());
     }
 }

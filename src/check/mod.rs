@@ -38,9 +38,9 @@ pub struct Chapter<'a> {
 /// Runs every structure rule over the chapters (in SUMMARY order) and returns the findings in a deterministic
 /// order, with the severities of `config.rules` applied and `kpi-allow` comments honoured.
 pub fn check(chapters: &[Chapter<'_>], schema: &Schema, config: &Config) -> Vec<Diagnostic> {
-    let outline = BookOutline::new(chapters);
     let words = rules::style::JargonList::new(config.jargon.as_deref());
-    let findings = rules::run(&outline, schema, &words);
+    let (outline, per_chapter) = BookOutline::new_with(chapters, |ci, doc| rules::per_chapter(doc, ci, &words));
+    let findings = rules::run(&outline, schema, per_chapter);
     let mut diagnostics: Vec<Diagnostic> =
         findings.into_iter().filter_map(|finding| to_diagnostic(&outline, config, finding)).collect();
     crate::diagnostics::sort(&mut diagnostics);

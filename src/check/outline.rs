@@ -20,12 +20,18 @@ pub struct ChapterDoc<'a> {
     /// Built on first use: most chapters have no findings to place.
     lines: std::sync::OnceLock<LineIndex<'a>>,
     pub headings: Vec<Heading>,
+    /// The anchors mdBook gives the headings, in order; built on first use (only the closed loop needs them).
+    anchors: std::sync::OnceLock<Vec<String>>,
     pub items: Vec<ListItem>,
-    /// The text of every block, one after another (one buffer per chapter rather than one per block).
-    prose: String,
+    /// The text of the blocks that are not a verbatim slice of the chapter (entities, escapes, inline markup,
+    /// code spans), one after another, each followed by a line break. Most blocks are a slice of the chapter and
+    /// are not copied.
+    owned: String,
     segments: Vec<Segment>,
     directives: Vec<Range<usize>>,
     block_data: Vec<BlockData>,
+    /// The indices of the blocks whose text is owned, in order.
+    owned_blocks: Vec<usize>,
     pub links: Vec<LinkRef>,
     pub allows: Vec<Allow>,
     /// The chapter's title heading (the only heading at its top level), merged into the chapter itself.
@@ -36,8 +42,9 @@ pub struct Heading {
     pub level: u8,
     /// The heading text, numbering removed.
     pub title: String,
-    /// The anchor mdBook gives it: `{#id}` or the text, lower-cased, spaces to `-`, punctuation dropped.
-    pub anchor: String,
+    /// The block holding the heading text as written (numbering kept), from which mdBook derives its anchor;
+    /// `None` for an empty heading.
+    block: Option<usize>,
     pub explicit_id: Option<String>,
     /// The heading line(s) in the source, without the line break.
     pub span: Range<usize>,
@@ -48,8 +55,9 @@ pub struct Heading {
 pub struct ListItem {
     /// 1 for an item of a list that is not inside another list.
     pub depth: usize,
-    /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed.
-    pub title: String,
+    /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed
+    /// ([`ChapterDoc::item_title`]).
+    title: BlockText,
     pub title_span: Range<usize>,
     pub span: Range<usize>,
 }
@@ -57,8 +65,17 @@ pub struct ListItem {
 /// (offset in the block's text, offset in the source, whether the piece is a verbatim copy of the source).
 type Segment = (usize, usize, bool);
 
+/// Where a block's text is.
+#[derive(Clone)]
+enum BlockText {
+    /// A slice of the chapter: the block's pieces are verbatim and follow each other in the source.
+    Source(Range<usize>),
+    /// A range of [`ChapterDoc::owned`], mapped back to the source by its segments.
+    Owned(Range<usize>),
+}
+
 struct BlockData {
-    text: Range<usize>,
+    text: BlockText,
     segments: Range<usize>,
     directives: Range<usize>,
     span: Range<usize>,
@@ -69,8 +86,8 @@ struct BlockData {
 #[derive(Clone)]
 pub struct TextBlock<'d> {
     pub text: &'d str,
-    /// Where `text` starts in the chapter's [`ChapterDoc::prose`].
-    pub base: usize,
+    /// Where `text` starts in the chapter when it is a verbatim slice of it.
+    source_start: Option<usize>,
     segments: &'d [Segment],
     pub span: Range<usize>,
     /// Byte ranges of `<<#kpi …>>` directives within `text`.
@@ -80,6 +97,9 @@ pub struct TextBlock<'d> {
 impl TextBlock<'_> {
     /// The source offset of a byte offset in `text`.
     pub fn source_offset(&self, offset: usize) -> usize {
+        if let Some(start) = self.source_start {
+            return start + offset;
+        }
         let at = self.segments.partition_point(|&(start, _, _)| start <= offset);
         match at.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(&(start, source, true)) => source + (offset - start),
@@ -104,17 +124,55 @@ impl<'a> ChapterDoc<'a> {
         self.lines.get_or_init(|| LineIndex::new(self.text))
     }
 
-    /// Every block's text, each followed by a line break, so that one search covers the chapter (one call
-    /// instead of one per block) without a match running from one block into the next.
-    pub fn prose(&self) -> &str {
-        &self.prose
+    /// The anchor mdBook gives heading `index`: its `{#id}`, or its text lower-cased with spaces to `-` and
+    /// punctuation dropped, made unique within the chapter by a numeric suffix.
+    pub fn anchor(&self, index: usize) -> &str {
+        let anchors = self.anchors.get_or_init(|| {
+            let raw = |h: &Heading| h.block.and_then(|b| self.block(b)).map_or("", |b| b.text.trim());
+            unique_anchors(self.headings.iter().map(|h| h.explicit_id.clone().unwrap_or_else(|| anchor_of(raw(h)))))
+        });
+        anchors.get(index).map_or("", String::as_str)
     }
 
-    /// The block whose text holds a byte offset of [`ChapterDoc::prose`].
-    pub fn block_at(&self, offset: usize) -> Option<TextBlock<'_>> {
-        let at = self.block_data.partition_point(|b| b.text.start <= offset).checked_sub(1)?;
-        let block = &self.block_data[at];
-        (offset < block.text.end).then(|| self.view(block))
+    /// A list item's title: its lead-in, numbering removed.
+    pub fn item_title(&self, item: &ListItem) -> &str {
+        let text = match &item.title {
+            BlockText::Source(range) => self.text.get(range.clone()),
+            BlockText::Owned(range) => self.owned.get(range.clone()),
+        };
+        text.unwrap_or("")
+    }
+
+    /// The text of the blocks that are not verbatim slices of the chapter, each followed by a line break, so
+    /// that one search covers them (see [`ChapterDoc::owned_block_at`]).
+    pub fn owned_text(&self) -> &str {
+        &self.owned
+    }
+
+    /// The block whose text holds a byte offset of [`ChapterDoc::owned_text`]: its index among the chapter's
+    /// blocks, where its text starts in the owned text, and the block.
+    pub fn owned_block_at(&self, offset: usize) -> Option<(usize, usize, TextBlock<'_>)> {
+        let owned_range = |index: &usize| match self.block_data.get(*index).map(|b| &b.text) {
+            Some(BlockText::Owned(range)) => range.clone(),
+            _ => 0..0,
+        };
+        let at = self.owned_blocks.partition_point(|i| owned_range(i).start <= offset).checked_sub(1)?;
+        let index = self.owned_blocks[at];
+        let range = owned_range(&index);
+        (offset < range.end).then(|| (index, range.start, self.view(&self.block_data[index])))
+    }
+
+    /// The blocks whose text is a verbatim slice of the chapter: (block index, source range).
+    pub fn verbatim_blocks(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+        self.block_data.iter().enumerate().filter_map(|(i, b)| match &b.text {
+            BlockText::Source(range) => Some((i, range.clone())),
+            BlockText::Owned(_) => None,
+        })
+    }
+
+    /// Block `index` of the chapter.
+    pub fn block(&self, index: usize) -> Option<TextBlock<'_>> {
+        self.block_data.get(index).map(|b| self.view(b))
     }
 
     /// The chapter's prose blocks in order.
@@ -128,19 +186,24 @@ impl<'a> ChapterDoc<'a> {
     }
 
     fn view(&self, block: &BlockData) -> TextBlock<'_> {
-        view(&self.prose, &self.segments, &self.directives, block)
+        view(self.text, &self.owned, &self.segments, &self.directives, block)
     }
 }
 
 fn view<'d>(
-    prose: &'d str,
+    source: &'d str,
+    owned: &'d str,
     segments: &'d [Segment],
     directives: &'d [Range<usize>],
     block: &BlockData,
 ) -> TextBlock<'d> {
+    let (text, source_start) = match &block.text {
+        BlockText::Source(range) => (source.get(range.clone()).unwrap_or(""), Some(range.start)),
+        BlockText::Owned(range) => (owned.get(range.clone()).unwrap_or(""), None),
+    };
     TextBlock {
-        text: prose.get(block.text.clone()).unwrap_or(""),
-        base: block.text.start,
+        text,
+        source_start,
         segments: segments.get(block.segments.clone()).unwrap_or(&[]),
         span: block.span.clone(),
         directives: directives.get(block.directives.clone()).unwrap_or(&[]),
@@ -169,9 +232,9 @@ fn options() -> Options {
 
 pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
     let text: &str = &chapter.content;
-    let mut builder = Builder::default();
+    let mut builder = Builder::new(text);
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
-        builder.event(text, event, range);
+        builder.event(event, range);
     }
     builder.flush_block();
     let mut doc = ChapterDoc {
@@ -181,11 +244,13 @@ pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
         text,
         lines: std::sync::OnceLock::new(),
         headings: builder.headings,
+        anchors: std::sync::OnceLock::new(),
         items: builder.items,
-        prose: builder.prose,
+        owned: builder.owned,
         segments: builder.segments,
         directives: builder.directives,
         block_data: builder.blocks,
+        owned_blocks: builder.owned_blocks,
         links: builder.links,
         allows: builder.allows,
         title_heading: None,
@@ -212,18 +277,18 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
     for i in open {
         doc.headings[i].section_end = len;
     }
-    // Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
-    let (mut used, mut next_suffix) = (HashSet::new(), HashMap::new());
-    for heading in &mut doc.headings {
-        let id = heading.explicit_id.clone().unwrap_or_else(|| heading.anchor.clone());
-        heading.anchor = unique_id(&id, &mut used, &mut next_suffix);
-    }
     if let Some(top) = doc.headings.iter().map(|h| h.level).min() {
         let mut at_top = doc.headings.iter().enumerate().filter(|(_, h)| h.level == top);
         if let (Some((first, _)), None) = (at_top.next(), at_top.next()) {
             doc.title_heading = Some(first);
         }
     }
+}
+
+/// Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
+fn unique_anchors(ids: impl Iterator<Item = String>) -> Vec<String> {
+    let (mut used, mut next_suffix) = (HashSet::new(), HashMap::new());
+    ids.map(|id| unique_id(&id, &mut used, &mut next_suffix)).collect()
 }
 
 /// mdBook's `unique_id`: the id, or the first free `id-1`, `id-2`, … The next suffix to try is remembered per
@@ -298,16 +363,27 @@ pub fn strip_numbering(text: &str) -> &str {
     rest
 }
 
-#[derive(Default)]
-struct Builder {
+/// The text of the block being collected.
+enum Collecting {
+    Nothing,
+    /// Every piece so far is a verbatim copy of the source and follows the one before: a slice of the chapter.
+    Slice(Range<usize>),
+    /// Copied into the owned text from `Builder::block_start` on.
+    Copy,
+}
+
+struct Builder<'s> {
+    source: &'s str,
     headings: Vec<Heading>,
     items: Vec<ListItem>,
     blocks: Vec<BlockData>,
     links: Vec<LinkRef>,
     allows: Vec<Allow>,
-    /// Every block's text so far; the block being collected starts at `block_start`.
-    prose: String,
+    /// The text of every block that is not a slice of the source; the block being copied starts at `block_start`.
+    owned: String,
+    owned_blocks: Vec<usize>,
     block_start: usize,
+    collecting: Collecting,
     segments: Vec<Segment>,
     segments_start: usize,
     directives: Vec<Range<usize>>,
@@ -323,15 +399,42 @@ struct Builder {
     pending_allow: Option<Vec<String>>,
 }
 
-impl Builder {
-    fn event(&mut self, source: &str, event: Event<'_>, range: Range<usize>) {
+impl<'s> Builder<'s> {
+    fn new(source: &'s str) -> Self {
+        Builder {
+            source,
+            headings: Vec::new(),
+            items: Vec::new(),
+            blocks: Vec::new(),
+            links: Vec::new(),
+            allows: Vec::new(),
+            owned: String::new(),
+            owned_blocks: Vec::new(),
+            block_start: 0,
+            collecting: Collecting::Nothing,
+            segments: Vec::new(),
+            segments_start: 0,
+            directives: Vec::new(),
+            span: None,
+            leading_bold: None,
+            bold_start: None,
+            code_depth: 0,
+            list_depth: 0,
+            open_items: Vec::new(),
+            heading: None,
+            pending_allow: None,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
         match event {
-            Event::Start(tag) => self.start(source, tag, range),
-            Event::End(tag) => self.end(tag, range),
-            Event::Text(text) if self.code_depth == 0 => self.push_text(source, &text, range),
-            Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => self.push_gap(range),
-            Event::SoftBreak | Event::HardBreak => self.push_break(range),
-            Event::Html(html) | Event::InlineHtml(html) => {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) if self.code_depth == 0 => self.push_piece(&text, range),
+            Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => self.push_piece(" ", range),
+            Event::SoftBreak | Event::HardBreak => self.push_piece("\n", range),
+            // Most HTML is not a `kpi-allow` comment: a substring search before the regex.
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
                 if let Some(captures) = ALLOW_COMMENT.captures(&html) {
                     let rules = captures[1].split([',', '\u{ff0c}', ' ']).filter(|r| !r.is_empty()).map(str::to_string);
                     self.pending_allow.get_or_insert_with(Vec::new).extend(rules);
@@ -341,7 +444,7 @@ impl Builder {
         }
     }
 
-    fn start(&mut self, source: &str, tag: Tag<'_>, range: Range<usize>) {
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
         if is_block(&tag) {
             self.flush_block();
             if let Some(rules) = self.pending_allow.take() {
@@ -350,15 +453,15 @@ impl Builder {
         }
         match tag {
             Tag::Heading { level, id, .. } => {
-                self.heading = Some((level as u8, id.map(|id| id.to_string()), trim_line_end(source, range)));
+                self.heading = Some((level as u8, id.map(|id| id.to_string()), trim_line_end(self.source, range)));
             }
             Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.code_depth += 1,
             Tag::List(_) => self.list_depth += 1,
             Tag::Item => {
                 self.items.push(ListItem {
                     depth: self.list_depth,
-                    title: String::new(),
-                    title_span: first_line(source, range.clone()),
+                    title: BlockText::Source(0..0),
+                    title_span: first_line(self.source, range.clone()),
                     span: range,
                 });
                 self.open_items.push((self.items.len() - 1, true));
@@ -369,15 +472,15 @@ impl Builder {
         }
     }
 
-    fn end(&mut self, tag: TagEnd, _range: Range<usize>) {
+    fn end(&mut self, tag: TagEnd) {
         match tag {
             TagEnd::Heading(_) => {
-                let raw = self.current().trim().to_string();
-                let title = strip_numbering(&raw).to_string();
+                let title = strip_numbering(self.current().trim()).to_string();
+                let blocks_before = self.blocks.len();
                 self.flush_block();
+                let block = (self.blocks.len() > blocks_before).then_some(blocks_before);
                 if let Some((level, explicit_id, span)) = self.heading.take() {
-                    let anchor = anchor_of(&raw);
-                    self.headings.push(Heading { level, title, anchor, explicit_id, span, section_end: 0 });
+                    self.headings.push(Heading { level, title, block, explicit_id, span, section_end: 0 });
                 }
             }
             TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.code_depth = self.code_depth.saturating_sub(1),
@@ -398,52 +501,70 @@ impl Builder {
 
     /// The text of the block being collected.
     fn current(&self) -> &str {
-        self.prose.get(self.block_start..).unwrap_or("")
+        current_text(self.source, &self.owned, self.block_start, &self.collecting)
     }
 
-    fn push_text(&mut self, source: &str, text: &str, range: Range<usize>) {
-        let verbatim = source.get(range.clone()) == Some(text);
-        self.push_piece(text, range, verbatim);
-    }
-
-    fn push_gap(&mut self, range: Range<usize>) {
-        self.push_piece(" ", range, false);
-    }
-
-    fn push_break(&mut self, range: Range<usize>) {
-        self.push_piece("\n", range, false);
-    }
-
-    fn push_piece(&mut self, text: &str, range: Range<usize>, verbatim: bool) {
+    /// Adds a piece of text (or the stand-in for a code span or line break) to the block. While the pieces are
+    /// verbatim and follow each other in the source, the block stays a slice of the chapter; the first piece
+    /// that is not (an entity, an escape, markup in between) copies the block into the owned text.
+    fn push_piece(&mut self, piece: &str, range: Range<usize>) {
         let span = self.span.get_or_insert(range.clone());
         span.end = span.end.max(range.end);
-        self.segments.push((self.prose.len() - self.block_start, range.start, verbatim));
-        self.prose.push_str(text);
+        let verbatim = self.source.get(range.clone()) == Some(piece);
+        match &mut self.collecting {
+            Collecting::Nothing if verbatim => {
+                self.collecting = Collecting::Slice(range);
+                return;
+            }
+            Collecting::Slice(slice) if verbatim && range.start == slice.end => {
+                slice.end = range.end;
+                return;
+            }
+            Collecting::Slice(slice) => {
+                // One segment stands for the verbatim pieces so far: they map to the source alike.
+                let slice = slice.clone();
+                self.segments.push((0, slice.start, true));
+                self.owned.push_str(&self.source[slice]);
+            }
+            Collecting::Nothing | Collecting::Copy => {}
+        }
+        self.collecting = Collecting::Copy;
+        self.segments.push((self.owned.len() - self.block_start, range.start, verbatim));
+        self.owned.push_str(piece);
     }
 
     fn flush_block(&mut self) {
         let span = self.span.take();
         let leading_bold = self.leading_bold.take();
         self.bold_start = None;
-        let keep = span.filter(|_| !self.current().trim().is_empty());
+        let collecting = std::mem::replace(&mut self.collecting, Collecting::Nothing);
+        let text = current_text(self.source, &self.owned, self.block_start, &collecting);
+        let keep = span.filter(|_| !text.trim().is_empty());
         if let Some(span) = keep {
             let directives_start = self.directives.len();
-            let text = self.prose.get(self.block_start..).unwrap_or("");
             find_directives(text, &mut self.directives);
+            let text = match collecting {
+                Collecting::Slice(slice) => BlockText::Source(slice),
+                Collecting::Nothing | Collecting::Copy => BlockText::Owned(self.block_start..self.owned.len()),
+            };
+            let owned = matches!(text, BlockText::Owned(_));
             let block = BlockData {
-                text: self.block_start..self.prose.len(),
+                text,
                 segments: self.segments_start..self.segments.len(),
                 directives: directives_start..self.directives.len(),
                 span,
             };
             self.set_item_lead_in(&block, leading_bold);
+            if owned {
+                self.owned_blocks.push(self.blocks.len());
+                self.owned.push('\n');
+            }
             self.blocks.push(block);
-            self.prose.push('\n');
         } else {
-            self.prose.truncate(self.block_start);
+            self.owned.truncate(self.block_start);
             self.segments.truncate(self.segments_start);
         }
-        self.block_start = self.prose.len();
+        self.block_start = self.owned.len();
         self.segments_start = self.segments.len();
     }
 
@@ -455,15 +576,29 @@ impl Builder {
         }
         *pending = false;
         let index = *index;
-        let block = view(&self.prose, &self.segments, &self.directives, block);
-        let range = lead_in(block.text, leading_bold);
-        let raw = &block.text[range.clone()];
+        let view = view(self.source, &self.owned, &self.segments, &self.directives, block);
+        let range = lead_in(view.text, leading_bold);
+        let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
-        let title_span = block.source_span(trim_range(block.text, range));
+        // The title is a slice of the block's text: keep where it is rather than a copy.
+        let offset = title.as_ptr() as usize - view.text.as_ptr() as usize;
+        let title = match &block.text {
+            BlockText::Source(text) => BlockText::Source(text.start + offset..text.start + offset + title.len()),
+            BlockText::Owned(text) => BlockText::Owned(text.start + offset..text.start + offset + title.len()),
+        };
+        let title_span = view.source_span(trim_range(view.text, range));
         if let Some(item) = self.items.get_mut(index) {
-            item.title = title.to_string();
+            item.title = title;
             item.title_span = title_span;
         }
+    }
+}
+
+fn current_text<'t>(source: &'t str, owned: &'t str, block_start: usize, collecting: &Collecting) -> &'t str {
+    match collecting {
+        Collecting::Nothing => "",
+        Collecting::Slice(slice) => source.get(slice.clone()).unwrap_or(""),
+        Collecting::Copy => owned.get(block_start..).unwrap_or(""),
     }
 }
 
@@ -604,7 +739,8 @@ mod tests {
     #[test]
     fn duplicate_headings_get_suffixes() {
         let c = chapter("# A\n\n## 市场\n\n## 市场\n\n## 市场-1\n\n## 市场\n");
-        let anchors: Vec<String> = parse_chapter(&c).headings.into_iter().map(|h| h.anchor).collect();
+        let doc = parse_chapter(&c);
+        let anchors: Vec<&str> = (0..doc.headings.len()).map(|i| doc.anchor(i)).collect();
         assert_eq!(anchors, ["a", "市场", "市场-1", "市场-1-1", "市场-2"]);
     }
 
@@ -621,11 +757,11 @@ mod tests {
         );
         let doc = parse_chapter(&c);
         assert_eq!(doc.headings.len(), 2);
-        assert_eq!(doc.headings[1].anchor, "market");
-        assert_eq!(doc.headings[0].anchor, "问题分析");
+        assert_eq!(doc.anchor(1), "market");
+        assert_eq!(doc.anchor(0), "问题分析");
         assert_eq!(doc.title_heading, Some(0));
         assert_eq!(doc.headings[1].section_end, c.content.len());
-        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (i.title.as_str(), i.depth)).collect();
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth)).collect();
         assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
         assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];
@@ -666,7 +802,25 @@ pub struct BookOutline<'a> {
 
 impl<'a> BookOutline<'a> {
     pub fn new(chapters: &'a [Chapter<'_>]) -> Self {
-        let docs: Vec<ChapterDoc<'a>> = parallel_map(chapters, |_, chapter| parse_chapter(chapter));
+        Self::new_with(chapters, |_, _| ()).0
+    }
+
+    /// The outline, and `per_chapter` run on each chapter right after it is parsed (while its text is still in
+    /// the cache), on the same threads; its results in chapter order.
+    pub fn new_with<R: Send>(
+        chapters: &'a [Chapter<'_>],
+        per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
+    ) -> (Self, Vec<R>) {
+        let parsed: Vec<(ChapterDoc<'a>, R)> = parallel_map(chapters, |ci, chapter| {
+            let doc = parse_chapter(chapter);
+            let result = per_chapter(ci, &doc);
+            (doc, result)
+        });
+        let (docs, results): (Vec<ChapterDoc<'a>>, Vec<R>) = parsed.into_iter().unzip();
+        (Self::from_docs(docs), results)
+    }
+
+    fn from_docs(docs: Vec<ChapterDoc<'a>>) -> Self {
         let mut nodes: Vec<Node> = Vec::new();
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
         for (ci, doc) in docs.iter().enumerate() {
@@ -702,9 +856,14 @@ impl<'a> BookOutline<'a> {
 
     /// The heading that stands for a node: the heading itself, or a chapter's title heading.
     pub fn heading_of(&self, node: usize) -> Option<&Heading> {
+        self.heading_index_of(node).and_then(|(ci, hi)| self.docs[ci].headings.get(hi))
+    }
+
+    /// (chapter, heading index) of the heading that stands for a node.
+    pub fn heading_index_of(&self, node: usize) -> Option<(usize, usize)> {
         match self.nodes[node].kind {
-            NodeKind::Heading(ci, hi) => self.docs[ci].headings.get(hi),
-            NodeKind::Chapter(ci) => self.docs[ci].title_heading.and_then(|hi| self.docs[ci].headings.get(hi)),
+            NodeKind::Heading(ci, hi) => Some((ci, hi)),
+            NodeKind::Chapter(ci) => self.docs[ci].title_heading.map(|hi| (ci, hi)),
         }
     }
 

@@ -130,13 +130,23 @@ impl Titles {
 /// Lower case with runs of whitespace as one space, so "Problem  analysis" matches "Problem analysis".
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a buffer (replacing its content), to normalize many texts with one allocation.
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
     for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        if word.is_ascii() {
+            out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            out.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
-    out
 }
 
 impl Needle {

@@ -20,22 +20,23 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     let problem_sides: Vec<Vec<usize>> = problems.iter().map(|p| sides_of(p, &spec.sides)).collect();
     let answer_sides: Vec<Vec<usize>> = answers.iter().map(|a| sides_of(a, &spec.sides)).collect();
     let answer_links: Vec<Vec<(usize, String)>> = answers.iter().map(|a| link_targets(context, a)).collect();
+    let problem_anchor: Vec<Option<(usize, &str)>> = problems.iter().map(|p| context.anchor(p)).collect();
 
     // Linear, not pairwise: which sides and anchors the other module covers at all.
     let answered_sides: HashSet<usize> = answer_sides.iter().flatten().copied().collect();
     let problem_sides_all: HashSet<usize> = problem_sides.iter().flatten().copied().collect();
-    let linked: HashSet<&(usize, String)> = answer_links.iter().flatten().collect();
-    let problem_anchors: HashSet<&(usize, String)> = problems.iter().filter_map(|p| p.anchor.as_ref()).collect();
+    let linked: HashSet<(usize, &str)> = answer_links.iter().flatten().map(|(ci, a)| (*ci, a.as_str())).collect();
+    let problem_anchors: HashSet<(usize, &str)> = problem_anchor.iter().flatten().copied().collect();
     let problem_title = context.display_title(&context.schema.modules[spec.problem].titles).to_string();
     let answer_title = context.display_title(&context.schema.modules[spec.answer].titles).to_string();
     let side_names = side_names(context, &spec.sides);
 
     for (p, problem) in problems.iter().enumerate() {
         let by_side = problem_sides[p].iter().any(|s| answered_sides.contains(s));
-        if by_side || problem.anchor.as_ref().is_some_and(|anchor| linked.contains(anchor)) {
+        if by_side || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor)) {
             continue;
         }
-        let how = match &problem.anchor {
+        let how = match problem_anchor[p] {
             Some((_, anchor)) => format!(", or link to it with [{}](#{anchor})", problem.label()),
             None => String::new(),
         };
@@ -48,7 +49,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     }
     for (a, answer) in answers.iter().enumerate() {
         let by_side = answer_sides[a].iter().any(|s| problem_sides_all.contains(s));
-        if by_side || answer_links[a].iter().any(|target| problem_anchors.contains(target)) {
+        if by_side || answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str()))) {
             continue;
         }
         findings.push(Finding::new(

@@ -44,8 +44,8 @@ pub struct Item {
     pub at: (usize, Range<usize>),
     /// The text it spans.
     pub ranges: Vec<(usize, Range<usize>)>,
-    /// (chapter, anchor) when the item is a heading a link can point to.
-    pub anchor: Option<(usize, String)>,
+    /// (chapter, heading index) when the item is a heading a link can point to.
+    pub heading: Option<(usize, usize)>,
 }
 
 impl Item {
@@ -105,11 +105,11 @@ impl<'o, 'a> Context<'o, 'a> {
             .iter()
             .filter(|i| i.depth == top)
             .map(|i| Item {
-                title: i.title.clone(),
+                title: doc.item_title(i).to_string(),
                 alt_title: None,
                 at: (ci, i.title_span.clone()),
                 ranges: vec![(ci, i.span.clone())],
-                anchor: None,
+                heading: None,
             })
             .collect()
     }
@@ -132,21 +132,25 @@ impl<'o, 'a> Context<'o, 'a> {
             alt_title,
             at: outline.position_of(node),
             ranges: outline.ranges_of(node),
-            anchor: heading.map(|h| (ci, h.anchor.clone())),
+            heading: outline.heading_index_of(node),
         }
     }
 
     /// Every title inside a module where a part may be named: sub-headings and sub-chapters at any depth, and
     /// the lead-ins of list items at any depth.
-    pub fn inner_titles(&self, node: usize) -> Vec<&str> {
+    pub fn inner_titles(&self, node: usize) -> impl Iterator<Item = &'o str> + '_ {
         let outline = self.outline;
-        let mut titles: Vec<&str> =
-            (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n)).collect();
-        for (ci, range) in outline.ranges_of(node) {
+        let nodes = (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
+        let items = outline.ranges_of(node).into_iter().flat_map(|(ci, range)| {
             let doc = &outline.docs[ci];
-            titles.extend(within(&doc.items, &range, |i| i.span.start).iter().map(|i| i.title.as_str()));
-        }
-        titles
+            within(&doc.items, &range, |i| i.span.start).iter().map(|i| doc.item_title(i))
+        });
+        nodes.chain(items)
+    }
+
+    /// (chapter, anchor) of an item that is a heading a link can point to.
+    pub fn anchor(&self, item: &Item) -> Option<(usize, &'o str)> {
+        item.heading.map(|(ci, hi)| (ci, self.outline.docs[ci].anchor(hi)))
     }
 
     /// The prose blocks inside an item, in order.
@@ -191,18 +195,21 @@ fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModule> 
     found
 }
 
-pub fn run(outline: &BookOutline<'_>, schema: &Schema, jargon: &style::JargonList) -> Vec<Finding> {
+/// The rules that look at one chapter at a time (jargon, bare numbers), for [`BookOutline::new_with`].
+pub fn per_chapter(doc: &super::outline::ChapterDoc<'_>, chapter: usize, jargon: &style::JargonList) -> Vec<Finding> {
+    let mut found = Vec::new();
+    style::check(doc, chapter, jargon, &mut found);
+    narrative::check(doc, chapter, &mut found);
+    found
+}
+
+/// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
+pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Finding>>) -> Vec<Finding> {
     let context = Context::new(outline, schema);
     let mut findings = Vec::new();
     structure::check(&context, &mut findings);
     loop_::check(&context, &mut findings);
     smart::check(&context, &mut findings);
-    let per_chapter = super::outline::parallel_map(&outline.docs, |ci, doc| {
-        let mut found = Vec::new();
-        style::check(doc, ci, jargon, &mut found);
-        narrative::check(doc, ci, &mut found);
-        found
-    });
     findings.extend(per_chapter.into_iter().flatten());
     findings
 }

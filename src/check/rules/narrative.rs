@@ -205,17 +205,104 @@ fn is_year(digits: &str) -> bool {
 }
 
 pub fn check(doc: &ChapterDoc<'_>, chapter: usize, findings: &mut Vec<Finding>) {
-    let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut scratch = Scratch::default();
     for block in doc.blocks() {
-        scan_sentences(block.text, &mut runs, |sentence, runs| {
+        candidate_sentences(block.text, block.directives, &mut scratch, |sentence, runs| {
             check_sentence(&block, sentence, runs, chapter, findings)
         });
     }
 }
 
+/// Buffers reused from block to block.
+#[derive(Default)]
+struct Scratch {
+    runs: Vec<Range<usize>>,
+    ends: Vec<usize>,
+}
+
+/// The sentences of a text (as [`scan_sentences`] splits them) that hold two or more runs of digits and overlap
+/// no directive, with those runs: the only ones that can list bare figures. Most blocks have no two such runs
+/// side by side and cost one fast search for digits; only the others are searched for sentence ends.
+fn candidate_sentences(
+    text: &str,
+    directives: &[Range<usize>],
+    scratch: &mut Scratch,
+    mut on_sentence: impl FnMut(Range<usize>, &[Range<usize>]),
+) {
+    let bytes = text.as_bytes();
+    let Scratch { runs, ends } = scratch;
+    runs.clear();
+    let mut at = 0;
+    while let Some(start) = find_chunked(bytes, at, is_digit_byte) {
+        let end = number_end(bytes, start);
+        runs.push(start..end);
+        at = end;
+    }
+    // Such a sentence has two runs next to each other, neither of them in a directive.
+    let in_directive = |run: &Range<usize>| directives.iter().any(|d| d.start < run.end && run.start < d.end);
+    if !runs.windows(2).any(|pair| !in_directive(&pair[0]) && !in_directive(&pair[1])) {
+        return;
+    }
+    // Sentence ends never fall inside a run of digits (a `.` there is followed by a digit), so they can be found
+    // apart from the runs.
+    ends.clear();
+    let mut at = 0;
+    while let Some(found) = find_chunked(bytes, at, may_end_sentence) {
+        let width = terminator_width(bytes, found);
+        at = found + width.max(1);
+        if width > 0 {
+            ends.push(at);
+        }
+    }
+    let (mut start, mut next_end, mut first_run) = (0, 0, 0);
+    while first_run < runs.len() {
+        // The sentence of `runs[first_run]`: from the last end at or before the run to the first end after it.
+        while next_end < ends.len() && ends[next_end] <= runs[first_run].start {
+            start = ends[next_end];
+            next_end += 1;
+        }
+        let end = ends.get(next_end).copied().unwrap_or(bytes.len());
+        let count = runs[first_run..].iter().take_while(|run| run.start < end).count();
+        let in_directive = || directives.iter().any(|d| d.start < end && start < d.end);
+        if count >= 2 && !in_directive() {
+            on_sentence(start..end, &runs[first_run..first_run + count]);
+        }
+        first_run += count;
+    }
+}
+
+fn is_digit_byte(byte: u8) -> bool {
+    byte.wrapping_sub(b'0') < 10
+}
+
+/// Bytes that may start a sentence terminator. A line break inside a paragraph is a soft wrap, not an end.
+fn may_end_sentence(byte: u8) -> bool {
+    (byte == b'.') | (byte == b'!') | (byte == b'?') | (byte == b';') | (byte == 0xE3) | (byte == 0xEF)
+}
+
+/// The first byte at or after `from` for which `wanted` holds. Chunks of 32 bytes are tested without branches
+/// (which the compiler turns into vector instructions), so that text without such bytes is skipped quickly.
+fn find_chunked(bytes: &[u8], from: usize, wanted: impl Fn(u8) -> bool) -> Option<usize> {
+    const CHUNK: usize = 32;
+    let mut at = from;
+    while let Some(Ok(chunk)) = bytes.get(at..at + CHUNK).map(<&[u8; CHUNK]>::try_from) {
+        let mut any = 0u8;
+        for &byte in chunk {
+            any |= u8::from(wanted(byte));
+        }
+        if any != 0 {
+            break;
+        }
+        at += CHUNK;
+    }
+    let rest = bytes.get(at..)?;
+    rest.iter().position(|&b| wanted(b)).map(|found| at + found)
+}
+
 /// Splits a text into sentences — at 。!?; and . ! ? ; (a `.` only before whitespace or the end, so 1.5 stays
 /// whole) and at line breaks — and hands each (untrimmed) to `on_sentence` with the runs of digits in it. One
 /// pass over the bytes: every terminator is ASCII or a 3-byte CJK character; `runs` is a reused buffer.
+#[cfg(test)]
 fn scan_sentences(
     text: &str,
     runs: &mut Vec<Range<usize>>,
@@ -306,6 +393,7 @@ fn figure_text(text: &str, range: Range<usize>) -> &str {
 }
 
 /// Bytes that may start a sentence terminator (a table lookup is much faster than a `match` per byte).
+#[cfg(test)]
 static MAY_END: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
@@ -319,6 +407,7 @@ static MAY_END: [bool; 256] = {
 };
 
 /// Bytes the bare-number scan stops at: digits and possible sentence ends.
+#[cfg(test)]
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut i = 0;
@@ -378,6 +467,61 @@ mod tests {
         let expected = [("一是1.5万。", 1), ("二是3家;", 1), ("third.", 0), ("fourth\nfifth 1,234 and 5", 2)];
         assert_eq!(parts, expected.map(|(t, n)| (t.to_string(), n)));
         assert_eq!(split("甲\u{ff01}乙\u{ff1f}丙\u{ff1b}丁\u{ff0c}戊。").len(), 4);
+    }
+
+    /// The fast search for sentences with two or more runs of digits and no directive finds exactly those of the
+    /// full split.
+    #[test]
+    fn candidate_sentences_match_the_full_split() {
+        const PIECES: [&str; 23] = [
+            "1",
+            "23",
+            "0",
+            ".",
+            ",",
+            "!",
+            "?",
+            ";",
+            "\u{3002}",
+            "\u{ff01}",
+            "\u{ff1f}",
+            "\u{ff1b}",
+            "\u{ff0c}",
+            "\u{3001}",
+            " ",
+            "\n",
+            "a",
+            "中",
+            "%",
+            "万",
+            "1.5",
+            "2,000",
+            "<<#kpi r 2024 q4>>",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let length = (next() % 80) as usize;
+            let text: String = (0..length).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let directives = crate::check::outline::directive_ranges(&text);
+            let overlaps = |range: &Range<usize>| directives.iter().any(|d| d.start < range.end && range.start < d.end);
+            let mut expected = Vec::new();
+            scan_sentences(&text, &mut Vec::new(), |range, runs| {
+                // As `check_sentence` decides: on the trimmed sentence.
+                if runs.len() >= 2 && !overlaps(&trimmed(&text, range.clone())) {
+                    expected.push((range, runs.to_vec()));
+                }
+            });
+            let mut found = Vec::new();
+            let mut scratch = Scratch::default();
+            candidate_sentences(&text, &directives, &mut scratch, |range, runs| found.push((range, runs.to_vec())));
+            assert_eq!(found, expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -66,17 +66,28 @@ fn order(context: &Context<'_, '_>) -> String {
 }
 
 fn missing_parts(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
+    let mut normalized = String::new();
     for found in &context.found {
         let module = &context.schema.modules[found.spec];
         if module.parts.is_empty() {
             continue;
         }
-        let titles: Vec<String> =
-            context.inner_titles(found.node).into_iter().map(crate::check::schema::normalize).collect();
-        for part in &module.parts {
-            if titles.iter().any(|t| part.titles.is_match_normalized(t)) {
-                continue;
+        // Titles are looked at until every part is found: usually the first few sub-headings name them all.
+        let mut missing = vec![true; module.parts.len()];
+        let mut left = missing.len();
+        for title in context.inner_titles(found.node) {
+            crate::check::schema::normalize_into(title, &mut normalized);
+            for (part, missing) in module.parts.iter().zip(missing.iter_mut()) {
+                if *missing && part.titles.is_match_normalized(&normalized) {
+                    *missing = false;
+                    left -= 1;
+                }
             }
+            if left == 0 {
+                break;
+            }
+        }
+        for (part, _) in module.parts.iter().zip(&missing).filter(|(_, missing)| **missing) {
             findings.push(Finding::new(
                 "structure/missing-part",
                 context.outline.position_of(found.node),

@@ -32,6 +32,10 @@ pub struct JargonList {
     /// One case-insensitive alternation of plain literals (no word-boundary assertions, which would keep the
     /// regex engine off its fast literal search); boundaries and endings are checked on each rare hit.
     matcher: Option<Regex>,
+    /// The same alternation, case-sensitive, for a text with its ASCII letters lower-cased: the same hits, found
+    /// several times faster (see [`JargonList::matches`]). `None` when a word has a character other than ASCII
+    /// and CJK (whose case folding the lower-cased text would not reproduce).
+    folded: Option<Regex>,
     words: Vec<Word>,
 }
 
@@ -69,44 +73,98 @@ impl JargonList {
         let alternatives: Vec<String> = entries.iter().map(|w| regex::escape(&w.pattern)).collect();
         let matcher =
             if alternatives.is_empty() { None } else { Regex::new(&format!("(?i:{})", alternatives.join("|"))).ok() };
-        JargonList { matcher, words: entries }
+        let foldable = entries.iter().all(|w| w.pattern.chars().all(is_ascii_or_cjk));
+        let folded_alternatives: Vec<String> = entries.iter().map(|w| folded_pattern(&w.pattern)).collect();
+        let folded = if matcher.is_some() && foldable { Regex::new(&folded_alternatives.join("|")).ok() } else { None };
+        JargonList { matcher, folded, words: entries }
     }
 
     /// The jargon words in a text, as byte ranges (with their English endings).
     pub fn find_in<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Range<usize>> + 't {
-        self.matcher.iter().flat_map(move |m| m.find_iter(text)).filter_map(move |found| {
-            let word = self
-                .words
-                .iter()
-                .find(|w| w.pattern.eq_ignore_ascii_case(found.as_str()))
-                .or_else(|| self.words.iter().find(|w| w.pattern == found.as_str().to_lowercase()))?;
-            let bytes = text.as_bytes();
-            if word.latin_start && found.start() > 0 && bytes[found.start() - 1].is_ascii_alphanumeric() {
-                return None;
+        self.matches(text).into_iter().filter_map(move |found| self.accept(text, found))
+    }
+
+    /// The matcher's hits in a text, before the checks of word boundaries and endings.
+    ///
+    /// Case-insensitive matching of the (lower-case) words accepts, for an ASCII letter, its two cases and, for
+    /// `k` and `s`, also the Kelvin sign and the long s; a CJK character has no other case. So the words match
+    /// the text at the same places as the folded alternation (`k` as `[kK]`, `s` as `[sſ]`) matches,
+    /// case-sensitively, the text with its ASCII letters lower-cased (which keeps every byte offset); the
+    /// leftmost-first hits are the same.
+    fn matches(&self, text: &str) -> Vec<Range<usize>> {
+        let Some(matcher) = &self.matcher else { return Vec::new() };
+        match &self.folded {
+            Some(folded) => {
+                let lower = text.to_ascii_lowercase();
+                folded.find_iter(&lower).map(|found| found.range()).collect()
             }
-            if !word.latin_end {
-                return Some(found.range());
-            }
-            let rest = &text[found.end()..];
-            let endings: &[&str] = if word.y_stem { &["ies", "y"] } else { ENDINGS };
-            let at_boundary = |s: &str| !s.starts_with(|c: char| c.is_ascii_alphanumeric());
-            let ending = endings.iter().find(|e| {
-                rest.get(..e.len()).is_some_and(|head| head.eq_ignore_ascii_case(e)) && at_boundary(&rest[e.len()..])
-            })?;
-            Some(found.start()..found.end() + ending.len())
-        })
+            _ => matcher.find_iter(text).map(|found| found.range()).collect(),
+        }
+    }
+
+    /// A hit of the matcher in `text` as a jargon word (with its English ending), or `None` when it is part of a
+    /// longer word.
+    fn accept(&self, text: &str, found: Range<usize>) -> Option<Range<usize>> {
+        let matched = text.get(found.clone())?;
+        let word = self
+            .words
+            .iter()
+            .find(|w| w.pattern.eq_ignore_ascii_case(matched))
+            .or_else(|| self.words.iter().find(|w| w.pattern == matched.to_lowercase()))?;
+        let bytes = text.as_bytes();
+        if word.latin_start && found.start > 0 && bytes[found.start - 1].is_ascii_alphanumeric() {
+            return None;
+        }
+        if !word.latin_end {
+            return Some(found);
+        }
+        let rest = &text[found.end..];
+        let endings: &[&str] = if word.y_stem { &["ies", "y"] } else { ENDINGS };
+        let at_boundary = |s: &str| !s.starts_with(|c: char| c.is_ascii_alphanumeric());
+        let ending = endings.iter().find(|e| {
+            rest.get(..e.len()).is_some_and(|head| head.eq_ignore_ascii_case(e)) && at_boundary(&rest[e.len()..])
+        })?;
+        Some(found.start..found.end + ending.len())
     }
 }
 
+/// A lower-case word as a case-sensitive pattern for lower-cased text: `k` and `s` also match the Kelvin sign
+/// and the long s, which case-insensitive matching takes for them and lower-casing ASCII leaves alone.
+fn folded_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len());
+    for c in word.chars() {
+        match c {
+            'k' => pattern.push_str("[k\\x{212a}]"),
+            's' => pattern.push_str("[s\\x{17f}]"),
+            c => pattern.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    pattern
+}
+
+/// ASCII, or a CJK character (ideographs and CJK punctuation): the characters without other cases but ASCII.
+fn is_ascii_or_cjk(c: char) -> bool {
+    c.is_ascii()
+        || matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}')
+}
+
 pub fn check(doc: &ChapterDoc<'_>, chapter: usize, jargon: &JargonList, findings: &mut Vec<Finding>) {
-    let prose = doc.prose();
-    for range in jargon.find_in(prose) {
-        let Some(block) = doc.block_at(range.start) else { continue };
-        let local = range.start - block.base..range.end - block.base;
+    let mut hits = verbatim_hits(doc, jargon);
+    // The other blocks' text is copied into one buffer, searched once.
+    let owned = doc.owned_text();
+    for found in jargon.matches(owned) {
+        if let Some((index, base, _)) = doc.owned_block_at(found.start) {
+            hits.push((index, found.start - base..found.end - base));
+        }
+    }
+    hits.sort_by_key(|(index, range)| (*index, range.start));
+    for (index, hit) in hits {
+        let Some(block) = doc.block(index) else { continue };
+        let Some(local) = jargon.accept(block.text, hit) else { continue };
         if block.in_directive(local.start) {
             continue;
         }
-        let word = &prose[range];
+        let word = &block.text[local.clone()];
         findings.push(Finding::new(
             "style/jargon",
             (chapter, block.source_span(local)),
@@ -114,6 +172,45 @@ pub fn check(doc: &ChapterDoc<'_>, chapter: usize, jargon: &JargonList, findings
             "describe the concrete action, who does it and what changes (e.g. a real sales scene) instead".to_string(),
         ));
     }
+}
+
+/// The matcher's hits in the blocks that are slices of the chapter, as (block index, range in the block's text).
+///
+/// One search of the whole chapter instead of one per block. A hit inside a block is the hit a search of that
+/// block alone finds: the matcher is a plain alternation of literals, so a hit depends only on the text from its
+/// start to its end. The exception is a hit that runs over a block's edge (which a search of the block would not
+/// find, and which may hide hits inside it): such blocks are searched on their own.
+fn verbatim_hits(doc: &ChapterDoc<'_>, jargon: &JargonList) -> Vec<(usize, Range<usize>)> {
+    let mut hits = Vec::new();
+    let found = jargon.matches(doc.text);
+    if found.is_empty() {
+        return hits;
+    }
+    let blocks: Vec<(usize, Range<usize>)> = doc.verbatim_blocks().collect();
+    let mut alone: Vec<usize> = Vec::new();
+    let mut first = 0;
+    for hit in found {
+        while blocks.get(first).is_some_and(|(_, range)| range.end <= hit.start) {
+            first += 1;
+        }
+        for (index, range) in blocks[first..].iter().take_while(|(_, range)| range.start < hit.end) {
+            if range.start <= hit.start && hit.end <= range.end {
+                hits.push((*index, hit.start - range.start..hit.end - range.start));
+            } else {
+                alone.push(*index);
+            }
+        }
+    }
+    if !alone.is_empty() {
+        alone.sort_unstable();
+        alone.dedup();
+        hits.retain(|(index, _)| alone.binary_search(index).is_err());
+        for index in alone {
+            let Some(block) = doc.block(index) else { continue };
+            hits.extend(jargon.matches(block.text).into_iter().map(|range| (index, range)));
+        }
+    }
+    hits
 }
 
 #[cfg(test)]
@@ -141,5 +238,40 @@ mod tests {
         let list = JargonList::new(Some(&["抓手".to_string(), "best practice".to_string()]));
         assert_eq!(words(&list, "赋能 抓手 best practices"), ["抓手", "best practices"]);
         assert!(JargonList::new(Some(&[])).matcher.is_none());
+    }
+
+    /// The fast search of lower-cased text finds what case-insensitive matching finds, also the Kelvin sign and
+    /// the long s that case-insensitive matching takes for `k` and `s`; a word with other letters uses the slow
+    /// search.
+    #[test]
+    fn folded_search_matches_case_insensitive_search() {
+        let list = JargonList::new(Some(&["kpi".to_string(), "synergy".to_string(), "赋能".to_string()]));
+        assert!(list.folded.is_some());
+        let text = "KPI, \u{212a}PI, kpi赋能; \u{17f}YNERGY and SYNERGIES";
+        // The long s is matched, then not taken as "synergy" (it is not an ASCII case of it), as before.
+        assert_eq!(words(&list, text), ["KPI", "\u{212a}PI", "kpi", "赋能", "SYNERGIES"]);
+        let other = JargonList::new(Some(&["übung".to_string()]));
+        assert!(other.folded.is_none());
+        assert_eq!(words(&other, "Übung ÜBUNG"), ["Übung", "ÜBUNG"]);
+    }
+
+    fn chapter_words(list: &JargonList, text: &str) -> Vec<(String, Range<usize>)> {
+        let chapter = crate::check::Chapter { title: "T".into(), source_path: None, content: text.into(), depth: 0 };
+        let doc = crate::check::outline::parse_chapter(&chapter);
+        let mut findings = Vec::new();
+        check(&doc, 0, list, &mut findings);
+        findings.into_iter().map(|f| (text[f.span.clone()].to_string(), f.span)).collect()
+    }
+
+    /// One search of the chapter covers the blocks that are slices of it; a hit that runs over a block's edge
+    /// (through Markdown syntax) does not count and does not hide the words inside the block.
+    #[test]
+    fn hits_over_block_edges() {
+        let list = JargonList::new(Some(&["| 赋".to_string(), "赋能".to_string(), "> note".to_string()]));
+        let found = chapter_words(&list, "| a | b |\n|---|---|\n| 赋能 | x |\n\n> note this\n");
+        assert_eq!(found.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>(), ["赋能"]);
+        // Blocks with markup inside are copied and searched as text: 赋**能** is 赋能.
+        let found = chapter_words(&JargonList::new(None), "先赋**能**, then `赋能` in code, then 链路.\n");
+        assert_eq!(found.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>(), ["赋**能", "链路"]);
     }
 }
