@@ -179,7 +179,7 @@ pub(super) fn unescape_and_cut(
 ) -> (Vec<(usize, String)>, OffsetMap) {
     /// About this much text is unescaped (on all cores) before the input shrinks: small batches keep the peak
     /// (the expansions so far, plus one batch of input and texts) low; each costs a few thread starts.
-    const BATCH_BYTES: usize = 1 << 18;
+    const BATCH_BYTES: usize = 1 << 19;
     let cut: Vec<bool> = literals.iter().map(|(_, range)| input.get(range.clone()).is_some_and(is_canonical)).collect();
     let mut texts = Vec::with_capacity(literals.len());
     // The bytes kept after each cut literal, from the end of the input.
