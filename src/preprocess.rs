@@ -142,7 +142,7 @@ impl Preprocessor {
     /// Expands many chapters, on as many threads as the machine has cores (chapters are independent; the output
     /// is the same as one after another, byte for byte).
     pub fn expand_chapters(&mut self, chapters: Vec<(String, &mut String)>) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let threads = worker_threads();
         if threads < 2 || chapters.len() < 2 * threads {
             for (file, content) in chapters {
                 if let Some(expanded) = self.expand_chapter(&file, content) {
@@ -398,4 +398,11 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
         out.push_str(&format!("\n{}", prefix.trim_end()));
     }
     out
+}
+
+/// How many threads expand chapters: the machine's cores, at most 8. Asked once per process, since the answer
+/// comes from reading cgroup files and a book is expanded batch by batch.
+fn worker_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
 }
