@@ -1,9 +1,11 @@
 //! Expanding directives in chapters: scan, parse, narrate, splice — every byte outside a directive unchanged.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use crate::check::CodeRanges;
 use crate::config::{Config, Locale, OnError};
 use crate::data::DataSet;
 use crate::diagnostics::{self, Diagnostic, Severity, Sources};
@@ -134,7 +136,7 @@ impl Preprocessor {
     /// then costs one substring search). `file` names the chapter in findings (relative to the book root).
     pub fn expand_chapter(&mut self, file: &str, content: &str) -> Option<String> {
         let mut worker = std::mem::take(&mut self.worker);
-        let expanded = self.expand_with(&mut worker, file, content);
+        let expanded = self.expand_with(&mut worker, file, content, None);
         self.worker = worker;
         expanded
     }
@@ -142,16 +144,26 @@ impl Preprocessor {
     /// Expands many chapters, on as many threads as the machine has cores (chapters are independent; the output
     /// is the same as one after another, byte for byte).
     pub fn expand_chapters(&mut self, chapters: Vec<(String, &mut String)>) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        self.expand_chapters_with_ranges(chapters.into_iter().map(|(file, content)| (file, content, None)).collect());
+    }
+
+    /// [`Preprocessor::expand_chapters`], where each chapter may come with its code and HTML ranges already
+    /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
+    /// it again.
+    pub fn expand_chapters_with_ranges(&mut self, chapters: Vec<(String, &mut String, Option<CodeRanges>)>) {
+        let threads = worker_threads();
         if threads < 2 || chapters.len() < 2 * threads {
-            for (file, content) in chapters {
-                if let Some(expanded) = self.expand_chapter(&file, content) {
+            let mut worker = std::mem::take(&mut self.worker);
+            for (file, content, ranges) in chapters {
+                if let Some(expanded) = self.expand_with(&mut worker, &file, content, ranges.as_deref()) {
                     *content = expanded;
                 }
             }
+            self.worker = worker;
             return;
         }
-        let mut groups: Vec<Vec<(String, &mut String)>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut groups: Vec<Vec<(String, &mut String, Option<CodeRanges>)>> =
+            (0..threads).map(|_| Vec::new()).collect();
         for (index, chapter) in chapters.into_iter().enumerate() {
             groups[index % threads].push(chapter);
         }
@@ -162,8 +174,8 @@ impl Preprocessor {
                 .map(|group| {
                     scope.spawn(move || {
                         let mut worker = Worker::default();
-                        for (file, content) in group {
-                            if let Some(expanded) = this.expand_with(&mut worker, &file, content) {
+                        for (file, content, ranges) in group {
+                            if let Some(expanded) = this.expand_with(&mut worker, &file, content, ranges.as_deref()) {
                                 *content = expanded;
                             }
                         }
@@ -179,8 +191,17 @@ impl Preprocessor {
         }
     }
 
-    fn expand_with(&self, worker: &mut Worker, file: &str, content: &str) -> Option<String> {
-        let found = scan::scan(content);
+    fn expand_with(
+        &self,
+        worker: &mut Worker,
+        file: &str,
+        content: &str,
+        excluded: Option<&[Range<usize>]>,
+    ) -> Option<String> {
+        let found = match excluded {
+            Some(excluded) => scan::scan_with_excluded(content, excluded),
+            None => scan::scan(content),
+        };
         if found.is_empty() {
             return None;
         }
@@ -398,4 +419,11 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
         out.push_str(&format!("\n{}", prefix.trim_end()));
     }
     out
+}
+
+/// How many threads expand chapters: the machine's cores, at most 8. Asked once per process, since the answer
+/// comes from reading cgroup files and a book is expanded batch by batch.
+fn worker_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
 }

@@ -487,3 +487,30 @@ fn odd_input_does_not_panic() {
     let diagnostics = run(&[draft]);
     assert!(diagnostics.iter().all(|d| d.file.is_empty() && d.line == 0), "{}", show(&diagnostics));
 }
+
+/// `check_with_code_ranges` finds what `check` finds, and gives each chapter the ranges of its code and HTML
+/// (none for a chapter that starts with a byte order mark).
+#[test]
+fn code_ranges_come_with_the_findings() {
+    let mut chapters = template("zh-template");
+    let code = "引言 `<<#kpi a>>` 与代码:\n\n```\n<<#kpi b>>\n```\n\n<div>x</div>\n";
+    chapters.push(Chapter {
+        title: "附录".into(),
+        source_path: Some("src/code.md".into()),
+        content: code.into(),
+        depth: 0,
+    });
+    chapters.push(Chapter {
+        title: "BOM".into(),
+        source_path: Some("src/bom.md".into()),
+        content: "\u{feff}# BOM\n".into(),
+        depth: 0,
+    });
+    let (diagnostics, ranges) = check::check_with_code_ranges(&chapters, &schema(), &Config::default());
+    assert_eq!(show(&diagnostics), show(&run(&chapters)));
+    assert_eq!(ranges.len(), chapters.len());
+    let code_ranges = ranges[chapters.len() - 2].as_ref().expect("ranges for a chapter without a BOM");
+    let texts: Vec<&str> = code_ranges.iter().map(|r| &code[r.clone()]).collect();
+    assert_eq!(texts, ["`<<#kpi a>>`", "```\n<<#kpi b>>\n```", "<div>x</div>\n"]);
+    assert!(ranges[chapters.len() - 1].is_none());
+}

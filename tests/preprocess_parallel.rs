@@ -57,3 +57,39 @@ fn parallel_expansion_equals_sequential_expansion() {
     assert_eq!(parallel.diagnostics().len(), chapters.len(), "one unknown-metric finding per chapter");
     assert_eq!(parallel.sources(), sequential.sources());
 }
+
+/// With the structure check on, the scanner takes the code and HTML ranges from the check's parse instead of
+/// parsing each chapter again: the expansions and findings must be the same as with its own parse.
+#[test]
+fn ranges_from_the_structure_check_expand_like_the_scanners_own_parse() {
+    let mut chapters = example_chapters();
+    // Code and HTML the scanner must leave alone, and a BOM (which the check reports no ranges for).
+    chapters[0].1.push_str("\n`<<#kpi revenue q4>>` <b><<#kpi revenue q4></b>\n\n```\n<<#kpi revenue q4>>\n```\n");
+    chapters[1].1.insert(0, '\u{feff}');
+    let check_chapters: Vec<mdbook_kpi::check::Chapter> = chapters
+        .iter()
+        .map(|(file, content)| mdbook_kpi::check::Chapter {
+            title: file.clone(),
+            source_path: Some(file.clone()),
+            content: content.as_str().into(),
+            depth: 0,
+        })
+        .collect();
+    let schema = mdbook_kpi::check::load_schema("year-end-sales", Path::new(".")).unwrap();
+    let (_, ranges) = mdbook_kpi::check::check_with_code_ranges(&check_chapters, &schema, &Config::default());
+    assert_eq!(ranges.len(), chapters.len());
+    assert!(ranges[0].is_some() && ranges[1].is_none(), "ranges for every chapter but the one with a BOM");
+
+    let mut own_parse = preprocessor();
+    let mut expected = chapters.clone();
+    own_parse.expand_chapters(expected.iter_mut().map(|(file, content)| (file.clone(), content)).collect());
+
+    let mut given = preprocessor();
+    let mut contents = chapters.clone();
+    given.expand_chapters_with_ranges(
+        contents.iter_mut().zip(ranges).map(|((file, content), ranges)| (file.clone(), content, ranges)).collect(),
+    );
+    assert_eq!(contents, expected);
+    assert!(contents[0].1.contains("`<<#kpi revenue q4>>`") && contents[0].1.contains("```\n<<#kpi revenue q4>>\n```"));
+    assert_eq!(given.diagnostics(), own_parse.diagnostics());
+}

@@ -38,13 +38,33 @@ pub struct Chapter<'a> {
 /// Runs every structure rule over the chapters (in SUMMARY order) and returns the findings in a deterministic
 /// order, with the severities of `config.rules` applied and `kpi-allow` comments honoured.
 pub fn check(chapters: &[Chapter<'_>], schema: &Schema, config: &Config) -> Vec<Diagnostic> {
+    check_with_code_ranges(chapters, schema, config).0
+}
+
+/// The byte ranges of a chapter's code blocks, HTML blocks, code spans and inline HTML, merged and in order.
+pub type CodeRanges = Vec<std::ops::Range<usize>>;
+
+/// [`check`], and for each chapter the ranges where `<<#kpi` is not a directive
+/// ([`outline::ChapterDoc::code_and_html`]): what the directive scanner finds with a Markdown parse of its own,
+/// so that an expansion after the check can skip that second parse. `None` for a chapter that starts with a byte
+/// order mark, which the scanner parses without (mdBook strips it before sending chapters).
+pub fn check_with_code_ranges(
+    chapters: &[Chapter<'_>],
+    schema: &Schema,
+    config: &Config,
+) -> (Vec<Diagnostic>, Vec<Option<CodeRanges>>) {
     let words = rules::style::JargonList::new(config.jargon.as_deref());
     let (outline, per_chapter) = BookOutline::new_with(chapters, |ci, doc| rules::per_chapter(doc, ci, &words));
     let findings = rules::run(&outline, schema, per_chapter);
     let mut diagnostics: Vec<Diagnostic> =
         findings.into_iter().filter_map(|finding| to_diagnostic(&outline, config, finding)).collect();
     crate::diagnostics::sort(&mut diagnostics);
-    diagnostics
+    let code_ranges = outline
+        .docs
+        .iter()
+        .map(|doc| (!doc.text.starts_with('\u{feff}')).then(|| doc.code_and_html().to_vec()))
+        .collect();
+    (diagnostics, code_ranges)
 }
 
 fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -> Option<Diagnostic> {

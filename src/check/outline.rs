@@ -34,6 +34,8 @@ pub struct ChapterDoc<'a> {
     owned_blocks: Vec<usize>,
     pub links: Vec<LinkRef>,
     pub allows: Vec<Allow>,
+    /// Code blocks, HTML blocks, code spans and inline HTML, merged, in order: where `<<#kpi` is not a directive.
+    code_and_html: Vec<Range<usize>>,
     /// The chapter's title heading (the only heading at its top level), merged into the chapter itself.
     pub title_heading: Option<usize>,
 }
@@ -132,6 +134,13 @@ impl<'a> ChapterDoc<'a> {
             unique_anchors(self.headings.iter().map(|h| h.explicit_id.clone().unwrap_or_else(|| anchor_of(raw(h)))))
         });
         anchors.get(index).map_or("", String::as_str)
+    }
+
+    /// The byte ranges of the chapter's code blocks, HTML blocks, code spans and inline HTML, merged and in order:
+    /// where `<<#kpi` is not a directive. These are the ranges `directive::scan` finds with a parse of its own,
+    /// for a chapter that does not start with a byte order mark (which the scan parses without).
+    pub fn code_and_html(&self) -> &[Range<usize>] {
+        &self.code_and_html
     }
 
     /// A list item's title: its lead-in, numbering removed.
@@ -253,6 +262,7 @@ pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
         owned_blocks: builder.owned_blocks,
         links: builder.links,
         allows: builder.allows,
+        code_and_html: merge_ranges(builder.code_and_html),
         title_heading: None,
     };
     finish_headings(&mut doc);
@@ -283,6 +293,19 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
             doc.title_heading = Some(first);
         }
     }
+}
+
+/// Sorted and overlapping ranges joined, as `directive::scan` merges them.
+fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_unstable_by_key(|range| range.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
@@ -379,6 +402,7 @@ struct Builder<'s> {
     blocks: Vec<BlockData>,
     links: Vec<LinkRef>,
     allows: Vec<Allow>,
+    code_and_html: Vec<Range<usize>>,
     /// The text of every block that is not a slice of the source; the block being copied starts at `block_start`.
     owned: String,
     owned_blocks: Vec<usize>,
@@ -408,6 +432,7 @@ impl<'s> Builder<'s> {
             blocks: Vec::new(),
             links: Vec::new(),
             allows: Vec::new(),
+            code_and_html: Vec::new(),
             owned: String::new(),
             owned_blocks: Vec::new(),
             block_start: 0,
@@ -427,6 +452,13 @@ impl<'s> Builder<'s> {
     }
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        let code_or_html = matches!(
+            event,
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+        );
+        if code_or_html {
+            self.code_and_html.push(range.clone());
+        }
         match event {
             Event::Start(tag) => self.start(tag, range),
             Event::End(tag) => self.end(tag),
@@ -766,6 +798,56 @@ mod tests {
         assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];
         assert_eq!(&c.content[item.title_span.clone()], "流程效率");
+    }
+
+    /// The code and HTML ranges are where the directive scanner, with its own parse, finds no directive: every
+    /// `<<#kpi` outside them is reported by the scan, and none inside.
+    #[test]
+    fn code_and_html_ranges_agree_with_the_directive_scan() {
+        const PIECES: [&str; 16] = [
+            "<<#kpi a>>",
+            "\\<<#kpi b>>",
+            "`<<#kpi c>>`",
+            "``x ` <<#kpi d>>``",
+            "\n```\n<<#kpi e>>\n```\n",
+            "\n\n",
+            "\n",
+            "<span><<#kpi f>></span>",
+            "\n<div>\n<<#kpi g>>\n</div>\n",
+            "<!-- <<#kpi h>> -->",
+            "text ",
+            "- ",
+            "\n    <<#kpi i>>\n",
+            "| a | <<#kpi j>> |\n|---|---|\n",
+            "<<#kpi unterminated",
+            "> ",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2000 {
+            let length = (next() % 30) as usize;
+            let text: String = (0..length).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let chapter = chapter(&text);
+            let doc = parse_chapter(&chapter);
+            let outside: Vec<usize> = text
+                .match_indices("<<#kpi")
+                .map(|(at, _)| at)
+                .filter(|at| !doc.code_and_html().iter().any(|r| r.contains(at)))
+                .collect();
+            let found: Vec<usize> = crate::directive::scan::scan(&text)
+                .iter()
+                .map(|f| match f {
+                    crate::directive::scan::Found::Escape { span } => span.start + 1,
+                    other => other.span().start,
+                })
+                .collect();
+            assert_eq!(found, outside, "{text:?}");
+        }
     }
 
     #[test]

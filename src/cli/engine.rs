@@ -47,15 +47,19 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
                 depth: c.depth,
             })
             .collect();
-        (found, sources) = structure_check(&root, config, &chapters);
+        let code_ranges;
+        (found, sources, code_ranges) = structure_check_with_ranges(&root, config, &chapters);
         drop(chapters);
-        let texts: Vec<(String, &mut String)> = request
+        // The check parsed every chapter already: its code and HTML ranges spare the scanner a second parse.
+        // `chapters` held every chapter in order, so the check's ranges are indexed like the request's chapters.
+        let mut code_ranges = code_ranges;
+        let texts: Vec<(String, &mut String, Option<check::CodeRanges>)> = request
             .texts_mut()
             .into_iter()
             .filter(|(index, _)| with_directives[*index])
-            .map(|(index, text)| (files[index].clone(), text))
+            .map(|(index, text)| (files[index].clone(), text, code_ranges.get_mut(index).and_then(Option::take)))
             .collect();
-        expander.expand_chapters(texts);
+        expander.expand_chapters_with_ranges(texts);
     } else {
         // Each batch is expanded as soon as it is unescaped: the expansions fill the memory its JSON leaves.
         request.unescape_contents_with(Contents::WithDirectives, |batch| {
@@ -71,12 +75,23 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
 /// to check). A schema that cannot be loaded is the one finding. Returns the findings and the chapters they
 /// point into.
 pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter<'_>]) -> (Vec<Diagnostic>, Sources) {
+    let (found, sources, _) = structure_check_with_ranges(root, config, chapters);
+    (found, sources)
+}
+
+/// [`structure_check`], also giving each chapter's code and HTML ranges (see [`check::check_with_code_ranges`];
+/// empty when there is no schema to check).
+fn structure_check_with_ranges(
+    root: &Path,
+    config: &Config,
+    chapters: &[check::Chapter<'_>],
+) -> (Vec<Diagnostic>, Sources, Vec<Option<check::CodeRanges>>) {
     let Some(spec) = &config.structure else {
-        return (Vec::new(), Sources::new());
+        return (Vec::new(), Sources::new(), Vec::new());
     };
-    let found = match check::load_schema(spec, root) {
-        Ok(schema) => check::check(chapters, &schema, config),
-        Err(diagnostic) => vec![diagnostic],
+    let (found, code_ranges) = match check::load_schema(spec, root) {
+        Ok(schema) => check::check_with_code_ranges(chapters, &schema, config),
+        Err(diagnostic) => (vec![diagnostic], Vec::new()),
     };
     let mut sources = Sources::new();
     for chapter in chapters {
@@ -86,7 +101,7 @@ pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter<
             sources.insert(file.clone(), chapter.content.to_string());
         }
     }
-    (found, sources)
+    (found, sources, code_ranges)
 }
 
 /// The findings of expanding every chapter's directives (`mdbook-kpi check`), which keeps no expansion: the

@@ -73,6 +73,18 @@ pub fn scan(markdown: &str) -> Vec<Found> {
     Scanner { text: markdown, excluded: &excluded, next_excluded: 0, resume: 0 }.run(&markers)
 }
 
+/// [`scan`] with the ranges where text is not text already known (the structure check parses every chapter and
+/// gives them: [`crate::check::check_with_code_ranges`]), so the chapter is not parsed a second time. `excluded`
+/// must be what a parse of the whole chapter finds: sorted, merged code and HTML ranges.
+pub fn scan_with_excluded(markdown: &str, excluded: &[Range<usize>]) -> Vec<Found> {
+    let finder = memmem::Finder::new(MARKER);
+    if finder.find(markdown.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    let markers: Vec<usize> = finder.find_iter(markdown.as_bytes()).collect();
+    Scanner { text: markdown, excluded, next_excluded: 0, resume: 0 }.run(&markers)
+}
+
 /// Where the Markdown after `offset` stops mattering to it: just after the first blank line that follows
 /// `offset`'s line, or the end of the text.
 ///
@@ -376,6 +388,17 @@ mod tests {
     #[test]
     fn no_marker_no_parse() {
         assert!(scan("# Title\n\nplain text `code` <b>x</b>\n").is_empty());
+    }
+
+    #[test]
+    fn known_ranges_find_what_a_parse_finds() {
+        let text =
+            "a <<#kpi x q4>> `<<#kpi y q4>>`\n\n```\n<<#kpi z q4>>\n```\n\n<!-- <<#kpi w q4>> -->\n\\<<#kpi v>>\n";
+        let ranges = excluded_ranges(text);
+        assert_eq!(scan_with_excluded(text, &ranges), scan(text));
+        assert_eq!(scan(text).len(), 2, "one directive and one escape");
+        // Without the ranges every marker counts: the ranges are what keeps code untouched.
+        assert!(scan_with_excluded(text, &[]).len() > 2);
     }
 
     #[test]
