@@ -295,14 +295,15 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
         print!("{}", diagnostics::render(format, &found, &sources));
         return EXIT_USAGE;
     }
-    let (structure, structure_sources) = engine::structure_check(&root, &config, &book.chapters);
+    let (structure, structure_sources, code_ranges) =
+        engine::structure_check_with_ranges(&root, &config, &book.chapters);
     found.extend(structure);
     sources.extend(structure_sources);
     let chapters = std::mem::take(&mut book.chapters);
     // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
     // fraction of an SVG chart.
     let (expanded, more_sources) =
-        engine::expansion_findings(&root, book.language.as_deref(), "markdown", &config, chapters);
+        engine::expansion_findings(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
     found.extend(expanded);
     sources.extend(more_sources);
     diagnostics::sort(&mut found);

@@ -81,7 +81,7 @@ pub fn structure_check(root: &Path, config: &Config, chapters: &[check::Chapter<
 
 /// [`structure_check`], also giving each chapter's code and HTML ranges (see [`check::check_with_code_ranges`];
 /// empty when there is no schema to check).
-fn structure_check_with_ranges(
+pub fn structure_check_with_ranges(
     root: &Path,
     config: &Config,
     chapters: &[check::Chapter<'_>],
@@ -105,14 +105,16 @@ fn structure_check_with_ranges(
 }
 
 /// The findings of expanding every chapter's directives (`mdbook-kpi check`), which keeps no expansion: the
-/// chapters are expanded a batch at a time and dropped, so memory falls as the work goes on. Returns the findings
-/// and the text of every file they point into.
+/// chapters are expanded a batch at a time and dropped, so memory falls as the work goes on. `code_ranges` are the
+/// structure check's code and HTML ranges per chapter (empty without a check), which spare the scanner a parse.
+/// Returns the findings and the text of every file they point into.
 pub fn expansion_findings(
     root: &Path,
     book_language: Option<&str>,
     renderer: &str,
     config: &Config,
     mut chapters: Vec<check::Chapter<'_>>,
+    mut code_ranges: Vec<Option<check::CodeRanges>>,
 ) -> (Vec<Diagnostic>, Sources) {
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
@@ -127,9 +129,13 @@ pub fn expansion_findings(
         }
         let batch = chapters[start..end]
             .iter_mut()
-            .map(|c| (c.source_path.clone().unwrap_or_default(), c.content.to_mut()))
+            .enumerate()
+            .map(|(offset, c)| {
+                let ranges = code_ranges.get_mut(start + offset).and_then(Option::take);
+                (c.source_path.clone().unwrap_or_default(), c.content.to_mut(), ranges)
+            })
             .collect();
-        expander.expand_chapters(batch);
+        expander.expand_chapters_with_ranges(batch);
         for chapter in &mut chapters[start..end] {
             chapter.content = Cow::Borrowed("");
         }
