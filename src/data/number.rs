@@ -135,9 +135,8 @@ fn parse_short(text: &[u8]) -> Option<Decimal> {
     if digits.len() == usize::from(seen_point) {
         return None;
     }
-    let mut value = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
-    value.set_sign_negative(negative && mantissa != 0);
-    Some(value)
+    // At most 19 digits: the mantissa fits 64 of the 96 bits, the scale is at most 19.
+    Some(Decimal::from_parts(mantissa as u32, (mantissa >> 32) as u32, 0, negative && mantissa != 0, scale))
 }
 
 /// `±mantissa × 10^-scale` as a decimal: trailing zeros and excess decimals are shed (rounding half to even

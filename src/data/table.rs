@@ -184,14 +184,16 @@ pub struct FactTable {
     metrics: Vec<String>,
     /// Slices in sorted order (keys hold ranks).
     slices: Vec<Slice>,
-    /// Each source file and the 1-based column of its values.
-    files: Vec<(String, usize)>,
+    /// The source files.
+    files: Vec<String>,
     layout: Layout,
     /// One key per fact, strictly ascending by fact.
     keys: Keys,
-    /// Per row, in file order (rows of duplicates stay, unreferenced).
+    /// Per row, in file order (rows of duplicates stay, unreferenced): the value, and the line and 1-based
+    /// character column of its cell.
     values: Vec<Decimal>,
     lines: Vec<u32>,
+    columns: Vec<u32>,
     /// (first row, file) of each run of rows from one file.
     file_runs: Vec<(u32, u32)>,
 }
@@ -200,10 +202,11 @@ pub struct FactTable {
 pub(crate) struct TableRows {
     pub metrics: Vec<String>,
     pub slices: Vec<Slice>,
-    pub files: Vec<(String, usize)>,
+    pub files: Vec<String>,
     pub keys: Vec<RowKey>,
     pub values: Vec<Decimal>,
     pub lines: Vec<u32>,
+    pub columns: Vec<u32>,
     pub file_runs: Vec<(u32, u32)>,
 }
 
@@ -219,10 +222,11 @@ impl FactTable {
     /// Sorts the rows by fact; of a fact given twice the first row is kept and the pair is returned.
     /// `narrow_bits` is the widest key kept in 64 bits (64; tests pass less to try the wide form).
     pub(crate) fn build(rows: TableRows, narrow_bits: u32) -> (FactTable, Vec<Duplicate>) {
-        let TableRows { metrics, slices, files, keys: row_keys, values, lines, file_runs } = rows;
+        let TableRows { metrics, slices, files, keys: row_keys, values, lines, columns, file_runs } = rows;
         let layout = Layout { slice_bits: bits_for(slices.len()), row_bits: bits_for(row_keys.len()).max(1) };
         let total_bits = bits_for(metrics.len()) + 22 + layout.slice_bits + layout.row_bits;
-        let mut table = FactTable { metrics, slices, files, layout, keys: Keys::default(), values, lines, file_runs };
+        let mut table =
+            FactTable { metrics, slices, files, layout, keys: Keys::default(), values, lines, columns, file_runs };
         let mut duplicates = Vec::new();
         let keys = if total_bits <= narrow_bits.min(64) {
             let mut keys: Vec<u64> =
@@ -271,7 +275,7 @@ impl FactTable {
         let row = self.layout.row_of(key);
         let run = self.file_runs.partition_point(|(start, _)| *start as usize <= row).saturating_sub(1);
         let file = self.file_runs.get(run).map_or(0, |(_, file)| *file as usize);
-        let (file, column) = self.files.get(file).map_or(("", 0), |(name, column)| (name.as_str(), *column));
+        let file = self.files.get(file).map_or("", String::as_str);
         FactRef {
             metric: &self.metrics[metric],
             period,
@@ -280,8 +284,31 @@ impl FactTable {
             value: self.values[row],
             file,
             line: self.lines[row] as usize,
-            column,
+            column: self.columns[row] as usize,
         }
+    }
+
+    /// The metric rank and period of the fact at a position in key order.
+    pub(crate) fn metric_period_at(&self, index: usize) -> (usize, Period) {
+        let (metric, period, _, _) = self.layout.parts(self.keys.get(index));
+        (metric, period)
+    }
+
+    /// How many facts from `start` on have the given metric rank and period (the facts of one (metric,
+    /// period) are adjacent in key order).
+    pub(crate) fn run_length(&self, start: usize, metric: usize, period: Period) -> usize {
+        let shift = self.layout.slice_bits + 2;
+        let wanted = self.layout.fact(metric as u32, period_code(period) << 2, 0) >> shift;
+        let end = self.keys.partition_point(|key| self.layout.fact_of(key) >> shift <= wanted);
+        end.saturating_sub(start)
+    }
+
+    /// The slice rank, kind and value of the fact at a position in key order.
+    #[inline]
+    pub(crate) fn slice_kind_value_at(&self, index: usize) -> (usize, Kind, Decimal) {
+        let key = self.keys.get(index);
+        let (_, _, slice, kind) = self.layout.parts(key);
+        (slice, kind, self.values[self.layout.row_of(key)])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = FactRef<'_>> + '_ {
@@ -381,10 +408,11 @@ mod tests {
         let rows = TableRows {
             metrics: vec!["cost".into(), "revenue".into()],
             slices: slices.clone(),
-            files: vec![("a.csv".into(), 4), ("b.csv".into(), 2)],
+            files: vec!["a.csv".into(), "b.csv".into()],
             keys,
             values,
             lines: vec![2, 3, 4, 5, 2],
+            columns: vec![4, 4, 4, 4, 2],
             file_runs: vec![(0, 0), (4, 1)],
         };
         let (table, duplicates) = FactTable::build(rows, narrow_bits);
