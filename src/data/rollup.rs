@@ -34,37 +34,78 @@ pub fn inconsistent_totals(data: &DataSet) -> Vec<Diagnostic> {
         // (the common case of a large export without total rows costs nothing).
         return Vec::new();
     }
-    let mut check = Check {
-        data,
-        universe: &universe,
-        counters: Counters::new(&universe),
-        found: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let mut entries = Vec::new();
-    let mut map_blocks = blocks_of_map(&map_facts).into_iter().peekable();
+    let blocks = merged_blocks(data, &map_facts);
+    // Blocks are independent: two threads take one half of the facts each, and their warnings are joined in
+    // order, so the result is the same as from one thread.
+    let total: usize = blocks.iter().map(|(rows, facts)| rows.len() + facts.len()).sum();
+    let mut seen = 0;
+    let middle = blocks
+        .iter()
+        .position(|(rows, facts)| {
+            seen += rows.len() + facts.len();
+            seen >= total / 2
+        })
+        .map_or(blocks.len(), |index| index + 1);
+    let (first, second) = blocks.split_at(middle);
+    let check = |blocks: &[Block]| check_blocks(data, &universe, &map_facts, blocks);
+    if total < PARALLEL_FACTS || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return check(&blocks);
+    }
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| check(second));
+        let mut warnings = check(first);
+        // A worker that failed to run leaves its half to this thread.
+        warnings.extend(worker.join().unwrap_or_else(|_| check(second)));
+        warnings
+    })
+}
+
+/// Below this many facts the check runs on one thread.
+const PARALLEL_FACTS: usize = 100_000;
+
+/// The facts of one (metric, period): positions in the table and among the TOML/JSON facts.
+type Block = (Range<usize>, Range<usize>);
+
+/// The (metric, period) blocks of both stores, in key order.
+fn merged_blocks(data: &DataSet, map_facts: &[(&FactKey, &Fact)]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut map_blocks = blocks_of_map(map_facts).into_iter().peekable();
     let mut table_blocks = blocks_of_table(&data.table).peekable();
+    let metric_of = |rank: usize| data.table.metric_ids()[rank].as_str();
     loop {
         let (metric, period) = match (table_blocks.peek(), map_blocks.peek()) {
             (None, None) => break,
-            (Some(t), None) => (data.table.metric_ids()[t.0].as_str(), t.1),
+            (Some(t), None) => (metric_of(t.0), t.1),
             (None, Some(m)) => (m.0, m.1),
-            (Some(t), Some(m)) => std::cmp::min((data.table.metric_ids()[t.0].as_str(), t.1), (m.0, m.1)),
+            (Some(t), Some(m)) => std::cmp::min((metric_of(t.0), t.1), (m.0, m.1)),
         };
+        let rows = table_blocks.next_if(|t| (metric_of(t.0), t.1) == (metric, period)).map_or(0..0, |t| t.2);
+        let facts = map_blocks.next_if(|m| (m.0, m.1) == (metric, period)).map_or(0..0, |m| m.2);
+        blocks.push((rows, facts));
+    }
+    blocks
+}
+
+fn check_blocks(
+    data: &DataSet,
+    universe: &Universe<'_>,
+    map_facts: &[(&FactKey, &Fact)],
+    blocks: &[Block],
+) -> Vec<Diagnostic> {
+    let mut check =
+        Check { data, universe, counters: Counters::new(universe), found: Vec::new(), warnings: Vec::new() };
+    let mut entries = Vec::new();
+    for (rows, facts) in blocks {
         entries.clear();
-        if let Some((_, _, rows)) =
-            table_blocks.next_if(|t| (data.table.metric_ids()[t.0].as_str(), t.1) == (metric, period))
-        {
-            universe.table_entries(&data.table, rows, &mut entries);
-        }
-        if let Some((_, _, facts)) = map_blocks.next_if(|m| (m.0, m.1) == (metric, period)) {
+        universe.table_entries(&data.table, rows.clone(), &mut entries);
+        if !facts.is_empty() {
             let from_table = entries.len();
             universe.map_entries(&map_facts[facts.clone()], facts.start, &mut entries);
             if from_table > 0 {
                 entries.sort_unstable_by_key(|entry| (entry.slice, entry.kind));
             }
         }
-        check.block(&entries, &map_facts);
+        check.block(&entries, map_facts);
     }
     check.warnings
 }
@@ -318,8 +359,11 @@ impl Counters {
         self.scaled.clear();
         let mut total: u128 = 0;
         for entry in entries {
-            let factor = POWERS[(scale - entry.value.scale()) as usize];
-            let scaled = i64::try_from(entry.value.mantissa().checked_mul(factor)?).ok()?;
+            let mantissa = entry.value.mantissa();
+            let scaled = match scale - entry.value.scale() {
+                0 => i64::try_from(mantissa).ok()?,
+                shift => i64::try_from(mantissa.checked_mul(POWERS[shift as usize])?).ok()?,
+            };
             total += u128::from(scaled.unsigned_abs());
             if total >= 1 << 63 {
                 return None;
@@ -407,13 +451,19 @@ impl Check<'_> {
         }
         let mut found = std::mem::take(&mut self.found);
         self.counters.sum_block(universe, entries, &mut found);
+        // Counters come in parent order, entries in slice order: the parent's entries are found by walking on.
+        let mut parent_start = 0;
         for (slot, sum, count) in found.drain(..) {
             let (parent, dimension) = universe.groups[(slot / 3) as usize];
             let kind = kind_of_number(slot % 3);
             if count as usize != universe.members[dimension as usize] {
                 continue;
             }
-            let Ok(at) = entries.binary_search_by_key(&(parent, kind), |entry| (entry.slice, entry.kind)) else {
+            while entries.get(parent_start).is_some_and(|entry| entry.slice < parent) {
+                parent_start += 1;
+            }
+            let mut of_parent = entries[parent_start..].iter().take_while(|entry| entry.slice == parent);
+            let Some(at) = of_parent.position(|entry| entry.kind == kind).map(|offset| parent_start + offset) else {
                 continue;
             };
             let total = &entries[at];
