@@ -923,6 +923,11 @@ impl ChunkReader<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+
+    use super::super::FactKey;
     use super::*;
 
     /// The records of a text by the tokenizer: each cell's text, line and byte column.
@@ -974,6 +979,214 @@ mod tests {
         };
         assert_eq!((errors[0].line, errors[0].column), (2, 12), "{errors:#?}");
         assert!(errors[0].message.contains("column 4 (value)"), "{}", errors[0].message);
+    }
+
+    /// One cell of a reference row: its text after unquoting, and its 1-based character column.
+    fn reference_cells(line: &str) -> Vec<(String, usize)> {
+        let chars: Vec<char> = line.chars().collect();
+        let mut cells = Vec::new();
+        let mut at = 0;
+        loop {
+            let start = at;
+            let mut text = String::new();
+            if chars.get(at) == Some(&'"') {
+                at += 1;
+                while at < chars.len() {
+                    if chars[at] == '"' && chars.get(at + 1) == Some(&'"') {
+                        text.push('"');
+                        at += 2;
+                    } else if chars[at] == '"' {
+                        at += 1;
+                        break;
+                    } else {
+                        text.push(chars[at]);
+                        at += 1;
+                    }
+                }
+            }
+            while at < chars.len() && chars[at] != ',' {
+                text.push(chars[at]);
+                at += 1;
+            }
+            cells.push((text, start + 1));
+            if at >= chars.len() {
+                return cells;
+            }
+            at += 1;
+        }
+    }
+
+    type ReferenceFact = (String, Period, Slice, Kind, Decimal, usize, usize);
+
+    /// The loader's rules, written plainly over whole lines (no quoted line ends in these files): the facts
+    /// in key order with their value cells' (line, column), or the errors as (rule, line, column).
+    fn reference_load(text: &str) -> Result<Vec<ReferenceFact>, Vec<(String, usize, usize)>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line)).enumerate();
+        let (_, header) = lines.by_ref().find(|(_, line)| !line.is_empty()).expect("a header");
+        let names: Vec<String> = reference_cells(header).into_iter().map(|(name, _)| name.trim().to_string()).collect();
+        let find = |wanted: &str| names.iter().position(|n| n.eq_ignore_ascii_case(wanted)).expect("column");
+        let (metric, period, value) = (find("metric"), find("period"), find("value"));
+        let kind = names.iter().position(|n| n == "kind");
+        let dimensions: Vec<usize> =
+            (0..names.len()).filter(|i| ![Some(metric), Some(period), Some(value), kind].contains(&Some(*i))).collect();
+        let mut facts: BTreeMap<FactKey, (Decimal, usize, usize)> = BTreeMap::new();
+        let mut errors = Vec::new();
+        for (index, line) in lines.filter(|(_, line)| !line.is_empty()) {
+            let number = index + 1;
+            let cells = reference_cells(line);
+            let mut error = |rule: &str, column: usize| errors.push((rule.to_string(), number, column));
+            if cells.len() != names.len() {
+                error("data/syntax", 1);
+                continue;
+            }
+            let cell = |i: usize| (cells[i].0.trim(), cells[i].1);
+            if cell(metric).0.is_empty() {
+                error("data/invalid", cell(metric).1);
+                continue;
+            }
+            let Some(parsed_period) = Period::parse(cell(period).0) else {
+                error("data/bad-period", cell(period).1);
+                continue;
+            };
+            let parsed_kind = match kind.map(|k| cell(k).0.to_ascii_lowercase()).as_deref() {
+                None | Some("" | "actual") => Kind::Actual,
+                Some("target") => Kind::Target,
+                Some("standard") => Kind::Standard,
+                Some(_) => {
+                    error("data/invalid", cell(kind.unwrap_or_default()).1);
+                    continue;
+                }
+            };
+            let slice: Slice = dimensions
+                .iter()
+                .filter(|d| !cell(**d).0.is_empty())
+                .map(|d| (names[*d].clone(), cell(*d).0.to_string()))
+                .collect();
+            let (value_text, value_column) = cell(value);
+            let parsed_value = if value_text.contains(['e', 'E']) {
+                Decimal::from_scientific(value_text)
+            } else {
+                std::str::FromStr::from_str(value_text)
+            };
+            let Ok(parsed_value) = parsed_value else {
+                error("data/bad-value", value_column);
+                continue;
+            };
+            let key = FactKey { metric: cell(metric).0.to_string(), period: parsed_period, slice, kind: parsed_kind };
+            if facts.contains_key(&key) {
+                error("data/duplicate-fact", value_column);
+            } else {
+                facts.insert(key, (parsed_value, number, value_column));
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort();
+            return Err(errors);
+        }
+        Ok(facts
+            .into_iter()
+            .map(|(k, (v, line, column))| (k.metric, k.period, k.slice, k.kind, v, line, column))
+            .collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// The loader gives exactly the facts (values and positions) and errors of the plain reference, and
+        /// the totals check the warnings of the fact-by-fact one, on exports with quoted cells, a BOM, CRLF,
+        /// blank lines and cells, subtotals, duplicates and CJK members.
+        #[test]
+        fn loader_agrees_with_a_plain_reference(
+            order in proptest::sample::select(vec![
+                ["metric", "period", "region", "product", "value"],
+                ["value", "region", "metric", "product", "period"],
+                ["period", "product", "value", "region", "metric"],
+            ]),
+            with_kind in proptest::prelude::any::<bool>(),
+            rows in proptest::collection::vec((
+                proptest::sample::select(vec!["sales", "营收", " sales ", "\"q,m\"", "", "\"a \"\"b\"\"\""]),
+                proptest::sample::select(vec!["2023", "2023-Q1", "2023-q1", "\"2023\"", "2023-13", "2023-H2"]),
+                proptest::sample::select(vec!["", "east", "华东", "\"x,y\"", "west"]),
+                proptest::sample::select(vec!["", "a", "b"]),
+                proptest::sample::select(vec!["1", "2.50", "-3", "1e3", "x", "", "\"7\"", "12345678901234567890.5", "\"1,5\""]),
+                proptest::sample::select(vec!["", "target", "Actual", "bogus"]),
+                proptest::sample::select(vec!["\n", "\r\n", "\n\n", "\r\n\r\n"]),
+            ), 0..30),
+            bom in proptest::prelude::any::<bool>(),
+            ragged in proptest::option::of(0usize..30),
+            clean in proptest::prelude::any::<bool>(),
+        ) {
+            // Half the cases without bad cells, so that files also load and their facts and warnings compare.
+            let good = |cell: &'static str, bad: &[&str], instead: &'static str| {
+                if clean && bad.contains(&cell) { instead } else { cell }
+            };
+            let ragged = ragged.filter(|_| !clean);
+            let rows: Vec<_> = rows
+                .into_iter()
+                .map(|(metric, period, region, product, value, kind, end)| {
+                    (
+                        good(metric, &[""], "sales"),
+                        good(period, &["2023-13"], "2023"),
+                        region,
+                        product,
+                        good(value, &["x", "", "\"1,5\""], "1"),
+                        good(kind, &["bogus"], ""),
+                        end,
+                    )
+                })
+                .collect();
+            let mut header: Vec<&str> = order.to_vec();
+            if with_kind {
+                header.insert(2, "kind");
+            }
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            text.push_str(&header.join(","));
+            text.push('\n');
+            for (index, (metric, period, region, product, value, kind, end)) in rows.iter().enumerate() {
+                let cells: Vec<&str> = header
+                    .iter()
+                    .map(|column| match *column {
+                        "metric" => *metric,
+                        "period" => *period,
+                        "region" => *region,
+                        "product" => *product,
+                        "value" => *value,
+                        _ => *kind,
+                    })
+                    .collect();
+                text.push_str(&cells.join(","));
+                if ragged == Some(index) {
+                    text.push_str(",extra");
+                }
+                text.push_str(end);
+            }
+            let loaded = crate::data::load_sources(&[("r.csv".to_string(), text.clone().into_bytes())]);
+            match (reference_load(&text), loaded) {
+                (Ok(expected), Ok(data)) => {
+                    let facts: Vec<ReferenceFact> = data
+                        .facts_iter()
+                        .map(|f| (f.metric.to_string(), f.period, f.slice.clone(), f.kind, f.value, f.line, f.column))
+                        .collect();
+                    proptest::prop_assert_eq!(facts, expected);
+                    let expected_warnings: Vec<(String, usize, usize, String)> =
+                        crate::data::rollup::tests::reference(&data).into_iter().map(|w| (w.file, w.line, w.column, w.message)).collect();
+                    let warnings: Vec<(String, usize, usize, String)> =
+                        data.warnings.iter().map(|w| (w.file.clone(), w.line, w.column, w.message.clone())).collect();
+                    proptest::prop_assert_eq!(warnings, expected_warnings);
+                }
+                (Err(expected), Err(errors)) => {
+                    let mut errors: Vec<(String, usize, usize)> =
+                        errors.into_iter().map(|e| (e.rule, e.line, e.column)).collect();
+                    errors.sort();
+                    proptest::prop_assert_eq!(errors, expected);
+                }
+                (expected, loaded) => {
+                    let loaded = loaded.map(|data| data.fact_count());
+                    proptest::prop_assert!(false, "reference {expected:?}, loader {loaded:?}\n{text}");
+                }
+            }
+        }
     }
 
     proptest::proptest! {

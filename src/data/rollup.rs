@@ -510,7 +510,7 @@ impl Check<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashMap;
     use std::fmt::Write as _;
 
@@ -522,7 +522,7 @@ mod tests {
     use super::*;
 
     /// The straightforward check, fact by fact over string slices: what the counters must agree with.
-    fn reference(data: &DataSet) -> Vec<Diagnostic> {
+    pub(crate) fn reference(data: &DataSet) -> Vec<Diagnostic> {
         let mut warnings = Vec::new();
         let mut block: Vec<FactRef<'_>> = Vec::new();
         for fact in data.facts_iter() {
