@@ -1074,10 +1074,11 @@ mod tests {
                 continue;
             };
             let key = FactKey { metric: cell(metric).0.to_string(), period: parsed_period, slice, kind: parsed_kind };
-            if facts.contains_key(&key) {
-                error("data/duplicate-fact", value_column);
-            } else {
-                facts.insert(key, (parsed_value, number, value_column));
+            match facts.entry(key) {
+                std::collections::btree_map::Entry::Occupied(_) => error("data/duplicate-fact", value_column),
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert((parsed_value, number, value_column));
+                }
             }
         }
         if !errors.is_empty() {
