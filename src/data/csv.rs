@@ -390,20 +390,41 @@ struct Record {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Cell {
     /// The text's byte range, in the source or (when `buffered`) in the record's buffer.
-    text: (usize, usize),
+    from: u32,
+    to: u32,
     buffered: bool,
     /// Byte offset of the cell's first character.
-    start: usize,
-    /// The cell's 1-based line, and the byte offset where that line starts.
+    begin: u32,
+    /// The cell's 1-based line, and the byte offset where that line starts. (Offsets fit 32 bits: data files
+    /// are at most `MAX_FILE_BYTES`; small cells keep a row's cells in one cache line or two.)
     line: u32,
-    line_start: usize,
+    line_begin: u32,
+}
+
+impl Cell {
+    fn new(start: usize, line: u32, line_start: usize) -> Self {
+        let (begin, line_begin) = (start as u32, line_start as u32);
+        Cell { from: begin, to: begin, buffered: false, begin, line, line_begin }
+    }
+
+    fn set_text(&mut self, (from, to): (usize, usize), buffered: bool) {
+        (self.from, self.to, self.buffered) = (from as u32, to as u32, buffered);
+    }
+
+    fn start(&self) -> usize {
+        self.begin as usize
+    }
+
+    fn line_start(&self) -> usize {
+        self.line_begin as usize
+    }
 }
 
 impl Record {
+    #[inline]
     fn text<'s>(&'s self, source: &'s [u8], cell: &Cell) -> &'s [u8] {
-        let (from, to) = cell.text;
         let bytes = if cell.buffered { &self.buffer } else { source };
-        bytes.get(from..to).unwrap_or_default()
+        bytes.get(cell.from as usize..cell.to as usize).unwrap_or_default()
     }
 }
 
@@ -461,13 +482,12 @@ impl<'a> Tokenizer<'a> {
     #[inline]
     fn cell(&mut self, record: &mut Record) -> bool {
         let start = self.pos;
-        let mut cell =
-            Cell { text: (start, start), buffered: false, start, line: self.line, line_start: self.line_start };
+        let mut cell = Cell::new(start, self.line, self.line_start);
         let end = if self.bytes.get(start) == Some(&b'"') {
             self.quoted(record, &mut cell)
         } else {
             let end = cell_end(self.bytes, start);
-            cell.text = (start, end);
+            cell.set_text((start, end), false);
             end
         };
         record.cells.push(cell);
@@ -486,7 +506,7 @@ impl<'a> Tokenizer<'a> {
         let bytes = self.bytes;
         let buffer_start = record.buffer.len();
         let mut buffered = false;
-        let mut piece = cell.start + 1;
+        let mut piece = cell.start() + 1;
         let mut pos = piece;
         loop {
             let Some(quote) = memchr::memchr(b'"', &bytes[pos..]).map(|offset| pos + offset) else {
@@ -508,8 +528,7 @@ impl<'a> Tokenizer<'a> {
             if end > quote + 1 {
                 record.buffer.extend_from_slice(&bytes[piece..quote]);
                 record.buffer.extend_from_slice(&bytes[quote + 1..end]);
-                cell.text = (buffer_start, record.buffer.len());
-                cell.buffered = true;
+                cell.set_text((buffer_start, record.buffer.len()), true);
                 return end;
             }
             return self.finish_quoted(record, cell, buffered, buffer_start, (piece, quote), end);
@@ -527,10 +546,9 @@ impl<'a> Tokenizer<'a> {
     ) -> usize {
         if buffered {
             record.buffer.extend_from_slice(&self.bytes[last_piece.0..last_piece.1]);
-            cell.text = (buffer_start, record.buffer.len());
-            cell.buffered = true;
+            cell.set_text((buffer_start, record.buffer.len()), true);
         } else {
-            cell.text = last_piece;
+            cell.set_text(last_piece, false);
         }
         end
     }
@@ -629,7 +647,7 @@ fn split_point(body: &[u8]) -> Option<usize> {
 /// continue a UTF-8 sequence starts one). `ascii`: the whole text is ASCII, so bytes are characters.
 #[inline]
 fn char_column(bytes: &[u8], cell: &Cell, ascii: bool) -> usize {
-    let prefix = bytes.get(cell.line_start..cell.start).unwrap_or_default();
+    let prefix = bytes.get(cell.line_start()..cell.start()).unwrap_or_default();
     if ascii { prefix.len() + 1 } else { prefix.iter().filter(|b| (**b as i8) >= -0x40).count() + 1 }
 }
 
@@ -937,7 +955,9 @@ mod tests {
         let mut records = Vec::new();
         while tokenizer.next_record(&mut record) {
             let cells = record.cells.iter();
-            records.push(cells.map(|c| (record.text(bytes, c).to_vec(), c.line, c.start - c.line_start + 1)).collect());
+            records.push(
+                cells.map(|c| (record.text(bytes, c).to_vec(), c.line, c.start() - c.line_start() + 1)).collect(),
+            );
         }
         records
     }
