@@ -35,7 +35,7 @@ fn spec_example_loads() {
     assert_eq!(revenue.origin.to_string(), "sales.csv:2:1");
     assert_eq!(data.dimensions["region"].members.keys().collect::<Vec<_>>(), ["east"]);
     let origin = data.facts_iter().next().unwrap().origin();
-    assert_eq!(origin.to_string(), "sales.csv:3:4");
+    assert_eq!(origin.to_string(), "sales.csv:3:18");
     assert!(data.facts.is_empty(), "CSV facts live in the compact table");
 }
 
@@ -73,7 +73,8 @@ fn bad_values_name_file_row_and_column() {
     let errors = load("d/sales.csv", csv.as_bytes()).unwrap_err();
     assert_eq!(errors.len(), 8, "{errors:#?}");
     for (index, error) in errors.iter().enumerate() {
-        assert_eq!(place(error), ("data/bad-value", "d/sales.csv", index + 2, 3), "{error:#?}");
+        // The column is the cell's first character (the opening quote of `"1,000"`); the message names the cell.
+        assert_eq!(place(error), ("data/bad-value", "d/sales.csv", index + 2, 11), "{error:#?}");
         assert!(
             error.message.starts_with(&format!("row {}, column 3 (value): the value", index + 2)),
             "{}",
@@ -101,7 +102,7 @@ fn structure_errors() {
 
     let errors = load("c.csv", b"metric,period,value,region,region,\n").unwrap_err();
     let places: Vec<_> = errors.iter().map(place).collect();
-    assert_eq!(places, [("data/invalid", "c.csv", 1, 5), ("data/invalid", "c.csv", 1, 6)]);
+    assert_eq!(places, [("data/invalid", "c.csv", 1, 28), ("data/invalid", "c.csv", 1, 35)]);
 
     let errors = load("d.csv", b"").unwrap_err();
     assert!(errors[0].message.contains("is empty"));
@@ -115,10 +116,10 @@ fn bad_periods_kinds_and_metrics() {
     assert_eq!(
         places,
         [
-            ("data/bad-period", "e.csv", 2, 2),
-            ("data/invalid", "e.csv", 3, 3),
+            ("data/bad-period", "e.csv", 2, 9),
+            ("data/invalid", "e.csv", 3, 14),
             ("data/invalid", "e.csv", 4, 1),
-            ("data/bad-period", "e.csv", 5, 2)
+            ("data/bad-period", "e.csv", 5, 9)
         ]
     );
     assert!(errors[0].message.contains("`2023-Q5` is not a period"));
@@ -131,7 +132,7 @@ fn non_utf8_cells_are_errors_with_position() {
     csv.extend_from_slice(b"w\xffst,2\n");
     let errors = load("f.csv", &csv).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(place(&errors[0]), ("data/syntax", "f.csv", 3, 3));
+    assert_eq!(place(&errors[0]), ("data/syntax", "f.csv", 3, 14));
     assert!(errors[0].message.contains("(region) is not valid UTF-8"));
 }
 
@@ -141,7 +142,7 @@ fn bom_crlf_quotes_and_blank_lines() {
     let errors = load("g.csv", csv.as_bytes()).unwrap_err();
     // The BOM does not end up in the first column's name, and CRLF line numbers are right.
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(place(&errors[0]), ("data/bad-value", "g.csv", 4, 4));
+    assert_eq!(place(&errors[0]), ("data/bad-value", "g.csv", 4, 19));
     let ok = csv.replace(",x", ",2");
     let data = load("g.csv", ok.as_bytes()).unwrap();
     assert_eq!(fact(&data, "revenue", "2023", &[("region", "east, north")], Kind::Actual), Some(dec("1")));
@@ -153,9 +154,9 @@ fn duplicates_within_a_file_name_both_rows() {
     let csv = "metric,period,region,value\nrevenue,2023,east,1\nrevenue,2023,west,2\nrevenue,2023,east,3\nrevenue,2023-q1,,4\nrevenue,2023-Q1,,5\n";
     let errors = load("h.csv", csv.as_bytes()).unwrap_err();
     let places: Vec<_> = errors.iter().map(place).collect();
-    assert_eq!(places, [("data/duplicate-fact", "h.csv", 4, 4), ("data/duplicate-fact", "h.csv", 6, 4)]);
-    assert!(errors[0].message.contains("revenue 2023 (region=east) is given twice: here and at h.csv:2:4"));
-    assert!(errors[1].message.contains("here and at h.csv:5:4"));
+    assert_eq!(places, [("data/duplicate-fact", "h.csv", 4, 19), ("data/duplicate-fact", "h.csv", 6, 18)]);
+    assert!(errors[0].message.contains("revenue 2023 (region=east) is given twice: here and at h.csv:2:19"));
+    assert!(errors[1].message.contains("here and at h.csv:5:18"));
 }
 
 #[test]
@@ -164,8 +165,8 @@ fn two_csv_files_merge() {
     let b = "metric,period,value\nrevenue,2023-Q2,2\nrevenue,2023-Q4,4\nrevenue,2023-Q3,9\n";
     let errors = load_sources(&[("a.csv".into(), a.into()), ("b.csv".into(), b.into())]).unwrap_err();
     assert_eq!(errors.len(), 1);
-    assert_eq!(place(&errors[0]), ("data/duplicate-fact", "b.csv", 4, 3));
-    assert!(errors[0].message.contains("here and at a.csv:3:3"));
+    assert_eq!(place(&errors[0]), ("data/duplicate-fact", "b.csv", 4, 17));
+    assert!(errors[0].message.contains("here and at a.csv:3:17"));
     let b = "metric,period,value\nrevenue,2023-Q2,2\nrevenue,2023-Q4,4\n";
     let data = load_sources(&[("a.csv".into(), a.into()), ("b.csv".into(), b.into())]).unwrap();
     assert_eq!(data.fact_count(), 4);
@@ -212,12 +213,12 @@ fn large_files_read_in_two_halves_keep_lines_and_duplicates() {
     assert_eq!(
         places,
         [
-            ("data/bad-value", "big.csv", bad_lines[0], 4),
-            ("data/bad-value", "big.csv", bad_lines[1], 4),
-            ("data/duplicate-fact", "big.csv", line, 4)
+            ("data/bad-value", "big.csv", bad_lines[0], 18),
+            ("data/bad-value", "big.csv", bad_lines[1], 19),
+            ("data/duplicate-fact", "big.csv", line, 18)
         ]
     );
-    assert!(errors[2].message.contains("here and at big.csv:2:4"), "{}", errors[2].message);
+    assert!(errors[2].message.contains("here and at big.csv:2:18"), "{}", errors[2].message);
     let good = csv.replace(",1%\n", ",7\n");
     let good = &good[..good.len() - "sales,1900-01,r0,5\n".len()];
     // A second file with the columns in another order and a new member, merged into the same table.
@@ -228,13 +229,13 @@ fn large_files_read_in_two_halves_keep_lines_and_duplicates() {
     assert_eq!(fact(&data, "sales", "1950-06", &[("region", "r99")], Kind::Actual), Some(dec("1")));
     let origin =
         data.fact("sales", Period::Month(1999, 12), &slice(&[("region", "r39")]), Kind::Actual).unwrap().origin();
-    assert_eq!(origin.to_string(), format!("big.csv:{}:4", line - 1));
+    assert_eq!(origin.to_string(), format!("big.csv:{}:19", line - 1));
     assert_eq!(
         data.fact("sales", Period::Month(2000, 1), &slice(&[("region", "r0")]), Kind::Actual)
             .unwrap()
             .origin()
             .to_string(),
-        "extra.csv:3:2"
+        "extra.csv:3:4"
     );
     assert_eq!(data.dimensions["region"].members.len(), 41);
     // Months roll up to a year across the halves: 12 months of r5 in 1950.

@@ -267,7 +267,7 @@ fn duplicate_facts_across_files_name_both_places() {
     let csv = "metric,period,value\nrevenue,2023-Q4,36000000\n";
     let errors = load_err(&[("kpi.toml", REFERENCE), ("more.csv", csv)]);
     let duplicate = only(&errors, "data/duplicate-fact");
-    assert_at(duplicate, "more.csv", 2, 3);
+    assert_at(duplicate, "more.csv", 2, 17);
     assert!(
         duplicate.message.contains("revenue 2023-Q4 is given twice: here and at kpi.toml:16:118"),
         "{}",
@@ -277,7 +277,7 @@ fn duplicate_facts_across_files_name_both_places() {
     let errors = load_err(&[("more.csv", csv), ("kpi.toml", REFERENCE)]);
     let duplicate = only(&errors, "data/duplicate-fact");
     assert_at(duplicate, "kpi.toml", 16, 118);
-    assert!(duplicate.message.contains("here and at more.csv:2:3"), "{}", duplicate.message);
+    assert!(duplicate.message.contains("here and at more.csv:2:17"), "{}", duplicate.message);
     // Two TOML files, with a slice and a kind.
     let first = "[metrics.revenue]\ntargets = { \"2023\" = 1 }\nby.product.a = { \"2023\" = 1 }\n";
     let second = "[metrics.cost]\n\n[metrics.revenue]\ntargets = { \"2023\" = 2 }\n";

@@ -340,7 +340,7 @@ by.region.west = { "2023" = 39.6, "2024" = 30 }
         ("s.csv", csv),
     ]);
     assert_eq!(data.warnings.len(), 1, "{:#?}", data.warnings);
-    assert_eq!((data.warnings[0].file.as_str(), data.warnings[0].line, data.warnings[0].column), ("s.csv", 2, 5));
+    assert_eq!((data.warnings[0].file.as_str(), data.warnings[0].line, data.warnings[0].column), ("s.csv", 2, 14));
     assert!(data.warnings[0].message.contains("add up to 29800000, not to the total 36000000"));
 }
 

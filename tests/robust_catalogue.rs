@@ -13,8 +13,8 @@ use mdbook_kpi::preprocess::Preprocessor;
 const REFERENCE: &str = include_str!("fixtures/reference/kpi.toml");
 
 /// What a case must report: the rule, the file, the 1-based line and column (0 when the finding is about a whole
-/// file), and words its message or help must contain. CSV findings count columns in cells (the data loader's
-/// documented choice: "row 2, column 4 (value)"), every other file in characters.
+/// file), and words its message or help must contain. Columns count characters in every file, CSV too: a CSV
+/// finding points at its cell's first character (the message also names the cell: "row 2, column 4 (value)").
 struct Expect {
     rule: &'static str,
     file: &'static str,
@@ -208,49 +208,49 @@ static CASES: &[Case] = &[
         name: "csv: thousands separators",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\"36,000,000\"\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &["36,000,000"]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &["36,000,000", "column 4 (value)"]),
     },
     Case {
         name: "csv: a currency sign",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\xc2\xa53600\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &[]),
     },
     Case {
         name: "csv: a percent sign",
         files: &[("kpi.csv", b"metric,period,region,value\nshare,2023,east,75%\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &["75%"]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 17, &["75%"]),
     },
     Case {
         name: "csv: NaN",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,NaN\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &[]),
     },
     Case {
         name: "csv: infinity",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,-inf\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &[]),
     },
     Case {
         name: "csv: an empty value",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &[]),
     },
     Case {
         name: "csv: a number beyond any decimal",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,1e300\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-value", "kpi.csv", 2, 4, &[]),
+        expect: fails("data/bad-value", "kpi.csv", 2, 19, &[]),
     },
     Case {
         name: "csv: a malformed period",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023Q4,east,1\n")],
         run: LOAD_CSV,
-        expect: fails("data/bad-period", "kpi.csv", 2, 2, &["2023Q4"]),
+        expect: fails("data/bad-period", "kpi.csv", 2, 9, &["2023Q4"]),
     },
     Case {
         name: "csv: no value column",
@@ -262,19 +262,19 @@ static CASES: &[Case] = &[
         name: "csv: an unknown kind",
         files: &[("kpi.csv", b"metric,period,kind,value\nrevenue,2023,forecast,1\n")],
         run: LOAD_CSV,
-        expect: fails("data/invalid", "kpi.csv", 2, 3, &["forecast"]),
+        expect: fails("data/invalid", "kpi.csv", 2, 14, &["forecast"]),
     },
     Case {
         name: "csv: the same fact twice",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,east,1\nrevenue,2023,east,2\n")],
         run: LOAD_CSV,
-        expect: fails("data/duplicate-fact", "kpi.csv", 3, 4, &["kpi.csv:2"]),
+        expect: fails("data/duplicate-fact", "kpi.csv", 3, 19, &["kpi.csv:2:19"]),
     },
     Case {
         name: "csv: not UTF-8",
         files: &[("kpi.csv", b"metric,period,region,value\nrevenue,2023,\xff\xfe,1\n")],
         run: LOAD_CSV,
-        expect: fails("data/syntax", "kpi.csv", 2, 3, &["UTF-8"]),
+        expect: fails("data/syntax", "kpi.csv", 2, 14, &["UTF-8"]),
     },
     Case {
         name: "csv: a BOM and CRLF line ends are fine",
@@ -287,13 +287,13 @@ static CASES: &[Case] = &[
         name: "toml and csv: the same fact in both",
         files: &[REF, ("kpi.csv", b"metric,period,value\nrevenue,2023-Q4,36000000\n")],
         run: LOAD_BOTH,
-        expect: fails("data/duplicate-fact", "kpi.csv", 2, 3, &["kpi.toml"]),
+        expect: fails("data/duplicate-fact", "kpi.csv", 2, 17, &["kpi.toml"]),
     },
     Case {
         name: "csv: a member its dimension does not declare, did you mean",
         files: &[REF, ("kpi.csv", b"metric,period,product,value\nrevenue,2021,ai-qa,1\n")],
         run: LOAD_BOTH,
-        expect: fails("data/invalid", "kpi.csv", 2, 0, &["ai-qa", "did you mean `ai-qc`"]),
+        expect: fails("data/invalid", "kpi.csv", 2, 14, &["ai-qa", "did you mean `ai-qc`"]),
     },
     Case {
         name: "csv: a metric without metadata is a plain number (not an error)",

@@ -22,11 +22,18 @@ const MANTISSA_CAP: u128 = 10u128.pow(36);
 
 /// Parses `[+-]digits[.digits][(e|E)[+-]digits]` (also `.5` and `5.`) exactly. Surrounding ASCII spaces are
 /// allowed; anything else is [`NumberError::Syntax`].
+#[inline]
 pub fn parse_decimal(text: &[u8]) -> Result<Decimal, NumberError> {
     let text = text.trim_ascii();
-    if let Some(value) = parse_short(text) {
-        return Ok(value);
+    // The common short form inlined where numbers are read a million times; the rest out of line.
+    match parse_short(text) {
+        Some(value) => Ok(value),
+        None => parse_general(text),
     }
+}
+
+#[inline(never)]
+fn parse_general(text: &[u8]) -> Result<Decimal, NumberError> {
     let mut pos = 0;
     let negative = match text.first() {
         Some(b'-') => {
@@ -109,7 +116,7 @@ pub fn parse_decimal(text: &[u8]) -> Result<Decimal, NumberError> {
 
 /// The common case, fast: `[-]digits[.digits]` with at most 18 digits (the mantissa fits a `u64`, so no
 /// 128-bit arithmetic). Anything else is left to the general parser.
-#[inline]
+#[inline(always)]
 fn parse_short(text: &[u8]) -> Option<Decimal> {
     let (negative, digits) = match text.first()? {
         b'-' => (true, &text[1..]),
@@ -135,9 +142,8 @@ fn parse_short(text: &[u8]) -> Option<Decimal> {
     if digits.len() == usize::from(seen_point) {
         return None;
     }
-    let mut value = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
-    value.set_sign_negative(negative && mantissa != 0);
-    Some(value)
+    // At most 19 digits: the mantissa fits 64 of the 96 bits, the scale is at most 19.
+    Some(Decimal::from_parts(mantissa as u32, (mantissa >> 32) as u32, 0, negative && mantissa != 0, scale))
 }
 
 /// `±mantissa × 10^-scale` as a decimal: trailing zeros and excess decimals are shed (rounding half to even

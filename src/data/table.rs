@@ -123,6 +123,11 @@ impl Layout {
         key >> self.row_bits
     }
 
+    /// The (metric, period) part of a key.
+    fn block_of(&self, key: u128) -> u128 {
+        self.fact_of(key) >> (self.slice_bits + 2)
+    }
+
     fn row_of(&self, key: u128) -> usize {
         (key & ((1u128 << self.row_bits) - 1)) as usize
     }
@@ -184,14 +189,16 @@ pub struct FactTable {
     metrics: Vec<String>,
     /// Slices in sorted order (keys hold ranks).
     slices: Vec<Slice>,
-    /// Each source file and the 1-based column of its values.
-    files: Vec<(String, usize)>,
+    /// The source files.
+    files: Vec<String>,
     layout: Layout,
     /// One key per fact, strictly ascending by fact.
     keys: Keys,
-    /// Per row, in file order (rows of duplicates stay, unreferenced).
+    /// Per row, in file order (rows of duplicates stay, unreferenced): the value, and the line and 1-based
+    /// character column of its cell.
     values: Vec<Decimal>,
     lines: Vec<u32>,
+    columns: Vec<u32>,
     /// (first row, file) of each run of rows from one file.
     file_runs: Vec<(u32, u32)>,
 }
@@ -200,15 +207,50 @@ pub struct FactTable {
 pub(crate) struct TableRows {
     pub metrics: Vec<String>,
     pub slices: Vec<Slice>,
-    pub files: Vec<(String, usize)>,
+    pub files: Vec<String>,
     pub keys: Vec<RowKey>,
     pub values: Vec<Decimal>,
     pub lines: Vec<u32>,
+    pub columns: Vec<u32>,
     pub file_runs: Vec<(u32, u32)>,
 }
 
 /// A fact given twice: its key, the first place and the later one.
 pub(crate) type Duplicate = (FactKey, Origin, Origin);
+
+/// From this many keys on, sorting uses two threads.
+const PARALLEL_SORT: usize = 1 << 16;
+
+/// Sorts distinct keys. Exports usually list facts by metric and period already (their keys then come in
+/// ascending (metric, period) runs): only each run is sorted, small and in cache, the runs of each half on
+/// their own thread. Keys are distinct, so the result is the same as one sort of the whole.
+fn sort_keys<K: Copy + Ord + Send>(keys: &mut [K], block_of: impl Fn(K) -> u128 + Sync) {
+    if !keys.windows(2).all(|pair| block_of(pair[0]) <= block_of(pair[1])) {
+        keys.sort_unstable();
+        return;
+    }
+    let sort_runs = |part: &mut [K]| {
+        for run in part.chunk_by_mut(|a, b| block_of(*a) == block_of(*b)) {
+            run.sort_unstable();
+        }
+    };
+    if keys.len() < PARALLEL_SORT || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        sort_runs(keys);
+        return;
+    }
+    // Cut at the end of the run the middle key is in.
+    let middle = block_of(keys[keys.len() / 2]);
+    let cut = keys.partition_point(|key| block_of(*key) <= middle);
+    let (first, second) = keys.split_at_mut(cut);
+    let worker_done = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| sort_runs(&mut *second));
+        sort_runs(first);
+        worker.join().is_ok()
+    });
+    if !worker_done {
+        sort_runs(second);
+    }
+}
 
 /// How many bits hold the numbers below `count`.
 fn bits_for(count: usize) -> u32 {
@@ -219,22 +261,23 @@ impl FactTable {
     /// Sorts the rows by fact; of a fact given twice the first row is kept and the pair is returned.
     /// `narrow_bits` is the widest key kept in 64 bits (64; tests pass less to try the wide form).
     pub(crate) fn build(rows: TableRows, narrow_bits: u32) -> (FactTable, Vec<Duplicate>) {
-        let TableRows { metrics, slices, files, keys: row_keys, values, lines, file_runs } = rows;
+        let TableRows { metrics, slices, files, keys: row_keys, values, lines, columns, file_runs } = rows;
         let layout = Layout { slice_bits: bits_for(slices.len()), row_bits: bits_for(row_keys.len()).max(1) };
         let total_bits = bits_for(metrics.len()) + 22 + layout.slice_bits + layout.row_bits;
-        let mut table = FactTable { metrics, slices, files, layout, keys: Keys::default(), values, lines, file_runs };
+        let mut table =
+            FactTable { metrics, slices, files, layout, keys: Keys::default(), values, lines, columns, file_runs };
         let mut duplicates = Vec::new();
         let keys = if total_bits <= narrow_bits.min(64) {
             let mut keys: Vec<u64> =
                 row_keys.iter().enumerate().map(|(index, row)| layout.key(row, index) as u64).collect();
             drop(row_keys);
-            keys.sort_unstable();
+            sort_keys(&mut keys, |key| layout.block_of(u128::from(key)));
             keys.dedup_by(|later, first| table.is_duplicate(u128::from(*first), u128::from(*later), &mut duplicates));
             Keys::Narrow(keys)
         } else {
             let mut keys: Vec<u128> = row_keys.iter().enumerate().map(|(index, row)| layout.key(row, index)).collect();
             drop(row_keys);
-            keys.sort_unstable();
+            sort_keys(&mut keys, |key| layout.block_of(key));
             keys.dedup_by(|later, first| table.is_duplicate(*first, *later, &mut duplicates));
             Keys::Wide(keys)
         };
@@ -271,7 +314,7 @@ impl FactTable {
         let row = self.layout.row_of(key);
         let run = self.file_runs.partition_point(|(start, _)| *start as usize <= row).saturating_sub(1);
         let file = self.file_runs.get(run).map_or(0, |(_, file)| *file as usize);
-        let (file, column) = self.files.get(file).map_or(("", 0), |(name, column)| (name.as_str(), *column));
+        let file = self.files.get(file).map_or("", String::as_str);
         FactRef {
             metric: &self.metrics[metric],
             period,
@@ -280,8 +323,31 @@ impl FactTable {
             value: self.values[row],
             file,
             line: self.lines[row] as usize,
-            column,
+            column: self.columns[row] as usize,
         }
+    }
+
+    /// The metric rank and period of the fact at a position in key order.
+    pub(crate) fn metric_period_at(&self, index: usize) -> (usize, Period) {
+        let (metric, period, _, _) = self.layout.parts(self.keys.get(index));
+        (metric, period)
+    }
+
+    /// How many facts from `start` on have the given metric rank and period (the facts of one (metric,
+    /// period) are adjacent in key order).
+    pub(crate) fn run_length(&self, start: usize, metric: usize, period: Period) -> usize {
+        let shift = self.layout.slice_bits + 2;
+        let wanted = self.layout.fact(metric as u32, period_code(period) << 2, 0) >> shift;
+        let end = self.keys.partition_point(|key| self.layout.fact_of(key) >> shift <= wanted);
+        end.saturating_sub(start)
+    }
+
+    /// The slice rank, kind and value of the fact at a position in key order.
+    #[inline]
+    pub(crate) fn slice_kind_value_at(&self, index: usize) -> (usize, Kind, Decimal) {
+        let key = self.keys.get(index);
+        let (_, _, slice, kind) = self.layout.parts(key);
+        (slice, kind, self.values[self.layout.row_of(key)])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = FactRef<'_>> + '_ {
@@ -366,6 +432,27 @@ mod tests {
         assert_eq!((bits_for(0), bits_for(1), bits_for(2), bits_for(5), bits_for(256)), (0, 0, 1, 3, 8));
     }
 
+    #[test]
+    fn sorting_by_runs_equals_one_sort() {
+        // Keys in ascending runs of their high part (as exports come), large enough for two threads; then the
+        // same keys shuffled across runs.
+        let mut state = 12345u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut keys: Vec<u64> = (0..200_000u64).map(|i| ((i / 700) << 40) | (next() & 0xFF_FFFF) << 16 | i).collect();
+        let mut expected = keys.clone();
+        expected.sort_unstable();
+        sort_keys(&mut keys, |key| u128::from(key >> 40));
+        assert_eq!(keys, expected);
+        keys.reverse();
+        sort_keys(&mut keys, |key| u128::from(key >> 40));
+        assert_eq!(keys, expected);
+    }
+
     fn sample(narrow_bits: u32) -> (FactTable, Vec<Duplicate>, Vec<Slice>) {
         let slices = vec![Slice::new(), Slice::from([("region".to_string(), "east".to_string())])];
         // In file order, not key order; the last row repeats the first fact.
@@ -381,10 +468,11 @@ mod tests {
         let rows = TableRows {
             metrics: vec!["cost".into(), "revenue".into()],
             slices: slices.clone(),
-            files: vec![("a.csv".into(), 4), ("b.csv".into(), 2)],
+            files: vec!["a.csv".into(), "b.csv".into()],
             keys,
             values,
             lines: vec![2, 3, 4, 5, 2],
+            columns: vec![4, 4, 4, 4, 2],
             file_runs: vec![(0, 0), (4, 1)],
         };
         let (table, duplicates) = FactTable::build(rows, narrow_bits);
