@@ -105,7 +105,8 @@ pub enum Kind {
 }
 
 /// Where something came from in a data file, for diagnostics: the file (relative to the book root) and a
-/// 1-based line and column (for CSV: the row's line and the cell's column number), 0 when unknown.
+/// 1-based line and column (for CSV: the row's line and the character column where the cell starts, its opening
+/// quote when quoted), 0 when unknown.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
     pub file: String,
