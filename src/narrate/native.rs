@@ -46,8 +46,8 @@ fn choose<'w>(direction: &str, up: &'w str, down: &'w str, flat: &'w str) -> &'w
     }
 }
 
-/// `choose change.relation over=… within=… above=… below=…` as both locales' target and standard sentences use
-/// it.
+/// `choose change.relation over="超出" within="低于" above="高于" below="低于"`, as the Chinese target and
+/// standard sentences say it.
 fn relation_zh(relation: &str) -> &'static str {
     match relation {
         "over" => "超出",

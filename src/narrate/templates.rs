@@ -109,11 +109,9 @@ impl Templates {
 
     /// Whether the sentence of `kind` in `locale` is the built-in one, written natively.
     pub fn is_native(&self, locale: Locale, kind: &str) -> bool {
-        self.native
-            && !self
-                .overridden
-                .iter()
-                .any(|name| name.strip_prefix(locale.id()).and_then(|rest| rest.strip_prefix('/')) == Some(kind))
+        let overrides =
+            |name: &String| name.strip_prefix(locale.id()).and_then(|rest| rest.strip_prefix('/')) == Some(kind);
+        self.native && !self.overridden.iter().any(overrides)
     }
 
     /// The built-in templates with the book's overrides from `dir` (`dir/zh-CN/period.hbs`; `display_dir` is how
