@@ -54,33 +54,71 @@ pub struct Heading {
     pub section_end: usize,
 }
 
+/// A list item, in 32 bytes (a book holds tens of thousands): see [`ListItem::depth`], [`ListItem::title_span`],
+/// [`ListItem::span`].
 pub struct ListItem {
-    /// 1 for an item of a list that is not inside another list.
-    pub depth: usize,
+    depth: u32,
     /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed
     /// ([`ChapterDoc::item_title`]).
     title: BlockText,
-    pub title_span: Range<usize>,
-    pub span: Range<usize>,
+    title_span: Span32,
+    span: Span32,
+}
+
+impl ListItem {
+    /// 1 for an item of a list that is not inside another list.
+    pub fn depth(&self) -> usize {
+        self.depth as usize
+    }
+
+    /// Where the item's lead-in is in the source.
+    pub fn title_span(&self) -> Range<usize> {
+        self.title_span.range()
+    }
+
+    /// The whole item in the source.
+    pub fn span(&self) -> Range<usize> {
+        self.span.range()
+    }
+}
+
+/// A byte range of a chapter in half the space of a `Range<usize>`: the outline keeps one per block and list item
+/// of the whole book. Offsets past 4 GiB saturate (no chapter is that long; a slice with them is then empty).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Span32 {
+    start: u32,
+    end: u32,
+}
+
+impl Span32 {
+    fn new(range: Range<usize>) -> Self {
+        let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+        Span32 { start: narrow(range.start), end: narrow(range.end) }
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// (offset in the block's text, offset in the source, whether the piece is a verbatim copy of the source).
 type Segment = (usize, usize, bool);
 
 /// Where a block's text is.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 enum BlockText {
     /// A slice of the chapter: the block's pieces are verbatim and follow each other in the source.
-    Source(Range<usize>),
+    Source(Span32),
     /// A range of [`ChapterDoc::owned`], mapped back to the source by its segments.
-    Owned(Range<usize>),
+    Owned(Span32),
 }
 
+/// One prose block, in 36 bytes (a book holds tens of thousands).
 struct BlockData {
     text: BlockText,
-    segments: Range<usize>,
-    directives: Range<usize>,
-    span: Range<usize>,
+    segments: Span32,
+    directives: Span32,
+    span: Span32,
 }
 
 /// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
@@ -122,6 +160,23 @@ impl TextBlock<'_> {
 }
 
 impl<'a> ChapterDoc<'a> {
+    /// Frees what only the per-chapter rules read (the map from copied block text back to source offsets, the
+    /// index of copied blocks) and the spare capacity of the rest: the outline of a whole book is kept until every
+    /// rule has run. Afterwards [`TextBlock::source_offset`] of a copied block is its block's start, and
+    /// [`ChapterDoc::owned_block_at`] finds nothing; the whole-book rules use neither.
+    fn keep_for_whole_book_rules(&mut self) {
+        self.segments = Vec::new();
+        self.owned_blocks = Vec::new();
+        self.owned.shrink_to_fit();
+        self.headings.shrink_to_fit();
+        self.items.shrink_to_fit();
+        self.directives.shrink_to_fit();
+        self.block_data.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.allows.shrink_to_fit();
+        self.code_and_html.shrink_to_fit();
+    }
+
     pub fn lines(&self) -> &LineIndex<'a> {
         self.lines.get_or_init(|| LineIndex::new(self.text))
     }
@@ -146,8 +201,8 @@ impl<'a> ChapterDoc<'a> {
     /// A list item's title: its lead-in, numbering removed.
     pub fn item_title(&self, item: &ListItem) -> &str {
         let text = match &item.title {
-            BlockText::Source(range) => self.text.get(range.clone()),
-            BlockText::Owned(range) => self.owned.get(range.clone()),
+            BlockText::Source(range) => self.text.get(range.range()),
+            BlockText::Owned(range) => self.owned.get(range.range()),
         };
         text.unwrap_or("")
     }
@@ -162,7 +217,7 @@ impl<'a> ChapterDoc<'a> {
     /// blocks, where its text starts in the owned text, and the block.
     pub fn owned_block_at(&self, offset: usize) -> Option<(usize, usize, TextBlock<'_>)> {
         let owned_range = |index: &usize| match self.block_data.get(*index).map(|b| &b.text) {
-            Some(BlockText::Owned(range)) => range.clone(),
+            Some(BlockText::Owned(range)) => range.range(),
             _ => 0..0,
         };
         let at = self.owned_blocks.partition_point(|i| owned_range(i).start <= offset).checked_sub(1)?;
@@ -174,7 +229,7 @@ impl<'a> ChapterDoc<'a> {
     /// The blocks whose text is a verbatim slice of the chapter: (block index, source range).
     pub fn verbatim_blocks(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
         self.block_data.iter().enumerate().filter_map(|(i, b)| match &b.text {
-            BlockText::Source(range) => Some((i, range.clone())),
+            BlockText::Source(range) => Some((i, range.range())),
             BlockText::Owned(_) => None,
         })
     }
@@ -191,7 +246,7 @@ impl<'a> ChapterDoc<'a> {
 
     /// The blocks that start inside a byte range of the chapter.
     pub fn blocks_within(&self, range: &Range<usize>) -> impl Iterator<Item = TextBlock<'_>> {
-        within(&self.block_data, range, |b| b.span.start).iter().map(|b| self.view(b))
+        within(&self.block_data, range, |b| b.span.start as usize).iter().map(|b| self.view(b))
     }
 
     fn view(&self, block: &BlockData) -> TextBlock<'_> {
@@ -207,15 +262,15 @@ fn view<'d>(
     block: &BlockData,
 ) -> TextBlock<'d> {
     let (text, source_start) = match &block.text {
-        BlockText::Source(range) => (source.get(range.clone()).unwrap_or(""), Some(range.start)),
-        BlockText::Owned(range) => (owned.get(range.clone()).unwrap_or(""), None),
+        BlockText::Source(range) => (source.get(range.range()).unwrap_or(""), Some(range.start as usize)),
+        BlockText::Owned(range) => (owned.get(range.range()).unwrap_or(""), None),
     };
     TextBlock {
         text,
         source_start,
-        segments: segments.get(block.segments.clone()).unwrap_or(&[]),
-        span: block.span.clone(),
-        directives: directives.get(block.directives.clone()).unwrap_or(&[]),
+        segments: segments.get(block.segments.range()).unwrap_or(&[]),
+        span: block.span.range(),
+        directives: directives.get(block.directives.range()).unwrap_or(&[]),
     }
 }
 
@@ -491,10 +546,10 @@ impl<'s> Builder<'s> {
             Tag::List(_) => self.list_depth += 1,
             Tag::Item => {
                 self.items.push(ListItem {
-                    depth: self.list_depth,
-                    title: BlockText::Source(0..0),
-                    title_span: first_line(self.source, range.clone()),
-                    span: range,
+                    depth: u32::try_from(self.list_depth).unwrap_or(u32::MAX),
+                    title: BlockText::Source(Span32::default()),
+                    title_span: Span32::new(first_line(self.source, range.clone())),
+                    span: Span32::new(range),
                 });
                 self.open_items.push((self.items.len() - 1, true));
             }
@@ -576,15 +631,17 @@ impl<'s> Builder<'s> {
             let directives_start = self.directives.len();
             find_directives(text, &mut self.directives);
             let text = match collecting {
-                Collecting::Slice(slice) => BlockText::Source(slice),
-                Collecting::Nothing | Collecting::Copy => BlockText::Owned(self.block_start..self.owned.len()),
+                Collecting::Slice(slice) => BlockText::Source(Span32::new(slice)),
+                Collecting::Nothing | Collecting::Copy => {
+                    BlockText::Owned(Span32::new(self.block_start..self.owned.len()))
+                }
             };
             let owned = matches!(text, BlockText::Owned(_));
             let block = BlockData {
                 text,
-                segments: self.segments_start..self.segments.len(),
-                directives: directives_start..self.directives.len(),
-                span,
+                segments: Span32::new(self.segments_start..self.segments.len()),
+                directives: Span32::new(directives_start..self.directives.len()),
+                span: Span32::new(span),
             };
             self.set_item_lead_in(&block, leading_bold);
             if owned {
@@ -614,11 +671,15 @@ impl<'s> Builder<'s> {
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
         // The title is a slice of the block's text: keep where it is rather than a copy.
         let offset = title.as_ptr() as usize - view.text.as_ptr() as usize;
-        let title = match &block.text {
-            BlockText::Source(text) => BlockText::Source(text.start + offset..text.start + offset + title.len()),
-            BlockText::Owned(text) => BlockText::Owned(text.start + offset..text.start + offset + title.len()),
+        let within_block = |text: Span32| {
+            let start = text.start as usize + offset;
+            Span32::new(start..start + title.len())
         };
-        let title_span = view.source_span(trim_range(view.text, range));
+        let title = match block.text {
+            BlockText::Source(text) => BlockText::Source(within_block(text)),
+            BlockText::Owned(text) => BlockText::Owned(within_block(text)),
+        };
+        let title_span = Span32::new(view.source_span(trim_range(view.text, range)));
         if let Some(item) = self.items.get_mut(index) {
             item.title = title;
             item.title_span = title_span;
@@ -793,11 +854,11 @@ mod tests {
         assert_eq!(doc.anchor(0), "问题分析");
         assert_eq!(doc.title_heading, Some(0));
         assert_eq!(doc.headings[1].section_end, c.content.len());
-        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth)).collect();
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth())).collect();
         assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
         assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];
-        assert_eq!(&c.content[item.title_span.clone()], "流程效率");
+        assert_eq!(&c.content[item.title_span()], "流程效率");
     }
 
     /// The code and HTML ranges are where the directive scanner, with its own parse, finds no directive: every
@@ -894,8 +955,9 @@ impl<'a> BookOutline<'a> {
         per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
     ) -> (Self, Vec<R>) {
         let parsed: Vec<(ChapterDoc<'a>, R)> = parallel_map(chapters, |ci, chapter| {
-            let doc = parse_chapter(chapter);
+            let mut doc = parse_chapter(chapter);
             let result = per_chapter(ci, &doc);
+            doc.keep_for_whole_book_rules();
             (doc, result)
         });
         let (docs, results): (Vec<ChapterDoc<'a>>, Vec<R>) = parsed.into_iter().unzip();

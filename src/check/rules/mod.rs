@@ -99,16 +99,16 @@ impl<'o, 'a> Context<'o, 'a> {
         }
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
-        let list_items = within(&doc.items, &range, |i| i.span.start);
-        let top = list_items.iter().map(|i| i.depth).min().unwrap_or(1);
+        let list_items = within(&doc.items, &range, |i| i.span().start);
+        let top = list_items.iter().map(|i| i.depth()).min().unwrap_or(1);
         list_items
             .iter()
-            .filter(|i| i.depth == top)
+            .filter(|i| i.depth() == top)
             .map(|i| Item {
                 title: doc.item_title(i).to_string(),
                 alt_title: None,
-                at: (ci, i.title_span.clone()),
-                ranges: vec![(ci, i.span.clone())],
+                at: (ci, i.title_span()),
+                ranges: vec![(ci, i.span())],
                 heading: None,
             })
             .collect()
@@ -143,7 +143,7 @@ impl<'o, 'a> Context<'o, 'a> {
         let nodes = (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
         let items = outline.ranges_of(node).into_iter().flat_map(|(ci, range)| {
             let doc = &outline.docs[ci];
-            within(&doc.items, &range, |i| i.span.start).iter().map(|i| doc.item_title(i))
+            within(&doc.items, &range, |i| i.span().start).iter().map(|i| doc.item_title(i))
         });
         nodes.chain(items)
     }
