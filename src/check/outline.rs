@@ -32,6 +32,8 @@ pub struct ChapterDoc<'a> {
     block_data: Vec<BlockData>,
     /// The indices of the blocks whose text is owned, in order.
     owned_blocks: Vec<usize>,
+    /// Per block, where its segments start in `segments` (they end where the next block's start).
+    segment_starts: Vec<u32>,
     pub links: Vec<LinkRef>,
     pub allows: Vec<Allow>,
     /// Code blocks, HTML blocks, code spans and inline HTML, merged, in order: where `<<#kpi` is not a directive.
@@ -113,12 +115,13 @@ enum BlockText {
     Owned(Span32),
 }
 
-/// One prose block, in 36 bytes (a book holds tens of thousands).
+/// One prose block, in 20 bytes (a book holds tens of thousands). Its directives run from its
+/// `directives_start` to the next block's (its segments likewise, in [`ChapterDoc::segment_starts`]).
 struct BlockData {
     text: BlockText,
-    segments: Span32,
-    directives: Span32,
-    span: Span32,
+    directives_start: u32,
+    /// Where the block starts in the chapter.
+    span_start: u32,
 }
 
 /// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
@@ -129,7 +132,8 @@ pub struct TextBlock<'d> {
     /// Where `text` starts in the chapter when it is a verbatim slice of it.
     source_start: Option<usize>,
     segments: &'d [Segment],
-    pub span: Range<usize>,
+    /// Where the block starts in the chapter.
+    span_start: usize,
     /// Byte ranges of `<<#kpi …>>` directives within `text`.
     pub directives: &'d [Range<usize>],
 }
@@ -144,7 +148,7 @@ impl TextBlock<'_> {
         match at.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(&(start, source, true)) => source + (offset - start),
             Some(&(_, source, false)) => source,
-            None => self.span.start,
+            None => self.span_start,
         }
     }
 
@@ -167,6 +171,7 @@ impl<'a> ChapterDoc<'a> {
     fn keep_for_whole_book_rules(&mut self) {
         self.segments = Vec::new();
         self.owned_blocks = Vec::new();
+        self.segment_starts = Vec::new();
         self.owned.shrink_to_fit();
         self.headings.shrink_to_fit();
         self.items.shrink_to_fit();
@@ -223,7 +228,8 @@ impl<'a> ChapterDoc<'a> {
         let at = self.owned_blocks.partition_point(|i| owned_range(i).start <= offset).checked_sub(1)?;
         let index = self.owned_blocks[at];
         let range = owned_range(&index);
-        (offset < range.end).then(|| (index, range.start, self.view(&self.block_data[index])))
+        let block = self.block(index)?;
+        (offset < range.end).then_some((index, range.start, block))
     }
 
     /// The blocks whose text is a verbatim slice of the chapter: (block index, source range).
@@ -236,24 +242,33 @@ impl<'a> ChapterDoc<'a> {
 
     /// Block `index` of the chapter.
     pub fn block(&self, index: usize) -> Option<TextBlock<'_>> {
-        self.block_data.get(index).map(|b| self.view(b))
+        let block = self.block_data.get(index)?;
+        let next = self.block_data.get(index + 1);
+        let directives_end = next.map_or(self.directives.len(), |n| n.directives_start as usize);
+        let directives = self.directives.get(block.directives_start as usize..directives_end).unwrap_or(&[]);
+        let segments = match (self.segment_starts.get(index), self.segment_starts.get(index + 1)) {
+            (Some(&start), Some(&end)) => self.segments.get(start as usize..end as usize),
+            (Some(&start), None) => self.segments.get(start as usize..),
+            _ => None,
+        };
+        Some(view(self.text, &self.owned, segments.unwrap_or(&[]), directives, block))
     }
 
     /// The chapter's prose blocks in order.
     pub fn blocks(&self) -> impl Iterator<Item = TextBlock<'_>> {
-        self.block_data.iter().map(|b| self.view(b))
+        (0..self.block_data.len()).filter_map(|index| self.block(index))
     }
 
     /// The blocks that start inside a byte range of the chapter.
     pub fn blocks_within(&self, range: &Range<usize>) -> impl Iterator<Item = TextBlock<'_>> {
-        within(&self.block_data, range, |b| b.span.start as usize).iter().map(|b| self.view(b))
-    }
-
-    fn view(&self, block: &BlockData) -> TextBlock<'_> {
-        view(self.text, &self.owned, &self.segments, &self.directives, block)
+        let start = |b: &BlockData| b.span_start as usize;
+        let from = self.block_data.partition_point(|b| start(b) < range.start);
+        let to = self.block_data.partition_point(|b| start(b) < range.end).max(from);
+        (from..to).filter_map(|index| self.block(index))
     }
 }
 
+/// A block's text, with its segments and directives.
 fn view<'d>(
     source: &'d str,
     owned: &'d str,
@@ -265,13 +280,7 @@ fn view<'d>(
         BlockText::Source(range) => (source.get(range.range()).unwrap_or(""), Some(range.start as usize)),
         BlockText::Owned(range) => (owned.get(range.range()).unwrap_or(""), None),
     };
-    TextBlock {
-        text,
-        source_start,
-        segments: segments.get(block.segments.range()).unwrap_or(&[]),
-        span: block.span.range(),
-        directives: directives.get(block.directives.range()).unwrap_or(&[]),
-    }
+    TextBlock { text, source_start, segments, span_start: block.span_start as usize, directives }
 }
 
 pub struct LinkRef {
@@ -315,6 +324,7 @@ pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
         directives: builder.directives,
         block_data: builder.blocks,
         owned_blocks: builder.owned_blocks,
+        segment_starts: builder.segment_starts,
         links: builder.links,
         allows: builder.allows,
         code_and_html: merge_ranges(builder.code_and_html),
@@ -461,6 +471,7 @@ struct Builder<'s> {
     /// The text of every block that is not a slice of the source; the block being copied starts at `block_start`.
     owned: String,
     owned_blocks: Vec<usize>,
+    segment_starts: Vec<u32>,
     block_start: usize,
     collecting: Collecting,
     segments: Vec<Segment>,
@@ -490,6 +501,7 @@ impl<'s> Builder<'s> {
             code_and_html: Vec::new(),
             owned: String::new(),
             owned_blocks: Vec::new(),
+            segment_starts: Vec::new(),
             block_start: 0,
             collecting: Collecting::Nothing,
             segments: Vec::new(),
@@ -637,17 +649,14 @@ impl<'s> Builder<'s> {
                 }
             };
             let owned = matches!(text, BlockText::Owned(_));
-            let block = BlockData {
-                text,
-                segments: Span32::new(self.segments_start..self.segments.len()),
-                directives: Span32::new(directives_start..self.directives.len()),
-                span: Span32::new(span),
-            };
-            self.set_item_lead_in(&block, leading_bold);
+            let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+            let block = BlockData { text, directives_start: narrow(directives_start), span_start: narrow(span.start) };
+            self.set_item_lead_in(&block, directives_start, leading_bold);
             if owned {
                 self.owned_blocks.push(self.blocks.len());
                 self.owned.push('\n');
             }
+            self.segment_starts.push(narrow(self.segments_start));
             self.blocks.push(block);
         } else {
             self.owned.truncate(self.block_start);
@@ -658,14 +667,16 @@ impl<'s> Builder<'s> {
     }
 
     /// The first block of a list item gives its lead-in.
-    fn set_item_lead_in(&mut self, block: &BlockData, leading_bold: Option<Range<usize>>) {
+    fn set_item_lead_in(&mut self, block: &BlockData, directives_start: usize, leading_bold: Option<Range<usize>>) {
         let Some((index, pending)) = self.open_items.last_mut() else { return };
         if !*pending || self.heading.is_some() {
             return;
         }
         *pending = false;
         let index = *index;
-        let view = view(self.source, &self.owned, &self.segments, &self.directives, block);
+        let segments = self.segments.get(self.segments_start..).unwrap_or(&[]);
+        let directives = self.directives.get(directives_start..).unwrap_or(&[]);
+        let view = view(self.source, &self.owned, segments, directives, block);
         let range = lead_in(view.text, leading_bold);
         let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
