@@ -922,6 +922,33 @@ mod tests {
         }
     }
 
+    /// Children and subtrees across chapters (by SUMMARY depth) and headings (by level).
+    #[test]
+    fn node_tree() {
+        let chapter_at = |content: &'static str, depth: usize| Chapter {
+            title: "T".into(),
+            source_path: Some("src/t.md".into()),
+            content: content.into(),
+            depth,
+        };
+        let chapters = [
+            chapter_at("# A\n\n## A1\n\n### A1a\n\n## A2\n", 0),
+            chapter_at("# B\n\n## B1\n", 1),
+            chapter_at("# C\n", 2),
+            chapter_at("# D\n", 1),
+            chapter_at("# E\n\n### E1\n\n## E2\n", 0),
+        ];
+        let outline = BookOutline::new(&chapters);
+        let kinds: Vec<NodeKind> = outline.nodes.iter().map(|n| n.kind).collect();
+        use NodeKind::{Chapter as C, Heading as H};
+        assert_eq!(kinds, [C(0), H(0, 1), H(0, 2), H(0, 3), C(1), H(1, 1), C(2), C(3), C(4), H(4, 1), H(4, 2)]);
+        let children: Vec<Vec<usize>> = (0..kinds.len()).map(|n| outline.children(n).collect()).collect();
+        let expected: [&[usize]; 11] = [&[1, 3, 4, 7], &[2], &[], &[], &[5, 6], &[], &[], &[], &[9, 10], &[], &[]];
+        assert_eq!(children, expected);
+        let ends: Vec<usize> = outline.nodes.iter().map(|n| n.subtree_end).collect();
+        assert_eq!(ends, [8, 3, 3, 4, 7, 6, 7, 8, 11, 10, 11]);
+    }
+
     #[test]
     fn allow_comment_covers_next_block() {
         let c = chapter("<!-- kpi-allow: style/jargon, narrative/bare-numbers -->\n段落一\n\n段落二\n");
@@ -943,8 +970,8 @@ pub enum NodeKind {
 
 pub struct Node {
     pub kind: NodeKind,
-    pub children: Vec<usize>,
-    /// Nodes are in book order (pre-order); this node's descendants are `index + 1 .. subtree_end`.
+    /// Nodes are in book order (pre-order); this node's descendants are `index + 1 .. subtree_end` (its children
+    /// are [`BookOutline::children`]).
     pub subtree_end: usize,
 }
 
@@ -977,6 +1004,19 @@ impl<'a> BookOutline<'a> {
 
     fn from_docs(docs: Vec<ChapterDoc<'a>>) -> Self {
         let mut nodes: Vec<Node> = Vec::new();
+        // The last node pushed and its ancestors: a node's subtree ends where a node that is not inside it starts.
+        let mut open: Vec<usize> = Vec::new();
+        let mut push_node = |nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>| {
+            let index = nodes.len();
+            while open.last().is_some_and(|&top| Some(top) != parent) {
+                if let Some(top) = open.pop() {
+                    nodes[top].subtree_end = index;
+                }
+            }
+            open.push(index);
+            nodes.push(Node { kind, subtree_end: index + 1 });
+            index
+        };
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
         for (ci, doc) in docs.iter().enumerate() {
             while chapter_stack.last().is_some_and(|&(depth, _)| depth >= doc.depth) {
@@ -997,10 +1037,20 @@ impl<'a> BookOutline<'a> {
                 heading_stack.push((heading.level, node));
             }
         }
-        for i in (0..nodes.len()).rev() {
-            nodes[i].subtree_end = nodes[i].children.last().map_or(i + 1, |&last| nodes[last].subtree_end);
+        let end = nodes.len();
+        for top in open {
+            nodes[top].subtree_end = end;
         }
+        nodes.shrink_to_fit();
         BookOutline { docs, nodes }
+    }
+
+    /// A node's children in order: the first is the node after it, each next one starts where the one before's
+    /// subtree ends.
+    pub fn children(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes.get(node).map_or(0, |n| n.subtree_end);
+        std::iter::successors(Some(node + 1), |&child| self.nodes.get(child).map(|n| n.subtree_end))
+            .take_while(move |&child| child < end)
     }
 
     pub fn chapter_of(&self, node: usize) -> usize {
@@ -1071,15 +1121,6 @@ impl<'a> BookOutline<'a> {
     }
 }
 
-fn push_node(nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>) -> usize {
-    let index = nodes.len();
-    nodes.push(Node { kind, children: Vec::new(), subtree_end: index + 1 });
-    if let Some(parent) = parent {
-        nodes[parent].children.push(index);
-    }
-    index
-}
-
 /// A chunk of work: its offset, its items, and its thread (`None` when no thread could be started).
 type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>);
 
@@ -1120,4 +1161,32 @@ pub fn within<'s, T>(sorted: &'s [T], range: &Range<usize>, start: impl Fn(&T) -
     let from = sorted.partition_point(|x| start(x) < range.start);
     let to = sorted.partition_point(|x| start(x) < range.end);
     sorted.get(from..to.max(from)).unwrap_or(&[])
+}
+
+// TEMP-MEMREPORT
+impl ChapterDoc<'_> {
+    #[doc(hidden)]
+    pub fn memory_report(&self) -> [(&'static str, usize); 12] {
+        use std::mem::size_of;
+        let heading_strings: usize =
+            self.headings.iter().map(|h| h.title.capacity() + h.explicit_id.as_ref().map_or(0, |s| s.capacity())).sum();
+        [
+            ("headings", self.headings.capacity() * size_of::<Heading>()),
+            ("heading strings", heading_strings),
+            ("items", self.items.capacity() * size_of::<ListItem>()),
+            ("owned", self.owned.capacity()),
+            ("segments", self.segments.capacity() * size_of::<Segment>() + self.segment_starts.capacity() * 4),
+            ("directives", self.directives.capacity() * size_of::<Range<usize>>()),
+            ("block_data", self.block_data.capacity() * size_of::<BlockData>()),
+            ("owned_blocks", self.owned_blocks.capacity() * size_of::<usize>()),
+            (
+                "links",
+                self.links.capacity() * size_of::<LinkRef>()
+                    + self.links.iter().map(|l| l.dest.capacity()).sum::<usize>(),
+            ),
+            ("allows", self.allows.capacity() * size_of::<Allow>()),
+            ("code_and_html", self.code_and_html.capacity() * size_of::<Range<usize>>()),
+            ("n_blocks", self.block_data.len() + 0 * size_of::<ChapterDoc>()),
+        ]
+    }
 }

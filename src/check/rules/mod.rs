@@ -93,9 +93,8 @@ impl<'o, 'a> Context<'o, 'a> {
     /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items.
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
-        let children = &outline.nodes[node].children;
-        if !children.is_empty() {
-            return children.iter().map(|&child| self.node_item(child)).collect();
+        if outline.children(node).next().is_some() {
+            return outline.children(node).map(|child| self.node_item(child)).collect();
         }
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
