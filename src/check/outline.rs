@@ -168,18 +168,14 @@ impl<'a> ChapterDoc<'a> {
     /// index of copied blocks) and the spare capacity of the rest: the outline of a whole book is kept until every
     /// rule has run. Afterwards [`TextBlock::source_offset`] of a copied block is its block's start, and
     /// [`ChapterDoc::owned_block_at`] finds nothing; the whole-book rules use neither.
-    fn keep_for_whole_book_rules(&mut self) {
-        self.segments = Vec::new();
-        self.owned_blocks = Vec::new();
-        self.segment_starts = Vec::new();
-        self.owned.shrink_to_fit();
-        self.headings.shrink_to_fit();
-        self.items.shrink_to_fit();
-        self.directives.shrink_to_fit();
-        self.block_data.shrink_to_fit();
-        self.links.shrink_to_fit();
-        self.allows.shrink_to_fit();
-        self.code_and_html.shrink_to_fit();
+    fn keep_for_whole_book_rules(&mut self, buffers: &mut ParseBuffers) {
+        use std::mem::take;
+        buffers.segments = take(&mut self.segments);
+        buffers.owned_blocks = take(&mut self.owned_blocks);
+        buffers.segment_starts = take(&mut self.segment_starts);
+        buffers.segments.clear();
+        buffers.owned_blocks.clear();
+        buffers.segment_starts.clear();
     }
 
     pub fn lines(&self) -> &LineIndex<'a> {
@@ -304,32 +300,71 @@ fn options() -> Options {
 }
 
 pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
+    parse_chapter_with(chapter, &mut ParseBuffers::default())
+}
+
+/// The lists a chapter's parse grows, handed from chapter to chapter on a thread: the parse grows them, and the
+/// outline keeps copies of exactly their length. So the book's outline is not left with spare room, nor memory
+/// with the holes of lists that grew and were let go.
+#[derive(Default)]
+pub struct ParseBuffers {
+    headings: Vec<Heading>,
+    items: Vec<ListItem>,
+    blocks: Vec<BlockData>,
+    links: Vec<LinkRef>,
+    allows: Vec<Allow>,
+    code_and_html: Vec<Range<usize>>,
+    owned: String,
+    owned_blocks: Vec<usize>,
+    segment_starts: Vec<u32>,
+    segments: Vec<Segment>,
+    directives: Vec<Range<usize>>,
+}
+
+/// The items of a list, moved into a list of exactly their number; the list keeps its room, empty.
+fn exact<T>(list: &mut Vec<T>) -> Vec<T> {
+    list.drain(..).collect()
+}
+
+/// [`parse_chapter`], growing the lists of `buffers` (left empty; the per-chapter ones come back with
+/// [`ChapterDoc::keep_for_whole_book_rules`]).
+fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut ParseBuffers) -> ChapterDoc<'a> {
     let text: &str = &chapter.content;
-    let mut builder = Builder::new(text);
+    let mut builder = Builder::new(text, buffers);
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         builder.event(event, range);
     }
     builder.flush_block();
+    merge_ranges(&mut builder.code_and_html);
     let mut doc = ChapterDoc {
         title: &chapter.title,
         file: chapter.source_path.as_deref().unwrap_or(""),
         depth: chapter.depth,
         text,
         lines: std::sync::OnceLock::new(),
-        headings: builder.headings,
+        headings: exact(&mut builder.headings),
         anchors: std::sync::OnceLock::new(),
-        items: builder.items,
-        owned: builder.owned,
+        items: exact(&mut builder.items),
+        owned: builder.owned.as_str().to_owned(),
         segments: builder.segments,
-        directives: builder.directives,
-        block_data: builder.blocks,
+        directives: exact(&mut builder.directives),
+        block_data: exact(&mut builder.blocks),
         owned_blocks: builder.owned_blocks,
         segment_starts: builder.segment_starts,
-        links: builder.links,
-        allows: builder.allows,
-        code_and_html: merge_ranges(builder.code_and_html),
+        links: exact(&mut builder.links),
+        allows: exact(&mut builder.allows),
+        code_and_html: exact(&mut builder.code_and_html),
         title_heading: None,
     };
+    builder.owned.clear();
+    buffers.headings = builder.headings;
+    buffers.items = builder.items;
+    buffers.owned = builder.owned;
+    buffers.directives = builder.directives;
+    buffers.blocks = builder.blocks;
+    buffers.links = builder.links;
+    buffers.allows = builder.allows;
+    buffers.code_and_html = builder.code_and_html;
     finish_headings(&mut doc);
     doc
 }
@@ -360,17 +395,21 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
     }
 }
 
-/// Sorted and overlapping ranges joined, as `directive::scan` merges them.
-fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+/// Sorted and overlapping ranges joined, as `directive::scan` merges them (in place).
+fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
     ranges.sort_unstable_by_key(|range| range.start);
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match merged.last_mut() {
+    let mut merged: usize = 0;
+    for i in 0..ranges.len() {
+        let range = ranges[i].clone();
+        match merged.checked_sub(1).and_then(|last| ranges.get_mut(last)) {
             Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
+            _ => {
+                ranges[merged] = range;
+                merged += 1;
+            }
         }
     }
-    merged
+    ranges.truncate(merged);
 }
 
 /// Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
@@ -490,23 +529,25 @@ struct Builder<'s> {
 }
 
 impl<'s> Builder<'s> {
-    fn new(source: &'s str) -> Self {
+    /// A builder that grows the (empty) lists of `buffers`, which keep their room from an earlier chapter.
+    fn new(source: &'s str, buffers: &mut ParseBuffers) -> Self {
+        use std::mem::take;
         Builder {
             source,
-            headings: Vec::new(),
-            items: Vec::new(),
-            blocks: Vec::new(),
-            links: Vec::new(),
-            allows: Vec::new(),
-            code_and_html: Vec::new(),
-            owned: String::new(),
-            owned_blocks: Vec::new(),
-            segment_starts: Vec::new(),
+            headings: take(&mut buffers.headings),
+            items: take(&mut buffers.items),
+            blocks: take(&mut buffers.blocks),
+            links: take(&mut buffers.links),
+            allows: take(&mut buffers.allows),
+            code_and_html: take(&mut buffers.code_and_html),
+            owned: take(&mut buffers.owned),
+            owned_blocks: take(&mut buffers.owned_blocks),
+            segment_starts: take(&mut buffers.segment_starts),
             block_start: 0,
             collecting: Collecting::Nothing,
-            segments: Vec::new(),
+            segments: take(&mut buffers.segments),
             segments_start: 0,
-            directives: Vec::new(),
+            directives: take(&mut buffers.directives),
             span: None,
             leading_bold: None,
             bold_start: None,
@@ -992,12 +1033,13 @@ impl<'a> BookOutline<'a> {
         chapters: &'a [Chapter<'_>],
         per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
     ) -> (Self, Vec<R>) {
-        let parsed: Vec<(ChapterDoc<'a>, R)> = parallel_map(chapters, |ci, chapter| {
-            let mut doc = parse_chapter(chapter);
-            let result = per_chapter(ci, &doc);
-            doc.keep_for_whole_book_rules();
-            (doc, result)
-        });
+        let parsed: Vec<(ChapterDoc<'a>, R)> =
+            parallel_map_with(chapters, ParseBuffers::default, |buffers, ci, chapter| {
+                let mut doc = parse_chapter_with(chapter, buffers);
+                let result = per_chapter(ci, &doc);
+                doc.keep_for_whole_book_rules(buffers);
+                (doc, result)
+            });
         let (docs, results): (Vec<ChapterDoc<'a>>, Vec<R>) = parsed.into_iter().unzip();
         (Self::from_docs(docs), results)
     }
@@ -1126,9 +1168,20 @@ type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoin
 
 /// `f` over every item, on all cores for a long list (chapters are independent), in the original order.
 pub fn parallel_map<'t, T: Sync, R: Send>(items: &'t [T], f: impl Fn(usize, &'t T) -> R + Sync) -> Vec<R> {
+    parallel_map_with(items, || (), |_, i, x| f(i, x))
+}
+
+/// [`parallel_map`], with a state each run of consecutive items shares (made by `init`, passed to `f` in turn).
+pub fn parallel_map_with<'t, T: Sync, R: Send, S>(
+    items: &'t [T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &'t T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let serial =
-        |offset: usize, part: &'t [T]| -> Vec<R> { part.iter().enumerate().map(|(i, x)| f(offset + i, x)).collect() };
+    let serial = |offset: usize, part: &'t [T]| -> Vec<R> {
+        let mut state = init();
+        part.iter().enumerate().map(|(i, x)| f(&mut state, offset + i, x)).collect()
+    };
     if threads < 2 || items.len() < 16 {
         return serial(0, items);
     }
@@ -1161,32 +1214,4 @@ pub fn within<'s, T>(sorted: &'s [T], range: &Range<usize>, start: impl Fn(&T) -
     let from = sorted.partition_point(|x| start(x) < range.start);
     let to = sorted.partition_point(|x| start(x) < range.end);
     sorted.get(from..to.max(from)).unwrap_or(&[])
-}
-
-// TEMP-MEMREPORT
-impl ChapterDoc<'_> {
-    #[doc(hidden)]
-    pub fn memory_report(&self) -> [(&'static str, usize); 12] {
-        use std::mem::size_of;
-        let heading_strings: usize =
-            self.headings.iter().map(|h| h.title.capacity() + h.explicit_id.as_ref().map_or(0, |s| s.capacity())).sum();
-        [
-            ("headings", self.headings.capacity() * size_of::<Heading>()),
-            ("heading strings", heading_strings),
-            ("items", self.items.capacity() * size_of::<ListItem>()),
-            ("owned", self.owned.capacity()),
-            ("segments", self.segments.capacity() * size_of::<Segment>() + self.segment_starts.capacity() * 4),
-            ("directives", self.directives.capacity() * size_of::<Range<usize>>()),
-            ("block_data", self.block_data.capacity() * size_of::<BlockData>()),
-            ("owned_blocks", self.owned_blocks.capacity() * size_of::<usize>()),
-            (
-                "links",
-                self.links.capacity() * size_of::<LinkRef>()
-                    + self.links.iter().map(|l| l.dest.capacity()).sum::<usize>(),
-            ),
-            ("allows", self.allows.capacity() * size_of::<Allow>()),
-            ("code_and_html", self.code_and_html.capacity() * size_of::<Range<usize>>()),
-            ("n_blocks", self.block_data.len() + 0 * size_of::<ChapterDoc>()),
-        ]
-    }
 }
