@@ -323,7 +323,9 @@ pub struct ParseBuffers {
 
 /// The items of a list, moved into a list of exactly their number; the list keeps its room, empty.
 fn exact<T>(list: &mut Vec<T>) -> Vec<T> {
-    list.drain(..).collect()
+    let mut exact = Vec::with_capacity(list.len());
+    exact.append(list);
+    exact
 }
 
 /// [`parse_chapter`], growing the lists of `buffers` (left empty; the per-chapter ones come back with
