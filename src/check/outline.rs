@@ -107,7 +107,7 @@ impl Span32 {
 type Segment = (usize, usize, bool);
 
 /// Where a block's text is.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BlockText {
     /// A slice of the chapter: the block's pieces are verbatim and follow each other in the source.
     Source(Span32),
@@ -115,13 +115,40 @@ enum BlockText {
     Owned(Span32),
 }
 
-/// One prose block, in 20 bytes (a book holds tens of thousands). Its directives run from its
+/// One prose block, in 16 bytes (a book holds tens of thousands). Its directives run from its
 /// `directives_start` to the next block's (its segments likewise, in [`ChapterDoc::segment_starts`]).
 struct BlockData {
-    text: BlockText,
+    /// [`BlockText`], packed: the start, and the end with [`OWNED_TEXT`] set for a copied block.
+    text_start: u32,
+    text_end: u32,
     directives_start: u32,
     /// Where the block starts in the chapter.
     span_start: u32,
+}
+
+/// The bit of [`BlockData::text_end`] that marks a block's text as [`BlockText::Owned`] (offsets past 2 GiB
+/// saturate below it).
+const OWNED_TEXT: u32 = 1 << 31;
+
+impl BlockData {
+    fn new(text: BlockText, directives_start: u32, span_start: u32) -> Self {
+        let (range, flag) = match text {
+            BlockText::Source(range) => (range, 0),
+            BlockText::Owned(range) => (range, OWNED_TEXT),
+        };
+        let below_flag = |offset: u32| offset.min(OWNED_TEXT - 1);
+        BlockData {
+            text_start: below_flag(range.start),
+            text_end: below_flag(range.end) | flag,
+            directives_start,
+            span_start,
+        }
+    }
+
+    fn text(&self) -> BlockText {
+        let range = Span32 { start: self.text_start, end: self.text_end & !OWNED_TEXT };
+        if self.text_end & OWNED_TEXT == 0 { BlockText::Source(range) } else { BlockText::Owned(range) }
+    }
 }
 
 /// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
@@ -217,7 +244,7 @@ impl<'a> ChapterDoc<'a> {
     /// The block whose text holds a byte offset of [`ChapterDoc::owned_text`]: its index among the chapter's
     /// blocks, where its text starts in the owned text, and the block.
     pub fn owned_block_at(&self, offset: usize) -> Option<(usize, usize, TextBlock<'_>)> {
-        let owned_range = |index: &usize| match self.block_data.get(*index).map(|b| &b.text) {
+        let owned_range = |index: &usize| match self.block_data.get(*index).map(BlockData::text) {
             Some(BlockText::Owned(range)) => range.range(),
             _ => 0..0,
         };
@@ -230,7 +257,7 @@ impl<'a> ChapterDoc<'a> {
 
     /// The blocks whose text is a verbatim slice of the chapter: (block index, source range).
     pub fn verbatim_blocks(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
-        self.block_data.iter().enumerate().filter_map(|(i, b)| match &b.text {
+        self.block_data.iter().enumerate().filter_map(|(i, b)| match b.text() {
             BlockText::Source(range) => Some((i, range.range())),
             BlockText::Owned(_) => None,
         })
@@ -272,7 +299,7 @@ fn view<'d>(
     directives: &'d [Range<usize>],
     block: &BlockData,
 ) -> TextBlock<'d> {
-    let (text, source_start) = match &block.text {
+    let (text, source_start) = match block.text() {
         BlockText::Source(range) => (source.get(range.range()).unwrap_or(""), Some(range.start as usize)),
         BlockText::Owned(range) => (owned.get(range.range()).unwrap_or(""), None),
     };
@@ -693,7 +720,7 @@ impl<'s> Builder<'s> {
             };
             let owned = matches!(text, BlockText::Owned(_));
             let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
-            let block = BlockData { text, directives_start: narrow(directives_start), span_start: narrow(span.start) };
+            let block = BlockData::new(text, narrow(directives_start), narrow(span.start));
             self.set_item_lead_in(&block, directives_start, leading_bold);
             if owned {
                 self.owned_blocks.push(self.blocks.len());
@@ -729,7 +756,7 @@ impl<'s> Builder<'s> {
             let start = text.start as usize + offset;
             Span32::new(start..start + title.len())
         };
-        let title = match block.text {
+        let title = match block.text() {
             BlockText::Source(text) => BlockText::Source(within_block(text)),
             BlockText::Owned(text) => BlockText::Owned(within_block(text)),
         };
@@ -963,6 +990,16 @@ mod tests {
                 .collect();
             assert_eq!(found, outside, "{text:?}");
         }
+    }
+
+    #[test]
+    fn packed_block_text() {
+        let span = |range: Range<usize>| Span32::new(range);
+        for text in [BlockText::Source(span(3..9)), BlockText::Owned(span(0..5)), BlockText::Owned(span(7..7))] {
+            assert_eq!(BlockData::new(text, 1, 2).text(), text);
+        }
+        let huge = BlockData::new(BlockText::Source(span(1 << 33..1 << 34)), 0, 0);
+        assert!(matches!(huge.text(), BlockText::Source(_)));
     }
 
     /// Children and subtrees across chapters (by SUMMARY depth) and headings (by level).
