@@ -32,6 +32,8 @@ pub struct ChapterDoc<'a> {
     block_data: Vec<BlockData>,
     /// The indices of the blocks whose text is owned, in order.
     owned_blocks: Vec<usize>,
+    /// Per block, where its segments start in `segments` (they end where the next block's start).
+    segment_starts: Vec<u32>,
     pub links: Vec<LinkRef>,
     pub allows: Vec<Allow>,
     /// Code blocks, HTML blocks, code spans and inline HTML, merged, in order: where `<<#kpi` is not a directive.
@@ -54,33 +56,99 @@ pub struct Heading {
     pub section_end: usize,
 }
 
+/// A list item, in 32 bytes (a book holds tens of thousands): see [`ListItem::depth`], [`ListItem::title_span`],
+/// [`ListItem::span`].
 pub struct ListItem {
-    /// 1 for an item of a list that is not inside another list.
-    pub depth: usize,
+    depth: u32,
     /// The lead-in (bold part, or text before the first `:`/`:`), or the item's first line; numbering removed
     /// ([`ChapterDoc::item_title`]).
     title: BlockText,
-    pub title_span: Range<usize>,
-    pub span: Range<usize>,
+    title_span: Span32,
+    span: Span32,
+}
+
+impl ListItem {
+    /// 1 for an item of a list that is not inside another list.
+    pub fn depth(&self) -> usize {
+        self.depth as usize
+    }
+
+    /// Where the item's lead-in is in the source.
+    pub fn title_span(&self) -> Range<usize> {
+        self.title_span.range()
+    }
+
+    /// The whole item in the source.
+    pub fn span(&self) -> Range<usize> {
+        self.span.range()
+    }
+}
+
+/// A byte range of a chapter in half the space of a `Range<usize>`: the outline keeps one per block and list item
+/// of the whole book. Offsets past 4 GiB saturate (no chapter is that long; a slice with them is then empty).
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+struct Span32 {
+    start: u32,
+    end: u32,
+}
+
+impl Span32 {
+    fn new(range: Range<usize>) -> Self {
+        let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+        Span32 { start: narrow(range.start), end: narrow(range.end) }
+    }
+
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
 }
 
 /// (offset in the block's text, offset in the source, whether the piece is a verbatim copy of the source).
 type Segment = (usize, usize, bool);
 
 /// Where a block's text is.
-#[derive(Clone)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BlockText {
     /// A slice of the chapter: the block's pieces are verbatim and follow each other in the source.
-    Source(Range<usize>),
+    Source(Span32),
     /// A range of [`ChapterDoc::owned`], mapped back to the source by its segments.
-    Owned(Range<usize>),
+    Owned(Span32),
 }
 
+/// One prose block, in 16 bytes (a book holds tens of thousands). Its directives run from its
+/// `directives_start` to the next block's (its segments likewise, in [`ChapterDoc::segment_starts`]).
 struct BlockData {
-    text: BlockText,
-    segments: Range<usize>,
-    directives: Range<usize>,
-    span: Range<usize>,
+    /// [`BlockText`], packed: the start, and the end with [`OWNED_TEXT`] set for a copied block.
+    text_start: u32,
+    text_end: u32,
+    directives_start: u32,
+    /// Where the block starts in the chapter.
+    span_start: u32,
+}
+
+/// The bit of [`BlockData::text_end`] that marks a block's text as [`BlockText::Owned`] (offsets past 2 GiB
+/// saturate below it).
+const OWNED_TEXT: u32 = 1 << 31;
+
+impl BlockData {
+    fn new(text: BlockText, directives_start: u32, span_start: u32) -> Self {
+        let (range, flag) = match text {
+            BlockText::Source(range) => (range, 0),
+            BlockText::Owned(range) => (range, OWNED_TEXT),
+        };
+        let below_flag = |offset: u32| offset.min(OWNED_TEXT - 1);
+        BlockData {
+            text_start: below_flag(range.start),
+            text_end: below_flag(range.end) | flag,
+            directives_start,
+            span_start,
+        }
+    }
+
+    fn text(&self) -> BlockText {
+        let range = Span32 { start: self.text_start, end: self.text_end & !OWNED_TEXT };
+        if self.text_end & OWNED_TEXT == 0 { BlockText::Source(range) } else { BlockText::Owned(range) }
+    }
 }
 
 /// A run of inline text (a paragraph, heading, table cell or tight list item) without code and HTML: a view
@@ -91,7 +159,8 @@ pub struct TextBlock<'d> {
     /// Where `text` starts in the chapter when it is a verbatim slice of it.
     source_start: Option<usize>,
     segments: &'d [Segment],
-    pub span: Range<usize>,
+    /// Where the block starts in the chapter.
+    span_start: usize,
     /// Byte ranges of `<<#kpi …>>` directives within `text`.
     pub directives: &'d [Range<usize>],
 }
@@ -106,7 +175,7 @@ impl TextBlock<'_> {
         match at.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(&(start, source, true)) => source + (offset - start),
             Some(&(_, source, false)) => source,
-            None => self.span.start,
+            None => self.span_start,
         }
     }
 
@@ -122,6 +191,20 @@ impl TextBlock<'_> {
 }
 
 impl<'a> ChapterDoc<'a> {
+    /// Frees what only the per-chapter rules read (the map from copied block text back to source offsets, the
+    /// index of copied blocks) and the spare capacity of the rest: the outline of a whole book is kept until every
+    /// rule has run. Afterwards [`TextBlock::source_offset`] of a copied block is its block's start, and
+    /// [`ChapterDoc::owned_block_at`] finds nothing; the whole-book rules use neither.
+    fn keep_for_whole_book_rules(&mut self, buffers: &mut ParseBuffers) {
+        use std::mem::take;
+        buffers.segments = take(&mut self.segments);
+        buffers.owned_blocks = take(&mut self.owned_blocks);
+        buffers.segment_starts = take(&mut self.segment_starts);
+        buffers.segments.clear();
+        buffers.owned_blocks.clear();
+        buffers.segment_starts.clear();
+    }
+
     pub fn lines(&self) -> &LineIndex<'a> {
         self.lines.get_or_init(|| LineIndex::new(self.text))
     }
@@ -146,8 +229,8 @@ impl<'a> ChapterDoc<'a> {
     /// A list item's title: its lead-in, numbering removed.
     pub fn item_title(&self, item: &ListItem) -> &str {
         let text = match &item.title {
-            BlockText::Source(range) => self.text.get(range.clone()),
-            BlockText::Owned(range) => self.owned.get(range.clone()),
+            BlockText::Source(range) => self.text.get(range.range()),
+            BlockText::Owned(range) => self.owned.get(range.range()),
         };
         text.unwrap_or("")
     }
@@ -161,44 +244,54 @@ impl<'a> ChapterDoc<'a> {
     /// The block whose text holds a byte offset of [`ChapterDoc::owned_text`]: its index among the chapter's
     /// blocks, where its text starts in the owned text, and the block.
     pub fn owned_block_at(&self, offset: usize) -> Option<(usize, usize, TextBlock<'_>)> {
-        let owned_range = |index: &usize| match self.block_data.get(*index).map(|b| &b.text) {
-            Some(BlockText::Owned(range)) => range.clone(),
+        let owned_range = |index: &usize| match self.block_data.get(*index).map(BlockData::text) {
+            Some(BlockText::Owned(range)) => range.range(),
             _ => 0..0,
         };
         let at = self.owned_blocks.partition_point(|i| owned_range(i).start <= offset).checked_sub(1)?;
         let index = self.owned_blocks[at];
         let range = owned_range(&index);
-        (offset < range.end).then(|| (index, range.start, self.view(&self.block_data[index])))
+        let block = self.block(index)?;
+        (offset < range.end).then_some((index, range.start, block))
     }
 
     /// The blocks whose text is a verbatim slice of the chapter: (block index, source range).
     pub fn verbatim_blocks(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
-        self.block_data.iter().enumerate().filter_map(|(i, b)| match &b.text {
-            BlockText::Source(range) => Some((i, range.clone())),
+        self.block_data.iter().enumerate().filter_map(|(i, b)| match b.text() {
+            BlockText::Source(range) => Some((i, range.range())),
             BlockText::Owned(_) => None,
         })
     }
 
     /// Block `index` of the chapter.
     pub fn block(&self, index: usize) -> Option<TextBlock<'_>> {
-        self.block_data.get(index).map(|b| self.view(b))
+        let block = self.block_data.get(index)?;
+        let next = self.block_data.get(index + 1);
+        let directives_end = next.map_or(self.directives.len(), |n| n.directives_start as usize);
+        let directives = self.directives.get(block.directives_start as usize..directives_end).unwrap_or(&[]);
+        let segments = match (self.segment_starts.get(index), self.segment_starts.get(index + 1)) {
+            (Some(&start), Some(&end)) => self.segments.get(start as usize..end as usize),
+            (Some(&start), None) => self.segments.get(start as usize..),
+            _ => None,
+        };
+        Some(view(self.text, &self.owned, segments.unwrap_or(&[]), directives, block))
     }
 
     /// The chapter's prose blocks in order.
     pub fn blocks(&self) -> impl Iterator<Item = TextBlock<'_>> {
-        self.block_data.iter().map(|b| self.view(b))
+        (0..self.block_data.len()).filter_map(|index| self.block(index))
     }
 
     /// The blocks that start inside a byte range of the chapter.
     pub fn blocks_within(&self, range: &Range<usize>) -> impl Iterator<Item = TextBlock<'_>> {
-        within(&self.block_data, range, |b| b.span.start).iter().map(|b| self.view(b))
-    }
-
-    fn view(&self, block: &BlockData) -> TextBlock<'_> {
-        view(self.text, &self.owned, &self.segments, &self.directives, block)
+        let start = |b: &BlockData| b.span_start as usize;
+        let from = self.block_data.partition_point(|b| start(b) < range.start);
+        let to = self.block_data.partition_point(|b| start(b) < range.end).max(from);
+        (from..to).filter_map(|index| self.block(index))
     }
 }
 
+/// A block's text, with its segments and directives.
 fn view<'d>(
     source: &'d str,
     owned: &'d str,
@@ -206,17 +299,11 @@ fn view<'d>(
     directives: &'d [Range<usize>],
     block: &BlockData,
 ) -> TextBlock<'d> {
-    let (text, source_start) = match &block.text {
-        BlockText::Source(range) => (source.get(range.clone()).unwrap_or(""), Some(range.start)),
-        BlockText::Owned(range) => (owned.get(range.clone()).unwrap_or(""), None),
+    let (text, source_start) = match block.text() {
+        BlockText::Source(range) => (source.get(range.range()).unwrap_or(""), Some(range.start as usize)),
+        BlockText::Owned(range) => (owned.get(range.range()).unwrap_or(""), None),
     };
-    TextBlock {
-        text,
-        source_start,
-        segments: segments.get(block.segments.clone()).unwrap_or(&[]),
-        span: block.span.clone(),
-        directives: directives.get(block.directives.clone()).unwrap_or(&[]),
-    }
+    TextBlock { text, source_start, segments, span_start: block.span_start as usize, directives }
 }
 
 pub struct LinkRef {
@@ -240,31 +327,73 @@ fn options() -> Options {
 }
 
 pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
+    parse_chapter_with(chapter, &mut ParseBuffers::default())
+}
+
+/// The lists a chapter's parse grows, handed from chapter to chapter on a thread: the parse grows them, and the
+/// outline keeps copies of exactly their length. So the book's outline is not left with spare room, nor memory
+/// with the holes of lists that grew and were let go.
+#[derive(Default)]
+pub struct ParseBuffers {
+    headings: Vec<Heading>,
+    items: Vec<ListItem>,
+    blocks: Vec<BlockData>,
+    links: Vec<LinkRef>,
+    allows: Vec<Allow>,
+    code_and_html: Vec<Range<usize>>,
+    owned: String,
+    owned_blocks: Vec<usize>,
+    segment_starts: Vec<u32>,
+    segments: Vec<Segment>,
+    directives: Vec<Range<usize>>,
+}
+
+/// The items of a list, moved into a list of exactly their number; the list keeps its room, empty.
+fn exact<T>(list: &mut Vec<T>) -> Vec<T> {
+    let mut exact = Vec::with_capacity(list.len());
+    exact.append(list);
+    exact
+}
+
+/// [`parse_chapter`], growing the lists of `buffers` (left empty; the per-chapter ones come back with
+/// [`ChapterDoc::keep_for_whole_book_rules`]).
+fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut ParseBuffers) -> ChapterDoc<'a> {
     let text: &str = &chapter.content;
-    let mut builder = Builder::new(text);
+    let mut builder = Builder::new(text, buffers);
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         builder.event(event, range);
     }
     builder.flush_block();
+    merge_ranges(&mut builder.code_and_html);
     let mut doc = ChapterDoc {
         title: &chapter.title,
         file: chapter.source_path.as_deref().unwrap_or(""),
         depth: chapter.depth,
         text,
         lines: std::sync::OnceLock::new(),
-        headings: builder.headings,
+        headings: exact(&mut builder.headings),
         anchors: std::sync::OnceLock::new(),
-        items: builder.items,
-        owned: builder.owned,
+        items: exact(&mut builder.items),
+        owned: builder.owned.as_str().to_owned(),
         segments: builder.segments,
-        directives: builder.directives,
-        block_data: builder.blocks,
+        directives: exact(&mut builder.directives),
+        block_data: exact(&mut builder.blocks),
         owned_blocks: builder.owned_blocks,
-        links: builder.links,
-        allows: builder.allows,
-        code_and_html: merge_ranges(builder.code_and_html),
+        segment_starts: builder.segment_starts,
+        links: exact(&mut builder.links),
+        allows: exact(&mut builder.allows),
+        code_and_html: exact(&mut builder.code_and_html),
         title_heading: None,
     };
+    builder.owned.clear();
+    buffers.headings = builder.headings;
+    buffers.items = builder.items;
+    buffers.owned = builder.owned;
+    buffers.directives = builder.directives;
+    buffers.blocks = builder.blocks;
+    buffers.links = builder.links;
+    buffers.allows = builder.allows;
+    buffers.code_and_html = builder.code_and_html;
     finish_headings(&mut doc);
     doc
 }
@@ -295,17 +424,21 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
     }
 }
 
-/// Sorted and overlapping ranges joined, as `directive::scan` merges them.
-fn merge_ranges(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+/// Sorted and overlapping ranges joined, as `directive::scan` merges them (in place).
+fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
     ranges.sort_unstable_by_key(|range| range.start);
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match merged.last_mut() {
+    let mut merged: usize = 0;
+    for i in 0..ranges.len() {
+        let range = ranges[i].clone();
+        match merged.checked_sub(1).and_then(|last| ranges.get_mut(last)) {
             Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
+            _ => {
+                ranges[merged] = range;
+                merged += 1;
+            }
         }
     }
-    merged
+    ranges.truncate(merged);
 }
 
 /// Anchors as mdBook makes them: unique within the chapter by a numeric suffix.
@@ -406,6 +539,7 @@ struct Builder<'s> {
     /// The text of every block that is not a slice of the source; the block being copied starts at `block_start`.
     owned: String,
     owned_blocks: Vec<usize>,
+    segment_starts: Vec<u32>,
     block_start: usize,
     collecting: Collecting,
     segments: Vec<Segment>,
@@ -424,22 +558,25 @@ struct Builder<'s> {
 }
 
 impl<'s> Builder<'s> {
-    fn new(source: &'s str) -> Self {
+    /// A builder that grows the (empty) lists of `buffers`, which keep their room from an earlier chapter.
+    fn new(source: &'s str, buffers: &mut ParseBuffers) -> Self {
+        use std::mem::take;
         Builder {
             source,
-            headings: Vec::new(),
-            items: Vec::new(),
-            blocks: Vec::new(),
-            links: Vec::new(),
-            allows: Vec::new(),
-            code_and_html: Vec::new(),
-            owned: String::new(),
-            owned_blocks: Vec::new(),
+            headings: take(&mut buffers.headings),
+            items: take(&mut buffers.items),
+            blocks: take(&mut buffers.blocks),
+            links: take(&mut buffers.links),
+            allows: take(&mut buffers.allows),
+            code_and_html: take(&mut buffers.code_and_html),
+            owned: take(&mut buffers.owned),
+            owned_blocks: take(&mut buffers.owned_blocks),
+            segment_starts: take(&mut buffers.segment_starts),
             block_start: 0,
             collecting: Collecting::Nothing,
-            segments: Vec::new(),
+            segments: take(&mut buffers.segments),
             segments_start: 0,
-            directives: Vec::new(),
+            directives: take(&mut buffers.directives),
             span: None,
             leading_bold: None,
             bold_start: None,
@@ -491,10 +628,10 @@ impl<'s> Builder<'s> {
             Tag::List(_) => self.list_depth += 1,
             Tag::Item => {
                 self.items.push(ListItem {
-                    depth: self.list_depth,
-                    title: BlockText::Source(0..0),
-                    title_span: first_line(self.source, range.clone()),
-                    span: range,
+                    depth: u32::try_from(self.list_depth).unwrap_or(u32::MAX),
+                    title: BlockText::Source(Span32::default()),
+                    title_span: Span32::new(first_line(self.source, range.clone())),
+                    span: Span32::new(range),
                 });
                 self.open_items.push((self.items.len() - 1, true));
             }
@@ -576,21 +713,20 @@ impl<'s> Builder<'s> {
             let directives_start = self.directives.len();
             find_directives(text, &mut self.directives);
             let text = match collecting {
-                Collecting::Slice(slice) => BlockText::Source(slice),
-                Collecting::Nothing | Collecting::Copy => BlockText::Owned(self.block_start..self.owned.len()),
+                Collecting::Slice(slice) => BlockText::Source(Span32::new(slice)),
+                Collecting::Nothing | Collecting::Copy => {
+                    BlockText::Owned(Span32::new(self.block_start..self.owned.len()))
+                }
             };
             let owned = matches!(text, BlockText::Owned(_));
-            let block = BlockData {
-                text,
-                segments: self.segments_start..self.segments.len(),
-                directives: directives_start..self.directives.len(),
-                span,
-            };
-            self.set_item_lead_in(&block, leading_bold);
+            let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+            let block = BlockData::new(text, narrow(directives_start), narrow(span.start));
+            self.set_item_lead_in(&block, directives_start, leading_bold);
             if owned {
                 self.owned_blocks.push(self.blocks.len());
                 self.owned.push('\n');
             }
+            self.segment_starts.push(narrow(self.segments_start));
             self.blocks.push(block);
         } else {
             self.owned.truncate(self.block_start);
@@ -601,24 +737,30 @@ impl<'s> Builder<'s> {
     }
 
     /// The first block of a list item gives its lead-in.
-    fn set_item_lead_in(&mut self, block: &BlockData, leading_bold: Option<Range<usize>>) {
+    fn set_item_lead_in(&mut self, block: &BlockData, directives_start: usize, leading_bold: Option<Range<usize>>) {
         let Some((index, pending)) = self.open_items.last_mut() else { return };
         if !*pending || self.heading.is_some() {
             return;
         }
         *pending = false;
         let index = *index;
-        let view = view(self.source, &self.owned, &self.segments, &self.directives, block);
+        let segments = self.segments.get(self.segments_start..).unwrap_or(&[]);
+        let directives = self.directives.get(directives_start..).unwrap_or(&[]);
+        let view = view(self.source, &self.owned, segments, directives, block);
         let range = lead_in(view.text, leading_bold);
         let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
         // The title is a slice of the block's text: keep where it is rather than a copy.
         let offset = title.as_ptr() as usize - view.text.as_ptr() as usize;
-        let title = match &block.text {
-            BlockText::Source(text) => BlockText::Source(text.start + offset..text.start + offset + title.len()),
-            BlockText::Owned(text) => BlockText::Owned(text.start + offset..text.start + offset + title.len()),
+        let within_block = |text: Span32| {
+            let start = text.start as usize + offset;
+            Span32::new(start..start + title.len())
         };
-        let title_span = view.source_span(trim_range(view.text, range));
+        let title = match block.text() {
+            BlockText::Source(text) => BlockText::Source(within_block(text)),
+            BlockText::Owned(text) => BlockText::Owned(within_block(text)),
+        };
+        let title_span = Span32::new(view.source_span(trim_range(view.text, range)));
         if let Some(item) = self.items.get_mut(index) {
             item.title = title;
             item.title_span = title_span;
@@ -793,11 +935,11 @@ mod tests {
         assert_eq!(doc.anchor(0), "问题分析");
         assert_eq!(doc.title_heading, Some(0));
         assert_eq!(doc.headings[1].section_end, c.content.len());
-        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth)).collect();
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth())).collect();
         assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
         assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
         let item = &doc.items[2];
-        assert_eq!(&c.content[item.title_span.clone()], "流程效率");
+        assert_eq!(&c.content[item.title_span()], "流程效率");
     }
 
     /// The code and HTML ranges are where the directive scanner, with its own parse, finds no directive: every
@@ -851,6 +993,43 @@ mod tests {
     }
 
     #[test]
+    fn packed_block_text() {
+        let span = |range: Range<usize>| Span32::new(range);
+        for text in [BlockText::Source(span(3..9)), BlockText::Owned(span(0..5)), BlockText::Owned(span(7..7))] {
+            assert_eq!(BlockData::new(text, 1, 2).text(), text);
+        }
+        let huge = BlockData::new(BlockText::Source(span(1 << 33..1 << 34)), 0, 0);
+        assert!(matches!(huge.text(), BlockText::Source(_)));
+    }
+
+    /// Children and subtrees across chapters (by SUMMARY depth) and headings (by level).
+    #[test]
+    fn node_tree() {
+        let chapter_at = |content: &'static str, depth: usize| Chapter {
+            title: "T".into(),
+            source_path: Some("src/t.md".into()),
+            content: content.into(),
+            depth,
+        };
+        let chapters = [
+            chapter_at("# A\n\n## A1\n\n### A1a\n\n## A2\n", 0),
+            chapter_at("# B\n\n## B1\n", 1),
+            chapter_at("# C\n", 2),
+            chapter_at("# D\n", 1),
+            chapter_at("# E\n\n### E1\n\n## E2\n", 0),
+        ];
+        let outline = BookOutline::new(&chapters);
+        let kinds: Vec<NodeKind> = outline.nodes.iter().map(|n| n.kind).collect();
+        use NodeKind::{Chapter as C, Heading as H};
+        assert_eq!(kinds, [C(0), H(0, 1), H(0, 2), H(0, 3), C(1), H(1, 1), C(2), C(3), C(4), H(4, 1), H(4, 2)]);
+        let children: Vec<Vec<usize>> = (0..kinds.len()).map(|n| outline.children(n).collect()).collect();
+        let expected: [&[usize]; 11] = [&[1, 3, 4, 7], &[2], &[], &[], &[5, 6], &[], &[], &[], &[9, 10], &[], &[]];
+        assert_eq!(children, expected);
+        let ends: Vec<usize> = outline.nodes.iter().map(|n| n.subtree_end).collect();
+        assert_eq!(ends, [8, 3, 3, 4, 7, 6, 7, 8, 11, 10, 11]);
+    }
+
+    #[test]
     fn allow_comment_covers_next_block() {
         let c = chapter("<!-- kpi-allow: style/jargon, narrative/bare-numbers -->\n段落一\n\n段落二\n");
         let doc = parse_chapter(&c);
@@ -871,8 +1050,8 @@ pub enum NodeKind {
 
 pub struct Node {
     pub kind: NodeKind,
-    pub children: Vec<usize>,
-    /// Nodes are in book order (pre-order); this node's descendants are `index + 1 .. subtree_end`.
+    /// Nodes are in book order (pre-order); this node's descendants are `index + 1 .. subtree_end` (its children
+    /// are [`BookOutline::children`]).
     pub subtree_end: usize,
 }
 
@@ -893,17 +1072,32 @@ impl<'a> BookOutline<'a> {
         chapters: &'a [Chapter<'_>],
         per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
     ) -> (Self, Vec<R>) {
-        let parsed: Vec<(ChapterDoc<'a>, R)> = parallel_map(chapters, |ci, chapter| {
-            let doc = parse_chapter(chapter);
-            let result = per_chapter(ci, &doc);
-            (doc, result)
-        });
+        let parsed: Vec<(ChapterDoc<'a>, R)> =
+            parallel_map_with(chapters, ParseBuffers::default, |buffers, ci, chapter| {
+                let mut doc = parse_chapter_with(chapter, buffers);
+                let result = per_chapter(ci, &doc);
+                doc.keep_for_whole_book_rules(buffers);
+                (doc, result)
+            });
         let (docs, results): (Vec<ChapterDoc<'a>>, Vec<R>) = parsed.into_iter().unzip();
         (Self::from_docs(docs), results)
     }
 
     fn from_docs(docs: Vec<ChapterDoc<'a>>) -> Self {
         let mut nodes: Vec<Node> = Vec::new();
+        // The last node pushed and its ancestors: a node's subtree ends where a node that is not inside it starts.
+        let mut open: Vec<usize> = Vec::new();
+        let mut push_node = |nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>| {
+            let index = nodes.len();
+            while open.last().is_some_and(|&top| Some(top) != parent) {
+                if let Some(top) = open.pop() {
+                    nodes[top].subtree_end = index;
+                }
+            }
+            open.push(index);
+            nodes.push(Node { kind, subtree_end: index + 1 });
+            index
+        };
         let mut chapter_stack: Vec<(usize, usize)> = Vec::new(); // (depth, node)
         for (ci, doc) in docs.iter().enumerate() {
             while chapter_stack.last().is_some_and(|&(depth, _)| depth >= doc.depth) {
@@ -924,10 +1118,20 @@ impl<'a> BookOutline<'a> {
                 heading_stack.push((heading.level, node));
             }
         }
-        for i in (0..nodes.len()).rev() {
-            nodes[i].subtree_end = nodes[i].children.last().map_or(i + 1, |&last| nodes[last].subtree_end);
+        let end = nodes.len();
+        for top in open {
+            nodes[top].subtree_end = end;
         }
+        nodes.shrink_to_fit();
         BookOutline { docs, nodes }
+    }
+
+    /// A node's children in order: the first is the node after it, each next one starts where the one before's
+    /// subtree ends.
+    pub fn children(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes.get(node).map_or(0, |n| n.subtree_end);
+        std::iter::successors(Some(node + 1), |&child| self.nodes.get(child).map(|n| n.subtree_end))
+            .take_while(move |&child| child < end)
     }
 
     pub fn chapter_of(&self, node: usize) -> usize {
@@ -998,23 +1202,25 @@ impl<'a> BookOutline<'a> {
     }
 }
 
-fn push_node(nodes: &mut Vec<Node>, kind: NodeKind, parent: Option<usize>) -> usize {
-    let index = nodes.len();
-    nodes.push(Node { kind, children: Vec::new(), subtree_end: index + 1 });
-    if let Some(parent) = parent {
-        nodes[parent].children.push(index);
-    }
-    index
-}
-
 /// A chunk of work: its offset, its items, and its thread (`None` when no thread could be started).
 type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>);
 
 /// `f` over every item, on all cores for a long list (chapters are independent), in the original order.
 pub fn parallel_map<'t, T: Sync, R: Send>(items: &'t [T], f: impl Fn(usize, &'t T) -> R + Sync) -> Vec<R> {
+    parallel_map_with(items, || (), |_, i, x| f(i, x))
+}
+
+/// [`parallel_map`], with a state each run of consecutive items shares (made by `init`, passed to `f` in turn).
+pub fn parallel_map_with<'t, T: Sync, R: Send, S>(
+    items: &'t [T],
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, usize, &'t T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let serial =
-        |offset: usize, part: &'t [T]| -> Vec<R> { part.iter().enumerate().map(|(i, x)| f(offset + i, x)).collect() };
+    let serial = |offset: usize, part: &'t [T]| -> Vec<R> {
+        let mut state = init();
+        part.iter().enumerate().map(|(i, x)| f(&mut state, offset + i, x)).collect()
+    };
     if threads < 2 || items.len() < 16 {
         return serial(0, items);
     }

@@ -93,22 +93,21 @@ impl<'o, 'a> Context<'o, 'a> {
     /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items.
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
-        let children = &outline.nodes[node].children;
-        if !children.is_empty() {
-            return children.iter().map(|&child| self.node_item(child)).collect();
+        if outline.children(node).next().is_some() {
+            return outline.children(node).map(|child| self.node_item(child)).collect();
         }
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
-        let list_items = within(&doc.items, &range, |i| i.span.start);
-        let top = list_items.iter().map(|i| i.depth).min().unwrap_or(1);
+        let list_items = within(&doc.items, &range, |i| i.span().start);
+        let top = list_items.iter().map(|i| i.depth()).min().unwrap_or(1);
         list_items
             .iter()
-            .filter(|i| i.depth == top)
+            .filter(|i| i.depth() == top)
             .map(|i| Item {
                 title: doc.item_title(i).to_string(),
                 alt_title: None,
-                at: (ci, i.title_span.clone()),
-                ranges: vec![(ci, i.span.clone())],
+                at: (ci, i.title_span()),
+                ranges: vec![(ci, i.span())],
                 heading: None,
             })
             .collect()
@@ -143,7 +142,7 @@ impl<'o, 'a> Context<'o, 'a> {
         let nodes = (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
         let items = outline.ranges_of(node).into_iter().flat_map(|(ci, range)| {
             let doc = &outline.docs[ci];
-            within(&doc.items, &range, |i| i.span.start).iter().map(|i| doc.item_title(i))
+            within(&doc.items, &range, |i| i.span().start).iter().map(|i| doc.item_title(i))
         });
         nodes.chain(items)
     }
