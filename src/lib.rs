@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod diagnostics;
 pub mod directive;
+pub mod memory;
 pub mod narrate;
 pub mod paths;
 pub mod preprocess;

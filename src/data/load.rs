@@ -106,29 +106,11 @@ fn read_large(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
         return std::fs::read(path);
     }
     let mut bytes: Vec<u8> = Vec::with_capacity(size + 1);
-    advise_huge_pages(&mut bytes);
+    crate::memory::advise_huge_pages(&mut bytes);
     let mut file = std::fs::File::open(path)?;
     std::io::Read::read_to_end(&mut file, &mut bytes)?;
     Ok(bytes)
 }
-
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(buffer: &mut Vec<u8>) {
-    const HUGE: usize = 2 << 20;
-    let start = buffer.as_mut_ptr() as usize;
-    let end = start + buffer.capacity();
-    let aligned = start.next_multiple_of(HUGE);
-    if aligned + HUGE <= end {
-        // SAFETY: the range lies within the vector's own allocation; MADV_HUGEPAGE only changes how the kernel
-        // backs those pages, never their contents, and a refusal (no THP) leaves everything as it was.
-        unsafe {
-            libc::madvise(aligned as *mut libc::c_void, (end - aligned) / HUGE * HUGE, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_: &mut Vec<u8>) {}
 
 /// A dimension's declaration in a TOML/JSON file.
 #[derive(Debug)]
