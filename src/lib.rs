@@ -20,3 +20,5 @@ pub mod protocol;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+#[cfg(test)]
+mod testing;

@@ -964,16 +964,9 @@ mod tests {
             "<<#kpi unterminated",
             "> ",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..2000 {
-            let length = (next() % 30) as usize;
-            let text: String = (0..length).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let text = crate::testing::random_text(&mut next, &PIECES, 30);
             let chapter = chapter(&text);
             let doc = parse_chapter(&chapter);
             let outside: Vec<usize> = text

@@ -436,13 +436,7 @@ mod tests {
     fn sorting_by_runs_equals_one_sort() {
         // Keys in ascending runs of their high part (as exports come), large enough for two threads; then the
         // same keys shuffled across runs.
-        let mut state = 12345u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(12345);
         let mut keys: Vec<u64> = (0..200_000u64).map(|i| ((i / 700) << 40) | (next() & 0xFF_FFFF) << 16 | i).collect();
         let mut expected = keys.clone();
         expected.sort_unstable();

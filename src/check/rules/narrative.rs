@@ -498,16 +498,9 @@ mod tests {
             "2,000",
             "<<#kpi r 2024 q4>>",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..5000 {
-            let length = (next() % 80) as usize;
-            let text: String = (0..length).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let text = crate::testing::random_text(&mut next, &PIECES, 80);
             let directives = crate::check::outline::directive_ranges(&text);
             let overlaps = |range: &Range<usize>| directives.iter().any(|d| d.start < range.end && range.start < d.end);
             let mut expected = Vec::new();
