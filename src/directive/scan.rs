@@ -63,13 +63,9 @@ pub fn markdown_options() -> Options {
 
 /// Every directive, escape and unterminated directive in `markdown`, in order, never overlapping.
 pub fn scan(markdown: &str) -> Vec<Found> {
-    let finder = memmem::Finder::new(MARKER);
-    if finder.find(markdown.as_bytes()).is_none() {
-        return Vec::new();
-    }
-    let markers: Vec<usize> = finder.find_iter(markdown.as_bytes()).collect();
-    let parsed_until = markers.last().map_or(markdown.len(), |&last| paragraph_end(markdown, last));
-    let excluded = excluded_ranges(&markdown[..parsed_until]);
+    let markers = markers(markdown);
+    let Some(&last) = markers.last() else { return Vec::new() };
+    let excluded = excluded_ranges(&markdown[..paragraph_end(markdown, last)]);
     Scanner { text: markdown, excluded: &excluded, next_excluded: 0, resume: 0 }.run(&markers)
 }
 
@@ -77,12 +73,16 @@ pub fn scan(markdown: &str) -> Vec<Found> {
 /// gives them: [`crate::check::check_with_code_ranges`]), so the chapter is not parsed a second time. `excluded`
 /// must be what a parse of the whole chapter finds: sorted, merged code and HTML ranges.
 pub fn scan_with_excluded(markdown: &str, excluded: &[Range<usize>]) -> Vec<Found> {
-    let finder = memmem::Finder::new(MARKER);
-    if finder.find(markdown.as_bytes()).is_none() {
+    let markers = markers(markdown);
+    if markers.is_empty() {
         return Vec::new();
     }
-    let markers: Vec<usize> = finder.find_iter(markdown.as_bytes()).collect();
     Scanner { text: markdown, excluded, next_excluded: 0, resume: 0 }.run(&markers)
+}
+
+/// Where `<<#kpi` occurs; empty (no allocation) for the common chapter without one.
+fn markers(markdown: &str) -> Vec<usize> {
+    memmem::Finder::new(MARKER).find_iter(markdown.as_bytes()).collect()
 }
 
 /// Where the Markdown after `offset` stops mattering to it: just after the first blank line that follows
