@@ -17,6 +17,9 @@
 # OUT/results.md, and every timing's raw output to OUT/log/.
 set -euo pipefail
 export LC_ALL=C
+# mdBook reads every MDBOOK_* variable as a config override (CI exports MDBOOK_04 and MDBOOK_05, the tests'
+# binary paths, which mdBook 0.4 would put in the book's config): build the book exactly as its book.toml says.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^MDBOOK_' || true)
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$repo/bench-out"
