@@ -19,6 +19,7 @@ pub mod preprocess;
 pub mod protocol;
 pub mod rules;
 pub mod source;
+pub mod splice;
 pub mod suggest;
 #[cfg(test)]
 mod testing;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::check::CodeRanges;
 use crate::config::{Config, Locale, OnError};
@@ -12,6 +12,7 @@ use crate::diagnostics::{self, Diagnostic, Severity, Sources};
 use crate::directive::{parse, scan};
 use crate::narrate::{Failure, Narrator, Target, Templates, chart};
 use crate::source::LineIndex;
+use crate::splice::Splice;
 
 /// Expands the directives of one book, chapter by chapter, collecting findings.
 pub struct Preprocessor {
@@ -32,9 +33,10 @@ pub struct Preprocessor {
     memo: Memo,
 }
 
-/// What one thread accumulates while it expands chapters: findings and the sources they point into.
+/// What one thread accumulates while it expands chapters: findings and the sources they point into. Give each
+/// thread one ([`Preprocessor::splices_on`]) and hand them back when done ([`Preprocessor::take_findings`]).
 #[derive(Default)]
-struct Worker {
+pub struct Worker {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
 }
@@ -42,7 +44,7 @@ struct Worker {
 /// Expansions by directive text, shared by the threads (a book repeats directives; an expansion depends on the
 /// text alone, so which thread computes it first does not matter). Directives within text, and alone on their
 /// line. Charts are kept unsalted (their ids differ by place).
-type Memo = Mutex<[HashMap<String, Result<String, Failure>, foldhash::fast::RandomState>; 2]>;
+type Memo = Mutex<[HashMap<String, Result<Arc<str>, Failure>, foldhash::fast::RandomState>; 2]>;
 
 impl Preprocessor {
     /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
@@ -185,6 +187,18 @@ impl Preprocessor {
                 .collect();
             handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
         });
+        self.take_findings(workers);
+    }
+
+    /// The changes expanding a chapter's directives makes, from any thread, collecting findings in the thread's
+    /// `worker`: one splice per directive that expands (or fails under `on-error = "warn"`) and per `\<<#kpi`
+    /// escape; none when nothing in the chapter changes.
+    pub fn splices_on(&self, worker: &mut Worker, file: &str, content: &str) -> Vec<Splice> {
+        self.splices_with(worker, file, content, None)
+    }
+
+    /// Takes in the findings the threads' workers collected.
+    pub fn take_findings(&mut self, workers: impl IntoIterator<Item = Worker>) {
         for worker in workers {
             self.worker.diagnostics.extend(worker.diagnostics);
             self.worker.sources.extend(worker.sources);
@@ -198,25 +212,32 @@ impl Preprocessor {
         content: &str,
         excluded: Option<&[Range<usize>]>,
     ) -> Option<String> {
+        let splices = self.splices_with(worker, file, content, excluded);
+        (!splices.is_empty()).then(|| crate::splice::apply(content, &splices))
+    }
+
+    fn splices_with(
+        &self,
+        worker: &mut Worker,
+        file: &str,
+        content: &str,
+        excluded: Option<&[Range<usize>]>,
+    ) -> Vec<Splice> {
         let found = match excluded {
             Some(excluded) => scan::scan_with_excluded(content, excluded),
             None => scan::scan(content),
         };
+        let mut splices = Vec::with_capacity(found.len());
         if found.is_empty() {
-            return None;
+            return splices;
         }
         // Line starts are needed only to place a finding: build them on the first one.
         let index = std::cell::OnceCell::new();
         let index = || index.get_or_init(|| LineIndex::new(content));
-        let mut out = String::with_capacity(content.len() + found.len() * 32);
-        let mut copied = 0;
         let mut had_finding = false;
         for item in found {
             match item {
-                scan::Found::Escape { span } => {
-                    out.push_str(&content[copied..span.start]);
-                    copied = span.end;
-                }
+                scan::Found::Escape { span } => splices.push(Splice::removal(span)),
                 scan::Found::Unterminated { span } => {
                     let finding =
                         Diagnostic::error("kpi/syntax", "unterminated directive: no closing `>>` on this line")
@@ -230,14 +251,13 @@ impl Preprocessor {
                     let text = &content[span.clone()];
                     match self.expand_cached(text, alone_on_line, span.start as u64) {
                         Ok(expansion) => {
-                            out.push_str(&content[copied..span.start]);
                             let block = expansion.contains('\n') || expansion.starts_with('|');
-                            if block {
-                                out.push_str(&indent_block(&expansion, &line_prefix, content, span.clone()));
+                            let expansion = if block {
+                                indent_block(&expansion, &line_prefix, content, span.clone()).into()
                             } else {
-                                out.push_str(&expansion);
-                            }
-                            copied = span.end;
+                                expansion
+                            };
+                            splices.push(Splice::new(span, expansion));
                         }
                         Err(failure) => {
                             let start = span.start + failure.span.start.min(text.len());
@@ -253,9 +273,7 @@ impl Preprocessor {
                             worker.diagnostics.push(finding);
                             had_finding = true;
                             if self.config.on_error == OnError::Warn {
-                                out.push_str(&content[copied..span.start]);
-                                out.push_str(&marker(&failure));
-                                copied = span.end;
+                                splices.push(Splice::new(span, marker(&failure).into()));
                             }
                         }
                     }
@@ -265,26 +283,21 @@ impl Preprocessor {
         if had_finding {
             worker.sources.insert(file.to_string(), content.to_string());
         }
-        if copied == 0 {
-            // Nothing was spliced (every directive failed and stays as written).
-            return None;
-        }
-        out.push_str(&content[copied..]);
-        Some(out)
+        splices
     }
 
-    fn expand_cached(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
+    fn expand_cached(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<Arc<str>, Failure> {
         let slot = usize::from(alone_on_line);
         let hit = self.memo.lock().ok().and_then(|memo| memo[slot].get(text).cloned());
         // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
-        let salted = |result: Result<String, Failure>| match result {
-            Ok(html) if html.starts_with("<figure") => Ok(chart::resalt(&html, salt)),
+        let salted = |result: Result<Arc<str>, Failure>| match result {
+            Ok(html) if html.starts_with("<figure") => Ok(chart::resalt(&html, salt).into()),
             other => other,
         };
         if let Some(hit) = hit {
             return salted(hit);
         }
-        let result = self.expand_one(text, alone_on_line, 0);
+        let result = self.expand_one(text, alone_on_line, 0).map(Arc::from);
         if let Ok(mut memo) = self.memo.lock() {
             memo[slot].insert(text.to_string(), result.clone());
         }
@@ -423,7 +436,7 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
 
 /// How many threads expand chapters: the machine's cores, at most 8. Asked once per process, since the answer
 /// comes from reading cgroup files and a book is expanded batch by batch.
-fn worker_threads() -> usize {
+pub fn worker_threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
 }

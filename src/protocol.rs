@@ -27,6 +27,9 @@ use serde_json::{Map, Value};
 
 use locate::{Located, LocatedChapter};
 
+use crate::splice::Splice;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// The mdBook versions this preprocessor is built and tested against.
 pub const SUPPORTED_MDBOOK: &str = ">=0.4.0, <0.6.0";
 
@@ -89,6 +92,15 @@ pub struct Request<'a> {
     /// Texts the request owns, by chapter: unescaped ([`Request::unescape_contents`]) or set. Each is written
     /// back escaped, unless its literal is still in `input` and says the same.
     texts: Vec<Option<String>>,
+    /// Changes to chapters whose literal is still in `input`, by chapter: ranges of `input` (inside the literal)
+    /// and their new text, written escaped between the literal's own bytes ([`Request::change_contents`]).
+    splices: Vec<Option<Vec<Splice>>>,
+}
+
+/// What [`Request::change_contents`] made of one chapter.
+enum Changed {
+    Text(String),
+    Splices(Vec<Splice>),
 }
 
 /// Which chapters [`Request::unescape_contents`] unescapes.
@@ -170,6 +182,7 @@ impl<'a> Request<'a> {
     fn new(input: Cow<'a, [u8]>, start: usize, located: Located) -> Request<'a> {
         let shift = |range: Range<usize>| range.start + start..range.end + start;
         let texts = vec![None; located.chapters.len()];
+        let splices = vec![None; located.chapters.len()];
         let chapters = located
             .chapters
             .into_iter()
@@ -182,6 +195,7 @@ impl<'a> Request<'a> {
             book: shift(located.book),
             chapters,
             texts,
+            splices,
         }
     }
 
@@ -261,12 +275,23 @@ impl<'a> Request<'a> {
         let Some(chapter) = self.chapters.get(index) else {
             return Cow::Borrowed("");
         };
-        let literal = self.text_at(chapter.content.clone());
-        if chapter.escaped {
-            return Cow::Owned(text::unescape(literal));
+        if let Some(Some(splices)) = self.splices.get(index) {
+            let mut literal = Vec::with_capacity(chapter.content.len());
+            // Writing into a Vec cannot fail.
+            let _ = self.write_spliced(&mut literal, chapter.content.clone(), splices);
+            return Cow::Owned(text::unescape(std::str::from_utf8(&literal).unwrap_or_default()));
         }
-        // The locating reader checked it is a string literal: drop the quotes.
-        Cow::Borrowed(literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default())
+        if chapter.escaped {
+            return Cow::Owned(text::unescape(self.text_at(chapter.content.clone())));
+        }
+        Cow::Borrowed(self.content_borrowed(index))
+    }
+
+    /// The content of a chapter whose literal has no escape: the literal without its quotes (which the locating
+    /// reader checked are there).
+    fn content_borrowed(&self, index: usize) -> &str {
+        let literal = self.chapters.get(index).map_or("", |chapter| self.text_at(chapter.content.clone()));
+        literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default()
     }
 
     /// The input's text in `range` (a located string literal, which the locating reader checked is UTF-8).
@@ -291,6 +316,7 @@ impl<'a> Request<'a> {
     /// goes from the end of the book) before the next batch is unescaped. Changing the texts there (expanding
     /// them) lets the changed texts take the memory that the batch's JSON leaves.
     pub fn unescape_contents_with(&mut self, which: Contents, visit: impl FnMut(&mut [(usize, String)])) {
+        self.own_spliced_texts();
         let mut literals: Vec<(usize, Range<usize>)> = (0..self.chapters.len())
             .filter(|&i| self.texts[i].is_none() && (which == Contents::All || self.chapters[i].may_have_directives))
             .map(|i| (i, self.chapters[i].content.clone()))
@@ -310,8 +336,117 @@ impl<'a> Request<'a> {
         }
     }
 
+    /// Changes chapter contents on `threads` threads (the calling one among them): each chapter `which` selects
+    /// is given as text to `change`, with the thread's state (made by `state`), and the splices `change` returns
+    /// (ranges of that text, in order; none: unchanged) are made to its content. Threads take the next chapter
+    /// as they finish one, so a slow chapter holds up no other. A chapter's JSON is unescaped into a buffer the
+    /// thread reuses, and its splices are kept as ranges of the JSON, which is written back around them: the
+    /// book is held once, plus what changed. Returns the threads' states.
+    pub fn change_contents<S: Send>(
+        &mut self,
+        which: Contents,
+        threads: usize,
+        state: impl Fn() -> S + Sync,
+        change: impl Fn(&mut S, usize, &str) -> Vec<Splice> + Sync,
+    ) -> Vec<S> {
+        let selected: Vec<usize> = (0..self.chapters.len())
+            .filter(|&i| which == Contents::All || self.chapters[i].may_have_directives)
+            .collect();
+        let next = AtomicUsize::new(0);
+        let this = &*self;
+        let work = || {
+            let mut state = state();
+            let mut changed = Vec::new();
+            let mut buffer = String::new();
+            while let Some(&index) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if let Some(change) = this.change_one(index, &mut buffer, |text| change(&mut state, index, text)) {
+                    changed.push((index, change));
+                }
+            }
+            (state, changed)
+        };
+        let threads = threads.clamp(1, selected.len().max(1));
+        let results: Vec<(S, Vec<(usize, Changed)>)> = std::thread::scope(|scope| {
+            let spawned: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mine = work();
+            // `change` is the engine's, which does not panic; should it, the panic goes on here.
+            let theirs =
+                spawned.into_iter().map(|handle| handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            std::iter::once(mine).chain(theirs).collect()
+        });
+        let mut states = Vec::with_capacity(results.len());
+        for (state, changed) in results {
+            for (index, change) in changed {
+                match change {
+                    Changed::Text(text) => self.set_content(index, text),
+                    Changed::Splices(splices) => self.splices[index] = Some(splices),
+                }
+            }
+            states.push(state);
+        }
+        states
+    }
+
+    /// One chapter through `change`: its new text when the request owns its text, else its splices as ranges
+    /// of the input. `None` when nothing changes.
+    fn change_one(
+        &self,
+        index: usize,
+        buffer: &mut String,
+        change: impl FnOnce(&str) -> Vec<Splice>,
+    ) -> Option<Changed> {
+        let chapter = &self.chapters[index];
+        if let Some(text) = &self.texts[index] {
+            let splices = change(text);
+            return (!splices.is_empty()).then(|| Changed::Text(crate::splice::apply(text, &splices)));
+        }
+        let literal = self.text_at(chapter.content.clone());
+        let text = if chapter.escaped {
+            text::unescape_into(literal, buffer);
+            buffer.as_str()
+        } else {
+            self.content_borrowed(index)
+        };
+        let splices = change(text);
+        if splices.is_empty() {
+            return None;
+        }
+        let mut in_literal = splices.clone();
+        let offsets = in_literal.iter_mut().flat_map(|s| [&mut s.range.start, &mut s.range.end]);
+        if text::literal_offsets(literal, offsets).is_none() {
+            // An escape only serde_json reads (the locating reader sends such input to it): keep the whole text.
+            return Some(Changed::Text(crate::splice::apply(text, &splices)));
+        }
+        for splice in &mut in_literal {
+            splice.range = splice.range.start + chapter.content.start..splice.range.end + chapter.content.start;
+        }
+        Some(Changed::Splices(in_literal))
+    }
+
+    /// Chapters changed by splices get their whole text (before work that needs every text owned).
+    fn own_spliced_texts(&mut self) {
+        for index in 0..self.chapters.len() {
+            if self.splices[index].is_some() {
+                let text = self.content(index).into_owned();
+                self.set_content(index, text);
+            }
+        }
+    }
+
+    /// A chapter's literal at `literal` with its splices made (the splices' text escaped).
+    fn write_spliced(&self, out: &mut impl Write, literal: Range<usize>, splices: &[Splice]) -> io::Result<()> {
+        let mut copied = literal.start;
+        for splice in splices {
+            out.write_all(self.input.get(copied..splice.range.start).unwrap_or_default())?;
+            text::write_escaped_inner(out, &splice.text)?;
+            copied = splice.range.end;
+        }
+        out.write_all(self.input.get(copied..literal.end).unwrap_or_default())
+    }
+
     /// The texts the request owns, open for change, with their chapter index (in book order).
     pub fn texts_mut(&mut self) -> Vec<(usize, &mut String)> {
+        self.own_spliced_texts();
         self.texts.iter_mut().enumerate().filter_map(|(index, text)| Some((index, text.as_mut()?))).collect()
     }
 
@@ -319,6 +454,7 @@ impl<'a> Request<'a> {
     pub fn set_content(&mut self, index: usize, content: String) {
         if let Some(text) = self.texts.get_mut(index) {
             *text = Some(content);
+            self.splices[index] = None;
         }
     }
 
@@ -335,22 +471,32 @@ impl<'a> Request<'a> {
     /// Writes the book for mdBook's stdin reader: element 1 as it came in, byte for byte, with each changed
     /// content string escaped in place of the old one. Nothing is buffered here; give it a `BufWriter`.
     pub fn write_book(&self, out: &mut impl Write) -> io::Result<()> {
-        let mut owned: Vec<(&LocatedChapter, &String)> = self
-            .chapters
-            .iter()
-            .zip(&self.texts)
-            .filter_map(|(chapter, text)| Some((chapter, text.as_ref()?)))
-            .collect();
-        owned.sort_by_key(|(chapter, _)| chapter.content.start);
-        let mut copied = self.book.start;
-        for (chapter, text) in owned {
-            // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
-            if !chapter.content.is_empty() && text::unescape(self.text_at(chapter.content.clone())) == *text {
-                continue;
+        /// What replaces a range of the input: a whole literal, or text inside one.
+        enum Piece<'t> {
+            Literal(&'t str),
+            Inside(&'t str),
+        }
+        let mut pieces: Vec<(Range<usize>, Piece)> = Vec::new();
+        for ((chapter, text), splices) in self.chapters.iter().zip(&self.texts).zip(&self.splices) {
+            if let Some(text) = text {
+                // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
+                if chapter.content.is_empty() || !text::unescapes_to(self.text_at(chapter.content.clone()), text) {
+                    pieces.push((chapter.content.clone(), Piece::Literal(text)));
+                }
             }
-            out.write_all(self.input.get(copied..chapter.content.start).unwrap_or_default())?;
-            text::write_escaped(out, text)?;
-            copied = chapter.content.end;
+            for splice in splices.iter().flatten() {
+                pieces.push((splice.range.clone(), Piece::Inside(&splice.text)));
+            }
+        }
+        pieces.sort_by_key(|(range, _)| range.start);
+        let mut copied = self.book.start;
+        for (range, piece) in pieces {
+            out.write_all(self.input.get(copied..range.start).unwrap_or_default())?;
+            match piece {
+                Piece::Literal(text) => text::write_escaped(out, text)?,
+                Piece::Inside(text) => text::write_escaped_inner(out, text)?,
+            }
+            copied = range.end;
         }
         out.write_all(self.input.get(copied..self.book.end).unwrap_or_default())
     }
@@ -671,6 +817,41 @@ mod tests {
         let output = String::from_utf8(request.into_output()).unwrap();
         let expected = element_1_text(&input).replace(r#""\u003c<#kpi x>> \/""#, r#""X /""#).replace("<<#kpi y>>", "Y");
         assert_eq!(output, expected);
+    }
+
+    #[test]
+    fn changes_are_made_inside_the_literals_on_every_thread() {
+        use crate::splice::Splice;
+        let input = format!(
+            r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"\u003c<#kpi x>> \/ \ud83d\udca1 <<#kpi y>>\n"}}}},{{"Chapter":{{"name":"b","content":"<<#kpi y>>"}}}},{{"Chapter":{{"name":"c","content":"\/ no marker"}}}},{{"Chapter":{{"name":"d","content":"<<#kpi z>>"}}}}]}}]"#
+        );
+        // Each directive becomes its letter in capitals, quoted; `z` is left alone.
+        let change = |seen: &mut Vec<usize>, index: usize, text: &str| -> Vec<Splice> {
+            seen.push(index);
+            text.match_indices("<<#kpi ")
+                .filter(|(at, _)| !text[at + 7..].starts_with('z'))
+                .map(|(at, _)| Splice::new(at..at + 10, format!("\"{}\"", text[at + 7..at + 8].to_uppercase()).into()))
+                .collect()
+        };
+        for threads in [1, 2, 3, 8] {
+            let mut request = Request::parse(input.as_bytes()).unwrap();
+            let states = request.change_contents(Contents::WithDirectives, threads, Vec::new, change);
+            let mut seen: Vec<usize> = states.into_iter().flatten().collect();
+            seen.sort_unstable();
+            assert_eq!(seen, [0, 1, 3], "each chapter with a marker once, on {threads} threads");
+            assert_eq!(request.content(0), "\"X\" / 💡 \"Y\"\n");
+            assert_eq!(request.content(2), "/ no marker");
+            let expected = element_1_text(&input)
+                .replace(r#""\u003c<#kpi x>> \/ \ud83d\udca1 <<#kpi y>>\n""#, r#""\"X\" \/ \ud83d\udca1 \"Y\"\n""#)
+                .replace(r#""<<#kpi y>>""#, r#""\"Y\"""#);
+            assert_eq!(String::from_utf8(request.clone().into_output()).unwrap(), expected);
+            // Work that needs every text owned takes the changed texts along.
+            request.unescape_contents(Contents::All);
+            assert_eq!(request.content(0), "\"X\" / 💡 \"Y\"\n");
+            let book = request.book();
+            assert_eq!(book["items"][1]["Chapter"]["content"], "\"Y\"");
+            assert_eq!(book["items"][3]["Chapter"]["content"], "<<#kpi z>>");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::check;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Sources};
-use crate::preprocess::Preprocessor;
+use crate::preprocess::{Preprocessor, Worker};
 use crate::protocol::{Contents, Request};
 
 /// The file name `eval` findings point at.
@@ -61,10 +61,13 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
             .collect();
         expander.expand_chapters_with_ranges(texts);
     } else {
-        // Each batch is expanded as soon as it is unescaped: the expansions fill the memory its JSON leaves.
-        request.unescape_contents_with(Contents::WithDirectives, |batch| {
-            expander.expand_chapters(batch.iter_mut().map(|(index, text)| (files[*index].clone(), text)).collect());
-        });
+        // The input is kept whole and only changed chapters are held besides: the book about twice at the end.
+        let threads = crate::preprocess::worker_threads();
+        let workers =
+            request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, index, text| {
+                expander.splices_on(worker, &files[index], text)
+            });
+        expander.take_findings(workers);
     }
     found.extend(expander.diagnostics());
     sources.extend(expander.sources());

@@ -6,9 +6,17 @@ use std::ops::Range;
 
 /// The text of a JSON string literal (quotes included) that the locating reader has checked.
 pub(super) fn unescape(literal: &str) -> String {
+    let mut text = String::new();
+    unescape_into(literal, &mut text);
+    text
+}
+
+/// [`unescape`] into `text` (cleared first), which keeps its memory from one literal to the next.
+pub(super) fn unescape_into(literal: &str, text: &mut String) {
     let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default();
     let bytes = inner.as_bytes();
-    let mut text = String::with_capacity(inner.len());
+    text.clear();
+    text.reserve(inner.len());
     let mut copied = 0;
     while let Some(found) = bytes.get(copied..).and_then(|rest| memchr::memchr(b'\\', rest)) {
         let escape = copied + found;
@@ -16,13 +24,61 @@ pub(super) fn unescape(literal: &str) -> String {
         text.push_str(inner.get(copied..escape).unwrap_or_default());
         let Some((decoded, length)) = decode_escape(bytes.get(escape..).unwrap_or_default()) else {
             // Not an escape the locating reader lets through; serde_json says what it is.
-            return serde_json::from_str(literal).unwrap_or_else(|_| inner.to_string());
+            *text = serde_json::from_str(literal).unwrap_or_else(|_| inner.to_string());
+            return;
         };
         text.push(decoded);
         copied = escape + length;
     }
     text.push_str(inner.get(copied..).unwrap_or_default());
-    text
+}
+
+/// Whether the literal unescapes to `text` ([`unescape`]`(literal) == text`, without building the unescaped
+/// text: a changed chapter differs early, at its first directive).
+pub(super) fn unescapes_to(literal: &str, text: &str) -> bool {
+    let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default().as_bytes();
+    let mut rest = text.as_bytes();
+    let mut take = |expected: &[u8]| match rest.strip_prefix(expected) {
+        Some(after) => {
+            rest = after;
+            true
+        }
+        None => false,
+    };
+    let mut copied = 0;
+    while let Some(found) = inner.get(copied..).and_then(|tail| memchr::memchr(b'\\', tail)) {
+        let escape = copied + found;
+        let Some((decoded, length)) = decode_escape(inner.get(escape..).unwrap_or_default()) else {
+            return unescape(literal) == text;
+        };
+        if !take(inner.get(copied..escape).unwrap_or_default()) || !take(decoded.encode_utf8(&mut [0; 4]).as_bytes()) {
+            return false;
+        }
+        copied = escape + length;
+    }
+    take(inner.get(copied..).unwrap_or_default()) && rest.is_empty()
+}
+
+/// Moves each text offset (into the text `literal` unescapes to; ascending) to the literal's offset where that
+/// character is written. `None` for an escape the locating reader does not let through (serde_json's business).
+pub(super) fn literal_offsets<'o>(literal: &str, offsets: impl IntoIterator<Item = &'o mut usize>) -> Option<()> {
+    let inner = literal.get(1..literal.len().saturating_sub(1)).unwrap_or_default().as_bytes();
+    let mut offsets = offsets.into_iter().peekable();
+    // Where the plain run being walked starts, in the literal's inner bytes and in the text.
+    let (mut in_literal, mut in_text) = (0, 0);
+    loop {
+        let escape = inner.get(in_literal..).and_then(|rest| memchr::memchr(b'\\', rest)).map(|at| in_literal + at);
+        let run_end = escape.unwrap_or(inner.len());
+        let run_end_in_text = in_text + (run_end - in_literal);
+        while let Some(offset) = offsets.next_if(|offset| **offset <= run_end_in_text || escape.is_none()) {
+            // A text offset is a character boundary, so never inside an escape's character; past the end clamps.
+            *offset = 1 + (in_literal + offset.saturating_sub(in_text)).min(inner.len());
+        }
+        let Some(escape) = escape else { return Some(()) };
+        let (decoded, length) = decode_escape(inner.get(escape..).unwrap_or_default())?;
+        in_literal = escape + length;
+        in_text = run_end_in_text + decoded.len_utf8();
+    }
 }
 
 /// The character an escape at the start of `bytes` stands for, and the escape's length.
@@ -88,8 +144,14 @@ pub(super) fn unescape_all(input: &[u8], literals: &[Range<usize>]) -> Vec<Strin
 /// Writes `text` as a JSON string literal, escaped byte for byte as serde_json escapes it (so that an unchanged
 /// text comes back as the literal mdBook wrote). Eight bytes at a time while none needs an escape.
 pub(super) fn write_escaped(out: &mut impl Write, text: &str) -> io::Result<()> {
-    let bytes = text.as_bytes();
     out.write_all(b"\"")?;
+    write_escaped_inner(out, text)?;
+    out.write_all(b"\"")
+}
+
+/// [`write_escaped`] without the quotes: text spliced into a literal.
+pub(super) fn write_escaped_inner(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let bytes = text.as_bytes();
     let mut copied = 0;
     let mut at = 0;
     while let Some(special) = next_special(bytes, at) {
@@ -112,8 +174,7 @@ pub(super) fn write_escaped(out: &mut impl Write, text: &str) -> io::Result<()> 
         copied = special + 1;
         at = copied;
     }
-    out.write_all(bytes.get(copied..).unwrap_or_default())?;
-    out.write_all(b"\"")
+    out.write_all(bytes.get(copied..).unwrap_or_default())
 }
 
 /// The first byte at or after `from` that JSON must escape: `"`, `\` or a control character.
@@ -305,6 +366,53 @@ mod tests {
                 literal = format!("\"{}\"", text.encode_utf16().map(|unit| format!("\\u{unit:04X}")).collect::<String>());
             }
             proptest::prop_assert_eq!(unescape(&literal), text);
+        }
+
+        /// Splices moved into the literal and written there, escaped, say what the splices made to the text say.
+        #[test]
+        fn splices_move_into_the_literal(
+            text in "(\\PC|[\n\r\t\"\\\\/\x01])*",
+            escape_all in proptest::bool::ANY,
+            cuts in proptest::collection::vec((0usize..64, "[a-z\n\"营]{0,3}"), 0..6),
+        ) {
+            let mut literal = serde_json::to_string(&text).unwrap();
+            if escape_all {
+                literal = format!("\"{}\"", text.encode_utf16().map(|unit| format!("\\u{unit:04x}")).collect::<String>());
+            }
+            let boundaries: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let mut points: Vec<usize> = cuts.iter().map(|(at, _)| boundaries[at % boundaries.len()]).collect();
+            points.sort_unstable();
+            let splices: Vec<crate::splice::Splice> = points
+                .chunks(2)
+                .zip(&cuts)
+                .map(|(pair, (_, new))| crate::splice::Splice::new(pair[0]..*pair.last().unwrap(), new.as_str().into()))
+                .collect();
+            let mut moved = splices.clone();
+            literal_offsets(&literal, moved.iter_mut().flat_map(|s| [&mut s.range.start, &mut s.range.end])).unwrap();
+            let mut written = Vec::new();
+            let mut copied = 0;
+            for splice in &moved {
+                written.extend_from_slice(&literal.as_bytes()[copied..splice.range.start]);
+                write_escaped_inner(&mut written, &splice.text).unwrap();
+                copied = splice.range.end;
+            }
+            written.extend_from_slice(&literal.as_bytes()[copied..]);
+            let written = String::from_utf8(written).unwrap();
+            proptest::prop_assert_eq!(unescape(&written), crate::splice::apply(&text, &splices));
+            proptest::prop_assert!(unescapes_to(&written, &crate::splice::apply(&text, &splices)));
+        }
+    }
+
+    #[test]
+    fn unescapes_to_compares_without_unescaping() {
+        for (literal, text, same) in [
+            (r#""a\nb\u00e9\/""#, "a\nbé/", true),
+            (r#""a\nb""#, "a\nbc", false),
+            (r#""a\nbc""#, "a\nb", false),
+            (r#""\ud83d\udca1""#, "💡", true),
+            (r#""""#, "", true),
+        ] {
+            assert_eq!(unescapes_to(literal, text), same, "{literal} vs {text:?}");
         }
     }
 
