@@ -153,14 +153,16 @@ fn preprocessor_mode() -> u8 {
         Err(error) => return fail(format!("cannot read stdin: {error}"), None),
     };
     // The request keeps the input (no copy) and answers with its bytes, changed contents replaced.
-    let mut request = match Request::parse(input) {
+    // The data files load on their own thread while the book is read.
+    let mut preload = None;
+    let mut request = match Request::parse_with(input, |context| preload = engine::preload_data(context)) {
         Ok(request) => request,
         Err(error) => return fail(format!("malformed mdBook input: {error}"), Some(error.help())),
     };
     if let Some(warning) = request.version_warning() {
         eprintln!("warning: {warning}");
     }
-    let outcome = run_engine(&mut request);
+    let outcome = run_engine_preloaded(&mut request, preload);
     eprint!("{}", diagnostics::render(Format::Human, &outcome.diagnostics, &outcome.sources));
     if outcome.fails {
         eprintln!("error: mdbook-kpi: {}", outcome.failure_summary());
@@ -214,6 +216,11 @@ impl Outcome {
 
 /// Reads the config from the request, then expands the book's directives and runs the structure check.
 pub(crate) fn run_engine(request: &mut Request<'_>) -> Outcome {
+    run_engine_preloaded(request, None)
+}
+
+/// [`run_engine`] with the data files already being loaded ([`engine::preload_data`]).
+fn run_engine_preloaded(request: &mut Request<'_>, preload: Option<crate::preprocess::DataPreload>) -> Outcome {
     let (config, mut config_diagnostics) = Config::from_table(request.kpi_table(), request.book_language());
     let mut sources = Sources::new();
     place_in_book_toml(request.root(), &mut config_diagnostics, &mut sources);
@@ -221,7 +228,7 @@ pub(crate) fn run_engine(request: &mut Request<'_>) -> Outcome {
     if config_fails {
         return Outcome { diagnostics: config_diagnostics, sources, fails: true };
     }
-    let (mut found, found_sources) = engine::preprocess(request, &config);
+    let (mut found, found_sources) = engine::preprocess_preloaded(request, &config, preload);
     sources.extend(found_sources);
     config_diagnostics.append(&mut found);
     let mut all = config_diagnostics;

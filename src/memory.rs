@@ -20,3 +20,17 @@ pub fn advise_huge_pages(buffer: &mut Vec<u8>) {
 
 #[cfg(not(target_os = "linux"))]
 pub fn advise_huge_pages(_: &mut Vec<u8>) {}
+
+/// Gives the memory freed so far back to the kernel. glibc keeps freed memory in the arena of the thread that
+/// freed it, where other threads' arenas cannot use it; between two phases run by different threads (the
+/// structure check, then expansion) it would count twice towards the peak.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn release_freed() {
+    // SAFETY: malloc_trim only returns free pages of the allocator's own arenas to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_freed() {}

@@ -31,6 +31,29 @@ pub struct Preprocessor {
     /// What expanding chapters one after another accumulates.
     worker: Worker,
     memo: Memo,
+    /// The data files, when their loading was started before this preprocessor was made.
+    preload: Mutex<Option<DataPreload>>,
+}
+
+/// The data files being loaded on a thread of their own, started as soon as the config is known (while mdBook's
+/// JSON is still being read). Its result is used, and its errors reported, only if a directive needs the data.
+pub struct DataPreload(std::thread::JoinHandle<Result<DataSet, Vec<Diagnostic>>>);
+
+impl DataPreload {
+    /// Starts loading `files` (relative to `root`); `None` when no thread can be started.
+    pub fn start(root: PathBuf, files: Vec<String>) -> Option<Self> {
+        let load = move || load_sealed(&root, &files);
+        std::thread::Builder::new().name("kpi-data".into()).spawn(load).ok().map(DataPreload)
+    }
+}
+
+/// Loads the data set and seals it (answers are cached from then on).
+fn load_sealed(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
+    let loaded = crate::data::load::load(root, files);
+    if let Ok(data) = &loaded {
+        data.seal();
+    }
+    loaded
 }
 
 /// What one thread accumulates while it expands chapters: findings and the sources they point into. Give each
@@ -85,7 +108,13 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            preload: Mutex::new(None),
         }
+    }
+
+    /// Takes the data from `preload` (started for this book's root and `data` files) instead of loading it.
+    pub fn with_preload(self, preload: Option<DataPreload>) -> Self {
+        Preprocessor { preload: Mutex::new(preload), ..self }
     }
 
     /// A preprocessor over data already in memory (tests, fuzzing, `eval`).
@@ -104,6 +133,7 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            preload: Mutex::new(None),
         }
     }
 
@@ -115,11 +145,12 @@ impl Preprocessor {
     pub fn data(&self) -> Option<&DataSet> {
         self.data
             .get_or_init(|| {
-                let loaded = crate::data::load::load(&self.root, &self.config.data);
-                if let Ok(data) = &loaded {
-                    data.seal();
+                let preload = self.preload.lock().ok().and_then(|mut preload| preload.take());
+                // A preload thread that panicked (it does not) would leave the loading to be done here.
+                match preload.map(|preload| preload.0.join()) {
+                    Some(Ok(loaded)) => loaded,
+                    _ => load_sealed(&self.root, &self.config.data),
                 }
-                loaded
             })
             .as_ref()
             .ok()
@@ -192,9 +223,17 @@ impl Preprocessor {
 
     /// The changes expanding a chapter's directives makes, from any thread, collecting findings in the thread's
     /// `worker`: one splice per directive that expands (or fails under `on-error = "warn"`) and per `\<<#kpi`
-    /// escape; none when nothing in the chapter changes.
-    pub fn splices_on(&self, worker: &mut Worker, file: &str, content: &str) -> Vec<Splice> {
-        self.splices_with(worker, file, content, None)
+    /// escape; none when nothing in the chapter changes. `excluded` are the chapter's code and HTML ranges when
+    /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
+    /// it again.
+    pub fn splices_on(
+        &self,
+        worker: &mut Worker,
+        file: &str,
+        content: &str,
+        excluded: Option<&[Range<usize>]>,
+    ) -> Vec<Splice> {
+        self.splices_with(worker, file, content, excluded)
     }
 
     /// Takes in the findings the threads' workers collected.

@@ -92,8 +92,9 @@ pub struct Request<'a> {
     /// Texts the request owns, by chapter: unescaped ([`Request::unescape_contents`]) or set. Each is written
     /// back escaped, unless its literal is still in `input` and says the same.
     texts: Vec<Option<String>>,
-    /// Changes to chapters whose literal is still in `input`, by chapter: ranges of `input` (inside the literal)
-    /// and their new text, written escaped between the literal's own bytes ([`Request::change_contents`]).
+    /// Changes to chapters, by chapter ([`Request::change_contents`]): ranges of the owned text when there is
+    /// one, else of `input` (inside the chapter's literal), and their new text, written escaped between the
+    /// text's or the literal's own bytes.
     splices: Vec<Option<Vec<Splice>>>,
 }
 
@@ -129,6 +130,16 @@ impl<'a> Request<'a> {
     /// Parses the bytes mdBook wrote to stdin (a UTF-8 byte-order mark is skipped). Give it the buffer by value
     /// (`Vec<u8>`) to let the request keep it without a copy, or borrow it (`&[u8]`).
     pub fn parse(input: impl Into<Cow<'a, [u8]>>) -> Result<Request<'a>, ProtocolError> {
+        Self::parse_with(input, |_| {})
+    }
+
+    /// [`Request::parse`], showing the context to `on_context` as soon as it is read, while the book is still
+    /// to be read (so that loading the data files can start meanwhile). It is not called for input that only the
+    /// reference reader reads, and may be called for a request that then turns out malformed.
+    pub fn parse_with(
+        input: impl Into<Cow<'a, [u8]>>,
+        mut on_context: impl FnMut(Context<'_>),
+    ) -> Result<Request<'a>, ProtocolError> {
         let input = input.into();
         let start = if input.starts_with(BOM) { BOM.len() } else { 0 };
         if input[start..].iter().all(u8::is_ascii_whitespace) {
@@ -136,7 +147,10 @@ impl<'a> Request<'a> {
         }
         // Checked as UTF-8 once (with SIMD: std's check would cost more than finding the chapters).
         let body = input.get(start..).unwrap_or_default();
-        if let Some(located) = simdutf8::basic::from_utf8(body).ok().and_then(locate::locate) {
+        let located = simdutf8::basic::from_utf8(body)
+            .ok()
+            .and_then(|text| locate::locate_with(text, &mut |context| on_context(Context(context))));
+        if let Some(located) = located {
             return Ok(Request::new(input, start, located));
         }
         // Malformed or unusual: the reference reader gives the message, or a normal form to locate.
@@ -203,43 +217,48 @@ impl<'a> Request<'a> {
         self.dialect
     }
 
-    /// The book root (the folder holding book.toml); every data, template and schema path resolves against it.
+    /// The context mdBook sent (element 0).
+    pub fn context_view(&self) -> Context<'_> {
+        Context(&self.context)
+    }
+
+    /// See [`Context::root`].
     pub fn root(&self) -> &Path {
-        Path::new(self.context["root"].as_str().unwrap_or_default())
+        self.context_view().root()
     }
 
     pub fn root_buf(&self) -> PathBuf {
         self.root().to_path_buf()
     }
 
-    /// The renderer this run is for (`html`, `markdown`, …).
+    /// See [`Context::renderer`].
     pub fn renderer(&self) -> &str {
-        self.context["renderer"].as_str().unwrap_or_default()
+        self.context_view().renderer()
     }
 
-    /// The version of the calling mdBook, as it reported it.
+    /// See [`Context::mdbook_version`].
     pub fn mdbook_version(&self) -> &str {
-        self.context["mdbook_version"].as_str().unwrap_or_default()
+        self.context_view().mdbook_version()
     }
 
-    /// `[book] language`, when set (0.5 sends `null` for an unset key).
+    /// See [`Context::book_language`].
     pub fn book_language(&self) -> Option<&str> {
-        self.config()?.get("book")?.get("language")?.as_str()
+        self.context_view().book_language()
     }
 
-    /// `[book] src`, the chapters' folder relative to the root; `src` when unset.
+    /// See [`Context::book_src`].
     pub fn book_src(&self) -> &str {
-        self.config().and_then(|c| c.get("book")?.get("src")?.as_str()).unwrap_or("src")
+        self.context_view().book_src()
     }
 
-    /// The whole book.toml as mdBook parsed it.
+    /// See [`Context::config`].
     pub fn config(&self) -> Option<&Map<String, Value>> {
-        self.context.get("config")?.as_object()
+        self.context_view().config()
     }
 
-    /// The raw `[preprocessor.kpi]` table, when book.toml has one.
+    /// See [`Context::kpi_table`].
     pub fn kpi_table(&self) -> Option<&Map<String, Value>> {
-        self.config()?.get("preprocessor")?.get("kpi")?.as_object()
+        self.context_view().kpi_table()
     }
 
     /// A warning when the calling mdBook is outside the supported range (or its version is not semver).
@@ -270,7 +289,10 @@ impl<'a> Request<'a> {
     /// (borrowed when the JSON string has no escape). Empty for an index past the last chapter.
     pub fn content(&self, index: usize) -> Cow<'_, str> {
         if let Some(Some(text)) = self.texts.get(index) {
-            return Cow::Borrowed(text);
+            return match &self.splices[index] {
+                Some(splices) => Cow::Owned(crate::splice::apply(text, splices)),
+                None => Cow::Borrowed(text),
+            };
         }
         let Some(chapter) = self.chapters.get(index) else {
             return Cow::Borrowed("");
@@ -349,6 +371,8 @@ impl<'a> Request<'a> {
         state: impl Fn() -> S + Sync,
         change: impl Fn(&mut S, usize, &str) -> Vec<Splice> + Sync,
     ) -> Vec<S> {
+        // Chapters changed before are changed further from their text as it stands.
+        self.own_spliced_texts();
         let selected: Vec<usize> = (0..self.chapters.len())
             .filter(|&i| which == Contents::All || self.chapters[i].may_have_directives)
             .collect();
@@ -398,7 +422,7 @@ impl<'a> Request<'a> {
         let chapter = &self.chapters[index];
         if let Some(text) = &self.texts[index] {
             let splices = change(text);
-            return (!splices.is_empty()).then(|| Changed::Text(crate::splice::apply(text, &splices)));
+            return (!splices.is_empty()).then_some(Changed::Splices(splices));
         }
         let literal = self.text_at(chapter.content.clone());
         let text = if chapter.escaped {
@@ -431,6 +455,19 @@ impl<'a> Request<'a> {
                 self.set_content(index, text);
             }
         }
+    }
+
+    /// A text with its splices made, as a JSON string literal.
+    fn write_spliced_text(out: &mut impl Write, text: &str, splices: &[Splice]) -> io::Result<()> {
+        out.write_all(b"\"")?;
+        let mut copied = 0;
+        for splice in splices {
+            text::write_escaped_inner(out, text.get(copied..splice.range.start).unwrap_or_default())?;
+            text::write_escaped_inner(out, &splice.text)?;
+            copied = splice.range.end;
+        }
+        text::write_escaped_inner(out, text.get(copied..).unwrap_or_default())?;
+        out.write_all(b"\"")
     }
 
     /// A chapter's literal at `literal` with its splices made (the splices' text escaped).
@@ -473,19 +510,23 @@ impl<'a> Request<'a> {
     pub fn write_book(&self, out: &mut impl Write) -> io::Result<()> {
         /// What replaces a range of the input: a whole literal, or text inside one.
         enum Piece<'t> {
-            Literal(&'t str),
+            Literal(&'t str, &'t [Splice]),
             Inside(&'t str),
         }
         let mut pieces: Vec<(Range<usize>, Piece)> = Vec::new();
         for ((chapter, text), splices) in self.chapters.iter().zip(&self.texts).zip(&self.splices) {
-            if let Some(text) = text {
+            match (text, splices) {
+                (Some(text), Some(splices)) => pieces.push((chapter.content.clone(), Piece::Literal(text, splices))),
                 // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
-                if chapter.content.is_empty() || !text::unescapes_to(self.text_at(chapter.content.clone()), text) {
-                    pieces.push((chapter.content.clone(), Piece::Literal(text)));
+                (Some(text), None) => {
+                    if chapter.content.is_empty() || !text::unescapes_to(self.text_at(chapter.content.clone()), text) {
+                        pieces.push((chapter.content.clone(), Piece::Literal(text, &[])));
+                    }
                 }
-            }
-            for splice in splices.iter().flatten() {
-                pieces.push((splice.range.clone(), Piece::Inside(&splice.text)));
+                (None, Some(splices)) => {
+                    pieces.extend(splices.iter().map(|s| (s.range.clone(), Piece::Inside(&s.text))));
+                }
+                (None, None) => {}
             }
         }
         pieces.sort_by_key(|(range, _)| range.start);
@@ -493,7 +534,7 @@ impl<'a> Request<'a> {
         for (range, piece) in pieces {
             out.write_all(self.input.get(copied..range.start).unwrap_or_default())?;
             match piece {
-                Piece::Literal(text) => text::write_escaped(out, text)?,
+                Piece::Literal(text, splices) => Self::write_spliced_text(out, text, splices)?,
                 Piece::Inside(text) => text::write_escaped_inner(out, text)?,
             }
             copied = range.end;
@@ -511,6 +552,47 @@ impl<'a> Request<'a> {
     /// The book, serialized for mdBook's stdin reader, in the dialect that came in (see [`Request::write_book`]).
     pub fn into_output(self) -> Vec<u8> {
         self.output()
+    }
+}
+
+/// The context of a request (element 0, checked to have the fields mdBook sends), read field by field.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'v>(&'v Value);
+
+impl<'v> Context<'v> {
+    /// The book root (the folder holding book.toml); every data, template and schema path resolves against it.
+    pub fn root(self) -> &'v Path {
+        Path::new(self.0["root"].as_str().unwrap_or_default())
+    }
+
+    /// The renderer this run is for (`html`, `markdown`, …).
+    pub fn renderer(self) -> &'v str {
+        self.0["renderer"].as_str().unwrap_or_default()
+    }
+
+    /// The version of the calling mdBook, as it reported it.
+    pub fn mdbook_version(self) -> &'v str {
+        self.0["mdbook_version"].as_str().unwrap_or_default()
+    }
+
+    /// `[book] language`, when set (0.5 sends `null` for an unset key).
+    pub fn book_language(self) -> Option<&'v str> {
+        self.config()?.get("book")?.get("language")?.as_str()
+    }
+
+    /// `[book] src`, the chapters' folder relative to the root; `src` when unset.
+    pub fn book_src(self) -> &'v str {
+        self.config().and_then(|c| c.get("book")?.get("src")?.as_str()).unwrap_or("src")
+    }
+
+    /// The whole book.toml as mdBook parsed it.
+    pub fn config(self) -> Option<&'v Map<String, Value>> {
+        self.0.get("config")?.as_object()
+    }
+
+    /// The raw `[preprocessor.kpi]` table, when book.toml has one.
+    pub fn kpi_table(self) -> Option<&'v Map<String, Value>> {
+        self.config()?.get("preprocessor")?.get("kpi")?.as_object()
     }
 }
 

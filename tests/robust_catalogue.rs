@@ -736,6 +736,19 @@ static CLI_CASES: &[CliCase] = &[
         &["Chapter"],
     ),
     stdin_case("stdin: a BOM before the JSON is fine", "\u{feff}{REQUEST}", 0, &[]),
+    // The data files start loading while the book is read; only a directive that needs them reports their errors.
+    stdin_case(
+        "stdin: a missing data file fails the directive that needs it",
+        r#"[{"root":"{ROOT}","config":{"book":{"title":"T"},"preprocessor":{"kpi":{"data":["gone.toml"]}}},"renderer":"html","mdbook_version":"0.5.4"},{"items":[{"Chapter":{"name":"A","content":"<<#kpi revenue fy>>","number":null,"sub_items":[],"path":"chapter.md","source_path":"chapter.md","parent_names":[]}}]}]"#,
+        1,
+        &["data/missing-file", "gone.toml", "kpi/no-data"],
+    ),
+    stdin_case(
+        "stdin: a missing data file no directive needs is not an error",
+        r#"[{"root":"{ROOT}","config":{"book":{"title":"T"},"preprocessor":{"kpi":{"data":["gone.toml"]}}},"renderer":"html","mdbook_version":"0.5.4"},{"items":[{"Chapter":{"name":"A","content":"no directive","number":null,"sub_items":[],"path":"chapter.md","source_path":"chapter.md","parent_names":[]}}]}]"#,
+        0,
+        &[],
+    ),
     stdin_case(
         "stdin: a directive error fails the build",
         "{BAD_REQUEST}",

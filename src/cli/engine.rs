@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::check;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Sources};
-use crate::preprocess::{Preprocessor, Worker};
-use crate::protocol::{Contents, Request};
+use crate::preprocess::{DataPreload, Preprocessor, Worker};
+use crate::protocol::{Contents, Context, Request};
 
 /// The file name `eval` findings point at.
 pub const EVAL_FILE: &str = "<eval>";
@@ -22,6 +22,25 @@ pub const EVAL_FILE: &str = "<eval>";
 /// unescaped once, into texts the request owns in place of its copy of their JSON; the check borrows them, and
 /// expansion replaces each by its expansion in place. So the book's text is held about once throughout.
 pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic>, Sources) {
+    preprocess_preloaded(request, config, None)
+}
+
+/// Starts loading the data files the context's config names (see [`DataPreload`]): call it from
+/// [`Request::parse_with`]. `None` when the config has errors (the run stops there) or names no data.
+pub fn preload_data(context: Context<'_>) -> Option<DataPreload> {
+    let (config, found) = Config::from_table(context.kpi_table(), context.book_language());
+    if config.data.is_empty() || found.iter().any(|d| d.severity == crate::diagnostics::Severity::Error) {
+        return None;
+    }
+    DataPreload::start(context.root().to_path_buf(), config.data)
+}
+
+/// [`preprocess`] with the data files already being loaded ([`preload_data`]).
+pub fn preprocess_preloaded(
+    request: &mut Request<'_>,
+    config: &Config,
+    preload: Option<DataPreload>,
+) -> (Vec<Diagnostic>, Sources) {
     let root = request.root_buf();
     let src = request.book_src().trim_end_matches('/').to_string();
     let chapter_file = |source_path: Option<&str>| match source_path {
@@ -31,11 +50,12 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
     };
     let files: Vec<String> = request.chapters().iter().map(|c| chapter_file(c.source_path)).collect();
     let language = request.book_language().map(str::to_string);
-    let mut expander = Preprocessor::new(&root, config.clone(), language.as_deref(), request.renderer());
+    let mut expander =
+        Preprocessor::new(&root, config.clone(), language.as_deref(), request.renderer()).with_preload(preload);
     let mut found = Vec::new();
     let mut sources = Sources::new();
+    let threads = crate::preprocess::worker_threads();
     if config.structure.is_some() {
-        let with_directives: Vec<bool> = (0..request.chapter_count()).map(|i| request.may_have_directives(i)).collect();
         request.unescape_contents(Contents::All);
         let chapters: Vec<check::Chapter> = request
             .chapters()
@@ -50,23 +70,18 @@ pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic
         let code_ranges;
         (found, sources, code_ranges) = structure_check_with_ranges(&root, config, &chapters);
         drop(chapters);
+        crate::memory::release_freed();
         // The check parsed every chapter already: its code and HTML ranges spare the scanner a second parse.
         // `chapters` held every chapter in order, so the check's ranges are indexed like the request's chapters.
-        let mut code_ranges = code_ranges;
-        let texts: Vec<(String, &mut String, Option<check::CodeRanges>)> = request
-            .texts_mut()
-            .into_iter()
-            .filter(|(index, _)| with_directives[*index])
-            .map(|(index, text)| (files[index].clone(), text, code_ranges.get_mut(index).and_then(Option::take)))
-            .collect();
-        expander.expand_chapters_with_ranges(texts);
+        let workers = request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, i, text| {
+            expander.splices_on(worker, &files[i], text, code_ranges.get(i).and_then(Option::as_deref))
+        });
+        expander.take_findings(workers);
     } else {
-        // The input is kept whole and only changed chapters are held besides: the book about twice at the end.
-        let threads = crate::preprocess::worker_threads();
-        let workers =
-            request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, index, text| {
-                expander.splices_on(worker, &files[index], text)
-            });
+        // Only the splices are kept besides the input: a repeated expansion once, the rest of a chapter never.
+        let workers = request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, i, text| {
+            expander.splices_on(worker, &files[i], text, None)
+        });
         expander.take_findings(workers);
     }
     found.extend(expander.diagnostics());

@@ -46,21 +46,24 @@ pub(super) struct LocatedChapter {
 
 /// Locates the request in `bytes`, or `None` when the reference reader must decide.
 pub(super) fn locate(text: &str) -> Option<Located> {
+    locate_with(text, &mut |_| {})
+}
+
+/// [`locate`], showing the context to `on_context` as soon as it is read and checked, before the book is
+/// walked (work that needs only the context can start meanwhile; the request may still turn out malformed).
+pub(super) fn locate_with(text: &str, on_context: &mut dyn FnMut(&Value)) -> Option<Located> {
     let mut chapters = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let walker = RequestWalker { base: text.as_ptr() as usize, chapters: &mut chapters };
-    let (context, dialect) = deserializer.deserialize_seq(walker).ok()?;
+    let walker = RequestWalker { base: text.as_ptr() as usize, chapters: &mut chapters, on_context };
+    let (raw_context, context, dialect) = deserializer.deserialize_seq(walker).ok()?;
     deserializer.end().ok()?;
-    let context_end = offset_in(text, context.get())? + context.get().len();
+    let context_end = offset_in(text, raw_context.get())? + raw_context.get().len();
     // Element 1 starts after the comma that follows the context and ends before the closing bracket.
     let after_context = text.get(context_end..)?.trim_start_matches(is_json_space);
     let book_text = after_context.strip_prefix(',')?.trim_start_matches(is_json_space);
     let book_start = text.len() - book_text.len();
     let book_text = text.trim_end_matches(is_json_space).strip_suffix(']')?.trim_end_matches(is_json_space);
     let book = book_start..book_text.len();
-    // Parsed inside a one-element array so that its nesting counts as it does in the whole request.
-    let [context]: [Value; 1] = serde_json::from_str(&format!("[{}]", context.get())).ok()?;
-    super::validate_context(&context).ok()?;
     Some(Located { context, dialect, book, chapters })
 }
 
@@ -94,23 +97,29 @@ fn refuse<E: de::Error>(why: &str) -> E {
 struct RequestWalker<'c> {
     base: usize,
     chapters: &'c mut Vec<LocatedChapter>,
+    on_context: &'c mut dyn FnMut(&Value),
 }
 
 impl<'de> Visitor<'de> for RequestWalker<'_> {
-    type Value = (&'de RawValue, Dialect);
+    type Value = (&'de RawValue, Value, Dialect);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[context, book]")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let context: &'de RawValue = seq.next_element()?.ok_or_else(|| refuse("no context"))?;
+        let raw_context: &'de RawValue = seq.next_element()?.ok_or_else(|| refuse("no context"))?;
+        // Parsed inside a one-element array so that its nesting counts as it does in the whole request.
+        let [context]: [Value; 1] =
+            serde_json::from_str(&format!("[{}]", raw_context.get())).map_err(|_| refuse("context"))?;
+        super::validate_context(&context).map_err(|_| refuse("context"))?;
+        (self.on_context)(&context);
         let sink = Sink { base: self.base, chapters: self.chapters };
         let dialect = seq.next_element_seed(BookWalker { sink })?.ok_or_else(|| refuse("no book"))?;
         if seq.next_element::<Skip>()?.is_some() {
             return Err(refuse("more than two elements"));
         }
-        Ok((context, dialect))
+        Ok((raw_context, context, dialect))
     }
 }
 

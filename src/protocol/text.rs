@@ -141,15 +141,8 @@ pub(super) fn unescape_all(input: &[u8], literals: &[Range<usize>]) -> Vec<Strin
     })
 }
 
-/// Writes `text` as a JSON string literal, escaped byte for byte as serde_json escapes it (so that an unchanged
-/// text comes back as the literal mdBook wrote). Eight bytes at a time while none needs an escape.
-pub(super) fn write_escaped(out: &mut impl Write, text: &str) -> io::Result<()> {
-    out.write_all(b"\"")?;
-    write_escaped_inner(out, text)?;
-    out.write_all(b"\"")
-}
-
-/// [`write_escaped`] without the quotes: text spliced into a literal.
+/// Writes `text` as the inside of a JSON string literal, escaped byte for byte as serde_json escapes it (so that
+/// an unchanged text comes back as the literal mdBook wrote). Eight bytes at a time while none needs an escape.
 pub(super) fn write_escaped_inner(out: &mut impl Write, text: &str) -> io::Result<()> {
     let bytes = text.as_bytes();
     let mut copied = 0;
@@ -308,6 +301,12 @@ impl OffsetMap {
 mod tests {
     use super::*;
 
+    fn write_quoted(out: &mut Vec<u8>, text: &str) {
+        out.push(b'"');
+        write_escaped_inner(out, text).unwrap();
+        out.push(b'"');
+    }
+
     #[test]
     fn canonical_literals_are_those_serde_json_writes() {
         for text in ["", "plain", "a\nb\r\n\t\"q\" \\ \u{1}\u{1f}\u{8}\u{c}\u{7f} é 💡 </script>", "\\u0041"] {
@@ -326,7 +325,7 @@ mod tests {
         for len in 0..text.len() {
             let Some(part) = text.get(len..) else { continue };
             let mut written = Vec::new();
-            write_escaped(&mut written, part).unwrap();
+            write_quoted(&mut written, part);
             assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(part).unwrap());
         }
     }
@@ -354,7 +353,7 @@ mod tests {
         #[test]
         fn escapes_as_serde_json_does(text in "(\\PC|[\\x00-\\x1f\\x7f\"\\\\])*") {
             let mut written = Vec::new();
-            write_escaped(&mut written, &text).unwrap();
+            write_quoted(&mut written, &text);
             proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&text).unwrap());
         }
 
