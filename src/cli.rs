@@ -170,7 +170,10 @@ fn preprocessor_mode() -> u8 {
     }
     drop(outcome);
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match request.write_book(&mut stdout).and_then(|()| stdout.flush()) {
+    let written = request.write_book(&mut stdout).and_then(|()| stdout.flush());
+    // The process ends here: freeing the book piece by piece (a millisecond) would only keep mdBook waiting.
+    std::mem::forget(request);
+    match written {
         Ok(()) => EXIT_OK,
         Err(error) => fail(format!("cannot write the book to stdout: {error}"), None),
     }

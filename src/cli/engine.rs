@@ -86,6 +86,9 @@ pub fn preprocess_preloaded(
     }
     found.extend(expander.diagnostics());
     sources.extend(expander.sources());
+    // Freeing the answers, the memo and the data set takes about a millisecond, which the book's writing
+    // need not wait for.
+    std::thread::spawn(move || drop(expander));
     (found, sources)
 }
 
