@@ -2,6 +2,33 @@
 //! per 4 KiB (each page zeroed, then copied into); with transparent huge pages in `madvise` mode, one fault per
 //! 2 MiB. Nothing changes where the kernel does not offer them.
 
+use std::io::{self, Read};
+
+/// Reads all of `reader` into memory the kernel may back with huge pages. `size` is its size when known (a
+/// file): the buffer is then made once, to fit. Otherwise (a pipe, as mdBook gives stdin) it grows by doubling,
+/// each new part advised.
+pub fn read_all(mut reader: impl Read, size: Option<usize>) -> io::Result<Vec<u8>> {
+    const FIRST: usize = 1 << 20;
+    let mut bytes = Vec::new();
+    if let Some(size) = size {
+        // A hint only: a size too large to hold fails in the read with a clear error rather than here.
+        let _ = bytes.try_reserve_exact(size.saturating_add(1));
+        advise_huge_pages(&mut bytes);
+        reader.read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    loop {
+        if bytes.capacity() - bytes.len() < FIRST / 16 {
+            bytes.reserve(bytes.capacity().max(FIRST));
+            advise_huge_pages(&mut bytes);
+        }
+        let spare = bytes.capacity() - bytes.len();
+        if (&mut reader).take(spare as u64).read_to_end(&mut bytes)? == 0 {
+            return Ok(bytes);
+        }
+    }
+}
+
 /// Asks for huge pages behind the vector's spare capacity (reserve it first).
 #[cfg(target_os = "linux")]
 pub fn advise_huge_pages(buffer: &mut Vec<u8>) {

@@ -22,8 +22,19 @@ type Answer = Result<Decimal, QueryError>;
 #[derive(Default)]
 pub struct QueryCache {
     enabled: AtomicBool,
-    /// Keyed by a hash of the query; the few entries under one hash are told apart by their full key.
-    answers: Mutex<HashMap<u64, Vec<(Key, Answer)>>>,
+    /// Keyed by a hash of the query; the few entries under one hash are told apart by their full key. In
+    /// shards by that hash, so that threads asking at the same time seldom wait for each other.
+    answers: [Mutex<Answers>; SHARDS],
+}
+
+/// Answers by the hash of their query.
+type Answers = HashMap<u64, Vec<(Key, Answer)>>;
+
+const SHARDS: usize = 16;
+
+/// The shard a query's hash falls in (the hash's high bits: the map uses the low ones).
+fn shard(hash: u64) -> usize {
+    (hash >> 60) as usize % SHARDS
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,8 +78,9 @@ impl QueryCache {
         if !self.is_enabled() {
             return None;
         }
-        let answers = self.answers.lock().ok()?;
-        let entries = answers.get(&hash(query))?;
+        let hash = hash(query);
+        let answers = self.answers[shard(hash)].lock().ok()?;
+        let entries = answers.get(&hash)?;
         entries.iter().find(|(key, _)| key.matches(query)).map(|(_, answer)| answer.clone())
     }
 
@@ -77,8 +89,9 @@ impl QueryCache {
         if !self.is_enabled() {
             return;
         }
-        let Ok(mut answers) = self.answers.lock() else { return };
-        let entries = answers.entry(hash(query)).or_default();
+        let hash = hash(query);
+        let Ok(mut answers) = self.answers[shard(hash)].lock() else { return };
+        let entries = answers.entry(hash).or_default();
         if !entries.iter().any(|(key, _)| key.matches(query)) {
             let key = Key {
                 metric: query.metric.to_string(),
@@ -100,7 +113,11 @@ impl Clone for QueryCache {
 
 impl std::fmt::Debug for QueryCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let size = self.answers.lock().map(|answers| answers.values().map(Vec::len).sum::<usize>()).unwrap_or(0);
+        let size: usize = self
+            .answers
+            .iter()
+            .map(|shard| shard.lock().map(|answers| answers.values().map(Vec::len).sum::<usize>()).unwrap_or(0))
+            .sum();
         f.debug_struct("QueryCache").field("enabled", &self.is_enabled()).field("answers", &size).finish()
     }
 }

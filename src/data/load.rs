@@ -105,11 +105,7 @@ fn read_large(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
     if size < 4 * HUGE {
         return std::fs::read(path);
     }
-    let mut bytes: Vec<u8> = Vec::with_capacity(size + 1);
-    crate::memory::advise_huge_pages(&mut bytes);
-    let mut file = std::fs::File::open(path)?;
-    std::io::Read::read_to_end(&mut file, &mut bytes)?;
-    Ok(bytes)
+    crate::memory::read_all(std::fs::File::open(path)?, Some(size))
 }
 
 /// A dimension's declaration in a TOML/JSON file.
