@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use locate::{Located, LocatedChapter};
+use text::Unescaped;
 
 use crate::splice::Splice;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -89,9 +90,10 @@ pub struct Request<'a> {
     book: Range<usize>,
     /// Every chapter in book order; content ranges are in `input` (empty where the literal was cut out).
     chapters: Vec<LocatedChapter>,
-    /// Texts the request owns, by chapter: unescaped ([`Request::unescape_contents`]) or set. Each is written
-    /// back escaped, unless its literal is still in `input` and says the same.
-    texts: Vec<Option<String>>,
+    /// Chapter texts, by chapter: unescaped in place of their literal ([`Request::unescape_contents`]), or
+    /// owned (set, or unescaped from a literal serde_json would write differently). Each is written back
+    /// escaped, unless its literal is still in `input` and says the same.
+    texts: Vec<Option<Unescaped>>,
     /// Changes to chapters, by chapter ([`Request::change_contents`]): ranges of the owned text when there is
     /// one, else of `input` (inside the chapter's literal), and their new text, written escaped between the
     /// text's or the literal's own bytes.
@@ -288,7 +290,7 @@ impl<'a> Request<'a> {
     /// A chapter's content as it stands: its text when the request owns one, else unescaped from the input
     /// (borrowed when the JSON string has no escape). Empty for an index past the last chapter.
     pub fn content(&self, index: usize) -> Cow<'_, str> {
-        if let Some(Some(text)) = self.texts.get(index) {
+        if let Some(text) = self.text(index) {
             return match &self.splices[index] {
                 Some(splices) => Cow::Owned(crate::splice::apply(text, splices)),
                 None => Cow::Borrowed(text),
@@ -327,34 +329,33 @@ impl<'a> Request<'a> {
         self.chapters.get(index).is_some_and(|c| c.may_have_directives)
     }
 
-    /// Unescapes the contents of the chapters `which` names (on all cores) into texts the request owns, then
-    /// drops their literals from its copy of the input wherever serde_json writes the text back as the same
-    /// literal — for mdBook's JSON, every one. The request then holds each chapter's text once, not twice.
+    /// Unescapes the contents of the chapters `which` names, on all cores, in place: each text is written over
+    /// its JSON literal, which it never outgrows, so the book is held once and no memory is taken. (A literal
+    /// serde_json would write differently is unescaped into an owned text instead and kept.) Chapters whose
+    /// literal has no escape need none: [`Request::content`] borrows them as they are.
     pub fn unescape_contents(&mut self, which: Contents) {
-        self.unescape_contents_with(which, |_| {});
-    }
-
-    /// [`Request::unescape_contents`], calling `visit` with each batch of texts (chapter index, text; the work
-    /// goes from the end of the book) before the next batch is unescaped. Changing the texts there (expanding
-    /// them) lets the changed texts take the memory that the batch's JSON leaves.
-    pub fn unescape_contents_with(&mut self, which: Contents, visit: impl FnMut(&mut [(usize, String)])) {
         self.own_spliced_texts();
         let mut literals: Vec<(usize, Range<usize>)> = (0..self.chapters.len())
-            .filter(|&i| self.texts[i].is_none() && (which == Contents::All || self.chapters[i].may_have_directives))
+            .filter(|&i| self.texts[i].is_none() && self.chapters[i].escaped)
+            .filter(|&i| which == Contents::All || self.chapters[i].may_have_directives)
             .map(|i| (i, self.chapters[i].content.clone()))
             .collect();
         if literals.is_empty() {
             return;
         }
         literals.sort_by_key(|(_, range)| range.start);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
         // A borrowed input is copied once here (tests); mdBook's stdin is owned.
-        let (texts, offsets) = text::unescape_and_cut(self.input.to_mut(), &literals, visit);
-        for (index, unescaped) in texts {
-            self.texts[index] = Some(unescaped);
+        for (index, text) in text::unescape_in_place(self.input.to_mut(), &literals, threads) {
+            self.texts[index] = Some(text);
         }
-        self.book = offsets.range(self.book.clone());
-        for chapter in &mut self.chapters {
-            chapter.content = offsets.range(chapter.content.clone());
+    }
+
+    /// A chapter's text when the request holds one (unescaped or set), before splices.
+    fn text(&self, index: usize) -> Option<&str> {
+        match self.texts.get(index)?.as_ref()? {
+            Unescaped::InPlace(range) => Some(self.text_at(range.clone())),
+            Unescaped::Owned(text) => Some(text),
         }
     }
 
@@ -420,7 +421,7 @@ impl<'a> Request<'a> {
         change: impl FnOnce(&str) -> Vec<Splice>,
     ) -> Option<Changed> {
         let chapter = &self.chapters[index];
-        if let Some(text) = &self.texts[index] {
+        if let Some(text) = self.text(index) {
             let splices = change(text);
             return (!splices.is_empty()).then_some(Changed::Splices(splices));
         }
@@ -484,13 +485,24 @@ impl<'a> Request<'a> {
     /// The texts the request owns, open for change, with their chapter index (in book order).
     pub fn texts_mut(&mut self) -> Vec<(usize, &mut String)> {
         self.own_spliced_texts();
-        self.texts.iter_mut().enumerate().filter_map(|(index, text)| Some((index, text.as_mut()?))).collect()
+        for index in 0..self.texts.len() {
+            if let Some(Unescaped::InPlace(range)) = &self.texts[index] {
+                self.texts[index] = Some(Unescaped::Owned(self.text_at(range.clone()).to_string()));
+            }
+        }
+        let owned = self.texts.iter_mut().enumerate();
+        owned
+            .filter_map(|(index, text)| match text {
+                Some(Unescaped::Owned(text)) => Some((index, text)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Replaces a chapter's content; it is written back escaped in place of the old one.
     pub fn set_content(&mut self, index: usize, content: String) {
         if let Some(text) = self.texts.get_mut(index) {
-            *text = Some(content);
+            *text = Some(Unescaped::Owned(content));
             self.splices[index] = None;
         }
     }
@@ -514,12 +526,15 @@ impl<'a> Request<'a> {
             Inside(&'t str),
         }
         let mut pieces: Vec<(Range<usize>, Piece)> = Vec::new();
-        for ((chapter, text), splices) in self.chapters.iter().zip(&self.texts).zip(&self.splices) {
-            match (text, splices) {
+        for (index, (chapter, splices)) in self.chapters.iter().zip(&self.splices).enumerate() {
+            let in_place = matches!(self.texts[index], Some(Unescaped::InPlace(_)));
+            match (self.text(index), splices) {
                 (Some(text), Some(splices)) => pieces.push((chapter.content.clone(), Piece::Literal(text, splices))),
+                // A text in place of its literal is written back escaped: its literal was one serde_json writes.
+                (Some(text), None) if in_place => pieces.push((chapter.content.clone(), Piece::Literal(text, &[]))),
                 // A literal still in the input stays when it says the same (it may be escaped unlike serde_json).
                 (Some(text), None) => {
-                    if chapter.content.is_empty() || !text::unescapes_to(self.text_at(chapter.content.clone()), text) {
+                    if !text::unescapes_to(self.text_at(chapter.content.clone()), text) {
                         pieces.push((chapter.content.clone(), Piece::Literal(text, &[])));
                     }
                 }
@@ -860,12 +875,14 @@ mod tests {
     }
 
     #[test]
-    fn owned_texts_take_the_place_of_their_literals() {
+    fn texts_take_the_place_of_their_literals() {
         for input in [V05, V04] {
             let mut request = Request::parse(input.as_bytes()).unwrap();
             let before: Vec<String> = (0..request.chapter_count()).map(|i| request.content(i).into_owned()).collect();
             request.unescape_contents(Contents::All);
-            assert!(request.input.len() < input.len() - 20, "the literals left the input");
+            assert_eq!(request.input.len(), input.len(), "no memory besides the input");
+            assert!(request.texts.iter().flatten().all(|text| matches!(text, Unescaped::InPlace(_))));
+            assert!(request.texts.iter().flatten().count() >= 2, "the chapters with escapes");
             let after: Vec<String> = (0..request.chapter_count()).map(|i| request.content(i).into_owned()).collect();
             assert_eq!(after, before);
             assert!(matches!(request.content(0), Cow::Borrowed(_)), "the check borrows the owned texts");

@@ -118,29 +118,6 @@ fn decode_unicode_escape(bytes: &[u8]) -> Option<(char, usize)> {
     Some((char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))?, 12))
 }
 
-/// The texts of many literals, in order, unescaped on as many threads as the machine has cores.
-pub(super) fn unescape_all(input: &[u8], literals: &[Range<usize>]) -> Vec<String> {
-    let one = |range: &Range<usize>| {
-        let literal = input.get(range.clone()).and_then(|bytes| simdutf8::basic::from_utf8(bytes).ok());
-        unescape(literal.unwrap_or_default())
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || literals.len() < 2 * threads {
-        return literals.iter().map(one).collect();
-    }
-    let chunk = literals.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            literals.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>())).collect();
-        let mut texts = Vec::with_capacity(literals.len());
-        for (handle, part) in handles.into_iter().zip(literals.chunks(chunk)) {
-            // A worker cannot panic on checked literals; should one, its part is done here.
-            texts.extend(handle.join().unwrap_or_else(|_| part.iter().map(one).collect()));
-        }
-        texts
-    })
-}
-
 /// Writes `text` as the inside of a JSON string literal, escaped byte for byte as serde_json escapes it (so that
 /// an unchanged text comes back as the literal mdBook wrote). Eight bytes at a time while none needs an escape.
 pub(super) fn write_escaped_inner(out: &mut impl Write, text: &str) -> io::Result<()> {
@@ -221,80 +198,91 @@ fn is_serde_control_escape(hex: &[u8]) -> bool {
     !matches!(value, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
 }
 
-/// Unescapes the string literals at `literals` (chapter index and range; sorted, disjoint) and cuts those
-/// serde_json would write back the same ([`is_canonical`]) out of `input`. It works from the end in batches and
-/// gives the input's tail back to the allocator after each, so that the input shrinks as the texts grow: the
-/// book is never held twice. `visit` sees each batch before the next one is unescaped. Returns the texts in the
-/// order of `literals`, and where the input's offsets moved.
-pub(super) fn unescape_and_cut(
-    input: &mut Vec<u8>,
+/// A chapter's text once unescaped: in the place of its JSON literal (the range of the input its bytes now
+/// fill), or, for a literal serde_json would not write back the same, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Unescaped {
+    InPlace(Range<usize>),
+    Owned(String),
+}
+
+/// Unescapes the string literals at `literals` (chapter index and range in `input`; sorted, disjoint) where
+/// they are, on `threads` threads: a text is never longer than its literal, so it is written over it, with no
+/// memory besides and no page to fault in. Only a literal serde_json writes back as the same bytes
+/// ([`is_canonical`]) is overwritten (an unchanged chapter is then written back escaped, byte for byte as it
+/// came); any other is unescaped into an owned text and left as it is. Returns each chapter's text.
+pub(super) fn unescape_in_place(
+    input: &mut [u8],
     literals: &[(usize, Range<usize>)],
-    mut visit: impl FnMut(&mut [(usize, String)]),
-) -> (Vec<(usize, String)>, OffsetMap) {
-    /// About this much text is unescaped (on all cores) before the input shrinks: small batches keep the peak
-    /// (the expansions so far, plus one batch of input and texts) low; each costs a few thread starts.
-    const BATCH_BYTES: usize = 1 << 19;
-    let cut: Vec<bool> = literals.iter().map(|(_, range)| input.get(range.clone()).is_some_and(is_canonical)).collect();
-    let mut texts = Vec::with_capacity(literals.len());
-    // The bytes kept after each cut literal, from the end of the input.
-    let mut kept_tail: Vec<Vec<u8>> = Vec::new();
-    let mut end = input.len();
-    let mut next = literals.len();
-    while next > 0 {
-        let mut first = next;
-        let mut batch_bytes = 0;
-        while first > 0 && batch_bytes < BATCH_BYTES {
-            first -= 1;
-            batch_bytes += literals[first].1.len();
-        }
-        let ranges: Vec<Range<usize>> = literals[first..next].iter().map(|(_, range)| range.clone()).collect();
-        let unescaped = unescape_all(input, &ranges);
-        let mut batch: Vec<(usize, String)> =
-            literals[first..next].iter().map(|(index, _)| *index).zip(unescaped).collect();
-        // The batch's JSON goes before `visit` works on its texts.
-        for (range, _) in ranges.iter().zip(&cut[first..next]).rev().filter(|(_, cut)| **cut) {
-            kept_tail.push(input.get(range.end..end).unwrap_or_default().to_vec());
-            end = range.start.min(end);
-        }
-        input.truncate(end);
-        input.shrink_to_fit();
-        visit(&mut batch);
-        texts.extend(batch.into_iter().rev());
-        next = first;
+    threads: usize,
+) -> Vec<(usize, Unescaped)> {
+    // The literals as disjoint slices of the input, in order.
+    let mut jobs: Vec<(usize, usize, &mut [u8])> = Vec::with_capacity(literals.len());
+    let mut rest = input;
+    let mut consumed = 0;
+    for (index, range) in literals {
+        let Some(skip) = range.start.checked_sub(consumed) else { continue };
+        let Some((_, tail)) = rest.split_at_mut_checked(skip) else { break };
+        let Some((literal, after)) = tail.split_at_mut_checked(range.len()) else { break };
+        jobs.push((*index, range.start, literal));
+        rest = after;
+        consumed = range.end;
     }
-    texts.reverse();
-    for piece in kept_tail.into_iter().rev() {
-        input.extend_from_slice(&piece);
-    }
-    let mut ends = Vec::new();
-    let mut removed_so_far = Vec::new();
-    let mut total = 0;
-    for ((_, range), _) in literals.iter().zip(&cut).filter(|(_, cut)| **cut) {
-        total += range.len();
-        ends.push(range.end);
-        removed_so_far.push(total);
-    }
-    (texts, OffsetMap { ends, removed_so_far })
-}
-
-/// Old offset → new offset after [`unescape_and_cut`].
-pub(super) struct OffsetMap {
-    ends: Vec<usize>,
-    removed_so_far: Vec<usize>,
-}
-
-impl OffsetMap {
-    /// An offset outside every cut range moves back by what was cut before it; a cut range becomes an empty
-    /// range where it was.
-    pub fn range(&self, range: Range<usize>) -> Range<usize> {
-        let before = |offset: usize| {
-            let cuts = self.ends.partition_point(|&end| end <= offset);
-            cuts.checked_sub(1).map_or(0, |last| self.removed_so_far[last])
+    let one = |(index, start, literal): (usize, usize, &mut [u8])| {
+        let text = if is_canonical(literal) {
+            Unescaped::InPlace(start + 1..start + 1 + unescape_bytes_in_place(literal))
+        } else {
+            Unescaped::Owned(unescape(std::str::from_utf8(literal).unwrap_or_default()))
         };
-        let start = range.start - before(range.start);
-        let end = range.end - before(range.end);
-        start..end.max(start)
+        (index, text)
+    };
+    let threads = threads.clamp(1, jobs.len().max(1));
+    if threads == 1 {
+        return jobs.into_iter().map(one).collect();
     }
+    // Groups of about equal size, in order; each thread takes one.
+    let total: usize = jobs.iter().map(|(_, _, literal)| literal.len()).sum();
+    let mut groups: Vec<Vec<(usize, usize, &mut [u8])>> = (0..threads).map(|_| Vec::new()).collect();
+    let mut done = 0;
+    for job in jobs {
+        let group = (done * threads / total.max(1)).min(threads - 1);
+        done += job.2.len();
+        groups[group].push(job);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| scope.spawn(move || group.into_iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        // Unescaping checked literals does not panic; should it, the panic goes on here.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+/// Unescapes a literal (quotes included) whose every escape is one serde_json writes, writing the text over
+/// it from its second byte on; returns the text's length. Each escape is longer than the character it stands
+/// for, so writing never overtakes reading.
+fn unescape_bytes_in_place(literal: &mut [u8]) -> usize {
+    if literal.len() < 2 {
+        return 0;
+    }
+    let end = literal.len() - 1;
+    let (mut read, mut write) = (1, 1);
+    while let Some(found) = literal.get(read..end).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let escape = read + found;
+        literal.copy_within(read..escape, write);
+        write += escape - read;
+        let Some((decoded, length)) = decode_escape(literal.get(escape..end).unwrap_or_default()) else {
+            break;
+        };
+        let mut buffer = [0; 4];
+        let encoded = decoded.encode_utf8(&mut buffer).as_bytes();
+        literal[write..write + encoded.len()].copy_from_slice(encoded);
+        write += encoded.len();
+        read = escape + length;
+    }
+    literal.copy_within(read..end, write);
+    write + (end - read) - 1
 }
 
 #[cfg(test)]
@@ -416,64 +404,50 @@ mod tests {
     }
 
     #[test]
-    fn unescapes_on_all_cores_in_order() {
-        let texts: Vec<String> = (0..100).map(|i| format!("chapter {i}\n\"é\"")).collect();
+    fn unescapes_in_place_on_all_cores_in_order() {
+        let texts: Vec<String> =
+            (0..100).map(|i| format!("chapter {i}\n\"é\" \\ \t\u{1} {}", "营".repeat(i * 7))).collect();
         let mut input = Vec::new();
         let mut literals = Vec::new();
-        for text in &texts {
-            let start = input.len();
-            input.extend(serde_json::to_vec(text).unwrap());
-            literals.push(start..input.len());
-            input.push(b',');
-        }
-        assert_eq!(unescape_all(&input, &literals), texts);
-    }
-
-    #[test]
-    fn cutting_moves_the_offsets_after_each_cut() {
-        let mut input = br#"{"a":"x\n","b":"\/","c":"z","d":12}"#.to_vec();
-        let literals = [(0, 5..10), (1, 15..19), (2, 24..27)];
-        let (texts, map) = unescape_and_cut(&mut input, &literals, |_| {});
-        assert_eq!(texts, [(0, "x\n".to_string()), (1, "/".to_string()), (2, "z".to_string())]);
-        // `"\/"` is not how serde_json writes `/`: that literal stays.
-        assert_eq!(input, br#"{"a":,"b":"\/","c":,"d":12}"#);
-        assert_eq!(map.range(0..5), 0..5);
-        assert_eq!(map.range(5..10), 5..5);
-        assert_eq!(map.range(15..19), 10..14);
-        assert_eq!(map.range(24..27), 19..19);
-        assert_eq!(map.range(0..input.len() + 8), 0..input.len());
-    }
-
-    #[test]
-    fn cutting_in_batches_keeps_everything_else() {
-        // Literals large enough for several batches, with kept bytes between them.
-        let texts: Vec<String> = (0..40).map(|i| format!("{i}\n{}", "营收".repeat(20_000 + i))).collect();
-        let mut input = Vec::new();
-        let mut literals = Vec::new();
-        let mut expected = Vec::new();
-        for text in &texts {
+        for (index, text) in texts.iter().enumerate() {
             input.extend_from_slice(b",[kept]:");
-            expected.extend_from_slice(b",[kept]:");
             let start = input.len();
-            input.extend(serde_json::to_vec(text).unwrap());
-            literals.push((literals.len(), start..input.len()));
-        }
-        input.extend_from_slice(b"end");
-        expected.extend_from_slice(b"end");
-        let total = input.len();
-        let mut batches = Vec::new();
-        let (unescaped, map) = unescape_and_cut(&mut input, &literals, |batch| {
-            batches.push(batch.iter().map(|(index, _)| *index).collect::<Vec<_>>());
-            for (_, text) in batch {
-                text.insert(0, '>');
+            if index == 7 {
+                // Escaped unlike serde_json: unescaped into an owned text, the literal left alone.
+                input.extend_from_slice(br#""\/\u0041""#);
+            } else {
+                input.extend(serde_json::to_vec(text).unwrap());
             }
-        });
-        let changed: Vec<(usize, String)> = texts.iter().enumerate().map(|(i, t)| (i, format!(">{t}"))).collect();
-        assert_eq!(unescaped, changed);
-        assert!(batches.len() > 2, "{batches:?}");
-        assert_eq!(batches.concat().len(), texts.len());
-        assert!(batches[0].contains(&39) && batches.last().unwrap().contains(&0), "from the end: {batches:?}");
-        assert_eq!(input, expected);
-        assert_eq!(map.range(0..total), 0..expected.len());
+            literals.push((index, start..input.len()));
+        }
+        let original = input.clone();
+        for threads in [1, 2, 3] {
+            let mut input = original.clone();
+            let unescaped = unescape_in_place(&mut input, &literals, threads);
+            assert_eq!(unescaped.iter().map(|(index, _)| *index).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+            for ((index, text), (_, range)) in unescaped.iter().zip(&literals) {
+                match text {
+                    Unescaped::InPlace(inside) => {
+                        assert!(range.start < inside.start && inside.end < range.end);
+                        assert_eq!(std::str::from_utf8(&input[inside.clone()]).unwrap(), texts[*index]);
+                    }
+                    Unescaped::Owned(text) => {
+                        assert_eq!((*index, text.as_str()), (7, "/A"));
+                        assert_eq!(input[range.clone()], original[range.clone()]);
+                    }
+                }
+                // Everything between the literals stays.
+                assert_eq!(&input[range.start - 8..range.start], b",[kept]:");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescaping_in_place_says_what_serde_json_says(text in "(\\PC|[\x00-\x1f\x7f\"\\\\])*") {
+            let mut literal = serde_json::to_vec(&text).unwrap();
+            let length = unescape_bytes_in_place(&mut literal);
+            proptest::prop_assert_eq!(std::str::from_utf8(&literal[1..1 + length]).unwrap(), text);
+        }
     }
 }
