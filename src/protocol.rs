@@ -3,12 +3,12 @@
 //! mdBook writes `[context, book]` to the preprocessor's stdin and reads the book back from its stdout. The book's
 //! shape differs between mdBook 0.4 (`{"sections": [...], "__non_exhaustive": null}`) and 0.5 (`{"items": [...]}`).
 //! Only chapter `content` strings are ever changed, so the request keeps the bytes that came in and only locates
-//! each chapter's `content` in them: no second copy of the book is built. A chapter's text is unescaped only when
-//! the engine asks for it ([`Request::unescape_contents`]: every chapter for the structure check, else those that
-//! may hold a directive), and the text then takes the place of its JSON in the request, batch by batch, so that
-//! the book is held about once. The answer is element 1's own bytes with each changed `content` written in
-//! place, escaped as serde_json (and so mdBook) escapes it — every other field, key order, number, escape and
-//! null exactly as it came.
+//! each chapter's `content` in them: no second copy of the book is built. Chapters are unescaped either all at
+//! once, each text written over its own JSON literal (for the structure check, [`Request::unescape_contents`]),
+//! or one at a time into a buffer each thread reuses ([`Request::change_contents`]). Changes are kept as
+//! splices: ranges of the text or of the literal, and their new text. The answer is element 1's own bytes with
+//! each changed `content` written in place, escaped as serde_json (and so mdBook) escapes it — every other
+//! field, key order, number, escape and null exactly as it came.
 //!
 //! The locating reader accepts exactly what the reference reader (a [`serde_json::Value`] and the shape checks
 //! below) accepts; anything it does not expect — malformed input, duplicate keys — goes to the reference reader,

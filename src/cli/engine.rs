@@ -18,9 +18,9 @@ pub const EVAL_FILE: &str = "<eval>";
 /// Runs the structure check and expands every directive in the request's chapters. Returns the findings and the
 /// text of every file they point into (chapters as written, keyed `src/…`; data files; book.toml).
 ///
-/// Memory: the structure check reads every chapter, expansion only those that may hold a directive. Those are
-/// unescaped once, into texts the request owns in place of its copy of their JSON; the check borrows them, and
-/// expansion replaces each by its expansion in place. So the book's text is held about once throughout.
+/// Memory: the structure check reads every chapter, unescaped in place of its JSON; expansion reads those that
+/// may hold a directive (without the check, each unescaped into a buffer its thread reuses) and keeps only the
+/// splices. So the book's text is held about once throughout.
 pub fn preprocess(request: &mut Request<'_>, config: &Config) -> (Vec<Diagnostic>, Sources) {
     preprocess_preloaded(request, config, None)
 }
