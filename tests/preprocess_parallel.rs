@@ -25,12 +25,7 @@ fn example_chapters() -> Vec<(String, String)> {
 
 fn preprocessor() -> Preprocessor {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("book-example");
-    let config = Config {
-        data: vec!["data/metrics.toml".into(), "data/facts.csv".into()],
-        on_error: mdbook_kpi::config::OnError::Warn,
-        ..Config::default()
-    };
-    Preprocessor::new(&root, config, Some("zh-CN"), "html")
+    Preprocessor::new(&root, preprocessor_config(), Some("zh-CN"), "html")
 }
 
 #[test]
@@ -92,4 +87,62 @@ fn ranges_from_the_structure_check_expand_like_the_scanners_own_parse() {
     assert_eq!(contents, expected);
     assert!(contents[0].1.contains("`<<#kpi revenue q4>>`") && contents[0].1.contains("```\n<<#kpi revenue q4>>\n```"));
     assert_eq!(given.diagnostics(), own_parse.diagnostics());
+}
+
+/// mdBook's JSON through the engine (chapters unescaped per thread and changed by splices inside their JSON
+/// literals; with the structure check, unescaped in place): each chapter comes out as `expand_chapter` makes it
+/// one after another, with the same findings, in the preprocessor's answer read back as JSON.
+#[test]
+fn the_request_path_expands_like_one_chapter_after_another() {
+    let mut chapters = example_chapters();
+    // Escapes serde_json writes (quotes, backslashes, control characters, CRLF) and one it does not (`\/`).
+    chapters[2].1.push_str("\r\n\"quoted\" \\ back\u{1}slash\t<<#kpi revenue q4 vs q3>> / end\n");
+    let mut sequential = preprocessor();
+    let expected: Vec<String> = chapters
+        .iter()
+        .map(|(file, content)| {
+            sequential.expand_chapter(&format!("src/{file}"), content).unwrap_or_else(|| content.clone())
+        })
+        .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("book-example");
+    let items: Vec<serde_json::Value> = chapters
+        .iter()
+        .map(|(file, content)| {
+            serde_json::json!({"Chapter": {"name": file, "content": content, "number": null, "sub_items": [],
+                "path": file, "source_path": file, "parent_names": []}})
+        })
+        .collect();
+    let context = serde_json::json!({"root": root, "config": {"book": {"language": "zh-CN"}}, "renderer": "html",
+        "mdbook_version": "0.5.4"});
+    let mut json = serde_json::to_string(&(context, serde_json::json!({"items": items}))).unwrap();
+    // The third chapter's `/` written as `\/`, as serde_json would not: kept as written outside directives.
+    let slash = json.find(" / end").unwrap();
+    json.replace_range(slash + 1..slash + 2, "\\/");
+    for structure in [None, Some("year-end-sales".to_string())] {
+        let config = Config { structure: structure.clone(), ..preprocessor_config() };
+        let mut request = mdbook_kpi::protocol::Request::parse(json.as_bytes()).unwrap();
+        let (found, _) = mdbook_kpi::cli::engine::preprocess(&mut request, &config);
+        let output: serde_json::Value = serde_json::from_slice(&request.into_output()).unwrap();
+        for (index, expected) in expected.iter().enumerate() {
+            assert_eq!(output["items"][index]["Chapter"]["content"], *expected, "{structure:?}: {}", chapters[index].0);
+        }
+        let kpi_findings: Vec<_> = found.into_iter().filter(|d| d.rule.starts_with("kpi/")).collect();
+        assert_eq!(kpi_findings, sequential.diagnostics(), "{structure:?}");
+    }
+    assert!(
+        String::from_utf8_lossy(&{
+            let mut request = mdbook_kpi::protocol::Request::parse(json.as_bytes()).unwrap();
+            mdbook_kpi::cli::engine::preprocess(&mut request, &preprocessor_config());
+            request.into_output()
+        })
+        .contains("\\/ end")
+    );
+}
+
+fn preprocessor_config() -> Config {
+    Config {
+        data: vec!["data/metrics.toml".into(), "data/facts.csv".into()],
+        on_error: mdbook_kpi::config::OnError::Warn,
+        ..Config::default()
+    }
 }
