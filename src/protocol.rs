@@ -392,7 +392,9 @@ impl<'a> Request<'a> {
         };
         let threads = threads.clamp(1, selected.len().max(1));
         let results: Vec<(S, Vec<(usize, Changed)>)> = std::thread::scope(|scope| {
-            let spawned: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            // A thread that cannot be started leaves its share to the others (the calling one among them).
+            let spawned: Vec<_> =
+                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok()).collect();
             let mine = work();
             // `change` is the engine's, which does not panic; should it, the panic goes on here.
             let theirs =

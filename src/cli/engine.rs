@@ -88,7 +88,8 @@ pub fn preprocess_preloaded(
     sources.extend(expander.sources());
     // Freeing the answers, the memo and the data set takes about a millisecond, which the book's writing
     // need not wait for.
-    std::thread::spawn(move || drop(expander));
+    // (A thread that cannot be started drops it here.)
+    let _ = std::thread::Builder::new().name("kpi-free".into()).spawn(move || drop(expander));
     (found, sources)
 }
 

@@ -206,6 +206,9 @@ pub(super) enum Unescaped {
     Owned(String),
 }
 
+/// A literal to unescape: its chapter's index, where it starts in the input, and its bytes.
+type Job<'a> = (usize, usize, &'a mut [u8]);
+
 /// Unescapes the string literals at `literals` (chapter index and range in `input`; sorted, disjoint) where
 /// they are, on `threads` threads: a text is never longer than its literal, so it is written over it, with no
 /// memory besides and no page to fault in. Only a literal serde_json writes back as the same bytes
@@ -217,7 +220,7 @@ pub(super) fn unescape_in_place(
     threads: usize,
 ) -> Vec<(usize, Unescaped)> {
     // The literals as disjoint slices of the input, in order.
-    let mut jobs: Vec<(usize, usize, &mut [u8])> = Vec::with_capacity(literals.len());
+    let mut jobs: Vec<Job> = Vec::with_capacity(literals.len());
     let mut rest = input;
     let mut consumed = 0;
     for (index, range) in literals {
@@ -228,7 +231,7 @@ pub(super) fn unescape_in_place(
         rest = after;
         consumed = range.end;
     }
-    let one = |(index, start, literal): (usize, usize, &mut [u8])| {
+    let one = |(index, start, literal): Job| {
         let text = if is_canonical(literal) {
             Unescaped::InPlace(start + 1..start + 1 + unescape_bytes_in_place(literal))
         } else {
@@ -236,27 +239,33 @@ pub(super) fn unescape_in_place(
         };
         (index, text)
     };
-    let threads = threads.clamp(1, jobs.len().max(1));
-    if threads == 1 {
-        return jobs.into_iter().map(one).collect();
-    }
-    // Groups of about equal size, in order; each thread takes one.
-    let total: usize = jobs.iter().map(|(_, _, literal)| literal.len()).sum();
-    let mut groups: Vec<Vec<(usize, usize, &mut [u8])>> = (0..threads).map(|_| Vec::new()).collect();
-    let mut done = 0;
-    for job in jobs {
-        let group = (done * threads / total.max(1)).min(threads - 1);
-        done += job.2.len();
-        groups[group].push(job);
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = groups
-            .into_iter()
-            .map(|group| scope.spawn(move || group.into_iter().map(one).collect::<Vec<_>>()))
+    // Threads take the next literal as they finish one; the calling thread is one of them, so a thread that
+    // cannot be started leaves its share to the others.
+    let jobs: Vec<std::sync::Mutex<Option<Job>>> =
+        jobs.into_iter().map(|job| std::sync::Mutex::new(Some(job))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(job) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            if let Some(job) = job.lock().ok().and_then(|mut job| job.take()) {
+                done.push(one(job));
+            }
+        }
+        done
+    };
+    let mut texts: Vec<(usize, Unescaped)> = std::thread::scope(|scope| {
+        let spawned: Vec<_> = (1..threads.clamp(1, jobs.len().max(1)))
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
-        // Unescaping checked literals does not panic; should it, the panic goes on here.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+        let mut texts = work();
+        for handle in spawned {
+            // Unescaping checked literals does not panic; should it, the panic goes on here.
+            texts.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        texts
+    });
+    texts.sort_unstable_by_key(|(index, _)| *index);
+    texts
 }
 
 /// Unescapes a literal (quotes included) whose every escape is one serde_json writes, writing the text over
