@@ -248,21 +248,6 @@ impl Preprocessor {
         self.take_findings(workers);
     }
 
-    /// The changes expanding a chapter's directives makes, from any thread, collecting findings in the thread's
-    /// `worker`: one splice per directive that expands (or fails under `on-error = "warn"`) and per `\<<#kpi`
-    /// escape; none when nothing in the chapter changes. `excluded` are the chapter's code and HTML ranges when
-    /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
-    /// it again.
-    pub fn splices_on(
-        &self,
-        worker: &mut Worker,
-        file: &str,
-        content: &str,
-        excluded: Option<&[Range<usize>]>,
-    ) -> Vec<Splice> {
-        self.splices_with(worker, file, content, excluded)
-    }
-
     /// Takes in the findings the threads' workers collected.
     pub fn take_findings(&mut self, workers: impl IntoIterator<Item = Worker>) {
         for worker in workers {
@@ -278,11 +263,16 @@ impl Preprocessor {
         content: &str,
         excluded: Option<&[Range<usize>]>,
     ) -> Option<String> {
-        let splices = self.splices_with(worker, file, content, excluded);
+        let splices = self.splices_on(worker, file, content, excluded);
         (!splices.is_empty()).then(|| crate::splice::apply(content, &splices))
     }
 
-    fn splices_with(
+    /// The changes expanding a chapter's directives makes, from any thread, collecting findings in the thread's
+    /// `worker`: one splice per directive that expands (or fails under `on-error = "warn"`) and per `\<<#kpi`
+    /// escape; none when nothing in the chapter changes. `excluded` are the chapter's code and HTML ranges when
+    /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
+    /// it again.
+    pub fn splices_on(
         &self,
         worker: &mut Worker,
         file: &str,
