@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod directive;
 pub mod memory;
 pub mod narrate;
+pub mod parallel;
 pub mod paths;
 pub mod preprocess;
 pub mod protocol;

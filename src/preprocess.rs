@@ -56,6 +56,9 @@ fn load_sealed(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>
     loaded
 }
 
+/// A chapter to expand in place: its file name in findings, its text, and its code and HTML ranges when known.
+pub type ChapterToExpand<'c> = (String, &'c mut String, Option<CodeRanges>);
+
 /// What one thread accumulates while it expands chapters: findings and the sources they point into. Give each
 /// thread one ([`Preprocessor::splices_on`]) and hand them back when done ([`Preprocessor::take_findings`]).
 #[derive(Default)]
@@ -210,8 +213,8 @@ impl Preprocessor {
     /// [`Preprocessor::expand_chapters`], where each chapter may come with its code and HTML ranges already
     /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
     /// it again.
-    pub fn expand_chapters_with_ranges(&mut self, chapters: Vec<(String, &mut String, Option<CodeRanges>)>) {
-        let threads = worker_threads();
+    pub fn expand_chapters_with_ranges(&mut self, chapters: Vec<ChapterToExpand>) {
+        let threads = crate::parallel::worker_threads();
         if threads < 2 || chapters.len() < 2 * threads {
             let mut worker = std::mem::take(&mut self.worker);
             for (file, content, ranges) in chapters {
@@ -222,8 +225,9 @@ impl Preprocessor {
             self.worker = worker;
             return;
         }
-        let mut groups: Vec<Vec<(String, &mut String, Option<CodeRanges>)>> =
-            (0..threads).map(|_| Vec::new()).collect();
+        // Fixed groups, chapter by chapter in turn (`check` expands a small batch at a time; handing these out
+        // one at a time from a counter, as `parallel::for_each` does, measured 5 ms slower over 500 chapters).
+        let mut groups: Vec<Vec<ChapterToExpand>> = (0..threads).map(|_| Vec::new()).collect();
         for (index, chapter) in chapters.into_iter().enumerate() {
             groups[index % threads].push(chapter);
         }
@@ -485,11 +489,4 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
         out.push_str(&format!("\n{}", prefix.trim_end()));
     }
     out
-}
-
-/// How many threads expand chapters: the machine's cores, at most 8. Asked once per process, since the answer
-/// comes from reading cgroup files and a book is expanded batch by batch.
-pub fn worker_threads() -> usize {
-    static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
 }

@@ -29,7 +29,6 @@ use locate::{Located, LocatedChapter};
 use text::Unescaped;
 
 use crate::splice::Splice;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The mdBook versions this preprocessor is built and tested against.
 pub const SUPPORTED_MDBOOK: &str = ">=0.4.0, <0.6.0";
@@ -344,7 +343,7 @@ impl<'a> Request<'a> {
             return;
         }
         literals.sort_by_key(|(_, range)| range.start);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let threads = crate::parallel::worker_threads();
         // A borrowed input is copied once here (tests); mdBook's stdin is owned.
         for (index, text) in text::unescape_in_place(self.input.to_mut(), &literals, threads) {
             self.texts[index] = Some(text);
@@ -377,32 +376,19 @@ impl<'a> Request<'a> {
         let selected: Vec<usize> = (0..self.chapters.len())
             .filter(|&i| which == Contents::All || self.chapters[i].may_have_directives)
             .collect();
-        let next = AtomicUsize::new(0);
         let this = &*self;
-        let work = || {
-            let mut state = state();
-            let mut changed = Vec::new();
-            let mut buffer = String::new();
-            while let Some(&index) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
-                if let Some(change) = this.change_one(index, &mut buffer, |text| change(&mut state, index, text)) {
+        let results = crate::parallel::for_each(
+            &selected,
+            threads,
+            || (state(), Vec::new(), String::new()),
+            |(state, changed, buffer), &index| {
+                if let Some(change) = this.change_one(index, buffer, |text| change(state, index, text)) {
                     changed.push((index, change));
                 }
-            }
-            (state, changed)
-        };
-        let threads = threads.clamp(1, selected.len().max(1));
-        let results: Vec<(S, Vec<(usize, Changed)>)> = std::thread::scope(|scope| {
-            // A thread that cannot be started leaves its share to the others (the calling one among them).
-            let spawned: Vec<_> =
-                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok()).collect();
-            let mine = work();
-            // `change` is the engine's, which does not panic; should it, the panic goes on here.
-            let theirs =
-                spawned.into_iter().map(|handle| handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            std::iter::once(mine).chain(theirs).collect()
-        });
+            },
+        );
         let mut states = Vec::with_capacity(results.len());
-        for (state, changed) in results {
+        for (state, changed, _) in results {
             for (index, change) in changed {
                 match change {
                     Changed::Text(text) => self.set_content(index, text),

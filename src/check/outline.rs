@@ -1209,7 +1209,7 @@ pub fn parallel_map_with<'t, T: Sync, R: Send, S>(
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, usize, &'t T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = crate::parallel::worker_threads();
     let serial = |offset: usize, part: &'t [T]| -> Vec<R> {
         let mut state = init();
         part.iter().enumerate().map(|(i, x)| f(&mut state, offset + i, x)).collect()

@@ -54,7 +54,7 @@ pub fn preprocess_preloaded(
         Preprocessor::new(&root, config.clone(), language.as_deref(), request.renderer()).with_preload(preload);
     let mut found = Vec::new();
     let mut sources = Sources::new();
-    let threads = crate::preprocess::worker_threads();
+    let threads = crate::parallel::worker_threads();
     if config.structure.is_some() {
         request.unescape_contents(Contents::All);
         let chapters: Vec<check::Chapter> = request

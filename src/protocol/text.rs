@@ -239,31 +239,14 @@ pub(super) fn unescape_in_place(
         };
         (index, text)
     };
-    // Threads take the next literal as they finish one; the calling thread is one of them, so a thread that
-    // cannot be started leaves its share to the others.
     let jobs: Vec<std::sync::Mutex<Option<Job>>> =
         jobs.into_iter().map(|job| std::sync::Mutex::new(Some(job))).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        while let Some(job) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            if let Some(job) = job.lock().ok().and_then(|mut job| job.take()) {
-                done.push(one(job));
-            }
+    let done = crate::parallel::for_each(&jobs, threads, Vec::new, |done, job| {
+        if let Some(job) = job.lock().ok().and_then(|mut job| job.take()) {
+            done.push(one(job));
         }
-        done
-    };
-    let mut texts: Vec<(usize, Unescaped)> = std::thread::scope(|scope| {
-        let spawned: Vec<_> = (1..threads.clamp(1, jobs.len().max(1)))
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
-            .collect();
-        let mut texts = work();
-        for handle in spawned {
-            // Unescaping checked literals does not panic; should it, the panic goes on here.
-            texts.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        texts
     });
+    let mut texts: Vec<(usize, Unescaped)> = done.concat();
     texts.sort_unstable_by_key(|(index, _)| *index);
     texts
 }
