@@ -364,36 +364,29 @@ fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut ParseBuffers) 
         builder.event(event, range);
     }
     builder.flush_block();
-    merge_ranges(&mut builder.code_and_html);
+    merge_ranges(&mut buffers.code_and_html);
+    let owned = buffers.owned.as_str().to_owned();
+    buffers.owned.clear();
     let mut doc = ChapterDoc {
         title: &chapter.title,
         file: chapter.source_path.as_deref().unwrap_or(""),
         depth: chapter.depth,
         text,
         lines: std::sync::OnceLock::new(),
-        headings: exact(&mut builder.headings),
+        headings: exact(&mut buffers.headings),
         anchors: std::sync::OnceLock::new(),
-        items: exact(&mut builder.items),
-        owned: builder.owned.as_str().to_owned(),
-        segments: builder.segments,
-        directives: exact(&mut builder.directives),
-        block_data: exact(&mut builder.blocks),
-        owned_blocks: builder.owned_blocks,
-        segment_starts: builder.segment_starts,
-        links: exact(&mut builder.links),
-        allows: exact(&mut builder.allows),
-        code_and_html: exact(&mut builder.code_and_html),
+        items: exact(&mut buffers.items),
+        owned,
+        segments: std::mem::take(&mut buffers.segments),
+        directives: exact(&mut buffers.directives),
+        block_data: exact(&mut buffers.blocks),
+        owned_blocks: std::mem::take(&mut buffers.owned_blocks),
+        segment_starts: std::mem::take(&mut buffers.segment_starts),
+        links: exact(&mut buffers.links),
+        allows: exact(&mut buffers.allows),
+        code_and_html: exact(&mut buffers.code_and_html),
         title_heading: None,
     };
-    builder.owned.clear();
-    buffers.headings = builder.headings;
-    buffers.items = builder.items;
-    buffers.owned = builder.owned;
-    buffers.directives = builder.directives;
-    buffers.blocks = builder.blocks;
-    buffers.links = builder.links;
-    buffers.allows = builder.allows;
-    buffers.code_and_html = builder.code_and_html;
     finish_headings(&mut doc);
     doc
 }
@@ -528,23 +521,14 @@ enum Collecting {
     Copy,
 }
 
-struct Builder<'s> {
+struct Builder<'s, 'b> {
     source: &'s str,
-    headings: Vec<Heading>,
-    items: Vec<ListItem>,
-    blocks: Vec<BlockData>,
-    links: Vec<LinkRef>,
-    allows: Vec<Allow>,
-    code_and_html: Vec<Range<usize>>,
-    /// The text of every block that is not a slice of the source; the block being copied starts at `block_start`.
-    owned: String,
-    owned_blocks: Vec<usize>,
-    segment_starts: Vec<u32>,
+    /// What the parse collects: the thread's lists, grown in place (the text of every block that is not a
+    /// slice of the source goes to `lists.owned`; the block being copied starts at `block_start`).
+    lists: &'b mut ParseBuffers,
     block_start: usize,
     collecting: Collecting,
-    segments: Vec<Segment>,
     segments_start: usize,
-    directives: Vec<Range<usize>>,
     span: Option<Range<usize>>,
     /// The byte range (in the current block) of a bold run that opens the block.
     leading_bold: Option<Range<usize>>,
@@ -557,26 +541,15 @@ struct Builder<'s> {
     pending_allow: Option<Vec<String>>,
 }
 
-impl<'s> Builder<'s> {
+impl<'s, 'b> Builder<'s, 'b> {
     /// A builder that grows the (empty) lists of `buffers`, which keep their room from an earlier chapter.
-    fn new(source: &'s str, buffers: &mut ParseBuffers) -> Self {
-        use std::mem::take;
+    fn new(source: &'s str, lists: &'b mut ParseBuffers) -> Self {
         Builder {
             source,
-            headings: take(&mut buffers.headings),
-            items: take(&mut buffers.items),
-            blocks: take(&mut buffers.blocks),
-            links: take(&mut buffers.links),
-            allows: take(&mut buffers.allows),
-            code_and_html: take(&mut buffers.code_and_html),
-            owned: take(&mut buffers.owned),
-            owned_blocks: take(&mut buffers.owned_blocks),
-            segment_starts: take(&mut buffers.segment_starts),
+            lists,
             block_start: 0,
             collecting: Collecting::Nothing,
-            segments: take(&mut buffers.segments),
             segments_start: 0,
-            directives: take(&mut buffers.directives),
             span: None,
             leading_bold: None,
             bold_start: None,
@@ -594,7 +567,7 @@ impl<'s> Builder<'s> {
             Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
         );
         if code_or_html {
-            self.code_and_html.push(range.clone());
+            self.lists.code_and_html.push(range.clone());
         }
         match event {
             Event::Start(tag) => self.start(tag, range),
@@ -617,7 +590,7 @@ impl<'s> Builder<'s> {
         if is_block(&tag) {
             self.flush_block();
             if let Some(rules) = self.pending_allow.take() {
-                self.allows.push(Allow { span: range.clone(), rules });
+                self.lists.allows.push(Allow { span: range.clone(), rules });
             }
         }
         match tag {
@@ -627,16 +600,18 @@ impl<'s> Builder<'s> {
             Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.code_depth += 1,
             Tag::List(_) => self.list_depth += 1,
             Tag::Item => {
-                self.items.push(ListItem {
+                self.lists.items.push(ListItem {
                     depth: u32::try_from(self.list_depth).unwrap_or(u32::MAX),
                     title: BlockText::Source(Span32::default()),
                     title_span: Span32::new(first_line(self.source, range.clone())),
                     span: Span32::new(range),
                 });
-                self.open_items.push((self.items.len() - 1, true));
+                self.open_items.push((self.lists.items.len() - 1, true));
             }
             Tag::Strong if self.current().trim().is_empty() => self.bold_start = Some(self.current().len()),
-            Tag::Link { dest_url, .. } => self.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start }),
+            Tag::Link { dest_url, .. } => {
+                self.lists.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start })
+            }
             _ => {}
         }
     }
@@ -645,11 +620,11 @@ impl<'s> Builder<'s> {
         match tag {
             TagEnd::Heading(_) => {
                 let title = strip_numbering(self.current().trim()).to_string();
-                let blocks_before = self.blocks.len();
+                let blocks_before = self.lists.blocks.len();
                 self.flush_block();
-                let block = (self.blocks.len() > blocks_before).then_some(blocks_before);
+                let block = (self.lists.blocks.len() > blocks_before).then_some(blocks_before);
                 if let Some((level, explicit_id, span)) = self.heading.take() {
-                    self.headings.push(Heading { level, title, block, explicit_id, span, section_end: 0 });
+                    self.lists.headings.push(Heading { level, title, block, explicit_id, span, section_end: 0 });
                 }
             }
             TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.code_depth = self.code_depth.saturating_sub(1),
@@ -670,7 +645,7 @@ impl<'s> Builder<'s> {
 
     /// The text of the block being collected.
     fn current(&self) -> &str {
-        current_text(self.source, &self.owned, self.block_start, &self.collecting)
+        current_text(self.source, &self.lists.owned, self.block_start, &self.collecting)
     }
 
     /// Adds a piece of text (or the stand-in for a code span or line break) to the block. While the pieces are
@@ -692,14 +667,14 @@ impl<'s> Builder<'s> {
             Collecting::Slice(slice) => {
                 // One segment stands for the verbatim pieces so far: they map to the source alike.
                 let slice = slice.clone();
-                self.segments.push((0, slice.start, true));
-                self.owned.push_str(&self.source[slice]);
+                self.lists.segments.push((0, slice.start, true));
+                self.lists.owned.push_str(&self.source[slice]);
             }
             Collecting::Nothing | Collecting::Copy => {}
         }
         self.collecting = Collecting::Copy;
-        self.segments.push((self.owned.len() - self.block_start, range.start, verbatim));
-        self.owned.push_str(piece);
+        self.lists.segments.push((self.lists.owned.len() - self.block_start, range.start, verbatim));
+        self.lists.owned.push_str(piece);
     }
 
     fn flush_block(&mut self) {
@@ -707,15 +682,15 @@ impl<'s> Builder<'s> {
         let leading_bold = self.leading_bold.take();
         self.bold_start = None;
         let collecting = std::mem::replace(&mut self.collecting, Collecting::Nothing);
-        let text = current_text(self.source, &self.owned, self.block_start, &collecting);
+        let text = current_text(self.source, &self.lists.owned, self.block_start, &collecting);
         let keep = span.filter(|_| !text.trim().is_empty());
         if let Some(span) = keep {
-            let directives_start = self.directives.len();
-            find_directives(text, &mut self.directives);
+            let directives_start = self.lists.directives.len();
+            find_directives(text, &mut self.lists.directives);
             let text = match collecting {
                 Collecting::Slice(slice) => BlockText::Source(Span32::new(slice)),
                 Collecting::Nothing | Collecting::Copy => {
-                    BlockText::Owned(Span32::new(self.block_start..self.owned.len()))
+                    BlockText::Owned(Span32::new(self.block_start..self.lists.owned.len()))
                 }
             };
             let owned = matches!(text, BlockText::Owned(_));
@@ -723,17 +698,17 @@ impl<'s> Builder<'s> {
             let block = BlockData::new(text, narrow(directives_start), narrow(span.start));
             self.set_item_lead_in(&block, directives_start, leading_bold);
             if owned {
-                self.owned_blocks.push(self.blocks.len());
-                self.owned.push('\n');
+                self.lists.owned_blocks.push(self.lists.blocks.len());
+                self.lists.owned.push('\n');
             }
-            self.segment_starts.push(narrow(self.segments_start));
-            self.blocks.push(block);
+            self.lists.segment_starts.push(narrow(self.segments_start));
+            self.lists.blocks.push(block);
         } else {
-            self.owned.truncate(self.block_start);
-            self.segments.truncate(self.segments_start);
+            self.lists.owned.truncate(self.block_start);
+            self.lists.segments.truncate(self.segments_start);
         }
-        self.block_start = self.owned.len();
-        self.segments_start = self.segments.len();
+        self.block_start = self.lists.owned.len();
+        self.segments_start = self.lists.segments.len();
     }
 
     /// The first block of a list item gives its lead-in.
@@ -744,9 +719,9 @@ impl<'s> Builder<'s> {
         }
         *pending = false;
         let index = *index;
-        let segments = self.segments.get(self.segments_start..).unwrap_or(&[]);
-        let directives = self.directives.get(directives_start..).unwrap_or(&[]);
-        let view = view(self.source, &self.owned, segments, directives, block);
+        let segments = self.lists.segments.get(self.segments_start..).unwrap_or(&[]);
+        let directives = self.lists.directives.get(directives_start..).unwrap_or(&[]);
+        let view = view(self.source, &self.lists.owned, segments, directives, block);
         let range = lead_in(view.text, leading_bold);
         let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
@@ -761,7 +736,7 @@ impl<'s> Builder<'s> {
             BlockText::Owned(text) => BlockText::Owned(within_block(text)),
         };
         let title_span = Span32::new(view.source_span(trim_range(view.text, range)));
-        if let Some(item) = self.items.get_mut(index) {
+        if let Some(item) = self.lists.items.get_mut(index) {
             item.title = title;
             item.title_span = title_span;
         }
