@@ -134,8 +134,8 @@ const REVIEW_EN: &[(&str, &str)] = &[
     ("<<#kpi new_customers q4 vs q3 locale=en>>", "Q4 new customers were 120, up 5.3% from Q3 (114)"),
 ];
 
-mod spec_rows;
-use spec_rows::SPEC_ROWS;
+mod sentences;
+use sentences::REFERENCE_ROWS;
 
 /// The chapter as written with its directives replaced by the expected sentences: every other byte unchanged.
 fn expected(source: &str, expansions: &[(&str, &str)]) -> String {
@@ -162,7 +162,7 @@ fn directives_expand_in_both_mdbooks() {
         let en =
             expected(&book.read("src/review-en.md"), REVIEW_EN).replace("{{#include included.md}}", "Included: ¥1.5M.");
         assert_eq!(book.read("book/markdown/review-en.md"), en, "mdBook {}", mdbook.series);
-        let rows: Vec<(String, &str)> = SPEC_ROWS
+        let rows: Vec<(String, &str)> = REFERENCE_ROWS
             .iter()
             .flat_map(|(body, zh, en)| [(format!("<<#kpi {body}>>"), *zh), (format!("<<#kpi {body} locale=en>>"), *en)])
             .collect();
