@@ -1,5 +1,6 @@
-//! `kpi-passthrough`: the floor of SPEC 9. A bare mdBook preprocessor that reads `[context, book]` from stdin
-//! into a `serde_json::Value` and writes element 1 (the book) back unchanged. `supports <renderer>` exits 0.
+//! `kpi-passthrough`: the floor the speed budgets are measured against (docs/src/speed.md). A bare mdBook
+//! preprocessor that reads `[context, book]` from stdin into a `serde_json::Value` and writes element 1 (the book)
+//! back unchanged. `supports <renderer>` exits 0.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;

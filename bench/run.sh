@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The speed benchmarks of SPEC 9, from a fresh clone, in one command:
+# The speed benchmarks, from a fresh clone, in one command (budgets and results: docs/src/speed.md):
 #
 #   bench/run.sh            # 500-chapter book with 10,000 directives, a 1,000,000-row CSV, 10 runs each
 #   bench/run.sh --quick    # tiny sizes, one run each: proves the scripts still work
@@ -323,7 +323,7 @@ done
 
 floor_s=$(t floor)
 {
-    echo "### mdbook-kpi speed (SPEC 9)"
+    echo "### mdbook-kpi speed"
     echo
     echo "\`bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average" \
         "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') before the run ended; timer: $timer, median of $runs run(s), $profile build."

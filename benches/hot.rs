@@ -183,7 +183,7 @@ mod load {
             .bench(|| mdbook_kpi::data::load::load(root, &files).map(|d| d.facts.len() + d.table.len()).unwrap_or(0));
     }
 
-    /// Plain `csv` crate iteration over the same file: the reference of SPEC 9.
+    /// Plain `csv` crate iteration over the same file: the reference of the CSV budget (docs/src/speed.md).
     #[divan::bench(sample_count = 10)]
     fn csv_100k_rows_plain_csv_crate(bencher: Bencher) {
         let path = DATA_DIR.root.join("big.csv");

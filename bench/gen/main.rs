@@ -1,4 +1,5 @@
-//! `kpi-bench-gen`: generates the benchmark book of SPEC 9 (deterministic by seed) and times CSV loading.
+//! `kpi-bench-gen`: generates the benchmark book (deterministic by seed; described in docs/src/speed.md, "The
+//! inputs") and times CSV loading.
 //!
 //! ```text
 //! kpi-bench-gen book OUT [--chapters 500] [--directives 20] [--words 2000] [--seed 1]
