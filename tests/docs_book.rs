@@ -88,3 +88,48 @@ fn the_guide_passes_its_own_check() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["diagnostics"], serde_json::json!([]), "{report:#}");
 }
+
+/// The text of the first fenced block after the line `` `label` `` in a guide page.
+fn block_after(page: &str, label: &str) -> String {
+    let start = page.find(&format!("\n`{label}`\n")).unwrap_or_else(|| panic!("no `{label}` in the page"));
+    let rest = &page[start..];
+    let open = rest.find("```").unwrap();
+    let body = &rest[open..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+/// Getting started's "complete pair to copy", copied into a book, gives exactly the sentences and the table the
+/// page says the built chapter reads, and passes `check`.
+#[test]
+fn the_getting_started_pair_gives_what_the_page_shows() {
+    let page = std::fs::read_to_string(docs().join("src/getting-started.md")).unwrap();
+    let book = tempfile::tempdir().unwrap();
+    for file in ["book.toml", "data/metrics.toml", "data/facts.csv"] {
+        let path = book.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, block_after(&page, file)).unwrap();
+    }
+    std::fs::create_dir_all(book.path().join("src")).unwrap();
+    std::fs::write(book.path().join("src/SUMMARY.md"), "# Summary\n\n- [Quarter](quarter.md)\n").unwrap();
+    let chapter = &page[page.find("```markdown\n# Q4").unwrap() + "```markdown\n".len()..];
+    std::fs::write(book.path().join("src/quarter.md"), &chapter[..chapter.find("```").unwrap()]).unwrap();
+
+    let eval = |directive: &str| {
+        let output = Command::new(KPI).args(["eval", "--book"]).arg(book.path()).arg(directive).output().unwrap();
+        assert!(output.status.success(), "{directive}: {}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let sentences = format!("> {}, and {}.", eval("revenue q4 vs q3").trim(), eval("orders q4 vs q3").trim());
+    assert_eq!(
+        sentences,
+        "> Q4 revenue was €345K, up 11.3% from Q3 (€310K), and Q4 orders were 2,480, up 12.2% from Q3 (2,210)."
+    );
+    assert!(page.contains(&sentences), "the page does not show {sentences}");
+    for row in eval("revenue q4 by region as table").lines() {
+        assert!(page.contains(&format!("> {row}\n")), "the page lacks the table row {row}");
+    }
+
+    let check = Command::new(KPI).arg("check").arg(book.path()).args(["--deny-warnings"]).output().unwrap();
+    assert!(check.status.success(), "{}", stderr(&check));
+}
