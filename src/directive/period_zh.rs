@@ -101,8 +101,8 @@ fn number(text: &str) -> Option<u32> {
     let digit = |c: char| "一二三四五六七八九".find(c).map(|at| at as u32 / 3 + 1);
     let chars: Vec<char> = text.chars().collect();
     match chars.as_slice() {
-        [d] => digit(*d),
         ['十'] => Some(10),
+        [d] => digit(*d),
         ['十', d] => Some(10 + digit(*d)?),
         [d, '十'] => Some(10 * digit(*d)?),
         [a, '十', b] => Some(10 * digit(*a)? + digit(*b)?),
