@@ -609,3 +609,37 @@ fn unterminated_error() {
     assert!(error.message.contains("no closing `>>`") && error.message.contains("expected"));
     assert!(error.help.unwrap().contains(r"\<<#kpi"));
 }
+
+/// Periods as Chinese authors write them read exactly as the ASCII forms they stand for.
+#[test]
+fn chinese_period_words() {
+    for (chinese, ascii) in [
+        ("<<#kpi revenue 2025年>>", "<<#kpi revenue 2025>>"),
+        ("<<#kpi revenue 2025年Q4 vs 2025年第三季度>>", "<<#kpi revenue 2025-q4 vs 2025-q3>>"),
+        ("<<#kpi revenue 2025年上半年 vs 同比>>", "<<#kpi revenue 2025-h1 vs yoy>>"),
+        ("<<#kpi revenue 2025年12月 vs 2025年11月>>", "<<#kpi revenue 2025-12 vs 2025-11>>"),
+        ("<<#kpi revenue 第四季度 vs 三季度>>", "<<#kpi revenue q4 vs q3>>"),
+        ("<<#kpi revenue 下半年>>", "<<#kpi revenue h2>>"),
+        ("<<#kpi revenue 全年 vs 2024年>>", "<<#kpi revenue fy vs 2024>>"),
+        ("<<#kpi revenue 第一季度..第四季度>>", "<<#kpi revenue q1..q4>>"),
+    ] {
+        let (a, b) = (ok(chinese), ok(ascii));
+        assert_eq!((a.period.value, a.comparand.map(|c| c.value)), (b.period.value, b.comparand.map(|c| c.value)));
+    }
+}
+
+/// A Chinese period that does not exist says what to write, never a circle like "put a `-` between 2025 and 年".
+#[test]
+fn malformed_chinese_periods() {
+    for (text, period, reason) in [
+        ("<<#kpi revenue 2025年第五季度>>", "2025年第五季度", "`2025年Q1` to `2025年Q4`"),
+        ("<<#kpi revenue 2025年13月>>", "2025年13月", "no month 13"),
+        ("<<#kpi revenue 12月>>", "12月", "`2025年12月`"),
+        ("<<#kpi revenue 2025年春季>>", "2025年春季", "`2025年第四季度`"),
+    ] {
+        let (error, spanned) = bad_period(text);
+        assert_eq!(spanned, period, "{text}");
+        assert!(error.message.contains(reason), "{text}: {}", error.message);
+        assert!(!error.message.contains("put a `-`"), "{}", error.message);
+    }
+}

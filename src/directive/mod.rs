@@ -5,6 +5,7 @@
 //! ```
 
 pub mod parse;
+mod period_zh;
 pub mod scan;
 
 use std::ops::Range;

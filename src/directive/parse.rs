@@ -43,8 +43,9 @@ const CLAUSE_WORDS: &[&str] = &["vs", "by", "top", "as", "yoy", "qoq"];
 /// Words that cannot be ids, because the grammar gives them a meaning.
 const KEYWORDS: &[&str] = &["share", "vs", "by", "top", "as", "prev", "qoq", "yoy", "环比", "同比"];
 
-const PERIOD_FORMS: &str = "write a period as `2023`, `2023-q4`, `2023-h1` or `2023-12`, relative to the report year as \
-                            `q1`…`q4`, `h1`, `h2` or `fy`, or a range of two of those such as `q1..q4`";
+const PERIOD_FORMS: &str = "write a period as `2023`, `2023-q4`, `2023-h1` or `2023-12` (or `2023年`, `2023年Q4`, \
+                            `2023年上半年`, `2023年12月`), relative to the report year as `q1`…`q4`, `h1`, `h2` or `fy` \
+                            (or `第四季度`, `上半年`, `下半年`, `全年`), or a range of two of those such as `q1..q4`";
 const GRAMMAR: &str = "a directive reads `<<#kpi [share] METRIC [DIM=MEMBER ...] PERIOD [vs COMPARAND] [by DIM [top N]] \
                        [as FORM] [OPTION=VALUE ...]>>`";
 const COMPARANDS: &str = "a comparand is a period (`q3`, `2022`), `prev`/`qoq`/`环比`, `yoy`/`同比`, `target`/`目标`, \
@@ -781,8 +782,8 @@ pub fn single_period(text: &str) -> Option<PeriodRef> {
         [b'q' | b'Q', digit @ b'1'..=b'4'] => Some(PeriodRef::Quarter(digit - b'0')),
         [b'h' | b'H', digit @ b'1'..=b'2'] => Some(PeriodRef::Half(digit - b'0')),
         // `Period::parse` would trim; a word has no whitespace, and a directive's period must be exact.
-        [b'0'..=b'9', ..] => Period::parse(text).map(PeriodRef::Absolute),
-        _ => None,
+        [b'0'..=b'9', ..] => Period::parse(text).map(PeriodRef::Absolute).or_else(|| super::period_zh::parse(text)),
+        _ => super::period_zh::parse(text),
     }
 }
 
@@ -795,6 +796,7 @@ fn looks_like_period(text: &str) -> bool {
     };
     lower.starts_with(|c: char| c.is_ascii_digit())
         || lower.contains("..")
+        || super::period_zh::reason(text).is_some()
         || letters_then_digits("q")
         || letters_then_digits("h")
         || letters_then_digits("fy")
@@ -803,7 +805,9 @@ fn looks_like_period(text: &str) -> bool {
 /// Why a period-like word is not a period, in words an author can act on.
 fn bad_period_message(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
-    let reason = if let Some(digits) = lower.strip_prefix('q').filter(|d| d.bytes().all(|b| b.is_ascii_digit())) {
+    let reason = if let Some(reason) = super::period_zh::reason(text) {
+        reason
+    } else if let Some(digits) = lower.strip_prefix('q').filter(|d| d.bytes().all(|b| b.is_ascii_digit())) {
         format!("there is no quarter {digits}; quarters are `q1` to `q4`")
     } else if let Some(digits) = lower.strip_prefix('h').filter(|d| d.bytes().all(|b| b.is_ascii_digit())) {
         format!("there is no half {digits}; halves are `h1` and `h2`")
