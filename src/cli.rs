@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{BOOK_TOML, Config, Locale, OnError};
 use crate::diagnostics::{self, Diagnostic, Format, Severity, Sources};
 use crate::protocol::Request;
+use crate::rules::Rule;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -336,9 +337,9 @@ fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
 fn is_setup_error(diagnostic: &Diagnostic) -> bool {
     // A templates or schema path that leaves the book is a config error too (a data file's is reported in the
     // data file and fails like other data errors).
-    let refused_config_path = diagnostic.rule == "data/path" && diagnostic.file == BOOK_TOML;
+    let refused_config_path = diagnostic.rule == Rule::DataPath && diagnostic.file == BOOK_TOML;
     diagnostic.severity == Severity::Error
-        && (diagnostic.rule.starts_with("config/") || diagnostic.rule.starts_with("schema/") || refused_config_path)
+        && (matches!(diagnostic.rule.family(), "config" | "schema") || refused_config_path)
 }
 
 /// `mdbook-kpi eval`: one directive against a book's data.
@@ -400,12 +401,14 @@ mod tests {
 
     #[test]
     fn github_and_sarif_paths_start_at_the_working_directory() {
-        let mut found =
-            vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md"), Diagnostic::error("x/y", "z")];
+        let mut found = vec![
+            Diagnostic::warning(Rule::StyleJargon, "x").in_file("src/a.md"),
+            Diagnostic::error(Rule::ConfigInvalid, "z"),
+        ];
         prefix_with_book_path(Path::new("./docs/report/"), &mut found);
         assert_eq!(found[0].file, "docs/report/src/a.md");
         assert_eq!(found[1].file, "", "findings without a file stay without one");
-        let mut found = vec![Diagnostic::warning("style/jargon", "x").in_file("src/a.md")];
+        let mut found = vec![Diagnostic::warning(Rule::StyleJargon, "x").in_file("src/a.md")];
         prefix_with_book_path(Path::new("."), &mut found);
         assert_eq!(found[0].file, "src/a.md");
     }

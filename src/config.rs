@@ -62,7 +62,8 @@ pub struct Config {
     pub on_error: OnError,
     /// Decimals for percentages and percentage points.
     pub precision: u32,
-    pub rules: BTreeMap<String, Level>,
+    /// The levels `[preprocessor.kpi.rules]` gives; only configurable rules are ever in it.
+    pub rules: BTreeMap<Rule, Level>,
     /// Replaces the built-in `style/jargon` word list when given.
     pub jargon: Option<Vec<String>>,
 }
@@ -92,6 +93,7 @@ use std::ops::Range;
 use serde_json::Value as JsonValue;
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::rules::Rule;
 use crate::source::LineIndex;
 
 /// The file config findings point at.
@@ -130,7 +132,7 @@ impl Config {
             Ok(document) => document,
             Err(error) => {
                 let mut diagnostic = Diagnostic::error(
-                    "config/invalid",
+                    Rule::ConfigInvalid,
                     format!("book.toml is not valid TOML: {}", error.message().trim()),
                 )
                 .in_file(BOOK_TOML)
@@ -153,20 +155,28 @@ impl Config {
         self.locale.unwrap_or(Locale::En)
     }
 
-    /// The severity a rule reports at under this config, `None` when it is turned off. Rules that cannot be
-    /// configured always report at their default.
-    pub fn severity(&self, rule_id: &str) -> Option<Severity> {
-        let rule = crate::rules::find(rule_id);
-        let default = rule.map_or(Severity::Error, |r| r.default);
-        if rule.is_some_and(|r| !r.configurable) {
-            return Some(default);
-        }
-        match self.rules.get(rule_id) {
-            None => Some(default),
+    /// The severity a finding of `rule` reports at under this config, `None` when it is turned off: the level
+    /// `[preprocessor.kpi.rules]` gives a configurable rule, else the rule's default. The one place that decides
+    /// it, for the structure check, the preprocessor and `mdbook-kpi check`.
+    pub fn severity(&self, rule: Rule) -> Option<Severity> {
+        let configured = if rule.configurable() { self.rules.get(&rule) } else { None };
+        match configured {
+            None => Some(rule.default_severity()),
             Some(Level::Off) => None,
             Some(Level::Warn) => Some(Severity::Warning),
             Some(Level::Error) => Some(Severity::Error),
         }
+    }
+
+    /// A finding with this config's level applied (`None` when its rule is off). A configurable rule's finding
+    /// takes [`Config::severity`]; any other finding keeps the severity it was reported at, which is its rule's
+    /// default except where the code says otherwise (a template file named after no sentence kind is a
+    /// `kpi/template` warning).
+    pub fn apply(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+        if diagnostic.rule.configurable() {
+            diagnostic.severity = self.severity(diagnostic.rule)?;
+        }
+        Some(diagnostic)
     }
 }
 
@@ -318,9 +328,11 @@ impl Findings<'_> {
             Kind::Int(i) => format!("`{i}`"),
             _ => node.type_name().to_string(),
         };
-        let diagnostic =
-            Diagnostic::error("config/invalid", format!("`preprocessor.kpi.{key}` must be {expected}, found {found}"))
-                .with_help(format!("set `{key}` to {expected}, or remove it to use the default"));
+        let diagnostic = Diagnostic::error(
+            Rule::ConfigInvalid,
+            format!("`preprocessor.kpi.{key}` must be {expected}, found {found}"),
+        )
+        .with_help(format!("set `{key}` to {expected}, or remove it to use the default"));
         self.push(diagnostic, node.span.as_ref());
     }
 }
@@ -340,7 +352,7 @@ fn parse_node(
             }
         }
         Some(_) => {
-            let diagnostic = Diagnostic::error("config/invalid", "`preprocessor.kpi` must be a table")
+            let diagnostic = Diagnostic::error(Rule::ConfigInvalid, "`preprocessor.kpi` must be a table")
                 .with_help("write the settings under a `[preprocessor.kpi]` header");
             findings.push(diagnostic, table.and_then(|t| t.span.as_ref()));
         }
@@ -389,7 +401,7 @@ fn parse_entry(config: &mut Config, entry: &Entry, findings: &mut Findings<'_>) 
         _ if MDBOOK_KEYS.contains(&key) => {}
         _ => {
             let mut diagnostic =
-                Diagnostic::warning("config/unknown-key", format!("unknown key `{key}` in [preprocessor.kpi]"));
+                Diagnostic::warning(Rule::ConfigUnknownKey, format!("unknown key `{key}` in [preprocessor.kpi]"));
             if let Some(help) = crate::suggest::help_for(key, KEYS.iter().copied()) {
                 diagnostic = diagnostic.with_help(help);
             }
@@ -438,12 +450,12 @@ fn parse_rules(config: &mut Config, node: &Node, findings: &mut Findings<'_>) {
         findings.invalid("rules", node, "a table of rule id = \"off\" | \"warn\" | \"error\"");
         return;
     };
-    let rule_ids = || crate::rules::RULES.iter().filter(|r| r.configurable).map(|r| r.id);
+    let rule_ids = || Rule::ALL.iter().filter(|r| r.configurable()).map(|r| r.as_str());
     for entry in entries {
         let id = entry.key.as_str();
-        let Some(rule) = crate::rules::find(id) else {
+        let Some(rule) = Rule::from_id(id) else {
             let mut diagnostic =
-                Diagnostic::warning("config/unknown-key", format!("unknown rule `{id}` in [preprocessor.kpi.rules]"));
+                Diagnostic::warning(Rule::ConfigUnknownKey, format!("unknown rule `{id}` in [preprocessor.kpi.rules]"));
             if let Some(help) = crate::suggest::help_for(id, rule_ids()) {
                 diagnostic = diagnostic.with_help(help);
             }
@@ -459,13 +471,13 @@ fn parse_rules(config: &mut Config, node: &Node, findings: &mut Findings<'_>) {
                 continue;
             }
         };
-        if !rule.configurable {
-            let diagnostic = Diagnostic::error("config/invalid", format!("rule `{id}` cannot be configured"))
+        if !rule.configurable() {
+            let diagnostic = Diagnostic::error(Rule::ConfigInvalid, format!("rule `{id}` cannot be configured"))
                 .with_help("only structure-check rules (structure/*, loop/*, smart/*, style/*, narrative/*, data/inconsistent-total) take a level; directive, data and config errors always stand");
             findings.push(diagnostic, entry.key_span.as_ref());
             continue;
         }
-        config.rules.insert(id.to_string(), level);
+        config.rules.insert(rule, level);
     }
 }
 
@@ -526,12 +538,12 @@ mod tests {
         assert_eq!(config.structure.as_deref(), Some("year-end-sales"));
         assert_eq!(config.on_error, OnError::Warn);
         assert_eq!(config.precision, 2);
-        assert_eq!(config.rules["style/jargon"], Level::Off);
+        assert_eq!(config.rules[&Rule::StyleJargon], Level::Off);
         assert_eq!(config.jargon.as_deref(), Some(&["赋能".to_string(), "synergy".to_string()][..]));
-        assert_eq!(config.severity("style/jargon"), None);
-        assert_eq!(config.severity("smart/no-deadline"), Some(Severity::Error));
-        assert_eq!(config.severity("structure/module-order"), Some(Severity::Warning));
-        assert_eq!(config.severity("structure/missing-module"), Some(Severity::Error));
+        assert_eq!(config.severity(Rule::StyleJargon), None);
+        assert_eq!(config.severity(Rule::SmartNoDeadline), Some(Severity::Error));
+        assert_eq!(config.severity(Rule::StructureModuleOrder), Some(Severity::Warning));
+        assert_eq!(config.severity(Rule::StructureMissingModule), Some(Severity::Error));
     }
 
     #[test]
@@ -590,7 +602,7 @@ mod tests {
         assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `style/jargon`?"));
         assert!(diagnostics[1].message.contains("`kpi/syntax` cannot be configured"));
         assert!(config.rules.is_empty());
-        assert_eq!(config.severity("kpi/syntax"), Some(Severity::Error));
+        assert_eq!(config.severity(Rule::KpiSyntax), Some(Severity::Error));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::data::DataSet;
 use crate::diagnostics::{self, Diagnostic, Severity, Sources};
 use crate::directive::{parse, scan};
 use crate::narrate::{Failure, Narrator, Target, Templates, chart};
+use crate::rules::Rule;
 use crate::source::LineIndex;
 use crate::splice::Splice;
 
@@ -118,7 +119,7 @@ impl Preprocessor {
                 }
                 Err(message) => {
                     diagnostics.push(
-                        Diagnostic::error("data/path", message)
+                        Diagnostic::error(Rule::DataPath, message)
                             .with_help("`templates` names a folder inside the book root")
                             .in_file("book.toml"),
                     );
@@ -300,7 +301,7 @@ impl Preprocessor {
                 scan::Found::Escape { span } => splices.push(Splice::removal(span)),
                 scan::Found::Unterminated { span } => {
                     let finding =
-                        Diagnostic::error("kpi/syntax", "unterminated directive: no closing `>>` on this line")
+                        Diagnostic::error(Rule::KpiSyntax, "unterminated directive: no closing `>>` on this line")
                             .with_help("close the directive with `>>`, or write `\\<<#kpi` to show it literally")
                             .in_file(file)
                             .at_span(index(), span);
@@ -368,15 +369,17 @@ impl Preprocessor {
             && form.value.is_block()
             && !alone_on_line
         {
-            return Err(Failure::new("kpi/syntax", form.span.clone(), "a table or chart must stand alone on its line")
-                .with_help(Some(
-                    "put the directive on a line of its own (inside a list item or quote is fine)".into(),
-                )));
+            return Err(Failure::new(
+                Rule::KpiSyntax,
+                form.span.clone(),
+                "a table or chart must stand alone on its line",
+            )
+            .with_help(Some("put the directive on a line of its own (inside a list item or quote is fine)".into())));
         }
         let (year, precision, locale, target) = (self.config.year, self.config.precision, self.locale, self.target);
         let templates = &self.templates;
         let Some(data) = self.data() else {
-            return Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")
+            return Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")
                 .with_help(Some("see the data errors above".into())));
         };
         let narrator = Narrator { data, templates, locale, year, precision };
@@ -401,7 +404,7 @@ impl Preprocessor {
                         };
                         narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
                     }
-                    _ => Err(Failure::new("kpi/no-data", 0..0, "the book's data files could not be loaded")),
+                    _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
                 })
         } else {
             self.expand_one(trimmed, true, 0)
@@ -435,15 +438,7 @@ impl Preprocessor {
             .iter()
             .chain(&self.worker.diagnostics)
             .chain(self.data_findings())
-            .filter_map(|d| {
-                let level = crate::rules::find(&d.rule).filter(|r| r.configurable).and(self.config.rules.get(&d.rule));
-                match level {
-                    Some(crate::config::Level::Off) => None,
-                    Some(crate::config::Level::Warn) => Some(Diagnostic { severity: Severity::Warning, ..d.clone() }),
-                    Some(crate::config::Level::Error) => Some(Diagnostic { severity: Severity::Error, ..d.clone() }),
-                    None => Some(d.clone()),
-                }
-            })
+            .filter_map(|d| self.config.apply(d.clone()))
             .collect();
         diagnostics::sort(&mut all);
         all.dedup();

@@ -4,6 +4,7 @@
 mod findings;
 
 use mdbook_kpi::diagnostics::{Diagnostic, github};
+use mdbook_kpi::rules::Rule;
 
 #[test]
 fn github_output_matches_snapshot() {
@@ -30,7 +31,7 @@ fn one_command_per_line_with_severity_title_and_position() {
 
 #[test]
 fn message_escapes_percent_cr_and_lf() {
-    let finding = Diagnostic::error("kpi/no-data", "100% of 5:3, done\r\nnext").with_help("a\nb");
+    let finding = Diagnostic::error(Rule::KpiNoData, "100% of 5:3, done\r\nnext").with_help("a\nb");
     let output = github::command(&finding);
     assert_eq!(output, "::error title=kpi/no-data::100%25 of 5:3, done%0D%0Anext%0Ahelp: a%0Ab\n");
     assert_eq!(github::escape_data("%\r\n:,"), "%25%0D%0A:,");
@@ -39,7 +40,7 @@ fn message_escapes_percent_cr_and_lf() {
 #[test]
 fn properties_also_escape_colon_and_comma() {
     assert_eq!(github::escape_property("a%b\rc\nd:e,f"), "a%25b%0Dc%0Ad%3Ae%2Cf");
-    let mut finding = Diagnostic::warning("style/jargon", "m").in_file("src/a,b:c%.md");
+    let mut finding = Diagnostic::warning(Rule::StyleJargon, "m").in_file("src/a,b:c%.md");
     (finding.line, finding.column) = (2, 3);
     assert_eq!(github::command(&finding), "::warning file=src/a%2Cb%3Ac%25.md,line=2,col=3,title=style/jargon::m\n");
 }
@@ -53,7 +54,7 @@ fn percent_is_escaped_first_so_escapes_are_not_doubled_or_missed() {
 
 #[test]
 fn multi_line_findings_carry_lines_but_no_columns() {
-    let mut finding = Diagnostic::warning("narrative/bare-numbers", "m").in_file("src/a.md");
+    let mut finding = Diagnostic::warning(Rule::NarrativeBareNumbers, "m").in_file("src/a.md");
     (finding.line, finding.column, finding.end_line, finding.end_column) = (2, 5, 3, 9);
     assert_eq!(github::command(&finding), "::warning file=src/a.md,line=2,endLine=3,title=narrative/bare-numbers::m\n");
 }

@@ -5,6 +5,7 @@
 mod findings;
 
 use mdbook_kpi::diagnostics::{Diagnostic, Sources, Summary, human, summarize};
+use mdbook_kpi::rules::Rule;
 
 #[test]
 fn human_output_matches_snapshot() {
@@ -87,7 +88,7 @@ fn finding_without_position_or_source_prints_its_location_only() {
 
 #[test]
 fn finding_without_file_prints_title_and_help() {
-    let finding = Diagnostic::error("config/invalid", "`precision` must be a number").with_help("precision = 1");
+    let finding = Diagnostic::error(Rule::ConfigInvalid, "`precision` must be a number").with_help("precision = 1");
     let output = human::render(&[finding], &Sources::new());
     assert_eq!(output, "error[config/invalid]: `precision` must be a number\n |\n = help: precision = 1\n\n");
 }
@@ -97,7 +98,7 @@ fn point_finding_gets_one_caret_and_multi_line_span_is_drawn() {
     let text = "第一行\n签约客户120家,\n营收1500万\n";
     let mut sources = Sources::new();
     sources.insert("src/a.md".into(), text.into());
-    let mut point = Diagnostic::warning("narrative/bare-numbers", "figures without a comparison").in_file("src/a.md");
+    let mut point = Diagnostic::warning(Rule::NarrativeBareNumbers, "figures without a comparison").in_file("src/a.md");
     (point.line, point.column) = (2, 5);
     let output = human::render(std::slice::from_ref(&point), &sources);
     assert_underlined(&output, "签约客户120家,", "1");
@@ -110,7 +111,7 @@ fn point_finding_gets_one_caret_and_multi_line_span_is_drawn() {
 
 #[test]
 fn positions_past_the_text_fall_back_to_the_location_line() {
-    let mut finding = Diagnostic::error("kpi/syntax", "unclosed directive").in_file(findings::ENGLISH_CHAPTER);
+    let mut finding = Diagnostic::error(Rule::KpiSyntax, "unclosed directive").in_file(findings::ENGLISH_CHAPTER);
     (finding.line, finding.column, finding.end_line, finding.end_column) = (99, 3, 99, 400);
     let output = human::render(&[finding.clone()], &findings::sources());
     assert!(output.contains("\n--> src/plan.md:99:3\n"), "{output}");
@@ -148,7 +149,7 @@ mod no_panic {
         fn any_position_renders(text in text(), line in 0usize..8, column in 0usize..30, end_line in 0usize..8, end_column in 0usize..30) {
             let mut sources = Sources::new();
             sources.insert("src/a.md".into(), text);
-            let mut finding = Diagnostic::error("kpi/syntax", "m").with_help("h").in_file("src/a.md");
+            let mut finding = Diagnostic::error(Rule::KpiSyntax, "m").with_help("h").in_file("src/a.md");
             (finding.line, finding.column, finding.end_line, finding.end_column) = (line, column, end_line, end_column);
             let output = human::render(&[finding], &sources);
             prop_assert!(output.starts_with("error[kpi/syntax]: m\n"));

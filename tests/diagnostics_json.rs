@@ -4,6 +4,7 @@
 mod findings;
 
 use mdbook_kpi::diagnostics::{Severity, json};
+use mdbook_kpi::rules::Rule;
 use serde_json::Value;
 
 const FINDING_FIELDS: [&str; 9] =
@@ -62,7 +63,7 @@ fn json_round_trips_every_finding() {
 
 #[test]
 fn help_is_null_when_absent_and_empty_input_is_a_valid_document() {
-    let finding = mdbook_kpi::diagnostics::Diagnostic::warning("style/jargon", "empty word");
+    let finding = mdbook_kpi::diagnostics::Diagnostic::warning(Rule::StyleJargon, "empty word");
     let doc: Value = serde_json::from_str(&json::render(&[finding])).expect("valid JSON");
     assert!(doc["diagnostics"][0]["help"].is_null());
     assert_eq!(

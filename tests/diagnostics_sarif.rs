@@ -5,7 +5,7 @@
 mod findings;
 
 use mdbook_kpi::diagnostics::{Diagnostic, sarif};
-use mdbook_kpi::rules;
+use mdbook_kpi::rules::Rule;
 use serde_json::{Value, json};
 
 const SCHEMA: &str = include_str!("fixtures/diagnostics/sarif-schema-2.1.0.json");
@@ -44,16 +44,12 @@ fn sarif_validates_against_the_official_schema() {
 
 #[test]
 fn odd_findings_still_validate() {
-    let mut backwards = Diagnostic::warning("style/jargon", "end before start").in_file("src/a b/章 1.md");
+    let mut backwards = Diagnostic::warning(Rule::StyleJargon, "end before start").in_file("src/a b/章 1.md");
     (backwards.line, backwards.column, backwards.end_line, backwards.end_column) = (5, 9, 4, 2);
-    let mut line_only = Diagnostic::error("kpi/syntax", "line only").in_file("src/x.md");
+    let mut line_only = Diagnostic::error(Rule::KpiSyntax, "line only").in_file("src/x.md");
     line_only.line = 3;
-    let findings = vec![
-        Diagnostic::error("config/invalid", "no file at all").with_help("fix book.toml"),
-        Diagnostic::warning("plugin/unknown-rule", "a rule the catalogue lacks").in_file("src/x.md"),
-        backwards,
-        line_only,
-    ];
+    let findings =
+        vec![Diagnostic::error(Rule::ConfigInvalid, "no file at all").with_help("fix book.toml"), backwards, line_only];
     let log = parse(&sarif::render(&findings));
     assert_eq!(schema_errors(&log), Vec::<String>::new());
     let results = log["runs"][0]["results"].as_array().expect("results");
@@ -64,16 +60,12 @@ fn odd_findings_still_validate() {
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert_eq!(
-        ids,
-        ["kpi/syntax", "config/invalid", "style/jargon", "plugin/unknown-rule"],
-        "catalogue order, then unknown ids"
-    );
-    assert_eq!(results[1]["ruleIndex"], 3);
-    let region = &results[2]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(ids, ["kpi/syntax", "config/invalid", "style/jargon"], "registry order");
+    assert_eq!(results[1]["ruleIndex"], 2);
+    let region = &results[1]["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region, &json!({ "startLine": 5, "startColumn": 9 }), "an end before the start is dropped");
-    assert_eq!(results[2]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "src/a%20b/%E7%AB%A0%201.md");
-    assert_eq!(results[3]["locations"][0]["physicalLocation"]["region"], json!({ "startLine": 3 }));
+    assert_eq!(results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "src/a%20b/%E7%AB%A0%201.md");
+    assert_eq!(results[2]["locations"][0]["physicalLocation"]["region"], json!({ "startLine": 3 }));
     assert_eq!(schema_errors(&parse(&sarif::render(&[]))), Vec::<String>::new());
 }
 
@@ -92,7 +84,7 @@ fn the_validator_rejects_what_sarif_forbids() {
 }
 
 #[test]
-fn driver_lists_the_rules_that_fired_in_catalogue_order() {
+fn driver_lists_the_rules_that_fired_in_registry_order() {
     let findings = findings::findings();
     let log = parse(&sarif::render(&findings));
     let driver = &log["runs"][0]["tool"]["driver"];
@@ -102,11 +94,11 @@ fn driver_lists_the_rules_that_fired_in_catalogue_order() {
     assert_eq!(ids, ["kpi/unknown-metric", "data/bad-value", "structure/missing-module", "style/jargon"]);
     for rule in driver["rules"].as_array().expect("rules") {
         let id = rule["id"].as_str().expect("id");
-        let catalogue = rules::find(id).expect("catalogue rule");
-        assert_eq!(rule["shortDescription"]["text"], catalogue.description);
-        assert!(rule["fullDescription"]["text"].as_str().expect("full").starts_with(catalogue.description));
+        let registered = Rule::from_id(id).expect("a registered rule");
+        assert_eq!(rule["shortDescription"]["text"], registered.description());
+        assert!(rule["fullDescription"]["text"].as_str().expect("full").starts_with(registered.description()));
         assert!(rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()));
-        assert_eq!(rule["defaultConfiguration"]["level"], catalogue.default.as_str());
+        assert_eq!(rule["defaultConfiguration"]["level"], registered.default_severity().as_str());
         assert!(rule["name"].as_str().is_some_and(|n| n.chars().all(char::is_alphanumeric)));
     }
 }

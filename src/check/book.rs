@@ -10,12 +10,8 @@ use mdbook_summary::{Link, SummaryItem};
 
 use super::Chapter;
 use crate::diagnostics::{Diagnostic, Sources};
+use crate::rules::Rule;
 use crate::source::LineIndex;
-
-/// Rule id for a book.toml or SUMMARY.md that cannot be parsed.
-pub const BOOK_INVALID: &str = "book/invalid";
-/// Rule id for a book file that cannot be read.
-pub const BOOK_MISSING_FILE: &str = "book/missing-file";
 
 #[derive(Clone, Debug)]
 pub struct BookOnDisk {
@@ -137,7 +133,7 @@ fn read_book_toml(root: &Path) -> Result<(String, Option<toml::Table>), Diagnost
     if !path.exists() {
         if !root.is_dir() {
             return Err(Diagnostic::error(
-                BOOK_MISSING_FILE,
+                Rule::BookMissingFile,
                 format!("the book folder `{}` does not exist", root.display()),
             )
             .with_help("give the folder that holds book.toml"));
@@ -148,7 +144,7 @@ fn read_book_toml(root: &Path) -> Result<(String, Option<toml::Table>), Diagnost
     let index = LineIndex::new(&text);
     let table = text.parse::<toml::Table>().map_err(|e| {
         let diagnostic =
-            Diagnostic::error(BOOK_INVALID, format!("book.toml is not valid TOML: {}", e.message().trim()))
+            Diagnostic::error(Rule::BookInvalid, format!("book.toml is not valid TOML: {}", e.message().trim()))
                 .with_help("fix the TOML syntax at the marked place")
                 .in_file("book.toml");
         match e.span() {
@@ -162,7 +158,7 @@ fn read_book_toml(root: &Path) -> Result<(String, Option<toml::Table>), Diagnost
 /// Reads a UTF-8 file relative to the root (a leading BOM is dropped).
 fn read_text(root: &Path, relative: &str) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(root.join(relative)).map_err(|e| {
-        Diagnostic::error(BOOK_MISSING_FILE, format!("cannot read `{relative}`: {e}"))
+        Diagnostic::error(Rule::BookMissingFile, format!("cannot read `{relative}`: {e}"))
             .with_help("check that the file exists and is readable")
             .in_file(relative)
     })?;
@@ -171,7 +167,7 @@ fn read_text(root: &Path, relative: &str) -> Result<String, Diagnostic> {
         let bytes = e.into_bytes();
         let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
         let position = LineIndex::new(&prefix).position(prefix.len());
-        Diagnostic::error(BOOK_INVALID, format!("`{relative}` is not UTF-8 text"))
+        Diagnostic::error(Rule::BookInvalid, format!("`{relative}` is not UTF-8 text"))
             .with_help("save the file as UTF-8")
             .in_file(relative)
             .at(position, position)
@@ -199,7 +195,7 @@ fn collect_links<'a>(items: &'a [SummaryItem], depth: usize, out: &mut Vec<(&'a 
 /// mdBook's summary errors read "failed to parse SUMMARY.md line L, column C: …"; keep the position.
 fn summary_error(summary_path: &str, error: &anyhow::Error) -> Diagnostic {
     let message = format!("{error:#}");
-    let diagnostic = Diagnostic::error(BOOK_INVALID, format!("cannot parse {summary_path}: {message}"))
+    let diagnostic = Diagnostic::error(Rule::BookInvalid, format!("cannot parse {summary_path}: {message}"))
         .with_help("SUMMARY.md holds a title, then lists of links `- [Title](file.md)`; see the mdBook guide")
         .in_file(summary_path);
     let number_after = |label: &str| -> Option<usize> {
@@ -223,7 +219,7 @@ fn point_at_summary_link(
     summary_path: &str,
     location: &str,
 ) -> Diagnostic {
-    if error.rule != BOOK_MISSING_FILE {
+    if error.rule != Rule::BookMissingFile {
         return error;
     }
     let target = format!("({location})");

@@ -17,8 +17,9 @@ pub mod schema;
 pub use book::{BookOnDisk, read_book};
 pub use schema::{Schema, load_schema};
 
-use crate::config::{Config, Level};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 use outline::BookOutline;
 use rules::Finding;
 
@@ -68,7 +69,7 @@ pub fn check_with_code_ranges(
 }
 
 fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -> Option<Diagnostic> {
-    let severity = severity_of(config, finding.rule)?;
+    let severity = config.severity(finding.rule)?;
     let doc = outline.docs.get(finding.chapter);
     if let Some(doc) = doc {
         let allowed = doc.allows.iter().any(|allow| {
@@ -90,17 +91,7 @@ fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -
 }
 
 /// `kpi-allow` takes rule ids, a family (`style/*` or `style`), or `all`.
-fn allows(allowed: &str, rule: &str) -> bool {
-    let family = rule.split('/').next().unwrap_or(rule);
-    allowed == rule || allowed == "all" || allowed == family || allowed.strip_suffix("/*") == Some(family)
-}
-
-/// The configured severity of a rule; `None` when it is turned off.
-fn severity_of(config: &Config, rule: &str) -> Option<Severity> {
-    match config.rules.get(rule) {
-        Some(Level::Off) => None,
-        Some(Level::Warn) => Some(Severity::Warning),
-        Some(Level::Error) => Some(Severity::Error),
-        None => Some(crate::rules::find(rule).map_or(Severity::Warning, |r| r.default)),
-    }
+fn allows(allowed: &str, rule: Rule) -> bool {
+    let family = rule.family();
+    allowed == rule.as_str() || allowed == "all" || allowed == family || allowed.strip_suffix("/*") == Some(family)
 }

@@ -32,6 +32,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 use crate::source::LineIndex;
 
 const BUILT_IN: &[(&str, &str)] = &[("year-end-sales", include_str!("schemas/year-end-sales.toml"))];
@@ -190,10 +191,10 @@ pub fn load_schema(spec: &str, root: &Path) -> Result<Schema, Diagnostic> {
         Ok(path) => path,
         Err(message) => {
             let (rule, help) = if message.contains("outside the book root") {
-                ("data/path", "keep the schema file inside the book folder".to_string())
+                (Rule::DataPath, "keep the schema file inside the book folder".to_string())
             } else if looks_like_path {
                 (
-                    "schema/invalid",
+                    Rule::SchemaInvalid,
                     "check the `structure` path in [preprocessor.kpi]; it is relative to the book root".to_string(),
                 )
             } else {
@@ -202,7 +203,7 @@ pub fn load_schema(spec: &str, root: &Path) -> Result<Schema, Diagnostic> {
                     .map(|n| format!("did you mean `{n}`? "))
                     .unwrap_or_default();
                 (
-                    "schema/invalid",
+                    Rule::SchemaInvalid,
                     format!("{hint}built-in schemas: {}; or give the path of a .toml schema file", names.join(", ")),
                 )
             };
@@ -212,11 +213,11 @@ pub fn load_schema(spec: &str, root: &Path) -> Result<Schema, Diagnostic> {
         }
     };
     let bytes = std::fs::read(&path).map_err(|e| {
-        Diagnostic::error("schema/invalid", format!("cannot read the schema file `{spec}`: {e}"))
+        Diagnostic::error(Rule::SchemaInvalid, format!("cannot read the schema file `{spec}`: {e}"))
             .in_file(spec.to_string())
     })?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        Diagnostic::error("schema/invalid", format!("the schema file `{spec}` is not UTF-8 text"))
+        Diagnostic::error(Rule::SchemaInvalid, format!("the schema file `{spec}` is not UTF-8 text"))
             .with_help("save the file as UTF-8")
             .in_file(spec.to_string())
     })?;
@@ -272,7 +273,7 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
     let index = LineIndex::new(text);
     let raw: RawSchema = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_string();
-        let diagnostic = Diagnostic::error("schema/invalid", format!("malformed schema: {message}"))
+        let diagnostic = Diagnostic::error(Rule::SchemaInvalid, format!("malformed schema: {message}"))
             .with_help("see the schema format in the README (modules with id and titles; parts; loop)")
             .in_file(file);
         match e.span() {
@@ -281,7 +282,7 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
         }
     })?;
     let invalid = |message: String, help: &str| {
-        Diagnostic::error("schema/invalid", message).with_help(help.to_string()).in_file(file)
+        Diagnostic::error(Rule::SchemaInvalid, message).with_help(help.to_string()).in_file(file)
     };
     if raw.modules.is_empty() {
         return Err(invalid("the schema names no modules".into(), "add at least one [[modules]] table"));

@@ -15,6 +15,7 @@ use super::number::{NumberError, parse_decimal};
 use super::table::{FactTable, RowKey, TableRows};
 use super::{Kind, Origin, Period, Slice};
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 
 /// A hash map with a fast, fixed (deterministic) hasher: the keys are the file's own short texts.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
@@ -578,7 +579,7 @@ fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) 
     let mut record = Record::default();
     if !tokenizer.next_record(&mut record) {
         loader.error(
-            Diagnostic::error("data/invalid", format!("`{name}` is empty"))
+            Diagnostic::error(Rule::DataInvalid, format!("`{name}` is empty"))
                 .in_file(name)
                 .with_help("the first row names the columns: metric,period,value and any dimensions"),
         );
@@ -666,7 +667,7 @@ fn header(loader: &mut Loader, name: &str, bytes: &[u8], record: &Record) -> Opt
     let ascii = false;
     let at = |cell: Option<&Cell>, message: String| {
         let (line, column) = cell.map_or((1, 1), |cell| (cell.line as usize, char_column(bytes, cell, ascii)));
-        let mut diagnostic = Diagnostic::error("data/invalid", message).in_file(name);
+        let mut diagnostic = Diagnostic::error(Rule::DataInvalid, message).in_file(name);
         diagnostic.line = line;
         diagnostic.column = column;
         diagnostic.end_line = line;
@@ -784,7 +785,7 @@ impl ChunkReader<'_> {
         char_column(self.bytes, cell, self.ascii)
     }
 
-    fn report(&mut self, rule: &str, cell: &Cell, message: impl FnOnce() -> String, help: &str) {
+    fn report(&mut self, rule: Rule, cell: &Cell, message: impl FnOnce() -> String, help: &str) {
         if self.chunk.errors.len() >= MAX_ERRORS_PER_FILE {
             // Past the limit the errors are only counted; a huge broken file costs no more than a good one.
             self.chunk.suppressed += 1;
@@ -803,7 +804,7 @@ impl ChunkReader<'_> {
         let name = self.cell_name(column);
         let line = cell.line;
         let message = || format!("row {line}, column {} ({name}) is not valid UTF-8", column + 1);
-        self.report("data/syntax", cell, message, "save the file as UTF-8");
+        self.report(Rule::DataSyntax, cell, message, "save the file as UTF-8");
     }
 
     fn row(&mut self, record: &Record) {
@@ -818,7 +819,7 @@ impl ChunkReader<'_> {
             let message = || format!("row has {} fields but the header has {expected}", cells.len());
             let help = "every row needs one field per header column; quote fields that contain commas";
             let first = cells[0];
-            self.report("data/syntax", &first, message, help);
+            self.report(Rule::DataSyntax, &first, message, help);
             return;
         }
         let bytes = self.bytes;
@@ -826,7 +827,7 @@ impl ChunkReader<'_> {
         let metric_cell = &cells[columns.metric];
         if text(columns.metric).is_empty() {
             let help = "name the metric on every row";
-            self.report("data/invalid", metric_cell, || "the metric is empty".into(), help);
+            self.report(Rule::DataInvalid, metric_cell, || "the metric is empty".into(), help);
             return;
         }
         let (file, ascii) = (self.reading.file, self.ascii);
@@ -864,7 +865,7 @@ impl ChunkReader<'_> {
         let Some(period) = Period::parse(text) else {
             let line = cell.line;
             let message = || format!("row {line}, column {} (period): `{text}` is not a period", column + 1);
-            self.report("data/bad-period", cell, message, PERIOD_HELP);
+            self.report(Rule::DataBadPeriod, cell, message, PERIOD_HELP);
             return None;
         };
         match &mut self.last_period {
@@ -896,7 +897,7 @@ impl ChunkReader<'_> {
             let line = cell.line;
             let message = || format!("row {line}, column {} (kind): `{text}` is not a kind", column + 1);
             let help = "kind is actual (or empty), target or standard";
-            self.report("data/invalid", cell, message, help);
+            self.report(Rule::DataInvalid, cell, message, help);
         }
         kind
     }
@@ -935,7 +936,7 @@ impl ChunkReader<'_> {
         let line = cell.line;
         let message = || format!("row {line}, column {} ({name}): the value {why}", column + 1);
         let help = "write plain numbers such as 9800000 or -1.25e3: no thousands separators, currency signs or %";
-        self.report("data/bad-value", cell, message, help);
+        self.report(Rule::DataBadValue, cell, message, help);
     }
 }
 
@@ -1055,18 +1056,18 @@ mod tests {
         for (index, line) in lines.filter(|(_, line)| !line.is_empty()) {
             let number = index + 1;
             let cells = reference_cells(line);
-            let mut error = |rule: &str, column: usize| errors.push((rule.to_string(), number, column));
+            let mut error = |rule: Rule, column: usize| errors.push((rule.as_str().to_string(), number, column));
             if cells.len() != names.len() {
-                error("data/syntax", 1);
+                error(Rule::DataSyntax, 1);
                 continue;
             }
             let cell = |i: usize| (cells[i].0.trim(), cells[i].1);
             if cell(metric).0.is_empty() {
-                error("data/invalid", cell(metric).1);
+                error(Rule::DataInvalid, cell(metric).1);
                 continue;
             }
             let Some(parsed_period) = Period::parse(cell(period).0) else {
-                error("data/bad-period", cell(period).1);
+                error(Rule::DataBadPeriod, cell(period).1);
                 continue;
             };
             let parsed_kind = match kind.map(|k| cell(k).0.to_ascii_lowercase()).as_deref() {
@@ -1074,7 +1075,7 @@ mod tests {
                 Some("target") => Kind::Target,
                 Some("standard") => Kind::Standard,
                 Some(_) => {
-                    error("data/invalid", cell(kind.unwrap_or_default()).1);
+                    error(Rule::DataInvalid, cell(kind.unwrap_or_default()).1);
                     continue;
                 }
             };
@@ -1090,12 +1091,12 @@ mod tests {
                 std::str::FromStr::from_str(value_text)
             };
             let Ok(parsed_value) = parsed_value else {
-                error("data/bad-value", value_column);
+                error(Rule::DataBadValue, value_column);
                 continue;
             };
             let key = FactKey { metric: cell(metric).0.to_string(), period: parsed_period, slice, kind: parsed_kind };
             match facts.entry(key) {
-                std::collections::btree_map::Entry::Occupied(_) => error("data/duplicate-fact", value_column),
+                std::collections::btree_map::Entry::Occupied(_) => error(Rule::DataDuplicateFact, value_column),
                 std::collections::btree_map::Entry::Vacant(slot) => {
                     slot.insert((parsed_value, number, value_column));
                 }
@@ -1198,7 +1199,7 @@ mod tests {
                 }
                 (Err(expected), Err(errors)) => {
                     let mut errors: Vec<(String, usize, usize)> =
-                        errors.into_iter().map(|e| (e.rule, e.line, e.column)).collect();
+                        errors.into_iter().map(|e| (e.rule.as_str().to_string(), e.line, e.column)).collect();
                     errors.sort();
                     proptest::prop_assert_eq!(errors, expected);
                 }

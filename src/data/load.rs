@@ -17,6 +17,7 @@ use super::{
     Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Origin, Period, Rollup, Slice, Unit,
 };
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 use crate::source::LineIndex;
 
 /// The largest data file read (SPEC 9: a huge file is a clear error, not an exhausted machine).
@@ -61,23 +62,23 @@ fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
         // the root.
         let exists = root.join(file).exists();
         Box::new(if exists {
-            Diagnostic::error("data/path", message)
+            Diagnostic::error(Rule::DataPath, message)
                 .in_file(file)
                 .with_help("keep data files inside the book folder (symlinks are followed)")
         } else {
-            Diagnostic::error("data/missing-file", message)
+            Diagnostic::error(Rule::DataMissingFile, message)
                 .in_file(file)
                 .with_help("check `data` in [preprocessor.kpi] of book.toml; paths are relative to the book root")
         })
     })?;
     let missing = |error: std::io::Error| {
-        Box::new(Diagnostic::error("data/missing-file", format!("cannot read `{file}`: {error}")).in_file(file))
+        Box::new(Diagnostic::error(Rule::DataMissingFile, format!("cannot read `{file}`: {error}")).in_file(file))
     };
     let metadata = std::fs::metadata(&resolved).map_err(missing)?;
     // A FIFO or a device would block the read or never end it: only regular files are data.
     if !metadata.is_file() {
         return Err(Box::new(
-            Diagnostic::error("data/invalid", format!("`{file}` is not a regular file"))
+            Diagnostic::error(Rule::DataInvalid, format!("`{file}` is not a regular file"))
                 .in_file(file)
                 .with_help("`data` lists .toml, .json or .csv files inside the book folder"),
         ));
@@ -86,7 +87,7 @@ fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
     if size > MAX_FILE_BYTES {
         return Err(Box::new(
             Diagnostic::error(
-                "data/invalid",
+                Rule::DataInvalid,
                 format!("`{file}` is {} MiB; data files may be at most {} MiB", size >> 20, MAX_FILE_BYTES >> 20),
             )
             .in_file(file)
@@ -145,7 +146,7 @@ impl Loader {
         self.suppressed_in_file = 0;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             self.error(
-                Diagnostic::error("data/invalid", format!("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20))
+                Diagnostic::error(Rule::DataInvalid, format!("`{name}` is larger than {} MiB", MAX_FILE_BYTES >> 20))
                     .in_file(name),
             );
             return;
@@ -155,7 +156,7 @@ impl Loader {
             "toml" | "json" => self.load_document(name, bytes, extension == "json"),
             "csv" => super::csv::load_csv(self, name, bytes),
             _ => self.error(
-                Diagnostic::error("data/invalid", format!("`{name}` is not a data file this tool reads"))
+                Diagnostic::error(Rule::DataInvalid, format!("`{name}` is not a data file this tool reads"))
                     .in_file(name)
                     .with_help("data files end in .toml, .json or .csv"),
             ),
@@ -163,7 +164,7 @@ impl Loader {
         if self.suppressed_in_file > 0 {
             let more = self.suppressed_in_file;
             self.errors.push(
-                Diagnostic::error("data/invalid", format!("{more} more errors in `{name}` are not shown"))
+                Diagnostic::error(Rule::DataInvalid, format!("{more} more errors in `{name}` are not shown"))
                     .in_file(name)
                     .with_help("fix the errors above and run again"),
             );
@@ -196,7 +197,7 @@ impl Loader {
                 for error in errors {
                     let position = index.position(error.offset);
                     self.error(
-                        Diagnostic::error("data/syntax", format!("invalid {format}: {}", error.message))
+                        Diagnostic::error(Rule::DataSyntax, format!("invalid {format}: {}", error.message))
                             .in_file(name)
                             .at(position, position)
                             .with_help(format!("fix the {format} syntax at this place")),
@@ -236,7 +237,7 @@ impl Loader {
     fn declare_dimension(&mut self, dimension: Dimension, members: Option<HashSet<String>>) {
         if let Some(previous) = self.declared_dimensions.get(&dimension.id) {
             let message = format!("dimension `{}` is declared twice; first at {}", dimension.id, previous.origin);
-            let diagnostic = at_origin(Diagnostic::error("data/invalid", message), &dimension.origin)
+            let diagnostic = at_origin(Diagnostic::error(Rule::DataInvalid, message), &dimension.origin)
                 .with_help("declare each dimension in one data file");
             self.error(diagnostic);
             return;
@@ -262,7 +263,7 @@ impl Loader {
         if !self.defined_metrics.insert(metric.id.clone()) {
             let first = self.data.metrics.get(&metric.id).map(|m| m.origin.to_string()).unwrap_or_default();
             let message = format!("metric `{}` is defined twice; first at {first}", metric.id);
-            let diagnostic = at_origin(Diagnostic::error("data/invalid", message), &metric.origin)
+            let diagnostic = at_origin(Diagnostic::error(Rule::DataInvalid, message), &metric.origin)
                 .with_help("define each metric's label, unit and formula in one data file");
             self.error(diagnostic);
             return;
@@ -351,7 +352,7 @@ impl Loader {
             let message = format!("`{member}` is not a member of dimension `{dimension}`");
             let help = crate::suggest::help_for(member, known.iter().copied())
                 .map(|h| format!("{h} (or add `{member}` to [dimensions.{dimension}] members)"));
-            let mut diagnostic = at_origin(Diagnostic::error("data/invalid", message), origin);
+            let mut diagnostic = at_origin(Diagnostic::error(Rule::DataInvalid, message), origin);
             diagnostic.help = help;
             errors.push(diagnostic);
         }
@@ -365,7 +366,7 @@ impl Loader {
             for operand in formula.metrics() {
                 if !self.data.metrics.contains_key(operand) {
                     let message = format!("the formula of `{}` names unknown metric `{operand}`", metric.id);
-                    let mut diagnostic = at_origin(Diagnostic::error("data/formula", message), &metric.origin);
+                    let mut diagnostic = at_origin(Diagnostic::error(Rule::DataFormula, message), &metric.origin);
                     diagnostic.help = crate::suggest::help_for(operand, self.data.metrics.keys().map(String::as_str))
                         .or_else(|| Some("write subtraction with spaces: `a - b`".into()));
                     errors.push(diagnostic);
@@ -417,7 +418,7 @@ fn formula_cycles(metrics: &BTreeMap<String, Metric>) -> Vec<Diagnostic> {
                     let metric = &metrics[operand];
                     let message = format!("formula of `{operand}` depends on itself: {}", cycle.join(" → "));
                     errors.push(
-                        at_origin(Diagnostic::error("data/formula", message), &metric.origin)
+                        at_origin(Diagnostic::error(Rule::DataFormula, message), &metric.origin)
                             .with_help("a formula may only use metrics that do not use it in turn"),
                     );
                 }
@@ -431,7 +432,7 @@ fn formula_cycles(metrics: &BTreeMap<String, Metric>) -> Vec<Diagnostic> {
 
 pub(crate) fn duplicate_fact(key: &FactKey, first: &Origin, second: &Origin) -> Diagnostic {
     let message = format!("{} is given twice: here and at {first}", describe_key(key));
-    at_origin(Diagnostic::error("data/duplicate-fact", message), second)
+    at_origin(Diagnostic::error(Rule::DataDuplicateFact, message), second)
         .with_help("give each fact once; remove one of the two values")
 }
 
@@ -471,7 +472,7 @@ pub(crate) fn utf8_text<'a>(loader: &mut Loader, name: &str, bytes: &'a [u8]) ->
             let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
             let position = LineIndex::new(prefix).position(valid);
             loader.error(
-                Diagnostic::error("data/syntax", format!("`{name}` is not valid UTF-8 (byte {valid})"))
+                Diagnostic::error(Rule::DataSyntax, format!("`{name}` is not valid UTF-8 (byte {valid})"))
                     .in_file(name)
                     .at(position, position)
                     .with_help("save the file as UTF-8"),
@@ -512,7 +513,7 @@ impl Document<'_, '_> {
         Origin { file: self.file.to_string(), line: position.line, column: position.column }
     }
 
-    fn report(&mut self, rule: &str, offset: usize, message: String, help: Option<String>) {
+    fn report(&mut self, rule: Rule, offset: usize, message: String, help: Option<String>) {
         let position = self.index.position(offset);
         let mut diagnostic = Diagnostic::error(rule, message).in_file(self.file).at(position, position);
         diagnostic.help = help;
@@ -524,7 +525,7 @@ impl Document<'_, '_> {
         let subject = if path.is_empty() { "the top level".to_string() } else { format!("`{}`", key_path(path)) };
         let message = format!("{subject} must be {expected}, not {}", node.value.type_name());
         let help = format!("write {expected} here (the data file format is in the README)");
-        self.report("data/invalid", node.span.start, message, Some(help));
+        self.report(Rule::DataInvalid, node.span.start, message, Some(help));
     }
 
     fn unknown_key(&mut self, entry: &Entry, path: &[&str], known: &[&str]) {
@@ -532,7 +533,7 @@ impl Document<'_, '_> {
         full.push(&entry.key);
         let message = format!("unknown key `{}`", key_path(&full));
         let help = crate::suggest::help_for(&entry.key, known.iter().copied());
-        self.report("data/invalid", entry.key_span.start, message, help);
+        self.report(Rule::DataInvalid, entry.key_span.start, message, help);
     }
 
     /// The entries of a table, or a type error.
@@ -583,7 +584,7 @@ impl Document<'_, '_> {
                         Some(year) => meta.year = Some(year),
                         None => {
                             let message = "`meta.year` must be a year such as 2023".to_string();
-                            self.report("data/invalid", entry.value.span.start, message, None);
+                            self.report(Rule::DataInvalid, entry.value.span.start, message, None);
                         }
                     }
                 }
@@ -593,7 +594,7 @@ impl Document<'_, '_> {
                     }
                     _ => {
                         let message = "`meta.currency` must be an ISO 4217 code such as \"CNY\" or \"USD\"".into();
-                        self.report("data/invalid", entry.value.span.start, message, None);
+                        self.report(Rule::DataInvalid, entry.value.span.start, message, None);
                     }
                 },
                 _ => self.unknown_key(entry, &["meta"], META_KEYS),
@@ -615,7 +616,7 @@ impl Document<'_, '_> {
                 let first = self.loader.meta_origins.get(key).map(|o| o.to_string()).unwrap_or_default();
                 let message = format!("`meta.{key}` is {new} here but {old} at {first}");
                 self.report(
-                    "data/invalid",
+                    Rule::DataInvalid,
                     offset,
                     message,
                     Some("give [meta] once, or the same in every file".into()),
@@ -761,7 +762,7 @@ impl Document<'_, '_> {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("write one of {}", names().collect::<Vec<_>>().join(", ")),
         };
-        self.report("data/invalid", node.span.start, message, Some(help));
+        self.report(Rule::DataInvalid, node.span.start, message, Some(help));
         None
     }
 
@@ -783,7 +784,7 @@ impl Document<'_, '_> {
                 };
                 let message = format!("invalid formula in `{}`: {}", key_path(path), error.message);
                 let help = "a formula uses + - * / and parentheses over metric ids: \"revenue / headcount\"";
-                self.report("data/formula", offset, message, Some(help.into()));
+                self.report(Rule::DataFormula, offset, message, Some(help.into()));
                 None
             }
         }
@@ -823,7 +824,7 @@ impl Document<'_, '_> {
                     NumberError::OutOfRange => "is too large for a decimal value",
                 };
                 let message = format!("`{}` = {text} {why}", key_path(path));
-                self.report("data/bad-value", node.span.start, message, Some("give a plain decimal number".into()));
+                self.report(Rule::DataBadValue, node.span.start, message, Some("give a plain decimal number".into()));
                 None
             }
         }
@@ -837,7 +838,7 @@ impl Document<'_, '_> {
             full.push(&entry.key);
             let Some(period) = Period::parse(&entry.key) else {
                 let message = format!("`{}`: `{}` is not a period", key_path(path), entry.key);
-                self.report("data/bad-period", entry.key_span.start, message, Some(PERIOD_HELP.into()));
+                self.report(Rule::DataBadPeriod, entry.key_span.start, message, Some(PERIOD_HELP.into()));
                 continue;
             };
             let Some(value) = self.decimal(&entry.value, &full) else { continue };

@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 use super::formula::EvalError;
 use super::table::{FactRef, merge_sorted};
 use super::{DataSet, Fact, FactKey, Kind, Metric, Period, Rollup, Slice};
+use crate::rules::Rule;
 
 /// One number to find: a metric's actual, target or standard value for a period and a slice.
 #[derive(Clone, Copy, Debug)]
@@ -61,10 +62,10 @@ pub enum QueryError {
 
 impl QueryError {
     /// The rule id a directive reports this under.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> Rule {
         match self {
-            QueryError::UnknownMetric(_) => "kpi/unknown-metric",
-            _ => "kpi/no-data",
+            QueryError::UnknownMetric(_) => Rule::KpiUnknownMetric,
+            _ => Rule::KpiNoData,
         }
     }
 

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use super::table::FactTable;
 use super::{DataSet, Fact, FactKey, Kind, Period, Slice};
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 
 /// How far members may be off their total before a warning: 0.5% of the total.
 const TOLERANCE: Decimal = Decimal::from_parts(5, 0, 0, false, 3);
@@ -501,7 +502,7 @@ impl Check<'_> {
                 total.value.normalize()
             );
             self.warnings.push(
-                super::load::at_origin(Diagnostic::warning("data/inconsistent-total", message), &origin)
+                super::load::at_origin(Diagnostic::warning(Rule::DataInconsistentTotal, message), &origin)
                     .with_help("correct the total or the members; they may differ by at most 0.5%"),
             );
         }
@@ -575,7 +576,7 @@ pub(crate) mod tests {
                 total.value.normalize()
             );
             warnings.push(super::super::load::at_origin(
-                Diagnostic::warning("data/inconsistent-total", message),
+                Diagnostic::warning(Rule::DataInconsistentTotal, message),
                 &total.origin(),
             ));
         }

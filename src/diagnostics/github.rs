@@ -19,7 +19,7 @@ pub fn command(diagnostic: &Diagnostic) -> String {
         properties.push(format!("file={}", escape_property(&diagnostic.file)));
     }
     properties.extend(position_properties(diagnostic));
-    properties.push(format!("title={}", escape_property(&diagnostic.rule)));
+    properties.push(format!("title={}", escape_property(diagnostic.rule.as_str())));
     let mut message = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {
         message.push_str("\nhelp: ");

@@ -32,7 +32,7 @@ struct Finding<'a> {
 impl<'a> From<&'a Diagnostic> for Finding<'a> {
     fn from(d: &'a Diagnostic) -> Self {
         Finding {
-            rule: &d.rule,
+            rule: d.rule.as_str(),
             severity: d.severity,
             message: &d.message,
             help: d.help.as_deref(),

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::rules::Rule;
 use crate::source::{LineIndex, Position};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -27,14 +28,14 @@ impl Severity {
     }
 }
 
-/// One finding: a rule id (`kpi/unknown-metric`, `structure/missing-part`, …), where it is and how to fix it.
+/// One finding: its rule (printed as its id, `kpi/unknown-metric`), where it is and how to fix it.
 ///
 /// `file` is relative to the book root with `/` separators (a chapter's `source_path` under `src/`, or a data
 /// file such as `kpi.toml`); empty when the finding belongs to no file. Lines and columns are 1-based and count
 /// characters; 0 means "no position" (a finding about a whole file).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub rule: String,
+    pub rule: Rule,
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
@@ -46,9 +47,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: impl Into<String>, severity: Severity, message: impl Into<String>) -> Self {
+    pub fn new(rule: Rule, severity: Severity, message: impl Into<String>) -> Self {
         Diagnostic {
-            rule: rule.into(),
+            rule,
             severity,
             message: message.into(),
             help: None,
@@ -60,11 +61,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(rule: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(rule, Severity::Error, message)
     }
 
-    pub fn warning(rule: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(rule: Rule, message: impl Into<String>) -> Self {
         Self::new(rule, Severity::Warning, message)
     }
 
@@ -92,10 +93,16 @@ impl Diagnostic {
     }
 }
 
-/// Orders findings by file, position and rule so that every output is deterministic.
+/// Orders findings by file, position and rule id so that every output is deterministic.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.rule, &a.message).cmp(&(&b.file, b.line, b.column, &b.rule, &b.message))
+        (&a.file, a.line, a.column, a.rule.as_str(), &a.message).cmp(&(
+            &b.file,
+            b.line,
+            b.column,
+            b.rule.as_str(),
+            &b.message,
+        ))
     });
 }
 

@@ -1,5 +1,5 @@
 //! SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`): one run whose driver lists the rules
-//! that fired (from the catalogue in [`crate::rules`]) and one result per finding. Validated in the tests against
+//! that fired (from the registry in [`crate::rules`]) and one result per finding. Validated in the tests against
 //! the OASIS schema in `tests/fixtures/diagnostics/sarif-schema-2.1.0.json`.
 
 use std::collections::HashMap;
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::{Diagnostic, Severity};
-use crate::rules;
+use crate::rules::Rule;
 
 pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -24,7 +24,7 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
 
 /// The SARIF log as a JSON value.
 pub fn log(diagnostics: &[Diagnostic]) -> Value {
-    let rule_ids = rules_in_use(diagnostics);
+    let rules = rules_in_use(diagnostics);
     let mut occurrences: HashMap<String, usize> = HashMap::new();
     let mut results = Vec::with_capacity(diagnostics.len());
     for d in diagnostics {
@@ -32,7 +32,7 @@ pub fn log(diagnostics: &[Diagnostic]) -> Value {
         let hash = fingerprint(d);
         let occurrence = occurrences.entry(hash.clone()).or_default();
         *occurrence += 1;
-        results.push(result(d, &rule_ids, &format!("{hash}:{occurrence}")));
+        results.push(result(d, &rules, &format!("{hash}:{occurrence}")));
     }
     json!({
         "$schema": SCHEMA_URI,
@@ -43,7 +43,7 @@ pub fn log(diagnostics: &[Diagnostic]) -> Value {
                     "name": TOOL_NAME,
                     "informationUri": information_uri(),
                     "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rule_ids.iter().map(|id| reporting_descriptor(id)).collect::<Vec<_>>(),
+                    "rules": rules.iter().map(|rule| reporting_descriptor(*rule)).collect::<Vec<_>>(),
                 }
             },
             // Our columns count Unicode scalar values (SARIF's default would be UTF-16 code units).
@@ -61,27 +61,13 @@ fn information_uri() -> &'static str {
     }
 }
 
-/// The rule ids the findings use: catalogue rules in catalogue order, then any id the catalogue lacks, in order
-/// of first use (so that every result has a `ruleIndex`).
-fn rules_in_use(diagnostics: &[Diagnostic]) -> Vec<&str> {
-    let mut ids: Vec<&str> =
-        rules::RULES.iter().map(|r| r.id).filter(|id| diagnostics.iter().any(|d| d.rule == *id)).collect();
-    for d in diagnostics {
-        if rules::find(&d.rule).is_none() && !ids.contains(&d.rule.as_str()) {
-            ids.push(&d.rule);
-        }
-    }
-    ids
+/// The rules the findings use, in registry order.
+fn rules_in_use(diagnostics: &[Diagnostic]) -> Vec<Rule> {
+    Rule::ALL.iter().copied().filter(|rule| diagnostics.iter().any(|d| d.rule == *rule)).collect()
 }
 
-fn reporting_descriptor(id: &str) -> Value {
-    let Some(rule) = rules::find(id) else {
-        return json!({
-            "id": id,
-            "name": rule_name(id),
-            "shortDescription": { "text": id },
-        });
-    };
+fn reporting_descriptor(rule: Rule) -> Value {
+    let rule = rule.info();
     let configuration = if rule.configurable {
         format!(
             "Change its severity or turn it off in book.toml: \
@@ -126,7 +112,7 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(d: &Diagnostic, rule_ids: &[&str], fingerprint: &str) -> Value {
+fn result(d: &Diagnostic, rules: &[Rule], fingerprint: &str) -> Value {
     let mut text = d.message.clone();
     if let Some(help) = &d.help {
         text.push_str("\nhelp: ");
@@ -134,7 +120,7 @@ fn result(d: &Diagnostic, rule_ids: &[&str], fingerprint: &str) -> Value {
     }
     let mut result = Map::new();
     result.insert("ruleId".into(), json!(d.rule));
-    if let Some(index) = rule_ids.iter().position(|id| *id == d.rule) {
+    if let Some(index) = rules.iter().position(|rule| *rule == d.rule) {
         result.insert("ruleIndex".into(), json!(index));
     }
     result.insert("level".into(), json!(level(d.severity)));
@@ -193,7 +179,7 @@ pub fn file_uri(path: &str) -> String {
 /// across commits. FNV-1a 64 because std's hasher is not guaranteed stable between Rust releases.
 pub fn fingerprint(d: &Diagnostic) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [&d.rule, &d.file, &d.message] {
+    for part in [d.rule.as_str(), &d.file, &d.message] {
         for &byte in part.as_bytes().iter().chain(&[0u8]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -221,11 +207,11 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_position_but_not_message() {
-        let a = Diagnostic::error("kpi/syntax", "bad").in_file("a.md");
+        let a = Diagnostic::error(Rule::KpiSyntax, "bad").in_file("a.md");
         let mut moved = a.clone();
         moved.line = 9;
         assert_eq!(fingerprint(&a), fingerprint(&moved));
-        assert_ne!(fingerprint(&a), fingerprint(&Diagnostic::error("kpi/syntax", "worse").in_file("a.md")));
+        assert_ne!(fingerprint(&a), fingerprint(&Diagnostic::error(Rule::KpiSyntax, "worse").in_file("a.md")));
         assert_eq!(fingerprint(&a).len(), 16);
     }
 }

@@ -16,6 +16,7 @@ use super::scan::MARKER;
 use super::{By, Comparand, Directive, Filter, Form, Opt, PeriodRef, PeriodSpec, Spanned};
 use crate::data::{Granularity, Period};
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 use crate::source::LineIndex;
 use crate::suggest;
 
@@ -23,14 +24,11 @@ use crate::suggest;
 /// (or `kpi/bad-period` for a malformed period).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
 }
-
-pub const RULE_SYNTAX: &str = "kpi/syntax";
-pub const RULE_BAD_PERIOD: &str = "kpi/bad-period";
 
 /// The forms `as` accepts, in the order the help lists them.
 pub const FORMS: &[&str] = &["value", "sentence", "delta", "ratio", "table", "chart"];
@@ -53,11 +51,11 @@ const COMPARANDS: &str = "a comparand is a period (`q3`, `2022`), `prev`/`qoq`/`
 
 impl ParseError {
     fn syntax(span: Range<usize>, message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
-        ParseError { rule: RULE_SYNTAX, span, message: message.into(), help: help.into() }
+        ParseError { rule: Rule::KpiSyntax, span, message: message.into(), help: help.into() }
     }
 
     fn bad_period(span: Range<usize>, message: impl Into<String>) -> Self {
-        ParseError { rule: RULE_BAD_PERIOD, span, message: message.into(), help: Some(PERIOD_FORMS.to_string()) }
+        ParseError { rule: Rule::KpiBadPeriod, span, message: message.into(), help: Some(PERIOD_FORMS.to_string()) }
     }
 }
 

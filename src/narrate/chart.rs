@@ -22,6 +22,7 @@ use super::labels::join_cjk;
 use super::table::{base_label, completion, current_label, display_subject, heading, words};
 use crate::config::Locale;
 use crate::data::Period;
+use crate::rules::Rule;
 
 /// The chart's drawing width in SVG units; the SVG scales down to the content column.
 const WIDTH: f64 = 640.0;
@@ -76,7 +77,7 @@ pub fn options(computation: &Computation) -> Result<ChartOptions, Failure> {
                     "bar" | "bars" | "column" => ChartType::Bar,
                     "line" => ChartType::Line,
                     _ => {
-                        return Err(Failure::new("kpi/syntax", 0..0, format!("unknown chart type `{value}`"))
+                        return Err(Failure::new(Rule::KpiSyntax, 0..0, format!("unknown chart type `{value}`"))
                             .with_help(Some("use `type=bar` or `type=line`".into())));
                     }
                 })
@@ -84,14 +85,16 @@ pub fn options(computation: &Computation) -> Result<ChartOptions, Failure> {
             "height" => {
                 options.height =
                     value.parse::<u32>().ok().filter(|h| (MIN_HEIGHT..=MAX_HEIGHT).contains(h)).ok_or_else(|| {
-                        Failure::new("kpi/syntax", 0..0, format!("chart height `{value}` is not a number of pixels"))
+                        Failure::new(Rule::KpiSyntax, 0..0, format!("chart height `{value}` is not a number of pixels"))
                             .with_help(Some(format!("use a whole number from {MIN_HEIGHT} to {MAX_HEIGHT}")))
                     })?
             }
             other => {
                 let help = crate::suggest::help_for(other, OPTIONS.iter().copied())
                     .unwrap_or_else(|| "charts take `type=bar|line` and `height=PIXELS`".into());
-                return Err(Failure::new("kpi/syntax", 0..0, format!("unknown option `{other}`")).with_help(Some(help)));
+                return Err(
+                    Failure::new(Rule::KpiSyntax, 0..0, format!("unknown option `{other}`")).with_help(Some(help))
+                );
             }
         }
     }

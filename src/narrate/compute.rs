@@ -9,6 +9,7 @@ use crate::config::Locale;
 use crate::data::query::{Query, QueryError};
 use crate::data::{Better, DataSet, Granularity, Kind, Label, Metric, Period, Slice, Unit};
 use crate::directive::{By, Comparand, Directive, Filter, Form, PeriodRef, PeriodSpec, Spanned};
+use crate::rules::Rule;
 use crate::suggest;
 
 /// The sentence kinds of SPEC 5.3 that a directive can produce (delta and ratio are forms of these).
@@ -163,13 +164,13 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         match option.name.value.as_str() {
             "locale" => {
                 locale = Locale::parse(&option.value.value).ok_or_else(|| {
-                    Failure::new("kpi/syntax", option.value.span.clone(), "unknown locale")
+                    Failure::new(Rule::KpiSyntax, option.value.span.clone(), "unknown locale")
                         .with_help(Some("use `locale=zh-CN` or `locale=en`".into()))
                 })?
             }
             "precision" => {
                 precision = option.value.value.parse::<u32>().ok().filter(|p| *p <= 6).ok_or_else(|| {
-                    Failure::new("kpi/syntax", option.value.span.clone(), "precision must be a whole number 0–6")
+                    Failure::new(Rule::KpiSyntax, option.value.span.clone(), "precision must be a whole number 0–6")
                 })?
             }
             other => chart_options.push((other.to_string(), option.value.value.clone())),
@@ -274,7 +275,7 @@ fn check_differences(computation: &Computation, span: std::ops::Range<usize>) ->
         });
     if too_large {
         return Err(Failure::new(
-            "kpi/no-data",
+            Rule::KpiNoData,
             span,
             "the figures are too large to compare or to state exactly: beyond exact decimal arithmetic (about 7.9e28)",
         )
@@ -308,7 +309,7 @@ fn query_failure(error: &QueryError, span: std::ops::Range<usize>) -> Failure {
 
 fn find_metric<'a>(data: &'a DataSet, name: &Spanned<String>) -> Result<&'a Metric, Failure> {
     data.metrics.get(&name.value).ok_or_else(|| {
-        Failure::new("kpi/unknown-metric", name.span.clone(), format!("unknown metric `{}`", name.value))
+        Failure::new(Rule::KpiUnknownMetric, name.span.clone(), format!("unknown metric `{}`", name.value))
             .with_help(suggest::help_for(&name.value, data.metrics.keys().map(String::as_str)))
     })
 }
@@ -316,7 +317,7 @@ fn find_metric<'a>(data: &'a DataSet, name: &Spanned<String>) -> Result<&'a Metr
 fn resolve_filter(data: &DataSet, filter: &Filter, locale: Locale) -> Result<FilterInfo, Failure> {
     let dimension = data.dimensions.get(&filter.dimension.value).ok_or_else(|| {
         Failure::new(
-            "kpi/unknown-dimension",
+            Rule::KpiUnknownDimension,
             filter.dimension.span.clone(),
             format!("unknown dimension `{}`", filter.dimension.value),
         )
@@ -324,7 +325,7 @@ fn resolve_filter(data: &DataSet, filter: &Filter, locale: Locale) -> Result<Fil
     })?;
     let label = dimension.members.get(&filter.member.value).ok_or_else(|| {
         Failure::new(
-            "kpi/unknown-member",
+            Rule::KpiUnknownMember,
             filter.member.span.clone(),
             format!("dimension `{}` has no member `{}`", dimension.id, filter.member.value),
         )
@@ -344,7 +345,7 @@ fn resolve_filters(data: &DataSet, filters: &[Filter], locale: Locale) -> Result
         let info = resolve_filter(data, filter, locale)?;
         if resolved.iter().any(|f| f.dimension == info.dimension) {
             return Err(Failure::new(
-                "kpi/syntax",
+                Rule::KpiSyntax,
                 filter.dimension.span.clone(),
                 format!("dimension `{}` is filtered twice", info.dimension),
             ));
@@ -357,7 +358,7 @@ fn resolve_filters(data: &DataSet, filters: &[Filter], locale: Locale) -> Result
 fn resolve_period(period: PeriodRef, year: Option<i32>, token: &Spanned<PeriodSpec>) -> Result<Period, Failure> {
     period.resolve(year).ok_or_else(|| {
         Failure::new(
-            "kpi/bad-period",
+            Rule::KpiBadPeriod,
             token.span.clone(),
             "this period is relative to the report year, which is not set",
         )
@@ -405,7 +406,7 @@ fn share(
 ) -> Result<(), Failure> {
     let [filter] = computation.filters.as_slice() else {
         return Err(Failure::new(
-            "kpi/syntax",
+            Rule::KpiSyntax,
             directive.metric.span.clone(),
             "`share` needs exactly one DIM=MEMBER filter",
         ));
@@ -427,13 +428,14 @@ fn share(
             Comparand::Period(p) => (BaseKind::Period, Some(resolve_period(*p, year, &directive.period)?)),
             _ => {
                 return Err(Failure::new(
-                    "kpi/syntax",
+                    Rule::KpiSyntax,
                     comparand.span.clone(),
                     "a share compares with another period only (`vs q3`, `vs prev`, `yoy`)",
                 ));
             }
         };
-        let period = period.ok_or_else(|| Failure::new("kpi/bad-period", comparand.span.clone(), "no such period"))?;
+        let period =
+            period.ok_or_else(|| Failure::new(Rule::KpiBadPeriod, comparand.span.clone(), "no such period"))?;
         let value = share_at(ask, period, slice, &dimension, &comparand.span)?;
         let label = period_label(period, year, computation.locale);
         computation.base = Some(Base { kind, value, label, period: Some(period) });
@@ -454,7 +456,7 @@ fn share_at(
     total_slice.remove(dimension);
     let total = ask.value(period, &total_slice, Kind::Actual, span)?;
     percent_of(part, total).ok_or_else(|| {
-        Failure::new("kpi/no-data", span.clone(), format!("the total for {period} is zero, so there is no share"))
+        Failure::new(Rule::KpiNoData, span.clone(), format!("the total for {period} is zero, so there is no share"))
     })
 }
 
@@ -478,7 +480,7 @@ fn compare(
     let period = computation.period;
     let locale = computation.locale;
     let span = &comparand.span;
-    let no_period = || Failure::new("kpi/bad-period", span.clone(), "the comparison period is out of range");
+    let no_period = || Failure::new(Rule::KpiBadPeriod, span.clone(), "the comparison period is out of range");
     let at_period = |kind: BaseKind, p: Period| -> Result<Base, Failure> {
         let value = ask.value(p, slice, Kind::Actual, span)?;
         Ok(Base { kind, value, label: period_label(p, year, locale), period: Some(p) })
@@ -517,7 +519,7 @@ fn compare(
             let mut other = slice.clone();
             other.insert(info.dimension.clone(), info.member.clone());
             if &other == slice {
-                return Err(Failure::new("kpi/syntax", span.clone(), "the comparison names the same member"));
+                return Err(Failure::new(Rule::KpiSyntax, span.clone(), "the comparison names the same member"));
             }
             let value = ask.value(period, &other, Kind::Actual, span)?;
             Base { kind: BaseKind::Member, value, label: info.label, period: Some(period) }
@@ -553,13 +555,13 @@ fn trend(
     let end = resolve_period(to, year, &directive.period)?;
     let periods = start.range_to(end).ok_or_else(|| {
         Failure::new(
-            "kpi/bad-period",
+            Rule::KpiBadPeriod,
             span.clone(),
             "a range needs two periods of the same length, the first one first",
         )
     })?;
     if periods.len() < 2 || periods.len() > 1000 {
-        return Err(Failure::new("kpi/bad-period", span, "a range covers 2 to 1000 periods"));
+        return Err(Failure::new(Rule::KpiBadPeriod, span, "a range covers 2 to 1000 periods"));
     }
     computation.kind = SentenceKind::Trend;
     let locale = computation.locale;
@@ -567,7 +569,7 @@ fn trend(
     let share_of = if directive.share {
         let [filter] = computation.filters.as_slice() else {
             return Err(Failure::new(
-                "kpi/syntax",
+                Rule::KpiSyntax,
                 directive.metric.span.clone(),
                 "`share` needs exactly one DIM=MEMBER filter",
             ));
@@ -590,7 +592,7 @@ fn trend(
     }
     let (first, last) = match (computation.points.first(), computation.points.last()) {
         (Some(first), Some(last)) => (first.clone(), last.clone()),
-        _ => return Err(Failure::new("kpi/bad-period", span, "empty range")),
+        _ => return Err(Failure::new(Rule::KpiBadPeriod, span, "empty range")),
     };
     computation.period = last.period;
     computation.period_label =
@@ -617,7 +619,7 @@ fn breakdown(
     let locale = computation.locale;
     let dimension = data.dimensions.get(&by.dimension.value).ok_or_else(|| {
         Failure::new(
-            "kpi/unknown-dimension",
+            Rule::KpiUnknownDimension,
             by.dimension.span.clone(),
             format!("unknown dimension `{}`", by.dimension.value),
         )
@@ -625,7 +627,7 @@ fn breakdown(
     })?;
     if slice.contains_key(&dimension.id) {
         return Err(Failure::new(
-            "kpi/syntax",
+            Rule::KpiSyntax,
             by.dimension.span.clone(),
             format!("`by {}` breaks down a dimension the directive already filters", dimension.id),
         ));
@@ -655,7 +657,7 @@ fn breakdown(
     }
     if items.is_empty() {
         return Err(Failure::new(
-            "kpi/no-data",
+            Rule::KpiNoData,
             span,
             format!("no member of `{}` has {} for {period}", dimension.id, metric.id),
         ));
@@ -693,7 +695,7 @@ fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
         return Ok(());
     }
     let value = sum_all(rest.iter().map(|item| Some(item.value)))
-        .ok_or_else(|| Failure::new("kpi/no-data", 0..0, "the sum of the other members is too large"))?;
+        .ok_or_else(|| Failure::new(Rule::KpiNoData, 0..0, "the sum of the other members is too large"))?;
     let base = sum_all(rest.iter().map(|item| item.base));
     let label = if computation.locale == Locale::ZhCn { "其他" } else { "Other" };
     let share = computation.total.and_then(|total| percent_of(value, total));

@@ -16,6 +16,7 @@ use std::ops::Range;
 use crate::config::Locale;
 use crate::data::DataSet;
 use crate::directive::{Directive, Form};
+use crate::rules::Rule;
 
 pub use compute::{Computation, SentenceKind};
 pub use templates::Templates;
@@ -23,14 +24,14 @@ pub use templates::Templates;
 /// Why a directive could not be expanded: a rule id, a span within the directive text, a message and a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
 }
 
 impl Failure {
-    pub fn new(rule: &'static str, span: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn new(rule: Rule, span: Range<usize>, message: impl Into<String>) -> Self {
         Failure { rule, span, message: message.into(), help: None }
     }
 
@@ -77,7 +78,7 @@ impl Narrator<'_> {
         } else if let Some(option) = directive.options.iter().find(|o| chart::OPTIONS.contains(&o.name.value.as_str()))
         {
             return Err(Failure::new(
-                "kpi/syntax",
+                Rule::KpiSyntax,
                 option.name.span.clone(),
                 format!("`{}` applies to `as chart` only", option.name.value),
             )
@@ -101,7 +102,7 @@ impl Narrator<'_> {
                 }
                 let context = context::build(&computation);
                 self.templates.render(computation.locale, kind, context).map_err(|message| {
-                    Failure::new("kpi/template", 0..0, message).with_help(Some(
+                    Failure::new(Rule::KpiTemplate, 0..0, message).with_help(Some(
                         "check the template against the context `mdbook-kpi eval --json` prints".into(),
                     ))
                 })

@@ -8,6 +8,7 @@ use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContex
 use crate::config::Locale;
 use crate::diagnostics::Diagnostic;
 use crate::narrate::labels::join_cjk;
+use crate::rules::Rule;
 
 /// Every sentence kind, in the order the README documents them.
 pub const KINDS: &[&str] =
@@ -135,7 +136,7 @@ impl Templates {
                     let help = crate::suggest::help_for(&kind, KINDS.iter().copied())
                         .unwrap_or_else(|| "rename the file after a sentence kind".into());
                     findings.push(
-                        Diagnostic::warning("kpi/template", format!("`{file}` overrides no sentence kind"))
+                        Diagnostic::warning(Rule::KpiTemplate, format!("`{file}` overrides no sentence kind"))
                             .with_help(help)
                             .in_file(file),
                     );
@@ -143,7 +144,7 @@ impl Templates {
                 }
                 if !path.canonicalize().is_ok_and(|resolved| resolved.starts_with(&dir)) {
                     findings.push(
-                        Diagnostic::error("data/path", format!("`{file}` resolves outside the templates folder"))
+                        Diagnostic::error(Rule::DataPath, format!("`{file}` resolves outside the templates folder"))
                             .with_help("keep templates inside the book folder (symlinks are followed)")
                             .in_file(file),
                     );
@@ -159,12 +160,12 @@ impl Templates {
 
     fn register_file(&mut self, path: &Path, name: &str, file: &str) -> Result<(), Diagnostic> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostic::error("kpi/template", format!("cannot read `{file}`: {e}")).in_file(file))?;
+            .map_err(|e| Diagnostic::error(Rule::KpiTemplate, format!("cannot read `{file}`: {e}")).in_file(file))?;
         // Even a template that fails to compile is no longer the built-in one.
         self.overridden.push(name.to_string());
         self.registry.register_template_string(name, text).map_err(|e| {
             let (line, column) = e.pos().unwrap_or((0, 0));
-            Diagnostic::error("kpi/template", format!("template `{file}` does not compile: {}", e.reason()))
+            Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {}", e.reason()))
                 .with_help("see the built-in templates in the README for the syntax and the context fields")
                 .in_file(file)
                 .at(crate::source::Position { line, column }, crate::source::Position { line, column })

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use super::{Context, Finding, Item};
 use crate::check::outline::within;
+use crate::rules::Rule;
 
 pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     let Some(spec) = &context.schema.closed_loop else { return };
@@ -41,7 +42,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             None => String::new(),
         };
         findings.push(Finding::new(
-            "loop/unanswered-problem",
+            Rule::LoopUnansweredProblem,
             problem.at.clone(),
             format!("problem “{}” has no countermeasure in “{answer_title}”", problem.label()),
             format!("add a “{answer_title}” item for the same side ({side_names}){how}"),
@@ -53,7 +54,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             continue;
         }
         findings.push(Finding::new(
-            "loop/orphan-countermeasure",
+            Rule::LoopOrphanCountermeasure,
             answer.at.clone(),
             format!("countermeasure “{}” answers no problem in “{problem_title}”", answer.label()),
             format!("name the side it addresses ({side_names}) in its title, or link to the problem's heading"),

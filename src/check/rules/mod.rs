@@ -11,10 +11,11 @@ use std::ops::Range;
 
 use super::outline::{BookOutline, NodeKind, within};
 use super::schema::Schema;
+use crate::rules::Rule;
 
 /// A finding before severities and positions are applied: a byte span in one chapter.
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub chapter: usize,
     pub span: Range<usize>,
     pub message: String,
@@ -22,7 +23,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: &'static str, (chapter, span): (usize, Range<usize>), message: String, help: String) -> Self {
+    pub fn new(rule: Rule, (chapter, span): (usize, Range<usize>), message: String, help: String) -> Self {
         Finding { rule, chapter, span, message, help: Some(help) }
     }
 }

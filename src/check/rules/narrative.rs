@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::Finding;
 use crate::check::outline::{ChapterDoc, TextBlock};
+use crate::rules::Rule;
 
 /// The length of the unit at the start of `after` (with the spaces before it), if any: a Chinese measure word,
 /// money or percentage unit, a magnitude letter (`k`, `M`, `B`, `x`) or an English word of two or more letters.
@@ -378,7 +379,7 @@ fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, finding
     let all = figures.len();
     let shown: Vec<&str> = figures.iter().take(4).map(|r| figure_text(text, r.clone())).collect();
     findings.push(Finding::new(
-        "narrative/bare-numbers",
+        Rule::NarrativeBareNumbers,
         (chapter, block.source_span(sentence)),
         format!("this sentence lists {all} figures ({}) without a comparison", shown.join(", ")),
         "compare them — 环比/同比/vs target, a trend (从…增至…) — or let a directive write it: <<#kpi revenue q4 vs q3>>"

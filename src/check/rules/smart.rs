@@ -7,6 +7,7 @@ use regex::Regex;
 
 use super::narrative::numbers;
 use super::{Context, Finding, Item};
+use crate::rules::Rule;
 
 static TIME_NODE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -38,7 +39,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             let (quantified, dated) = assess(context, &item);
             if !quantified {
                 findings.push(Finding::new(
-                    "smart/not-quantified",
+                    Rule::SmartNotQuantified,
                     item.at.clone(),
                     format!("“{module_title}” item “{}” has no figure", item.label()),
                     "quantify it: a number with a unit (3场, 2 consultants), a percentage (提升至35%), or a <<#kpi …>> directive"
@@ -47,7 +48,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             }
             if !dated {
                 findings.push(Finding::new(
-                    "smart/no-deadline",
+                    Rule::SmartNoDeadline,
                     item.at.clone(),
                     format!("“{module_title}” item “{}” has no time node", item.label()),
                     "say when: Q1, 3月底前, 2024年上半年, by March, within 3 months, 2024-03-31".to_string(),

@@ -1,6 +1,7 @@
 //! `structure/missing-module`, `structure/module-order`, `structure/missing-part`.
 
 use super::{Context, Finding};
+use crate::rules::Rule;
 
 pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     missing_modules(context, findings);
@@ -19,7 +20,7 @@ fn missing_modules(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             continue;
         }
         findings.push(Finding::new(
-            "structure/missing-module",
+            Rule::StructureMissingModule,
             (chapter, 0..0),
             format!("the report has no “{}” module ({})", context.display_title(&module.titles), module.id),
             format!(
@@ -40,7 +41,7 @@ fn module_order(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
                 let this = &modules[found.spec];
                 let other = &modules[before];
                 findings.push(Finding::new(
-                    "structure/module-order",
+                    Rule::StructureModuleOrder,
                     context.outline.position_of(found.node),
                     format!(
                         "module “{}” comes after “{}”, but the schema puts it before “{}”",
@@ -89,7 +90,7 @@ fn missing_parts(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         }
         for (part, _) in module.parts.iter().zip(&missing).filter(|(_, missing)| **missing) {
             findings.push(Finding::new(
-                "structure/missing-part",
+                Rule::StructureMissingPart,
                 context.outline.position_of(found.node),
                 format!(
                     "module “{}” has no “{}” part ({})",

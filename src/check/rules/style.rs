@@ -7,6 +7,7 @@ use regex::Regex;
 
 use super::Finding;
 use crate::check::outline::ChapterDoc;
+use crate::rules::Rule;
 
 pub const BUILT_IN: &[&str] = &[
     "赋能",
@@ -166,7 +167,7 @@ pub fn check(doc: &ChapterDoc<'_>, chapter: usize, jargon: &JargonList, findings
         }
         let word = &block.text[local.clone()];
         findings.push(Finding::new(
-            "style/jargon",
+            Rule::StyleJargon,
             (chapter, block.source_span(local)),
             format!("“{word}” is an empty word"),
             "describe the concrete action, who does it and what changes (e.g. a real sales scene) instead".to_string(),
