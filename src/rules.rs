@@ -227,9 +227,10 @@ pub fn markdown_page() -> String {
          \"smart/no-deadline\" = \"error\"\n\
          ```\n\n\
          An unknown rule id there is a `config/unknown-key` warning; a rule that is not configurable is a\n\
-         `config/invalid` error. Directive, data, config, book and schema errors always stand. A single finding of a\n\
-         structure-check rule can also be silenced where it occurs with a `<!-- kpi-allow: style/jargon -->` comment\n\
-         before the block (a family such as `style/*`, or `all`, works too).\n\n\
+         `config/invalid` error. Directive, data, config, book and schema errors always stand, at the level the\n\
+         table gives (one exception: a template file named after no sentence kind is a `kpi/template` warning).\n\n\
+         A structure-check finding can also be silenced where it occurs: a `<!-- kpi-allow: style/jargon -->` comment\n\
+         silences the rules it names in the block that follows it (a family such as `style/*`, or `all`, works too).\n\n\
          | Rule | Default level | Configurable | Description | What to do |\n\
          |------|---------------|--------------|-------------|------------|\n",
     );
