@@ -621,13 +621,13 @@ mod tests {
         let text = "[book]\nlanguage = \"zh-CN\"\n\n[preprocessor.kpi]\n# 注释\nlocal = \"en\"\nprecision = \"两\"\n\n[preprocessor.kpi.rules]\n\"style/jargon\" = \"of\"\n";
         let (config, diagnostics) = Config::from_book_toml(text);
         assert_eq!(config.locale(), Locale::ZhCn);
-        let places: Vec<_> = diagnostics.iter().map(|d| (d.rule.as_str(), d.file.as_str(), d.line, d.column)).collect();
+        let places: Vec<_> = diagnostics.iter().map(|d| (d.rule, d.file.as_str(), d.line, d.column)).collect();
         assert_eq!(
             places,
             [
-                ("config/unknown-key", "book.toml", 6, 1),
-                ("config/invalid", "book.toml", 7, 13),
-                ("config/invalid", "book.toml", 10, 18),
+                (Rule::ConfigUnknownKey, "book.toml", 6, 1),
+                (Rule::ConfigInvalid, "book.toml", 7, 13),
+                (Rule::ConfigInvalid, "book.toml", 10, 18),
             ]
         );
         assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `locale`?"));
