@@ -60,7 +60,7 @@ macro_rules! registry {
 registry! {
     KpiSyntax => "kpi/syntax", Error, false,
         "A directive does not follow the grammar, or a block form is not alone on its line.",
-        "Write the directive as `<<#kpi metric period vs period>>` (see the directives page of the guide); put a table or chart on a line of its own.";
+        "Write the directive as the grammar in the finding's hint gives it, such as `<<#kpi revenue q4 vs q3>>`; put a table or chart on a line of its own.";
     KpiUnknownMetric => "kpi/unknown-metric", Error, false,
         "A directive names a metric the data does not define.",
         "Correct the metric's name (the finding suggests the nearest one), or define the metric in a data file.";
@@ -96,7 +96,7 @@ registry! {
         "Keep one value for each metric, period and dimension members; delete or correct the other.";
     DataFormula => "data/formula", Error, false,
         "A formula is malformed, names an unknown metric or refers to itself.",
-        "Write the formula with + - * / and parentheses over metrics the data defines, and without a cycle.";
+        "Write the formula with + - * / and parentheses over metrics the data defines (spaces around a minus), and without a cycle.";
     DataMissingFile => "data/missing-file", Error, false,
         "A data file listed in the config cannot be read.",
         "Create the file, or correct its path in `data` under `[preprocessor.kpi]` (paths are relative to the book root).";
@@ -117,7 +117,7 @@ registry! {
         "Fix the syntax of the file named in the finding, or save the chapter as UTF-8.";
     BookMissingFile => "book/missing-file", Error, false,
         "A file the book names cannot be read.",
-        "Create the file, or correct the link to it in SUMMARY.md.";
+        "Create the file, or correct the link to it in SUMMARY.md (or the `src` folder in book.toml).";
     SchemaInvalid => "schema/invalid", Error, false,
         "A structure schema file is malformed.",
         "Fix the schema file, or set `structure` to a built-in schema name such as `year-end-sales`.";
