@@ -218,9 +218,9 @@ pub fn markdown_page() -> String {
          Regenerate with `UPDATE_DOCS=1 cargo test --test check_registry`. -->\n\n\
          Every finding of mdbook-kpi carries a rule id such as `kpi/unknown-metric`. A rule reports at one of two\n\
          levels: an **error** fails `mdbook build` (unless `on-error = \"warn\"`) and makes `mdbook-kpi check` exit\n\
-         non-zero; a **warning** is reported and the build goes on.\n\n\
+         non-zero; a **warning** is reported and the build goes on (`mdbook-kpi check --deny-warnings` fails on it).\n\n\
          The structure-check rules (and `data/inconsistent-total`) are *configurable*: set their level, or turn them\n\
-         off, in book.toml:\n\n\
+         off, under `[preprocessor.kpi.rules]` in book.toml (see [Levels](structure-check.md#levels)):\n\n\
          ```toml\n\
          [preprocessor.kpi.rules]\n\
          \"style/jargon\" = \"off\"            # or \"warn\" or \"error\"\n\
@@ -229,8 +229,8 @@ pub fn markdown_page() -> String {
          An unknown rule id there is a `config/unknown-key` warning; a rule that is not configurable is a\n\
          `config/invalid` error. Directive, data, config, book and schema errors always stand, at the level the\n\
          table gives (one exception: a template file named after no sentence kind is a `kpi/template` warning).\n\n\
-         A structure-check finding can also be silenced where it occurs: a `<!-- kpi-allow: style/jargon -->` comment\n\
-         silences the rules it names in the block that follows it (a family such as `style/*`, or `all`, works too).\n\n\
+         A structure-check finding can also be allowed in one place with a `<!-- kpi-allow: … -->` comment before the\n\
+         block (see [Allowing a rule in one place](structure-check.md#allowing-a-rule-in-one-place)).\n\n\
          | Rule | Default level | Configurable | Description | What to do |\n\
          |------|---------------|--------------|-------------|------------|\n",
     );
