@@ -1,14 +1,13 @@
-//! The structure check as a whole: the templates come out clean, `kpi-allow` comments and configured levels
-//! apply, findings are sorted, odd input does not panic. Each rule's own cases (a book that triggers it and one
-//! that must not) are fixtures under `tests/fixtures/rules/`, run by `tests/check_fixtures.rs`.
+//! The structure check as a whole: the templates come out clean, findings are sorted, odd input does not panic,
+//! code ranges come with the findings. Each rule's own cases (a book that triggers it and one that must not, with
+//! `kpi-allow` comments and configured levels) are fixtures under `tests/fixtures/rules/`, run by
+//! `tests/check_fixtures.rs`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use mdbook_kpi::check::{self, Chapter, Schema, read_book};
-use mdbook_kpi::config::{Config, Level};
+use mdbook_kpi::config::Config;
 use mdbook_kpi::diagnostics::{Diagnostic, Severity};
-use mdbook_kpi::rules::Rule;
 
 fn template(name: &str) -> Vec<Chapter<'static>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check").join(name);
@@ -21,15 +20,6 @@ fn schema() -> Schema {
 
 fn run(chapters: &[Chapter<'_>]) -> Vec<Diagnostic> {
     check::check(chapters, &schema(), &Config::default())
-}
-
-fn run_with(chapters: &[Chapter<'_>], config: &Config) -> Vec<Diagnostic> {
-    check::check(chapters, &schema(), config)
-}
-
-fn with_rule(rules: &[(&str, Level)]) -> Config {
-    let rules: BTreeMap<Rule, Level> = rules.iter().map(|(r, l)| (Rule::from_id(r).expect("a rule"), *l)).collect();
-    Config { rules, ..Config::default() }
 }
 
 fn of<'a>(diagnostics: &'a [Diagnostic], rule: &str) -> Vec<&'a Diagnostic> {
@@ -89,45 +79,7 @@ fn template_chapters_have_no_structure_or_smart_findings() {
     }
 }
 
-// ---- kpi-allow and severities -----------------------------------------------------------------------------
-
-#[test]
-fn kpi_allow_suppresses_the_next_block_only() {
-    let text = "# 引言\n\n<!-- kpi-allow: style/jargon -->\n赋能一次。\n\n赋能两次。\n\n\
-                <!-- kpi-allow: narrative/bare-numbers, style/jargon -->\n签约客户120家,营收1500万,赋能。\n";
-    let diagnostics = run(&[chapter("src/a.md", "引言", text)]);
-    let jargon = of(&diagnostics, "style/jargon");
-    assert_eq!(jargon.len(), 1, "{}", show(&diagnostics));
-    assert_eq!(jargon[0].line, 6);
-    assert!(of(&diagnostics, "narrative/bare-numbers").is_empty(), "{}", show(&diagnostics));
-}
-
-#[test]
-fn kpi_allow_before_a_module_heading() {
-    let mut chapters = template("zh-template");
-    let performance = chapters.iter_mut().find(|c| c.source_path.as_deref() == Some("src/performance.md")).expect("ch");
-    let cut = performance.content.find("3. 客户生命周期").expect("part");
-    performance.content.to_mut().truncate(cut);
-    performance.content.to_mut().insert_str(0, "<!-- kpi-allow: structure/missing-part -->\n");
-    let diagnostics = run(&chapters);
-    assert!(of(&diagnostics, "structure/missing-part").is_empty(), "{}", show(&diagnostics));
-}
-
-#[test]
-fn severity_overrides_and_off() {
-    let text = "# 引言\n\n赋能。签约客户120家,营收1500万。\n";
-    let chapters = [chapter("src/a.md", "引言", text)];
-    let config = with_rule(&[("style/jargon", Level::Error), ("narrative/bare-numbers", Level::Off)]);
-    let diagnostics = run_with(&chapters, &config);
-    assert_eq!(of(&diagnostics, "style/jargon")[0].severity, Severity::Error);
-    assert!(of(&diagnostics, "narrative/bare-numbers").is_empty());
-    let config = with_rule(&[("structure/missing-module", Level::Warn)]);
-    let diagnostics = run_with(&chapters, &config);
-    let missing = of(&diagnostics, "structure/missing-module");
-    assert_eq!(missing.len(), 4, "{}", show(&diagnostics));
-    assert!(missing.iter().all(|d| d.severity == Severity::Warning));
-    assert!(!of(&diagnostics, "narrative/bare-numbers").is_empty());
-}
+// ---- order, odd input, code ranges -----------------------------------------------------------------------------
 
 #[test]
 fn findings_are_sorted_and_deterministic() {
