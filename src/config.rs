@@ -172,7 +172,7 @@ impl Config {
     /// takes [`Config::severity`]; any other finding keeps the severity it was reported at, which is its rule's
     /// default except where the code says otherwise (a template file named after no sentence kind is a
     /// `kpi/template` warning).
-    pub fn apply(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
+    pub fn apply_levels(&self, mut diagnostic: Diagnostic) -> Option<Diagnostic> {
         if diagnostic.rule.configurable() {
             diagnostic.severity = self.severity(diagnostic.rule)?;
         }
@@ -603,6 +603,23 @@ mod tests {
         assert!(diagnostics[1].message.contains("`kpi/syntax` cannot be configured"));
         assert!(config.rules.is_empty());
         assert_eq!(config.severity(Rule::KpiSyntax), Some(Severity::Error));
+    }
+
+    #[test]
+    fn levels_apply_to_configurable_rules_only() {
+        let table =
+            json_table(serde_json::json!({"rules": {"style/jargon": "error", "narrative/bare-numbers": "off"}}));
+        let (config, _) = Config::from_table(Some(&table), None);
+        let jargon = config.apply_levels(Diagnostic::warning(Rule::StyleJargon, "x")).expect("kept");
+        assert_eq!(jargon.severity, Severity::Error);
+        assert_eq!(config.apply_levels(Diagnostic::warning(Rule::NarrativeBareNumbers, "x")), None);
+        // Silent config: a configurable rule's finding reports at the rule's default.
+        let order = config.apply_levels(Diagnostic::error(Rule::StructureModuleOrder, "x")).expect("kept");
+        assert_eq!(order.severity, Severity::Warning);
+        // A rule that cannot be configured keeps the severity it was reported at (a stray template is a warning).
+        let template = config.apply_levels(Diagnostic::warning(Rule::KpiTemplate, "x")).expect("kept");
+        assert_eq!(template.severity, Severity::Warning);
+        assert_eq!(config.severity(Rule::KpiTemplate), Some(Severity::Error));
     }
 
     #[test]

@@ -438,7 +438,7 @@ impl Preprocessor {
             .iter()
             .chain(&self.worker.diagnostics)
             .chain(self.data_findings())
-            .filter_map(|d| self.config.apply(d.clone()))
+            .filter_map(|d| self.config.apply_levels(d.clone()))
             .collect();
         diagnostics::sort(&mut all);
         all.dedup();

@@ -102,7 +102,7 @@ fn book_findings(root: &Path) -> Vec<Diagnostic> {
             Ok(data) => data.warnings.clone(),
             Err(errors) => errors,
         };
-        found.extend(data.into_iter().filter_map(|d| config.apply(d)));
+        found.extend(data.into_iter().filter_map(|d| config.apply_levels(d)));
     }
     diagnostics::sort(&mut found);
     found
