@@ -78,7 +78,8 @@ fn reporting_descriptor(rule: Rule) -> Value {
         "Its severity is fixed.".to_string()
     };
     let full = format!("{} Default severity: {}. {configuration}", rule.description, rule.default.as_str());
-    let help = format!("{} Each finding comes with a help line that says how to fix that case.", rule.description);
+    // The registry's general advice; each result's message adds the hint for its own case.
+    let help = rule.help;
     json!({
         "id": rule.id,
         "name": rule_name(rule.id),
