@@ -14,7 +14,7 @@ use super::formula::Expr;
 use super::number::{NumberError, parse_decimal};
 use super::tree::{self, Entry, Node, Value};
 use super::{
-    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Origin, Period, Rollup, Slice, Unit,
+    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Missing, Origin, Period, Rollup, Slice, Unit,
 };
 use crate::diagnostics::Diagnostic;
 use crate::rules::Rule;
@@ -125,6 +125,8 @@ pub(crate) struct Loader {
     declared_dimensions: HashMap<String, Declared>,
     /// Metrics defined in a TOML/JSON file (the others are implicit, from facts alone).
     defined_metrics: HashSet<String>,
+    /// Metrics that set `missing` themselves (the others take `[meta] missing` when their rollup is `sum`).
+    explicit_missing: HashSet<String>,
     /// The first place each member not listed by its dimension was used: checked against the declaration
     /// once every file is read.
     member_uses: Vec<(String, String, Origin)>,
@@ -279,6 +281,7 @@ impl Loader {
         self.data.table = table;
         self.check_duplicates_across_stores();
         self.add_implicit_metrics();
+        self.resolve_missing();
         self.check_members();
         self.check_formulas();
         if !self.errors.is_empty() {
@@ -308,6 +311,16 @@ impl Loader {
             errors.push(duplicate_fact(key, first, second));
         }
         self.errors.extend(errors);
+    }
+
+    /// `[meta] missing` is the default of every metric whose rollup is `sum` and that does not set its own.
+    fn resolve_missing(&mut self) {
+        let Some(default) = self.data.meta.missing else { return };
+        for metric in self.data.metrics.values_mut() {
+            if metric.rollup == Rollup::Sum && !self.explicit_missing.contains(&metric.id) {
+                metric.missing = default;
+            }
+        }
     }
 
     fn add_implicit_metrics(&mut self) {
@@ -482,6 +495,13 @@ pub(crate) fn utf8_text<'a>(loader: &mut Loader, name: &str, bytes: &'a [u8]) ->
     }
 }
 
+fn missing_name(missing: Missing) -> String {
+    match missing {
+        Missing::Error => "\"error\"".into(),
+        Missing::Zero => "\"zero\"".into(),
+    }
+}
+
 /// A key path as messages show it: `metrics.revenue.unit`, quoting keys that are not bare words.
 fn key_path(parts: &[&str]) -> String {
     parts
@@ -502,10 +522,25 @@ struct Document<'a, 'b> {
 }
 
 const TOP_KEYS: &[&str] = &["meta", "dimensions", "metrics"];
-const META_KEYS: &[&str] = &["year", "currency"];
+const META_KEYS: &[&str] = &["year", "currency", "missing"];
+/// The values of `missing` (on a metric and under `[meta]`).
+const MISSING: &[(&str, Missing)] = &[("error", Missing::Error), ("zero", Missing::Zero)];
 const DIMENSION_KEYS: &[&str] = &["label", "members"];
-const METRIC_KEYS: &[&str] =
-    &["label", "unit", "better", "rollup", "suffix", "values", "targets", "by", "standard", "formula", "plural"];
+const METRIC_KEYS: &[&str] = &[
+    "label",
+    "unit",
+    "better",
+    "rollup",
+    "suffix",
+    "values",
+    "targets",
+    "by",
+    "standard",
+    "formula",
+    "plural",
+    "missing",
+    "flat-within",
+];
 
 impl Document<'_, '_> {
     fn origin(&self, offset: usize) -> Origin {
@@ -597,6 +632,7 @@ impl Document<'_, '_> {
                         self.report(Rule::DataInvalid, entry.value.span.start, message, None);
                     }
                 },
+                "missing" => meta.missing = self.choice(&entry.value, &path, MISSING),
                 _ => self.unknown_key(entry, &["meta"], META_KEYS),
             }
             self.merge_meta(&entry.key, &meta, entry.value.span.start);
@@ -608,6 +644,7 @@ impl Document<'_, '_> {
         let (key, new, old) = match key {
             "year" => ("year", meta.year.map(|y| y.to_string()), self.loader.data.meta.year.map(|y| y.to_string())),
             "currency" => ("currency", meta.currency.clone(), self.loader.data.meta.currency.clone()),
+            "missing" => ("missing", meta.missing.map(missing_name), self.loader.data.meta.missing.map(missing_name)),
             _ => return,
         };
         let Some(new) = new else { return };
@@ -624,10 +661,10 @@ impl Document<'_, '_> {
             }
             Some(_) => {}
             None => {
-                if key == "year" {
-                    self.loader.data.meta.year = meta.year;
-                } else {
-                    self.loader.data.meta.currency = meta.currency.clone();
+                match key {
+                    "year" => self.loader.data.meta.year = meta.year,
+                    "missing" => self.loader.data.meta.missing = meta.missing,
+                    _ => self.loader.data.meta.currency = meta.currency.clone(),
                 }
                 let origin = self.origin(offset);
                 self.loader.meta_origins.insert(key, origin);
@@ -727,6 +764,13 @@ impl Document<'_, '_> {
                     _ => self.wrong_type(node, &path, "true or false"),
                 },
                 "formula" => metric.formula = self.formula(node, &path),
+                "missing" => {
+                    if let Some(missing) = self.choice(node, &path, MISSING) {
+                        metric.missing = missing;
+                        self.loader.explicit_missing.insert(id.to_string());
+                    }
+                }
+                "flat-within" => metric.flat_within = self.flat_within(node, &path).unwrap_or_default(),
                 "values" => self.period_values(node, &path, id, &Slice::new(), Kind::Actual),
                 "targets" => self.period_values(node, &path, id, &Slice::new(), Kind::Target),
                 "standard" => match node.value {
@@ -764,6 +808,18 @@ impl Document<'_, '_> {
         };
         self.report(Rule::DataInvalid, node.span.start, message, Some(help));
         None
+    }
+
+    /// `flat-within = N`: a number of zero or more.
+    fn flat_within(&mut self, node: &Node, path: &[&str]) -> Option<Decimal> {
+        let value = self.decimal(node, path)?;
+        if value.is_sign_negative() && !value.is_zero() {
+            let message = format!("`{}` must be zero or more, not {value}", key_path(path));
+            let help = "give the size of a change that still reads as flat, such as `flat-within = 0.5`";
+            self.report(Rule::DataInvalid, node.span.start, message, Some(help.into()));
+            return None;
+        }
+        Some(value)
     }
 
     fn formula(&mut self, node: &Node, path: &[&str]) -> Option<Expr> {

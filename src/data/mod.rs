@@ -95,6 +95,17 @@ pub enum Rollup {
     None,
 }
 
+/// What an absent fact means inside a total or a roll-up (`missing = "error" | "zero"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// An absent member or sub-period makes the total unavailable (`kpi/no-data`).
+    #[default]
+    Error,
+    /// Sparse exports leave out rows whose value is 0: an absent member or sub-period counts as 0 where the
+    /// metric has other facts of the same kind for that period.
+    Zero,
+}
+
 /// What a fact is: the actual figure, a target, or a standard (a norm such as "delivery within 10 days").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Kind {
@@ -139,6 +150,11 @@ pub struct Metric {
     pub formula: Option<formula::Expr>,
     /// `standard = 10`: a standard that holds for every period (period-specific standards are facts).
     pub standard: Option<Decimal>,
+    /// `missing = "zero"`, or `[meta] missing` for a metric whose rollup is `sum`; resolved once all files are read.
+    pub missing: Missing,
+    /// `flat-within = N`: a change no larger than N (in the unit of the change: percent, percentage points for
+    /// rates, days, or the count itself) reads as roughly flat. 0 by default.
+    pub flat_within: Decimal,
     pub origin: Origin,
 }
 
@@ -173,6 +189,8 @@ pub struct Meta {
     pub year: Option<i32>,
     /// ISO 4217 code, upper case.
     pub currency: Option<String>,
+    /// `missing = "zero"` under `[meta]`: the default for every metric whose rollup is `sum`.
+    pub missing: Option<Missing>,
 }
 
 /// All data files of a book, merged.
@@ -190,6 +208,8 @@ pub struct DataSet {
     pub table: table::FactTable,
     /// Answers to queries, once the data set is sealed ([`DataSet::seal`]).
     pub cache: cache::QueryCache,
+    /// Per (metric, kind), the periods the data gives facts for: built on first use by `missing = "zero"`.
+    pub(crate) fact_periods: std::sync::OnceLock<BTreeMap<(String, Kind), std::collections::BTreeSet<Period>>>,
 }
 
 impl DataSet {

@@ -12,6 +12,10 @@
 //!    of a dimension the slice does not filter on;
 //! 5. a formula over other metrics, for the same period, slice and kind.
 //!
+//! With `missing = "zero"` a member or sub-period that the data leaves out counts as 0 (steps 3 and 4, and a
+//! member asked for directly) wherever the metric has other actual figures in that period; a period
+//! without any fact of the metric stays "no data", and a formula's operands are never taken as 0.
+//!
 //! When nothing works the most telling reason is returned: a division by zero, else a partial roll-up (with
 //! exactly the sub-periods or members missing from the most complete candidate), else "no data" with a hint
 //! of what the data does have.
@@ -22,7 +26,8 @@ use rust_decimal::Decimal;
 
 use super::formula::EvalError;
 use super::table::{FactRef, merge_sorted};
-use super::{DataSet, Fact, FactKey, Kind, Metric, Period, Rollup, Slice};
+use super::{DataSet, Fact, FactKey, Kind, Metric, Missing, Period, Rollup, Slice};
+use crate::config::Locale;
 use crate::rules::Rule;
 
 /// One number to find: a metric's actual, target or standard value for a period and a slice.
@@ -54,7 +59,8 @@ pub enum QueryError {
     UnknownMetric(String),
     #[error("no {what} in the data")]
     NoData { what: String, hint: Option<String> },
-    #[error("{what} cannot be rolled up: missing {missing}")]
+    /// Sub-periods (`2023-Q1, 2023-Q2`) or members (`product=robotics`) that a roll-up or total lacks.
+    #[error("{}", partial_message(what, missing))]
     PartialRollup { what: String, missing: String },
     #[error("{what}: division by zero in `{formula}`")]
     DivisionByZero { what: String, formula: String },
@@ -69,7 +75,29 @@ impl QueryError {
         }
     }
 
+    /// The hint in English; [`QueryError::hint_in`] gives it in the book's language.
     pub fn hint(&self) -> Option<String> {
+        self.hint_in(Locale::En)
+    }
+
+    /// The hint in `locale`. An absent member offers both fixes: a 0 row, or `missing = "zero"`.
+    pub fn hint_in(&self, locale: Locale) -> Option<String> {
+        if let QueryError::PartialRollup { what, missing } = self
+            && is_members(missing)
+        {
+            let (subject, period) = what.rsplit_once(" for ").unwrap_or((what, "this period"));
+            let metric = subject.trim_start_matches("target of ").split(' ').next().unwrap_or(subject);
+            return Some(match locale {
+                Locale::ZhCn => format!(
+                    "在数据中为{missing}补一行{period}的0值;若导出文件省略了值为0的行,在指标`{metric}`上设置\
+                     `missing = \"zero\"`(或写在[meta]下,作为所有sum指标的默认值)"
+                ),
+                Locale::En => format!(
+                    "add a row with 0 for {missing} in {period}; or, if the export leaves out rows whose value is 0, \
+                     set `missing = \"zero\"` on metric `{metric}` (or under [meta], for every sum metric)"
+                ),
+            });
+        }
         match self {
             QueryError::NoData { hint, .. } => hint.clone(),
             QueryError::PartialRollup { .. } => {
@@ -79,6 +107,33 @@ impl QueryError {
             QueryError::UnknownMetric(_) => None,
         }
     }
+}
+
+/// Whether the missing parts of a partial roll-up are members (`product=b`) rather than sub-periods.
+fn is_members(missing: &str) -> bool {
+    missing.contains('=')
+}
+
+fn partial_message(what: &str, missing: &str) -> String {
+    if is_members(missing) {
+        let period = what.rsplit_once(" for ").map_or("this period", |(_, period)| period);
+        format!("{what} cannot be totalled: the data has no figure for {missing} in {period}")
+    } else {
+        format!("{what} cannot be rolled up: missing {missing}")
+    }
+}
+
+/// Whether `inner` lies within `outer` (or is it): the same year and months inside its months.
+fn within(inner: Period, outer: Period) -> bool {
+    let months = |p: Period| match p {
+        Period::Year(_) => 12,
+        Period::Half(..) => 6,
+        Period::Quarter(..) => 3,
+        Period::Month(..) => 1,
+    };
+    inner.year() == outer.year()
+        && inner.start_month() >= outer.start_month()
+        && inner.start_month() + months(inner) <= outer.start_month() + months(outer)
 }
 
 /// How deep derivations may nest (periods get finer and slices longer at each step, so real data stays far
@@ -158,7 +213,29 @@ impl DataSet {
             return Err(QueryError::UnknownMetric(query.metric.to_string()));
         };
         let mut derivation = Derivation { data: self, steps: 0, members_cache: BTreeMap::new() };
-        derivation.derive(metric, query.period, query.slice, query.kind, 0).map_err(|miss| self.explain(query, miss))
+        derivation
+            .derive(metric, query.period, query.slice, query.kind, 0, true)
+            .map_err(|miss| self.explain(query, miss))
+    }
+
+    /// Whether the data gives a fact of `kind` for `metric` in `period` or a period within it, for any slice:
+    /// what lets `missing = "zero"` read an absent member as 0 (a period without any fact stays "no data").
+    pub fn has_facts_within(&self, metric: &str, kind: Kind, period: Period) -> bool {
+        let index = self.fact_periods.get_or_init(|| {
+            let mut index: BTreeMap<(String, Kind), BTreeSet<Period>> = BTreeMap::new();
+            for fact in self.facts_iter() {
+                match index.get_mut(&(fact.metric.to_string(), fact.kind)) {
+                    Some(periods) => {
+                        periods.insert(fact.period);
+                    }
+                    None => {
+                        index.insert((fact.metric.to_string(), fact.kind), BTreeSet::from([fact.period]));
+                    }
+                }
+            }
+            index
+        });
+        index.get(&(metric.to_string(), kind)).is_some_and(|periods| periods.iter().any(|p| within(*p, period)))
     }
 
     /// The metric with this id.
@@ -388,6 +465,7 @@ impl Derivation<'_> {
         slice: &Slice,
         kind: Kind,
         depth: usize,
+        fill: bool,
     ) -> Result<Decimal, Miss> {
         self.steps += 1;
         if depth > MAX_DEPTH || self.steps > MAX_STEPS {
@@ -423,7 +501,8 @@ impl Derivation<'_> {
                 let Some(operand_metric) = self.data.metrics.get(operand) else {
                     return Err(Miss::Nothing);
                 };
-                self.derive(operand_metric, period, slice, kind, depth + 1).inspect_err(|miss| {
+                // An operand is never taken as 0 (`fill` is off): 0 would make a ratio read as 0 or fail.
+                self.derive(operand_metric, period, slice, kind, depth + 1, false).inspect_err(|miss| {
                     if operand_miss.is_none() && miss.weight() == 0 {
                         operand_miss = Some(operand.to_string());
                     }
@@ -450,7 +529,20 @@ impl Derivation<'_> {
                 Err(EvalError::Overflow) => consider(Miss::Overflow),
             }
         }
+        if fill && self.absent_reads_as_zero(metric, period, kind, &best) {
+            return Ok(Decimal::ZERO);
+        }
         Err(best)
+    }
+
+    /// `missing = "zero"`: nothing at all is given or derivable for this slice (not a partial roll-up, which
+    /// would hide a gap), and the metric has other actual figures in the period.
+    fn absent_reads_as_zero(&self, metric: &Metric, period: Period, kind: Kind, miss: &Miss) -> bool {
+        metric.missing == Missing::Zero
+            // Exports leave out actual figures; an absent target or standard is no target, never a target of 0.
+            && kind == Kind::Actual
+            && matches!(miss, Miss::Nothing)
+            && self.data.has_facts_within(&metric.id, kind, period)
     }
 
     fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<Decimal> {
@@ -483,7 +575,7 @@ impl Derivation<'_> {
             let mut values = Vec::with_capacity(split.len());
             let mut missing = Vec::new();
             for sub in &split {
-                match self.derive(metric, *sub, slice, kind, depth + 1) {
+                match self.derive(metric, *sub, slice, kind, depth + 1, true) {
                     Ok(value) => values.push(value),
                     Err(_) => missing.push(sub.to_string()),
                 }
@@ -522,7 +614,7 @@ impl Derivation<'_> {
             for member in members {
                 let mut filtered = slice.clone();
                 filtered.insert(dimension.clone(), member.clone());
-                match self.derive(metric, period, &filtered, kind, depth + 1) {
+                match self.derive(metric, period, &filtered, kind, depth + 1, true) {
                     Ok(value) => {
                         present += 1;
                         sum = sum.and_then(|s| s.checked_add(value));

@@ -195,7 +195,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         },
     );
 
-    let ask = Asker { data, metric: &metric.id };
+    let ask = Asker { data, metric: &metric.id, locale };
     let mut computation = Computation {
         kind: SentenceKind::Value,
         form,
@@ -288,6 +288,8 @@ fn check_differences(computation: &Computation, span: std::ops::Range<usize>) ->
 struct Asker<'a> {
     data: &'a DataSet,
     metric: &'a str,
+    /// The language of the hints.
+    locale: Locale,
 }
 
 impl Asker<'_> {
@@ -299,12 +301,12 @@ impl Asker<'_> {
         span: &std::ops::Range<usize>,
     ) -> Result<Decimal, Failure> {
         let query = Query { metric: self.metric, period, slice, kind };
-        self.data.value(query).map_err(|error| query_failure(&error, span.clone()))
+        self.data.value(query).map_err(|error| query_failure(&error, span.clone(), self.locale))
     }
 }
 
-fn query_failure(error: &QueryError, span: std::ops::Range<usize>) -> Failure {
-    Failure::new(error.rule(), span, error.to_string()).with_help(error.hint())
+fn query_failure(error: &QueryError, span: std::ops::Range<usize>, locale: Locale) -> Failure {
+    Failure::new(error.rule(), span, error.to_string()).with_help(error.hint_in(locale))
 }
 
 fn find_metric<'a>(data: &'a DataSet, name: &Spanned<String>) -> Result<&'a Metric, Failure> {
@@ -652,7 +654,7 @@ fn breakdown(
             }),
             // A member without figures for this period is simply not part of the breakdown.
             Err(QueryError::NoData { .. }) => {}
-            Err(error) => return Err(query_failure(&error, span.clone())),
+            Err(error) => return Err(query_failure(&error, span.clone(), locale)),
         }
     }
     if items.is_empty() {
