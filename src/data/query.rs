@@ -75,6 +75,15 @@ impl QueryError {
         }
     }
 
+    /// A member that the data gives no figure for in `period` while the total or the comparison needs one:
+    /// the error names the member and the period, and its hint offers a 0 row or `missing = "zero"`.
+    pub fn absent_member(metric: &str, period: Period, slice: &Slice, dimension: &str, member: &str) -> QueryError {
+        QueryError::PartialRollup {
+            what: describe(metric, period, slice, Kind::Actual),
+            missing: format!("{dimension}={member}"),
+        }
+    }
+
     /// The hint in English; [`QueryError::hint_in`] gives it in the book's language.
     pub fn hint(&self) -> Option<String> {
         self.hint_in(Locale::En)

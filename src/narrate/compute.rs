@@ -107,6 +107,35 @@ pub struct Item {
     pub base: Option<Decimal>,
 }
 
+/// One member's part in the change of the total (`vs COMPARAND by DIM`).
+#[derive(Clone, Debug)]
+pub struct Driver {
+    pub member: String,
+    pub label: String,
+    pub value: Decimal,
+    /// The member's own base: its figure in the base period, or its own target.
+    pub base: Decimal,
+    /// `value - base`.
+    pub diff: Decimal,
+    /// The member's share of the total's change in percent: for metrics that add up, when the total changed.
+    pub contribution: Option<Decimal>,
+}
+
+/// What drove the total's change (`vs yoy by product`), or how each member did against its own target
+/// (`vs target by product`).
+#[derive(Clone, Debug)]
+pub struct Drivers {
+    /// Every member with a figure in both periods (or a value and a target), largest change first; against
+    /// targets, largest completion (or difference) first.
+    pub members: Vec<Driver>,
+    /// How many members the sentence names (`top N`; 2 by default, every member against targets).
+    pub top: usize,
+    pub against_target: bool,
+}
+
+/// How many drivers a sentence names without `top N`.
+pub const DEFAULT_DRIVERS: usize = 2;
+
 #[derive(Clone, Debug)]
 pub struct MetricInfo {
     pub id: String,
@@ -116,6 +145,11 @@ pub struct MetricInfo {
     pub plural: bool,
     pub suffix: Option<Label>,
     pub currency: String,
+    /// `flat-within`: a change this small reads as roughly flat.
+    pub flat_within: Decimal,
+    /// Whether members add up to the total (`rollup = "sum"`, not a rate): then shares of a total or of a
+    /// change mean something.
+    pub additive: bool,
 }
 
 /// Everything a template, table or chart needs, computed once.
@@ -146,9 +180,16 @@ pub struct Computation {
     pub share: bool,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
     pub chart_options: Vec<(String, String)>,
+    /// A compared breakdown (`vs yoy by product`, `vs target by product`): the members behind the change.
+    pub drivers: Option<Drivers>,
 }
 
 impl Computation {
+    /// The template that writes the sentence: a compared breakdown states its drivers.
+    pub fn template(&self) -> &'static str {
+        if self.drivers.is_some() { "drivers" } else { self.kind.template() }
+    }
+
     /// The unit the value is in: a share is a percentage whatever the metric.
     pub fn value_unit(&self) -> Unit {
         if self.share { Unit::Percent } else { self.metric.unit }
@@ -215,7 +256,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         by_dimension: None,
         share: false,
         chart_options,
+        drivers: None,
     };
+    check_combination(directive, form)?;
 
     match directive.period.value {
         PeriodSpec::Range(from, to) => {
@@ -237,6 +280,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
                 && !directive.share
             {
                 compare(&mut computation, &ask, data, comparand, &slice, year, metric)?;
+                if let Some(by) = &directive.by {
+                    drivers(&mut computation, &ask, data, by, comparand, &slice)?;
+                }
             }
             if let Some(top) = directive.by.as_ref().and_then(|by| by.top) {
                 fold_top(&mut computation, top)?;
@@ -246,6 +292,68 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     let span = directive.comparand.as_ref().map_or(directive.period.span.clone(), |c| c.span.clone());
     check_differences(&computation, span)?;
     Ok(computation)
+}
+
+/// Combinations the grammar accepts but a directive cannot honour: an error, never a part quietly dropped.
+fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
+    let syntax = |span: std::ops::Range<usize>, message: String, help: &str| {
+        Err(Failure::new(Rule::KpiSyntax, span, message).with_help(Some(help.to_string())))
+    };
+    let form_span = || directive.form.as_ref().map_or(directive.period.span.clone(), |f| f.span.clone());
+    if let Some(by) = &directive.by {
+        let dimension = &by.dimension.value;
+        if directive.share {
+            return syntax(
+                by.dimension.span.clone(),
+                format!("`share` states one member's share of the total; `by {dimension}` cannot go with it"),
+                "drop `share` to list every member with its share (`<<#kpi revenue 2025 by product>>`), or drop `by`",
+            );
+        }
+        if matches!(form, Form::Value | Form::Delta | Form::Ratio) {
+            return syntax(
+                form_span(),
+                format!("`as {form}` states one figure; `by {dimension}` breaks the figure down into members"),
+                "use `by` with a sentence or `as table`/`as chart`, or drop `by`",
+            );
+        }
+        match directive.comparand.as_ref().map(|c| (&c.value, c.span.clone())) {
+            Some((Comparand::Member(filter), span)) => {
+                return syntax(
+                    span,
+                    format!("`vs {filter}` compares two members; `by {dimension}` cannot go with it"),
+                    "compare two members with `<<#kpi revenue product=a 2025 vs product=b>>`, or explain a change                      by its members with `vs yoy by product`",
+                );
+            }
+            Some((Comparand::Standard, span)) => {
+                return syntax(
+                    span,
+                    format!("`vs standard by {dimension}` is not supported: a standard is one norm, not a total"),
+                    "compare one member with the standard (`<<#kpi cycle region=east 2025 vs standard>>`), or drop                      `by`",
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(comparand) = &directive.comparand
+        && form == Form::Value
+    {
+        return syntax(
+            comparand.span.clone(),
+            format!("`as value` shows the value alone; `vs {}` would be ignored", comparand.value),
+            "drop `as value` to get the comparison sentence (or `as delta`/`as ratio`), or drop the comparison",
+        );
+    }
+    if matches!(form, Form::Delta | Form::Ratio)
+        && directive.comparand.is_none()
+        && matches!(directive.period.value, PeriodSpec::Single(_))
+    {
+        return syntax(
+            form_span(),
+            format!("`as {form}` states a change, but the directive compares with nothing"),
+            "add a comparison such as `vs q3`, `yoy` or `vs target`",
+        );
+    }
+    Ok(())
 }
 
 /// Every difference a sentence, table or chart states must exist in exact decimal arithmetic: a value and its
@@ -381,6 +489,8 @@ fn metric_info(data: &DataSet, metric: &Metric, locale: Locale) -> MetricInfo {
         better: metric.better,
         suffix: metric.suffix.clone(),
         currency: data.meta.currency.clone().unwrap_or_else(|| "CNY".into()),
+        flat_within: metric.flat_within,
+        additive: metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate(),
     }
 }
 
@@ -703,6 +813,112 @@ fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
     let share = computation.total.and_then(|total| percent_of(value, total));
     computation.items.push(Item { member: String::new(), label: label.into(), value, share, base });
     Ok(())
+}
+
+/// `vs COMPARAND by DIM`: each member's change from its own base (its figure in the base period, or its own
+/// target) and, for metrics that add up, its share of the total's change. A member with a figure in one period
+/// and none in the other is an error naming it (unless `missing = "zero"` reads it as 0); against targets, so is
+/// a member without a target.
+fn drivers(
+    computation: &mut Computation,
+    ask: &Asker<'_>,
+    data: &DataSet,
+    by: &By,
+    comparand: &Spanned<Comparand>,
+    slice: &Slice,
+) -> Result<(), Failure> {
+    let (Some(base), Some(dimension_id)) = (computation.base.clone(), computation.by_dimension.clone()) else {
+        return Ok(());
+    };
+    let Some(dimension) = data.dimensions.get(&dimension_id) else { return Ok(()) };
+    let (locale, period, span) = (computation.locale, computation.period, comparand.span.clone());
+    // The change is the total's: for a metric that does not add up, the total is its own figure, not a member's.
+    computation.value = ask.value(period, slice, Kind::Actual, &span)?;
+    let against_target = base.kind == BaseKind::Target;
+    let (base_period, base_kind) =
+        if against_target { (period, Kind::Target) } else { (base.period.unwrap_or(period), Kind::Actual) };
+    let total_diff = computation.value.checked_sub(base.value).ok_or_else(|| too_large(&span))?;
+    let mut members = Vec::new();
+    let mut without_target = Vec::new();
+    for (member, label) in &dimension.members {
+        let mut member_slice = slice.clone();
+        member_slice.insert(dimension_id.clone(), member.clone());
+        let at = |period: Period, kind: Kind| {
+            ask.data.value(Query { metric: ask.metric, period, slice: &member_slice, kind })
+        };
+        let absent = |period: Period| {
+            let error = QueryError::absent_member(ask.metric, period, slice, &dimension_id, member);
+            query_failure(&error, span.clone(), locale)
+        };
+        let (value, member_base) = match (at(period, Kind::Actual), at(base_period, base_kind)) {
+            (Ok(value), Ok(member_base)) => (value, member_base),
+            (Err(QueryError::NoData { .. }), Err(QueryError::NoData { .. })) => continue,
+            // A target without a figure: the member is not part of this period's breakdown.
+            (Err(QueryError::NoData { .. }), Ok(_)) if against_target => continue,
+            (Ok(_), Err(QueryError::NoData { .. })) if against_target => {
+                without_target.push(format!("{dimension_id}={member}"));
+                continue;
+            }
+            (Ok(_), Err(QueryError::NoData { .. })) => return Err(absent(base_period)),
+            (Err(QueryError::NoData { .. }), Ok(_)) => return Err(absent(period)),
+            (Err(error), _) | (_, Err(error)) => return Err(query_failure(&error, span.clone(), locale)),
+        };
+        let diff = value.checked_sub(member_base).ok_or_else(|| too_large(&span))?;
+        let contribution = (computation.metric.additive && !against_target && !total_diff.is_zero())
+            .then(|| diff.checked_div(total_diff).and_then(|share| share.checked_mul(Decimal::ONE_HUNDRED)))
+            .flatten();
+        let label = label.get(locale.id(), member).to_string();
+        members.push(Driver { member: member.clone(), label, value, base: member_base, diff, contribution });
+    }
+    if !without_target.is_empty() {
+        return Err(no_member_targets(&without_target, period, &dimension_id, locale, span));
+    }
+    if against_target {
+        // Best first: by completion where the target reads as one, else by the difference.
+        let key = |driver: &Driver| match super::context::reads_as_completion(computation, driver.base) {
+            true => driver.value.checked_div(driver.base).unwrap_or(Decimal::ZERO),
+            false => driver.diff,
+        };
+        members.sort_by_key(|driver| std::cmp::Reverse(key(driver)));
+    } else {
+        members.sort_by_key(|driver| std::cmp::Reverse(driver.diff));
+    }
+    let top = by.top.unwrap_or(if against_target { usize::MAX } else { DEFAULT_DRIVERS });
+    computation.drivers = Some(Drivers { members, top, against_target });
+    Ok(())
+}
+
+fn too_large(span: &std::ops::Range<usize>) -> Failure {
+    Failure::new(Rule::KpiNoData, span.clone(), "the figures are too large to compare exactly (beyond about 7.9e28)")
+        .with_help(Some("check the data's magnitude and unit; figures this large are usually a unit mistake".into()))
+}
+
+/// `vs target by DIM` where members have figures but no target of their own.
+fn no_member_targets(
+    members: &[String],
+    period: Period,
+    dimension: &str,
+    locale: Locale,
+    span: std::ops::Range<usize>,
+) -> Failure {
+    let list = members.join(", ");
+    let help = match locale {
+        Locale::ZhCn => {
+            format!("在数据中为{list}给出{period}的目标(CSV中kind列为target的行),或去掉`by {dimension}`只与总目标比较")
+        }
+        Locale::En => format!(
+            "give {list} a target for {period} in the data (a CSV row with kind = target), or drop `by {dimension}` \
+             to compare the total with its target"
+        ),
+    };
+    Failure::new(
+        Rule::KpiNoData,
+        span,
+        format!(
+            "`vs target by {dimension}` compares each member with its own target, but {list} has no target for {period}"
+        ),
+    )
+    .with_help(Some(help))
 }
 
 /// Each breakdown member's base for a compared breakdown: the member's own figure at the base period, or its own

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Value, json};
 
-use super::compute::{BaseKind, Computation, Point, SentenceKind};
+use super::compute::{BaseKind, Computation, Driver, Drivers, Point, SentenceKind};
 use super::format::{NumberFormat, round, signed};
 use super::labels::granularity_unit;
 use crate::data::{Better, Unit};
@@ -70,6 +70,16 @@ pub struct Change {
     pub diff_text: String,
     /// -1, 0, 1 as the displayed change reads.
     pub sign: i8,
+    /// A change that is not zero as displayed but within the metric's `flat-within` band: it reads as roughly
+    /// flat (基本持平), while the signed figure (`as delta`, tables) keeps its sign.
+    pub roughly_flat: bool,
+}
+
+impl Change {
+    /// -1, 0, 1 as the words read it: 0 within the flat band.
+    pub fn reads(&self) -> i8 {
+        if self.roughly_flat { 0 } else { self.sign }
+    }
 }
 
 pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Change {
@@ -103,7 +113,25 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
         None if diff_text == formatter.value.value(Decimal::ZERO) => Decimal::ZERO,
         None => diff,
     };
-    Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign: sign_of(shown) }
+    let sign = sign_of(shown);
+    let roughly_flat = sign != 0 && within_flat_band(computation, diff, pct, pp);
+    Change { diff, pct, pp, main, pct_text, pp_text, diff_text, sign, roughly_flat }
+}
+
+/// Whether a change lies within the metric's `flat-within` band, measured in the unit of the change: percentage
+/// points for rates and shares, days for days, the count itself for counts, else percent (no band without a
+/// percentage). A trend states where it went, so the band does not apply to it.
+fn within_flat_band(computation: &Computation, diff: Decimal, pct: Option<Decimal>, pp: Option<Decimal>) -> bool {
+    let band = computation.metric.flat_within;
+    if band <= Decimal::ZERO || computation.kind == SentenceKind::Trend {
+        return false;
+    }
+    let measure = match computation.value_unit() {
+        Unit::Percent | Unit::Ratio => pp,
+        Unit::Days | Unit::Count => Some(diff),
+        Unit::Currency | Unit::Number => pct,
+    };
+    measure.is_some_and(|m| m.abs() <= band)
 }
 
 /// The signed change from `base` to `value` as the sentences measure it: `+16.1%`, `+12.4个百分点`, `-3天`; the
@@ -178,16 +206,153 @@ fn change_json(computation: &Computation, change: &Change) -> Value {
         "pp": change.pp.map(raw),
         "pp_text": change.pp_text,
         "diff_text": change.diff_text,
-        "direction": direction(change.sign),
-        "judgement": judgement(change.sign, computation.metric.better),
-        "relation": relation(change.sign, computation.metric.better),
+        "direction": direction(change.reads()),
+        "judgement": judgement(change.reads(), computation.metric.better),
+        "relation": relation(change.reads(), computation.metric.better),
+        "roughly_flat": change.roughly_flat,
     })
+}
+
+/// The members a drivers sentence names, and how it reads:
+/// - `rise` / `fall`: the total moved and no member moved the other way; `named` are the `top` members that
+///   moved most in its direction;
+/// - `mixed`: members moved both ways (or the total reads as flat); `rises` and `falls` are the largest of each,
+///   `top` shared between them (the total's direction gets the larger half);
+/// - `none`: no member moved;
+/// - `target`: against targets, `named` are the `top` members, best first.
+pub struct Selection<'a> {
+    pub pattern: &'static str,
+    pub named: Vec<&'a Driver>,
+    pub rises: Vec<&'a Driver>,
+    pub falls: Vec<&'a Driver>,
+}
+
+/// Chooses the drivers to name, given how the total's change reads (-1, 0, 1; 0 within the flat band).
+pub fn select_drivers(drivers: &Drivers, reads: i8) -> Selection<'_> {
+    let top = drivers.top;
+    let mut selection = Selection { pattern: "none", named: Vec::new(), rises: Vec::new(), falls: Vec::new() };
+    if drivers.against_target {
+        selection.pattern = "target";
+        selection.named = drivers.members.iter().take(top).collect();
+        return selection;
+    }
+    // Members are sorted by change, largest rise first: the largest falls are at the end.
+    let rises: Vec<&Driver> = drivers.members.iter().filter(|d| d.diff > Decimal::ZERO).collect();
+    let falls: Vec<&Driver> = drivers.members.iter().rev().filter(|d| d.diff < Decimal::ZERO).collect();
+    match (reads, rises.is_empty(), falls.is_empty()) {
+        (_, true, true) => {}
+        (1, false, true) => {
+            selection.pattern = "rise";
+            selection.named = rises.into_iter().take(top).collect();
+        }
+        (-1, true, false) => {
+            selection.pattern = "fall";
+            selection.named = falls.into_iter().take(top).collect();
+        }
+        _ => {
+            selection.pattern = "mixed";
+            let leading = top.div_ceil(2);
+            let (rise_count, fall_count) = if reads < 0 { (top - leading, leading) } else { (leading, top - leading) };
+            selection.rises = rises.into_iter().take(rise_count).collect();
+            selection.falls = falls.into_iter().take(fall_count).collect();
+            if selection.rises.is_empty() && selection.falls.is_empty() {
+                selection.pattern = "none";
+            }
+        }
+    }
+    selection
+}
+
+/// A member's own change, signed as displayed: `+3232万元`, `-1.2个百分点`, `+3天`.
+pub fn member_change_text(
+    computation: &Computation,
+    formatter: &Formatter<'_>,
+    value: Decimal,
+    base: Decimal,
+) -> String {
+    let change = change(computation, formatter, value, base);
+    let zero = match change.pp {
+        Some(_) => formatter.value.points(Decimal::ZERO),
+        None => formatter.value.value(Decimal::ZERO),
+    };
+    let sign = if change.diff_text == zero { 0 } else { sign_of(change.diff) };
+    signed(&change.diff_text, sign)
+}
+
+fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Driver, shares: bool) -> Value {
+    let completion = (driver.base > Decimal::ZERO && reads_as_completion(computation, driver.base))
+        .then(|| ratio(formatter, driver.value, driver.base))
+        .flatten();
+    let change_text = member_change_text(computation, formatter, driver.value, driver.base);
+    let completion_text = completion.as_ref().map(|(_, text)| text.clone());
+    json!({
+        "member": driver.member,
+        "label": driver.label,
+        "raw": raw(driver.value),
+        "text": formatter.value.value(driver.value),
+        "base": raw(driver.base),
+        "base_text": formatter.value.value(driver.base),
+        "diff": raw(driver.diff),
+        "change_text": change_text,
+        "direction": direction(sign_of(driver.diff)),
+        "contribution": driver.contribution.map(raw),
+        "contribution_text": driver.contribution.map(|c| formatter.percent.percent(c)),
+        "stated_share": driver.contribution.filter(|_| shares).map(|c| formatter.percent.percent(c)),
+        "completion": completion.as_ref().map(|(r, _)| raw(*r)),
+        "completion_text": completion_text.clone(),
+        "target_text": completion_text.unwrap_or(change_text),
+    })
+}
+
+/// The `drivers` object of the context (`null` without `vs … by`).
+fn drivers_json(computation: &Computation, formatter: &Formatter<'_>, change: Option<&Change>) -> Value {
+    let (Some(drivers), Some(change)) = (&computation.drivers, change) else { return Value::Null };
+    let selection = select_drivers(drivers, change.reads());
+    // Shares of the change are stated where members add up to the total and all moved its way.
+    let shares = matches!(selection.pattern, "rise" | "fall")
+        && selection.named.iter().all(|driver| driver.contribution.is_some());
+    let list = |drivers: &[&Driver]| -> Vec<Value> {
+        drivers.iter().map(|driver| driver_json(computation, formatter, driver, shares)).collect()
+    };
+    // The total's amount next to its percentage change: `增长21.6%(+5066万元)`.
+    let diff_text = match (computation.value_unit(), change.pct) {
+        (Unit::Currency | Unit::Count | Unit::Number, Some(_)) => Some(signed(&change.diff_text, sign_of(change.diff))),
+        _ => None,
+    };
+    json!({
+        "pattern": selection.pattern,
+        "dimension": computation.by_dimension,
+        "dimension_label": computation.by_label,
+        "shares": shares,
+        "diff_text": diff_text,
+        "top": drivers.top.min(drivers.members.len()),
+        "named": list(&selection.named),
+        "rises": list(&selection.rises),
+        "falls": list(&selection.falls),
+        "rises_plural": selection.rises.len() > 1,
+        "falls_plural": selection.falls.len() > 1,
+        "members": drivers.members.iter().map(|driver| driver_json(computation, formatter, driver, false)).collect::<Vec<_>>(),
+    })
+}
+
+/// A breakdown item's share of the total's change in percent (`vs … by` on a metric that adds up).
+pub fn item_contribution(computation: &Computation, value: Decimal, base: Option<Decimal>) -> Option<Decimal> {
+    if !computation.metric.additive || computation.drivers.as_ref().is_none_or(|d| d.against_target) {
+        return None;
+    }
+    let total_diff = computation.value.checked_sub(computation.base.as_ref()?.value)?;
+    if total_diff.is_zero() {
+        return None;
+    }
+    value.checked_sub(base?)?.checked_div(total_diff)?.checked_mul(Decimal::ONE_HUNDRED)
 }
 
 pub fn build(computation: &Computation) -> Value {
     let formatter = Formatter::new(computation);
     let locale = computation.locale;
     let value = computation.value;
+    let total_change = computation.base.as_ref().map(|base| change(computation, &formatter, value, base.value));
+    let drivers = drivers_json(computation, &formatter, total_change.as_ref());
     let (base, change_value, ratio, completion) = match &computation.base {
         Some(base) => {
             let change = change(computation, &formatter, value, base.value);
@@ -227,12 +392,15 @@ pub fn build(computation: &Computation) -> Value {
                     "base": item.base.map(raw),
                     "base_text": item.base.map(|b| formatter.value.value(b)),
                     "change_text": item.base.map(|b| change_text(computation, &formatter, item.value, b)),
+                    "contribution": item_contribution(computation, item.value, item.base).map(raw),
+                    "contribution_text": item_contribution(computation, item.value, item.base)
+                        .map(|c| formatter.percent.percent(c)),
                 })
             })
             .collect()
     };
     json!({
-        "kind": computation.kind.template(),
+        "kind": computation.template(),
         "locale": locale.id(),
         "metric": {
             "id": computation.metric.id,
@@ -240,6 +408,7 @@ pub fn build(computation: &Computation) -> Value {
             "unit": computation.metric.unit,
             "better": computation.metric.better,
             "plural": computation.metric.plural,
+            "flat_within": raw(computation.metric.flat_within),
         },
         "filters": computation.filters.iter().map(|f| json!({
             "dimension": f.dimension, "dimension_label": f.dimension_label, "member": f.member, "label": f.label,
@@ -259,6 +428,7 @@ pub fn build(computation: &Computation) -> Value {
         "total": computation.total.map(|t| json!({"raw": raw(t), "text": formatter.value.value(t), "short": formatter.short(computation, t)})),
         "by": computation.by_label,
         "trend": trend_json(computation, &formatter),
+        "drivers": drivers,
     })
 }
 

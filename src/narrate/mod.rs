@@ -93,7 +93,7 @@ impl Narrator<'_> {
                     Form::Value => "value",
                     Form::Delta => "delta",
                     Form::Ratio => "ratio",
-                    _ => computation.kind.template(),
+                    _ => computation.template(),
                 };
                 if self.templates.is_native(computation.locale, kind)
                     && let Some(text) = native::render(&computation, kind)

@@ -76,11 +76,21 @@ impl<'a> Sentence<'a> {
     }
 
     fn direction(&self) -> Option<&'static str> {
-        self.compared().map(|(_, change)| context::direction(change.sign))
+        self.compared().map(|(_, change)| context::direction(change.reads()))
+    }
+
+    /// `change.roughly_flat`
+    fn roughly_flat(&self) -> bool {
+        self.compared().is_some_and(|(_, change)| change.roughly_flat)
+    }
+
+    /// `{{#if change.roughly_flat}}基本{{/if}}持平`
+    fn flat_zh(&self) -> &'static str {
+        if self.roughly_flat() { "基本持平" } else { "持平" }
     }
 
     fn relation(&self) -> Option<&'static str> {
-        self.compared().map(|(_, change)| context::relation(change.sign, self.c.metric.better))
+        self.compared().map(|(_, change)| context::relation(change.reads(), self.c.metric.better))
     }
 
     /// `value.text`
@@ -168,7 +178,7 @@ impl<'a> Sentence<'a> {
                 let yoy = base.kind == BaseKind::YearAgo;
                 self.lead_en(out);
                 if direction == "flat" {
-                    out.push_str(" unchanged ");
+                    out.push_str(if self.roughly_flat() { " roughly flat " } else { " unchanged " });
                     if yoy {
                         out.push_str("year over year");
                     } else {
@@ -204,7 +214,7 @@ impl<'a> Sentence<'a> {
                 let direction = self.direction()?;
                 self.lead_en(out);
                 if direction == "flat" {
-                    out.push_str(" the same as for ");
+                    out.push_str(if self.roughly_flat() { " roughly the same as for " } else { " the same as for " });
                 } else {
                     out.push(' ');
                     match self.abs_text() {
@@ -234,7 +244,12 @@ impl<'a> Sentence<'a> {
                     esc(out, &self.ratio_text()?);
                     out.push_str(" of the ");
                 } else if relation == "equal" {
-                    out.push_str(if kind == "target" { " on the " } else { " in line with the " });
+                    out.push_str(match (kind == "target", self.roughly_flat()) {
+                        (true, false) => " on the ",
+                        (true, true) => " in line with the ",
+                        (false, false) => " in line with the ",
+                        (false, true) => " roughly in line with the ",
+                    });
                 } else {
                     out.push(' ');
                     esc(out, &change.diff_text);
@@ -258,7 +273,7 @@ impl<'a> Sentence<'a> {
                     out.push_str(", ");
                     let direction = self.direction()?;
                     if direction == "flat" {
-                        out.push_str("unchanged from ");
+                        out.push_str(if self.roughly_flat() { "roughly flat from " } else { "unchanged from " });
                     } else {
                         out.push_str(choose(direction, "up", "down", ""));
                         out.push(' ');
@@ -367,7 +382,7 @@ impl<'a> Sentence<'a> {
                 if direction == "flat" {
                     out.push('与');
                     esc(out, &base.label);
-                    out.push_str("持平");
+                    out.push_str(self.flat_zh());
                 } else if let Some(abs) = self.abs_text() {
                     match base.kind {
                         BaseKind::Prev => out.push_str("环比"),
@@ -397,7 +412,7 @@ impl<'a> Sentence<'a> {
                 esc(out, &self.base_short(base));
                 out.push(')');
                 if direction == "flat" {
-                    out.push_str("持平");
+                    out.push_str(self.flat_zh());
                 } else {
                     out.push_str(if c.metric.unit == Unit::Days {
                         choose(direction, "多", "少", "")
@@ -423,7 +438,8 @@ impl<'a> Sentence<'a> {
                     out.push_str(noun);
                     out.push('(');
                     esc(out, &self.base_short(base));
-                    out.push_str(")持平");
+                    out.push(')');
+                    out.push_str(self.flat_zh());
                 } else {
                     out.push_str(relation_zh(relation));
                     out.push_str(noun);
@@ -443,7 +459,7 @@ impl<'a> Sentence<'a> {
                     if direction == "flat" {
                         out.push('与');
                         esc(out, &base.label);
-                        out.push_str("持平");
+                        out.push_str(self.flat_zh());
                     } else {
                         out.push('较');
                         esc(out, &base.label);

@@ -10,7 +10,7 @@
 use rust_decimal::Decimal;
 
 use super::compute::{Base, BaseKind, Computation, SentenceKind};
-use super::context::{Formatter, change_text};
+use super::context::{Formatter, change_text, item_contribution};
 use super::labels::join_cjk;
 use super::templates::escape_text;
 use crate::config::Locale;
@@ -29,6 +29,8 @@ pub(crate) struct Words {
     pub standard: &'static str,
     pub completion: &'static str,
     pub all: &'static str,
+    /// A member's share of the total's change.
+    pub contribution: &'static str,
 }
 
 pub(crate) fn words(locale: Locale) -> Words {
@@ -45,6 +47,7 @@ pub(crate) fn words(locale: Locale) -> Words {
             standard: "标准",
             completion: "完成率",
             all: "全部",
+            contribution: "贡献占比",
         },
         Locale::En => Words {
             period: "Period",
@@ -58,6 +61,7 @@ pub(crate) fn words(locale: Locale) -> Words {
             standard: "Standard",
             completion: "Attainment",
             all: "All",
+            contribution: "Contribution",
         },
     }
 }
@@ -175,6 +179,15 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
         header.push(escape_text(&heading(&base_label(computation, base), locale)));
         header.push(words.change.to_string());
     }
+    // `vs yoy by product` on a metric that adds up: each member's share of the total's change.
+    let with_contribution = compared.is_some()
+        && computation.items.iter().any(|i| item_contribution(computation, i.value, i.base).is_some());
+    if with_contribution {
+        header.push(words.contribution.to_string());
+    }
+    let contribution_cell = |value: Decimal, base: Option<Decimal>| {
+        item_contribution(computation, value, base).map_or_else(|| "–".to_string(), |c| formatter.percent.percent(c))
+    };
     let base_cells = |value: Decimal, base: Option<Decimal>| -> [String; 2] {
         match base {
             Some(base) => [
@@ -193,6 +206,9 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
         if compared.is_some() {
             row.extend(base_cells(item.value, item.base));
         }
+        if with_contribution {
+            row.push(contribution_cell(item.value, item.base));
+        }
         rows.push(row);
     }
     if let Some(total) = computation.total {
@@ -203,6 +219,9 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
         }
         if let Some(base) = compared {
             row.extend(base_cells(total, Some(base.value)).map(|cell| format!("**{cell}**")));
+            if with_contribution {
+                row.push(format!("**{}**", contribution_cell(total, Some(base.value))));
+            }
         }
         rows.push(row);
     }
@@ -273,6 +292,8 @@ pub(crate) mod sample {
             plural: false,
             suffix: None,
             currency: "CNY".into(),
+            flat_within: Decimal::ZERO,
+            additive: true,
         }
     }
 
@@ -296,6 +317,7 @@ pub(crate) mod sample {
             by_dimension: None,
             share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
+            drivers: None,
         }
     }
 

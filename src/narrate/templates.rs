@@ -12,7 +12,7 @@ use crate::rules::Rule;
 
 /// Every sentence kind, in the order the README documents them.
 pub const KINDS: &[&str] =
-    &["value", "period", "target", "standard", "member", "share", "trend", "breakdown", "delta", "ratio"];
+    &["value", "period", "target", "standard", "member", "share", "trend", "breakdown", "drivers", "delta", "ratio"];
 
 const LOCALES: [Locale; 2] = [Locale::ZhCn, Locale::En];
 
@@ -27,6 +27,7 @@ macro_rules! builtin {
             ("share", include_str!(concat!("templates/", $locale, "/share.hbs"))),
             ("trend", include_str!(concat!("templates/", $locale, "/trend.hbs"))),
             ("breakdown", include_str!(concat!("templates/", $locale, "/breakdown.hbs"))),
+            ("drivers", include_str!(concat!("templates/", $locale, "/drivers.hbs"))),
             ("delta", include_str!(concat!("templates/", $locale, "/delta.hbs"))),
             ("ratio", include_str!(concat!("templates/", $locale, "/ratio.hbs"))),
         ]
@@ -35,7 +36,7 @@ macro_rules! builtin {
 
 /// The built-in template text of a kind in a locale.
 pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
-    let table: [(&str, &str); 10] = match locale {
+    let table: [(&str, &str); 11] = match locale {
         Locale::ZhCn => builtin!("zh-CN"),
         Locale::En => builtin!("en"),
     };
