@@ -38,6 +38,11 @@ const DIRECTIVES: &[&str] = &[
     "m q4 by region",
     "m q4 by region top 1",
     "m q4 by region vs q3",
+    "m 2023 yoy by region",
+    "m 2023 yoy by region top 1",
+    "m q4 vs q1 by region top 3",
+    "m 2023 vs target by region",
+    "m q4 vs target by region top 1",
     "m q1..q4",
     "m 2023-01..2023-06",
     "m 2023-10..2023-12",
@@ -61,6 +66,8 @@ struct Case {
     months: Vec<[i64; 3]>,
     target: i64,
     standard: i64,
+    /// `flat-within`, so that changes within the band read as roughly flat.
+    flat_within: &'static str,
 }
 
 fn amount() -> impl Strategy<Value = i64> {
@@ -93,10 +100,32 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec(prop_oneof![3 => [amount(), amount(), amount()], 1 => Just([100i64, 100, 100])], 24),
         amount(),
         amount(),
+        prop::sample::select(vec!["0", "0.5", "5", "50"]),
     )
-        .prop_map(|((unit, better, plural, suffix, currency, label), member_labels, months, target, standard)| {
-            Case { unit, better, plural, suffix, currency, label, member_labels, months, target, standard }
-        })
+        .prop_map(
+            |(
+                (unit, better, plural, suffix, currency, label),
+                member_labels,
+                months,
+                target,
+                standard,
+                flat_within,
+            )| {
+                Case {
+                    unit,
+                    better,
+                    plural,
+                    suffix,
+                    currency,
+                    label,
+                    member_labels,
+                    months,
+                    target,
+                    standard,
+                    flat_within,
+                }
+            },
+        )
 }
 
 fn toml_string(text: &str) -> String {
@@ -133,6 +162,7 @@ fn toml_for(case: &Case) -> String {
         text += "suffix = { en = \" customers\", zh-CN = \"家\" }\n";
     }
     text += &format!("standard = {}\n", number(case.standard));
+    text += &format!("flat-within = {}\n", case.flat_within);
     text += &format!("targets = {{ \"2023\" = {}, \"2023-Q4\" = {} }}\n", number(case.target), number(case.target / 4));
     let month = |i: usize| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1);
     if !adds_up {
