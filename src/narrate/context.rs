@@ -14,7 +14,7 @@ fn raw(value: Decimal) -> Value {
     value.to_f64().map(Value::from).unwrap_or(Value::Null)
 }
 
-fn sign_of(value: Decimal) -> i8 {
+pub(crate) fn sign_of(value: Decimal) -> i8 {
     if value.is_zero() {
         0
     } else if value.is_sign_negative() {
@@ -279,10 +279,33 @@ pub fn member_change_text(
     signed(&change.diff_text, sign)
 }
 
-fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Driver, shares: bool) -> Value {
-    let completion = (driver.base > Decimal::ZERO && reads_as_completion(computation, driver.base))
+/// A member against its own target, as a completion rate (`112.3%`) where the target reads as one.
+pub fn driver_completion(
+    computation: &Computation,
+    formatter: &Formatter<'_>,
+    driver: &Driver,
+) -> Option<(Decimal, String)> {
+    (driver.base > Decimal::ZERO && reads_as_completion(computation, driver.base))
         .then(|| ratio(formatter, driver.value, driver.base))
-        .flatten();
+        .flatten()
+}
+
+/// Whether a drivers sentence states shares of the change: members add up and all moved the total's way.
+pub fn states_shares(selection: &Selection<'_>) -> bool {
+    matches!(selection.pattern, "rise" | "fall") && selection.named.iter().all(|driver| driver.contribution.is_some())
+}
+
+/// The total's signed amount next to its percentage change (`增长21.6%(+5066万元)`), where the main measure is
+/// a percentage.
+pub fn drivers_diff_text(computation: &Computation, change: &Change) -> Option<String> {
+    match (computation.value_unit(), change.pct) {
+        (Unit::Currency | Unit::Count | Unit::Number, Some(_)) => Some(signed(&change.diff_text, sign_of(change.diff))),
+        _ => None,
+    }
+}
+
+fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Driver, shares: bool) -> Value {
+    let completion = driver_completion(computation, formatter, driver);
     let change_text = member_change_text(computation, formatter, driver.value, driver.base);
     let completion_text = completion.as_ref().map(|(_, text)| text.clone());
     json!({
@@ -308,17 +331,11 @@ fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Dr
 fn drivers_json(computation: &Computation, formatter: &Formatter<'_>, change: Option<&Change>) -> Value {
     let (Some(drivers), Some(change)) = (&computation.drivers, change) else { return Value::Null };
     let selection = select_drivers(drivers, change.reads());
-    // Shares of the change are stated where members add up to the total and all moved its way.
-    let shares = matches!(selection.pattern, "rise" | "fall")
-        && selection.named.iter().all(|driver| driver.contribution.is_some());
+    let shares = states_shares(&selection);
     let list = |drivers: &[&Driver]| -> Vec<Value> {
         drivers.iter().map(|driver| driver_json(computation, formatter, driver, shares)).collect()
     };
-    // The total's amount next to its percentage change: `增长21.6%(+5066万元)`.
-    let diff_text = match (computation.value_unit(), change.pct) {
-        (Unit::Currency | Unit::Count | Unit::Number, Some(_)) => Some(signed(&change.diff_text, sign_of(change.diff))),
-        _ => None,
-    };
+    let diff_text = drivers_diff_text(computation, change);
     json!({
         "pattern": selection.pattern,
         "dimension": computation.by_dimension,

@@ -7,8 +7,8 @@
 //! on random data and compares. `None` means "let Handlebars do it": a field the template names is missing, so
 //! Handlebars (strict mode) reports the error as it always has.
 
-use super::compute::{Base, BaseKind, Computation, SentenceKind};
-use super::context::{self, Change, Formatter, TrendShape};
+use super::compute::{Base, BaseKind, Computation, Driver, SentenceKind};
+use super::context::{self, Change, Formatter, Selection, TrendShape};
 use super::labels::{granularity_unit, join_cjk};
 use super::templates::escape_into;
 use crate::config::Locale;
@@ -360,7 +360,279 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
+            "drivers" => self.drivers_en(out)?,
             _ => return None,
+        }
+        Some(())
+    }
+
+    /// The drivers to name, how the total's change reads, and whether shares of the change are stated.
+    fn selection(&self) -> Option<(Selection<'a>, bool)> {
+        let (_, change) = self.compared()?;
+        let selection = context::select_drivers(self.c.drivers.as_ref()?, change.reads());
+        let shares = context::states_shares(&selection);
+        Some((selection, shares))
+    }
+
+    /// A driver's `change_text`.
+    fn driver_change(&self, driver: &Driver) -> String {
+        context::member_change_text(self.c, &self.f, driver.value, driver.base)
+    }
+
+    /// A driver's `stated_share`.
+    fn stated_share(&self, driver: &Driver, shares: bool) -> Option<String> {
+        driver.contribution.filter(|_| shares).map(|c| self.f.percent.percent(c))
+    }
+
+    /// A driver's `completion_text`.
+    fn driver_completion(&self, driver: &Driver) -> Option<String> {
+        context::driver_completion(self.c, &self.f, driver).map(|(_, text)| text)
+    }
+
+    /// `drivers.diff_text`
+    fn drivers_diff_text(&self) -> Option<String> {
+        let (_, change) = self.compared()?;
+        context::drivers_diff_text(self.c, change)
+    }
+
+    /// The zh-CN drivers sentence, as `zh-CN/drivers.hbs` writes it.
+    fn drivers_zh(&self, out: &mut String) -> Option<()> {
+        let (base, change) = self.compared()?;
+        let (selection, shares) = self.selection()?;
+        let direction = self.direction()?;
+        self.lead_zh(out);
+        if selection.pattern == "target" {
+            let relation = self.relation()?;
+            if self.completion() {
+                out.push_str("目标完成率");
+                esc(out, &self.ratio_text()?);
+            } else if relation == "equal" {
+                out.push_str("与目标(");
+                esc(out, &self.base_short(base));
+                out.push(')');
+                out.push_str(self.flat_zh());
+            } else {
+                out.push_str(relation_zh(relation));
+                out.push_str("目标(");
+                esc(out, &self.base_short(base));
+                out.push(')');
+                esc(out, &change.diff_text);
+            }
+            if !selection.named.is_empty() {
+                out.push_str(",其中");
+                for (index, driver) in selection.named.iter().enumerate() {
+                    if index > 0 {
+                        out.push('、');
+                    }
+                    esc(out, &driver.label);
+                    match self.driver_completion(driver) {
+                        Some(completion) => {
+                            out.push_str("完成");
+                            esc(out, &completion);
+                        }
+                        None => {
+                            out.push_str("较目标");
+                            esc(out, &self.driver_change(driver));
+                        }
+                    }
+                }
+            }
+            return Some(());
+        }
+        if direction == "flat" {
+            out.push('与');
+            esc(out, &base.label);
+            out.push_str(self.flat_zh());
+        } else if let Some(abs) = self.abs_text() {
+            match base.kind {
+                BaseKind::Prev => out.push_str("环比"),
+                BaseKind::YearAgo => out.push_str("同比"),
+                BaseKind::Period => join(out, &["较", &base.label]),
+                _ => {}
+            }
+            out.push_str(choose(direction, "增长", "下降", ""));
+            esc(out, &abs);
+            if let Some(diff) = self.drivers_diff_text() {
+                out.push('(');
+                esc(out, &diff);
+                out.push(')');
+            }
+        } else {
+            out.push('较');
+            esc(out, &base.label);
+            out.push('(');
+            esc(out, &self.base_short(base));
+            out.push(')');
+            out.push_str(choose(direction, "增加", "减少", ""));
+            esc(out, &change.diff_text);
+        }
+        let list = |out: &mut String, drivers: &[&Driver], whole: Option<&str>| {
+            for (index, driver) in drivers.iter().enumerate() {
+                if index > 0 {
+                    out.push(if index + 1 == drivers.len() { '和' } else { '、' });
+                }
+                esc(out, &driver.label);
+                out.push('(');
+                esc(out, &self.driver_change(driver));
+                if let Some(share) = whole.and_then(|_| self.stated_share(driver, shares)) {
+                    out.push_str(",占");
+                    if index == 0 {
+                        out.push_str(whole.unwrap_or_default());
+                    }
+                    esc(out, &share);
+                }
+                out.push(')');
+            }
+        };
+        match selection.pattern {
+            "rise" => {
+                out.push_str(if shares { ",增量主要来自" } else { ",增幅最大的是" });
+                list(out, &selection.named, Some("增量的"));
+            }
+            "fall" => {
+                out.push_str(if shares { ",减量主要来自" } else { ",降幅最大的是" });
+                list(out, &selection.named, Some("减量的"));
+            }
+            "mixed" => {
+                out.push_str(",其中");
+                if !selection.rises.is_empty() {
+                    list(out, &selection.rises, None);
+                    out.push_str("增长最多");
+                }
+                if !selection.falls.is_empty() {
+                    if !selection.rises.is_empty() {
+                        out.push(',');
+                    }
+                    list(out, &selection.falls, None);
+                    out.push_str("下降最多");
+                }
+            }
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// The English drivers sentence, as `en/drivers.hbs` writes it.
+    fn drivers_en(&self, out: &mut String) -> Option<()> {
+        let (base, change) = self.compared()?;
+        let (selection, shares) = self.selection()?;
+        let direction = self.direction()?;
+        self.lead_en(out);
+        if selection.pattern == "target" {
+            let relation = self.relation()?;
+            let adjective = self.f.value.adjective(base.value);
+            if self.completion() {
+                out.push(' ');
+                esc(out, &self.ratio_text()?);
+                out.push_str(" of the ");
+            } else if relation == "equal" {
+                out.push_str(if self.roughly_flat() { " in line with the " } else { " on the " });
+            } else {
+                out.push(' ');
+                esc(out, &change.diff_text);
+                out.push(' ');
+                esc(out, relation);
+                out.push_str(" the ");
+            }
+            esc(out, &adjective);
+            out.push_str(" target");
+            if !selection.named.is_empty() {
+                out.push_str(": ");
+                for (index, driver) in selection.named.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    esc(out, &driver.label);
+                    out.push(' ');
+                    esc(out, &self.driver_completion(driver).unwrap_or_else(|| self.driver_change(driver)));
+                }
+            }
+            return Some(());
+        }
+        let yoy = base.kind == BaseKind::YearAgo;
+        if direction == "flat" {
+            out.push_str(if self.roughly_flat() { " roughly flat " } else { " unchanged " });
+            if yoy {
+                out.push_str("year over year");
+            } else {
+                out.push_str("from ");
+                esc(out, &base.label);
+            }
+        } else if let Some(abs) = self.abs_text() {
+            out.push(' ');
+            out.push_str(choose(direction, "up", "down", ""));
+            out.push(' ');
+            esc(out, &abs);
+            if let Some(diff) = self.drivers_diff_text() {
+                out.push_str(" (");
+                esc(out, &diff);
+                out.push(')');
+            }
+            out.push(' ');
+            if yoy {
+                out.push_str("year over year");
+            } else {
+                out.push_str("from ");
+                esc(out, &base.label);
+                out.push_str(" (");
+                esc(out, &self.base_short(base));
+                out.push(')');
+            }
+        } else {
+            out.push(' ');
+            out.push_str(choose(direction, "up", "down", ""));
+            out.push_str(" from ");
+            esc(out, &self.base_short(base));
+            out.push_str(" in ");
+            esc(out, &base.label);
+        }
+        let list = |out: &mut String, drivers: &[&Driver], whole: Option<&str>| {
+            for (index, driver) in drivers.iter().enumerate() {
+                if index > 0 {
+                    out.push_str(if index + 1 == drivers.len() { " and " } else { ", " });
+                }
+                esc(out, &driver.label);
+                out.push_str(" (");
+                esc(out, &self.driver_change(driver));
+                if let Some(share) = whole.and_then(|_| self.stated_share(driver, shares)) {
+                    out.push_str(", ");
+                    esc(out, &share);
+                    if index == 0 {
+                        out.push_str(whole.unwrap_or_default());
+                    }
+                }
+                out.push(')');
+            }
+        };
+        match selection.pattern {
+            "rise" | "fall" => {
+                out.push_str(if shares { ", driven by " } else { ", led by " });
+                let whole = if selection.pattern == "rise" { " of the increase" } else { " of the decrease" };
+                list(out, &selection.named, Some(whole));
+            }
+            "mixed" => {
+                out.push_str(", with");
+                if !selection.rises.is_empty() {
+                    out.push_str(if selection.rises.len() > 1 {
+                        " the largest rises in "
+                    } else {
+                        " the largest rise in "
+                    });
+                    list(out, &selection.rises, None);
+                }
+                if !selection.falls.is_empty() {
+                    if !selection.rises.is_empty() {
+                        out.push_str(" and");
+                    }
+                    out.push_str(if selection.falls.len() > 1 {
+                        " the largest falls in "
+                    } else {
+                        " the largest fall in "
+                    });
+                    list(out, &selection.falls, None);
+                }
+            }
+            _ => {}
         }
         Some(())
     }
@@ -535,6 +807,7 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
+            "drivers" => self.drivers_zh(out)?,
             _ => return None,
         }
         Some(())
