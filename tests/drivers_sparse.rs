@@ -269,6 +269,7 @@ fn combinations_a_directive_cannot_honour_are_errors() {
         ("returns 2025 vs standard by product", "not supported"),
         ("revenue 2025 yoy as value", "`as value`"),
         ("revenue 2025 as delta", "compares with nothing"),
+        ("revenue 2025 yoy by product as chart", "comparison would be lost"),
     ] {
         let error = failure(&data, Locale::En, body);
         assert_eq!(error.rule, "kpi/syntax", "{body}: {error:?}");

@@ -331,6 +331,13 @@ fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
                     "compare one member with the standard (`<<#kpi cycle region=east 2025 vs standard>>`), or drop                      `by`",
                 );
             }
+            Some((_, span)) if form == Form::Chart => {
+                return syntax(
+                    span,
+                    format!("a chart of `by {dimension}` shows each member's value; the comparison would be lost"),
+                    "use `as table` for each member's base, change and share of the change, or the sentence",
+                );
+            }
             _ => {}
         }
     }
