@@ -208,6 +208,21 @@ fn tables_gain_change_and_contribution_columns() {
 }
 
 #[test]
+fn a_table_shows_a_member_without_a_base_as_a_dash() {
+    let strict = KPI.replace("missing = \"zero\"\n", "");
+    let data = load(&[("kpi.toml", &strict), ("revenue.csv", REVENUE)]).unwrap();
+    // The 2025 total is the sum of its members; 2024 has no robotics row and no total of its own.
+    let mut csv = REVENUE.to_string();
+    csv += "revenue,2024,actual,,234338000\n";
+    let data_with_total = load(&[("kpi.toml", &strict), ("revenue.csv", &csv)]).unwrap();
+    let table = sentence(&data_with_total, Locale::En, "revenue 2025 yoy by product as table");
+    assert!(table.contains("| Surgical robotics | ¥32.3M | 11.3% | – | – | – |"), "{table}");
+    assert!(table.contains("| Implants | ¥116M | 40.8% | ¥100M | +16.4% | 32.4% |"), "{table}");
+    // Without a 2024 total the comparison itself has no base.
+    assert_eq!(failure(&data, Locale::En, "revenue 2025 yoy by product as table").rule, "kpi/no-data");
+}
+
+#[test]
 fn an_absent_member_without_missing_zero_is_an_error_that_offers_both_fixes() {
     let strict = KPI.replace("missing = \"zero\"\n", "");
     let data = load(&[("kpi.toml", &strict), ("revenue.csv", REVENUE)]).unwrap();
@@ -260,6 +275,8 @@ fn the_flat_band_reads_roughly_flat_and_delta_keeps_its_sign() {
 #[test]
 fn combinations_a_directive_cannot_honour_are_errors() {
     let data = fixture();
+    // `as value` with a comparison is the value alone, as the guide documents (the comparison picks nothing).
+    assert_eq!(sentence(&data, Locale::En, "revenue 2025 yoy as value"), "¥285M");
     for (body, part) in [
         ("share revenue product=robotics 2025 by product", "`share`"),
         ("revenue 2025 yoy by product as delta", "`as delta`"),
@@ -267,7 +284,6 @@ fn combinations_a_directive_cannot_honour_are_errors() {
         ("revenue 2025 by product as value", "`as value`"),
         ("revenue 2025 vs product=robotics by product", "compares two members"),
         ("returns 2025 vs standard by product", "not supported"),
-        ("revenue 2025 yoy as value", "`as value`"),
         ("revenue 2025 as delta", "compares with nothing"),
         ("revenue 2025 yoy by product as chart", "comparison would be lost"),
     ] {

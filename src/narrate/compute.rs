@@ -280,7 +280,11 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
                 && !directive.share
             {
                 compare(&mut computation, &ask, data, comparand, &slice, year, metric)?;
-                if let Some(by) = &directive.by {
+                // The sentence names the drivers; a table shows every member with its base, change and share of
+                // the change, a member without a base as `–`.
+                if let Some(by) = &directive.by
+                    && form == Form::Sentence
+                {
                     drivers(&mut computation, &ask, data, by, comparand, &slice)?;
                 }
             }
@@ -340,15 +344,6 @@ fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
             }
             _ => {}
         }
-    }
-    if let Some(comparand) = &directive.comparand
-        && form == Form::Value
-    {
-        return syntax(
-            comparand.span.clone(),
-            format!("`as value` shows the value alone; `vs {}` would be ignored", comparand.value),
-            "drop `as value` to get the comparison sentence (or `as delta`/`as ratio`), or drop the comparison",
-        );
     }
     if matches!(form, Form::Delta | Form::Ratio)
         && directive.comparand.is_none()

@@ -354,10 +354,12 @@ fn drivers_json(computation: &Computation, formatter: &Formatter<'_>, change: Op
 
 /// A breakdown item's share of the total's change in percent (`vs … by` on a metric that adds up).
 pub fn item_contribution(computation: &Computation, value: Decimal, base: Option<Decimal>) -> Option<Decimal> {
-    if !computation.metric.additive || computation.drivers.as_ref().is_none_or(|d| d.against_target) {
+    let total_base = computation.base.as_ref()?;
+    let over_time = matches!(total_base.kind, BaseKind::Prev | BaseKind::YearAgo | BaseKind::Period);
+    if computation.kind != SentenceKind::Breakdown || !computation.metric.additive || !over_time {
         return None;
     }
-    let total_diff = computation.value.checked_sub(computation.base.as_ref()?.value)?;
+    let total_diff = computation.total?.checked_sub(total_base.value)?;
     if total_diff.is_zero() {
         return None;
     }
