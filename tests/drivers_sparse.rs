@@ -395,3 +395,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn meta_missing_is_the_default_of_sum_metrics_only_and_a_metrics_own_key_wins() {
+    use mdbook_kpi::data::Missing;
+    // [meta] in one file, the metrics in another: the default is applied once every file is read.
+    let meta = "[meta]\nmissing = \"zero\"\n";
+    let metrics = r#"
+[metrics.amount]
+unit = "currency"
+
+[metrics.rate]
+unit = "percent"
+
+[metrics.strict]
+unit = "count"
+missing = "error"
+
+[metrics.average]
+unit = "currency"
+rollup = "mean"
+
+[metrics.rate_zero]
+unit = "percent"
+missing = "zero"
+"#;
+    let data = load(&[("metrics.toml", metrics), ("meta.toml", meta)]).unwrap();
+    let missing = |id: &str| data.metric(id).unwrap().missing;
+    assert_eq!(missing("amount"), Missing::Zero);
+    assert_eq!(missing("rate"), Missing::Error);
+    assert_eq!(missing("strict"), Missing::Error);
+    assert_eq!(missing("average"), Missing::Error);
+    assert_eq!(missing("rate_zero"), Missing::Zero);
+    // Two files that disagree on [meta] missing: an error at the second.
+    let errors = load(&[("a.toml", meta), ("b.toml", "[meta]\nmissing = \"error\"\n")]).unwrap_err();
+    assert!(errors[0].message.contains("`meta.missing` is \"error\" here but \"zero\""), "{errors:#?}");
+}
