@@ -1,11 +1,10 @@
-//! The command line (SPEC 7): preprocessor mode without a subcommand, and `supports`, `check`, `eval`, `build`,
-//! `init`, `install`.
+//! The command line: preprocessor mode without a subcommand, and `supports`, `check`, `eval`, `build`, `init`,
+//! `install`. It parses arguments, hands the pipeline's work to the [`engine`](crate::engine), and turns the
+//! outcome into output and an exit code; `init` and `install` only write files, and live here.
 //!
 //! Exit codes: 0 success; 1 findings that fail (errors, or warnings under `--deny-warnings`); 2 usage, config,
 //! malformed input or I/O errors.
 
-mod build;
-pub mod engine;
 mod init;
 mod install;
 
@@ -15,10 +14,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{BOOK_TOML, Config, Locale, OnError};
-use crate::diagnostics::{self, Diagnostic, Format, Severity, Sources};
-use crate::protocol::Request;
-use crate::rules::Rule;
+use crate::config::Locale;
+use crate::diagnostics::{self, Diagnostic, Format};
+use crate::engine::{self, Findings, Job, Outcome, Product, Refusal, Status};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -121,9 +119,14 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         None => preprocessor_mode(),
         Some(Command::Supports { .. }) => EXIT_OK,
-        Some(Command::Check { book, format, deny_warnings }) => check(&book, format, deny_warnings),
-        Some(Command::Eval { book, json, directive }) => eval(&book, json, &directive),
-        Some(Command::Build { book, dest_dir }) => build::run(&book, dest_dir.as_deref()),
+        Some(Command::Check { book, format, deny_warnings }) => {
+            let outcome = engine::run(Job::Check { book: book.clone() });
+            report_check(outcome, &book, format, deny_warnings)
+        }
+        Some(Command::Eval { book, json, directive }) => {
+            report_eval(engine::run(Job::Eval { book, directive: normalize_directive(&directive), json }))
+        }
+        Some(Command::Build { book, dest_dir }) => report_build(engine::run(Job::Build { book, dest_dir })),
         Some(Command::Init { dir, locale, force }) => init::run(&dir, locale, force),
         Some(Command::Install { book }) => install::run(&book),
     }
@@ -136,6 +139,15 @@ pub(crate) fn fail(message: impl std::fmt::Display, help: Option<&str>) -> u8 {
         eprintln!("  = help: {help}");
     }
     EXIT_USAGE
+}
+
+fn refuse(refusal: &Refusal) -> u8 {
+    fail(&refusal.message, refusal.help.as_deref())
+}
+
+/// Findings as rustc shows them, on stderr (where mdBook passes a preprocessor's output on to the user).
+fn eprint_human(findings: &Findings) {
+    eprint!("{}", diagnostics::render(Format::Human, &findings.diagnostics, &findings.sources));
 }
 
 /// mdBook's side of the protocol: read `[context, book]`, expand, write the book.
@@ -153,23 +165,22 @@ fn preprocessor_mode() -> u8 {
         Ok(input) => input,
         Err(error) => return fail(format!("cannot read stdin: {error}"), None),
     };
-    // The request keeps the input (no copy) and answers with its bytes, changed contents replaced.
-    // The data files load on their own thread while the book is read.
-    let mut preload = None;
-    let mut request = match Request::parse_with(input, |context| preload = engine::preload_data(context)) {
-        Ok(request) => request,
-        Err(error) => return fail(format!("malformed mdBook input: {error}"), Some(error.help())),
-    };
-    if let Some(warning) = request.version_warning() {
-        eprintln!("warning: {warning}");
+    let Outcome { status, passes, notes, product } = engine::run(Job::Preprocess(input.into()));
+    if let Status::Refused(refusal) = &status {
+        return refuse(refusal);
     }
-    let outcome = run_engine_preloaded(&mut request, preload);
-    eprint!("{}", diagnostics::render(Format::Human, &outcome.diagnostics, &outcome.sources));
-    if outcome.fails {
-        eprintln!("error: mdbook-kpi: {}", outcome.failure_summary());
+    for note in &notes {
+        eprintln!("warning: {note}");
+    }
+    passes.iter().for_each(eprint_human);
+    if let Status::Failed(reason) = &status {
+        eprintln!("error: {}", reason.as_deref().unwrap_or("mdbook-kpi"));
         return EXIT_FINDINGS;
     }
-    drop(outcome);
+    drop(passes);
+    let Product::Book(request) = product else {
+        unreachable!("a preprocess job that passes hands back the book");
+    };
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = request.write_book(&mut stdout).and_then(|()| stdout.flush());
     // The process ends here: freeing the book piece by piece (a millisecond) would only keep mdBook waiting.
@@ -200,64 +211,35 @@ fn stdin_file_size() -> Option<usize> {
     None
 }
 
-/// What one engine run over a request found, and whether it fails the build.
-pub(crate) struct Outcome {
-    pub diagnostics: Vec<Diagnostic>,
-    pub sources: Sources,
-    /// Config errors always fail; other errors fail unless `on-error = "warn"`.
-    pub fails: bool,
-}
-
-impl Outcome {
-    pub fn failure_summary(&self) -> String {
-        let summary = diagnostics::summarize(&self.diagnostics);
-        format!("{} error(s), {} warning(s); the book was not changed", summary.errors, summary.warnings)
+/// `mdbook-kpi check`: the findings in the chosen format on stdout. A check that stopped before it began shows
+/// only why; one that ran is followed, like rustc, by a summary line after findings (silence when there are
+/// none).
+fn report_check(outcome: Outcome<'_>, book: &Path, format: Format, deny_warnings: bool) -> u8 {
+    let Outcome { status, passes, .. } = outcome;
+    if let Status::Refused(refusal) = &status {
+        return refuse(refusal);
+    }
+    let mut findings = passes.into_iter().next().unwrap_or_default();
+    if status == Status::Stopped {
+        print!("{}", diagnostics::render(format, &findings.diagnostics, &findings.sources));
+        return EXIT_USAGE;
+    }
+    if matches!(format, Format::Github | Format::Sarif) {
+        prefix_with_book_path(book, &mut findings.diagnostics);
+    }
+    print!("{}", diagnostics::render(format, &findings.diagnostics, &findings.sources));
+    let counts = findings.counts();
+    if format == Format::Human && !findings.diagnostics.is_empty() {
+        println!("{}", diagnostics::human::summary_line(&counts));
+    }
+    match status {
+        Status::Passed if deny_warnings && counts.warnings > 0 => EXIT_FINDINGS,
+        Status::Passed => EXIT_OK,
+        Status::Failed(_) => EXIT_FINDINGS,
+        Status::Misconfigured | Status::Stopped | Status::Refused(_) => EXIT_USAGE,
     }
 }
 
-/// Reads the config from the request, then expands the book's directives and runs the structure check.
-pub(crate) fn run_engine(request: &mut Request<'_>) -> Outcome {
-    run_engine_preloaded(request, None)
-}
-
-/// [`run_engine`] with the data files already being loaded ([`engine::preload_data`]).
-fn run_engine_preloaded(request: &mut Request<'_>, preload: Option<crate::preprocess::DataPreload>) -> Outcome {
-    let (config, mut config_diagnostics) = Config::from_table(request.kpi_table(), request.book_language());
-    let mut sources = Sources::new();
-    place_in_book_toml(request.root(), &mut config_diagnostics, &mut sources);
-    let config_fails = config_diagnostics.iter().any(|d| d.severity == Severity::Error);
-    if config_fails {
-        return Outcome { diagnostics: config_diagnostics, sources, fails: true };
-    }
-    let (mut found, found_sources) = engine::preprocess_preloaded(request, &config, preload);
-    sources.extend(found_sources);
-    config_diagnostics.append(&mut found);
-    let mut all = config_diagnostics;
-    diagnostics::sort(&mut all);
-    let has_errors = all.iter().any(|d| d.severity == Severity::Error);
-    let fails = has_errors && config.on_error == OnError::Fail;
-    Outcome { diagnostics: all, sources, fails }
-}
-
-/// mdBook's JSON has no positions. When book.toml on disk says the same, take its findings, which do.
-fn place_in_book_toml(root: &Path, found: &mut [Diagnostic], sources: &mut Sources) {
-    if found.is_empty() {
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(root.join(BOOK_TOML)) else {
-        return;
-    };
-    let (_, placed) = Config::from_book_toml(&text);
-    let same = placed.len() == found.len()
-        && placed.iter().zip(found.iter()).all(|(p, f)| p.rule == f.rule && p.message == f.message);
-    if same {
-        found.clone_from_slice(&placed);
-        sources.insert(BOOK_TOML.to_string(), text);
-    }
-}
-
-/// `mdbook-kpi check`: the preprocessor's findings for a book on disk, in a CI format. Reads book.toml,
-/// SUMMARY.md and the chapters itself (never writing, unlike mdBook's loader, which creates missing chapters).
 /// GitHub reads annotation and SARIF paths from the repository root, where CI runs `check`: a book given as a
 /// relative folder (`docs/report`) gets that folder in front of its book-relative paths.
 fn prefix_with_book_path(book: &Path, found: &mut [Diagnostic]) {
@@ -274,106 +256,38 @@ fn prefix_with_book_path(book: &Path, found: &mut [Diagnostic]) {
     }
 }
 
-fn check(book_arg: &Path, format: Format, deny_warnings: bool) -> u8 {
-    let root = match book_root(book_arg) {
-        Ok(root) => root,
-        Err(code) => return code,
-    };
-    let mut book = match crate::check::read_book(&root) {
-        Ok(book) => book,
-        Err(diagnostic) => {
-            let mut sources = Sources::new();
-            if let Ok(text) = std::fs::read_to_string(root.join(&diagnostic.file)) {
-                sources.insert(diagnostic.file.clone(), text);
+/// `mdbook-kpi eval`: the text on stdout, or the findings on stderr.
+fn report_eval(outcome: Outcome<'_>) -> u8 {
+    match outcome.status {
+        Status::Refused(refusal) => return refuse(&refusal),
+        Status::Passed => {
+            if let Product::Text(text) = outcome.product {
+                println!("{text}");
             }
-            print!("{}", diagnostics::render(format, std::slice::from_ref(&diagnostic), &sources));
-            return EXIT_USAGE;
+            return EXIT_OK;
         }
-    };
-    // Findings quote the files they point into: book.toml and SUMMARY.md here, chapters and data files as the
-    // check and the expansion find something in them (a copy of every chapter would double the book).
-    let mut sources = Sources::new();
-    if !book.book_toml_text.is_empty() {
-        sources.insert(BOOK_TOML.to_string(), book.book_toml_text.clone());
+        _ => {}
     }
-    sources.insert(book.summary_path.clone(), book.summary_text.clone());
-    let (config, mut found) = Config::from_book_toml(&book.book_toml_text);
-    if found.iter().any(|d| d.severity == Severity::Error) {
-        diagnostics::sort(&mut found);
-        print!("{}", diagnostics::render(format, &found, &sources));
-        return EXIT_USAGE;
-    }
-    let (structure, structure_sources, code_ranges) =
-        engine::structure_check_with_ranges(&root, &config, &book.chapters);
-    found.extend(structure);
-    sources.extend(structure_sources);
-    let chapters = std::mem::take(&mut book.chapters);
-    // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
-    // fraction of an SVG chart.
-    let (expanded, more_sources) =
-        engine::expansion_findings(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
-    found.extend(expanded);
-    sources.extend(more_sources);
-    diagnostics::sort(&mut found);
-    if matches!(format, Format::Github | Format::Sarif) {
-        prefix_with_book_path(book_arg, &mut found);
-    }
-    print!("{}", diagnostics::render(format, &found, &sources));
-    let summary = diagnostics::summarize(&found);
-    // Like rustc: a summary after findings, silence when there are none.
-    if format == Format::Human && !found.is_empty() {
-        println!("{}", diagnostics::human::summary_line(&summary));
-    }
-    if found.iter().any(is_setup_error) {
-        EXIT_USAGE
-    } else if summary.errors > 0 || (deny_warnings && summary.warnings > 0) {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    outcome.passes.iter().for_each(eprint_human);
+    if outcome.status == Status::Stopped { EXIT_USAGE } else { EXIT_FINDINGS }
 }
 
-/// A config or schema error: the check could not run as configured, which exits 2 like a usage error.
-fn is_setup_error(diagnostic: &Diagnostic) -> bool {
-    // A templates or schema path that leaves the book is a config error too (a data file's is reported in the
-    // data file and fails like other data errors).
-    let refused_config_path = diagnostic.rule == Rule::DataPath && diagnostic.file == BOOK_TOML;
-    diagnostic.severity == Severity::Error
-        && (matches!(diagnostic.rule.family(), "config" | "schema") || refused_config_path)
-}
-
-/// `mdbook-kpi eval`: one directive against a book's data.
-fn eval(book: &Path, json: bool, directive: &str) -> u8 {
-    let root = match book_root(book) {
-        Ok(root) => root,
-        Err(code) => return code,
-    };
-    let mut sources = Sources::new();
-    let (config, found) = match std::fs::read_to_string(root.join(BOOK_TOML)) {
-        Ok(text) => {
-            let parsed = Config::from_book_toml(&text);
-            sources.insert(BOOK_TOML.to_string(), text);
-            parsed
-        }
-        Err(_) => Config::from_book_toml(""),
-    };
-    if found.iter().any(|d| d.severity == Severity::Error) {
-        eprint!("{}", diagnostics::render(Format::Human, &found, &sources));
-        return EXIT_USAGE;
+/// `mdbook-kpi build`: each kpi pass's findings on stderr, then where the book went or why it did not.
+fn report_build(outcome: Outcome<'_>) -> u8 {
+    if let Status::Refused(refusal) = &outcome.status {
+        return refuse(refusal);
     }
-    let directive = normalize_directive(directive);
-    match engine::eval(&root, &config, &directive, json) {
-        Ok(text) => {
-            println!("{text}");
+    outcome.passes.iter().for_each(eprint_human);
+    match (outcome.status, outcome.product) {
+        (Status::Passed, Product::Written(dir)) => {
+            eprintln!("mdbook-kpi: book written to {}", dir.display());
             EXIT_OK
         }
-        Err((mut found, more_sources)) => {
-            sources.extend(more_sources);
-            sources.entry(engine::EVAL_FILE.to_string()).or_insert(directive);
-            diagnostics::sort(&mut found);
-            eprint!("{}", diagnostics::render(Format::Human, &found, &sources));
+        (Status::Failed(Some(reason)), _) => {
+            eprintln!("error: {reason}");
             EXIT_FINDINGS
         }
+        _ => EXIT_FINDINGS,
     }
 }
 
@@ -385,19 +299,13 @@ fn normalize_directive(text: &str) -> String {
 
 /// The book root as an absolute path, or the exit code after telling the user why not.
 pub(crate) fn book_root(book: &Path) -> Result<PathBuf, u8> {
-    match book.canonicalize() {
-        Ok(root) if root.is_dir() => Ok(root),
-        Ok(_) => Err(fail(format!("{} is not a folder", book.display()), Some("pass the book's root folder"))),
-        Err(error) => Err(fail(
-            format!("cannot open the book folder {}: {error}", book.display()),
-            Some("pass the book's root folder (the one with book.toml)"),
-        )),
-    }
+    engine::book_root(book).map_err(|refusal| refuse(&refusal))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Rule;
 
     #[test]
     fn github_and_sarif_paths_start_at_the_working_directory() {
