@@ -462,3 +462,18 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_loading_the_data_goes_on_where_the_data_is_needed() {
+        let preload = DataPreload(std::thread::spawn(|| panic!("a bug in the loader")));
+        let preprocessor =
+            Preprocessor::new(Path::new("."), Config::default(), None, "markdown").with_preload(Some(preload));
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| preprocessor.data().is_some()));
+        let panic = loaded.expect_err("the loader's panic is not swallowed by loading again");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"a bug in the loader"));
+    }
+}

@@ -188,3 +188,127 @@ pub fn book_root(book: &Path) -> Result<PathBuf, Refusal> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A book with a data file of two quarters, in English, with `extra` added to `[preprocessor.kpi]`.
+    fn book(extra: &str, chapter: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let kpi = format!("[preprocessor.kpi]\ndata = \"kpi.toml\"\n{extra}\n");
+        std::fs::write(dir.path().join("book.toml"), format!("[book]\ntitle = \"T\"\nlanguage = \"en\"\n\n{kpi}"))
+            .unwrap();
+        std::fs::write(
+            dir.path().join("kpi.toml"),
+            "[meta]\nyear = 2023\n\n[metrics.revenue]\nlabel = \"revenue\"\nunit = \"count\"\n\
+             values = { \"2023-Q3\" = 3100, \"2023-Q4\" = 3600 }\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/SUMMARY.md"), "# Summary\n\n- [A](a.md)\n").unwrap();
+        std::fs::write(dir.path().join("src/a.md"), chapter).unwrap();
+        dir
+    }
+
+    /// mdBook's JSON for the book at `root`: its config as mdBook would pass it, one chapter.
+    fn mdbook_json(root: &Path, kpi: serde_json::Value, chapter: &str) -> Vec<u8> {
+        let context = serde_json::json!({"root": root, "renderer": "markdown", "mdbook_version": "0.5.4",
+            "config": {"book": {"language": "en"}, "preprocessor": {"kpi": kpi}}});
+        let book = serde_json::json!({"items": [{"Chapter": {"name": "A", "content": chapter, "number": null,
+            "sub_items": [], "path": "a.md", "source_path": "a.md", "parent_names": []}}]});
+        serde_json::to_vec(&(context, book)).unwrap()
+    }
+
+    #[test]
+    fn a_book_that_is_not_there_is_refused_before_any_work() {
+        let missing = PathBuf::from("no/such/book");
+        let jobs = [
+            Job::Check { book: missing.clone() },
+            Job::Eval { book: missing.clone(), directive: "<<#kpi revenue q4>>".into(), json: false },
+            Job::Build { book: missing, dest_dir: None },
+        ];
+        for job in jobs {
+            let outcome = run(job);
+            assert!(
+                matches!(&outcome.status, Status::Refused(refusal) if refusal.message.contains("no/such/book")),
+                "{:?}",
+                outcome.status
+            );
+            assert!(outcome.passes.is_empty() && matches!(outcome.product, Product::None));
+        }
+        let outcome = run(Job::Preprocess(b"[1, 2".as_slice().into()));
+        assert!(matches!(&outcome.status, Status::Refused(refusal)
+            if refusal.message.starts_with("malformed mdBook input") && refusal.help.is_some()));
+    }
+
+    #[test]
+    fn eval_makes_the_text_with_the_figure_from_the_data() {
+        let dir = book("", "");
+        let outcome =
+            run(Job::Eval { book: dir.path().into(), directive: "<<#kpi revenue q4 vs q3>>".into(), json: false });
+        assert_eq!(outcome.status, Status::Passed);
+        let Product::Text(text) = outcome.product else { panic!("no text: {:?}", outcome.product) };
+        let growth = (3600.0 - 3100.0) / 3100.0 * 100.0;
+        assert!(text.contains(&format!("{growth:.1}%")), "{text}");
+    }
+
+    #[test]
+    fn eval_findings_quote_the_directive() {
+        let dir = book("", "");
+        let outcome = run(Job::Eval { book: dir.path().into(), directive: "<<#kpi revnue q4>>".into(), json: false });
+        assert_eq!(outcome.status, Status::Failed(None));
+        let findings = &outcome.passes[0];
+        assert!(findings.diagnostics.iter().all(|d| d.file == EVAL_FILE), "{:?}", findings.diagnostics);
+        assert_eq!(findings.sources.get(EVAL_FILE).map(String::as_str), Some("<<#kpi revnue q4>>"));
+    }
+
+    #[test]
+    fn a_check_with_a_broken_config_stops_before_its_work() {
+        let dir = book("year = \"x\"", "<<#kpi revnue q4>>\n");
+        let outcome = run(Job::Check { book: dir.path().into() });
+        assert_eq!(outcome.status, Status::Stopped);
+        let rules: Vec<&str> = outcome.diagnostics().map(|d| d.rule.as_str()).collect();
+        assert_eq!(rules, ["config/invalid"], "the chapter's broken directive is not looked at");
+    }
+
+    #[test]
+    fn a_check_counts_what_it_finds() {
+        let dir = book("", "<<#kpi revnue q4>> and <<#kpi revenue q4 vs q3>>\n");
+        let outcome = run(Job::Check { book: dir.path().into() });
+        assert_eq!(outcome.status, Status::Failed(None));
+        let counts = outcome.passes[0].counts();
+        assert_eq!((counts.errors, counts.warnings), (1, 0));
+    }
+
+    #[test]
+    fn a_preprocess_hands_back_the_book_unless_its_findings_fail() {
+        let dir = book("", "");
+        let chapter = "Q4: <<#kpi revenue q4 vs q3>>. <<#kpi revnue q4>>\n";
+        let fail = mdbook_json(dir.path(), serde_json::json!({"data": "kpi.toml"}), chapter);
+        let outcome = run(Job::Preprocess(fail.into()));
+        let Status::Failed(Some(reason)) = &outcome.status else { panic!("{:?}", outcome.status) };
+        assert_eq!(reason, "mdbook-kpi: 1 error(s), 0 warning(s); the book was not changed");
+        assert!(matches!(outcome.product, Product::None));
+
+        let warn = mdbook_json(dir.path(), serde_json::json!({"data": "kpi.toml", "on-error": "warn"}), chapter);
+        let outcome = run(Job::Preprocess(warn.into()));
+        assert_eq!(outcome.status, Status::Passed);
+        assert_eq!(outcome.passes[0].counts().errors, 1, "the error is still reported");
+        let Product::Book(request) = outcome.product else { panic!("no book") };
+        let output: serde_json::Value = serde_json::from_slice(&request.into_output()).unwrap();
+        let content = output["items"][0]["Chapter"]["content"].as_str().unwrap();
+        let growth = (3600.0 - 3100.0) / 3100.0 * 100.0;
+        assert!(content.contains(&format!("{growth:.1}%")) && content.contains("kpi/unknown-metric"), "{content}");
+    }
+
+    #[test]
+    fn an_old_mdbook_is_noted() {
+        let dir = book("", "");
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&mdbook_json(dir.path(), serde_json::json!({}), "text\n")).unwrap();
+        json[0]["mdbook_version"] = "0.3.0".into();
+        let outcome = run(Job::Preprocess(serde_json::to_vec(&json).unwrap().into()));
+        assert_eq!(outcome.notes.len(), 1, "{:?}", outcome.notes);
+    }
+}
