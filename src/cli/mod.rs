@@ -127,13 +127,13 @@ pub fn run(cli: Cli) -> u8 {
             report_eval(engine::run(Job::Eval { book, directive: normalize_directive(&directive), json }))
         }
         Some(Command::Build { book, dest_dir }) => report_build(engine::run(Job::Build { book, dest_dir })),
-        Some(Command::Init { dir, locale, force }) => init::run(&dir, locale, force),
-        Some(Command::Install { book }) => install::run(&book),
+        Some(Command::Init { dir, locale, force }) => report_files(init::run(&dir, locale, force)),
+        Some(Command::Install { book }) => report_files(install::run(&book)),
     }
 }
 
 /// Prints a fatal error (not a finding) in the same style as findings.
-pub(crate) fn fail(message: impl std::fmt::Display, help: Option<&str>) -> u8 {
+fn fail(message: impl std::fmt::Display, help: Option<&str>) -> u8 {
     eprintln!("error: {message}");
     if let Some(help) = help {
         eprintln!("  = help: {help}");
@@ -297,9 +297,15 @@ fn normalize_directive(text: &str) -> String {
     if trimmed.starts_with("<<") { trimmed.to_string() } else { format!("<<#kpi {trimmed}>>") }
 }
 
-/// The book root as an absolute path, or the exit code after telling the user why not.
-pub(crate) fn book_root(book: &Path) -> Result<PathBuf, u8> {
-    engine::book_root(book).map_err(|refusal| refuse(&refusal))
+/// `init` and `install`: what they wrote, a line each on stderr, or why they could not.
+fn report_files(done: Result<Vec<String>, Refusal>) -> u8 {
+    match done {
+        Ok(lines) => {
+            lines.iter().for_each(|line| eprintln!("{line}"));
+            EXIT_OK
+        }
+        Err(refusal) => refuse(&refusal),
+    }
 }
 
 #[cfg(test)]
