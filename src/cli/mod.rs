@@ -173,13 +173,15 @@ fn preprocessor_mode() -> u8 {
         eprintln!("warning: {note}");
     }
     passes.iter().for_each(eprint_human);
-    if let Status::Failed(reason) = &status {
-        eprintln!("error: {}", reason.as_deref().unwrap_or("mdbook-kpi"));
-        return EXIT_FINDINGS;
-    }
     drop(passes);
-    let Product::Book(request) = product else {
-        unreachable!("a preprocess job that passes hands back the book");
+    let request = match (status, product) {
+        (Status::Passed, Product::Book(request)) => request,
+        (status, _) => {
+            if let Status::Failed(Some(reason)) = status {
+                eprintln!("error: {reason}");
+            }
+            return EXIT_FINDINGS;
+        }
     };
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = request.write_book(&mut stdout).and_then(|()| stdout.flush());

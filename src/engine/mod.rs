@@ -98,6 +98,7 @@ impl Refusal {
 /// What a job made, besides findings.
 #[derive(Debug)]
 pub enum Product<'a> {
+    /// Nothing: `check` makes only findings, and a job that did not pass makes nothing else.
     None,
     /// The preprocessed book: mdBook's request with the changed contents, written back with
     /// [`crate::protocol::Request::write_book`].
