@@ -269,8 +269,8 @@ mod tests {
         let dir = book("year = \"x\"", "<<#kpi revnue q4>>\n");
         let outcome = run(Job::Check { book: dir.path().into() });
         assert_eq!(outcome.status, Status::Stopped);
-        let rules: Vec<&str> = outcome.diagnostics().map(|d| d.rule.as_str()).collect();
-        assert_eq!(rules, ["config/invalid"], "the chapter's broken directive is not looked at");
+        let rules: Vec<crate::rules::Rule> = outcome.diagnostics().map(|d| d.rule).collect();
+        assert_eq!(rules, [crate::rules::Rule::ConfigInvalid], "the chapter's broken directive is not looked at");
     }
 
     #[test]
