@@ -5,6 +5,10 @@
 //! [`data`] (load and query the book's figures) → [`directive`] (find and parse `<<#kpi …>>`) →
 //! [`narrate`] (compute, format, render templates) → [`preprocess`] (splice the results back) →
 //! [`check`] (structure rules) → [`diagnostics`] (one renderer per output format).
+//!
+//! [`engine`] runs that pipeline for each way it is used (mdBook's preprocessor protocol, `check`, `eval`,
+//! `build`): a job in, an outcome out. [`cli`] parses the command line and turns outcomes into output and exit
+//! codes.
 
 pub mod check;
 pub mod cli;
@@ -12,6 +16,7 @@ pub mod config;
 pub mod data;
 pub mod diagnostics;
 pub mod directive;
+pub mod engine;
 pub mod memory;
 pub mod narrate;
 pub mod parallel;

@@ -22,7 +22,6 @@ pub struct Preprocessor {
     locale: Locale,
     target: Target,
     templates: Templates,
-    /// Loaded on the first directive: a book without directives needs no data file.
     /// Loaded by the first directive that needs it, from whichever thread: a book without directives needs no
     /// data file. Load errors are kept here and reported once.
     data: OnceLock<Result<DataSet, Vec<Diagnostic>>>,
@@ -38,6 +37,10 @@ pub struct Preprocessor {
 
 /// The data files being loaded on a thread of their own, started as soon as the config is known (while mdBook's
 /// JSON is still being read). Its result is used, and its errors reported, only if a directive needs the data.
+///
+/// A named thread rather than a task in rayon's pool: it overlaps reading the JSON, which is not work to share,
+/// and it must start at once, where a pool task could wait in the queue behind the very chapters that wait for
+/// the data.
 pub struct DataPreload(std::thread::JoinHandle<Result<DataSet, Vec<Diagnostic>>>);
 
 impl DataPreload {
@@ -177,10 +180,11 @@ impl Preprocessor {
         self.data
             .get_or_init(|| {
                 let preload = self.preload.lock().ok().and_then(|mut preload| preload.take());
-                // A preload thread that panicked (it does not) would leave the loading to be done here.
                 match preload.map(|preload| preload.0.join()) {
                     Some(Ok(loaded)) => loaded,
-                    _ => load_sealed(&self.root, &self.config.data),
+                    // A panic while loading is a bug to show, not a reason to load the files a second time.
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    None => load_sealed(&self.root, &self.config.data),
                 }
             })
             .as_ref()
@@ -205,51 +209,23 @@ impl Preprocessor {
         expanded
     }
 
-    /// Expands many chapters, on as many threads as the machine has cores (chapters are independent; the output
-    /// is the same as one after another, byte for byte).
-    pub fn expand_chapters(&mut self, chapters: Vec<(String, &mut String)>) {
-        self.expand_chapters_with_ranges(chapters.into_iter().map(|(file, content)| (file, content, None)).collect());
-    }
-
-    /// [`Preprocessor::expand_chapters`], where each chapter may come with its code and HTML ranges already
-    /// known (from the structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing
-    /// it again.
-    pub fn expand_chapters_with_ranges(&mut self, chapters: Vec<ChapterToExpand>) {
-        let threads = crate::parallel::worker_threads();
-        if threads < 2 || chapters.len() < 2 * threads {
-            let mut worker = std::mem::take(&mut self.worker);
-            for (file, content, ranges) in chapters {
-                if let Some(expanded) = self.expand_with(&mut worker, &file, content, ranges.as_deref()) {
+    /// Expands many chapters on rayon's threads (chapters are independent; the output is the same as one after
+    /// another, byte for byte). Each chapter may come with its code and HTML ranges already known (from the
+    /// structure check's parse, [`crate::check::check_with_code_ranges`]), which saves parsing it again. A panic
+    /// while expanding a chapter goes on in the calling thread, as it would one chapter after another.
+    pub fn expand_chapters(&mut self, chapters: Vec<ChapterToExpand>) {
+        use rayon::prelude::*;
+        let this = &*self;
+        // One worker per piece of the list rayon splits off, not per chapter: findings gather where they arise.
+        let workers: Vec<Worker> = chapters
+            .into_par_iter()
+            .fold(Worker::default, |mut worker, (file, content, ranges)| {
+                if let Some(expanded) = this.expand_with(&mut worker, &file, content, ranges.as_deref()) {
                     *content = expanded;
                 }
-            }
-            self.worker = worker;
-            return;
-        }
-        // Fixed groups, chapter by chapter in turn (`check` expands a small batch at a time; handing these out
-        // one at a time from a counter, as `parallel::for_each` does, measured 5 ms slower over 500 chapters).
-        let mut groups: Vec<Vec<ChapterToExpand>> = (0..threads).map(|_| Vec::new()).collect();
-        for (index, chapter) in chapters.into_iter().enumerate() {
-            groups[index % threads].push(chapter);
-        }
-        let this = &*self;
-        let workers: Vec<Worker> = std::thread::scope(|scope| {
-            let handles: Vec<_> = groups
-                .into_iter()
-                .map(|group| {
-                    scope.spawn(move || {
-                        let mut worker = Worker::default();
-                        for (file, content, ranges) in group {
-                            if let Some(expanded) = this.expand_with(&mut worker, &file, content, ranges.as_deref()) {
-                                *content = expanded;
-                            }
-                        }
-                        worker
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
-        });
+                worker
+            })
+            .collect();
         self.take_findings(workers);
     }
 
@@ -421,10 +397,11 @@ impl Preprocessor {
             Ok(_) => Err(errors),
             Err(failure) => {
                 let index = LineIndex::new(trimmed);
-                let mut finding =
-                    Diagnostic::error(failure.rule, failure.message).in_file("<eval>").at_span(&index, failure.span);
+                let mut finding = Diagnostic::error(failure.rule, failure.message)
+                    .in_file(crate::engine::EVAL_FILE)
+                    .at_span(&index, failure.span);
                 finding.help = failure.help;
-                self.sources.insert("<eval>".into(), trimmed.to_string());
+                self.sources.insert(crate::engine::EVAL_FILE.into(), trimmed.to_string());
                 errors.push(finding);
                 Err(errors)
             }
@@ -484,4 +461,19 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
         out.push_str(&format!("\n{}", prefix.trim_end()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_loading_the_data_goes_on_where_the_data_is_needed() {
+        let preload = DataPreload(std::thread::spawn(|| panic!("a bug in the loader")));
+        let preprocessor =
+            Preprocessor::new(Path::new("."), Config::default(), None, "markdown").with_preload(Some(preload));
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| preprocessor.data().is_some()));
+        let panic = loaded.expect_err("the loader's panic is not swallowed by loading again");
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"a bug in the loader"));
+    }
 }

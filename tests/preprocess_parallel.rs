@@ -41,7 +41,7 @@ fn parallel_expansion_equals_sequential_expansion() {
 
     let mut parallel = preprocessor();
     let mut contents: Vec<(String, String)> = chapters.clone();
-    parallel.expand_chapters(contents.iter_mut().map(|(file, content)| (file.clone(), content)).collect());
+    parallel.expand_chapters(contents.iter_mut().map(|(file, content)| (file.clone(), content, None)).collect());
 
     for ((file, expanded), expected) in contents.iter().zip(&one_by_one) {
         assert_eq!(expanded, expected, "{file}");
@@ -77,11 +77,11 @@ fn ranges_from_the_structure_check_expand_like_the_scanners_own_parse() {
 
     let mut own_parse = preprocessor();
     let mut expected = chapters.clone();
-    own_parse.expand_chapters(expected.iter_mut().map(|(file, content)| (file.clone(), content)).collect());
+    own_parse.expand_chapters(expected.iter_mut().map(|(file, content)| (file.clone(), content, None)).collect());
 
     let mut given = preprocessor();
     let mut contents = chapters.clone();
-    given.expand_chapters_with_ranges(
+    given.expand_chapters(
         contents.iter_mut().zip(ranges).map(|((file, content), ranges)| (file.clone(), content, ranges)).collect(),
     );
     assert_eq!(contents, expected);
@@ -121,7 +121,7 @@ fn the_request_path_expands_like_one_chapter_after_another() {
     for structure in [None, Some("year-end-sales".to_string())] {
         let config = Config { structure: structure.clone(), ..preprocessor_config() };
         let mut request = mdbook_kpi::protocol::Request::parse(json.as_bytes()).unwrap();
-        let (found, _) = mdbook_kpi::cli::engine::preprocess(&mut request, &config);
+        let found = mdbook_kpi::engine::expand_request(&mut request, &config, None).diagnostics;
         let output: serde_json::Value = serde_json::from_slice(&request.into_output()).unwrap();
         for (index, expected) in expected.iter().enumerate() {
             assert_eq!(output["items"][index]["Chapter"]["content"], *expected, "{structure:?}: {}", chapters[index].0);
@@ -132,7 +132,7 @@ fn the_request_path_expands_like_one_chapter_after_another() {
     assert!(
         String::from_utf8_lossy(&{
             let mut request = mdbook_kpi::protocol::Request::parse(json.as_bytes()).unwrap();
-            mdbook_kpi::cli::engine::preprocess(&mut request, &preprocessor_config());
+            mdbook_kpi::engine::expand_request(&mut request, &preprocessor_config(), None);
             request.into_output()
         })
         .contains("\\/ end")

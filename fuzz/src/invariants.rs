@@ -348,7 +348,7 @@ pub fn run_preprocessor(context: &serde_json::Value, book: &serde_json::Value) -
     if config_findings.iter().any(|d| d.severity == diagnostics::Severity::Error) {
         return None;
     }
-    let (findings, _) = mdbook_kpi::cli::engine::preprocess(&mut request, &config);
+    let findings = mdbook_kpi::engine::expand_request(&mut request, &config, None).diagnostics;
     Some((request.into_output(), findings))
 }
 

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{EXIT_OK, fail};
 use crate::config::Locale;
+use crate::engine::Refusal;
 
 /// The sample data, shared by both locales (its labels carry both languages).
 const DATA: &str = include_str!("init/kpi.toml");
@@ -77,30 +77,30 @@ pub fn files(locale: Locale) -> Vec<(&'static str, String)> {
     files
 }
 
-pub(super) fn run(dir: &Path, locale: Locale, force: bool) -> u8 {
+/// Writes a new book into `dir`: a line saying so, or why not (nothing is overwritten without `force`).
+pub(super) fn run(dir: &Path, locale: Locale, force: bool) -> Result<Vec<String>, Refusal> {
     let files = files(locale);
     let existing: Vec<PathBuf> = files.iter().map(|(path, _)| dir.join(path)).filter(|path| path.exists()).collect();
     if !existing.is_empty() && !force {
         let list: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
-        return fail(
+        return Err(Refusal::new(
             format!("not overwriting existing files: {}", list.join(", ")),
             Some("choose an empty folder, or pass --force to overwrite them"),
-        );
+        ));
     }
     for (path, text) in &files {
         let target = dir.join(path);
         let written =
             target.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(&target, text));
         if let Err(error) = written {
-            return fail(format!("cannot write {}: {error}", target.display()), None);
+            return Err(Refusal::new(format!("cannot write {}: {error}", target.display()), None));
         }
     }
-    eprintln!(
+    Ok(vec![format!(
         "created a report book in {} ({}); build it with `mdbook build` or `mdbook-kpi build`",
         dir.display(),
         locale.id()
-    );
-    EXIT_OK
+    )])
 }
 
 #[cfg(test)]

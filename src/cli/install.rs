@@ -9,9 +9,9 @@ use std::path::{Component, Path};
 
 use toml_edit::{Array, DocumentMut, Item, TableLike, Value};
 
-use super::{EXIT_OK, book_root, fail};
 use crate::config::{BOOK_TOML, Config};
 use crate::diagnostics::Severity;
+use crate::engine::Refusal;
 
 /// The table `install` writes: the defaults spelled out, the optional keys commented.
 pub const KPI_TABLE: &str = r#"[preprocessor.kpi]
@@ -50,39 +50,34 @@ impl Installed {
     }
 }
 
-pub(super) fn run(book: &Path) -> u8 {
-    let root = match book_root(book) {
-        Ok(root) => root,
-        Err(code) => return code,
-    };
+/// Installs into the book.toml at `book`: what was added, a line each, or why nothing could be.
+pub(super) fn run(book: &Path) -> Result<Vec<String>, Refusal> {
+    let root = crate::engine::book_root(book)?;
     let path = root.join(BOOK_TOML);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) => {
-            return fail(
-                format!("cannot read {}: {error}", path.display()),
-                Some("run `mdbook-kpi init` to create a new book, or pass the folder that holds book.toml"),
-            );
-        }
-    };
-    let installed = match install(&text) {
-        Ok(installed) => installed,
-        Err(message) => return fail(format!("{}: {message}", path.display()), Some("fix book.toml first")),
-    };
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        Refusal::new(
+            format!("cannot read {}: {error}", path.display()),
+            Some("run `mdbook-kpi init` to create a new book, or pass the folder that holds book.toml"),
+        )
+    })?;
+    let installed = install(&text)
+        .map_err(|message| Refusal::new(format!("{}: {message}", path.display()), Some("fix book.toml first")))?;
     if !installed.changed() {
-        eprintln!("{} already has [preprocessor.kpi] and watches its data; nothing to do", path.display());
-        return EXIT_OK;
+        return Ok(vec![format!(
+            "{} already has [preprocessor.kpi] and watches its data; nothing to do",
+            path.display()
+        )]);
     }
-    if let Err(error) = std::fs::write(&path, &installed.text) {
-        return fail(format!("cannot write {}: {error}", path.display()), None);
-    }
+    std::fs::write(&path, &installed.text)
+        .map_err(|error| Refusal::new(format!("cannot write {}: {error}", path.display()), None))?;
+    let mut done = Vec::new();
     if installed.added_table {
-        eprintln!("added [preprocessor.kpi] to {}", path.display());
+        done.push(format!("added [preprocessor.kpi] to {}", path.display()));
     }
     for dir in &installed.added_watch_dirs {
-        eprintln!("added \"{dir}\" to [build] {WATCH_KEY} in {}", path.display());
+        done.push(format!("added \"{dir}\" to [build] {WATCH_KEY} in {}", path.display()));
     }
-    EXIT_OK
+    Ok(done)
 }
 
 /// The book.toml text with `[preprocessor.kpi]` (when missing) and the config's data folders in

@@ -1,0 +1,140 @@
+//! The check job (`mdbook-kpi check`): a book on disk read, never written, checked for structure and expanded
+//! for findings only.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use super::{Findings, Outcome, Product, Status, book_root};
+use crate::config::{BOOK_TOML, Config};
+use crate::diagnostics::{self, Diagnostic, Severity, Sources};
+use crate::preprocess::Preprocessor;
+use crate::rules::Rule;
+
+/// Reads book.toml, SUMMARY.md and the chapters itself (mdBook's loader would create missing chapters), then
+/// finds what the preprocessor would: the structure check's findings and every directive's.
+pub(super) fn run(book: &Path) -> Outcome<'static> {
+    let root = match book_root(book) {
+        Ok(root) => root,
+        Err(refusal) => return Outcome::refused(refusal),
+    };
+    let mut book = match crate::check::read_book(&root) {
+        Ok(book) => book,
+        Err(diagnostic) => {
+            let mut sources = Sources::new();
+            if let Ok(text) = std::fs::read_to_string(root.join(&diagnostic.file)) {
+                sources.insert(diagnostic.file.clone(), text);
+            }
+            return Outcome::one_pass(
+                Status::Stopped,
+                Findings { diagnostics: vec![diagnostic], sources },
+                Product::None,
+            );
+        }
+    };
+    // Findings quote the files they point into: book.toml and SUMMARY.md here, chapters and data files as the
+    // check and the expansion find something in them (a copy of every chapter would double the book).
+    let mut sources = Sources::new();
+    if !book.book_toml_text.is_empty() {
+        sources.insert(BOOK_TOML.to_string(), book.book_toml_text.clone());
+    }
+    sources.insert(book.summary_path.clone(), book.summary_text.clone());
+    let (config, mut found) = Config::from_book_toml(&book.book_toml_text);
+    if found.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics::sort(&mut found);
+        return Outcome::one_pass(Status::Stopped, Findings { diagnostics: found, sources }, Product::None);
+    }
+    let (structure, structure_sources, code_ranges) = structure_check(&root, &config, &book.chapters);
+    found.extend(structure);
+    sources.extend(structure_sources);
+    let chapters = std::mem::take(&mut book.chapters);
+    // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
+    // fraction of an SVG chart.
+    let expanded = expansion_findings(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
+    found.extend(expanded.diagnostics);
+    sources.extend(expanded.sources);
+    diagnostics::sort(&mut found);
+    let findings = Findings { diagnostics: found, sources };
+    let status = if findings.diagnostics.iter().any(is_setup_error) {
+        Status::Misconfigured
+    } else if findings.has_errors() {
+        Status::Failed(None)
+    } else {
+        Status::Passed
+    };
+    Outcome::one_pass(status, findings, Product::None)
+}
+
+/// A config or schema error: the check could not run as configured.
+fn is_setup_error(diagnostic: &Diagnostic) -> bool {
+    // A templates or schema path that leaves the book is a config error too (a data file's is reported in the
+    // data file and fails like other data errors).
+    let refused_config_path = diagnostic.rule == Rule::DataPath && diagnostic.file == BOOK_TOML;
+    diagnostic.severity == Severity::Error
+        && (matches!(diagnostic.rule.family(), "config" | "schema") || refused_config_path)
+}
+
+/// The structure check over the chapters as written, for the schema the config names (none: nothing to check).
+/// A schema that cannot be loaded is the one finding. Returns the findings, the chapters they point into, and
+/// each chapter's code and HTML ranges (see [`crate::check::check_with_code_ranges`]; empty when there is no
+/// schema to check), which spare the directive scanner a second parse.
+pub fn structure_check(
+    root: &Path,
+    config: &Config,
+    chapters: &[crate::check::Chapter<'_>],
+) -> (Vec<Diagnostic>, Sources, Vec<Option<crate::check::CodeRanges>>) {
+    let Some(spec) = &config.structure else {
+        return (Vec::new(), Sources::new(), Vec::new());
+    };
+    let (found, code_ranges) = match crate::check::load_schema(spec, root) {
+        Ok(schema) => crate::check::check_with_code_ranges(chapters, &schema, config),
+        Err(diagnostic) => (vec![diagnostic], Vec::new()),
+    };
+    let mut sources = Sources::new();
+    for chapter in chapters {
+        if let Some(file) = &chapter.source_path
+            && found.iter().any(|d| &d.file == file)
+        {
+            sources.insert(file.clone(), chapter.content.to_string());
+        }
+    }
+    (found, sources, code_ranges)
+}
+
+/// The findings of expanding every chapter's directives, which keeps no expansion: the chapters are expanded a
+/// batch at a time and dropped, so memory falls as the work goes on. `code_ranges` are the structure check's
+/// code and HTML ranges per chapter (empty without a check), which spare the scanner a parse.
+pub fn expansion_findings(
+    root: &Path,
+    book_language: Option<&str>,
+    renderer: &str,
+    config: &Config,
+    mut chapters: Vec<crate::check::Chapter<'_>>,
+    mut code_ranges: Vec<Option<crate::check::CodeRanges>>,
+) -> Findings {
+    /// About this much text per batch: enough for every core, little next to the book.
+    const BATCH_BYTES: usize = 1 << 18;
+    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
+    let mut start = 0;
+    while start < chapters.len() {
+        let mut end = start;
+        let mut batch_bytes = 0;
+        while end < chapters.len() && batch_bytes < BATCH_BYTES {
+            batch_bytes += chapters[end].content.len();
+            end += 1;
+        }
+        let batch = chapters[start..end]
+            .iter_mut()
+            .enumerate()
+            .map(|(offset, c)| {
+                let ranges = code_ranges.get_mut(start + offset).and_then(Option::take);
+                (c.source_path.clone().unwrap_or_default(), c.content.to_mut(), ranges)
+            })
+            .collect();
+        expander.expand_chapters(batch);
+        for chapter in &mut chapters[start..end] {
+            chapter.content = Cow::Borrowed("");
+        }
+        start = end;
+    }
+    Findings { diagnostics: expander.diagnostics(), sources: expander.sources() }
+}
