@@ -1,0 +1,555 @@
+//! The one pass over a chapter's Markdown that builds its [`ChapterDoc`]: pulldown-cmark events into headings,
+//! list items, prose blocks, links and `kpi-allow` comments.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::Chapter;
+use super::chapter::{Allow, BlockData, BlockText, ChapterDoc, Heading, LinkRef, ListItem, Segment, Span32, view};
+use super::numbering::strip_numbering;
+
+static ALLOW_COMMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
+
+/// The Markdown extensions mdBook turns on, so that the outline sees what mdBook renders: the same options the
+/// directive scanner uses.
+fn options() -> Options {
+    crate::directive::scan::markdown_options()
+}
+
+pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
+    parse_chapter_with(chapter, &mut ParseBuffers::default())
+}
+
+/// The lists a chapter's parse grows, handed from chapter to chapter on a thread: the parse grows them, and the
+/// outline keeps copies of exactly their length. So the book's outline is not left with spare room, nor memory
+/// with the holes of lists that grew and were let go.
+#[derive(Default)]
+pub struct ParseBuffers {
+    pub(super) headings: Vec<Heading>,
+    pub(super) items: Vec<ListItem>,
+    pub(super) blocks: Vec<BlockData>,
+    pub(super) links: Vec<LinkRef>,
+    pub(super) allows: Vec<Allow>,
+    pub(super) code_and_html: Vec<Range<usize>>,
+    pub(super) owned: String,
+    pub(super) owned_blocks: Vec<usize>,
+    pub(super) segment_starts: Vec<u32>,
+    pub(super) segments: Vec<Segment>,
+    pub(super) directives: Vec<Range<usize>>,
+}
+
+/// The items of a list, moved into a list of exactly their number; the list keeps its room, empty.
+fn exact<T>(list: &mut Vec<T>) -> Vec<T> {
+    let mut exact = Vec::with_capacity(list.len());
+    exact.append(list);
+    exact
+}
+
+/// [`parse_chapter`], growing the lists of `buffers` (left empty; the per-chapter ones come back with
+/// [`ChapterDoc::keep_for_whole_book_rules`]).
+pub(super) fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut ParseBuffers) -> ChapterDoc<'a> {
+    let text: &str = &chapter.content;
+    let mut builder = Builder::new(text, buffers);
+    for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        builder.event(event, range);
+    }
+    builder.flush_block();
+    merge_ranges(&mut buffers.code_and_html);
+    let owned = buffers.owned.as_str().to_owned();
+    buffers.owned.clear();
+    let mut doc = ChapterDoc {
+        title: &chapter.title,
+        file: chapter.source_path.as_deref().unwrap_or(""),
+        depth: chapter.depth,
+        text,
+        lines: std::sync::OnceLock::new(),
+        headings: exact(&mut buffers.headings),
+        anchors: std::sync::OnceLock::new(),
+        items: exact(&mut buffers.items),
+        owned,
+        segments: std::mem::take(&mut buffers.segments),
+        directives: exact(&mut buffers.directives),
+        block_data: exact(&mut buffers.blocks),
+        owned_blocks: std::mem::take(&mut buffers.owned_blocks),
+        segment_starts: std::mem::take(&mut buffers.segment_starts),
+        links: exact(&mut buffers.links),
+        allows: exact(&mut buffers.allows),
+        code_and_html: exact(&mut buffers.code_and_html),
+        title_heading: None,
+    };
+    finish_headings(&mut doc);
+    doc
+}
+
+fn finish_headings(doc: &mut ChapterDoc<'_>) {
+    let len = doc.text.len();
+    // Section ends: a stack of open headings, closed by the next heading of the same or a higher level.
+    let mut open: Vec<usize> = Vec::new();
+    for i in 0..doc.headings.len() {
+        let level = doc.headings[i].level;
+        while let Some(&top) = open.last() {
+            if doc.headings[top].level < level {
+                break;
+            }
+            doc.headings[top].section_end = doc.headings[i].span.start;
+            open.pop();
+        }
+        open.push(i);
+    }
+    for i in open {
+        doc.headings[i].section_end = len;
+    }
+    if let Some(top) = doc.headings.iter().map(|h| h.level).min() {
+        let mut at_top = doc.headings.iter().enumerate().filter(|(_, h)| h.level == top);
+        if let (Some((first, _)), None) = (at_top.next(), at_top.next()) {
+            doc.title_heading = Some(first);
+        }
+    }
+}
+
+/// Sorted and overlapping ranges joined, as `directive::scan` merges them (in place).
+fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
+    ranges.sort_unstable_by_key(|range| range.start);
+    let mut merged: usize = 0;
+    for i in 0..ranges.len() {
+        let range = ranges[i].clone();
+        match merged.checked_sub(1).and_then(|last| ranges.get_mut(last)) {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => {
+                ranges[merged] = range;
+                merged += 1;
+            }
+        }
+    }
+    ranges.truncate(merged);
+}
+
+/// The text of the block being collected.
+enum Collecting {
+    Nothing,
+    /// Every piece so far is a verbatim copy of the source and follows the one before: a slice of the chapter.
+    Slice(Range<usize>),
+    /// Copied into the owned text from `Builder::block_start` on.
+    Copy,
+}
+
+struct Builder<'s, 'b> {
+    source: &'s str,
+    /// What the parse collects: the thread's lists, grown in place (the text of every block that is not a
+    /// slice of the source goes to `lists.owned`; the block being copied starts at `block_start`).
+    lists: &'b mut ParseBuffers,
+    block_start: usize,
+    collecting: Collecting,
+    segments_start: usize,
+    span: Option<Range<usize>>,
+    /// The byte range (in the current block) of a bold run that opens the block.
+    leading_bold: Option<Range<usize>>,
+    bold_start: Option<usize>,
+    code_depth: usize,
+    list_depth: usize,
+    /// Open list items (indices into `items`) and whether their lead-in is still to be set.
+    open_items: Vec<(usize, bool)>,
+    heading: Option<(u8, Option<String>, Range<usize>)>,
+    pending_allow: Option<Vec<String>>,
+}
+
+impl<'s, 'b> Builder<'s, 'b> {
+    /// A builder that grows the (empty) lists of `buffers`, which keep their room from an earlier chapter.
+    fn new(source: &'s str, lists: &'b mut ParseBuffers) -> Self {
+        Builder {
+            source,
+            lists,
+            block_start: 0,
+            collecting: Collecting::Nothing,
+            segments_start: 0,
+            span: None,
+            leading_bold: None,
+            bold_start: None,
+            code_depth: 0,
+            list_depth: 0,
+            open_items: Vec::new(),
+            heading: None,
+            pending_allow: None,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        let code_or_html = matches!(
+            event,
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+        );
+        if code_or_html {
+            self.lists.code_and_html.push(range.clone());
+        }
+        match event {
+            Event::Start(tag) => self.start(tag, range),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) if self.code_depth == 0 => self.push_piece(&text, range),
+            Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => self.push_piece(" ", range),
+            Event::SoftBreak | Event::HardBreak => self.push_piece("\n", range),
+            // Most HTML is not a `kpi-allow` comment: a substring search before the regex.
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
+                if let Some(captures) = ALLOW_COMMENT.captures(&html) {
+                    let rules = captures[1].split([',', '\u{ff0c}', ' ']).filter(|r| !r.is_empty()).map(str::to_string);
+                    self.pending_allow.get_or_insert_with(Vec::new).extend(rules);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, range: Range<usize>) {
+        if is_block(&tag) {
+            self.flush_block();
+            if let Some(rules) = self.pending_allow.take() {
+                self.lists.allows.push(Allow { span: range.clone(), rules });
+            }
+        }
+        match tag {
+            Tag::Heading { level, id, .. } => {
+                self.heading = Some((level as u8, id.map(|id| id.to_string()), trim_line_end(self.source, range)));
+            }
+            Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.code_depth += 1,
+            Tag::List(_) => self.list_depth += 1,
+            Tag::Item => {
+                self.lists.items.push(ListItem {
+                    depth: u32::try_from(self.list_depth).unwrap_or(u32::MAX),
+                    title: BlockText::Source(Span32::default()),
+                    title_span: Span32::new(first_line(self.source, range.clone())),
+                    span: Span32::new(range),
+                });
+                self.open_items.push((self.lists.items.len() - 1, true));
+            }
+            Tag::Strong if self.current().trim().is_empty() => self.bold_start = Some(self.current().len()),
+            Tag::Link { dest_url, .. } => {
+                self.lists.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start })
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Heading(_) => {
+                let title = strip_numbering(self.current().trim()).to_string();
+                let blocks_before = self.lists.blocks.len();
+                self.flush_block();
+                let block = (self.lists.blocks.len() > blocks_before).then_some(blocks_before);
+                if let Some((level, explicit_id, span)) = self.heading.take() {
+                    self.lists.headings.push(Heading { level, title, block, explicit_id, span, section_end: 0 });
+                }
+            }
+            TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.code_depth = self.code_depth.saturating_sub(1),
+            TagEnd::List(_) => self.list_depth = self.list_depth.saturating_sub(1),
+            TagEnd::Item => {
+                self.flush_block();
+                self.open_items.pop();
+            }
+            TagEnd::Strong => {
+                if let Some(start) = self.bold_start.take() {
+                    self.leading_bold = Some(start..self.current().len());
+                }
+            }
+            tag if is_block_end(&tag) => self.flush_block(),
+            _ => {}
+        }
+    }
+
+    /// The text of the block being collected.
+    fn current(&self) -> &str {
+        current_text(self.source, &self.lists.owned, self.block_start, &self.collecting)
+    }
+
+    /// Adds a piece of text (or the stand-in for a code span or line break) to the block. While the pieces are
+    /// verbatim and follow each other in the source, the block stays a slice of the chapter; the first piece
+    /// that is not (an entity, an escape, markup in between) copies the block into the owned text.
+    fn push_piece(&mut self, piece: &str, range: Range<usize>) {
+        let span = self.span.get_or_insert(range.clone());
+        span.end = span.end.max(range.end);
+        let verbatim = self.source.get(range.clone()) == Some(piece);
+        match &mut self.collecting {
+            Collecting::Nothing if verbatim => {
+                self.collecting = Collecting::Slice(range);
+                return;
+            }
+            Collecting::Slice(slice) if verbatim && range.start == slice.end => {
+                slice.end = range.end;
+                return;
+            }
+            Collecting::Slice(slice) => {
+                // One segment stands for the verbatim pieces so far: they map to the source alike.
+                let slice = slice.clone();
+                self.lists.segments.push((0, slice.start, true));
+                self.lists.owned.push_str(&self.source[slice]);
+            }
+            Collecting::Nothing | Collecting::Copy => {}
+        }
+        self.collecting = Collecting::Copy;
+        self.lists.segments.push((self.lists.owned.len() - self.block_start, range.start, verbatim));
+        self.lists.owned.push_str(piece);
+    }
+
+    fn flush_block(&mut self) {
+        let span = self.span.take();
+        let leading_bold = self.leading_bold.take();
+        self.bold_start = None;
+        let collecting = std::mem::replace(&mut self.collecting, Collecting::Nothing);
+        let text = current_text(self.source, &self.lists.owned, self.block_start, &collecting);
+        let keep = span.filter(|_| !text.trim().is_empty());
+        if let Some(span) = keep {
+            let directives_start = self.lists.directives.len();
+            find_directives(text, &mut self.lists.directives);
+            let text = match collecting {
+                Collecting::Slice(slice) => BlockText::Source(Span32::new(slice)),
+                Collecting::Nothing | Collecting::Copy => {
+                    BlockText::Owned(Span32::new(self.block_start..self.lists.owned.len()))
+                }
+            };
+            let owned = matches!(text, BlockText::Owned(_));
+            let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+            let block = BlockData::new(text, narrow(directives_start), narrow(span.start));
+            self.set_item_lead_in(&block, directives_start, leading_bold);
+            if owned {
+                self.lists.owned_blocks.push(self.lists.blocks.len());
+                self.lists.owned.push('\n');
+            }
+            self.lists.segment_starts.push(narrow(self.segments_start));
+            self.lists.blocks.push(block);
+        } else {
+            self.lists.owned.truncate(self.block_start);
+            self.lists.segments.truncate(self.segments_start);
+        }
+        self.block_start = self.lists.owned.len();
+        self.segments_start = self.lists.segments.len();
+    }
+
+    /// The first block of a list item gives its lead-in.
+    fn set_item_lead_in(&mut self, block: &BlockData, directives_start: usize, leading_bold: Option<Range<usize>>) {
+        let Some((index, pending)) = self.open_items.last_mut() else { return };
+        if !*pending || self.heading.is_some() {
+            return;
+        }
+        *pending = false;
+        let index = *index;
+        let segments = self.lists.segments.get(self.segments_start..).unwrap_or(&[]);
+        let directives = self.lists.directives.get(directives_start..).unwrap_or(&[]);
+        let view = view(self.source, &self.lists.owned, segments, directives, block);
+        let range = lead_in(view.text, leading_bold);
+        let raw = &view.text[range.clone()];
+        let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
+        // The title is a slice of the block's text: keep where it is rather than a copy.
+        let offset = title.as_ptr() as usize - view.text.as_ptr() as usize;
+        let within_block = |text: Span32| {
+            let start = text.start as usize + offset;
+            Span32::new(start..start + title.len())
+        };
+        let title = match block.text() {
+            BlockText::Source(text) => BlockText::Source(within_block(text)),
+            BlockText::Owned(text) => BlockText::Owned(within_block(text)),
+        };
+        let title_span = Span32::new(view.source_span(trim_range(view.text, range)));
+        if let Some(item) = self.lists.items.get_mut(index) {
+            item.title = title;
+            item.title_span = title_span;
+        }
+    }
+}
+
+fn current_text<'t>(source: &'t str, owned: &'t str, block_start: usize, collecting: &Collecting) -> &'t str {
+    match collecting {
+        Collecting::Nothing => "",
+        Collecting::Slice(slice) => source.get(slice.clone()).unwrap_or(""),
+        Collecting::Copy => owned.get(block_start..).unwrap_or(""),
+    }
+}
+
+/// The byte ranges of `<<#kpi …>>` in a text (each ends at the first `>>` on its line).
+pub fn directive_ranges(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    find_directives(text, &mut ranges);
+    ranges
+}
+
+fn find_directives(text: &str, ranges: &mut Vec<Range<usize>>) {
+    const OPEN: &[u8] = b"<<#kpi";
+    let bytes = text.as_bytes();
+    // `<` is rare in prose: find it with memchr, then compare (cheaper than a substring search per block).
+    let mut from = 0;
+    while let Some(found) = memchr::memchr(b'<', &bytes[from..]) {
+        let start = from + found;
+        from = start + 1;
+        if !bytes[start..].starts_with(OPEN) {
+            continue;
+        }
+        let body = start + OPEN.len();
+        let rest = &bytes[body..];
+        if rest.first().is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            continue; // `<<#kpix` is not a directive
+        }
+        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+        if let Some(close) = line.windows(2).position(|w| w == b">>") {
+            from = body + close + 2;
+            ranges.push(start..from);
+        }
+    }
+}
+
+/// The lead-in of a list item's first block: its opening bold run, or the text before the first `:`/`:`, or its
+/// first line.
+fn lead_in(text: &str, leading_bold: Option<Range<usize>>) -> Range<usize> {
+    if let Some(bold) = leading_bold.filter(|b| !text[b.clone()].trim().is_empty()) {
+        return bold;
+    }
+    let line_end = text.find('\n').unwrap_or(text.len());
+    match text[..line_end].find([':', '\u{ff1a}']) {
+        Some(colon) if !text[..colon].trim().is_empty() => 0..colon,
+        _ => 0..line_end,
+    }
+}
+
+fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = &text[range.clone()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    let end = range.end - (slice.len() - slice.trim_end().len());
+    start..end.max(start)
+}
+
+fn first_line(source: &str, range: Range<usize>) -> Range<usize> {
+    let slice = source.get(range.clone()).unwrap_or("");
+    let end = slice.find('\n').map_or(range.end, |i| range.start + i);
+    range.start..end
+}
+
+fn trim_line_end(source: &str, range: Range<usize>) -> Range<usize> {
+    let slice = source.get(range.clone()).unwrap_or("");
+    range.start..range.start + slice.trim_end().len()
+}
+
+fn is_block(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::Paragraph
+            | Tag::Heading { .. }
+            | Tag::BlockQuote(_)
+            | Tag::CodeBlock(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::Table(_)
+            | Tag::TableHead
+            | Tag::TableRow
+            | Tag::TableCell
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::HtmlBlock
+    )
+}
+
+fn is_block_end(tag: &TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::Paragraph
+            | TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Table
+            | TagEnd::TableHead
+            | TagEnd::TableRow
+            | TagEnd::TableCell
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionList
+            | TagEnd::DefinitionListTitle
+            | TagEnd::DefinitionListDefinition
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chapter(content: &str) -> Chapter<'_> {
+        Chapter { title: "T".into(), source_path: Some("src/t.md".into()), content: content.into(), depth: 0 }
+    }
+
+    #[test]
+    fn directives_are_found() {
+        let text = "a <<#kpi revenue q4>> b <<#kpix>> <<#kpi x\n>> <<#kpi y>>";
+        let found: Vec<&str> = directive_ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(found, ["<<#kpi revenue q4>>", "<<#kpi y>>"]);
+    }
+
+    #[test]
+    fn headings_items_and_blocks() {
+        let c = chapter(
+            "# 问题分析\n\n## 市场竞争 {#market}\n\n正文 `code 赋能` 文字\n\n```\n赋能\n```\n\n- **团队能力**:不足\n  - 子项:x\n- 流程效率:慢\n",
+        );
+        let doc = parse_chapter(&c);
+        assert_eq!(doc.headings.len(), 2);
+        assert_eq!(doc.anchor(1), "market");
+        assert_eq!(doc.anchor(0), "问题分析");
+        assert_eq!(doc.title_heading, Some(0));
+        assert_eq!(doc.headings[1].section_end, c.content.len());
+        let titles: Vec<(&str, usize)> = doc.items.iter().map(|i| (doc.item_title(i), i.depth())).collect();
+        assert_eq!(titles, [("团队能力", 1), ("子项", 2), ("流程效率", 1)]);
+        assert!(doc.blocks().all(|b| !b.text.contains("赋能")));
+        let item = &doc.items[2];
+        assert_eq!(&c.content[item.title_span()], "流程效率");
+    }
+
+    /// The code and HTML ranges are where the directive scanner, with its own parse, finds no directive: every
+    /// `<<#kpi` outside them is reported by the scan, and none inside.
+    #[test]
+    fn code_and_html_ranges_agree_with_the_directive_scan() {
+        const PIECES: [&str; 16] = [
+            "<<#kpi a>>",
+            "\\<<#kpi b>>",
+            "`<<#kpi c>>`",
+            "``x ` <<#kpi d>>``",
+            "\n```\n<<#kpi e>>\n```\n",
+            "\n\n",
+            "\n",
+            "<span><<#kpi f>></span>",
+            "\n<div>\n<<#kpi g>>\n</div>\n",
+            "<!-- <<#kpi h>> -->",
+            "text ",
+            "- ",
+            "\n    <<#kpi i>>\n",
+            "| a | <<#kpi j>> |\n|---|---|\n",
+            "<<#kpi unterminated",
+            "> ",
+        ];
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..2000 {
+            let text = crate::testing::random_text(&mut next, &PIECES, 30);
+            let chapter = chapter(&text);
+            let doc = parse_chapter(&chapter);
+            let outside: Vec<usize> = text
+                .match_indices("<<#kpi")
+                .map(|(at, _)| at)
+                .filter(|at| !doc.code_and_html().iter().any(|r| r.contains(at)))
+                .collect();
+            let found: Vec<usize> = crate::directive::scan::scan(&text)
+                .iter()
+                .map(|f| match f {
+                    crate::directive::scan::Found::Escape { span } => span.start + 1,
+                    other => other.span().start,
+                })
+                .collect();
+            assert_eq!(found, outside, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn allow_comment_covers_next_block() {
+        let c = chapter("<!-- kpi-allow: style/jargon, narrative/bare-numbers -->\n段落一\n\n段落二\n");
+        let doc = parse_chapter(&c);
+        assert_eq!(doc.allows.len(), 1);
+        assert_eq!(doc.allows[0].rules, ["style/jargon", "narrative/bare-numbers"]);
+        assert!(doc.allows[0].span.contains(&c.content.find("段落一").unwrap_or(0)));
+        assert!(!doc.allows[0].span.contains(&c.content.find("段落二").unwrap_or(0)));
+    }
+}
