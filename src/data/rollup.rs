@@ -36,7 +36,7 @@ pub fn inconsistent_totals(data: &DataSet) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let blocks = merged_blocks(data, &map_facts);
-    // Blocks are independent: two threads take one half of the facts each, and their warnings are joined in
+    // Blocks are independent: the two halves of the facts are checked at once, and their warnings are joined in
     // order, so the result is the same as from one thread.
     let total: usize = blocks.iter().map(|(rows, facts)| rows.len() + facts.len()).sum();
     let mut seen = 0;
@@ -49,16 +49,12 @@ pub fn inconsistent_totals(data: &DataSet) -> Vec<Diagnostic> {
         .map_or(blocks.len(), |index| index + 1);
     let (first, second) = blocks.split_at(middle);
     let check = |blocks: &[Block]| check_blocks(data, &universe, &map_facts, blocks);
-    if total < PARALLEL_FACTS || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    if total < PARALLEL_FACTS || rayon::current_num_threads() < 2 {
         return check(&blocks);
     }
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| check(second));
-        let mut warnings = check(first);
-        // A worker that failed to run leaves its half to this thread.
-        warnings.extend(worker.join().unwrap_or_else(|_| check(second)));
-        warnings
-    })
+    let (mut warnings, second) = rayon::join(|| check(first), || check(second));
+    warnings.extend(second);
+    warnings
 }
 
 /// Below this many facts the check runs on one thread.

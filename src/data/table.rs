@@ -234,7 +234,7 @@ fn sort_keys<K: Copy + Ord + Send>(keys: &mut [K], block_of: impl Fn(K) -> u128 
             run.sort_unstable();
         }
     };
-    if keys.len() < PARALLEL_SORT || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    if keys.len() < PARALLEL_SORT || rayon::current_num_threads() < 2 {
         sort_runs(keys);
         return;
     }
@@ -242,14 +242,7 @@ fn sort_keys<K: Copy + Ord + Send>(keys: &mut [K], block_of: impl Fn(K) -> u128 
     let middle = block_of(keys[keys.len() / 2]);
     let cut = keys.partition_point(|key| block_of(*key) <= middle);
     let (first, second) = keys.split_at_mut(cut);
-    let worker_done = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| sort_runs(&mut *second));
-        sort_runs(first);
-        worker.join().is_ok()
-    });
-    if !worker_done {
-        sort_runs(second);
-    }
+    rayon::join(|| sort_runs(first), || sort_runs(second));
 }
 
 /// How many bits hold the numbers below `count`.

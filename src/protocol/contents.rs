@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use super::text::{self, Unescaped};
 use super::{Contents, Request};
 use crate::splice::Splice;
@@ -13,6 +15,9 @@ enum Changed {
     Text(String),
     Splices(Vec<Splice>),
 }
+
+/// A state of [`Request::change_contents`]: the caller's, the chapters changed so far, the unescaping buffer.
+type ChangeState<S> = (S, Vec<(usize, Changed)>, String);
 
 impl Request<'_> {
     /// A chapter's content as it stands: its text when the request owns one, else unescaped from the input
@@ -72,9 +77,8 @@ impl Request<'_> {
             return;
         }
         literals.sort_by_key(|(_, range)| range.start);
-        let threads = crate::parallel::worker_threads();
         // A borrowed input is copied once here (tests); mdBook's stdin is owned.
-        for (index, text) in text::unescape_in_place(self.input.to_mut(), &literals, threads) {
+        for (index, text) in text::unescape_in_place(self.input.to_mut(), &literals) {
             self.texts[index] = Some(text);
         }
     }
@@ -87,18 +91,19 @@ impl Request<'_> {
         }
     }
 
-    /// Changes chapter contents on `threads` threads (the calling one among them): each chapter `which` selects
-    /// is given as text to `change`, with the thread's state (made by `state`), and the splices `change` returns
-    /// (ranges of that text, in order; none: unchanged) are made to its content. Threads take the next chapter
-    /// as they finish one, so a slow chapter holds up no other. A chapter's JSON is unescaped into a buffer the
-    /// thread reuses, and its splices are kept as ranges of the JSON, which is written back around them: the
-    /// book is held once, plus what changed. Returns the threads' states.
+    /// Changes chapter contents: each chapter `which` selects is given as text to `change`, with a state (made
+    /// by `state`, one for each run of chapters rayon hands a thread), and the splices `change` returns (ranges
+    /// of that text, in order; none: unchanged) are made to its content. `threads` below 2 keeps the work on the
+    /// calling thread; otherwise rayon's pool shares it, so a slow chapter holds up no other. A chapter's JSON
+    /// is unescaped into a buffer the state keeps, and its splices are kept as ranges of the JSON, which is
+    /// written back around them: the book is held once, plus what changed. Returns the states. A panic in
+    /// `change` goes on in the caller.
     pub fn change_contents<S: Send>(
         &mut self,
         which: Contents,
         threads: usize,
-        state: impl Fn() -> S + Sync,
-        change: impl Fn(&mut S, usize, &str) -> Vec<Splice> + Sync,
+        state: impl Fn() -> S + Sync + Send,
+        change: impl Fn(&mut S, usize, &str) -> Vec<Splice> + Sync + Send,
     ) -> Vec<S> {
         // Chapters changed before are changed further from their text as it stands.
         self.own_spliced_texts();
@@ -106,16 +111,18 @@ impl Request<'_> {
             .filter(|&i| which == Contents::All || self.chapters[i].may_have_directives)
             .collect();
         let this = &*self;
-        let results = crate::parallel::for_each(
-            &selected,
-            threads,
-            || (state(), Vec::new(), String::new()),
-            |(state, changed, buffer), &index| {
-                if let Some(change) = this.change_one(index, buffer, |text| change(state, index, text)) {
-                    changed.push((index, change));
-                }
-            },
-        );
+        let start = || (state(), Vec::new(), String::new());
+        let one = |(mut state, mut changed, mut buffer): ChangeState<S>, &index: &usize| {
+            if let Some(change) = this.change_one(index, &mut buffer, |text| change(&mut state, index, text)) {
+                changed.push((index, change));
+            }
+            (state, changed, buffer)
+        };
+        let results: Vec<ChangeState<S>> = if threads < 2 {
+            vec![selected.iter().fold(start(), one)]
+        } else {
+            selected.par_iter().fold(start, one).collect()
+        };
         let mut states = Vec::with_capacity(results.len());
         for (state, changed, _) in results {
             for (index, change) in changed {

@@ -197,6 +197,30 @@ fn literals_escaped_unlike_serde_json_stay_until_they_change() {
     assert_eq!(output, expected);
 }
 
+/// A panic while changing a chapter reaches the caller, on any number of threads: no chapter is left
+/// unchanged in silence.
+#[test]
+fn a_panic_while_changing_reaches_the_caller() {
+    let input = format!(
+        r#"[{CONTEXT},{{"items":[{{"Chapter":{{"name":"a","content":"<<#kpi x>>"}}}},{{"Chapter":{{"name":"b","content":"<<#kpi y>>"}}}}]}}]"#
+    );
+    for threads in [1, 2, 8] {
+        let mut request = Request::parse(input.as_bytes()).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            request.change_contents(
+                Contents::WithDirectives,
+                threads,
+                || (),
+                |_, index, _| {
+                    assert!(index != 1, "chapter b fails");
+                    Vec::new()
+                },
+            )
+        }));
+        assert!(outcome.is_err(), "on {threads} threads");
+    }
+}
+
 #[test]
 fn changes_are_made_inside_the_literals_on_every_thread() {
     use crate::splice::Splice;

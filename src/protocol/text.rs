@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 /// The text of a JSON string literal (quotes included) that the locating reader has checked.
 pub(super) fn unescape(literal: &str) -> String {
     let mut text = String::new();
@@ -210,15 +212,11 @@ pub(super) enum Unescaped {
 type Job<'a> = (usize, usize, &'a mut [u8]);
 
 /// Unescapes the string literals at `literals` (chapter index and range in `input`; sorted, disjoint) where
-/// they are, on `threads` threads: a text is never longer than its literal, so it is written over it, with no
+/// they are, on all cores: a text is never longer than its literal, so it is written over it, with no
 /// memory besides and no page to fault in. Only a literal serde_json writes back as the same bytes
 /// ([`is_canonical`]) is overwritten (an unchanged chapter is then written back escaped, byte for byte as it
 /// came); any other is unescaped into an owned text and left as it is. Returns each chapter's text.
-pub(super) fn unescape_in_place(
-    input: &mut [u8],
-    literals: &[(usize, Range<usize>)],
-    threads: usize,
-) -> Vec<(usize, Unescaped)> {
+pub(super) fn unescape_in_place(input: &mut [u8], literals: &[(usize, Range<usize>)]) -> Vec<(usize, Unescaped)> {
     // The literals as disjoint slices of the input, in order.
     let mut jobs: Vec<Job> = Vec::with_capacity(literals.len());
     let mut rest = input;
@@ -239,14 +237,7 @@ pub(super) fn unescape_in_place(
         };
         (index, text)
     };
-    let jobs: Vec<std::sync::Mutex<Option<Job>>> =
-        jobs.into_iter().map(|job| std::sync::Mutex::new(Some(job))).collect();
-    let done = crate::parallel::for_each(&jobs, threads, Vec::new, |done, job| {
-        if let Some(job) = job.lock().ok().and_then(|mut job| job.take()) {
-            done.push(one(job));
-        }
-    });
-    let mut texts: Vec<(usize, Unescaped)> = done.concat();
+    let mut texts: Vec<(usize, Unescaped)> = jobs.into_par_iter().map(one).collect();
     texts.sort_unstable_by_key(|(index, _)| *index);
     texts
 }
@@ -415,7 +406,8 @@ mod tests {
         let original = input.clone();
         for threads in [1, 2, 3] {
             let mut input = original.clone();
-            let unescaped = unescape_in_place(&mut input, &literals, threads);
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let unescaped = pool.install(|| unescape_in_place(&mut input, &literals));
             assert_eq!(unescaped.iter().map(|(index, _)| *index).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
             for ((index, text), (_, range)) in unescaped.iter().zip(&literals) {
                 match text {

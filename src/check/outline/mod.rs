@@ -10,6 +10,8 @@ mod parse;
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use super::Chapter;
 
 pub use anchors::anchor_of;
@@ -18,50 +20,15 @@ pub use chapter::{Allow, ChapterDoc, Heading, LinkRef, ListItem, TextBlock};
 pub use numbering::strip_numbering;
 pub use parse::{ParseBuffers, directive_ranges, parse_chapter};
 
-/// A chunk of work: its offset, its items, and its thread (`None` when no thread could be started).
-type Started<'scope, 't, T, R> = (usize, &'t [T], Option<std::thread::ScopedJoinHandle<'scope, Vec<R>>>);
-
-/// `f` over every item, on all cores for a long list (chapters are independent), in the original order.
-pub fn parallel_map<'t, T: Sync, R: Send>(items: &'t [T], f: impl Fn(usize, &'t T) -> R + Sync) -> Vec<R> {
-    parallel_map_with(items, || (), |_, i, x| f(i, x))
-}
-
-/// [`parallel_map`], with a state each run of consecutive items shares (made by `init`, passed to `f` in turn).
+/// `f` over every item with a state each run of consecutive items shares (made by `init`, passed to `f` in
+/// turn), on all cores (chapters are independent); the results in the original order. A panic in `f` goes on
+/// in the caller.
 pub fn parallel_map_with<'t, T: Sync, R: Send, S>(
     items: &'t [T],
-    init: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, usize, &'t T) -> R + Sync,
+    init: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize, &'t T) -> R + Sync + Send,
 ) -> Vec<R> {
-    let threads = crate::parallel::worker_threads();
-    let serial = |offset: usize, part: &'t [T]| -> Vec<R> {
-        let mut state = init();
-        part.iter().enumerate().map(|(i, x)| f(&mut state, offset + i, x)).collect()
-    };
-    if threads < 2 || items.len() < 16 {
-        return serial(0, items);
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let serial = &serial;
-        let started: Vec<Started<'_, 't, T, R>> = items
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                let handle = std::thread::Builder::new().spawn_scoped(scope, move || serial(c * chunk, part)).ok();
-                (c * chunk, part, handle)
-            })
-            .collect();
-        let mut results = Vec::with_capacity(items.len());
-        for (offset, part, handle) in started {
-            // A thread that could not start (or failed) is redone here, so the result is always complete.
-            match handle.map(|h| h.join()) {
-                Some(Ok(part_results)) => results.extend(part_results),
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => results.extend(serial(offset, part)),
-            }
-        }
-        results
-    })
+    items.par_iter().enumerate().map_init(init, |state, (i, x)| f(state, i, x)).collect()
 }
 
 /// The items of a range of a chapter, sorted by offset: those whose start lies inside it.

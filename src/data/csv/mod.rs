@@ -115,7 +115,7 @@ fn sorted_with_ranks<T: Ord>(items: Vec<T>) -> (Vec<T>, Vec<u32>) {
     (sorted, rank)
 }
 
-/// Files at least this large are read by two threads, one half each (when no field is quoted, so that every
+/// Files at least this large are read in two halves at once (when no field is quoted, so that every
 /// line end ends a row).
 const PARALLEL_BYTES: usize = 1 << 20;
 
@@ -148,14 +148,12 @@ fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) 
             // Both halves start at the start of a line.
             let (first, second) = bytes.split_at(body.offset + split);
             let second_start = Start { offset: 0, line: body.line + newlines(&first[body.offset..]), line_start: 0 };
-            std::thread::scope(|scope| {
-                let worker = scope.spawn(|| reading.read(second, second_start, 0));
+            let (first, second) = rayon::join(
                 // The first half's rows take in the second's afterwards: room for all of them saves a copy.
-                let first = reading.read(first, body, newlines(&bytes[body.offset..]) as usize + 1);
-                // A worker that failed to run leaves its half to this thread.
-                let second = worker.join().unwrap_or_else(|_| reading.read(second, second_start, 0));
-                vec![first, second]
-            })
+                || reading.read(first, body, newlines(&bytes[body.offset..]) as usize + 1),
+                || reading.read(second, second_start, 0),
+            );
+            vec![first, second]
         }
         None => vec![reading.read(bytes, body, 0)],
     };
@@ -188,7 +186,7 @@ fn split_point(body: &[u8]) -> Option<usize> {
     if body.len() < PARALLEL_BYTES || memchr::memchr(b'"', body).is_some() {
         return None;
     }
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    if rayon::current_num_threads() < 2 {
         return None;
     }
     let middle = body.len() / 2;
