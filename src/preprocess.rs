@@ -1,6 +1,5 @@
 //! Expanding directives in chapters: scan, parse, narrate, splice — every byte outside a directive unchanged.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -72,36 +71,10 @@ pub struct Worker {
 }
 
 /// Expansions by directive text, shared by the threads (a book repeats directives; an expansion depends on the
-/// text alone, so which thread computes it first does not matter). Directives within text, and alone on their
-/// line. Charts are kept unsalted (their ids differ by place). In shards by the text's hash, so that threads
-/// seldom wait for each other.
-#[derive(Default)]
-struct Memo {
-    shards: [Mutex<[MemoMap; 2]>; 16],
-}
-
-/// 32 bytes an entry (a book holds thousands): the rare failure is boxed.
-type MemoMap = HashMap<Box<str>, Result<Arc<str>, Box<Failure>>, foldhash::fast::FixedState>;
-
-impl Memo {
-    fn shard(&self, text: &str) -> &Mutex<[MemoMap; 2]> {
-        use std::hash::BuildHasher;
-        let hash = foldhash::fast::FixedState::with_seed(0x6b70_6921).hash_one(text);
-        &self.shards[(hash >> 60) as usize % self.shards.len()]
-    }
-
-    fn get(&self, alone_on_line: bool, text: &str) -> Option<Result<Arc<str>, Failure>> {
-        let shard = self.shard(text).lock().ok()?;
-        let hit = shard[usize::from(alone_on_line)].get(text)?;
-        Some(hit.clone().map_err(|failure| *failure))
-    }
-
-    fn insert(&self, alone_on_line: bool, text: &str, expansion: Result<Arc<str>, Failure>) {
-        if let Ok(mut shard) = self.shard(text).lock() {
-            shard[usize::from(alone_on_line)].insert(text.into(), expansion.map_err(Box::new));
-        }
-    }
-}
+/// text alone, so which thread computes it first does not matter): directives within text, and alone on their
+/// line. Charts are kept unsalted (their ids differ by place). 32 bytes an entry (a book holds thousands): the
+/// rare failure is boxed.
+type Memo = [crate::memo::Memo<Box<str>, Result<Arc<str>, Box<Failure>>>; 2];
 
 impl Preprocessor {
     /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
@@ -324,7 +297,8 @@ impl Preprocessor {
     }
 
     fn expand_cached(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<Arc<str>, Failure> {
-        let hit = self.memo.get(alone_on_line, text);
+        let memo = &self.memo[usize::from(alone_on_line)];
+        let hit = memo.get(text).map(|hit| hit.map_err(|failure| *failure));
         // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
         let salted = |result: Result<Arc<str>, Failure>| match result {
             Ok(html) if html.starts_with("<figure") => Ok(chart::resalt(&html, salt).into()),
@@ -334,7 +308,7 @@ impl Preprocessor {
             return salted(hit);
         }
         let result = self.expand_one(text, alone_on_line, 0).map(Arc::from);
-        self.memo.insert(alone_on_line, text, result.clone());
+        memo.insert(text, || text.into(), result.clone().map_err(Box::new));
         salted(result)
     }
 

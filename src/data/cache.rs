@@ -6,15 +6,14 @@
 //! answer never depends on which query came first or on which thread. The cache is off until the data set is
 //! complete ([`super::DataSet::seal`]): loading still adds facts, which would make earlier answers stale.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::Mutex;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rust_decimal::Decimal;
 
 use super::query::{Query, QueryError};
 use super::{Kind, Period, Slice};
+use crate::memo::{Equivalent, Memo};
 
 type Answer = Result<Decimal, QueryError>;
 
@@ -22,21 +21,10 @@ type Answer = Result<Decimal, QueryError>;
 #[derive(Default)]
 pub struct QueryCache {
     enabled: AtomicBool,
-    /// Keyed by a hash of the query; the few entries under one hash are told apart by their full key. In
-    /// shards by that hash, so that threads asking at the same time seldom wait for each other.
-    answers: [Mutex<Answers>; SHARDS],
+    answers: Memo<Key, Answer>,
 }
 
-/// Answers by the hash of their query.
-type Answers = HashMap<u64, Vec<(Key, Answer)>>;
-
-const SHARDS: usize = 16;
-
-/// The shard a query's hash falls in (the hash's high bits: the map uses the low ones).
-fn shard(hash: u64) -> usize {
-    (hash >> 60) as usize % SHARDS
-}
-
+/// A query's own copy, kept with its answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Key {
     metric: String,
@@ -45,22 +33,34 @@ struct Key {
     kind: Kind,
 }
 
-impl Key {
-    fn matches(&self, query: &Query<'_>) -> bool {
-        self.metric == query.metric
-            && self.period == query.period
-            && self.kind == query.kind
-            && self.slice == *query.slice
+/// A query as it is asked (borrowed), to look its answer up without a copy; it hashes as its [`Key`] does.
+struct Asked<'q, 'a>(&'q Query<'a>);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_fields(self.metric.as_str(), self.period, &self.slice, self.kind, state);
     }
 }
 
-fn hash(query: &Query<'_>) -> u64 {
-    let mut hasher = foldhash::fast::FixedState::with_seed(0x6b70_6921).build_hasher();
-    query.metric.hash(&mut hasher);
-    query.period.hash(&mut hasher);
-    query.slice.hash(&mut hasher);
-    query.kind.hash(&mut hasher);
-    hasher.finish()
+impl Hash for Asked<'_, '_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_fields(self.0.metric, self.0.period, self.0.slice, self.0.kind, state);
+    }
+}
+
+/// The one way a query is hashed, whether owned or borrowed.
+fn hash_fields(metric: &str, period: Period, slice: &Slice, kind: Kind, state: &mut impl Hasher) {
+    metric.hash(state);
+    period.hash(state);
+    slice.hash(state);
+    kind.hash(state);
+}
+
+impl Equivalent<Key> for Asked<'_, '_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        let query = self.0;
+        key.metric == query.metric && key.period == query.period && key.kind == query.kind && key.slice == *query.slice
+    }
 }
 
 impl QueryCache {
@@ -78,10 +78,7 @@ impl QueryCache {
         if !self.is_enabled() {
             return None;
         }
-        let hash = hash(query);
-        let answers = self.answers[shard(hash)].lock().ok()?;
-        let entries = answers.get(&hash)?;
-        entries.iter().find(|(key, _)| key.matches(query)).map(|(_, answer)| answer.clone())
+        self.answers.get(&Asked(query))
     }
 
     /// Remembers the answer to `query` (when enabled).
@@ -89,18 +86,13 @@ impl QueryCache {
         if !self.is_enabled() {
             return;
         }
-        let hash = hash(query);
-        let Ok(mut answers) = self.answers[shard(hash)].lock() else { return };
-        let entries = answers.entry(hash).or_default();
-        if !entries.iter().any(|(key, _)| key.matches(query)) {
-            let key = Key {
-                metric: query.metric.to_string(),
-                period: query.period,
-                slice: query.slice.clone(),
-                kind: query.kind,
-            };
-            entries.push((key, answer.clone()));
-        }
+        let owned = || Key {
+            metric: query.metric.to_string(),
+            period: query.period,
+            slice: query.slice.clone(),
+            kind: query.kind,
+        };
+        self.answers.insert(&Asked(query), owned, answer.clone());
     }
 }
 
@@ -113,11 +105,6 @@ impl Clone for QueryCache {
 
 impl std::fmt::Debug for QueryCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let size: usize = self
-            .answers
-            .iter()
-            .map(|shard| shard.lock().map(|answers| answers.values().map(Vec::len).sum::<usize>()).unwrap_or(0))
-            .sum();
-        f.debug_struct("QueryCache").field("enabled", &self.is_enabled()).field("answers", &size).finish()
+        f.debug_struct("QueryCache").field("enabled", &self.is_enabled()).field("answers", &self.answers.len()).finish()
     }
 }
