@@ -1,4 +1,5 @@
-//! Finding directives in a chapter with pulldown-cmark offsets (SPEC 4, "Where directives are expanded").
+//! Finding directives in a chapter with pulldown-cmark offsets: the one finder the preprocessor and the structure
+//! check share (the check gives it the code and HTML ranges its own parse found, [`scan_with_excluded`]).
 //!
 //! The scan runs in two steps. A byte search for `<<#kpi` decides whether the chapter has anything to do at all:
 //! most chapters do not, and they cost one SIMD search and no allocation. Only when a marker is found is the

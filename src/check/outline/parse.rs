@@ -10,6 +10,7 @@ use regex::Regex;
 use super::Chapter;
 use super::chapter::{Allow, BlockData, BlockText, ChapterDoc, Heading, LinkRef, ListItem, Segment, Span32, view};
 use super::numbering::strip_numbering;
+use crate::directive::scan::{self, Found};
 
 static ALLOW_COMMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
@@ -59,6 +60,7 @@ pub(super) fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut Par
     }
     builder.flush_block();
     merge_ranges(&mut buffers.code_and_html);
+    assign_directives(text, buffers);
     let owned = buffers.owned.as_str().to_owned();
     buffers.owned.clear();
     let mut doc = ChapterDoc {
@@ -301,8 +303,6 @@ impl<'s, 'b> Builder<'s, 'b> {
         let text = current_text(self.source, &self.lists.owned, self.block_start, &collecting);
         let keep = span.filter(|_| !text.trim().is_empty());
         if let Some(span) = keep {
-            let directives_start = self.lists.directives.len();
-            find_directives(text, &mut self.lists.directives);
             let text = match collecting {
                 Collecting::Slice(slice) => BlockText::Source(Span32::new(slice)),
                 Collecting::Nothing | Collecting::Copy => {
@@ -311,8 +311,9 @@ impl<'s, 'b> Builder<'s, 'b> {
             };
             let owned = matches!(text, BlockText::Owned(_));
             let narrow = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
-            let block = BlockData::new(text, narrow(directives_start), narrow(span.start));
-            self.set_item_lead_in(&block, directives_start, leading_bold);
+            // Its directives are given to it once the whole chapter is parsed ([`assign_directives`]).
+            let block = BlockData::new(text, 0, narrow(span.start));
+            self.set_item_lead_in(&block, leading_bold);
             if owned {
                 self.lists.owned_blocks.push(self.lists.blocks.len());
                 self.lists.owned.push('\n');
@@ -328,7 +329,7 @@ impl<'s, 'b> Builder<'s, 'b> {
     }
 
     /// The first block of a list item gives its lead-in.
-    fn set_item_lead_in(&mut self, block: &BlockData, directives_start: usize, leading_bold: Option<Range<usize>>) {
+    fn set_item_lead_in(&mut self, block: &BlockData, leading_bold: Option<Range<usize>>) {
         let Some((index, pending)) = self.open_items.last_mut() else { return };
         if !*pending || self.heading.is_some() {
             return;
@@ -336,8 +337,7 @@ impl<'s, 'b> Builder<'s, 'b> {
         *pending = false;
         let index = *index;
         let segments = self.lists.segments.get(self.segments_start..).unwrap_or(&[]);
-        let directives = self.lists.directives.get(directives_start..).unwrap_or(&[]);
-        let view = view(self.source, &self.lists.owned, segments, directives, block);
+        let view = view(self.source, &self.lists.owned, segments, &[], block);
         let range = lead_in(view.text, leading_bold);
         let raw = &view.text[range.clone()];
         let title = strip_numbering(raw.trim_matches(|c: char| c.is_whitespace() || "*_—–-\"“”‘’「」".contains(c)));
@@ -367,35 +367,73 @@ fn current_text<'t>(source: &'t str, owned: &'t str, block_start: usize, collect
     }
 }
 
-/// The byte ranges of `<<#kpi …>>` in a text (each ends at the first `>>` on its line).
+/// The byte ranges of the `<<#kpi …>>` directives in a text without code or HTML, as the directive scanner
+/// decides them.
 pub fn directive_ranges(text: &str) -> Vec<Range<usize>> {
-    let mut ranges = Vec::new();
-    find_directives(text, &mut ranges);
-    ranges
+    directive_spans(text, &[]).collect()
 }
 
-fn find_directives(text: &str, ranges: &mut Vec<Range<usize>>) {
-    const OPEN: &[u8] = b"<<#kpi";
-    let bytes = text.as_bytes();
-    // `<` is rare in prose: find it with memchr, then compare (cheaper than a substring search per block).
-    let mut from = 0;
-    while let Some(found) = memchr::memchr(b'<', &bytes[from..]) {
-        let start = from + found;
-        from = start + 1;
-        if !bytes[start..].starts_with(OPEN) {
-            continue;
+/// The spans of the directives the directive scanner finds in `text`, given its code and HTML ranges.
+fn directive_spans(text: &str, code_and_html: &[Range<usize>]) -> impl Iterator<Item = Range<usize>> {
+    scan::scan_with_excluded(text, code_and_html).into_iter().filter_map(|found| match found {
+        Found::Directive { span, .. } => Some(span),
+        Found::Escape { .. } | Found::Unterminated { .. } => None,
+    })
+}
+
+/// Gives each block the chapter's directives its text holds, as ranges of that text. The directives are
+/// those the directive scanner finds in the chapter's source, with the code and HTML ranges this parse found:
+/// the check and the preprocessor agree on what a directive is. Blocks and directives are both in source
+/// order; a directive that is not within one block's text (in a link's address, say) is given to none.
+fn assign_directives(source: &str, lists: &mut ParseBuffers) {
+    let mut block = 0;
+    for span in directive_spans(source, &lists.code_and_html) {
+        while lists.blocks.get(block + 1).is_some_and(|next| next.span_start as usize <= span.start) {
+            block += 1;
+            lists.blocks[block].directives_start = narrow(lists.directives.len());
         }
-        let body = start + OPEN.len();
-        let rest = &bytes[body..];
-        if rest.first().is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            continue; // `<<#kpix` is not a directive
-        }
-        let line = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
-        if let Some(close) = line.windows(2).position(|w| w == b">>") {
-            from = body + close + 2;
-            ranges.push(start..from);
+        if let Some(range) = block_range(lists, block, span) {
+            lists.directives.push(range);
         }
     }
+    let assigned = narrow(lists.directives.len());
+    for later in lists.blocks.iter_mut().skip(block + 1) {
+        later.directives_start = assigned;
+    }
+}
+
+/// Where a range of the chapter's source is in the text of block `index`, if it is all there.
+fn block_range(lists: &ParseBuffers, index: usize, source: Range<usize>) -> Option<Range<usize>> {
+    let block = lists.blocks.get(index)?;
+    match block.text() {
+        BlockText::Source(text) => {
+            let text = text.range();
+            (text.start <= source.start && source.end <= text.end)
+                .then(|| source.start - text.start..source.end - text.start)
+        }
+        BlockText::Owned(text) => {
+            let from = *lists.segment_starts.get(index)? as usize;
+            let to = lists.segment_starts.get(index + 1).map_or(lists.segments.len(), |&to| to as usize);
+            let segments = lists.segments.get(from..to)?;
+            let text_len = text.range().len();
+            let start = text_offset(segments, text_len, source.start)?;
+            let last = text_offset(segments, text_len, source.end.checked_sub(1)?)?;
+            (start <= last).then_some(start..last + 1)
+        }
+    }
+}
+
+/// The offset in a copied block's text of a source offset, when a verbatim piece of the block holds it.
+fn text_offset(segments: &[Segment], text_len: usize, source: usize) -> Option<usize> {
+    let at = segments.partition_point(|&(_, from, _)| from <= source).checked_sub(1)?;
+    let (start, from, verbatim) = segments[at];
+    let end = segments.get(at + 1).map_or(text_len, |next| next.0);
+    let offset = start + (source - from);
+    (verbatim && offset < end).then_some(offset)
+}
+
+fn narrow(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 /// The lead-in of a list item's first block: its opening bold run, or the text before the first `:`/`:`, or its
@@ -540,6 +578,50 @@ mod tests {
                 })
                 .collect();
             assert_eq!(found, outside, "{text:?}");
+        }
+    }
+
+    /// The outline's directives are the directive scanner's, each in the block that holds it: the same texts at
+    /// the same places of the chapter, escapes and unterminated markers left out.
+    #[test]
+    fn directives_are_the_scanners() {
+        const PIECES: [&str; 18] = [
+            "<<#kpi a>>",
+            "\\<<#kpi b>>",
+            "\\\\<<#kpi c>>",
+            "`<<#kpi d>>`",
+            "<<#kpi e &amp; f>>",
+            "<<#kpi g *h* i>>",
+            "<<#kpi. j>>",
+            "<<#kpi k <<#kpi l>>",
+            "\n\n",
+            "\n",
+            "<span><<#kpi m></span>",
+            "text ",
+            "- ",
+            "| a | <<#kpi n>> |\n|---|---|\n",
+            "<<#kpi unterminated",
+            "> ",
+            "# ",
+            "**",
+        ];
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
+        for _ in 0..2000 {
+            let text = crate::testing::random_text(&mut next, &PIECES, 30);
+            let chapter = chapter(&text);
+            let doc = parse_chapter(&chapter);
+            let outline: Vec<Range<usize>> = doc
+                .blocks()
+                .flat_map(|block| block.directives.iter().map(move |d| block.source_span(d.clone())))
+                .collect();
+            let scanned: Vec<Range<usize>> = directive_spans(&text, doc.code_and_html()).collect();
+            // Every directive in a block's text is in the outline; the others are in text Markdown drops (a
+            // table row's cells past the header's count).
+            let in_a_block = |at: usize| {
+                doc.blocks().any(|block| (0..block.text.len()).any(|offset| block.source_offset(offset) == at))
+            };
+            let expected: Vec<Range<usize>> = scanned.into_iter().filter(|span| in_a_block(span.start)).collect();
+            assert_eq!(outline, expected, "{text:?}");
         }
     }
 
