@@ -61,3 +61,58 @@ pub fn release_freed() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn release_freed() {}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use proptest::prelude::*;
+
+    use super::read_all;
+
+    /// A reader that gives its bytes a few at a time, as a pipe does.
+    struct Trickle<'b> {
+        bytes: &'b [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let count = self.step.min(buffer.len()).min(self.bytes.len());
+            buffer[..count].copy_from_slice(&self.bytes[..count]);
+            self.bytes = &self.bytes[count..];
+            Ok(count)
+        }
+    }
+
+    /// The plain reference: `read_to_end` into a fresh vector.
+    fn plain(bytes: &[u8]) -> Vec<u8> {
+        let mut read = Vec::new();
+        Trickle { bytes, step: usize::MAX }.read_to_end(&mut read).unwrap();
+        read
+    }
+
+    proptest! {
+        /// Reading into memory advised for huge pages gives the bytes a plain read gives, whether the size is
+        /// known (a file) or not (a pipe), however the reader hands them out.
+        #[test]
+        fn reads_what_a_plain_read_reads(
+            bytes in prop::collection::vec(any::<u8>(), 0..5000),
+            step in 1usize..700,
+            size_known in any::<bool>(),
+        ) {
+            let size = size_known.then_some(bytes.len());
+            let read = read_all(Trickle { bytes: &bytes, step }, size).unwrap();
+            prop_assert_eq!(read, plain(&bytes));
+        }
+    }
+
+    /// Past the first megabyte a pipe's buffer grows (each new part advised), and no byte is lost or doubled.
+    #[test]
+    fn a_long_pipe_reads_whole() {
+        let bytes: Vec<u8> = (0..5_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        for size in [None, Some(bytes.len())] {
+            assert_eq!(read_all(Trickle { bytes: &bytes, step: 65_536 }, size).unwrap(), plain(&bytes));
+        }
+    }
+}

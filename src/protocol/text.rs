@@ -338,6 +338,32 @@ mod tests {
             proptest::prop_assert_eq!(unescape(&literal), text);
         }
 
+        /// Every decision the in-place reader makes about a literal is serde_json's: its text (into a reused
+        /// buffer too), whether serde_json writes that text back as the same literal, and whether it says a
+        /// given text. Literals as serde_json writes them, with every character as `\uXXXX`, and with `\/`.
+        #[test]
+        fn literal_decisions_are_serde_jsons(
+            text in "(\\PC|[\x00-\x1f\x7f\"\\\\/])*",
+            other in "(\\PC|[\n\"\\\\])*",
+            style in 0..3u8,
+            leftover in "\\PC*",
+        ) {
+            let literal = match style {
+                0 => serde_json::to_string(&text).unwrap(),
+                1 => format!("\"{}\"", text.encode_utf16().map(|unit| format!("\\u{unit:04x}")).collect::<String>()),
+                _ => serde_json::to_string(&text).unwrap().replace('/', "\\/"),
+            };
+            let reference: String = serde_json::from_str(&literal).unwrap();
+            proptest::prop_assert_eq!(&reference, &text);
+            let mut buffer = leftover;
+            unescape_into(&literal, &mut buffer);
+            proptest::prop_assert_eq!(&buffer, &reference);
+            let written_back = serde_json::to_string(&reference).unwrap() == literal;
+            proptest::prop_assert_eq!(is_canonical(literal.as_bytes()), written_back, "{}", literal);
+            proptest::prop_assert!(unescapes_to(&literal, &reference));
+            proptest::prop_assert_eq!(unescapes_to(&literal, &other), other == reference);
+        }
+
         /// Splices moved into the literal and written there, escaped, say what the splices made to the text say.
         #[test]
         fn splices_move_into_the_literal(
