@@ -49,10 +49,10 @@ pub fn inconsistent_totals(data: &DataSet) -> Vec<Diagnostic> {
         .map_or(blocks.len(), |index| index + 1);
     let (first, second) = blocks.split_at(middle);
     let check = |blocks: &[Block]| check_blocks(data, &universe, &map_facts, blocks);
-    if total < PARALLEL_FACTS || rayon::current_num_threads() < 2 {
+    if total < PARALLEL_FACTS || crate::parallel::worker_threads() < 2 {
         return check(&blocks);
     }
-    let (mut warnings, second) = rayon::join(|| check(first), || check(second));
+    let (mut warnings, second) = crate::parallel::join_for_data(|| check(first), || check(second));
     warnings.extend(second);
     warnings
 }

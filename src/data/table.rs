@@ -234,7 +234,7 @@ fn sort_keys<K: Copy + Ord + Send>(keys: &mut [K], block_of: impl Fn(K) -> u128 
             run.sort_unstable();
         }
     };
-    if keys.len() < PARALLEL_SORT || rayon::current_num_threads() < 2 {
+    if keys.len() < PARALLEL_SORT || crate::parallel::worker_threads() < 2 {
         sort_runs(keys);
         return;
     }
@@ -242,7 +242,7 @@ fn sort_keys<K: Copy + Ord + Send>(keys: &mut [K], block_of: impl Fn(K) -> u128 
     let middle = block_of(keys[keys.len() / 2]);
     let cut = keys.partition_point(|key| block_of(*key) <= middle);
     let (first, second) = keys.split_at_mut(cut);
-    rayon::join(|| sort_runs(first), || sort_runs(second));
+    crate::parallel::join_for_data(|| sort_runs(first), || sort_runs(second));
 }
 
 /// How many bits hold the numbers below `count`.

@@ -148,7 +148,7 @@ fn read_file(loader: &mut Loader, rows: &mut CsvRows, name: &str, bytes: &[u8]) 
             // Both halves start at the start of a line.
             let (first, second) = bytes.split_at(body.offset + split);
             let second_start = Start { offset: 0, line: body.line + newlines(&first[body.offset..]), line_start: 0 };
-            let (first, second) = rayon::join(
+            let (first, second) = crate::parallel::join_for_data(
                 // The first half's rows take in the second's afterwards: room for all of them saves a copy.
                 || reading.read(first, body, newlines(&bytes[body.offset..]) as usize + 1),
                 || reading.read(second, second_start, 0),
@@ -186,7 +186,7 @@ fn split_point(body: &[u8]) -> Option<usize> {
     if body.len() < PARALLEL_BYTES || memchr::memchr(b'"', body).is_some() {
         return None;
     }
-    if rayon::current_num_threads() < 2 {
+    if crate::parallel::worker_threads() < 2 {
         return None;
     }
     let middle = body.len() / 2;
@@ -429,6 +429,29 @@ mod tests {
         let (sorted, ranks) = sorted_with_ranks(vec!["b", "a", "c"]);
         assert_eq!(sorted, ["a", "b", "c"]);
         assert_eq!(ranks, [1, 0, 2]);
+    }
+
+    /// A large file loaded by the first of many chapter threads that need it (as expansion loads the data set
+    /// on first use) reads in two halves without waiting for those threads, and gives every fact.
+    #[test]
+    fn a_large_file_loads_from_the_threads_that_wait_for_it() {
+        use rayon::prelude::*;
+        let mut text = String::from("metric,period,region,value\n");
+        for row in 0..80_000 {
+            text.push_str(&format!("m{},{}-Q{},r{},{}\n", row % 7, 1990 + row / 400, row % 4 + 1, row % 100, row));
+        }
+        assert!(text.len() > PARALLEL_BYTES);
+        let loaded = std::sync::OnceLock::new();
+        let counts: Vec<usize> = (0..16)
+            .into_par_iter()
+            .map(|_| {
+                let data = loaded.get_or_init(|| {
+                    crate::data::load_sources(&[("big.csv".to_string(), text.as_bytes().to_vec())]).map_err(|e| e.len())
+                });
+                data.as_ref().map_or(0, |data| data.fact_count())
+            })
+            .collect();
+        assert!(counts.iter().all(|&count| count == 80_000), "{:?}", &counts[..1]);
     }
 
     #[test]
