@@ -5,13 +5,24 @@
 //! loading's halves queued on that same pool, they could wait for threads that are all waiting for the data
 //! set.
 
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{LazyLock, Once, OnceLock};
 
 /// How many threads share work: the machine's cores, at most 8. Asked once per process, since the answer comes
 /// from reading cgroup files and a run shares out work several times.
 pub fn worker_threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
+}
+
+/// Sizes rayon's global pool to [`worker_threads`] before its first use, as the hand-made thread splits it
+/// replaced were sized. Call it before work goes to the global pool; afterwards it does nothing (nor when the
+/// pool was sized elsewhere first, which then stands).
+pub fn size_global_pool() {
+    static SIZED: Once = Once::new();
+    SIZED.call_once(|| {
+        // An error means the pool is running already, sized by whoever started it.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(worker_threads()).build_global();
+    });
 }
 
 /// The data set's pool: [`worker_threads`] threads, started on first use (a book without large data files never

@@ -121,6 +121,7 @@ impl Request<'_> {
         let results: Vec<ChangeState<S>> = if threads < 2 {
             vec![selected.iter().fold(start(), one)]
         } else {
+            crate::parallel::size_global_pool();
             selected.par_iter().fold(start, one).collect()
         };
         let mut states = Vec::with_capacity(results.len());

@@ -237,6 +237,7 @@ pub(super) fn unescape_in_place(input: &mut [u8], literals: &[(usize, Range<usiz
         };
         (index, text)
     };
+    crate::parallel::size_global_pool();
     let mut texts: Vec<(usize, Unescaped)> = jobs.into_par_iter().map(one).collect();
     texts.sort_unstable_by_key(|(index, _)| *index);
     texts

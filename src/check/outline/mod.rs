@@ -28,6 +28,7 @@ pub fn parallel_map_with<'t, T: Sync, R: Send, S>(
     init: impl Fn() -> S + Sync + Send,
     f: impl Fn(&mut S, usize, &'t T) -> R + Sync + Send,
 ) -> Vec<R> {
+    crate::parallel::size_global_pool();
     items.par_iter().enumerate().map_init(init, |state, (i, x)| f(state, i, x)).collect()
 }
 
