@@ -14,14 +14,18 @@ pub fn worker_threads() -> usize {
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(8))
 }
 
-/// Sizes rayon's global pool to [`worker_threads`] before its first use, as the hand-made thread splits it
-/// replaced were sized. Call it before work goes to the global pool; afterwards it does nothing (nor when the
-/// pool was sized elsewhere first, which then stands).
+/// Sizes rayon's global pool, which shares out the work on chapters, before its first use: [`worker_threads`]
+/// threads, as many as the crate has always used (rayon alone would start one per core, and each costs a start
+/// in a process mdBook runs on every build). Call it before work goes to the global pool; afterwards it does
+/// nothing. A pool made elsewhere first (a test, a library user's own) is kept as it is.
 pub fn size_global_pool() {
     static SIZED: Once = Once::new();
     SIZED.call_once(|| {
         // An error means the pool is running already, sized by whoever started it.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(worker_threads()).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(worker_threads())
+            .thread_name(|index| format!("kpi-worker-{index}"))
+            .build_global();
     });
 }
 

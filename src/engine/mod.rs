@@ -148,34 +148,19 @@ impl<'a> Outcome<'a> {
 pub fn run(job: Job<'_>) -> Outcome<'_> {
     match job {
         Job::Preprocess(input) => {
-            size_thread_pool();
+            crate::parallel::size_global_pool();
             preprocess::run(input)
         }
         Job::Check { book } => {
-            size_thread_pool();
+            crate::parallel::size_global_pool();
             check::run(&book)
         }
         Job::Eval { book, directive, json } => eval::run(&book, &directive, json),
         Job::Build { book, dest_dir } => {
-            size_thread_pool();
+            crate::parallel::size_global_pool();
             build::run(&book, dest_dir.as_deref())
         }
     }
-}
-
-/// Sizes rayon's global pool, which shares out the work on chapters, before its first use: the machine's cores,
-/// at most 8, as many threads as the crate has always used (rayon alone would start one per core, and each
-/// costs a start in a process mdBook runs on every build). A pool already made (a test, a library user's own)
-/// is kept as it is.
-fn size_thread_pool() {
-    static SIZED: std::sync::Once = std::sync::Once::new();
-    SIZED.call_once(|| {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|index| format!("kpi-worker-{index}"))
-            .build_global();
-    });
 }
 
 /// The book root as an absolute path, or why it cannot be used.
