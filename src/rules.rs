@@ -148,6 +148,9 @@ registry! {
     NarrativeBareNumbers => "narrative/bare-numbers", Warning, true,
         "A sentence lists figures without a comparison.",
         "Compare the figures with a period, a target or each other, for example with a `<<#kpi … vs …>>` directive.";
+    ContentPlaceholder => "content/placeholder", Error, true,
+        "A template placeholder ([X], XX万元, TBD, 待填) left in the text.",
+        "Fill in the real figure, name or date, or delete the sentence.";
 }
 
 impl Rule {

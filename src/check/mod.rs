@@ -6,8 +6,8 @@
 //!
 //! How things are found (SPEC 6.1): a module is a chapter (by its SUMMARY title or its title heading) or a
 //! heading whose text, numbering removed, contains one of the module's titles; `{#id}` on a heading names a
-//! module exactly. Findings about a missing module point at the first chapter (line 1, column 1), because
-//! the preprocessor, unlike `check`, does not see SUMMARY.md.
+//! module exactly (see `rules::modules` for how the best candidate wins). Findings about a missing module point
+//! at SUMMARY.md as a whole (no line): the file beside the book's top-level chapters.
 
 pub mod book;
 pub mod outline;
@@ -55,7 +55,9 @@ pub fn check_with_code_ranges(
     config: &Config,
 ) -> (Vec<Diagnostic>, Vec<Option<CodeRanges>>) {
     let words = rules::style::JargonList::new(config.jargon.as_deref());
-    let (outline, per_chapter) = BookOutline::new_with(chapters, |ci, doc| rules::per_chapter(doc, ci, &words));
+    let chinese = rules::is_chinese_book(chapters.iter().map(|c| c.title.as_str()));
+    let (outline, per_chapter) =
+        BookOutline::new_with(chapters, |ci, doc| rules::per_chapter(doc, ci, &words, chinese));
     let findings = rules::run(&outline, schema, per_chapter);
     let mut diagnostics: Vec<Diagnostic> =
         findings.into_iter().filter_map(|finding| to_diagnostic(&outline, config, finding)).collect();
@@ -81,6 +83,9 @@ fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -
     }
     let mut diagnostic = Diagnostic::new(finding.rule, severity, finding.message);
     diagnostic.help = finding.help;
+    if let Some(file) = finding.file {
+        return Some(diagnostic.in_file(file));
+    }
     if let Some(doc) = doc {
         diagnostic = diagnostic.in_file(doc.file).at_span(doc.lines(), finding.span);
         if doc.file.is_empty() {

@@ -13,6 +13,7 @@
 //! parts = [                          # default none: each must appear among its items (`structure/missing-part`)
 //!   { id = "targets", titles = ["目标", "Targets"] },
 //! ]
+//! may_precede = ["strategy"]         # default none: modules it may come before without `structure/module-order`
 //!
 //! [loop]                             # optional closed loop (`loop/…` rules)
 //! problem = "problem-analysis"       # a module id: each of its items needs an answer …
@@ -56,6 +57,8 @@ pub struct ModuleSpec {
     pub required: bool,
     pub smart: bool,
     pub parts: Vec<PartSpec>,
+    /// Modules (ids) this one may come before without a `structure/module-order` finding.
+    pub may_precede: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -122,6 +125,20 @@ impl Titles {
         self.needles.iter().any(|needle| needle.matches(lower))
     }
 
+    /// Where the longest of the titles found in a normalized text is (the first place it occurs), for telling how
+    /// well a heading is named by a module and whether two modules' titles overlap in it.
+    pub fn find_normalized(&self, lower: &str) -> Option<std::ops::Range<usize>> {
+        self.needles
+            .iter()
+            .filter_map(|needle| needle.find(lower))
+            .max_by_key(|span| (span.len(), usize::MAX - span.start))
+    }
+
+    /// Every place one of the titles is found in a normalized text (the first place of each title).
+    pub fn find_all_normalized(&self, lower: &str) -> Vec<std::ops::Range<usize>> {
+        self.needles.iter().filter_map(|needle| needle.find(lower)).collect()
+    }
+
     /// The first title, for messages.
     pub fn first(&self) -> &str {
         self.list.first().map(String::as_str).unwrap_or("")
@@ -152,6 +169,11 @@ pub fn normalize_into(text: &str, out: &mut String) {
 
 impl Needle {
     fn matches(&self, text: &str) -> bool {
+        self.find(text).is_some()
+    }
+
+    /// The first place the title matches, with a plural ending it takes.
+    fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
         let mut from = 0;
         while let Some(found) = text.get(from..).and_then(|rest| rest.find(&self.text)) {
             let start = from + found;
@@ -159,11 +181,22 @@ impl Needle {
             from = start + self.text.chars().next().map_or(1, char::len_utf8);
             let before_ok = !self.latin_start || !text[..start].ends_with(|c: char| c.is_ascii_alphanumeric());
             if before_ok && (!self.latin_end || word_ends(&text[end..])) {
-                return true;
+                let ending = if !self.latin_end || word_ends_now(&text[end..]) {
+                    0
+                } else if text[end..].starts_with("es") && word_ends_now(&text[end + 2..]) {
+                    2
+                } else {
+                    1
+                };
+                return Some(start..end + ending);
             }
         }
-        false
+        None
     }
+}
+
+fn word_ends_now(after: &str) -> bool {
+    !after.starts_with(|c: char| c.is_ascii_alphanumeric())
 }
 
 /// After a Latin title: the end of the word, or a plural ending and then the end of the word.
@@ -245,6 +278,8 @@ struct RawModule {
     smart: bool,
     #[serde(default)]
     parts: Vec<RawPart>,
+    #[serde(default)]
+    may_precede: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -308,6 +343,7 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
             required: module.required,
             smart: module.smart,
             parts,
+            may_precede: module.may_precede,
         });
     }
     let closed_loop = match raw.closed_loop {

@@ -1,9 +1,15 @@
 //! The closed loop: `loop/unanswered-problem` and `loop/orphan-countermeasure`.
 //!
-//! A problem is answered by a countermeasure that links to the problem's heading anchor, or that shares a side
-//! with it (a side's keywords in both titles: 市场竞争 ↔ 市场端).
+//! A problem is answered by a countermeasure that links to the problem's heading anchor, that shares a side with
+//! it (a side's keywords in both titles: 市场竞争 ↔ 市场端), or that shares its subject (the problem title's key
+//! terms — the same product, region, customer group or process — in the countermeasure); and by an answer written
+//! inside the problem item itself ("Action: …", 措施:…, 对策:…). A heading that is both modules
+//! (问题与挑战分析与改进措施) answers its own problems.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::{Context, Finding, Item};
 use crate::check::outline::within;
@@ -16,8 +22,13 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     else {
         return; // structure/missing-module already says so
     };
-    let problems = context.items(problem_module.node);
-    let answers = context.items(answer_module.node);
+    if problem_module.node == answer_module.node {
+        return; // one heading holds both: each problem sits with its answer
+    }
+    let problems = context.module_items(problem_module);
+    let answers = context.module_items(answer_module);
+    let answer_terms: Vec<HashSet<String>> = answers.iter().map(|a| terms(&full_text(context, a))).collect();
+    let problem_text_terms: Vec<HashSet<String>> = problems.iter().map(|p| terms(&full_text(context, p))).collect();
     let problem_sides: Vec<Vec<usize>> = problems.iter().map(|p| sides_of(p, &spec.sides)).collect();
     let answer_sides: Vec<Vec<usize>> = answers.iter().map(|a| sides_of(a, &spec.sides)).collect();
     let answer_links: Vec<Vec<(usize, String)>> = answers.iter().map(|a| link_targets(context, a)).collect();
@@ -33,33 +44,172 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     let side_names = side_names(context, &spec.sides);
 
     for (p, problem) in problems.iter().enumerate() {
+        if reports_a_gain(&item_titles(problem)) {
+            continue; // "Win rate improving" among the observations is no problem to answer
+        }
         let by_side = problem_sides[p].iter().any(|s| answered_sides.contains(s));
-        if by_side || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor)) {
+        let title_terms = terms(&item_titles(problem));
+        let by_subject = answer_terms.iter().any(|a| shares_subject(&title_terms, a));
+        let inline = context.item_blocks(problem).any(|b| ANSWER_MARKER.is_match(b.text));
+        if by_side || by_subject || inline || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor)) {
             continue;
         }
         let how = match problem_anchor[p] {
             Some((_, anchor)) => format!(", or link to it with [{}](#{anchor})", problem.label()),
             None => String::new(),
         };
+        let help = if context.chinese {
+            format!(
+                "在“{answer_title}”中加一条针对同一方面({side_names})或同一对象的措施,或在问题条目里写明“措施:…”{how}"
+            )
+        } else {
+            format!(
+                "add a “{answer_title}” item for the same side ({side_names}) or subject, or write the answer in the item (“Action: …”){how}"
+            )
+        };
         findings.push(Finding::new(
             Rule::LoopUnansweredProblem,
             problem.at.clone(),
             format!("problem “{}” has no countermeasure in “{answer_title}”", problem.label()),
-            format!("add a “{answer_title}” item for the same side ({side_names}){how}"),
+            help,
         ));
     }
     for (a, answer) in answers.iter().enumerate() {
         let by_side = answer_sides[a].iter().any(|s| problem_sides_all.contains(s));
-        if by_side || answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str()))) {
+        let title_terms = terms(&item_titles(answer));
+        let by_subject = problem_text_terms.iter().any(|p| shares_subject(&title_terms, p));
+        let linked = answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str())));
+        if by_side || by_subject || linked {
             continue;
         }
+        let help = if context.chinese {
+            format!("在标题中写明它针对的方面({side_names})或问题的对象,或链接到问题的标题")
+        } else {
+            format!(
+                "name the side ({side_names}) or the problem's subject in its title, or link to the problem's heading"
+            )
+        };
         findings.push(Finding::new(
             Rule::LoopOrphanCountermeasure,
             answer.at.clone(),
             format!("countermeasure “{}” answers no problem in “{problem_title}”", answer.label()),
-            format!("name the side it addresses ({side_names}) in its title, or link to the problem's heading"),
+            help,
         ));
     }
+}
+
+/// An answer written inside a problem item: "Action: …", "Solution: …", 措施:…, 对策:…
+static ANSWER_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\b(?:actions?|solutions?|fix|next steps?|recommendations?|mitigation|response)\s*[:\u{ff1a}]|(?:措施|对策|改进|应对|解决方案|整改|行动)\s*[:\u{ff1a}])")
+        .expect("static regex")
+});
+
+/// Words too common in problems and answers to tell their subject.
+const STOP_WORDS: &[&str] = &[
+    "about",
+    "across",
+    "after",
+    "also",
+    "been",
+    "better",
+    "between",
+    "challenge",
+    "from",
+    "have",
+    "improve",
+    "improvement",
+    "increase",
+    "increased",
+    "into",
+    "issue",
+    "lack",
+    "more",
+    "need",
+    "next",
+    "over",
+    "performance",
+    "problem",
+    "reduce",
+    "review",
+    "sales",
+    "should",
+    "strategy",
+    "than",
+    "that",
+    "their",
+    "there",
+    "this",
+    "through",
+    "were",
+    "will",
+    "with",
+    "year",
+];
+const STOP_BIGRAMS: &[&str] = &[
+    "问题", "不足", "存在", "加剧", "带来", "压力", "提升", "优化", "建议", "改进", "措施", "加强", "完善", "能力",
+    "工作", "销售", "方面", "情况", "实现", "推进", "建立", "开展", "重点", "全年", "年度", "目标", "进一", "一步",
+    "不够", "较低", "偏低", "缺乏", "分析", "挑战",
+];
+
+/// A title that reports things getting better (and nothing getting worse): not a problem.
+fn reports_a_gain(title: &str) -> bool {
+    static GAIN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:improv(?:ing|ed)|grew|growing|outpacing|record|exceeded|beat)\b|提升明显|大幅增长|创新高|超额完成")
+            .expect("static regex")
+    });
+    static LOSS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:declin\w*|drop\w*|fell|miss\w*|slow\w*|lag\w*|stagnat\w*|but|however)\b|下降|下滑|不足|未达|缓慢|但")
+            .expect("static regex")
+    });
+    GAIN.is_match(title) && !LOSS.is_match(title)
+}
+
+/// An item's titles, for its key terms.
+fn item_titles(item: &Item) -> String {
+    format!("{} {}", item.title, item.alt_title.as_deref().unwrap_or(""))
+}
+
+/// An item's titles and text.
+fn full_text(context: &Context<'_, '_>, item: &Item) -> String {
+    let mut text = item_titles(item);
+    for block in context.item_blocks(item) {
+        text.push(' ');
+        text.push_str(block.text);
+    }
+    text
+}
+
+/// The key terms of a text: its Latin words of four or more letters (lower case, a plural `s` dropped) and the
+/// pairs of adjacent CJK characters, without the common words of problems and answers.
+fn terms(text: &str) -> HashSet<String> {
+    let mut found = HashSet::new();
+    // Acronyms of three capitals (AOV, CRM) name a subject too.
+    let acronym = |w: &str| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase());
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() >= 4 || acronym(w)) {
+        let lower = word.to_ascii_lowercase();
+        let stem = lower.strip_suffix('s').filter(|s| s.len() >= 3).unwrap_or(&lower).to_string();
+        if !STOP_WORDS.contains(&stem.as_str()) && !STOP_WORDS.contains(&lower.as_str()) {
+            found.insert(stem);
+        }
+    }
+    let cjk: Vec<char> = text.chars().collect();
+    for pair in cjk.windows(2) {
+        if super::is_cjk(pair[0]) && super::is_cjk(pair[1]) {
+            let bigram: String = pair.iter().collect();
+            if !STOP_BIGRAMS.contains(&bigram.as_str()) {
+                found.insert(bigram);
+            }
+        }
+    }
+    found
+}
+
+/// A shared subject: a Latin key term (or two of five letters or more where one begins the other: Europe and
+/// European, supply and supplier), or two CJK character pairs.
+fn shares_subject(title: &HashSet<String>, other: &HashSet<String>) -> bool {
+    let related = |a: &str, b: &str| a == b || (a.len().min(b.len()) >= 5 && (a.starts_with(b) || b.starts_with(a)));
+    let latin = title.iter().filter(|t| t.is_ascii()).any(|t| other.iter().any(|o| o.is_ascii() && related(t, o)));
+    latin || title.iter().filter(|t| !t.is_ascii() && other.contains(*t)).count() >= 2
 }
 
 fn sides_of(item: &Item, sides: &[crate::check::schema::PartSpec]) -> Vec<usize> {
@@ -146,6 +296,21 @@ fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_are_shared_terms() {
+        let problem = terms("华东区域受竞品低价冲击");
+        assert!(shares_subject(&problem, &terms("华东区域:Q2前推出低价套餐")));
+        assert!(!shares_subject(&problem, &terms("新品推广:Q1举办3场发布会")));
+        let problem = terms("Latin America apparel stockouts");
+        assert!(shares_subject(&problem, &terms("LATAM Apparel pricing review")));
+        assert!(!shares_subject(&problem, &terms("Expand the sales team in Asia")));
+        assert!(ANSWER_MARKER.is_match("Action: audit supplier contracts"));
+        assert!(ANSWER_MARKER.is_match("对策:每月复盘"));
+        assert!(!ANSWER_MARKER.is_match("the actions we took"));
+        assert!(reports_a_gain("Win Rate improving") && !reports_a_gain("AOV declining slightly"));
+        assert!(!reports_a_gain("Growth improving but margins slipping"));
+    }
 
     #[test]
     fn link_paths_resolve_like_mdbook() {

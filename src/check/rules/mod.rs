@@ -2,7 +2,9 @@
 //! and their items, worked out once.
 
 pub mod loop_;
+pub mod modules;
 pub mod narrative;
+pub mod placeholder;
 pub mod smart;
 pub mod structure;
 pub mod style;
@@ -20,11 +22,19 @@ pub struct Finding {
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// A file the finding is about as a whole instead of a place in the chapter (SUMMARY.md for a missing module).
+    pub file: Option<String>,
 }
 
 impl Finding {
     pub fn new(rule: Rule, (chapter, span): (usize, Range<usize>), message: String, help: String) -> Self {
-        Finding { rule, chapter, span, message, help: Some(help) }
+        Finding { rule, chapter, span, message, help: Some(help), file: None }
+    }
+
+    /// The finding about a whole file.
+    pub fn about_file(mut self, file: String) -> Self {
+        self.file = Some(file);
+        self
     }
 }
 
@@ -34,6 +44,10 @@ pub struct FoundModule {
     pub spec: usize,
     /// The outline node (chapter or heading) that is the module.
     pub node: usize,
+    /// Further sections named like the module that lost to `node` (a second "计划" chapter, "Underperforming
+    /// segments" beside "Key findings"): their items and parts count for the module too, so that a weaker match
+    /// never drops a real section silently.
+    pub extra: Vec<usize>,
 }
 
 /// A module's item: a sub-heading or sub-chapter, or a top-level list item.
@@ -76,7 +90,7 @@ pub struct Context<'o, 'a> {
 
 impl<'o, 'a> Context<'o, 'a> {
     pub fn new(outline: &'o BookOutline<'a>, schema: &'o Schema) -> Self {
-        let found = find_modules(outline, schema);
+        let found = modules::find_modules(outline, schema);
         let chinese = outline.docs.iter().any(|d| d.title.chars().any(is_cjk))
             || outline.docs.iter().flat_map(|d| d.headings.first()).any(|h| h.title.chars().any(is_cjk));
         Context { outline, schema, found, chinese }
@@ -91,7 +105,17 @@ impl<'o, 'a> Context<'o, 'a> {
         titles.list.iter().find(|t| t.chars().any(is_cjk) == self.chinese).map_or(titles.first(), String::as_str)
     }
 
-    /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items.
+    /// The items of a found module: those of its node and of its further sections.
+    pub fn module_items(&self, found: &FoundModule) -> Vec<Item> {
+        let mut items = self.items(found.node);
+        for &node in &found.extra {
+            items.extend(self.items(node));
+        }
+        items
+    }
+
+    /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items, the
+    /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…).
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
         if outline.children(node).next().is_some() {
@@ -101,7 +125,7 @@ impl<'o, 'a> Context<'o, 'a> {
         let doc = &outline.docs[ci];
         let list_items = within(&doc.items, &range, |i| i.span().start);
         let top = list_items.iter().map(|i| i.depth()).min().unwrap_or(1);
-        list_items
+        let mut items: Vec<Item> = list_items
             .iter()
             .filter(|i| i.depth() == top)
             .map(|i| Item {
@@ -111,7 +135,18 @@ impl<'o, 'a> Context<'o, 'a> {
                 ranges: vec![(ci, i.span())],
                 heading: None,
             })
-            .collect()
+            .collect();
+        items.extend(table_rows(doc, &range).into_iter().map(|row| Item {
+            title: row.title,
+            alt_title: None,
+            at: (ci, row.title_span),
+            ranges: vec![(ci, row.span)],
+            heading: None,
+        }));
+        if items.is_empty() {
+            items = numbered_paragraphs(doc, ci, &range);
+        }
+        items
     }
 
     fn node_item(&self, node: usize) -> Item {
@@ -140,10 +175,16 @@ impl<'o, 'a> Context<'o, 'a> {
     /// the lead-ins of list items at any depth.
     pub fn inner_titles(&self, node: usize) -> impl Iterator<Item = &'o str> + '_ {
         let outline = self.outline;
-        let nodes = (node + 1..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
+        // The module's own title names a part too ("Regional performance").
+        let nodes = (node..outline.nodes[node].subtree_end).flat_map(|n| outline.titles_of(n));
+        // A list item names a part by a short lead-in ("区域:", "**Category performance**"), not by a passing
+        // mention in a sentence ("launched 3 new product lines").
         let items = outline.ranges_of(node).into_iter().flat_map(|(ci, range)| {
             let doc = &outline.docs[ci];
-            within(&doc.items, &range, |i| i.span().start).iter().map(|i| doc.item_title(i))
+            within(&doc.items, &range, |i| i.span().start)
+                .iter()
+                .map(|i| doc.item_title(i))
+                .filter(|t| is_short_title(t))
         });
         nodes.chain(items)
     }
@@ -159,48 +200,147 @@ impl<'o, 'a> Context<'o, 'a> {
     }
 }
 
+/// The paragraphs of a range that start with a number (1、华东区域…, (2) …, 三、…): items written without Markdown
+/// list syntax, as many Chinese reports do. The title is the text up to the first comma, colon or full stop.
+fn numbered_paragraphs(doc: &super::outline::ChapterDoc<'_>, ci: usize, range: &Range<usize>) -> Vec<Item> {
+    let mut items = Vec::new();
+    for block in doc.blocks_within(range) {
+        let text = block.text.trim_start();
+        let rest = super::outline::strip_numbering(text);
+        if rest.len() == text.trim().len() || rest.is_empty() {
+            continue;
+        }
+        let title_end = rest.find(['，', '。', ':', '：', ',', ';', '；']).unwrap_or(rest.len());
+        let title = rest[..title_end].trim();
+        let offset = block.text.len() - rest.len();
+        let start = block.source_offset(offset);
+        let end = block.source_span(0..block.text.len()).end;
+        items.push(Item {
+            title: title.to_string(),
+            alt_title: None,
+            at: (ci, start..block.source_offset(offset + title.len().max(1) - 1) + 1),
+            ranges: vec![(ci, block.source_span(0..0).start..end)],
+            heading: None,
+        });
+    }
+    items
+}
+
+/// A body row of a Markdown table: an action written as a row ("| P1 | Expand the APAC team | Sales VP | Q2 |").
+struct TableRow {
+    /// The cell under a header that names the action (Action, 措施, 举措…), else the row's longest cell.
+    title: String,
+    title_span: Range<usize>,
+    span: Range<usize>,
+}
+
+/// The body rows of the tables in a range of a chapter (outside code blocks).
+fn table_rows(doc: &super::outline::ChapterDoc<'_>, range: &Range<usize>) -> Vec<TableRow> {
+    const ACTION_HEADERS: &[&str] = &[
+        "action",
+        "措施",
+        "举措",
+        "行动",
+        "对策",
+        "改进",
+        "initiative",
+        "measure",
+        "recommendation",
+        "事项",
+        "内容",
+        "策略",
+    ];
+    let text = &doc.text[range.clone()];
+    let mut rows = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    let mut in_table = false;
+    let mut offset = range.start;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim();
+        let in_code = doc.code_and_html().iter().any(|r| r.contains(&start));
+        if !trimmed.starts_with('|') || in_code {
+            (in_table, header) = (false, None);
+            continue;
+        }
+        let cells = split_cells(line, start);
+        if !in_table {
+            in_table = true;
+            header = Some(cells.iter().map(|(c, _)| c.to_lowercase()).collect());
+            continue;
+        }
+        if cells.iter().all(|(c, _)| c.chars().all(|ch| matches!(ch, '-' | ':' | ' '))) {
+            continue;
+        }
+        let by_header =
+            header.as_ref().and_then(|h| h.iter().position(|c| ACTION_HEADERS.iter().any(|a| c.contains(a))));
+        let longest = (0..cells.len()).max_by_key(|&i| (cells[i].0.chars().count(), usize::MAX - i));
+        let Some(pick) = by_header.filter(|&i| i < cells.len()).or(longest) else { continue };
+        let (title, title_span) = cells[pick].clone();
+        let line_end = start + line.trim_end().len();
+        rows.push(TableRow { title, title_span, span: start..line_end });
+    }
+    rows
+}
+
+/// A table row's cells with their source spans (trimmed), without the outer pipes.
+fn split_cells(line: &str, start: usize) -> Vec<(String, Range<usize>)> {
+    let body = line.trim_end();
+    let lead = body.len() - body.trim_start().len();
+    let mut inner = &body[lead..];
+    let mut base = start + lead;
+    if let Some(rest) = inner.strip_prefix('|') {
+        inner = rest;
+        base += 1;
+    }
+    if inner.ends_with('|') && !inner.ends_with("\\|") {
+        inner = &inner[..inner.len() - 1];
+    }
+    let bytes = inner.as_bytes();
+    let mut cells = Vec::new();
+    let mut from = 0;
+    for i in 0..=bytes.len() {
+        let boundary = i == bytes.len() || (bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\'));
+        if boundary {
+            let cell = &inner[from..i];
+            let lead = cell.len() - cell.trim_start().len();
+            let trimmed = cell.trim();
+            cells.push((trimmed.to_string(), base + from + lead..base + from + lead + trimmed.len()));
+            from = i + 1;
+        }
+    }
+    cells
+}
+
+/// A title rather than a sentence: at most four Latin words, or twelve other characters.
+fn is_short_title(title: &str) -> bool {
+    let latin_words = title.split_whitespace().filter(|w| w.chars().any(|c| c.is_ascii_alphabetic())).count();
+    let other = title.chars().filter(|c| !c.is_ascii() && !c.is_whitespace()).count();
+    latin_words <= 4 && other <= 12
+}
+
 pub fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
 }
 
-/// Finds each schema module once, in book order. `{#id}` on a heading names a module anywhere; otherwise a
-/// chapter or heading whose title contains one of the module's titles is it, unless it sits inside a module
-/// already found (so that "Expected results" inside the plan is not the performance review).
-fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModule> {
-    let mut found: Vec<FoundModule> = Vec::new();
-    let mut inside_until = 0;
-    for node in 0..outline.nodes.len() {
-        let taken = |spec: usize, found: &[FoundModule]| found.iter().any(|m| m.spec == spec);
-        let explicit = outline
-            .heading_of(node)
-            .and_then(|h| h.explicit_id.as_deref())
-            .and_then(|id| schema.module_index(id))
-            .filter(|&spec| !taken(spec, &found));
-        let by_title = || {
-            let titles: Vec<String> = outline.titles_of(node).into_iter().map(super::schema::normalize).collect();
-            (0..schema.modules.len()).find(|&spec| {
-                !taken(spec, &found) && titles.iter().any(|t| schema.modules[spec].titles.is_match_normalized(t))
-            })
-        };
-        let spec = match explicit {
-            Some(spec) => Some(spec),
-            None if node >= inside_until && found.len() < schema.modules.len() => by_title(),
-            None => None,
-        };
-        if let Some(spec) = spec {
-            found.push(FoundModule { spec, node });
-            inside_until = inside_until.max(outline.nodes[node].subtree_end);
-        }
-    }
+/// The rules that look at one chapter at a time (jargon, bare numbers), for [`BookOutline::new_with`].
+pub fn per_chapter(
+    doc: &super::outline::ChapterDoc<'_>,
+    chapter: usize,
+    jargon: &style::JargonList,
+    chinese: bool,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    style::check(doc, chapter, jargon, chinese, &mut found);
+    narrative::check(doc, chapter, chinese, &mut found);
+    placeholder::check(doc, chapter, chinese, &mut found);
     found
 }
 
-/// The rules that look at one chapter at a time (jargon, bare numbers), for [`BookOutline::new_with`].
-pub fn per_chapter(doc: &super::outline::ChapterDoc<'_>, chapter: usize, jargon: &style::JargonList) -> Vec<Finding> {
-    let mut found = Vec::new();
-    style::check(doc, chapter, jargon, &mut found);
-    narrative::check(doc, chapter, &mut found);
-    found
+/// Whether a book is written in Chinese: a chapter title with a CJK character.
+pub fn is_chinese_book(titles: impl IntoIterator<Item = impl AsRef<str>>) -> bool {
+    titles.into_iter().any(|t| t.as_ref().chars().any(is_cjk))
 }
 
 /// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
@@ -210,6 +350,17 @@ pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Find
     structure::check(&context, &mut findings);
     loop_::check(&context, &mut findings);
     smart::check(&context, &mut findings);
-    findings.extend(per_chapter.into_iter().flatten());
+    // Figures in the strategy and plan modules are targets and resources, which need no comparison.
+    let smart_ranges: Vec<(usize, Range<usize>)> = context
+        .found
+        .iter()
+        .filter(|m| context.schema.modules[m.spec].smart)
+        .flat_map(|m| std::iter::once(m.node).chain(m.extra.iter().copied()))
+        .flat_map(|node| context.outline.ranges_of(node))
+        .collect();
+    findings.extend(per_chapter.into_iter().flatten().filter(|f| {
+        f.rule != Rule::NarrativeBareNumbers
+            || !smart_ranges.iter().any(|(ci, range)| *ci == f.chapter && range.contains(&f.span.start))
+    }));
     findings
 }

@@ -38,8 +38,48 @@ fn unit_len(after: &str) -> Option<usize> {
 /// 至 or 到 follows in the same sentence (从…至…).
 static CHINESE_COMPARISON: LazyLock<Regex> = LazyLock::new(|| {
     let words = [
-        "环比", "同比", "较", "比", "从", "增长", "下降", "提升", "降低", "减少", "增加", "缩短", "压缩", "上升",
-        "下滑", "回落", "翻番", "目标", "标准", "超出", "超过", "高于", "低于", "达标", "占",
+        "环比",
+        "同比",
+        "较",
+        "比",
+        "从",
+        "增长",
+        "下降",
+        "提升",
+        "降低",
+        "减少",
+        "增加",
+        "缩短",
+        "压缩",
+        "上升",
+        "下滑",
+        "回落",
+        "翻番",
+        "目标",
+        "标准",
+        "超出",
+        "超过",
+        "高于",
+        "低于",
+        "达标",
+        "占",
+        "实际",
+        "达成率",
+        "完成率",
+        "计划",
+        "预算",
+        "预期",
+        "分别为",
+        "达成",
+        "同期",
+        "超额",
+        "降价",
+        "涨价",
+        "上调",
+        "下调",
+        "拉长",
+        "延长",
+        "持平",
     ];
     Regex::new(&words.join("|")).expect("static regex")
 });
@@ -71,6 +111,27 @@ fn is_english_comparison(word: &[u8]) -> bool {
             | b"lower"
             | b"more"
             | b"less"
+            | b"targets"
+            | b"yoy"
+            | b"qoq"
+            | b"mom"
+            | b"plan"
+            | b"budget"
+            | b"forecast"
+            | b"quota"
+            | b"projection"
+            | b"exceeded"
+            | b"missed"
+            | b"above"
+            | b"below"
+            | b"improved"
+            | b"reduced"
+            | b"achieved"
+            | b"against"
+            | b"flat"
+            | b"unchanged"
+            | b"previous"
+            | b"prior"
     )
 }
 
@@ -205,11 +266,11 @@ fn is_year(digits: &str) -> bool {
     digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20"))
 }
 
-pub fn check(doc: &ChapterDoc<'_>, chapter: usize, findings: &mut Vec<Finding>) {
+pub fn check(doc: &ChapterDoc<'_>, chapter: usize, chinese: bool, findings: &mut Vec<Finding>) {
     let mut scratch = Scratch::default();
     for block in doc.blocks() {
         candidate_sentences(block.text, block.directives, &mut scratch, |sentence, runs| {
-            check_sentence(&block, sentence, runs, chapter, findings)
+            check_sentence(&block, sentence, runs, chapter, chinese, findings)
         });
     }
 }
@@ -353,6 +414,7 @@ fn check_sentence(
     sentence: Range<usize>,
     runs: &[Range<usize>],
     chapter: usize,
+    chinese: bool,
     findings: &mut Vec<Finding>,
 ) {
     if runs.len() < 2 {
@@ -366,14 +428,79 @@ fn check_sentence(
     if compares(text) {
         return;
     }
-    let figures =
-        runs.iter().filter(|run| classify(text, run.start - sentence.start..run.end - sentence.start).is_some());
-    if figures.take(2).count() == 2 {
-        report(block, sentence, chapter, findings);
+    let local = runs.iter().map(|run| run.start - sentence.start..run.end - sentence.start);
+    // Results are money or percentages: "团队200人,覆盖30个区域" describes, it does not report bare results.
+    let has_result = runs.iter().any(|run| is_result(text, run.start - sentence.start..run.end - sentence.start));
+    if has_result && figures_in(text, local) >= 2 {
+        report(block, sentence, chapter, chinese, findings);
     }
 }
 
-fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, findings: &mut Vec<Finding>) {
+/// A figure that is money or a percentage: a currency sign before it, or 万/亿/元/%/k/M/B after it.
+fn is_result(text: &str, run: Range<usize>) -> bool {
+    if classify(text, run.clone()).is_none() {
+        return false;
+    }
+    let before = text[..run.start].trim_end();
+    let currency = ["¥", "$", "€", "£", "\u{ffe5}"].iter().any(|c| before.ends_with(c));
+    let after = text[run.end..].trim_start();
+    let unit = ["万", "亿", "元", "%", "\u{ff05}", "百分点", "千元"].iter().any(|u| after.starts_with(u))
+        || after.starts_with(['k', 'K', 'M', 'B']) && !after[1..].starts_with(|c: char| c.is_ascii_alphabetic());
+    currency || unit
+}
+
+/// How many figures a sentence's runs of digits make (counting up to 2): list markers (1、 1. (1)) are none; a range
+/// (600-1200马力, 10–15%, 3至5家) and a ratio (3 out of 5, 3/5) are one.
+fn figures_in(text: &str, runs: impl Iterator<Item = Range<usize>>) -> usize {
+    let mut count = 0;
+    let mut previous: Option<usize> = None;
+    for run in runs {
+        if classify(text, run.clone()).is_none() || is_list_marker(text, &run) {
+            continue;
+        }
+        if previous.is_some_and(|end| joins_one_figure(&text[end..run.start])) {
+            previous = Some(run.end);
+            continue;
+        }
+        previous = Some(run.end);
+        count += 1;
+        if count == 2 {
+            break;
+        }
+    }
+    count
+}
+
+/// `1、`, `(1)`, `1)`, or `1.` / `1:` at the start of a sentence: a number that counts items.
+fn is_list_marker(text: &str, run: &Range<usize>) -> bool {
+    let before = text[..run.start].trim_end();
+    let after = &text[run.end..];
+    if after.starts_with(['、', '\u{3001}']) {
+        return true;
+    }
+    let opened = before.ends_with(['(', '\u{ff08}']);
+    let closes = after.starts_with([')', '\u{ff09}']);
+    let at_start = before.is_empty() || before.ends_with(['-', '*', '•']);
+    (opened && closes)
+        || (at_start
+            && (closes
+                || after.starts_with(['.', ':', '\u{ff0e}']) && !after[1..].starts_with(|c: char| c.is_ascii_digit())))
+}
+
+/// What may stand between the two numbers of one range or ratio: a dash, 至/到/~, "to", "out of", "of", "/" (with
+/// the first number's unit before it).
+fn joins_one_figure(gap: &str) -> bool {
+    let gap = gap.trim_start_matches(|c: char| {
+        c == '%' || c == '\u{ff05}' || c.is_alphabetic() && !c.is_ascii() && !"至到".contains(c)
+    });
+    let gap = gap.trim_start_matches(['k', 'K', 'M', 'B']).trim();
+    matches!(
+        gap,
+        "-" | "–" | "—" | "~" | "\u{ff5e}" | "至" | "到" | "/" | "to" | "out of" | "of" | "-$" | "–$" | "to $"
+    )
+}
+
+fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, chinese: bool, findings: &mut Vec<Finding>) {
     let text = &block.text[sentence.clone()];
     let figures: Vec<Range<usize>> = numbers(text).map(|n| n.range).collect();
     let all = figures.len();
@@ -382,8 +509,12 @@ fn report(block: &TextBlock<'_>, sentence: Range<usize>, chapter: usize, finding
         Rule::NarrativeBareNumbers,
         (chapter, block.source_span(sentence)),
         format!("this sentence lists {all} figures ({}) without a comparison", shown.join(", ")),
-        "compare them — 环比/同比/vs target, a trend (从…增至…) — or let a directive write it: <<#kpi revenue q4 vs q3>>"
-            .to_string(),
+        if chinese {
+            "给出对比——环比、同比、与目标比、趋势(从…增至…)——或让指令来写:<<#kpi revenue q4 vs q3>>".to_string()
+        } else {
+            "compare them — vs the previous period, vs last year, vs target, a trend (from … to …) — or let a directive write it: <<#kpi revenue q4 vs q3>>"
+                .to_string()
+        },
     ));
 }
 
@@ -525,5 +656,31 @@ mod tests {
         assert!(compares("revenue 36M, up from 31M"));
         assert!(!compares("签约客户120家,营收1500万"));
         assert!(!compares("年消费20-50万"));
+        assert!(compares("新增有效客户计划500家,实际完成480家,达成率96%"));
+        assert!(compares("Revenue reached 96% of target with 40 new accounts"));
+    }
+
+    fn count(text: &str) -> usize {
+        let mut runs = Vec::new();
+        let mut at = 0;
+        while let Some(start) = text.as_bytes()[at..].iter().position(u8::is_ascii_digit).map(|p| p + at) {
+            let end = number_end(text.as_bytes(), start);
+            runs.push(start..end);
+            at = end;
+        }
+        figures_in(text, runs.into_iter())
+    }
+
+    /// List markers are not figures; a range or a ratio is one figure.
+    #[test]
+    fn markers_ranges_and_ratios() {
+        assert_eq!(count("1、扩充渠道至30家"), 1);
+        assert_eq!(count("(2)新增客户120家"), 1);
+        assert_eq!(count("3. Hire 5 reps"), 1);
+        assert_eq!(count("功率600-1200马力"), 1);
+        assert_eq!(count("margin 10–15% this year"), 1);
+        assert_eq!(count("Lost deals: 3 out of 5 in this category"), 1);
+        assert_eq!(count("签约客户120家,营收1500万"), 2);
+        assert_eq!(count("120家和80家"), 2);
     }
 }

@@ -1,0 +1,228 @@
+//! Which chapters and headings are the schema's modules.
+//!
+//! Real reports name their modules in many ways (年度销售工作回顾, 问题与不足, Actionable Recommendations), so a
+//! chapter or heading is a candidate for every module one of whose titles it contains, scored by how much of its
+//! title the module's title covers. Then, shallowest first and best covered first (not first in the book), each
+//! module takes one candidate:
+//!
+//! - `{#id}` on a heading names a module outright;
+//! - a heading that names two modules in separate words (问题与挑战分析与改进措施) is both; a title inside a longer
+//!   title of another module (措施 in 保障措施) does not count;
+//! - the book's cover (a first chapter titled like the whole report: 2025年度销售述职报告:复盘与2026战略规划) and any
+//!   chapter or heading holding candidates of two other modules is a container, never a module;
+//! - a candidate inside a module already taken is part of that module, not another one.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::FoundModule;
+use crate::check::outline::BookOutline;
+use crate::check::schema::{Schema, normalize};
+
+/// A first chapter titled like the whole report (with a year or 年度/annual), in a book of several chapters.
+static COVER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:报告|述职|汇报|年报|年终总结|年度总结|工作总结|\breport\b|\breview\b|\bsummary\b)")
+        .expect("static regex")
+});
+static YEARLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:(?:19|20)\d{2}|年度|年终|\bannual\b|\byear\b|\bfy\s?\d{2})").expect("static regex")
+});
+/// A year, fiscal year or 年度 in front of a title (2026年度重点工作策略): not part of what names the module.
+static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:fy\s?)?(?:(?:19|20)\d{2}\s*(?:年度|年)?|年度)\s*(?:销售)?(?:部)?\s*").expect("static regex")
+});
+
+/// How well a section must be named to count as a further section of a module found elsewhere: 支撑保障与风险预案
+/// (0.44) and 经验教训总结与持续改进 (0.36) do, 行业趋势与市场展望 (0.22) does not.
+const FURTHER_SECTION_COVERAGE: f32 = 0.35;
+
+struct Candidate {
+    node: usize,
+    spec: usize,
+    level: usize,
+    /// How much of the title (of its part that holds the match) the module's title covers, 0..=1.
+    coverage: f32,
+}
+
+pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModule> {
+    let levels = node_levels(outline);
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut explicit: Vec<FoundModule> = Vec::new();
+    for (node, &level) in levels.iter().enumerate() {
+        let named = outline
+            .heading_of(node)
+            .and_then(|h| h.explicit_id.as_deref())
+            .and_then(|id| schema.module_index(id))
+            .filter(|spec| !explicit.iter().any(|m| m.spec == *spec));
+        if let Some(spec) = named {
+            explicit.push(FoundModule { spec, node, extra: Vec::new() });
+            continue;
+        }
+        for (spec, coverage) in matches_of(outline, schema, node) {
+            candidates.push(Candidate { node, spec, level, coverage });
+        }
+    }
+    let containers = containers(outline, &candidates);
+    candidates.retain(|c| !containers.contains(&c.node) && !is_cover(outline, c.node));
+    candidates.sort_by(|a, b| a.level.cmp(&b.level).then(b.coverage.total_cmp(&a.coverage)).then(a.node.cmp(&b.node)));
+    let mut found = explicit;
+    let mut left = Vec::new();
+    for candidate in candidates {
+        let taken = found.iter().any(|m| m.spec == candidate.spec);
+        let inside = found.iter().any(|m| {
+            m.node != candidate.node
+                && (inside_of(outline, candidate.node, m.node) || inside_of(outline, m.node, candidate.node))
+        });
+        if !taken && !inside {
+            found.push(FoundModule { spec: candidate.spec, node: candidate.node, extra: Vec::new() });
+        } else if !inside {
+            left.push(candidate);
+        }
+    }
+    // A section named like a module already found, outside every module: a further section of it.
+    for candidate in left {
+        let is_module = found.iter().any(|m| m.node == candidate.node);
+        let overlaps = found.iter().any(|m| {
+            std::iter::once(m.node)
+                .chain(m.extra.iter().copied())
+                .any(|n| inside_of(outline, candidate.node, n) || inside_of(outline, n, candidate.node))
+        });
+        // A weakly named section (行业趋势与市场展望 after the plan) stays outside.
+        let named_well = candidate.coverage >= FURTHER_SECTION_COVERAGE;
+        if !is_module
+            && !overlaps
+            && named_well
+            && let Some(module) = found.iter_mut().find(|m| m.spec == candidate.spec)
+            && !module.extra.contains(&candidate.node)
+        {
+            module.extra.push(candidate.node);
+            module.extra.sort_unstable();
+        }
+    }
+    found.sort_by_key(|m| (m.node, m.spec));
+    found
+}
+
+/// Whether `node` lies in the subtree of `ancestor` (and is not it).
+fn inside_of(outline: &BookOutline<'_>, node: usize, ancestor: usize) -> bool {
+    node > ancestor && node < outline.nodes[ancestor].subtree_end
+}
+
+/// Each node's number of ancestors in the outline.
+pub(crate) fn node_levels(outline: &BookOutline<'_>) -> Vec<usize> {
+    let mut levels = vec![0; outline.nodes.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for (node, level) in levels.iter_mut().enumerate() {
+        while open.last().is_some_and(|&top| outline.nodes[top].subtree_end <= node) {
+            open.pop();
+        }
+        *level = open.len();
+        open.push(node);
+    }
+    levels
+}
+
+/// The modules a node's titles name, with their coverage. Where one module's title lies inside a longer title of
+/// another in the same text (措施 in 保障措施, Plan in Action plan), only the longer one counts.
+fn matches_of(outline: &BookOutline<'_>, schema: &Schema, node: usize) -> Vec<(usize, f32)> {
+    let mut best: Vec<(usize, f32)> = Vec::new();
+    for title in outline.titles_of(node) {
+        let text = normalize(title);
+        let spans: Vec<(usize, Range<usize>)> = schema
+            .modules
+            .iter()
+            .enumerate()
+            .filter_map(|(spec, module)| module.titles.find_normalized(&text).map(|span| (spec, span)))
+            .collect();
+        let every: Vec<(usize, Range<usize>)> = schema
+            .modules
+            .iter()
+            .enumerate()
+            .flat_map(|(spec, module)| {
+                module.titles.find_all_normalized(&text).into_iter().map(move |span| (spec, span))
+            })
+            .collect();
+        for (spec, span) in &spans {
+            let covered = every.iter().any(|(other, wider)| {
+                other != spec && wider.len() > span.len() && wider.start <= span.start && span.end <= wider.end
+            });
+            if covered {
+                continue;
+            }
+            let coverage = coverage(&text, span.clone());
+            match best.iter_mut().find(|(s, _)| s == spec) {
+                Some((_, c)) => *c = c.max(coverage),
+                None => best.push((*spec, coverage)),
+            }
+        }
+    }
+    best
+}
+
+/// The share of the title's part around the match (parts split at colons and dashes, a leading year dropped) that
+/// the match covers: 1 for "Strategy", 0.3 for "Discount strategy analysis".
+fn coverage(text: &str, span: Range<usize>) -> f32 {
+    let separators = |c: char| matches!(c, ':' | '\u{ff1a}' | '—' | '–' | '|' | '(' | '\u{ff08}');
+    let start =
+        text[..span.start].rfind(separators).map_or(0, |at| at + text[at..].chars().next().map_or(1, char::len_utf8));
+    let end = text[span.end..].find(separators).map_or(text.len(), |at| span.end + at);
+    let part = text[start..end].trim();
+    let part = match LEADING_YEAR.find(part) {
+        Some(year) if year.end() <= span.start.saturating_sub(start) => &part[year.end()..],
+        _ => part,
+    };
+    let matched = text[span].chars().count() as f32;
+    let whole = part.chars().filter(|c| !c.is_whitespace()).count().max(1) as f32;
+    (matched / whole).min(1.0)
+}
+
+/// The first chapter of a book of several, titled like the whole report, or the only chapter of a book when it has
+/// sections: never a module.
+fn is_cover(outline: &BookOutline<'_>, node: usize) -> bool {
+    let crate::check::outline::NodeKind::Chapter(0) = outline.nodes[node].kind else { return false };
+    if outline.docs.len() < 2 {
+        return outline.nodes[node].subtree_end > node + 1;
+    }
+    outline.titles_of(node).iter().any(|t| COVER_TITLE.is_match(t) && YEARLY.is_match(t))
+}
+
+/// The nodes whose subtree (below them) holds well-named candidates of two or more other modules: a cover or a whole
+/// report in one chapter, not a module. (A review whose sub-section says 策略调整 in passing stays the review.)
+fn containers(outline: &BookOutline<'_>, candidates: &[Candidate]) -> Vec<usize> {
+    let mut nodes: Vec<usize> = candidates.iter().map(|c| c.node).collect();
+    nodes.dedup();
+    nodes
+        .into_iter()
+        .filter(|&node| {
+            let own: Vec<usize> = candidates.iter().filter(|c| c.node == node).map(|c| c.spec).collect();
+            let mut specs: Vec<usize> = candidates
+                .iter()
+                .filter(|c| inside_of(outline, c.node, node))
+                .filter(|c| c.coverage >= FURTHER_SECTION_COVERAGE && !own.contains(&c.spec))
+                .map(|c| c.spec)
+                .collect();
+            specs.sort_unstable();
+            specs.dedup();
+            specs.len() >= 2
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_of_titles() {
+        let text = normalize("discount strategy analysis");
+        let at = text.find("strategy").unwrap_or(0);
+        assert!(coverage(&text, at..at + 8) < 0.34);
+        let text = "策略优化:2024年改进动作";
+        assert!((coverage(text, 0.."策略优化".len()) - 1.0).abs() < f32::EPSILON);
+        let text = "2026年度重点工作策略";
+        let at = text.find("重点工作策略").unwrap_or(0);
+        assert!((coverage(text, at..text.len()) - 1.0).abs() < f32::EPSILON);
+    }
+}

@@ -1,0 +1,85 @@
+//! `content/placeholder`: what a template leaves for the writer to fill in — [X], XX万元, 20xx年, ××, XXXX, TBD,
+//! 待填, [Company Name] — left in the report's prose (code, HTML and directives are not prose).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Finding;
+use crate::check::outline::ChapterDoc;
+use crate::rules::Rule;
+
+/// Each alternative captures the placeholder in a group; the characters around it that mark a word boundary are
+/// outside the group.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        // [X], [XX], [N], [TBD], [具体原因], [Company Name], 【公司名称】
+        r"([\[【](?:[Xx]+|N|TBD|TBC|\.\.\.|…+|[^\[\]【】\n]{0,24}?(?:具体|填写|名称|姓名|日期|公司|Name|Date|Company|Amount|Number|Insert|Placeholder|Your )[^\[\]【】\n]{0,24}?)[\]】])",
+        // XX万元, XX%, 20xx年, x月 (an x standing for a figure, before a unit or after digits)
+        r"|(?-u:\b)((?:[0-9]+[xX]{1,2}|[xX]{1,4})\s?(?:万元|万|亿|元|%|家|个|人|年|月|日|号|天|件|台|名|次|倍))",
+        r"|([$¥€£][xX]{1,4}[KMB]?)(?:[^A-Za-z]|$)",
+        // XXXX, XXX (three or more capital X as a word), ××, ○○
+        r"|(?-u:\b)(X{3,})(?-u:\b)|(×{2,}|○{2,}|□{2,})",
+        r"|\b(TBD|TBC|TODO|Lorem ipsum)\b",
+        r"|(待填|待补充|待完善|此处填写|请填写|在此填写)",
+    ))
+    .expect("static regex")
+});
+
+pub fn check(doc: &ChapterDoc<'_>, chapter: usize, chinese: bool, findings: &mut Vec<Finding>) {
+    for block in doc.blocks() {
+        for captures in PLACEHOLDER.captures_iter(block.text) {
+            let Some(found) = captures.iter().skip(1).flatten().next() else { continue };
+            let range = found.range();
+            if block.in_directive(range.start) {
+                continue;
+            }
+            let word = found.as_str();
+            let (message, help) = if chinese {
+                (format!("“{word}”是模板留下的占位符"), "填入真实的数字、名称或日期,或删去这一句".to_string())
+            } else {
+                (
+                    format!("“{word}” is a template placeholder"),
+                    "fill in the real figure, name or date, or delete the sentence".to_string(),
+                )
+            };
+            findings.push(Finding::new(Rule::ContentPlaceholder, (chapter, block.source_span(range)), message, help));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<String> {
+        let chapter = crate::check::Chapter { title: "T".into(), source_path: None, content: text.into(), depth: 0 };
+        let doc = crate::check::outline::parse_chapter(&chapter);
+        let mut findings = Vec::new();
+        check(&doc, 0, true, &mut findings);
+        findings.into_iter().map(|f| text[f.span].to_string()).collect()
+    }
+
+    #[test]
+    fn template_leftovers() {
+        assert_eq!(found("本年度实现销售总额[X]元,较去年增长[X]%。"), ["[X]", "[X]"]);
+        assert_eq!(found("覆盖[具体区域],汇报人:XXXX。"), ["[具体区域]", "XXXX"]);
+        assert_eq!(found("完成XX万元,20xx年x月启动。"), ["XX万元", "20xx年", "x月"]);
+        assert_eq!(found("负责人××,日期待填。"), ["××", "待填"]);
+        assert_eq!(found("Prepared for [Company Name]; launch date TBD."), ["[Company Name]", "TBD"]);
+        assert_eq!(found("Revenue reached $XM in Q4."), ["$XM"]);
+    }
+
+    #[test]
+    fn real_text_is_not_a_placeholder() {
+        for text in [
+            "营收8500万(+8%),3×4的矩阵。",
+            "Xbox sales, the X5 model, 2x growth, TBDs are not us, max 5 per box.",
+            "- [x] done\n- [ ] open\n",
+            "See [the plan](plan.md) and `[X]` in code.\n\n```\nXXXX 待填\n```\n",
+            "<<#kpi revenue 2024>> rose; x-axis shows months.",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+}
