@@ -58,7 +58,6 @@ pub const BUILT_IN: &[&str] = &[
     "deep dive",
     "think outside the box",
     "win-win",
-    "value-add",
     "mission-critical",
     "cutting-edge",
     "next-level",
