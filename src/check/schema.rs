@@ -125,15 +125,6 @@ impl Titles {
         self.needles.iter().any(|needle| needle.matches(lower))
     }
 
-    /// Where the longest of the titles found in a normalized text is (the first place it occurs), for telling how
-    /// well a heading is named by a module and whether two modules' titles overlap in it.
-    pub fn find_normalized(&self, lower: &str) -> Option<std::ops::Range<usize>> {
-        self.needles
-            .iter()
-            .filter_map(|needle| needle.find(lower))
-            .max_by_key(|span| (span.len(), usize::MAX - span.start))
-    }
-
     /// Every place one of the titles is found in a normalized text (the first place of each title).
     pub fn find_all_normalized(&self, lower: &str) -> Vec<std::ops::Range<usize>> {
         self.needles.iter().filter_map(|needle| needle.find(lower)).collect()

@@ -65,7 +65,9 @@ pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModu
         }
     }
     let containers = containers(outline, &candidates);
-    candidates.retain(|c| !containers.contains(&c.node) && !is_cover(outline, c.node));
+    let covers: Vec<usize> =
+        candidates.iter().map(|c| c.node).filter(|&node| is_cover(outline, node, &candidates)).collect();
+    candidates.retain(|c| containers.binary_search(&c.node).is_err() && !covers.contains(&c.node));
     candidates.sort_by(|a, b| a.level.cmp(&b.level).then(b.coverage.total_cmp(&a.coverage)).then(a.node.cmp(&b.node)));
     let mut found = explicit;
     let mut left = Vec::new();
@@ -130,12 +132,7 @@ fn matches_of(outline: &BookOutline<'_>, schema: &Schema, node: usize) -> Vec<(u
     let mut best: Vec<(usize, f32)> = Vec::new();
     for title in outline.titles_of(node) {
         let text = normalize(title);
-        let spans: Vec<(usize, Range<usize>)> = schema
-            .modules
-            .iter()
-            .enumerate()
-            .filter_map(|(spec, module)| module.titles.find_normalized(&text).map(|span| (spec, span)))
-            .collect();
+        // Every place a module's title is found; each module's longest (then first) is its match.
         let every: Vec<(usize, Range<usize>)> = schema
             .modules
             .iter()
@@ -144,6 +141,18 @@ fn matches_of(outline: &BookOutline<'_>, schema: &Schema, node: usize) -> Vec<(u
                 module.titles.find_all_normalized(&text).into_iter().map(move |span| (spec, span))
             })
             .collect();
+        let mut spans: Vec<(usize, Range<usize>)> = Vec::new();
+        for (spec, span) in &every {
+            match spans.iter_mut().find(|(s, _)| s == spec) {
+                Some((_, best))
+                    if (span.len(), std::cmp::Reverse(span.start)) > (best.len(), std::cmp::Reverse(best.start)) =>
+                {
+                    *best = span.clone();
+                }
+                Some(_) => {}
+                None => spans.push((*spec, span.clone())),
+            }
+        }
         for (spec, span) in &spans {
             let covered = every.iter().any(|(other, wider)| {
                 other != spec && wider.len() > span.len() && wider.start <= span.start && span.end <= wider.end
@@ -178,12 +187,12 @@ fn coverage(text: &str, span: Range<usize>) -> f32 {
     (matched / whole).min(1.0)
 }
 
-/// The first chapter of a book of several, titled like the whole report, or the only chapter of a book when it has
-/// sections: never a module.
-fn is_cover(outline: &BookOutline<'_>, node: usize) -> bool {
+/// The first chapter of a book of several, titled like the whole report, or the only chapter of a book when a module
+/// is found among its sections: never a module.
+fn is_cover(outline: &BookOutline<'_>, node: usize, candidates: &[Candidate]) -> bool {
     let crate::check::outline::NodeKind::Chapter(0) = outline.nodes[node].kind else { return false };
     if outline.docs.len() < 2 {
-        return outline.nodes[node].subtree_end > node + 1;
+        return candidates.iter().any(|c| inside_of(outline, c.node, node));
     }
     outline.titles_of(node).iter().any(|t| COVER_TITLE.is_match(t) && YEARLY.is_match(t))
 }
@@ -191,28 +200,91 @@ fn is_cover(outline: &BookOutline<'_>, node: usize) -> bool {
 /// The nodes whose subtree (below them) holds well-named candidates of two or more other modules: a cover or a whole
 /// report in one chapter, not a module. (A review whose sub-section says 策略调整 in passing stays the review.)
 fn containers(outline: &BookOutline<'_>, candidates: &[Candidate]) -> Vec<usize> {
-    let mut nodes: Vec<usize> = candidates.iter().map(|c| c.node).collect();
-    nodes.dedup();
-    nodes
-        .into_iter()
-        .filter(|&node| {
-            let own: Vec<usize> = candidates.iter().filter(|c| c.node == node).map(|c| c.spec).collect();
-            let mut specs: Vec<usize> = candidates
-                .iter()
-                .filter(|c| inside_of(outline, c.node, node))
-                .filter(|c| c.coverage >= FURTHER_SECTION_COVERAGE && !own.contains(&c.spec))
-                .map(|c| c.spec)
-                .collect();
-            specs.sort_unstable();
-            specs.dedup();
-            specs.len() >= 2
-        })
-        .collect()
+    // Candidates are pushed in node order, so those inside a node are one run after its own: a node's test reads
+    // only its subtree's candidates and stops at the second other module.
+    let mut containers = Vec::new();
+    let mut at = 0;
+    while at < candidates.len() {
+        let node = candidates[at].node;
+        let own_end = at + candidates[at..].iter().take_while(|c| c.node == node).count();
+        let own = &candidates[at..own_end];
+        let end = outline.nodes[node].subtree_end;
+        let mut first_other: Option<usize> = None;
+        let two = candidates[own_end..]
+            .iter()
+            .take_while(|c| c.node < end)
+            .filter(|c| c.coverage >= FURTHER_SECTION_COVERAGE && !own.iter().any(|o| o.spec == c.spec))
+            .any(|c| match first_other {
+                None => {
+                    first_other = Some(c.spec);
+                    false
+                }
+                Some(spec) => spec != c.spec,
+            });
+        if two {
+            containers.push(node);
+        }
+        at = own_end;
+    }
+    containers
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn found(chapters: &[(&str, &str)]) -> Vec<(String, String)> {
+        let chapters: Vec<crate::check::Chapter> = chapters
+            .iter()
+            .enumerate()
+            .map(|(i, (title, content))| crate::check::Chapter {
+                title: title.to_string(),
+                source_path: Some(format!("src/{i}.md")),
+                content: content.to_string().into(),
+                depth: 0,
+            })
+            .collect();
+        let outline = BookOutline::new(&chapters);
+        let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
+        find_modules(&outline, &schema)
+            .into_iter()
+            .map(|m| {
+                (
+                    schema.modules[m.spec].id.clone(),
+                    outline.titles_of(m.node).last().map_or(String::new(), |t| t.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_heading_naming_two_modules_is_both() {
+        let modules = found(&[("问题与挑战分析与改进措施", "# 问题与挑战分析与改进措施\n\n## 市场竞争\n")]);
+        let ids: Vec<&str> = modules.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["problem-analysis", "strategy"]);
+        // 措施 inside 保障措施 is the plan's title, not the strategy's.
+        let modules = found(&[("保障措施", "# 保障措施\n")]);
+        assert_eq!(modules, [("plan".to_string(), "保障措施".to_string())]);
+    }
+
+    #[test]
+    fn the_best_named_candidate_wins() {
+        let modules = found(&[
+            ("Key findings", "# Key findings\n\n## Discount strategy analysis\n\nDeep discounts.\n"),
+            ("Actionable recommendations", "# Actionable recommendations\n\n- Cap discounts by Q2.\n"),
+        ]);
+        assert!(modules.contains(&("strategy".to_string(), "Actionable recommendations".to_string())), "{modules:?}");
+        assert!(modules.contains(&("problem-analysis".to_string(), "Key findings".to_string())), "{modules:?}");
+    }
+
+    #[test]
+    fn the_cover_is_no_module() {
+        let modules = found(&[
+            ("2025年度销售述职报告:复盘与2026战略规划", "# 2025年度销售述职报告:复盘与2026战略规划\n"),
+            ("2026年核心策略规划", "# 2026年核心策略规划\n"),
+        ]);
+        assert_eq!(modules, [("strategy".to_string(), "2026年核心策略规划".to_string())]);
+    }
 
     #[test]
     fn coverage_of_titles() {
