@@ -473,7 +473,7 @@ fn parse_rules(config: &mut Config, node: &Node, findings: &mut Findings<'_>) {
         };
         if !rule.configurable() {
             let diagnostic = Diagnostic::error(Rule::ConfigInvalid, format!("rule `{id}` cannot be configured"))
-                .with_help("only structure-check rules (structure/*, loop/*, smart/*, style/*, narrative/*, data/inconsistent-total) take a level; directive, data and config errors always stand");
+                .with_help("only structure-check rules (structure/*, loop/*, smart/*, style/*, narrative/*, data/inconsistent-total, data/stale-figure, data/conflicting-figures) take a level; directive, data and config errors always stand");
             findings.push(diagnostic, entry.key_span.as_ref());
             continue;
         }

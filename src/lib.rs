@@ -17,6 +17,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod directive;
 pub mod engine;
+pub mod figures;
 pub mod memo;
 pub mod memory;
 pub mod narrate;

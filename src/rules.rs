@@ -106,6 +106,12 @@ registry! {
     DataInconsistentTotal => "data/inconsistent-total", Warning, true,
         "Members do not add up to the given total (beyond 0.5%).",
         "Correct the total or the members so that they agree, or leave the total out and let it be summed.";
+    DataStaleFigure => "data/stale-figure", Error, true,
+        "A figure typed by hand ties to one fact of the data and disagrees with it at the precision it was written.",
+        "Correct the figure, or write the directive the finding names so that it follows the data; `mdbook-kpi fix` rewrites the typed figures that agree.";
+    DataConflictingFigures => "data/conflicting-figures", Warning, true,
+        "The same fact is typed twice in the book with two different values.",
+        "Settle on one value in both places, ideally kept in a data file and written by a directive.";
     ConfigUnknownKey => "config/unknown-key", Warning, false,
         "An unknown key in [preprocessor.kpi].",
         "Correct the key's spelling (the finding suggests the nearest one), or remove it.";

@@ -540,6 +540,7 @@ const METRIC_KEYS: &[&str] = &[
     "plural",
     "missing",
     "flat-within",
+    "aliases",
 ];
 
 impl Document<'_, '_> {
@@ -698,6 +699,35 @@ impl Document<'_, '_> {
         }
     }
 
+    /// `aliases = ["营收", "收入"]`, or per locale: `aliases = { zh-CN = ["营收"], en = "sales" }`.
+    fn aliases(&mut self, node: &Node, path: &[&str]) -> Vec<String> {
+        let mut aliases = Vec::new();
+        let mut strings = |this: &mut Self, node: &Node, path: &[&str]| match &node.value {
+            Value::String(text) => aliases.push(text.clone()),
+            Value::Array(items) => {
+                for item in items {
+                    match &item.value {
+                        Value::String(text) => aliases.push(text.clone()),
+                        _ => this.wrong_type(item, path, "a string"),
+                    }
+                }
+            }
+            _ => this.wrong_type(node, path, "a string or a list of strings"),
+        };
+        match &node.value {
+            Value::Table(entries) => {
+                for entry in entries {
+                    let mut full = path.to_vec();
+                    full.push(&entry.key);
+                    strings(self, &entry.value, &full);
+                }
+            }
+            _ => strings(self, node, path),
+        }
+        aliases.retain(|alias| !alias.trim().is_empty());
+        aliases
+    }
+
     fn dimension(&mut self, entry: &Entry) {
         let id = entry.key.as_str();
         let mut dimension =
@@ -738,6 +768,7 @@ impl Document<'_, '_> {
             match key {
                 "label" => metric.label = self.label(node, &path).unwrap_or_default(),
                 "suffix" => metric.suffix = self.label(node, &path),
+                "aliases" => metric.aliases = self.aliases(node, &path),
                 "unit" => {
                     const UNITS: &[(&str, Unit)] = &[
                         ("currency", Unit::Currency),

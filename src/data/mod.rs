@@ -144,6 +144,9 @@ pub struct Metric {
     pub rollup: Rollup,
     /// Text after a count (`家`, ` customers`), per locale.
     pub suffix: Option<Label>,
+    /// Other names prose uses for the metric (`营收`, `sales`), in any locale: hand-typed figures tie to the
+    /// metric through them as through its label.
+    pub aliases: Vec<String>,
     /// English grammar: whether the label is plural ("new customers were"). `None`: guessed from the label.
     pub plural: Option<bool>,
     /// `formula = "revenue / headcount"`, parsed.

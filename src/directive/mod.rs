@@ -97,6 +97,9 @@ pub enum Form {
     Value,
     Sentence,
     Delta,
+    /// The size of the change, without its sign (`12.9%` where `as delta` writes `+12.9%`): for text whose
+    /// words already say the direction (`同比增长12.9%`, `up 12.9%`).
+    Size,
     Ratio,
     Table,
     Chart,

@@ -31,7 +31,7 @@ pub struct ParseError {
 }
 
 /// The forms `as` accepts, in the order the help lists them.
-pub const FORMS: &[&str] = &["value", "sentence", "delta", "ratio", "table", "chart"];
+pub const FORMS: &[&str] = &["value", "sentence", "delta", "size", "ratio", "table", "chart"];
 /// The options a directive accepts after its other parts.
 pub const OPTIONS: &[&str] = &["locale", "precision", "type", "height"];
 /// Every keyword a comparand can be.
@@ -682,7 +682,7 @@ fn option_value(name: &str, value: &str, span: Range<usize>) -> Result<String, P
 }
 
 fn form_named(name: &str) -> Option<Form> {
-    let forms = [Form::Value, Form::Sentence, Form::Delta, Form::Ratio, Form::Table, Form::Chart];
+    let forms = [Form::Value, Form::Sentence, Form::Delta, Form::Size, Form::Ratio, Form::Table, Form::Chart];
     forms.into_iter().find(|form| form.as_str().eq_ignore_ascii_case(name))
 }
 
@@ -852,6 +852,7 @@ impl Form {
             Form::Value => "value",
             Form::Sentence => "sentence",
             Form::Delta => "delta",
+            Form::Size => "size",
             Form::Ratio => "ratio",
             Form::Table => "table",
             Form::Chart => "chart",

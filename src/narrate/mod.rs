@@ -85,6 +85,7 @@ impl Narrator<'_> {
             .with_help(Some("add `as chart`, or remove the option".into())));
         }
         match form {
+            Form::Size => size(&computation, directive),
             Form::Table => Ok(table::render(&computation)),
             Form::Chart if target == Target::Html => Ok(chart::render_with_salt(&computation, salt)),
             Form::Chart => Ok(table::render(&computation)),
@@ -115,4 +116,19 @@ impl Narrator<'_> {
         let computation = compute::compute(self, directive)?;
         Ok(context::build(&computation))
     }
+}
+
+/// `as size`: the change's measure without its sign, as `as delta` writes it otherwise (percent for amounts,
+/// percentage points for rates, days for days).
+fn size(computation: &Computation, directive: &Directive) -> Result<String, Failure> {
+    let Some(base) = &computation.base else {
+        let span = directive.form.as_ref().map_or(0..0, |form| form.span.clone());
+        return Err(Failure::new("kpi/syntax", span, "`as size` states the size of a change, but nothing is compared")
+            .with_help(Some("add a comparison, for example `vs yoy` or `vs q3`".into())));
+    };
+    let formatter = context::Formatter::new(computation);
+    let change = context::change(computation, &formatter, computation.value, base.value);
+    let (_, size) = context::change_texts(computation, &change);
+    let text = size.unwrap_or(change.diff_text);
+    Ok(templates::escape_text(&text))
 }

@@ -1,6 +1,7 @@
 //! The rules of SPEC 6.2, one file per family, over a shared [`Context`]: the outline, the modules found in it
 //! and their items, worked out once.
 
+pub mod figures;
 pub mod loop_;
 pub mod modules;
 pub mod narrative;

@@ -1,0 +1,134 @@
+//! `data/stale-figure` and `data/conflicting-figures`: figures typed by hand, held against the data and against
+//! each other (see [`crate::figures`]). They run in `mdbook-kpi check` and in the preprocessor, over the chapters
+//! as written, with the levels of `[preprocessor.kpi.rules]`.
+
+use std::collections::HashMap;
+
+use crate::config::{Config, Level, Locale};
+use crate::data::DataSet;
+use crate::diagnostics::{Diagnostic, Severity, Sources};
+use crate::figures::{self, Figures, Found};
+use crate::source::LineIndex;
+
+pub const STALE: &str = "data/stale-figure";
+pub const CONFLICTING: &str = "data/conflicting-figures";
+
+/// A chapter to check: its file (relative to the book root) and its text as written.
+pub struct ChapterText<'t> {
+    pub file: String,
+    pub text: &'t str,
+}
+
+/// The configured severity of a rule; `None` when it is off.
+fn severity(config: &Config, rule: &str) -> Option<Severity> {
+    match config.rules.get(rule) {
+        Some(Level::Off) => None,
+        Some(Level::Warn) => Some(Severity::Warning),
+        Some(Level::Error) => Some(Severity::Error),
+        None => crate::rules::find(rule).map(|r| r.default),
+    }
+}
+
+/// Whether either rule is on.
+pub fn enabled(config: &Config) -> bool {
+    severity(config, STALE).is_some() || severity(config, CONFLICTING).is_some()
+}
+
+/// Both rules over a book's chapters. `data` is `None` when the book has no data files (then only conflicts
+/// between typed figures are found); `locale` is the book's, for the hints. Returns the findings and the
+/// chapters they point into.
+pub fn check_book(
+    data: Option<&DataSet>,
+    config: &Config,
+    locale: Locale,
+    chapters: &[ChapterText<'_>],
+) -> (Vec<Diagnostic>, Sources) {
+    let mut found = Vec::new();
+    let mut sources = Sources::new();
+    let stale = severity(config, STALE);
+    let conflicting = severity(config, CONFLICTING);
+    if stale.is_none() && conflicting.is_none() {
+        return (found, sources);
+    }
+    let figures = Figures::new(data, config.year);
+    let per_chapter =
+        crate::check::outline::parallel_map(chapters, |_, chapter| figures.chapter(chapter.text));
+    // The first figure typed for each fact the data does not check: (chapter, figure).
+    let mut first: HashMap<&str, (usize, &Found)> = HashMap::new();
+    for (index, (chapter, figures_found)) in chapters.iter().zip(&per_chapter).enumerate() {
+        let lines = std::cell::OnceCell::new();
+        let lines = || lines.get_or_init(|| LineIndex::new(chapter.text));
+        let before = found.len();
+        for figure in figures_found {
+            if let (Some(severity), Some(false)) = (stale, figure.agrees()) {
+                found.push(stale_finding(&figures, figure, severity, locale).in_file(&chapter.file).at_span(lines(), figure.source.clone()));
+            }
+            let (Some(severity), Some(key)) = (conflicting, figure.key.as_deref()) else { continue };
+            match first.get(key) {
+                None => {
+                    first.insert(key, (index, figure));
+                }
+                Some(&(other_chapter, other)) if !same_value(other, figure) => {
+                    let other_file = &chapters[other_chapter].file;
+                    let other_place = LineIndex::new(chapters[other_chapter].text).position(other.source.start);
+                    let place = format!("{other_file}:{}:{}", other_place.line, other_place.column);
+                    found.push(
+                        conflict_finding(figure, other, &place, severity, locale)
+                            .in_file(&chapter.file)
+                            .at_span(lines(), figure.source.clone()),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        if found.len() > before {
+            sources.insert(chapter.file.clone(), chapter.text.to_string());
+        }
+    }
+    (found, sources)
+}
+
+/// Two typings of one fact agree when each could be the other rounded.
+fn same_value(a: &Found, b: &Found) -> bool {
+    let signed = |f: &Found| {
+        let sign = if f.typed.sign != 0 { f.typed.sign } else { f.direction.unwrap_or(1) };
+        f.typed.value * rust_decimal::Decimal::from(sign)
+    };
+    (signed(a) - signed(b)).abs() <= a.typed.tolerance + b.typed.tolerance
+}
+
+fn stale_finding(figures: &Figures<'_>, figure: &Found, severity: Severity, locale: Locale) -> Diagnostic {
+    let tie = figure.tie.as_ref();
+    let directive = tie.map(|tie| figures::directive(tie, figures.year, &[])).unwrap_or_default();
+    let data_text = figure.data_text().unwrap_or_default();
+    let exact = figure.data.map(|v| crate::narrate::format::group_thousands(crate::narrate::format::round(v, 4))).unwrap_or_default();
+    let message = format!(
+        "the typed figure `{}` disagrees with the data: `{directive}` says {data_text} ({exact})",
+        figure.text()
+    );
+    let help = match locale {
+        Locale::ZhCn => format!(
+            "数据中此处应为 {data_text}：改用 `{directive}` 让数字随数据更新（`mdbook-kpi fix` 会改写与数据一致的数字），或核对数据"
+        ),
+        Locale::En => format!(
+            "the data says {data_text}: write `{directive}` so the figure follows the data (`mdbook-kpi fix` rewrites the figures that agree), or check the data"
+        ),
+    };
+    Diagnostic::new(STALE, severity, message).with_help(help)
+}
+
+fn conflict_finding(figure: &Found, other: &Found, place: &str, severity: Severity, locale: Locale) -> Diagnostic {
+    let message = format!(
+        "the figure `{}` states the same fact as `{}` at {place}, with a different value",
+        figure.text(),
+        other.text()
+    );
+    let help = match locale {
+        Locale::ZhCn => "同一事实在书中出现了两个不同的数字：核对后统一，最好把它放进数据文件并用指令引用".to_string(),
+        Locale::En => {
+            "the book states this fact twice with different values: settle on one, ideally in a data file with a directive"
+                .to_string()
+        }
+    };
+    Diagnostic::new(CONFLICTING, severity, message).with_help(help)
+}

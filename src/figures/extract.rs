@@ -1,0 +1,225 @@
+//! Where hand-typed figures can be: the text of a chapter's paragraphs, list items and table cells, read with the
+//! same Markdown parser and options as the directive scanner, so code, HTML (comments included) and directives
+//! are never read as prose.
+//!
+//! The text comes in *segments*: a sentence of prose or a list item, or a table cell. A figure ties to a fact
+//! only through words in its own segment, and for a table cell also through its row's first cell and its
+//! column's header ([`Segment::context`]).
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+
+use crate::directive::scan;
+
+/// Stands for text that is not prose (a code span, inline HTML, a directive), so that no figure or label runs
+/// across it.
+pub const HOLE: char = '\u{fffc}';
+
+/// A stretch of text whose figures share their ties.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    /// Runs of `text` copied verbatim from the chapter: (start in `text`, start in the chapter, length). Text
+    /// that Markdown changed (escapes, entities) has no run, so no figure in it is reported or rewritten.
+    runs: Vec<(usize, usize, usize)>,
+    /// Words that tie the segment's figures without holding figures of their own, read as if before `text`: a
+    /// table row's first cell and the column's header.
+    pub context: String,
+    /// Whether the segment is a table cell.
+    pub table_cell: bool,
+}
+
+impl Segment {
+    /// The chapter bytes of `range` (a range of [`Segment::text`]), when they were copied verbatim.
+    pub fn source(&self, range: &Range<usize>) -> Option<Range<usize>> {
+        let &(text, source, _) =
+            self.runs.iter().find(|(text, _, len)| *text <= range.start && range.end <= text + len)?;
+        Some(source + range.start - text..source + range.end - text)
+    }
+}
+
+/// Text gathered from the events of one block, with its verbatim runs.
+#[derive(Default)]
+struct Block {
+    text: String,
+    runs: Vec<(usize, usize, usize)>,
+}
+
+impl Block {
+    fn push_verbatim(&mut self, text: &str, source: usize) {
+        if text.is_empty() {
+            return;
+        }
+        self.runs.push((self.text.len(), source, text.len()));
+        self.text.push_str(text);
+    }
+
+    /// A Text event: verbatim where the chapter holds the same bytes, directives replaced by a hole.
+    fn push_text(&mut self, text: &str, range: Range<usize>, chapter: &str, directives: &[Range<usize>]) {
+        if chapter.get(range.clone()) != Some(text) {
+            self.text.push_str(text);
+            return;
+        }
+        let mut at = range.start;
+        for directive in directives.iter().filter(|d| d.start < range.end && d.end > range.start) {
+            if directive.start > at {
+                self.push_verbatim(&chapter[at..directive.start], at);
+            }
+            self.text.push(HOLE);
+            at = at.max(directive.end);
+        }
+        if at < range.end {
+            self.push_verbatim(&chapter[at..range.end], at);
+        }
+    }
+
+    fn slice(&self, range: Range<usize>) -> Segment {
+        let runs = self
+            .runs
+            .iter()
+            .filter_map(|&(text, source, len)| {
+                let start = text.max(range.start);
+                let end = (text + len).min(range.end);
+                (start < end).then(|| (start - range.start, source + start - text, end - start))
+            })
+            .collect();
+        Segment { text: self.text[range].to_string(), runs, context: String::new(), table_cell: false }
+    }
+
+    fn take(&mut self) -> Block {
+        std::mem::take(self)
+    }
+}
+
+/// Whether a chapter can hold a figure at all: most chapters of a big book are skipped here.
+pub fn has_digits(chapter: &str) -> bool {
+    chapter.bytes().any(|b| b.is_ascii_digit())
+}
+
+/// The segments of a chapter, in order.
+pub fn segments(chapter: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    if !has_digits(chapter) {
+        return out;
+    }
+    let directives: Vec<Range<usize>> = scan::scan(chapter).iter().map(scan::Found::span).collect();
+    let mut block = Block::default();
+    // Inside code blocks, HTML blocks, headings, images and front matter nothing is prose.
+    let mut skipped = 0usize;
+    let mut header: Vec<Block> = Vec::new();
+    let mut row: Vec<Block> = Vec::new();
+    let mut in_head = false;
+    for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
+        match event {
+            Event::Start(
+                Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Heading { .. } | Tag::Image { .. } | Tag::MetadataBlock(_),
+            ) => {
+                sentences(block.take(), &mut out);
+                skipped += 1;
+            }
+            Event::End(
+                TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::Heading(_) | TagEnd::Image | TagEnd::MetadataBlock(_),
+            ) => skipped = skipped.saturating_sub(1),
+            Event::Start(Tag::TableHead) => {
+                in_head = true;
+                row.clear();
+            }
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                header = std::mem::take(&mut row);
+                table_row(&[], &header, &mut out);
+            }
+            Event::Start(Tag::TableRow) => row.clear(),
+            Event::End(TagEnd::TableRow) => table_row(&header, &row, &mut out),
+            Event::End(TagEnd::Table) => header.clear(),
+            Event::Start(Tag::TableCell) => block = Block::default(),
+            Event::End(TagEnd::TableCell) => row.push(block.take()),
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_))
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
+            ) => {
+                if row.is_empty() && !in_head {
+                    sentences(block.take(), &mut out);
+                }
+            }
+            Event::Text(text) if skipped == 0 => block.push_text(&text, range, chapter, &directives),
+            Event::Code(_)
+            | Event::InlineHtml(_)
+            | Event::Html(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::FootnoteReference(_)
+                if skipped == 0 =>
+            {
+                block.text.push(HOLE)
+            }
+            Event::SoftBreak | Event::HardBreak if skipped == 0 => block.text.push(' '),
+            _ => {}
+        }
+    }
+    sentences(block, &mut out);
+    out
+}
+
+/// A table row's cells as segments: each with the row's first cell and its column's header as context.
+fn table_row(header: &[Block], row: &[Block], out: &mut Vec<Segment>) {
+    let first = row.first().map_or("", |cell| cell.text.as_str());
+    for (column, cell) in row.iter().enumerate() {
+        let mut segment = cell.slice(0..cell.text.len());
+        segment.table_cell = true;
+        let column_header = header.get(column).map_or("", |cell| cell.text.as_str());
+        let row_head = if column == 0 { "" } else { first };
+        segment.context = format!("{column_header} {HOLE} {row_head} {HOLE} ");
+        if !segment.text.trim().is_empty() {
+            out.push(segment);
+        }
+    }
+}
+
+/// Splits a block of prose into sentences.
+fn sentences(block: Block, out: &mut Vec<Segment>) {
+    let text = &block.text;
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, next)| next);
+        let ends = match c {
+            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' => true,
+            // A full stop, not a decimal point or an abbreviation's dot inside a word.
+            '.' => next.is_none_or(char::is_whitespace),
+            _ => false,
+        };
+        if ends {
+            let end = at + c.len_utf8();
+            push_sentence(&block, start..end, out);
+            start = end;
+        }
+    }
+    push_sentence(&block, start..text.len(), out);
+}
+
+fn push_sentence(block: &Block, range: Range<usize>, out: &mut Vec<Segment>) {
+    if block.text[range.clone()].bytes().any(|b| b.is_ascii_digit()) {
+        out.push(block.slice(range));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_cells_and_items_but_never_code_html_or_directives() {
+        let chapter = "# 2025年 营收 1\n\n营收8369万元。毛利率`35%`。\n\n<!-- 营收9000万元 -->\n\n- 毛利率35.2%\n\n\
+                       ```\n营收1万元\n```\n\n| 指标 | 2025年 |\n|---|---|\n| 营收 | 8369万元 |\n\n<<#kpi revenue fy>>和12家\n";
+        let found = segments(chapter);
+        let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["营收8369万元。", "毛利率35.2%", "2025年", "营收", "8369万元", "\u{fffc}和12家"]);
+        let cell = &found[4];
+        assert!(cell.table_cell && cell.context.contains("2025年") && cell.context.contains("营收"));
+        let source = cell.source(&(0..cell.text.len())).unwrap();
+        assert_eq!(&chapter[source], "8369万元");
+        assert!(segments("no digits here").is_empty());
+    }
+}

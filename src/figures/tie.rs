@@ -1,0 +1,277 @@
+//! Tying a typed figure to one fact through the words around it, and asking the data for that fact.
+//!
+//! Precision first: a figure ties only when its sentence (or table row) names exactly one metric it can measure,
+//! a period, and for a change what it is compared with; anything less, or more, leaves it alone.
+
+use std::ops::Range;
+
+use rust_decimal::Decimal;
+
+use super::number::{Class, Typed};
+use super::words::{self, Against, Mention, Named, PeriodMention, PeriodWord};
+use crate::data::query::Query;
+use crate::data::{DataSet, Kind, Metric, Period, Slice, Unit};
+
+/// What the change is measured against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Base {
+    YearAgo,
+    Prev,
+    Period(Period),
+}
+
+/// How a change is stated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// In percent of the base.
+    Percent,
+    /// In percentage points (rates).
+    Points,
+    /// In the metric's unit (days, amounts).
+    Difference,
+}
+
+/// What a figure states about its fact.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Value,
+    Target,
+    /// The value as a percentage of its target.
+    Completion,
+    /// The member's share of the total, in percent.
+    Share,
+    Change { base: Base, measure: Measure },
+}
+
+/// The fact a figure ties to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Tie {
+    pub metric: String,
+    pub period: Period,
+    pub slice: Slice,
+    pub role: Role,
+}
+
+/// A figure's place and words, gathered from its segment.
+pub struct Words<'t> {
+    /// The segment's context and text, one after the other.
+    pub full: &'t str,
+    /// Where the segment's own text starts in `full`.
+    pub offset: usize,
+    pub mentions: Vec<Mention>,
+    pub periods: Vec<PeriodMention>,
+    pub comparisons: Vec<(Range<usize>, Against)>,
+}
+
+/// The nearest of `items` to a figure at `span`: before it in its clause, after it in its clause, before it
+/// anywhere, in that order.
+fn nearest<'i, T>(
+    items: &'i [T],
+    at: impl Fn(&T) -> Range<usize>,
+    span: &Range<usize>,
+    clause: &Range<usize>,
+) -> Option<&'i T> {
+    let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
+    items
+        .iter()
+        .rev()
+        .find(|item| at(item).end <= span.start && in_clause(&at(item)))
+        .or_else(|| items.iter().find(|item| at(item).start >= span.end && in_clause(&at(item))))
+        .or_else(|| items.iter().rev().find(|item| at(item).end <= span.start))
+}
+
+/// Whether a figure of `class` can be a value of a metric in `unit`.
+fn measures(class: Class, metric: &Metric, suffix: &str) -> bool {
+    match (class, metric.unit) {
+        (Class::Money, Unit::Currency) | (Class::Scaled, Unit::Currency) => suffix.is_empty(),
+        (Class::Scaled | Class::Plain, Unit::Count | Unit::Number) => suffix_fits(metric, suffix),
+        (Class::Percent, _) => true,
+        (Class::Points, unit) => unit.is_rate(),
+        (Class::Days, Unit::Days) => true,
+        _ => false,
+    }
+}
+
+/// A count's typed suffix must be the metric's own (`120家` for a suffix of `家`), or absent.
+fn suffix_fits(metric: &Metric, suffix: &str) -> bool {
+    if suffix.is_empty() {
+        return true;
+    }
+    let Some(label) = &metric.suffix else { return false };
+    let typed = suffix.trim().to_lowercase();
+    label.any.iter().chain(label.by_locale.values()).any(|own| {
+        let own = own.trim().to_lowercase();
+        !own.is_empty() && (typed.starts_with(&own) || own.starts_with(&typed))
+    })
+}
+
+/// Ties the figure at `span` (in `words.full`) to one fact, or `None`.
+pub fn tie(data: &DataSet, words: &Words<'_>, typed: &Typed, span: &Range<usize>) -> Option<Tie> {
+    let full = words.full;
+    let clause = {
+        let own = words::clause(&full[words.offset..], span.start - words.offset);
+        own.start + words.offset..own.end + words.offset
+    };
+    let metrics: Vec<&Mention> = words
+        .mentions
+        .iter()
+        .filter(|m| {
+            m.named.iter().any(|named| match named {
+                Named::Metric(id) => data.metrics.get(id).is_some_and(|metric| measures(typed.class, metric, &typed.suffix)),
+                Named::Member(..) => false,
+            })
+        })
+        .collect();
+    let mention = nearest(&metrics, |m| m.span.clone(), span, &clause)?;
+    let mut ids = mention.named.iter().filter_map(|named| match named {
+        Named::Metric(id) => data.metrics.get(id.as_str()).filter(|metric| measures(typed.class, metric, &typed.suffix)),
+        Named::Member(..) => None,
+    });
+    let metric = ids.next()?;
+    if ids.next().is_some() {
+        return None;
+    }
+    let own_periods: Vec<(Range<usize>, Period)> = words
+        .periods
+        .iter()
+        .filter(|p| !p.is_base)
+        .filter_map(|p| match p.word {
+            PeriodWord::At(period) => Some((p.start..p.end, period)),
+            _ => None,
+        })
+        .collect();
+    let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    let slice = members(data, words, metric, span, &clause)?;
+    let before_in_clause = &full[clause.start..span.start];
+    let direction = words::direction(before_in_clause);
+    let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
+    let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
+    let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);
+    let base = base_of(words, span, &clause, comparison);
+    let role = match typed.class {
+        Class::Percent if comparison == Some(Against::Completion) => Role::Completion,
+        Class::Percent if comparison == Some(Against::Share) && !metric.unit.is_rate() && !slice.is_empty() => {
+            Role::Share
+        }
+        Class::Percent if metric.unit.is_rate() => {
+            if direction.is_some() || clause_comparison.is_some() || base_in(words, &clause) {
+                return None;
+            }
+            Role::Value
+        }
+        Class::Percent => Role::Change { base: base?, measure: Measure::Percent },
+        Class::Points => Role::Change { base: base?, measure: Measure::Points },
+        _ if direction.is_some() => Role::Change { base: base?, measure: Measure::Difference },
+        _ if matches!(clause_comparison, Some(Against::Standard | Against::Completion | Against::Share)) => {
+            return None;
+        }
+        _ if clause_comparison == Some(Against::Target) => {
+            let target_before =
+                words.comparisons.iter().any(|c| in_clause(&c.0) && c.0.end <= span.start && c.1 == Against::Target);
+            if !target_before {
+                return None;
+            }
+            Role::Target
+        }
+        _ if base_in(words, &clause) || clause_comparison.is_some() => return None,
+        _ => Role::Value,
+    };
+    Some(Tie { metric: metric.id.clone(), period: *period, slice, role })
+}
+
+/// Whether the clause names a base period (`比第三季度`, `from Q3`).
+fn base_in(words: &Words<'_>, clause: &Range<usize>) -> bool {
+    words.periods.iter().any(|p| p.is_base && clause.start <= p.start && p.end <= clause.end)
+}
+
+/// What a change is measured against: a base period the sentence names, else its comparison word.
+fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, comparison: Option<Against>) -> Option<Base> {
+    let bases: Vec<&PeriodMention> = words.periods.iter().filter(|p| p.is_base).collect();
+    if let Some(mention) = nearest(&bases, |p| p.start..p.end, span, clause) {
+        return Some(match mention.word {
+            PeriodWord::At(period) => Base::Period(period),
+            PeriodWord::YearAgo => Base::YearAgo,
+            PeriodWord::Prev => Base::Prev,
+        });
+    }
+    match comparison? {
+        Against::YearAgo => Some(Base::YearAgo),
+        Against::Prev => Some(Base::Prev),
+        _ => None,
+    }
+}
+
+/// The slice the sentence names: for each dimension of the metric, the member named nearest the figure. `None`
+/// when a member is what the figure is compared with (`比老员工`), which this check leaves alone.
+fn members(
+    data: &DataSet,
+    words: &Words<'_>,
+    metric: &Metric,
+    span: &Range<usize>,
+    clause: &Range<usize>,
+) -> Option<Slice> {
+    let dimensions = data.dimensions_of(&metric.id);
+    let mut slice = Slice::new();
+    for dimension in dimensions {
+        let named: Vec<(Range<usize>, &str)> = words
+            .mentions
+            .iter()
+            .flat_map(|m| {
+                m.named.iter().filter_map(move |named| match named {
+                    Named::Member(d, member) if d == dimension => Some((m.span.clone(), member.as_str())),
+                    _ => None,
+                })
+            })
+            .collect();
+        let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
+        let before = words.full[..range.start].trim_end().to_ascii_lowercase();
+        if ["比", "较", "与", "than", "vs", "from", "versus"].iter().any(|w| before.ends_with(w)) {
+            return None;
+        }
+        slice.insert(dimension.to_string(), member.to_string());
+    }
+    Some(slice)
+}
+
+/// The data's figure for a tie, in the typed figure's terms (percent for ratios shown as `%`); `None` when the
+/// data has no such fact.
+pub fn data_value(data: &DataSet, tie: &Tie) -> Option<Decimal> {
+    let metric = data.metrics.get(&tie.metric)?;
+    let ask = |period: Period, slice: &Slice, kind: Kind| {
+        data.value(Query { metric: &tie.metric, period, slice, kind }).ok()
+    };
+    let hundred = Decimal::ONE_HUNDRED;
+    let in_percent = |v: Decimal| if metric.unit == Unit::Ratio { v.checked_mul(hundred) } else { Some(v) };
+    let value = ask(tie.period, &tie.slice, Kind::Actual);
+    match &tie.role {
+        Role::Value => in_percent(value?),
+        Role::Target => in_percent(ask(tie.period, &tie.slice, Kind::Target)?),
+        Role::Completion => {
+            let target = ask(tie.period, &tie.slice, Kind::Target)?;
+            (target > Decimal::ZERO).then(|| value?.checked_div(target)?.checked_mul(hundred)).flatten()
+        }
+        Role::Share => {
+            let mut total_slice = tie.slice.clone();
+            let dimension = tie.slice.keys().next()?.clone();
+            total_slice.remove(&dimension);
+            let total = ask(tie.period, &total_slice, Kind::Actual)?;
+            (total > Decimal::ZERO).then(|| value?.checked_div(total)?.checked_mul(hundred)).flatten()
+        }
+        Role::Change { base, measure } => {
+            let base_period = match base {
+                Base::YearAgo => tie.period.year_ago()?,
+                Base::Prev => tie.period.prev()?,
+                Base::Period(period) => *period,
+            };
+            let base_value = ask(base_period, &tie.slice, Kind::Actual)?;
+            let diff = value?.checked_sub(base_value)?;
+            match measure {
+                Measure::Percent => {
+                    (base_value > Decimal::ZERO).then(|| diff.checked_div(base_value)?.checked_mul(hundred)).flatten()
+                }
+                Measure::Points => in_percent(diff),
+                Measure::Difference => Some(diff),
+            }
+        }
+    }
+}

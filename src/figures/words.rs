@@ -1,0 +1,365 @@
+//! The words that tie a figure to a fact: labels (metrics, their aliases, members), periods, comparison words
+//! and the direction of a change, in zh-CN and en.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::data::{DataSet, Period};
+
+/// What a label names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Named {
+    Metric(String),
+    /// (dimension, member).
+    Member(String, String),
+}
+
+/// A label found in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention {
+    pub span: Range<usize>,
+    pub named: Vec<Named>,
+}
+
+/// Every label of a data set, indexed once by its first character (ASCII lower-cased), longest first.
+#[derive(Debug, Default)]
+pub struct LabelIndex {
+    by_first: HashMap<char, Vec<(String, Vec<Named>)>>,
+}
+
+impl LabelIndex {
+    pub fn new(data: &DataSet) -> Self {
+        let mut all: HashMap<String, Vec<Named>> = HashMap::new();
+        let mut add = |text: &str, named: Named| {
+            let key = text.trim().to_ascii_lowercase();
+            // One letter or digit names too much to tie anything.
+            if key.chars().count() < 2 && key.is_ascii() {
+                return;
+            }
+            let entry = all.entry(key).or_default();
+            if !entry.contains(&named) {
+                entry.push(named);
+            }
+        };
+        for metric in data.metrics.values() {
+            let named = Named::Metric(metric.id.clone());
+            for text in metric.label.any.iter().chain(metric.label.by_locale.values()).chain(&metric.aliases) {
+                add(text, named.clone());
+            }
+        }
+        for dimension in data.dimensions.values() {
+            for (member, label) in &dimension.members {
+                let named = Named::Member(dimension.id.clone(), member.clone());
+                for text in label.any.iter().chain(label.by_locale.values()) {
+                    add(text, named.clone());
+                }
+            }
+        }
+        let mut by_first: HashMap<char, Vec<(String, Vec<Named>)>> = HashMap::new();
+        for (text, named) in all {
+            if let Some(first) = text.chars().next() {
+                by_first.entry(first).or_default().push((text, named));
+            }
+        }
+        for needles in by_first.values_mut() {
+            needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        }
+        LabelIndex { by_first }
+    }
+
+    /// The labels in `text`, longest first at each place, never overlapping. English labels match whole words
+    /// (a plural `s` allowed) and ignore ASCII case.
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        let lower = text.to_ascii_lowercase();
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < lower.len() {
+            let Some(c) = lower[at..].chars().next() else { break };
+            let hit = self.by_first.get(&c).and_then(|needles| {
+                needles.iter().find(|(needle, _)| {
+                    lower[at..].starts_with(needle.as_str()) && whole_word(&lower, at..at + needle.len(), needle)
+                })
+            });
+            match hit {
+                Some((needle, named)) => {
+                    let mut end = at + needle.len();
+                    if needle.is_ascii() && lower[end..].starts_with('s') && !is_word(&lower[end + 1..]) {
+                        end += 1;
+                    }
+                    found.push(Mention { span: at..end, named: named.clone() });
+                    at = end;
+                }
+                None => at += c.len_utf8(),
+            }
+        }
+        found
+    }
+}
+
+fn is_word(rest: &str) -> bool {
+    rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn whole_word(text: &str, span: Range<usize>, needle: &str) -> bool {
+    if !needle.is_ascii() {
+        return true;
+    }
+    let before_ok = !text[..span.start].ends_with(|c: char| c.is_ascii_alphanumeric());
+    let rest = &text[span.end..];
+    let after_ok = !is_word(rest) || (rest.starts_with('s') && !is_word(&rest[1..]));
+    before_ok && after_ok
+}
+
+/// A period as the text names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodWord {
+    At(Period),
+    /// The same period a year earlier (`上年`, `last year`).
+    YearAgo,
+    /// The period before (`上季度`, `last quarter`).
+    Prev,
+}
+
+/// A period named in a text, and whether it is what the figure is compared with (`比第三季度`, `from Q3`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeriodMention {
+    pub start: usize,
+    pub end: usize,
+    pub word: PeriodWord,
+    pub is_base: bool,
+}
+
+static PERIODS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?P<zy>(?:19|20)[0-9]{2})\s*年度?\s*(?:第?(?P<zyq>[一二三四1-4])\s*季度|Q(?P<zyq2>[1-4])|(?P<zyh>上|下)半年|(?P<zym>1[0-2]|0?[1-9])\s*月份?)?
+        | 第?(?P<zq>[一二三四])季度 | 第(?P<zq2>[1-4])季度
+        | (?P<zh>上|下)半年
+        | (?P<zm>1[0-2]|[1-9])月份?
+        | (?P<full>全年|本年度|本年|今年|年度|\bfull[-\s]year\b|\bthis\s+year\b|\bthe\s+year\b)
+        | (?P<ago>上年同期|上一年|上年|去年|同期|\blast\s+year\b|\bprior\s+year\b|\bprevious\s+year\b|\ba\s+year\s+(?:earlier|ago)\b)
+        | (?P<prev>上一季度|上个季度|上季度|上个月|上月|\blast\s+quarter\b|\bprior\s+quarter\b|\bprevious\s+quarter\b|\blast\s+month\b|\bprevious\s+month\b)
+        | \bFY\s?(?P<fy>(?:19|20)[0-9]{2})\b
+        | \b(?P<eyq>(?:19|20)[0-9]{2})[-\s]?Q(?P<eyq2>[1-4])\b
+        | \bQ(?P<eq>[1-4])(?:\s+(?P<eqy>(?:19|20)[0-9]{2}))?\b
+        | \bH(?P<eh>[12])(?:\s+(?P<ehy>(?:19|20)[0-9]{2}))?\b
+        | \b(?P<half>first|second)\s+half(?:\s+of\s+(?P<hy>(?:19|20)[0-9]{2}))?\b
+        | \b(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)(?:\s+(?P<my>(?:19|20)[0-9]{2}))?\b
+        | \b(?P<year>(?:19|20)[0-9]{2})\b",
+    )
+    .expect("the period pattern is valid")
+});
+
+const MONTHS: [&str; 12] = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+];
+
+/// Words before a period that make it the comparison's base.
+const BASE_WORDS: &[&str] = &[
+    "比", "较", "与", "相比", "对比", "相较", "from", "vs", "vs.", "versus", "than", "over", "compared with",
+    "compared to", "against", "on",
+];
+
+fn chinese_number(text: &str) -> Option<u8> {
+    match text {
+        "一" | "1" => Some(1),
+        "二" | "2" => Some(2),
+        "三" | "3" => Some(3),
+        "四" | "4" => Some(4),
+        _ => None,
+    }
+}
+
+/// The periods named in `text`, `year` being the report year (relative forms need it).
+pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
+    let mut found = Vec::new();
+    for caps in PERIODS.captures_iter(text) {
+        let Some(whole) = caps.get(0) else { continue };
+        let number = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<i32>().ok());
+        let small = |name: &str| caps.name(name).and_then(|m| chinese_number(m.as_str()));
+        let year_or = |name: &str| number(name).or(year);
+        let half = |name: &str| caps.name(name).map(|m| if m.as_str() == "上" { 1 } else { 2 });
+        let word = if let Some(y) = number("zy") {
+            if let Some(q) = small("zyq").or_else(|| small("zyq2")) {
+                Some(PeriodWord::At(Period::Quarter(y, q)))
+            } else if let Some(h) = half("zyh") {
+                Some(PeriodWord::At(Period::Half(y, h)))
+            } else if let Some(m) = number("zym") {
+                Some(PeriodWord::At(Period::Month(y, m as u8)))
+            } else {
+                Some(PeriodWord::At(Period::Year(y)))
+            }
+        } else if let Some(q) = small("zq").or_else(|| small("zq2")) {
+            year.map(|y| PeriodWord::At(Period::Quarter(y, q)))
+        } else if let Some(h) = half("zh") {
+            year.map(|y| PeriodWord::At(Period::Half(y, h)))
+        } else if let Some(m) = number("zm") {
+            year.map(|y| PeriodWord::At(Period::Month(y, m as u8)))
+        } else if caps.name("full").is_some() {
+            year.map(|y| PeriodWord::At(Period::Year(y)))
+        } else if caps.name("ago").is_some() {
+            Some(PeriodWord::YearAgo)
+        } else if caps.name("prev").is_some() {
+            Some(PeriodWord::Prev)
+        } else if let Some(y) = number("fy") {
+            Some(PeriodWord::At(Period::Year(y)))
+        } else if let (Some(y), Some(q)) = (number("eyq"), small("eyq2")) {
+            Some(PeriodWord::At(Period::Quarter(y, q)))
+        } else if let Some(q) = small("eq") {
+            year_or("eqy").map(|y| PeriodWord::At(Period::Quarter(y, q)))
+        } else if let Some(h) = number("eh") {
+            year_or("ehy").map(|y| PeriodWord::At(Period::Half(y, h as u8)))
+        } else if let Some(which) = caps.name("half") {
+            let h = if which.as_str().eq_ignore_ascii_case("first") { 1 } else { 2 };
+            year_or("hy").map(|y| PeriodWord::At(Period::Half(y, h)))
+        } else if let Some(month) = caps.name("month") {
+            let lower = month.as_str().to_ascii_lowercase();
+            let m = MONTHS.iter().position(|name| *name == lower).map_or(1, |i| i as u8 + 1);
+            year_or("my").map(|y| PeriodWord::At(Period::Month(y, m)))
+        } else {
+            number("year").map(|y| PeriodWord::At(Period::Year(y)))
+        };
+        let Some(word) = word else { continue };
+        let before = text[..whole.start()].trim_end().to_ascii_lowercase();
+        let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev)
+            || BASE_WORDS.iter().any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)));
+        found.push(PeriodMention { start: whole.start(), end: whole.end(), word, is_base });
+    }
+    found
+}
+
+fn word_boundary(before: &str, word: &str) -> bool {
+    !before[..before.len() - word.len()].ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// What a change is measured against, as comparison words say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Against {
+    YearAgo,
+    Prev,
+    Target,
+    /// The value as a percentage of its target (`目标完成率`, `of target`).
+    Completion,
+    Standard,
+    /// A share of the total (`占比`, `share of`).
+    Share,
+}
+
+const COMPARISONS: &[(&str, Against)] = &[
+    ("同比", Against::YearAgo),
+    ("year over year", Against::YearAgo),
+    ("year-over-year", Against::YearAgo),
+    ("yoy", Against::YearAgo),
+    ("y/y", Against::YearAgo),
+    ("环比", Against::Prev),
+    ("quarter over quarter", Against::Prev),
+    ("quarter-over-quarter", Against::Prev),
+    ("month over month", Against::Prev),
+    ("month-over-month", Against::Prev),
+    ("qoq", Against::Prev),
+    ("sequentially", Against::Prev),
+    ("完成率", Against::Completion),
+    ("达成率", Against::Completion),
+    ("of target", Against::Completion),
+    ("of the target", Against::Completion),
+    ("目标", Against::Target),
+    ("target", Against::Target),
+    ("标准", Against::Standard),
+    ("standard", Against::Standard),
+    ("占比", Against::Share),
+    ("share", Against::Share),
+];
+
+/// The comparison words in `text` and where they end.
+pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
+    let lower = text.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for &(word, against) in COMPARISONS {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(word) {
+            let span = from + at..from + at + word.len();
+            let whole = !word.is_ascii()
+                || (!lower[..span.start].ends_with(|c: char| c.is_ascii_alphanumeric())
+                    && !is_word(&lower[span.end..]));
+            // `of target` holds `target`: the longer word wins.
+            let inside = found.iter().any(|(other, _): &(Range<usize>, Against)| {
+                other.start <= span.start && span.end <= other.end
+            });
+            if whole && !inside {
+                found.push((span.clone(), against));
+            }
+            from = span.end;
+        }
+    }
+    found.sort_by_key(|(span, _)| span.start);
+    found
+}
+
+const UP: &[&str] = &[
+    "增长", "增加", "提升", "提高", "上升", "上涨", "延长", "增", "多", "高", "up", "rose", "grew", "increased",
+    "higher", "longer", "gained", "more",
+];
+const DOWN: &[&str] = &[
+    "下降", "减少", "降低", "下滑", "回落", "缩短", "减", "少", "低", "down", "fell", "decreased", "declined", "lower",
+    "shorter", "dropped", "less",
+];
+
+/// The direction a change word right before a figure gives it: 1 up, -1 down, `None` without one. `before` is
+/// the text before the figure in its clause.
+pub fn direction(before: &str) -> Option<i8> {
+    let lower = before.trim_end().to_ascii_lowercase();
+    let lower = lower.strip_suffix(" by").unwrap_or(&lower).trim_end();
+    let lower = lower.trim_end_matches(['了', '约', '达', '至', '为']);
+    let ends = |words: &[&str]| {
+        words.iter().any(|word| lower.ends_with(word) && (!word.is_ascii() || word_boundary(lower, word)))
+    };
+    if ends(UP) {
+        Some(1)
+    } else if ends(DOWN) {
+        Some(-1)
+    } else {
+        None
+    }
+}
+
+/// Where the clause around `at` starts and ends: commas, colons and the like split a sentence into clauses.
+pub fn clause(text: &str, at: usize) -> Range<usize> {
+    let is_break = |c: char| matches!(c, ',' | '，' | '、' | ':' | '：' | '(' | ')' | '（' | '）' | ';' | '；');
+    let start = text[..at].rfind(is_break).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+    let end = text[at..].find(is_break).map_or(text.len(), |i| at + i);
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_in_both_languages() {
+        let words = |text: &str| periods(text, Some(2025)).into_iter().map(|m| (m.word, m.is_base)).collect::<Vec<_>>();
+        let at = |p: Period| PeriodWord::At(p);
+        assert_eq!(words("2025年第四季度营收"), [(at(Period::Quarter(2025, 4)), false)]);
+        assert_eq!(words("第四季度比第三季度"), [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]);
+        assert_eq!(words("全年营收较上年"), [(at(Period::Year(2025)), false), (PeriodWord::YearAgo, true)]);
+        assert_eq!(words("下半年"), [(at(Period::Half(2025, 2)), false)]);
+        assert_eq!(words("12月"), [(at(Period::Month(2025, 12)), false)]);
+        assert_eq!(words("In FY2025 revenue"), [(at(Period::Year(2025)), false)]);
+        assert_eq!(words("Q4 revenue, up from Q3"), [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]);
+        assert_eq!(words("in H2 2024"), [(at(Period::Half(2024, 2)), false)]);
+        assert_eq!(words("December"), [(at(Period::Month(2025, 12)), false)]);
+    }
+
+    #[test]
+    fn comparison_and_direction_words() {
+        let kinds: Vec<Against> = comparisons("同比增长，104% of the target").into_iter().map(|(_, a)| a).collect();
+        assert_eq!(kinds, [Against::YearAgo, Against::Completion]);
+        assert_eq!(direction("同比增长"), Some(1));
+        assert_eq!(direction("down "), Some(-1));
+        assert_eq!(direction("营收"), None);
+        assert_eq!(clause("营收8369万元，同比增长12.9%", 20), 17..33);
+    }
+}
