@@ -5,6 +5,7 @@
 //! Exit codes: 0 success; 1 findings that fail (errors, or warnings under `--deny-warnings`); 2 usage, config,
 //! malformed input or I/O errors.
 
+pub mod fix;
 mod init;
 mod install;
 
@@ -84,6 +85,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Rewrite every hand-typed figure that agrees with the data into the directive that writes the same text.
+    Fix {
+        /// The book root.
+        #[arg(default_value = ".")]
+        book: PathBuf,
+        /// Print the changes as a diff without writing any file.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Add `[preprocessor.kpi]` to an existing book.toml (keeps its formatting; a second run changes nothing).
     Install {
         /// The book root.
@@ -129,6 +139,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Build { book, dest_dir }) => report_build(engine::run(Job::Build { book, dest_dir })),
         Some(Command::Init { dir, locale, force }) => report_files(init::run(&dir, locale, force)),
         Some(Command::Install { book }) => report_files(install::run(&book)),
+        Some(Command::Fix { book, dry_run }) => fix::run(&book, dry_run),
     }
 }
 

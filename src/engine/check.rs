@@ -114,6 +114,17 @@ pub fn expansion_findings(
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
     let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
+    // Hand-typed figures, read before any chapter is expanded (and dropped).
+    let texts: Vec<crate::check::rules::figures::ChapterText> = chapters
+        .iter()
+        .filter_map(|c| {
+            let file = c.source_path.clone()?;
+            Some(crate::check::rules::figures::ChapterText { file, text: &c.content })
+        })
+        .collect();
+    let (figures_found, figures_sources) =
+        crate::check::rules::figures::with_preprocessor(&expander, root, config, &texts);
+    drop(texts);
     let mut start = 0;
     while start < chapters.len() {
         let mut end = start;
@@ -136,5 +147,9 @@ pub fn expansion_findings(
         }
         start = end;
     }
-    Findings { diagnostics: expander.diagnostics(), sources: expander.sources() }
+    let mut diagnostics = expander.diagnostics();
+    diagnostics.extend(figures_found);
+    let mut sources = expander.sources();
+    sources.extend(figures_sources);
+    Findings { diagnostics, sources }
 }

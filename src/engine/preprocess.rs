@@ -105,6 +105,7 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
     let mut sources = Sources::new();
     // The request shares the chapters out over as many threads as rayon's pool has.
     let threads = rayon::current_num_threads();
+    let (figures_found, figures_sources) = figure_findings(request, &expander, &root, config, &files);
     if config.structure.is_some() {
         request.unescape_contents(Contents::All);
         let chapters: Vec<crate::check::Chapter> = request
@@ -135,10 +136,38 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
         expander.take_findings(workers);
     }
     found.extend(expander.diagnostics());
+    found.extend(figures_found);
     sources.extend(expander.sources());
+    sources.extend(figures_sources);
     // Freeing the answers, the memo and the data set takes about a millisecond, which the book's writing
     // need not wait for. It is one job off the critical path, not work to share, so it gets a thread of its own
     // rather than a place in rayon's queue behind other work; a thread that cannot be started drops it here.
     let _ = std::thread::Builder::new().name("kpi-free".into()).spawn(move || drop(expander));
     Findings { diagnostics: found, sources }
+}
+
+/// The hand-typed figures of the request's chapters held against the data and each other (see
+/// [`crate::check::rules::figures`]), before any directive is expanded.
+fn figure_findings(
+    request: &Request<'_>,
+    expander: &Preprocessor,
+    root: &Path,
+    config: &Config,
+    files: &[String],
+) -> (Vec<Diagnostic>, Sources) {
+    use crate::check::rules::figures::{self, ChapterText};
+    if !figures::enabled(config) {
+        return (Vec::new(), Sources::new());
+    }
+    // `content` unescapes a chapter into a copy of its own: unescaping in place would change how an unchanged
+    // chapter is written back.
+    let chapters = request.chapters();
+    let contents: Vec<Cow<str>> = chapters.iter().map(|c| request.content(c.index)).collect();
+    let texts: Vec<ChapterText> = chapters
+        .iter()
+        .zip(&contents)
+        .filter(|(c, _)| c.source_path.is_some())
+        .map(|(c, text)| ChapterText { file: files[c.index].clone(), text })
+        .collect();
+    figures::with_preprocessor(expander, root, config, &texts)
 }

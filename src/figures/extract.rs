@@ -66,7 +66,10 @@ impl Block {
             if directive.start > at {
                 self.push_verbatim(&chapter[at..directive.start], at);
             }
-            self.text.push(HOLE);
+            // A directive comes in several Text events (it holds `<`): one hole for all of them.
+            if !self.text.ends_with(HOLE) {
+                self.text.push(HOLE);
+            }
             at = at.max(directive.end);
         }
         if at < range.end {
@@ -215,8 +218,8 @@ mod tests {
                        ```\n营收1万元\n```\n\n| 指标 | 2025年 |\n|---|---|\n| 营收 | 8369万元 |\n\n<<#kpi revenue fy>>和12家\n";
         let found = segments(chapter);
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["营收8369万元。", "毛利率35.2%", "2025年", "营收", "8369万元", "\u{fffc}和12家"]);
-        let cell = &found[4];
+        assert_eq!(texts, ["营收8369万元。", "毛利率35.2%", "指标", "2025年", "营收", "8369万元", "\u{fffc}和12家"]);
+        let cell = &found[5];
         assert!(cell.table_cell && cell.context.contains("2025年") && cell.context.contains("营收"));
         let source = cell.source(&(0..cell.text.len())).unwrap();
         assert_eq!(&chapter[source], "8369万元");

@@ -98,7 +98,8 @@ impl<'a> Figures<'a> {
                 full: &full,
                 offset,
                 mentions: self.labels.mentions(&full),
-                periods: words::periods(&full, self.year),
+                // Without a report year `全年` still names one period, for telling two typings of it apart.
+                periods: words::periods(&full, self.year.or(Some(0))),
                 comparisons: words::comparisons(&full),
             };
             let zh = segment.text.chars().any(is_cjk) || (!segment.text.contains(char::is_alphabetic) && full.chars().any(is_cjk));
@@ -107,8 +108,12 @@ impl<'a> Figures<'a> {
                 let source_with_suffix = segment.source(&typed.with_suffix).unwrap_or_else(|| source.clone());
                 let span = typed.span.start + offset..typed.span.end + offset;
                 let clause = words::clause(&segment.text, typed.span.start);
-                let direction = words::direction(&segment.text[clause.start..typed.span.start]);
-                let tie = self.data.and_then(|data| tie::tie(data, &words, &typed, &span));
+                let direction = words::direction(&segment.text[clause.start..typed.span.start])
+                    .or_else(|| words::direction_after(&segment.text[typed.span.end..clause.end.max(typed.span.end)]));
+                let tie = self
+                    .data
+                    .filter(|_| !words::pairs_in_order(&segment.text))
+                    .and_then(|data| tie::tie(data, &words, &typed, &span, direction));
                 let data = self.data.zip(tie.as_ref()).and_then(|(data, tie)| tie::data_value(data, tie));
                 let key = match (&tie, data) {
                     (Some(tie), None) => Some(tie_key(tie)),

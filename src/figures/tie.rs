@@ -83,7 +83,7 @@ fn nearest<'i, T>(
 /// Whether a figure of `class` can be a value of a metric in `unit`.
 fn measures(class: Class, metric: &Metric, suffix: &str) -> bool {
     match (class, metric.unit) {
-        (Class::Money, Unit::Currency) | (Class::Scaled, Unit::Currency) => suffix.is_empty(),
+        (Class::Money, Unit::Currency) | (Class::Scaled, Unit::Currency) => true,
         (Class::Scaled | Class::Plain, Unit::Count | Unit::Number) => suffix_fits(metric, suffix),
         (Class::Percent, _) => true,
         (Class::Points, unit) => unit.is_rate(),
@@ -94,7 +94,12 @@ fn measures(class: Class, metric: &Metric, suffix: &str) -> bool {
 
 /// A count's typed suffix must be the metric's own (`120家` for a suffix of `家`), or absent.
 fn suffix_fits(metric: &Metric, suffix: &str) -> bool {
-    if suffix.is_empty() {
+    /// English words that follow a bare number without naming what it counts.
+    const NOT_SUFFIXES: &[&str] = &[
+        "and", "or", "in", "of", "for", "at", "to", "from", "with", "by", "on", "as", "was", "were", "is", "up",
+        "down", "over", "than", "vs", "higher", "lower", "more", "less", "fewer",
+    ];
+    if suffix.is_empty() || NOT_SUFFIXES.contains(&suffix.trim().to_ascii_lowercase().as_str()) {
         return true;
     }
     let Some(label) = &metric.suffix else { return false };
@@ -106,7 +111,13 @@ fn suffix_fits(metric: &Metric, suffix: &str) -> bool {
 }
 
 /// Ties the figure at `span` (in `words.full`) to one fact, or `None`.
-pub fn tie(data: &DataSet, words: &Words<'_>, typed: &Typed, span: &Range<usize>) -> Option<Tie> {
+pub fn tie(
+    data: &DataSet,
+    words: &Words<'_>,
+    typed: &Typed,
+    span: &Range<usize>,
+    direction: Option<i8>,
+) -> Option<Tie> {
     let full = words.full;
     let clause = {
         let own = words::clause(&full[words.offset..], span.start - words.offset);
@@ -141,9 +152,12 @@ pub fn tie(data: &DataSet, words: &Words<'_>, typed: &Typed, span: &Range<usize>
         })
         .collect();
     let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    // `2024年和2025年…`: two periods in one clause leave the figure's own in doubt.
+    let in_clause_periods = own_periods.iter().filter(|p| clause.start <= p.0.start && p.0.end <= clause.end);
+    if in_clause_periods.clone().any(|p| p.1 != *period) {
+        return None;
+    }
     let slice = members(data, words, metric, span, &clause)?;
-    let before_in_clause = &full[clause.start..span.start];
-    let direction = words::direction(before_in_clause);
     let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
     let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
     let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);

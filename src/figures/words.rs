@@ -160,7 +160,7 @@ const MONTHS: [&str; 12] = [
 
 /// Words before a period that make it the comparison's base.
 const BASE_WORDS: &[&str] = &[
-    "比", "较", "与", "相比", "对比", "相较", "from", "vs", "vs.", "versus", "than", "over", "compared with",
+    "比", "较", "与", "相比", "对比", "相较", "from", "vs", "vs.", "versus", "than", "than in", "over", "compared with",
     "compared to", "against", "on",
 ];
 
@@ -326,6 +326,22 @@ pub fn direction(before: &str) -> Option<i8> {
     }
 }
 
+/// The direction an English comparative right after a figure gives it (`4 days shorter`, `2 pp higher`).
+pub fn direction_after(after: &str) -> Option<i8> {
+    let word: String = after.trim_start().chars().take_while(char::is_ascii_alphabetic).collect();
+    match word.to_ascii_lowercase().as_str() {
+        "higher" | "longer" | "more" => Some(1),
+        "lower" | "shorter" | "less" | "fewer" => Some(-1),
+        _ => None,
+    }
+}
+
+/// Whether a sentence pairs several figures with several names in order (`分别`, `respectively`), which this
+/// check does not try to untangle.
+pub fn pairs_in_order(text: &str) -> bool {
+    text.contains("分别") || text.to_ascii_lowercase().contains("respectively")
+}
+
 /// Where the clause around `at` starts and ends: commas, colons and the like split a sentence into clauses.
 pub fn clause(text: &str, at: usize) -> Range<usize> {
     let is_break = |c: char| matches!(c, ',' | '，' | '、' | ':' | '：' | '(' | ')' | '（' | '）' | ';' | '；');
@@ -360,6 +376,6 @@ mod tests {
         assert_eq!(direction("同比增长"), Some(1));
         assert_eq!(direction("down "), Some(-1));
         assert_eq!(direction("营收"), None);
-        assert_eq!(clause("营收8369万元，同比增长12.9%", 20), 17..33);
+        assert_eq!(clause("营收8369万元，同比增长12.9%", 31), 19..36);
     }
 }

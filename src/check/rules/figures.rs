@@ -132,3 +132,19 @@ fn conflict_finding(figure: &Found, other: &Found, place: &str, severity: Severi
     };
     Diagnostic::new(CONFLICTING, severity, message).with_help(help)
 }
+
+/// Both rules for a run of the preprocessor or `check`: the data comes from `expander` (loaded only when the
+/// book's data files exist, so a book without data is held against itself alone).
+pub fn with_preprocessor(
+    expander: &crate::preprocess::Preprocessor,
+    root: &std::path::Path,
+    config: &Config,
+    chapters: &[ChapterText<'_>],
+) -> (Vec<Diagnostic>, Sources) {
+    if !enabled(config) || !chapters.iter().any(|c| figures::extract::has_digits(c.text)) {
+        return (Vec::new(), Sources::new());
+    }
+    let has_data = !config.data.is_empty() && config.data.iter().all(|file| root.join(file).is_file());
+    let data = if has_data { expander.data() } else { None };
+    check_book(data, config, expander.locale(), chapters)
+}
