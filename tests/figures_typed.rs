@@ -134,7 +134,8 @@ fn is_stale(data: &DataSet, figure: &Figure) -> bool {
     let tolerance = Decimal::new(5, decimals + 1) * magnitude;
     let typed = number * magnitude;
     let value = expected(data, &figure.states);
-    let off = if figure.sign == 0 { (value.abs() - typed).abs() } else { (value - typed * Decimal::from(figure.sign)).abs() };
+    let off =
+        if figure.sign == 0 { (value.abs() - typed).abs() } else { (value - typed * Decimal::from(figure.sign)).abs() };
     off > tolerance
 }
 
@@ -249,21 +250,21 @@ fn every_stale_figure_of_the_english_report_is_found_and_no_correct_one() {
 fn the_same_fact_typed_twice_with_two_values_is_a_conflict_without_any_data() {
     for (name, text) in [("zh", "1420"), ("en", "1,420")] {
         let found = findings(&fixture(name), "data/conflicting-figures");
-        assert_eq!(found, [(if name == "zh" { "src/appendix.md" } else { "src/regions.md" }.to_string(), text.to_string())]);
+        assert_eq!(
+            found,
+            [(if name == "zh" { "src/appendix.md" } else { "src/regions.md" }.to_string(), text.to_string())]
+        );
     }
     // No data file at all: the typed figures are held against each other only, and the stale ones now show as
     // the second typing of a fact.
     let (_dir, root) = copy("zh");
     std::fs::remove_file(root.join("kpi.toml")).unwrap();
     let found: BTreeSet<(String, String)> = findings(&root, "data/conflicting-figures").into_iter().collect();
-    let expected: BTreeSet<(String, String)> = [
-        ("src/overview.md", "8412万元"),
-        ("src/regions.md", "3300万元"),
-        ("src/appendix.md", "1420"),
-    ]
-    .into_iter()
-    .map(|(file, text)| (file.to_string(), text.to_string()))
-    .collect();
+    let expected: BTreeSet<(String, String)> =
+        [("src/overview.md", "8412万元"), ("src/regions.md", "3300万元"), ("src/appendix.md", "1420")]
+            .into_iter()
+            .map(|(file, text)| (file.to_string(), text.to_string()))
+            .collect();
     assert_eq!(found, expected);
     assert!(findings(&root, "data/stale-figure").is_empty());
 }
@@ -277,7 +278,8 @@ fn rule_levels_apply() {
     assert!(findings(&root, "data/stale-figure").is_empty());
     let output = kpi().args(["check", "--format", "json"]).arg(&root).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let conflict = json["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "data/conflicting-figures").unwrap();
+    let conflict =
+        json["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "data/conflicting-figures").unwrap();
     assert_eq!(conflict["severity"], "error");
     assert_eq!(output.status.code(), Some(1));
 }
@@ -348,7 +350,10 @@ fn fix_rewrites_the_agreeing_figures_into_directives() {
     let (_dir, root) = copy("zh");
     kpi().arg("fix").arg(&root).output().unwrap();
     let overview = std::fs::read_to_string(root.join("src/overview.md")).unwrap();
-    assert!(overview.contains("2025年销售额<<#kpi sales fy>>，同比增长<<#kpi sales fy vs yoy as size>>。"), "{overview}");
+    assert!(
+        overview.contains("2025年销售额<<#kpi sales fy>>，同比增长<<#kpi sales fy vs yoy as size>>。"),
+        "{overview}"
+    );
     assert!(overview.contains("全年新增经销商<<#kpi dealers fy>>"), "{overview}");
     assert!(overview.contains("2025年新增经销商58家"), "a stale figure stays: {overview}");
 }

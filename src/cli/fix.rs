@@ -14,8 +14,8 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail};
 use crate::check::rules::figures::{self as rules, ChapterText};
 use crate::config::{Config, Locale};
 use crate::diagnostics::{self, Format, Severity, Sources};
-use crate::figures::{self, Figures, Found};
 use crate::figures::number::Class;
+use crate::figures::{self, Figures, Found};
 use crate::preprocess::Preprocessor;
 use crate::splice::Splice;
 
@@ -108,7 +108,8 @@ pub fn chapter_rewrites(expander: &mut Preprocessor, config: &Config, file: &str
         return candidates;
     }
     let before = expand(expander, file, text);
-    let keeps = |expander: &mut Preprocessor, rewrites: &[Rewrite]| expand(expander, file, &apply(text, rewrites)) == before;
+    let keeps =
+        |expander: &mut Preprocessor, rewrites: &[Rewrite]| expand(expander, file, &apply(text, rewrites)) == before;
     if keeps(expander, &candidates) {
         return candidates;
     }
@@ -123,7 +124,13 @@ fn expand(expander: &mut Preprocessor, file: &str, text: &str) -> String {
 }
 
 /// The directive that writes `figure` exactly as typed, if there is one.
-fn rewrite(expander: &mut Preprocessor, config: &Config, year: Option<i32>, text: &str, figure: &Found) -> Option<Rewrite> {
+fn rewrite(
+    expander: &mut Preprocessor,
+    config: &Config,
+    year: Option<i32>,
+    text: &str,
+    figure: &Found,
+) -> Option<Rewrite> {
     if figure.agrees() != Some(true) {
         return None;
     }

@@ -138,7 +138,9 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
             Event::End(TagEnd::Table) => header.clear(),
             Event::Start(Tag::TableCell) => block = Block::default(),
             Event::End(TagEnd::TableCell) => row.push(block.take()),
-            Event::Start(Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_))
+            Event::Start(
+                Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_),
+            )
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
             ) => {

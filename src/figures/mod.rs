@@ -102,7 +102,8 @@ impl<'a> Figures<'a> {
                 periods: words::periods(&full, self.year.or(Some(0))),
                 comparisons: words::comparisons(&full),
             };
-            let zh = segment.text.chars().any(is_cjk) || (!segment.text.contains(char::is_alphabetic) && full.chars().any(is_cjk));
+            let zh = segment.text.chars().any(is_cjk)
+                || (!segment.text.contains(char::is_alphabetic) && full.chars().any(is_cjk));
             for typed in figures {
                 let Some(source) = segment.source(&typed.span) else { continue };
                 let source_with_suffix = segment.source(&typed.with_suffix).unwrap_or_else(|| source.clone());
@@ -150,8 +151,7 @@ fn loose_key(words: &Words<'_>, typed: &Typed, span: &Range<usize>) -> Option<St
     if between.contains(|c: char| c.is_ascii_digit() || c == extract::HOLE || "，,。;；:：".contains(c)) {
         return None;
     }
-    let normal: String =
-        between.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let normal: String = between.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
     let count = normal.chars().count();
     if !(2..=24).contains(&count) {
         return None;

@@ -84,17 +84,18 @@ impl Typed {
 }
 
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:[+\-−])?(?:HK\$|US\$|NT\$|CA\$|A\$|S\$|JP¥|¥|\$|€|£|₩|₹)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
-        .expect("the number pattern is valid")
+    Regex::new(
+        r"(?:[+\-−])?(?:HK\$|US\$|NT\$|CA\$|A\$|S\$|JP¥|¥|\$|€|£|₩|₹)?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?",
+    )
+    .expect("the number pattern is valid")
 });
 
 const CURRENCY_WORDS: &[&str] =
     &["新加坡元", "瑞士法郎", "新台币", "美元", "欧元", "日元", "英镑", "港元", "韩元", "澳元", "加元", "卢比", "元"];
 
 /// Words after a number that make it a time, a rank or a duration rather than a figure.
-const NOT_FIGURES: &[&str] = &[
-    "年", "月", "日", "号", "季度", "个季度", "个月", "周", "岁", "倍", "名", "期", "届", "级", "小时", "分钟", "点",
-];
+const NOT_FIGURES: &[&str] =
+    &["年", "月", "日", "号", "季度", "个季度", "个月", "周", "岁", "倍", "名", "期", "届", "级", "小时", "分钟", "点"];
 
 /// Every figure in `text`.
 pub fn figures(text: &str) -> Vec<Typed> {
@@ -104,8 +105,9 @@ pub fn figures(text: &str) -> Vec<Typed> {
 fn figure(text: &str, range: Range<usize>) -> Option<Typed> {
     let before = &text[..range.start];
     let prev = before.chars().next_back();
-    if prev.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '#' | '-' | '~' | '第' | '前'))
-    {
+    if prev.is_some_and(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | ':' | '#' | '-' | '~' | '第' | '前')
+    }) {
         return None;
     }
     let written = &text[range.clone()];
@@ -264,7 +266,8 @@ mod tests {
 
     #[test]
     fn times_and_ranks_are_not_figures() {
-        for text in ["2025年", "12月", "Q4", "FY2025", "2024-12", "第3名", "连续3个季度", "in 2025", "H2", "3倍"] {
+        for text in ["2025年", "12月", "Q4", "FY2025", "2024-12", "第3名", "连续3个季度", "in 2025", "H2", "3倍"]
+        {
             assert!(figures(text).is_empty(), "{text}: {:?}", figures(text));
         }
     }

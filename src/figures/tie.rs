@@ -40,7 +40,10 @@ pub enum Role {
     Completion,
     /// The member's share of the total, in percent.
     Share,
-    Change { base: Base, measure: Measure },
+    Change {
+        base: Base,
+        measure: Measure,
+    },
 }
 
 /// The fact a figure ties to.
@@ -128,14 +131,18 @@ pub fn tie(
         .iter()
         .filter(|m| {
             m.named.iter().any(|named| match named {
-                Named::Metric(id) => data.metrics.get(id).is_some_and(|metric| measures(typed.class, metric, &typed.suffix)),
+                Named::Metric(id) => {
+                    data.metrics.get(id).is_some_and(|metric| measures(typed.class, metric, &typed.suffix))
+                }
                 Named::Member(..) => false,
             })
         })
         .collect();
     let mention = nearest(&metrics, |m| m.span.clone(), span, &clause)?;
     let mut ids = mention.named.iter().filter_map(|named| match named {
-        Named::Metric(id) => data.metrics.get(id.as_str()).filter(|metric| measures(typed.class, metric, &typed.suffix)),
+        Named::Metric(id) => {
+            data.metrics.get(id.as_str()).filter(|metric| measures(typed.class, metric, &typed.suffix))
+        }
         Named::Member(..) => None,
     });
     let metric = ids.next()?;
@@ -251,9 +258,8 @@ fn members(
 /// data has no such fact.
 pub fn data_value(data: &DataSet, tie: &Tie) -> Option<Decimal> {
     let metric = data.metrics.get(&tie.metric)?;
-    let ask = |period: Period, slice: &Slice, kind: Kind| {
-        data.value(Query { metric: &tie.metric, period, slice, kind }).ok()
-    };
+    let ask =
+        |period: Period, slice: &Slice, kind: Kind| data.value(Query { metric: &tie.metric, period, slice, kind }).ok();
     let hundred = Decimal::ONE_HUNDRED;
     let in_percent = |v: Decimal| if metric.unit == Unit::Ratio { v.checked_mul(hundred) } else { Some(v) };
     let value = ask(tie.period, &tie.slice, Kind::Actual);

@@ -154,14 +154,39 @@ static PERIODS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
     "december",
 ];
 
 /// Words before a period that make it the comparison's base.
 const BASE_WORDS: &[&str] = &[
-    "比", "较", "与", "相比", "对比", "相较", "from", "vs", "vs.", "versus", "than", "than in", "over", "compared with",
-    "compared to", "against", "on",
+    "比",
+    "较",
+    "与",
+    "相比",
+    "对比",
+    "相较",
+    "from",
+    "vs",
+    "vs.",
+    "versus",
+    "than",
+    "than in",
+    "over",
+    "compared with",
+    "compared to",
+    "against",
+    "on",
 ];
 
 fn chinese_number(text: &str) -> Option<u8> {
@@ -226,7 +251,9 @@ pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
         let Some(word) = word else { continue };
         let before = text[..whole.start()].trim_end().to_ascii_lowercase();
         let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev)
-            || BASE_WORDS.iter().any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)));
+            || BASE_WORDS
+                .iter()
+                .any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)));
         found.push(PeriodMention { start: whole.start(), end: whole.end(), word, is_base });
     }
     found
@@ -286,9 +313,9 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
                 || (!lower[..span.start].ends_with(|c: char| c.is_ascii_alphanumeric())
                     && !is_word(&lower[span.end..]));
             // `of target` holds `target`: the longer word wins.
-            let inside = found.iter().any(|(other, _): &(Range<usize>, Against)| {
-                other.start <= span.start && span.end <= other.end
-            });
+            let inside = found
+                .iter()
+                .any(|(other, _): &(Range<usize>, Against)| other.start <= span.start && span.end <= other.end);
             if whole && !inside {
                 found.push((span.clone(), against));
             }
@@ -300,12 +327,43 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
 }
 
 const UP: &[&str] = &[
-    "增长", "增加", "提升", "提高", "上升", "上涨", "延长", "增", "多", "高", "up", "rose", "grew", "increased",
-    "higher", "longer", "gained", "more",
+    "增长",
+    "增加",
+    "提升",
+    "提高",
+    "上升",
+    "上涨",
+    "延长",
+    "增",
+    "多",
+    "高",
+    "up",
+    "rose",
+    "grew",
+    "increased",
+    "higher",
+    "longer",
+    "gained",
+    "more",
 ];
 const DOWN: &[&str] = &[
-    "下降", "减少", "降低", "下滑", "回落", "缩短", "减", "少", "低", "down", "fell", "decreased", "declined", "lower",
-    "shorter", "dropped", "less",
+    "下降",
+    "减少",
+    "降低",
+    "下滑",
+    "回落",
+    "缩短",
+    "减",
+    "少",
+    "低",
+    "down",
+    "fell",
+    "decreased",
+    "declined",
+    "lower",
+    "shorter",
+    "dropped",
+    "less",
 ];
 
 /// The direction a change word right before a figure gives it: 1 up, -1 down, `None` without one. `before` is
@@ -359,12 +417,18 @@ mod tests {
         let words = |text: &str| periods(text, Some(2025)).into_iter().map(|m| (m.word, m.is_base)).collect::<Vec<_>>();
         let at = |p: Period| PeriodWord::At(p);
         assert_eq!(words("2025年第四季度营收"), [(at(Period::Quarter(2025, 4)), false)]);
-        assert_eq!(words("第四季度比第三季度"), [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]);
+        assert_eq!(
+            words("第四季度比第三季度"),
+            [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]
+        );
         assert_eq!(words("全年营收较上年"), [(at(Period::Year(2025)), false), (PeriodWord::YearAgo, true)]);
         assert_eq!(words("下半年"), [(at(Period::Half(2025, 2)), false)]);
         assert_eq!(words("12月"), [(at(Period::Month(2025, 12)), false)]);
         assert_eq!(words("In FY2025 revenue"), [(at(Period::Year(2025)), false)]);
-        assert_eq!(words("Q4 revenue, up from Q3"), [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]);
+        assert_eq!(
+            words("Q4 revenue, up from Q3"),
+            [(at(Period::Quarter(2025, 4)), false), (at(Period::Quarter(2025, 3)), true)]
+        );
         assert_eq!(words("in H2 2024"), [(at(Period::Half(2024, 2)), false)]);
         assert_eq!(words("December"), [(at(Period::Month(2025, 12)), false)]);
     }

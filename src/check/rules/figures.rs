@@ -51,8 +51,7 @@ pub fn check_book(
         return (found, sources);
     }
     let figures = Figures::new(data, config.year);
-    let per_chapter =
-        crate::check::outline::parallel_map(chapters, |_, chapter| figures.chapter(chapter.text));
+    let per_chapter = crate::check::outline::parallel_map(chapters, |_, chapter| figures.chapter(chapter.text));
     // The first figure typed for each fact the data does not check: (chapter, figure).
     let mut first: HashMap<&str, (usize, &Found)> = HashMap::new();
     for (index, (chapter, figures_found)) in chapters.iter().zip(&per_chapter).enumerate() {
@@ -61,7 +60,11 @@ pub fn check_book(
         let before = found.len();
         for figure in figures_found {
             if let (Some(severity), Some(false)) = (stale, figure.agrees()) {
-                found.push(stale_finding(&figures, figure, severity, locale).in_file(&chapter.file).at_span(lines(), figure.source.clone()));
+                found.push(
+                    stale_finding(&figures, figure, severity, locale)
+                        .in_file(&chapter.file)
+                        .at_span(lines(), figure.source.clone()),
+                );
             }
             let (Some(severity), Some(key)) = (conflicting, figure.key.as_deref()) else { continue };
             match first.get(key) {
@@ -101,7 +104,10 @@ fn stale_finding(figures: &Figures<'_>, figure: &Found, severity: Severity, loca
     let tie = figure.tie.as_ref();
     let directive = tie.map(|tie| figures::directive(tie, figures.year, &[])).unwrap_or_default();
     let data_text = figure.data_text().unwrap_or_default();
-    let exact = figure.data.map(|v| crate::narrate::format::group_thousands(crate::narrate::format::round(v, 4))).unwrap_or_default();
+    let exact = figure
+        .data
+        .map(|v| crate::narrate::format::group_thousands(crate::narrate::format::round(v, 4)))
+        .unwrap_or_default();
     let message = format!(
         "the typed figure `{}` disagrees with the data: `{directive}` says {data_text} ({exact})",
         figure.text()
