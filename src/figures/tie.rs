@@ -169,6 +169,13 @@ pub fn tie(
     let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
     let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);
     let base = base_of(words, span, &clause, comparison);
+    // A change of a target or a standard (`复购率目标较2023年提高10个百分点`) is not the actual's change, and a
+    // period compared with itself is no change at all.
+    let about_target =
+        words.comparisons.iter().any(|c| matches!(c.1, Against::Target | Against::Standard | Against::Completion));
+    if base == Some(Base::Period(*period)) {
+        return None;
+    }
     let role = match typed.class {
         Class::Percent if comparison == Some(Against::Completion) => Role::Completion,
         Class::Percent if comparison == Some(Against::Share) && !metric.unit.is_rate() && !slice.is_empty() => {
@@ -180,8 +187,10 @@ pub fn tie(
             }
             Role::Value
         }
+        Class::Percent | Class::Points if about_target => return None,
         Class::Percent => Role::Change { base: base?, measure: Measure::Percent },
         Class::Points => Role::Change { base: base?, measure: Measure::Points },
+        _ if direction.is_some() && about_target => return None,
         _ if direction.is_some() => Role::Change { base: base?, measure: Measure::Difference },
         _ if matches!(clause_comparison, Some(Against::Standard | Against::Completion | Against::Share)) => {
             return None;
