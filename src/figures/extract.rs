@@ -106,7 +106,9 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
     if !has_digits(chapter) {
         return out;
     }
-    let directives: Vec<Range<usize>> = scan::scan(chapter).iter().map(scan::Found::span).collect();
+    // Only Text events are read, never code or HTML, so the directives' own ranges are all that is needed
+    // (without the scanner's Markdown parse of its own).
+    let directives = crate::check::outline::directive_ranges(chapter);
     let mut block = Block::default();
     // Inside code blocks, HTML blocks, headings, images and front matter nothing is prose.
     let mut skipped = 0usize;
@@ -185,6 +187,10 @@ fn table_row(header: &[Block], row: &[Block], out: &mut Vec<Segment>) {
 /// Splits a block of prose into sentences.
 fn sentences(block: Block, out: &mut Vec<Segment>) {
     let text = &block.text;
+    // Most blocks of a big book hold no figure (years and periods are not figures): skip them before splitting.
+    if !has_digits(text) || super::number::figures(text).is_empty() {
+        return;
+    }
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
