@@ -114,7 +114,6 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
     let mut skipped = 0usize;
     let mut header: Vec<Block> = Vec::new();
     let mut row: Vec<Block> = Vec::new();
-    let mut in_head = false;
     for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
         match event {
             Event::Start(
@@ -126,18 +125,17 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
             Event::End(
                 TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::Heading(_) | TagEnd::Image | TagEnd::MetadataBlock(_),
             ) => skipped = skipped.saturating_sub(1),
-            Event::Start(Tag::TableHead) => {
-                in_head = true;
-                row.clear();
-            }
+            Event::Start(Tag::TableHead) => row.clear(),
             Event::End(TagEnd::TableHead) => {
-                in_head = false;
                 header = std::mem::take(&mut row);
                 table_row(&[], &header, &mut out);
             }
             Event::Start(Tag::TableRow) => row.clear(),
             Event::End(TagEnd::TableRow) => table_row(&header, &row, &mut out),
-            Event::End(TagEnd::Table) => header.clear(),
+            Event::End(TagEnd::Table) => {
+                header.clear();
+                row.clear();
+            }
             Event::Start(Tag::TableCell) => block = Block::default(),
             Event::End(TagEnd::TableCell) => row.push(block.take()),
             Event::Start(
@@ -145,11 +143,7 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
             )
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
-            ) => {
-                if row.is_empty() && !in_head {
-                    sentences(block.take(), &mut out);
-                }
-            }
+            ) => sentences(block.take(), &mut out),
             Event::Text(text) if skipped == 0 => block.push_text(&text, range, chapter, &directives),
             Event::Code(_)
             | Event::InlineHtml(_)
@@ -223,10 +217,25 @@ mod tests {
     #[test]
     fn prose_cells_and_items_but_never_code_html_or_directives() {
         let chapter = "# 2025年 营收 1\n\n营收8369万元。毛利率`35%`。\n\n<!-- 营收9000万元 -->\n\n- 毛利率35.2%\n\n\
-                       ```\n营收1万元\n```\n\n| 指标 | 2025年 |\n|---|---|\n| 营收 | 8369万元 |\n\n<<#kpi revenue fy>>和12家\n";
+                       ```\n营收1万元\n```\n\n| 指标 | 2025年 |\n|---|---|\n| 营收 | 8369万元 |\n\n<<#kpi revenue fy>>和12家\n\n| a |\n|---|\n| 1 |\n\n第一段5家\n\n第二段6家\n";
         let found = segments(chapter);
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["营收8369万元。", "毛利率35.2%", "指标", "2025年", "营收", "8369万元", "\u{fffc}和12家"]);
+        assert_eq!(
+            texts,
+            [
+                "营收8369万元。",
+                "毛利率35.2%",
+                "指标",
+                "2025年",
+                "营收",
+                "8369万元",
+                "\u{fffc}和12家",
+                "a",
+                "1",
+                "第一段5家",
+                "第二段6家"
+            ]
+        );
         let cell = &found[5];
         assert!(cell.table_cell && cell.context.contains("2025年") && cell.context.contains("营收"));
         let source = cell.source(&(0..cell.text.len())).unwrap();
