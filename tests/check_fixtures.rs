@@ -15,8 +15,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use mdbook_kpi::check::rules::figures;
 use mdbook_kpi::check::{self, Chapter, read_book};
-use mdbook_kpi::config::Config;
+use mdbook_kpi::config::{Config, Locale};
 use mdbook_kpi::diagnostics::{self, Diagnostic};
 use mdbook_kpi::rules::Rule;
 
@@ -97,13 +98,24 @@ fn book_findings(root: &Path) -> Vec<Diagnostic> {
     let (config, mut found) = Config::from_book_toml(&book.book_toml_text);
     let schema = check::load_schema(config.structure.as_deref().unwrap_or(DEFAULT_SCHEMA), root).expect("schema");
     found.extend(check::check(&book.chapters, &schema, &config));
-    if config.data.iter().any(|file| root.join(file).is_file()) {
-        let data = match mdbook_kpi::data::load(root, &config.data) {
+    let loaded =
+        config.data.iter().any(|file| root.join(file).is_file()).then(|| mdbook_kpi::data::load(root, &config.data));
+    if let Some(loaded) = &loaded {
+        let data = match loaded {
             Ok(data) => data.warnings.clone(),
-            Err(errors) => errors,
+            Err(errors) => errors.clone(),
         };
         found.extend(data.into_iter().filter_map(|d| config.apply_levels(d)));
     }
+    // Hand-typed figures, held against the data when it loads (levels applied by the rules themselves).
+    let texts: Vec<figures::ChapterText> = book
+        .chapters
+        .iter()
+        .filter_map(|c| Some(figures::ChapterText { file: c.source_path.clone()?, text: &c.content }))
+        .collect();
+    let data = loaded.as_ref().and_then(|loaded| loaded.as_ref().ok());
+    let locale = Locale::parse(book.language.as_deref().unwrap_or("en")).unwrap_or(Locale::En);
+    found.extend(figures::check_book(data, &config, locale, &texts).0);
     diagnostics::sort(&mut found);
     found
 }

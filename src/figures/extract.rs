@@ -28,6 +28,8 @@ pub struct Segment {
     pub context: String,
     /// Whether the segment is a table cell.
     pub table_cell: bool,
+    /// The rules a `<!-- kpi-allow: … -->` comment before the segment's block allows in it.
+    pub allowed: Vec<String>,
 }
 
 impl Segment {
@@ -44,6 +46,7 @@ impl Segment {
 struct Block {
     text: String,
     runs: Vec<(usize, usize, usize)>,
+    allowed: Vec<String>,
 }
 
 impl Block {
@@ -87,11 +90,19 @@ impl Block {
                 (start < end).then(|| (start - range.start, source + start - text, end - start))
             })
             .collect();
-        Segment { text: self.text[range].to_string(), runs, context: String::new(), table_cell: false }
+        Segment {
+            text: self.text[range].to_string(),
+            runs,
+            context: String::new(),
+            table_cell: false,
+            allowed: self.allowed.clone(),
+        }
     }
 
+    /// The block so far; the next one keeps the rules allowed where it starts.
     fn take(&mut self) -> Block {
-        std::mem::take(self)
+        let allowed = self.allowed.clone();
+        std::mem::replace(self, Block { allowed, ..Block::default() })
     }
 }
 
@@ -114,7 +125,36 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
     let mut skipped = 0usize;
     let mut header: Vec<Block> = Vec::new();
     let mut row: Vec<Block> = Vec::new();
+    // `<!-- kpi-allow: … -->` allows rules in the block after it: the rules, and the nesting depth at which that
+    // block starts (`None` until it starts).
+    let mut depth = 0usize;
+    let mut allow: Option<(Vec<String>, Option<usize>)> = None;
     for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
+        match &event {
+            Event::Start(_) => {
+                if let Some((_, start @ None)) = &mut allow {
+                    *start = Some(depth);
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if matches!(&allow, Some((_, Some(start))) if *start == depth) {
+                    sentences(block.take(), &mut out);
+                    allow = None;
+                    block.allowed.clear();
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
+                if let Some(rules) = allowed_rules(html) {
+                    allow = Some((rules, None));
+                }
+            }
+            _ => {}
+        }
+        if let Some((rules, Some(_))) = &allow {
+            block.allowed.clone_from(rules);
+        }
         match event {
             Event::Start(
                 Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Heading { .. } | Tag::Image { .. } | Tag::MetadataBlock(_),
@@ -161,6 +201,19 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
     }
     sentences(block, &mut out);
     out
+}
+
+/// The rules of a `<!-- kpi-allow: RULE[, RULE] -->` comment.
+fn allowed_rules(html: &str) -> Option<Vec<String>> {
+    let body = html.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
+    let list = body.strip_prefix("kpi-allow")?.trim_start().strip_prefix(':')?;
+    Some(list.split(',').map(|rule| rule.trim().to_string()).filter(|rule| !rule.is_empty()).collect())
+}
+
+/// Whether `allowed` (rule ids, a family as `data` or `data/*`, or `all`) covers `rule`.
+pub fn allows(allowed: &[String], rule: &str) -> bool {
+    let family = rule.split('/').next().unwrap_or(rule);
+    allowed.iter().any(|a| a == rule || a == "all" || a == family || a.strip_suffix("/*") == Some(family))
 }
 
 /// A table row's cells as segments: each with the row's first cell and its column's header as context.
@@ -241,5 +294,10 @@ mod tests {
         let source = cell.source(&(0..cell.text.len())).unwrap();
         assert_eq!(&chapter[source], "8369万元");
         assert!(segments("no digits here").is_empty());
+        let allowed = segments("<!-- kpi-allow: data/stale-figure -->\n> 营收8369万元\n\n营收8369万元\n");
+        assert_eq!(allowed.len(), 2);
+        assert!(allows(&allowed[0].allowed, "data/stale-figure") && allows(&allowed[0].allowed, "data/stale-figure"));
+        assert!(!allows(&allowed[0].allowed, "data/conflicting-figures"));
+        assert!(allowed[1].allowed.is_empty());
     }
 }

@@ -48,6 +48,8 @@ pub struct Found {
     pub data: Option<Decimal>,
     /// What two figures of one fact share, for figures the data does not check (`2025|拜访客户|次`).
     pub key: Option<String>,
+    /// The rules a `kpi-allow` comment allows where the figure stands.
+    pub allowed: Vec<String>,
 }
 
 impl Found {
@@ -101,6 +103,7 @@ impl<'a> Figures<'a> {
                 // Without a report year `全年` still names one period, for telling two typings of it apart.
                 periods: words::periods(&full, self.year.or(Some(0))),
                 comparisons: words::comparisons(&full),
+                figures: figures.iter().map(|f| (f.span.start + offset..f.span.end + offset, f.class)).collect(),
             };
             let zh = segment.text.chars().any(is_cjk)
                 || (!segment.text.contains(char::is_alphabetic) && full.chars().any(is_cjk));
@@ -131,6 +134,7 @@ impl<'a> Figures<'a> {
                     tie,
                     data,
                     key,
+                    allowed: segment.allowed.clone(),
                 });
             }
         }

@@ -64,6 +64,8 @@ pub struct Words<'t> {
     pub mentions: Vec<Mention>,
     pub periods: Vec<PeriodMention>,
     pub comparisons: Vec<(Range<usize>, Against)>,
+    /// Every figure of the segment, in `full`, with its class.
+    pub figures: Vec<(Range<usize>, Class)>,
 }
 
 /// The nearest of `items` to a figure at `span`: before it in its clause, after it in its clause, before it
@@ -149,6 +151,17 @@ pub fn tie(
     if ids.next().is_some() {
         return None;
     }
+    // `revenue was €345K …, and orders were 2,480, up 12.2%`: a figure the metric cannot measure stands between
+    // the metric and this figure, so the words around may be about something else.
+    let (from, to) =
+        if mention.span.end <= span.start { (mention.span.end, span.start) } else { (span.end, mention.span.start) };
+    let foreign = words
+        .figures
+        .iter()
+        .any(|(other, class)| from <= other.start && other.end <= to && !measures(*class, metric, ""));
+    if foreign {
+        return None;
+    }
     let own_periods: Vec<(Range<usize>, Period)> = words
         .periods
         .iter()
@@ -159,6 +172,15 @@ pub fn tie(
         })
         .collect();
     let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    // `from Q3 (€310K)`: a value right after the period it is compared with is that period's value.
+    let last_named = words.periods.iter().rev().find(|p| p.end <= span.start);
+    if typed.class != Class::Percent
+        && typed.class != Class::Points
+        && last_named.is_some_and(|p| p.is_base)
+        && words::direction(&full[clause.start..span.start]).is_none()
+    {
+        return None;
+    }
     // `2024年和2025年…`: two periods in one clause leave the figure's own in doubt.
     let in_clause_periods = own_periods.iter().filter(|p| clause.start <= p.0.start && p.0.end <= clause.end);
     if in_clause_periods.clone().any(|p| p.1 != *period) {

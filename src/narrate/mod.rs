@@ -123,8 +123,12 @@ impl Narrator<'_> {
 fn size(computation: &Computation, directive: &Directive) -> Result<String, Failure> {
     let Some(base) = &computation.base else {
         let span = directive.form.as_ref().map_or(0..0, |form| form.span.clone());
-        return Err(Failure::new("kpi/syntax", span, "`as size` states the size of a change, but nothing is compared")
-            .with_help(Some("add a comparison, for example `vs yoy` or `vs q3`".into())));
+        return Err(Failure::new(
+            crate::rules::Rule::KpiSyntax,
+            span,
+            "`as size` states the size of a change, but nothing is compared",
+        )
+        .with_help(Some("add a comparison, for example `vs yoy` or `vs q3`".into())));
     };
     let formatter = context::Formatter::new(computation);
     let change = context::change(computation, &formatter, computation.value, base.value);

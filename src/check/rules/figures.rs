@@ -10,8 +10,10 @@ use crate::diagnostics::{Diagnostic, Severity, Sources};
 use crate::figures::{self, Figures, Found};
 use crate::source::LineIndex;
 
-pub const STALE: &str = "data/stale-figure";
-pub const CONFLICTING: &str = "data/conflicting-figures";
+use crate::rules::Rule;
+
+pub const STALE: Rule = Rule::DataStaleFigure;
+pub const CONFLICTING: Rule = Rule::DataConflictingFigures;
 
 /// A chapter to check: its file (relative to the book root) and its text as written.
 pub struct ChapterText<'t> {
@@ -20,12 +22,12 @@ pub struct ChapterText<'t> {
 }
 
 /// The configured severity of a rule; `None` when it is off.
-fn severity(config: &Config, rule: &str) -> Option<Severity> {
-    match config.rules.get(rule) {
+fn severity(config: &Config, rule: Rule) -> Option<Severity> {
+    match config.rules.get(&rule) {
         Some(Level::Off) => None,
         Some(Level::Warn) => Some(Severity::Warning),
         Some(Level::Error) => Some(Severity::Error),
-        None => crate::rules::find(rule).map(|r| r.default),
+        None => Some(rule.default_severity()),
     }
 }
 
@@ -59,7 +61,8 @@ pub fn check_book(
         let lines = || lines.get_or_init(|| LineIndex::new(chapter.text));
         let before = found.len();
         for figure in figures_found {
-            if let (Some(severity), Some(false)) = (stale, figure.agrees()) {
+            let allowed = |rule: Rule| figures::extract::allows(&figure.allowed, rule.as_str());
+            if let (Some(severity), Some(false), false) = (stale, figure.agrees(), allowed(STALE)) {
                 found.push(
                     stale_finding(&figures, figure, severity, locale)
                         .in_file(&chapter.file)
@@ -71,7 +74,7 @@ pub fn check_book(
                 None => {
                     first.insert(key, (index, figure));
                 }
-                Some(&(other_chapter, other)) if !same_value(other, figure) => {
+                Some(&(other_chapter, other)) if !same_value(other, figure) && !allowed(CONFLICTING) => {
                     let other_file = &chapters[other_chapter].file;
                     let other_place = LineIndex::new(chapters[other_chapter].text).position(other.source.start);
                     let place = format!("{other_file}:{}:{}", other_place.line, other_place.column);
