@@ -173,6 +173,9 @@ fn zh_figures() -> Vec<Figure> {
         figure(r, "32.6%", "32.6", 1, 0, Value("margin", "2025-Q3", None)),
         figure(r, "2480万元", "2480", WAN, 0, Value("sales", "2025-Q4", None)),
         figure(r, "34.9%", "34.9", 1, 0, Value("margin", "2025-Q4", None)),
+        figure(r, "8369万元", "8369", WAN, 0, Value("sales", "2025", None)),
+        figure(r, "5310万元", "5310", WAN, 0, Value("sales", "2025", Some(("region", "north")))),
+        // `2025年销售额前三大客户贡献3200万元` is about the customers, not the year's sales: no figure listed.
     ]
 }
 
@@ -201,6 +204,7 @@ fn en_figures() -> Vec<Figure> {
         figure(r, "32.6%", "32.6", 1, 0, Value("margin", "2025-Q3", None)),
         figure(r, "¥24.8M", "24.8", MILLION, 0, Value("sales", "2025-Q4", None)),
         figure(r, "34.9%", "34.9", 1, 0, Value("margin", "2025-Q4", None)),
+        // `¥32.0M of 2025 sales` is a part of the sales: no figure listed.
     ]
 }
 
@@ -238,7 +242,7 @@ fn assert_stale_found(name: &str, figures: &[Figure], expected_count: usize) {
 
 #[test]
 fn every_stale_figure_of_the_chinese_report_is_found_and_no_correct_one() {
-    assert_stale_found("zh", &zh_figures(), 8);
+    assert_stale_found("zh", &zh_figures(), 9);
 }
 
 #[test]

@@ -228,7 +228,91 @@ pub fn tie(
         _ if base_in(words, &clause) || clause_comparison.is_some() => return None,
         _ => Role::Value,
     };
+    if matches!(role, Role::Value | Role::Target) && !linked(words, &mention.span, span) {
+        return None;
+    }
     Some(Tie { metric: metric.id.clone(), period: *period, slice, role })
+}
+
+/// Words that may stand between a metric and its value (`销售额为`, `sales were`, `revenue for 2025 was`).
+const LINKS: &[&str] = &[
+    "其中",
+    "达到",
+    "实现",
+    "合计",
+    "总计",
+    "累计",
+    "完成",
+    "录得",
+    "全年",
+    "为",
+    "达",
+    "是",
+    "约",
+    "共",
+    "的",
+    "was",
+    "were",
+    "is",
+    "are",
+    "of",
+    "at",
+    "reached",
+    "totaled",
+    "totalled",
+    "came",
+    "stood",
+    "amounted",
+    "in",
+    "for",
+    "the",
+    "to",
+    "about",
+    "around",
+    "approximately",
+    "nearly",
+    "hit",
+    "and",
+    "with",
+];
+
+/// Whether a value follows its metric's name closely (`2025年销售额8369万元`, `sales for 2025 were ¥83.7M`): only
+/// periods, members and linking words between them. `前三大客户贡献3200万元` after `销售额` is about something else.
+/// A metric named in a table's row or column head is linked to its cells.
+fn linked(words: &Words<'_>, metric: &Range<usize>, figure: &Range<usize>) -> bool {
+    if metric.start < words.offset {
+        return true;
+    }
+    let before = metric.end <= figure.start;
+    let (from, to) = if before { (metric.end, figure.start) } else { (figure.end, metric.start) };
+    // After the figure only `¥83.7M in sales`: `¥32M of 2025 sales` is a part of them.
+    let links: &[&str] = if before { LINKS } else { &["in", "for"] };
+    let mut between = words.full[from..to].to_ascii_lowercase();
+    let mut named: Vec<Range<usize>> = words.periods.iter().map(|p| p.start..p.end).collect();
+    named.extend(words.mentions.iter().map(|m| m.span.clone()));
+    // `销售额8369万元，其中华北区5130万元`: the figures of the same metric in between are links too.
+    named.extend(words.figures.iter().map(|f| f.0.clone()));
+    named.sort_by_key(|r| std::cmp::Reverse(r.start));
+    let mut replaced_from = to;
+    for range in named.iter().filter(|r| from <= r.start && r.end <= to) {
+        // Ranges come last first; one that overlaps the range replaced before it is skipped.
+        if range.end <= replaced_from {
+            between.replace_range(range.start - from..range.end - from, " ");
+            replaced_from = range.start;
+        }
+    }
+    let mut rest = between.as_str();
+    loop {
+        rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+        match links.iter().find(|link| {
+            rest.starts_with(**link)
+                && (!link.is_ascii() || !rest[link.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()))
+        }) {
+            Some(link) => rest = &rest[link.len()..],
+            None => break,
+        }
+    }
+    rest.is_empty()
 }
 
 /// Whether the clause names a base period (`比第三季度`, `from Q3`).
