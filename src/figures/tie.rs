@@ -191,6 +191,10 @@ pub fn tie(
     let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
     let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);
     let base = base_of(words, span, &clause, comparison);
+    let said_as_change = direction.is_some()
+        || typed.sign != 0
+        || matches!(clause_comparison, Some(Against::YearAgo | Against::Prev))
+        || base_in(words, &clause);
     // A change of a target or a standard (`复购率目标较2023年提高10个百分点`) is not the actual's change, and a
     // period compared with itself is no change at all.
     let about_target =
@@ -210,6 +214,9 @@ pub fn tie(
             Role::Value
         }
         Class::Percent | Class::Points if about_target => return None,
+        // A change is said as one: a direction, a sign, or the comparison in its own clause (`占增量的63.8%` after
+        // `同比增长21.6%` is not the year's change).
+        Class::Percent | Class::Points if !said_as_change => return None,
         Class::Percent => Role::Change { base: base?, measure: Measure::Percent },
         Class::Points => Role::Change { base: base?, measure: Measure::Points },
         _ if direction.is_some() && about_target => return None,
@@ -226,6 +233,8 @@ pub fn tie(
             Role::Target
         }
         _ if base_in(words, &clause) || clause_comparison.is_some() => return None,
+        // `(+5066万元)`: a signed amount is a change, which this check leaves alone.
+        _ if typed.sign != 0 => return None,
         _ => Role::Value,
     };
     if matches!(role, Role::Value | Role::Target) && !linked(words, &mention.span, span) {
