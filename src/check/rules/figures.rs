@@ -53,7 +53,10 @@ pub fn check_book(
         return (found, sources);
     }
     let figures = Figures::new(data, config.year);
-    let per_chapter = crate::check::outline::parallel_map(chapters, |_, chapter| figures.chapter(chapter.text));
+    let per_chapter: Vec<Vec<Found>> = {
+        use rayon::prelude::*;
+        chapters.par_iter().map(|chapter| figures.chapter(chapter.text)).collect()
+    };
     // The first figure typed for each fact the data does not check: (chapter, figure).
     let mut first: HashMap<&str, (usize, &Found)> = HashMap::new();
     for (index, (chapter, figures_found)) in chapters.iter().zip(&per_chapter).enumerate() {
