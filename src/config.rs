@@ -1,4 +1,4 @@
-//! `[preprocessor.kpi]` in book.toml (SPEC 2).
+//! `[preprocessor.kpi]` in book.toml (docs/src/configuration.md).
 
 use std::collections::BTreeMap;
 

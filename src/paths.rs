@@ -1,4 +1,4 @@
-//! Confining the book's data, template and schema paths to the book root (SPEC 9, security).
+//! Confining the book's data, template and schema paths to the book root (docs/src/errors-and-guarantees.md).
 
 use std::path::{Path, PathBuf};
 

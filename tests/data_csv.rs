@@ -1,4 +1,4 @@
-//! CSV exports (SPEC 3.2): columns, totals, kinds, and every bad cell named by file, row and column.
+//! CSV exports (docs/src/data-files.md): columns, totals, kinds, and every bad cell named by file, row and column.
 
 use std::str::FromStr;
 

@@ -1,4 +1,5 @@
-//! Loading TOML and JSON data files: the SPEC 3.1 shape, merging, and every error with its place.
+//! Loading TOML and JSON data files: the shape docs/src/data-files.md describes, merging, and every error with its
+//! place.
 
 use std::str::FromStr;
 

@@ -52,7 +52,7 @@ fn reference_checks() {
     assert_eq!(ask(&data, "telesales_share", "2023", &[], Kind::Target), Ok(dec("60")));
     assert_eq!(ask(&data, "deal_cycle_days", "2023", &[("tenure", "new")], Kind::Actual), Ok(dec("50")));
     assert_eq!(ask(&data, "revenue", "2023", &[], Kind::Target), Ok(dec("114300000")));
-    // The shares of the SPEC's sentences: ai-qc was 7M of 31M in Q3 and 12.6M of 36M in Q4.
+    // The shares of the reference sentences: ai-qc was 7M of 31M in Q3 and 12.6M of 36M in Q4.
     assert_eq!(actual(&data, "revenue", "2023-Q3"), Ok(dec("31000000")));
     // H2 rolls up from Q3 and Q4.
     assert_eq!(actual(&data, "revenue", "2023-H2"), Ok(dec("67000000")));

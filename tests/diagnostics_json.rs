@@ -1,4 +1,4 @@
-//! The JSON format of SPEC 7: snapshot, exact shape (field names and order), and a round trip.
+//! The JSON format of docs/src/cli.md: snapshot, exact shape (field names and order), and a round trip.
 
 #[path = "fixtures/diagnostics/findings.rs"]
 mod findings;

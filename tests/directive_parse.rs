@@ -1,4 +1,4 @@
-//! The directive grammar (SPEC 4): every element and every error.
+//! The directive grammar (docs/src/directives.md): every element and every error.
 
 use mdbook_kpi::data::Period;
 use mdbook_kpi::directive::parse::{ParseError, parse};

@@ -1,4 +1,4 @@
-//! Where `<<#kpi …>>` is a directive and where it is not (SPEC 4, "Where directives are expanded").
+//! Where `<<#kpi …>>` is a directive and where it is not (docs/src/directives.md).
 
 use mdbook_kpi::directive::scan::{Found, scan};
 

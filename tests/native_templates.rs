@@ -206,7 +206,7 @@ proptest! {
     }
 }
 
-/// The reference rows of SPEC 5.2 come out the same both ways too (they are checked against the spec's text in
+/// The reference rows of docs/src/directives.md come out the same both ways too (they are checked against their text in
 /// narrate_reference.rs, which runs the native path).
 #[test]
 fn overriding_a_template_turns_the_native_sentence_off() {

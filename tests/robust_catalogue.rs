@@ -1,5 +1,5 @@
-//! SPEC 9 "Bad input": a table of bad inputs, each with the rule id (or message), file and position it must be
-//! reported with. Every case runs in a book of its own in a temporary folder, and every file of that book is
+//! docs/src/errors-and-guarantees.md: a table of bad inputs, each with the rule id (or message), file and position it
+//! must be reported with. Every case runs in a book of its own in a temporary folder, and every file of that book is
 //! hashed before and after: nothing the tool reads is ever modified. Library cases run the data loader and the
 //! preprocessor; CLI cases run the real binary and also assert a non-zero exit.
 
@@ -637,7 +637,7 @@ const fn stdin_case(name: &'static str, stdin: &'static str, exit: i32, says: &'
 const REQUEST_05: &str = r#"[{"root":"{ROOT}","config":{"book":{"title":"T","language":"zh-CN"},"preprocessor":{"kpi":{}}},"renderer":"html","mdbook_version":"0.5.4"},{"items":[{"Chapter":{"name":"A","content":"营收<<#kpi revenue q4 vs q3>>","number":null,"sub_items":[],"path":"chapter.md","source_path":"chapter.md","parent_names":[]}}]}]"#;
 
 static CLI_CASES: &[CliCase] = &[
-    // --- config (SPEC 2) ----------------------------------------------------------------------------------------
+    // --- config (docs/src/configuration.md) ----------------------------------------------------------------------
     check_cli("config: locale of the wrong type", "locale = 5\n", 2, &["config/invalid", "book.toml:6:10", "locale"]),
     check_cli(
         "config: precision as text",

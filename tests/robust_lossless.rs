@@ -1,5 +1,5 @@
-//! SPEC 9 "Nothing lost": a chapter without directives comes back byte-identical; with directives, every byte
-//! outside them is unchanged; the same input gives the same output, byte for byte.
+//! docs/src/errors-and-guarantees.md: a chapter without directives comes back byte-identical; with directives, every
+//! byte outside them is unchanged; the same input gives the same output, byte for byte.
 
 #[path = "../fuzz/src/invariants.rs"]
 #[allow(dead_code)]

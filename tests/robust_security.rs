@@ -1,5 +1,6 @@
-//! SPEC 9 "Security": text from data files never becomes live HTML or Markdown where it is inserted; templates
-//! cannot read files or run anything; data and template paths cannot leave the book root, also through symlinks.
+//! docs/src/errors-and-guarantees.md: text from data files never becomes live HTML or Markdown where it is inserted;
+//! templates cannot read files or run anything; data and template paths cannot leave the book root, also through
+//! symlinks.
 
 use std::path::Path;
 

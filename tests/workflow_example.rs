@@ -29,7 +29,7 @@ impl Edition {
         }
     }
 
-    /// Sentences SPEC 5.2 and the book's README promise on the performance-review page.
+    /// The reference sentences and the book's README promise on the performance-review page.
     fn sentences(self) -> &'static [&'static str] {
         match self {
             Edition::Chinese => &[

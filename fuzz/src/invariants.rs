@@ -12,7 +12,7 @@ use mdbook_kpi::directive::{parse, scan};
 use mdbook_kpi::narrate::Target;
 use mdbook_kpi::preprocess::Preprocessor;
 
-/// The reference data set of SPEC 3.1, loaded once.
+/// The reference data set of docs/src/data-files.md, loaded once.
 pub fn reference_data() -> &'static DataSet {
     static DATA: OnceLock<DataSet> = OnceLock::new();
     DATA.get_or_init(|| {

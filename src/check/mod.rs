@@ -1,12 +1,12 @@
-//! The structure check (SPEC 6): a book against a schema of modules, parts and a closed loop, plus the
-//! SMART, jargon and bare-number rules.
+//! The structure check (docs/src/structure-check.md): a book against a schema of modules, parts and a closed loop, plus
+//! the SMART, jargon and bare-number rules.
 //!
 //! [`read_book`] reads a book from disk (for `mdbook-kpi check`); [`load_schema`] gives the schema;
 //! [`check`] runs every rule over the chapters and returns the findings, sorted.
 //!
-//! How things are found (SPEC 6.1): a module is a chapter (by its SUMMARY title or its title heading) or a
-//! heading whose text, numbering removed, contains one of the module's titles; `{#id}` on a heading names a
-//! module exactly (see `rules::modules` for how the best candidate wins). Findings about a missing module point
+//! How things are found (docs/src/structure-check.md): a module is a chapter (by its SUMMARY title or its title
+//! heading) or a heading whose text, numbering removed, contains one of the module's titles; `{#id}` on a heading names
+//! a module exactly (see `rules::modules` for how the best candidate wins). Findings about a missing module point
 //! at SUMMARY.md as a whole (no line): the file beside the book's top-level chapters.
 
 pub mod book;

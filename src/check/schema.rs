@@ -1,4 +1,4 @@
-//! Structure schemas (SPEC 6.1): the modules a report must have, their parts and the closed loop.
+//! Structure schemas (docs/src/structure-check.md): the modules a report must have, their parts and the closed loop.
 //!
 //! A schema is a TOML file; the built-in `year-end-sales` lives in `schemas/year-end-sales.toml`:
 //!

@@ -1,4 +1,4 @@
-//! Loading TOML, JSON and CSV data files into one [`DataSet`] (SPEC 3).
+//! Loading TOML, JSON and CSV data files into one [`DataSet`] (docs/src/data-files.md).
 //!
 //! Every file is read in full and every error is collected (not only the first), each with its rule id, file,
 //! line and column. After all files are read the set is finished as a whole: metrics named only by facts get a
@@ -20,7 +20,8 @@ use crate::diagnostics::Diagnostic;
 use crate::rules::Rule;
 use crate::source::LineIndex;
 
-/// The largest data file read (SPEC 9: a huge file is a clear error, not an exhausted machine).
+/// The largest data file read (docs/src/errors-and-guarantees.md: a huge file is a clear error, not an exhausted
+/// machine).
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// After this many errors in one file the rest are counted, not listed.
@@ -514,7 +515,7 @@ fn key_path(parts: &[&str]) -> String {
         .join(".")
 }
 
-/// Reading one TOML/JSON document of the SPEC 3.1 shape into the loader.
+/// Reading one TOML/JSON document of the shape docs/src/data-files.md describes into the loader.
 struct Document<'a, 'b> {
     loader: &'a mut Loader,
     file: &'a str,

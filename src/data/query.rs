@@ -1,4 +1,4 @@
-//! Asking the data set for one number, deriving it where the data allows (SPEC 3.3).
+//! Asking the data set for one number, deriving it where the data allows (docs/src/data-files.md).
 //!
 //! The order of attempts for a (metric, period, slice, kind):
 //! 1. the given fact;

@@ -1,4 +1,4 @@
-//! Checking given totals against their members (`data/inconsistent-total`, SPEC 3.3).
+//! Checking given totals against their members (`data/inconsistent-total`, docs/src/data-files.md).
 //!
 //! Built for million-row exports with subtotals over every combination of dimensions: every distinct slice is
 //! numbered once (in [`Slice`] order) and its *groups* worked out once, a group being the pair (slice without

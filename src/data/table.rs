@@ -1,10 +1,10 @@
 //! Facts from CSV files, stored compactly: values and lines in file order, plus one sorted array of packed
 //! keys that says where each fact is.
 //!
-//! Why: SPEC 9 asks a 1,000,000-row CSV to load at no less than half the speed of plain `csv` iteration. In
-//! [`DataSet::facts`](super::DataSet::facts) every fact owns its metric id, a `BTreeMap` slice (one ~500-byte
-//! node) and its file name: about 700 bytes and six allocations a fact, seconds for a million rows. Here a fact
-//! is an 8-byte key (16 for very varied data), a 16-byte value and a 4-byte line; metric ids and slices are
+//! Why: the speed budgets (docs/src/speed.md) ask a 1,000,000-row CSV to load at no less than half the speed of plain
+//! `csv` iteration. In [`DataSet::facts`](super::DataSet::facts) every fact owns its metric id, a `BTreeMap` slice (one
+//! ~500-byte node) and its file name: about 700 bytes and six allocations a fact, seconds for a million rows. Here a
+//! fact is an 8-byte key (16 for very varied data), a 16-byte value and a 4-byte line; metric ids and slices are
 //! stored once each, and nothing is copied after the rows are read.
 //!
 //! Read facts through the [`DataSet`](super::DataSet) methods (`fact`, `facts_iter`, `facts_of_metric`), which

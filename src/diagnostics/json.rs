@@ -1,5 +1,5 @@
-//! `{"version":1,"diagnostics":[…],"summary":{"errors":N,"warnings":N}}` (SPEC 7), pretty-printed, ending with a
-//! newline. The field names and their order are part of the contract, so they are spelled out here rather than
+//! `{"version":1,"diagnostics":[…],"summary":{"errors":N,"warnings":N}}` (docs/src/cli.md), pretty-printed, ending with
+//! a newline. The field names and their order are part of the contract, so they are spelled out here rather than
 //! taken from whatever [`Diagnostic`] happens to hold.
 
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! The directive grammar (SPEC 4).
+//! The directive grammar (docs/src/directives.md).
 //!
 //! ```text
 //! <<#kpi [share] METRIC [DIM=MEMBER ...] PERIOD [vs COMPARAND] [by DIM [top N]] [as FORM] [OPTION=VALUE ...]>>
@@ -82,8 +82,8 @@ impl ParseError {
     }
 }
 
-/// A block form (`as table`, `as chart`) must stand alone on its line (SPEC 4); `alone_on_line` comes from the
-/// scanner's [`Found::Directive`](super::scan::Found::Directive).
+/// A block form (`as table`, `as chart`) must stand alone on its line (docs/src/directives.md); `alone_on_line` comes
+/// from the scanner's [`Found::Directive`](super::scan::Found::Directive).
 pub fn check_placement(directive: &Directive, alone_on_line: bool) -> Result<(), ParseError> {
     match &directive.form {
         Some(form) if form.value.is_block() && !alone_on_line => Err(ParseError::syntax(

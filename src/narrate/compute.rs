@@ -12,7 +12,7 @@ use crate::directive::{By, Comparand, Directive, Filter, Form, PeriodRef, Period
 use crate::rules::Rule;
 use crate::suggest;
 
-/// The sentence kinds of SPEC 5.3 that a directive can produce (delta and ratio are forms of these).
+/// The sentence kinds of docs/src/templates.md that a directive can produce (delta and ratio are forms of these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SentenceKind {
     Value,

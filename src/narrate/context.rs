@@ -1,5 +1,5 @@
-//! The template context of SPEC 5.3 (also what `mdbook-kpi eval --json` prints): raw numbers unrounded, texts
-//! formatted once.
+//! The template context of docs/src/templates.md (also what `mdbook-kpi eval --json` prints): raw numbers unrounded,
+//! texts formatted once.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;

@@ -1,4 +1,4 @@
-//! Number formatting of SPEC 5.1: 万/亿 for zh-CN, K/M/B for en, half-to-even rounding done once, for display.
+//! Number formatting of docs/src/numbers.md: 万/亿 for zh-CN, K/M/B for en, half-to-even rounding done once, for display.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

@@ -111,7 +111,7 @@ impl Narrator<'_> {
         }
     }
 
-    /// The template context of SPEC 5.3, as `mdbook-kpi eval --json` prints it.
+    /// The template context of docs/src/templates.md, as `mdbook-kpi eval --json` prints it.
     pub fn context(&self, directive: &Directive) -> Result<serde_json::Value, Failure> {
         let computation = compute::compute(self, directive)?;
         Ok(context::build(&computation))

@@ -1,5 +1,5 @@
-//! Shared by the table and chart tests: the reference data of SPEC 3.1 plus a few figures of our own (months,
-//! losses, labels that need escaping), loaded and expanded through the real pipeline.
+//! Shared by the table and chart tests: the reference data of docs/src/data-files.md plus a few figures of our own
+//! (months, losses, labels that need escaping), loaded and expanded through the real pipeline.
 
 #![allow(dead_code)]
 
@@ -72,7 +72,7 @@ pub fn expand(data: &DataSet, locale: Locale, body: &str, target: Target) -> Str
     narrator(data, &templates, locale).expand(&directive, target).unwrap_or_else(|e| panic!("{body}: {e:?}"))
 }
 
-/// The template context (SPEC 5.3) of `<<#kpi BODY>>`: the figures the chart draws.
+/// The template context (docs/src/templates.md) of `<<#kpi BODY>>`: the figures the chart draws.
 pub fn context(data: &DataSet, locale: Locale, body: &str) -> serde_json::Value {
     let templates = Templates::builtin();
     let directive = parse(&format!("<<#kpi {body}>>")).unwrap_or_else(|e| panic!("{body}: {e:?}"));

@@ -1,4 +1,4 @@
-//! The rules of SPEC 6.2, one file per family, over a shared [`Context`]: the outline, the modules found in it
+//! The rules of docs/src/rules.md, one file per family, over a shared [`Context`]: the outline, the modules found in it
 //! and their items, worked out once.
 
 pub mod figures;
