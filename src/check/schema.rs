@@ -300,7 +300,7 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
     let raw: RawSchema = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_string();
         let diagnostic = Diagnostic::error(Rule::SchemaInvalid, format!("malformed schema: {message}"))
-            .with_help("see the schema format in the README (modules with id and titles; parts; loop)")
+            .with_help("see A custom schema in the mdbook-kpi guide (modules with id and titles; parts; loop)")
             .in_file(file);
         match e.span() {
             Some(span) => diagnostic.at_span(&index, span),

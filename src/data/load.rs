@@ -561,7 +561,7 @@ impl Document<'_, '_> {
         // The root has an empty path: name it in words rather than as an empty `` key.
         let subject = if path.is_empty() { "the top level".to_string() } else { format!("`{}`", key_path(path)) };
         let message = format!("{subject} must be {expected}, not {}", node.value.type_name());
-        let help = format!("write {expected} here (the data file format is in the README)");
+        let help = format!("write {expected} here (the data file format: Data files in the mdbook-kpi guide)");
         self.report(Rule::DataInvalid, node.span.start, message, Some(help));
     }
 

@@ -10,7 +10,7 @@ use crate::diagnostics::Diagnostic;
 use crate::narrate::labels::join_cjk;
 use crate::rules::Rule;
 
-/// Every sentence kind, in the order the README documents them.
+/// Every sentence kind, in the order the guide lists them (docs/src/templates.md).
 pub const KINDS: &[&str] =
     &["value", "period", "target", "standard", "member", "share", "trend", "breakdown", "drivers", "delta", "ratio"];
 
@@ -167,7 +167,7 @@ impl Templates {
         self.registry.register_template_string(name, text).map_err(|e| {
             let (line, column) = e.pos().unwrap_or((0, 0));
             Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {}", e.reason()))
-                .with_help("see the built-in templates in the README for the syntax and the context fields")
+                .with_help("see Templates in the mdbook-kpi guide for the syntax and the context fields")
                 .in_file(file)
                 .at(crate::source::Position { line, column }, crate::source::Position { line, column })
         })
