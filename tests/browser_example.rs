@@ -1,12 +1,14 @@
 //! The example book in a real browser: `book-example` built with `mdbook-kpi build`, its pages opened in headless
-//! Chromium (`$CHROMIUM`, else /usr/bin/chromium; a missing browser fails the test, it never skips).
+//! Chromium (`$CHROMIUM`, else /usr/bin/chromium). The test is `#[ignore]`d, as it needs the browser: .ci/run
+//! installs Chromium and runs it with `--include-ignored`, and a missing browser fails it, it never skips.
 //!
 //! The rendered DOM must carry the expanded sentences, the table and the chart (an `<svg>` with its `<title>`),
 //! and the chart must take up space on the page: a copy of the page with a small script appended measures the
 //! SVG with `getBoundingClientRect()` and writes the numbers into the DOM that `--dump-dom` prints.
 //!
-//! `UPDATE_SCREENSHOT=1 cargo test --test browser_example` also writes docs/screenshot-example.png (the README
-//! shows it); without it the screenshot goes to a temp folder and is only checked.
+//! `UPDATE_SCREENSHOT=1 cargo test --test browser_example -- --include-ignored` also writes
+//! docs/screenshot-example.png (the README shows it); without it the screenshot goes to a temp folder and is only
+//! checked.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -130,6 +132,7 @@ fn main_of(dom: &str) -> &str {
 }
 
 #[test]
+#[ignore = "needs Chromium (CHROMIUM, else /usr/bin/chromium); .ci/run runs it"]
 fn the_example_renders_sentences_a_table_and_a_sized_chart_in_chromium() {
     let out = tempfile::tempdir().unwrap();
     let (zh, en) = (out.path().join("zh"), out.path().join("en"));

@@ -9,7 +9,8 @@ fn kpi() -> Command {
     Command::new(KPI)
 }
 
-/// The in-process build writes what `mdbook build` (0.5) writes for a book without directives.
+/// The in-process build writes what `mdbook build` (0.5, mdbook-driver with kpi as its command preprocessor)
+/// writes for a book without directives.
 #[test]
 fn builds_like_mdbook_itself() {
     let ours = copy_book("plain");

