@@ -186,8 +186,8 @@ fn directives_expand_in_both_mdbooks_with(mdbook: &Mdbook) {
         .flat_map(|(body, zh, en)| [(format!("<<#kpi {body}>>"), *zh), (format!("<<#kpi {body} locale=en>>"), *en)])
         .collect();
     let rows: Vec<(&str, &str)> = rows.iter().map(|(d, s)| (d.as_str(), *s)).collect();
-    let spec_page = book.read("book/markdown/spec-rows.md");
-    assert_eq!(spec_page, expected(&book.read("src/spec-rows.md"), &rows), "mdBook {}", mdbook.series);
+    let reference_page = book.read("book/markdown/reference-sentences.md");
+    assert_eq!(reference_page, expected(&book.read("src/reference-sentences.md"), &rows), "mdBook {}", mdbook.series);
     let html = book.read("book/html/review.html");
     assert!(html.contains("Q4营收3600万元,环比增长16.1%"), "mdBook {}", mdbook.series);
 }
