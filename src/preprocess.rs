@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::check::CodeRanges;
 use crate::config::{Config, Locale, OnError};
 use crate::data::DataSet;
+use crate::data::salvage::Loaded;
 use crate::diagnostics::{self, Diagnostic, Severity, Sources};
 use crate::directive::{parse, scan};
 use crate::narrate::{Failure, Narrator, Target, Templates, chart};
@@ -23,7 +24,9 @@ pub struct Preprocessor {
     templates: Templates,
     /// Loaded by the first directive that needs it, from whichever thread: a book without directives needs no
     /// data file. Load errors are kept here and reported once.
-    data: OnceLock<Result<DataSet, Vec<Diagnostic>>>,
+    data: OnceLock<Loaded>,
+    /// Directives that wait for data that failed to load: reported once, as a count at the first of them.
+    waiting: Mutex<Waiting>,
     diagnostics: Vec<Diagnostic>,
     /// The chapters and data files findings point into, for the human renderer.
     sources: Sources,
@@ -40,7 +43,7 @@ pub struct Preprocessor {
 /// A named thread rather than a task in rayon's pool: it overlaps reading the JSON, which is not work to share,
 /// and it must start at once, where a pool task could wait in the queue behind the very chapters that wait for
 /// the data.
-pub struct DataPreload(std::thread::JoinHandle<Result<DataSet, Vec<Diagnostic>>>);
+pub struct DataPreload(std::thread::JoinHandle<Loaded>);
 
 impl DataPreload {
     /// Starts loading `files` (relative to `root`); `None` when no thread can be started.
@@ -51,12 +54,46 @@ impl DataPreload {
 }
 
 /// Loads the data set and seals it (answers are cached from then on).
-fn load_sealed(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
-    let loaded = crate::data::load::load(root, files);
-    if let Ok(data) = &loaded {
+fn load_sealed(root: &Path, files: &[String]) -> Loaded {
+    let loaded = crate::data::salvage::load(root, files);
+    if let Some(data) = &loaded.data {
         data.seal();
     }
     loaded
+}
+
+/// The message of a directive that needs figures from a data file that failed to load; such directives are
+/// counted, not listed (the data errors say what to fix).
+const NEEDS_FAILED_DATA: &str = "this directive needs the data that failed to load";
+
+/// The directives that need data that failed to load: how many, and the first (by file and place).
+#[derive(Default)]
+struct Waiting {
+    count: usize,
+    first: Option<Diagnostic>,
+}
+
+impl Waiting {
+    fn add(&mut self, finding: Diagnostic) {
+        self.count += 1;
+        let earlier = |first: &Diagnostic| {
+            (&finding.file, finding.line, finding.column) < (&first.file, first.line, first.column)
+        };
+        if self.first.as_ref().is_none_or(earlier) {
+            self.first = Some(finding);
+        }
+    }
+
+    /// One finding for all of them, at the first.
+    fn summary(&self) -> Option<Diagnostic> {
+        let mut finding = self.first.clone()?;
+        finding.message = match self.count {
+            1 => NEEDS_FAILED_DATA.to_string(),
+            n => format!("this directive and {} more need the data that failed to load", n - 1),
+        };
+        finding.help = Some("fix the data errors above; directives over figures that loaded were expanded".into());
+        Some(finding)
+    }
 }
 
 /// A chapter to expand in place: its file name in findings, its text, and its code and HTML ranges when known.
@@ -111,6 +148,7 @@ impl Preprocessor {
             target,
             templates,
             data: OnceLock::new(),
+            waiting: Mutex::default(),
             diagnostics,
             sources: Sources::new(),
             worker: Worker::default(),
@@ -132,10 +170,11 @@ impl Preprocessor {
             locale,
             target,
             templates: Templates::builtin(),
-            data: OnceLock::from(Ok({
+            data: OnceLock::from(Loaded::clean({
                 data.seal();
                 data
             })),
+            waiting: Mutex::default(),
             diagnostics: Vec::new(),
             sources: Sources::new(),
             worker: Worker::default(),
@@ -148,28 +187,30 @@ impl Preprocessor {
         self.locale
     }
 
-    /// The data set, loading it on first use.
+    /// The data set, loading it on first use; with load errors, what read cleanly (see [`Loaded::needs_failed`]).
     pub fn data(&self) -> Option<&DataSet> {
-        self.data
-            .get_or_init(|| {
-                let preload = self.preload.lock().ok().and_then(|mut preload| preload.take());
-                match preload.map(|preload| preload.0.join()) {
-                    Some(Ok(loaded)) => loaded,
-                    // A panic while loading is a bug to show, not a reason to load the files a second time.
-                    Some(Err(panic)) => std::panic::resume_unwind(panic),
-                    None => load_sealed(&self.root, &self.config.data),
-                }
-            })
-            .as_ref()
-            .ok()
+        self.loaded().data.as_ref()
+    }
+
+    /// The outcome of loading the data, loading it on first use.
+    fn loaded(&self) -> &Loaded {
+        self.data.get_or_init(|| {
+            let preload = self.preload.lock().ok().and_then(|mut preload| preload.take());
+            match preload.map(|preload| preload.0.join()) {
+                Some(Ok(loaded)) => loaded,
+                // A panic while loading is a bug to show, not a reason to load the files a second time.
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => load_sealed(&self.root, &self.config.data),
+            }
+        })
     }
 
     /// Findings from loading the data: its errors, or its warnings (`data/inconsistent-total`).
     fn data_findings(&self) -> &[Diagnostic] {
         match self.data.get() {
-            Some(Ok(data)) => &data.warnings,
-            Some(Err(errors)) => errors,
-            None => &[],
+            Some(Loaded { errors, .. }) if !errors.is_empty() => errors,
+            Some(Loaded { data: Some(data), .. }) => &data.warnings,
+            _ => &[],
         }
     }
 
@@ -280,7 +321,13 @@ impl Preprocessor {
                                 .in_file(file)
                                 .at_span(index(), start..end);
                             finding.help = failure.help.clone();
-                            worker.diagnostics.push(finding);
+                            if failure.message == NEEDS_FAILED_DATA {
+                                if let Ok(mut waiting) = self.waiting.lock() {
+                                    waiting.add(finding);
+                                }
+                            } else {
+                                worker.diagnostics.push(finding);
+                            }
                             had_finding = true;
                             if self.config.on_error == OnError::Warn {
                                 splices.push(Splice::new(span, marker(&failure).into()));
@@ -328,9 +375,10 @@ impl Preprocessor {
         }
         let (year, precision, locale, target) = (self.config.year, self.config.precision, self.locale, self.target);
         let templates = &self.templates;
-        let Some(data) = self.data() else {
-            return Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")
-                .with_help(Some("see the data errors above".into())));
+        let loaded = self.loaded();
+        let data = match &loaded.data {
+            Some(data) if !loaded.needs_failed(&directive.metric.value) => data,
+            _ => return Err(Failure::new(Rule::KpiNoData, directive.metric.span.clone(), NEEDS_FAILED_DATA)),
         };
         let narrator = Narrator { data, templates, locale, year, precision };
         narrator.expand_at(&directive, target, salt)
@@ -389,6 +437,7 @@ impl Preprocessor {
             .iter()
             .chain(&self.worker.diagnostics)
             .chain(self.data_findings())
+            .chain(self.waiting.lock().ok().and_then(|waiting| waiting.summary()).as_ref())
             .filter_map(|d| self.config.apply_levels(d.clone()))
             .collect();
         diagnostics::sort(&mut all);
@@ -398,8 +447,21 @@ impl Preprocessor {
 
     /// The chapters and files the findings point into.
     pub fn sources(&self) -> Sources {
+        /// Data files larger than this are not quoted (the finding still names the row and column).
+        const MAX_QUOTED_BYTES: u64 = 16 << 20;
         let mut all = self.sources.clone();
         all.extend(self.worker.sources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for finding in self.data_findings() {
+            if finding.file.is_empty() || all.contains_key(&finding.file) {
+                continue;
+            }
+            let Ok(path) = crate::paths::resolve_in_root(&self.root, &finding.file) else { continue };
+            if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_QUOTED_BYTES)
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                all.insert(finding.file.clone(), String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
         all
     }
 

@@ -27,6 +27,9 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// After this many errors in one file the rest are counted, not listed.
 pub(crate) const MAX_ERRORS_PER_FILE: usize = 100;
 
+/// How the note on errors beyond [`MAX_ERRORS_PER_FILE`] ends.
+pub(crate) const SUPPRESSED_SUFFIX: &str = "are not shown";
+
 pub(crate) const PERIOD_HELP: &str = "write periods as 2023, 2023-H1, 2023-Q4 or 2023-12";
 
 /// Loads and merges the book's data files (paths relative to `root`). Errors are diagnostics with a rule id
@@ -35,7 +38,7 @@ pub fn load(root: &Path, files: &[String]) -> Result<DataSet, Vec<Diagnostic>> {
     let mut sources = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for file in files {
-        match read_in_root(root, file) {
+        match read_source(root, file) {
             Ok(bytes) => sources.push((file.clone(), bytes)),
             Err(error) => errors.push(*error),
         }
@@ -57,7 +60,7 @@ pub fn load_sources(sources: &[(String, Vec<u8>)]) -> Result<DataSet, Vec<Diagno
     loader.finish()
 }
 
-fn read_in_root(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
+pub(crate) fn read_source(root: &Path, file: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
     let resolved = crate::paths::resolve_in_root(root, file).map_err(|message| -> Box<Diagnostic> {
         // `resolve_in_root` refuses both missing files and escapes; a path that exists was refused for leaving
         // the root.
@@ -167,7 +170,7 @@ impl Loader {
         if self.suppressed_in_file > 0 {
             let more = self.suppressed_in_file;
             self.errors.push(
-                Diagnostic::error(Rule::DataInvalid, format!("{more} more errors in `{name}` are not shown"))
+                Diagnostic::error(Rule::DataInvalid, format!("{more} more errors in `{name}` {SUPPRESSED_SUFFIX}"))
                     .in_file(name)
                     .with_help("fix the errors above and run again"),
             );
@@ -275,7 +278,14 @@ impl Loader {
     }
 
     /// Checks and completes the merged set; errors make the whole load fail.
-    pub(crate) fn finish(mut self) -> Result<DataSet, Vec<Diagnostic>> {
+    pub(crate) fn finish(self) -> Result<DataSet, Vec<Diagnostic>> {
+        let (data, errors) = self.finish_keeping();
+        if errors.is_empty() { Ok(data) } else { Err(errors) }
+    }
+
+    /// Checks and completes the merged set, returning it with the errors (sorted), if any: with errors, the set
+    /// holds what read cleanly and lacks the consistency warnings.
+    pub(crate) fn finish_keeping(mut self) -> (DataSet, Vec<Diagnostic>) {
         let csv = std::mem::take(&mut self.csv);
         self.errors_in_file = 0;
         let table = csv.into_table(&mut self, 64);
@@ -287,11 +297,11 @@ impl Loader {
         self.check_formulas();
         if !self.errors.is_empty() {
             crate::diagnostics::sort(&mut self.errors);
-            return Err(self.errors);
+            return (self.data, self.errors);
         }
         let mut warnings = super::rollup::inconsistent_totals(&self.data);
         self.data.warnings.append(&mut warnings);
-        Ok(self.data)
+        (self.data, Vec::new())
     }
 
     /// A fact given in a TOML/JSON file and again in a CSV file.

@@ -11,6 +11,7 @@ pub mod number;
 pub mod period;
 pub mod query;
 pub mod rollup;
+pub mod salvage;
 pub mod table;
 pub mod tree;
 

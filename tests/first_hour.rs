@@ -1,0 +1,97 @@
+//! The messages a newcomer meets in the first hour, as they see them (issue 18): each mistake gives one
+//! message that leads to the fix, in a Chinese and an English book.
+
+use std::path::Path;
+
+use mdbook_kpi::config::Config;
+use mdbook_kpi::diagnostics::{self, Format};
+use mdbook_kpi::preprocess::Preprocessor;
+
+/// A book on disk: `book.toml` with `[preprocessor.kpi]` settings, and data files.
+fn book(language: &str, kpi: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!("[book]\ntitle = \"T\"\nlanguage = \"{language}\"\n\n[preprocessor.kpi]\n{kpi}\n");
+    std::fs::write(dir.path().join("book.toml"), toml).expect("book.toml");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+/// The chapter as expanded, then the findings as `mdbook build` prints them.
+fn expand(root: &Path, language: &str, chapter: &str) -> String {
+    let text = std::fs::read_to_string(root.join("book.toml")).expect("book.toml");
+    let (config, found) = Config::from_book_toml(&text);
+    assert!(found.is_empty(), "{found:?}");
+    let mut preprocessor = Preprocessor::new(root, config, Some(language), "markdown");
+    let expanded = preprocessor.expand_chapter("src/chapter.md", chapter).unwrap_or_else(|| chapter.to_string());
+    let findings = preprocessor.diagnostics();
+    let rendered = diagnostics::render(Format::Human, &findings, &preprocessor.sources());
+    format!("{expanded}\n----- findings -----\n{rendered}")
+}
+
+const METRICS_TOML: &str = r#"[metrics.customers]
+label = { zh-CN = "客户数", en = "customers" }
+unit = "count"
+values = { "2025-Q3" = 40, "2025-Q4" = 46 }
+"#;
+
+/// Revenue by region: one cell (row 5, the value) is not a number.
+const SALES_CSV: &str = "metric,period,region,value\n\
+revenue,2025-Q3,east,100\n\
+revenue,2025-Q3,west,80\n\
+revenue,2025-Q4,east,120\n\
+revenue,2025-Q4,west,9O\n";
+
+fn one_bad_cell(language: &str, chapter: &str) -> String {
+    let dir = book(
+        language,
+        "data = [\"data/metrics.toml\", \"data/sales.csv\"]\nyear = 2025",
+        &[("data/metrics.toml", METRICS_TOML), ("data/sales.csv", SALES_CSV)],
+    );
+    expand(dir.path(), language, chapter)
+}
+
+#[test]
+fn one_bad_cell_is_one_error_and_the_intact_file_still_expands_zh() {
+    let chapter = "# 回顾\n\n<<#kpi customers q4 vs q3>>\n\n<<#kpi revenue q4 vs q3>>；<<#kpi revenue region=east q4>>；\
+                   <<#kpi revenue q3>>\n";
+    let out = one_bad_cell("zh-CN", chapter);
+    assert_eq!(out.matches("error[").count(), 2, "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn one_bad_cell_is_one_error_and_the_intact_file_still_expands_en() {
+    let chapter = "# Review\n\n<<#kpi customers q4 vs q3>>\n\n<<#kpi revenue q4 vs q3>>; <<#kpi revenue q3>>\n";
+    let out = one_bad_cell("en", chapter);
+    assert_eq!(out.matches("error[").count(), 2, "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_formula_over_a_failed_metric_waits_too() {
+    let toml = format!("{METRICS_TOML}\n[metrics.revenue_per_customer]\nformula = \"revenue / customers\"\n");
+    let dir = book(
+        "en",
+        "data = [\"data/metrics.toml\", \"data/sales.csv\"]\nyear = 2025",
+        &[("data/metrics.toml", &toml), ("data/sales.csv", SALES_CSV)],
+    );
+    let out = expand(dir.path(), "en", "<<#kpi revenue_per_customer q4>> and <<#kpi customers q4>>\n");
+    assert!(out.starts_with("<<#kpi revenue_per_customer q4>> and 46"), "{out}");
+    assert!(out.contains("this directive needs the data that failed to load"), "{out}");
+}
+
+#[test]
+fn a_file_that_cannot_be_parsed_makes_every_directive_wait() {
+    let dir = book(
+        "en",
+        "data = [\"data/metrics.toml\", \"data/sales.csv\"]\nyear = 2025",
+        &[("data/metrics.toml", METRICS_TOML), ("data/sales.csv", "metric,period,value\nrevenue,2025-Q4\n")],
+    );
+    let out = expand(dir.path(), "en", "<<#kpi customers q4>>\n");
+    assert!(out.starts_with("<<#kpi customers q4>>\n"), "{out}");
+    assert!(out.contains("this directive needs the data that failed to load"), "{out}");
+}
