@@ -95,3 +95,37 @@ fn a_file_that_cannot_be_parsed_makes_every_directive_wait() {
     assert!(out.starts_with("<<#kpi customers q4>>\n"), "{out}");
     assert!(out.contains("this directive needs the data that failed to load"), "{out}");
 }
+
+const REGIONAL_CSV: &str = "metric,period,region,value\n\
+revenue,2024-Q4,east,90\n\
+revenue,2024-Q4,west,70\n\
+revenue,2025-Q3,east,100\n\
+revenue,2025-Q3,west,80\n\
+revenue,2025-Q4,east,120\n\
+revenue,2025-Q4,west,95\n";
+
+fn missing_period(language: &str, chapter: &str) -> String {
+    let toml = "[meta]\ncurrency = \"CNY\"\n\n[metrics.revenue]\nlabel = { zh-CN = \"营收\", en = \"revenue\" }\nunit = \"currency\"\n";
+    let dir = book(
+        language,
+        "data = [\"metrics.toml\", \"sales.csv\"]\nyear = 2025",
+        &[("metrics.toml", toml), ("sales.csv", REGIONAL_CSV)],
+    );
+    expand(dir.path(), language, chapter)
+}
+
+/// Totals over the regions derive fine: the period is what is wrong, so the hint lists the periods that work.
+#[test]
+fn a_missing_period_lists_the_periods_that_exist_zh() {
+    let out = missing_period("zh-CN", "<<#kpi revenue 2022>>；<<#kpi revenue q4>>\n");
+    assert!(out.contains("；215元\n"), "the total over the regions for 2025-Q4 is 120 + 95: {out}");
+    assert!(!out.contains("name a member"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_missing_period_lists_the_periods_that_exist_en() {
+    let out = missing_period("en", "<<#kpi revenue 2022>>; <<#kpi revenue region=east 2023>>\n");
+    assert!(!out.contains("name a member"), "{out}");
+    insta::assert_snapshot!(out);
+}

@@ -392,6 +392,12 @@ impl DataSet {
                 _ => Some(format!("the data has no figures for {}", query.metric)),
             };
         }
+        // Totals and other slices derive from finer facts: when the asked slice can be had for other periods,
+        // the period is what is wrong, so name the periods that work.
+        let derivable = self.derivable_periods(query, &facts);
+        if !derivable.is_empty() {
+            return Some(format!("the data has {subject} for {}", period_list(&derivable)));
+        }
         let dimensions: BTreeSet<&str> = facts.iter().flat_map(|k| k.slice.keys().map(String::as_str)).collect();
         if query.slice.is_empty() && !dimensions.is_empty() {
             let by: Vec<String> = dimensions.iter().map(|d| format!("`{d}`")).collect();
@@ -403,6 +409,21 @@ impl DataSet {
             ));
         }
         Some(format!("the data has {} only for other filters", query.metric))
+    }
+}
+
+impl DataSet {
+    /// The periods of `facts` (at most the first [`MAX_HINT_PERIODS`]) for which the query's slice and kind
+    /// can be derived, in time order.
+    fn derivable_periods(&self, query: Query<'_>, facts: &[FactRef<'_>]) -> Vec<Period> {
+        const MAX_HINT_PERIODS: usize = 64;
+        let Some(metric) = self.metrics.get(query.metric) else { return Vec::new() };
+        let periods: BTreeSet<Period> = facts.iter().map(|f| f.period).filter(|p| *p != query.period).collect();
+        let derivable = periods.into_iter().take(MAX_HINT_PERIODS).filter(|period| {
+            let mut derivation = Derivation { data: self, steps: 0, members_cache: BTreeMap::new() };
+            derivation.derive(metric, *period, query.slice, query.kind, 0).is_ok()
+        });
+        sorted_in_time(derivable.collect())
     }
 }
 
