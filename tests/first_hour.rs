@@ -129,3 +129,59 @@ fn a_missing_period_lists_the_periods_that_exist_en() {
     assert!(!out.contains("name a member"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+const LABELLED_TOML: &str = r#"[dimensions.region]
+label = { zh-CN = "区域", en = "region" }
+members.east = { zh-CN = "华东", en = "East" }
+members.west = { zh-CN = "华西", en = "West" }
+
+[metrics.revenue]
+label = { zh-CN = "营收", en = "revenue" }
+unit = "currency"
+
+[metrics.orders]
+label = { zh-CN = "订单", en = "orders" }
+unit = "count"
+
+[metrics.bookings]
+label = { zh-CN = "订单", en = "bookings" }
+unit = "count"
+"#;
+
+fn labelled(language: &str, chapter: &str) -> String {
+    let dir = book(
+        language,
+        "data = [\"metrics.toml\", \"sales.csv\"]\nyear = 2025",
+        &[("metrics.toml", LABELLED_TOML), ("sales.csv", REGIONAL_CSV)],
+    );
+    expand(dir.path(), language, chapter)
+}
+
+/// A metric, dimension and member may be named by a label in any locale; a shared label names its ids.
+#[test]
+fn labels_name_metrics_and_members_zh() {
+    let out = labelled("zh-CN", "<<#kpi 营收 区域=华东 q4 vs q3>>\n\n<<#kpi revenue region=east q4 vs q3>>\n\n<<#kpi 订单 q4>>\n");
+    let (first, rest) = out.split_once("\n\n").expect("paragraphs");
+    assert!(rest.starts_with(first), "by label and by id give the same sentence: {out}");
+    assert!(first.contains("120"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn labels_name_metrics_and_members_en() {
+    let out = labelled("en", "<<#kpi revenue region=East q4 vs q3>> <<#kpi 营收 region=west q4>>\n");
+    assert!(out.contains("120") && out.contains("95"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// A member id with a space loads no more: the error is at the data, with the fix.
+#[test]
+fn an_id_with_a_space_is_refused_at_load() {
+    for language in ["zh-CN", "en"] {
+        let csv = "metric,period,region,value\nrevenue,2025-Q4,North East,10\nrevenue,2025-Q4,west,20\n";
+        let dir = book(language, "data = [\"sales.csv\"]\nyear = 2025", &[("sales.csv", csv)]);
+        let out = expand(dir.path(), language, "<<#kpi revenue region=west q4>>\n");
+        assert!(out.contains("error[data/invalid]: member id `North East` contains a space"), "{out}");
+        insta::assert_snapshot!(format!("id_with_space_{language}"), out);
+    }
+}

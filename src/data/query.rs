@@ -421,7 +421,7 @@ impl DataSet {
         let periods: BTreeSet<Period> = facts.iter().map(|f| f.period).filter(|p| *p != query.period).collect();
         let derivable = periods.into_iter().take(MAX_HINT_PERIODS).filter(|period| {
             let mut derivation = Derivation { data: self, steps: 0, members_cache: BTreeMap::new() };
-            derivation.derive(metric, *period, query.slice, query.kind, 0).is_ok()
+            derivation.derive(metric, *period, query.slice, query.kind, 0, true).is_ok()
         });
         sorted_in_time(derivable.collect())
     }

@@ -7,6 +7,7 @@ pub mod compute;
 pub mod context;
 pub mod format;
 pub mod labels;
+pub mod names;
 pub mod native;
 pub mod table;
 pub mod templates;
