@@ -321,7 +321,9 @@ impl Preprocessor {
                                 .in_file(file)
                                 .at_span(index(), start..end);
                             finding.help = failure.help.clone();
-                            if failure.message == NEEDS_FAILED_DATA {
+                            if failure.message == crate::narrate::templates::REPORTED_AT_TEMPLATE {
+                                // Reported once at the template's file.
+                            } else if failure.message == NEEDS_FAILED_DATA {
                                 if let Ok(mut waiting) = self.waiting.lock() {
                                     waiting.add(finding);
                                 }
@@ -438,6 +440,7 @@ impl Preprocessor {
             .chain(&self.worker.diagnostics)
             .chain(self.data_findings())
             .chain(self.waiting.lock().ok().and_then(|waiting| waiting.summary()).as_ref())
+            .chain(&self.templates.findings())
             .filter_map(|d| self.config.apply_levels(d.clone()))
             .collect();
         diagnostics::sort(&mut all);
@@ -451,6 +454,9 @@ impl Preprocessor {
         const MAX_QUOTED_BYTES: u64 = 16 << 20;
         let mut all = self.sources.clone();
         all.extend(self.worker.sources.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (file, text) in self.templates.sources() {
+            all.insert(file.to_string(), text.to_string());
+        }
         for finding in self.data_findings() {
             if finding.file.is_empty() || all.contains_key(&finding.file) {
                 continue;

@@ -160,7 +160,10 @@ fn labelled(language: &str, chapter: &str) -> String {
 /// A metric, dimension and member may be named by a label in any locale; a shared label names its ids.
 #[test]
 fn labels_name_metrics_and_members_zh() {
-    let out = labelled("zh-CN", "<<#kpi 营收 区域=华东 q4 vs q3>>\n\n<<#kpi revenue region=east q4 vs q3>>\n\n<<#kpi 订单 q4>>\n");
+    let out = labelled(
+        "zh-CN",
+        "<<#kpi 营收 区域=华东 q4 vs q3>>\n\n<<#kpi revenue region=east q4 vs q3>>\n\n<<#kpi 订单 q4>>\n",
+    );
     let (first, rest) = out.split_once("\n\n").expect("paragraphs");
     assert!(rest.starts_with(first), "by label and by id give the same sentence: {out}");
     assert!(first.contains("120"), "{out}");
@@ -184,4 +187,39 @@ fn an_id_with_a_space_is_refused_at_load() {
         assert!(out.contains("error[data/invalid]: member id `North East` contains a space"), "{out}");
         insta::assert_snapshot!(format!("id_with_space_{language}"), out);
     }
+}
+
+/// A book whose `period` sentence template (in `language`) is `template`, with two directives that use it.
+fn with_template(language: &str, template: &str) -> String {
+    let locale_dir = if language == "en" { "en" } else { "zh-CN" };
+    let path = format!("kpi-templates/{locale_dir}/period.hbs");
+    let dir = book(
+        language,
+        "data = [\"metrics.toml\"]\nyear = 2025\ntemplates = \"kpi-templates\"",
+        &[("metrics.toml", METRICS_TOML), (&path, template)],
+    );
+    expand(dir.path(), language, "<<#kpi customers q4 vs q3>>\n\n<<#kpi customers q4 vs q3>> <<#kpi customers q3>>\n")
+}
+
+#[test]
+fn an_unclosed_block_is_named_once_at_the_template() {
+    for language in ["zh-CN", "en"] {
+        let out = with_template(language, "{{subject}}\n{{#if change}}up\n{{value.text}}\n");
+        assert_eq!(out.matches("error[").count(), 1, "{out}");
+        assert!(out.contains("opened at line 2 is never closed"), "{out}");
+        insta::assert_snapshot!(format!("unclosed_block_{language}"), out);
+    }
+}
+
+#[test]
+fn a_misspelled_field_or_helper_gets_did_you_mean() {
+    for language in ["zh-CN", "en"] {
+        let out = with_template(language, "{{subject}} was {{value.txt}}\n");
+        assert_eq!(out.matches("error[").count(), 1, "{out}");
+        assert!(!out.contains("Some("), "{out}");
+        insta::assert_snapshot!(format!("misspelled_field_{language}"), out);
+    }
+    let out = with_template("en", "{{jion subject value.text}}\n");
+    assert!(out.contains("did you mean `join`?"), "{out}");
+    insta::assert_snapshot!("misspelled_helper_en", out);
 }

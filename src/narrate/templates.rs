@@ -3,7 +3,13 @@
 
 use std::path::Path;
 
-use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError, RenderErrorReason};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError, RenderErrorReason, TemplateError,
+    TemplateErrorReason,
+};
 
 use crate::config::Locale;
 use crate::diagnostics::Diagnostic;
@@ -75,7 +81,24 @@ pub struct Templates {
     overridden: Vec<String>,
     /// Whether built-in templates may be written natively (off only to compare the two in tests).
     native: bool,
+    /// The book's template files by template name (`zh-CN/period` → `kpi-templates/zh-CN/period.hbs`), with
+    /// their text (for quoting in findings).
+    files: BTreeMap<String, (String, String)>,
+    /// Templates of the book that do not compile (reported once, by [`Templates::with_overrides`]).
+    broken: Vec<String>,
+    /// Errors in rendering a book's template, each once at its file.
+    reported: Mutex<Vec<Diagnostic>>,
 }
+
+/// What a directive's failure says when the template it needs is broken: the error is reported once at the
+/// template's file, not at each directive ([`Templates::findings`]).
+pub const REPORTED_AT_TEMPLATE: &str = "the sentence template has an error (reported at its file)";
+
+/// The helpers a template may call: Handlebars' own and this tool's.
+const HELPERS: &[&str] = &[
+    "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not",
+    "len", "join", "choose",
+];
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,7 +123,14 @@ impl Templates {
             }
             registry
         });
-        Templates { registry: registry.clone(), overridden: Vec::new(), native: true }
+        Templates {
+            registry: registry.clone(),
+            overridden: Vec::new(),
+            native: true,
+            files: BTreeMap::new(),
+            broken: Vec::new(),
+            reported: Mutex::default(),
+        }
     }
 
     /// The built-in templates, always rendered through Handlebars (to test the native path against).
@@ -164,13 +194,25 @@ impl Templates {
             .map_err(|e| Diagnostic::error(Rule::KpiTemplate, format!("cannot read `{file}`: {e}")).in_file(file))?;
         // Even a template that fails to compile is no longer the built-in one.
         self.overridden.push(name.to_string());
-        self.registry.register_template_string(name, text).map_err(|e| {
-            let (line, column) = e.pos().unwrap_or((0, 0));
-            Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {}", e.reason()))
+        self.files.insert(name.to_string(), (file.to_string(), text.clone()));
+        self.registry.register_template_string(name, &text).map_err(|e| {
+            self.broken.push(name.to_string());
+            let (message, (line, column)) = explain_compile_error(&e, &text);
+            Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {message}"))
                 .with_help("see Templates in the mdbook-kpi guide for the syntax and the context fields")
                 .in_file(file)
                 .at(crate::source::Position { line, column }, crate::source::Position { line, column })
         })
+    }
+
+    /// Errors found rendering the book's templates, each once at its file.
+    pub fn findings(&self) -> Vec<Diagnostic> {
+        self.reported.lock().map(|found| found.clone()).unwrap_or_default()
+    }
+
+    /// The book's template files and their text, for quoting in findings.
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.files.values().map(|(file, text)| (file.as_str(), text.as_str()))
     }
 
     fn registry() -> Handlebars<'static> {
@@ -185,17 +227,152 @@ impl Templates {
     /// Renders the template of `kind` in `locale` with a context; the result is one line without a final newline.
     pub fn render(&self, locale: Locale, kind: &str, context: serde_json::Value) -> Result<String, String> {
         let name = format!("{}/{kind}", locale.id());
+        if self.broken.contains(&name) {
+            return Err(REPORTED_AT_TEMPLATE.into());
+        }
         // An owned context: `Context::from` takes the value as it is, where `render` would serialize a copy.
         let context = Context::from(context);
-        let text = self.registry.render_with_context(&name, &context).map_err(|e| describe(&name, &e))?;
+        let text = match self.registry.render_with_context(&name, &context) {
+            Ok(text) => text,
+            Err(error) => return Err(self.report(&name, &error, context.data())),
+        };
         Ok(text.trim_end_matches(['\n', '\r']).to_string())
+    }
+
+    /// The failure of a directive whose template failed to render: a book's template gets one finding at its
+    /// file (and the directive [`REPORTED_AT_TEMPLATE`]); a built-in one, the message itself.
+    fn report(&self, name: &str, error: &RenderError, context: &serde_json::Value) -> String {
+        let (message, help) = explain_render_error(error, context);
+        let Some((file, _)) = self.files.get(name) else {
+            return match error.line_no {
+                Some(line) => format!("template `{name}.hbs` line {line}: {message}"),
+                None => format!("template `{name}.hbs`: {message}"),
+            };
+        };
+        let (line, column) = (error.line_no.unwrap_or(0), error.column_no.unwrap_or(0));
+        let position = crate::source::Position { line, column };
+        let mut finding = Diagnostic::error(Rule::KpiTemplate, message).in_file(file.clone()).at(position, position);
+        finding.help = help;
+        if let Ok(mut reported) = self.reported.lock()
+            && !reported.contains(&finding)
+        {
+            reported.push(finding);
+        }
+        REPORTED_AT_TEMPLATE.into()
     }
 }
 
-fn describe(name: &str, error: &RenderError) -> String {
-    match error.line_no {
-        Some(line) => format!("template `{name}.hbs` line {line}: {}", error.reason()),
-        None => format!("template `{name}.hbs`: {}", error.reason()),
+/// A compile error in words, and where to point (the unclosed block's opening, when that is the problem).
+fn explain_compile_error(error: &TemplateError, text: &str) -> (String, (usize, usize)) {
+    let position = error.pos().unwrap_or((0, 0));
+    match error.reason() {
+        TemplateErrorReason::MismatchingClosedHelper(opened, closing)
+        | TemplateErrorReason::MismatchingClosedDecorator(opened, closing) => (
+            format!("`{{{{#{opened}}}}}` is closed by `{{{{/{closing}}}}}`; close it with `{{{{/{opened}}}}}`"),
+            position,
+        ),
+        TemplateErrorReason::InvalidSyntax(_) => match unbalanced_block(text) {
+            Some(Unbalanced::Unclosed { name, line, column }) => (
+                format!("`{{{{#{name}}}}}` opened at line {line} is never closed; add `{{{{/{name}}}}}` where it ends"),
+                (line, column),
+            ),
+            Some(Unbalanced::Stray { name, line, column }) => {
+                (format!("`{{{{/{name}}}}}` at line {line} closes no block"), (line, column))
+            }
+            None => ("the Handlebars syntax is invalid here (check the `{{` and `}}` pairs)".to_string(), position),
+        },
+        TemplateErrorReason::InvalidParam(param) => (format!("`{param}` is not a valid parameter"), position),
+        TemplateErrorReason::NestedSubexpression => {
+            ("a subexpression inside a subexpression is not supported".to_string(), position)
+        }
+        other => (other.to_string(), position),
+    }
+}
+
+enum Unbalanced {
+    Unclosed { name: String, line: usize, column: usize },
+    Stray { name: String, line: usize, column: usize },
+}
+
+/// The first block helper (`{{#if}}`) that is never closed, or the first `{{/x}}` that closes nothing; comments
+/// are skipped.
+fn unbalanced_block(text: &str) -> Option<Unbalanced> {
+    let index = crate::source::LineIndex::new(text);
+    let mut open: Vec<(String, usize)> = Vec::new();
+    let mut rest = 0;
+    while let Some(found) = text[rest..].find("{{") {
+        let start = rest + found;
+        let body = text[start + 2..].trim_start_matches('~');
+        if body.starts_with('!') {
+            let end = if body.starts_with("!--") { "--}}" } else { "}}" };
+            rest = text[start..].find(end).map_or(text.len(), |i| start + i + end.len());
+            continue;
+        }
+        let name = |body: &str| -> String {
+            body[1..]
+                .trim_start()
+                .split(|c: char| c.is_whitespace() || c == '}' || c == '~')
+                .next()
+                .unwrap_or("")
+                .into()
+        };
+        if body.starts_with('#') {
+            open.push((name(body), start));
+        } else if body.starts_with('/') {
+            let closing = name(body);
+            if open.last().is_some_and(|(opened, _)| *opened == closing) {
+                open.pop();
+            } else if !open.iter().any(|(opened, _)| *opened == closing) {
+                let position = index.position(start);
+                return Some(Unbalanced::Stray { name: closing, line: position.line, column: position.column });
+            }
+        }
+        rest = start + 2;
+    }
+    let (name, offset) = open.pop()?;
+    let position = index.position(offset);
+    Some(Unbalanced::Unclosed { name, line: position.line, column: position.column })
+}
+
+/// A render error in words with a hint: a field the context lacks or an unknown helper gets a "did you mean".
+fn explain_render_error(error: &RenderError, context: &serde_json::Value) -> (String, Option<String>) {
+    match error.reason() {
+        RenderErrorReason::MissingVariable(Some(path)) => {
+            let mut paths = Vec::new();
+            field_paths(context, "", &mut paths);
+            let help = crate::suggest::help_for(path, paths.iter().map(String::as_str))
+                .or_else(|| Some("`mdbook-kpi eval --json '<<#kpi …>>'` prints the fields a sentence has".to_string()));
+            (format!("the template uses `{path}`, which this sentence does not have"), help)
+        }
+        RenderErrorReason::MissingVariable(None) => {
+            ("the template uses a field this sentence does not have".into(), None)
+        }
+        RenderErrorReason::HelperNotFound(helper) => (
+            format!("`{helper}` is not a helper (nor a field of this sentence)"),
+            crate::suggest::help_for(helper, HELPERS.iter().copied())
+                .or_else(|| Some(format!("the helpers are {}", HELPERS.join(", ")))),
+        ),
+        other => (other.to_string(), None),
+    }
+}
+
+/// Every field path of a context (`value.text`, `members`), and, inside arrays, the paths of their elements as a
+/// template inside `{{#each}}` names them.
+fn field_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                out.push(path.clone());
+                field_paths(field, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            if let Some(first) = items.first() {
+                field_paths(first, "", out);
+            }
+        }
+        _ => {}
     }
 }
 
