@@ -52,6 +52,9 @@ pub enum Level {
 pub struct Config {
     /// Data files, relative to the book root.
     pub data: Vec<String>,
+    /// The text encoding of data files that are not UTF-8, by path as in `data` (an encoding_rs name such as
+    /// `GB18030`): `data = [{ path = "sales.csv", encoding = "gb18030" }]`.
+    pub encodings: BTreeMap<String, String>,
     /// `None`: from `[book] language` (zh… → zh-CN, else en).
     pub locale: Option<Locale>,
     /// The report year; `None`: `[meta] year` of the data.
@@ -72,6 +75,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data: vec!["kpi.toml".into()],
+            encodings: BTreeMap::new(),
             locale: None,
             year: None,
             templates: None,
@@ -368,8 +372,9 @@ fn parse_entry(config: &mut Config, entry: &Entry, findings: &mut Findings<'_>) 
     }
     match key {
         "data" => {
-            if let Some(data) = string_list(key, node, true, findings) {
+            if let Some((data, encodings)) = data_list(node, findings) {
                 config.data = data;
+                config.encodings = encodings;
             }
         }
         "locale" => match node.as_str().and_then(Locale::parse) {
@@ -443,6 +448,46 @@ fn string_list(key: &str, node: &Node, single_allowed: bool, findings: &mut Find
             None
         }
     }
+}
+
+/// `data`: a path, or a list of paths and `{ path = "…", encoding = "gb18030" }` tables.
+fn data_list(node: &Node, findings: &mut Findings<'_>) -> Option<(Vec<String>, BTreeMap<String, String>)> {
+    let Kind::Array(items) = &node.kind else {
+        return string_list("data", node, true, findings).map(|data| (data, BTreeMap::new()));
+    };
+    const EXPECTED: &str = "a list of paths, or of { path = \"sales.csv\", encoding = \"gb18030\" } tables";
+    let mut data = Vec::with_capacity(items.len());
+    let mut encodings = BTreeMap::new();
+    for item in items {
+        match &item.kind {
+            Kind::Str(text) if !text.trim().is_empty() => data.push(text.clone()),
+            Kind::Table(entries) => {
+                let field = |name: &str| entries.iter().find(|e| e.key == name).map(|e| &e.value);
+                let Some(path) = field("path").and_then(Node::as_str).filter(|p| !p.trim().is_empty()) else {
+                    findings.invalid("data", item, EXPECTED);
+                    return None;
+                };
+                if let Some(unknown) = entries.iter().find(|e| e.key != "path" && e.key != "encoding") {
+                    findings.invalid("data", &unknown.value, "a table of `path` and `encoding` only");
+                    return None;
+                }
+                if let Some(label) = field("encoding") {
+                    let encoding = label.as_str().and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()));
+                    let Some(encoding) = encoding else {
+                        findings.invalid("data", label, "an encoding such as \"gb18030\", \"big5\" or \"utf-8\"");
+                        return None;
+                    };
+                    encodings.insert(path.to_string(), encoding.name().to_string());
+                }
+                data.push(path.to_string());
+            }
+            _ => {
+                findings.invalid("data", item, EXPECTED);
+                return None;
+            }
+        }
+    }
+    Some((data, encodings))
 }
 
 fn parse_rules(config: &mut Config, node: &Node, findings: &mut Findings<'_>) {

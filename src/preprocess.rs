@@ -1,5 +1,6 @@
 //! Expanding directives in chapters: scan, parse, narrate, splice — every byte outside a directive unchanged.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -47,15 +48,15 @@ pub struct DataPreload(std::thread::JoinHandle<Loaded>);
 
 impl DataPreload {
     /// Starts loading `files` (relative to `root`); `None` when no thread can be started.
-    pub fn start(root: PathBuf, files: Vec<String>) -> Option<Self> {
-        let load = move || load_sealed(&root, &files);
+    pub fn start(root: PathBuf, files: Vec<String>, encodings: BTreeMap<String, String>) -> Option<Self> {
+        let load = move || load_sealed(&root, &files, &encodings);
         std::thread::Builder::new().name("kpi-data".into()).spawn(load).ok().map(DataPreload)
     }
 }
 
 /// Loads the data set and seals it (answers are cached from then on).
-fn load_sealed(root: &Path, files: &[String]) -> Loaded {
-    let loaded = crate::data::salvage::load(root, files);
+fn load_sealed(root: &Path, files: &[String], encodings: &BTreeMap<String, String>) -> Loaded {
+    let loaded = crate::data::salvage::load(root, files, encodings);
     if let Some(data) = &loaded.data {
         data.seal();
     }
@@ -200,7 +201,7 @@ impl Preprocessor {
                 Some(Ok(loaded)) => loaded,
                 // A panic while loading is a bug to show, not a reason to load the files a second time.
                 Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => load_sealed(&self.root, &self.config.data),
+                None => load_sealed(&self.root, &self.config.data, &self.config.encodings),
             }
         })
     }
@@ -465,10 +466,26 @@ impl Preprocessor {
             if std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_QUOTED_BYTES)
                 && let Ok(bytes) = std::fs::read(&path)
             {
-                all.insert(finding.file.clone(), String::from_utf8_lossy(&bytes).into_owned());
+                all.insert(finding.file.clone(), self.data_file_text(&finding.file, bytes));
             }
         }
         all
+    }
+
+    /// A data file's text for quoting: decoded as the config says, else as UTF-8, else (a likely export from
+    /// Excel on Chinese Windows) as GB18030, so that the line quoted is the one the author sees in their editor.
+    fn data_file_text(&self, file: &str, bytes: Vec<u8>) -> String {
+        let encoding = self.config.encodings.get(file).and_then(|e| encoding_rs::Encoding::for_label(e.as_bytes()));
+        match String::from_utf8(bytes) {
+            Ok(text) if encoding.is_none() => text,
+            Ok(text) => {
+                encoding.map_or(text.clone(), |e| e.decode_without_bom_handling(text.as_bytes()).0.into_owned())
+            }
+            Err(error) => {
+                let encoding = encoding.unwrap_or(encoding_rs::GB18030);
+                encoding.decode_without_bom_handling(error.as_bytes()).0.into_owned()
+            }
+        }
     }
 
     pub fn on_error(&self) -> OnError {

@@ -223,3 +223,34 @@ fn a_misspelled_field_or_helper_gets_did_you_mean() {
     assert!(out.contains("did you mean `join`?"), "{out}");
     insta::assert_snapshot!("misspelled_helper_en", out);
 }
+
+/// A CSV as Excel on Chinese Windows saves it: GB18030 (GBK) bytes.
+fn gbk_book(language: &str, data: &str) -> tempfile::TempDir {
+    let csv = "metric,period,region,value\n营收,2025-Q3,华东,100\n营收,2025-Q4,华东,120\n";
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(csv);
+    assert!(!unmappable);
+    let dir = book(language, &format!("data = {data}\nyear = 2025"), &[]);
+    std::fs::write(dir.path().join("sales.csv"), &bytes).expect("write");
+    dir
+}
+
+/// A file that is not UTF-8 is one error that says which encoding it looks like and how to fix it.
+#[test]
+fn a_gbk_file_is_one_error_with_the_fix() {
+    for language in ["zh-CN", "en"] {
+        let dir = gbk_book(language, "[\"sales.csv\"]");
+        let out = expand(dir.path(), language, "<<#kpi 营收 q4>>\n");
+        assert_eq!(out.matches("error[").count(), 2, "{out}");
+        assert!(out.contains("it reads as GB18030 (GBK)"), "{out}");
+        insta::assert_snapshot!(format!("gbk_file_{language}"), out);
+    }
+}
+
+/// `encoding = "gb18030"` reads it.
+#[test]
+fn a_gbk_file_with_its_encoding_loads() {
+    let dir = gbk_book("zh-CN", "[{ path = \"sales.csv\", encoding = \"gb18030\" }]");
+    let out = expand(dir.path(), "zh-CN", "<<#kpi 营收 region=华东 q4 vs q3>>\n");
+    assert!(out.starts_with("Q4华东营收120,环比增长20%\n"), "{out}");
+    assert!(out.ends_with("----- findings -----\n"), "{out}");
+}

@@ -8,11 +8,13 @@
 //! not a table of rows, rows whose metric is unreadable, `[meta]` settings that colour every sentence) makes
 //! every directive wait.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use super::DataSet;
 use super::load::{Loader, read_source};
+use crate::rules::Rule;
 use crate::diagnostics::Diagnostic;
 
 /// The outcome of loading a book's data files.
@@ -66,13 +68,17 @@ impl Loaded {
     }
 }
 
-/// Loads and merges the book's data files (paths relative to `root`), keeping what read cleanly when some
-/// file has errors.
-pub fn load(root: &Path, files: &[String]) -> Loaded {
+/// Loads and merges the book's data files (paths relative to `root`; `encodings` names the encoding of those
+/// that are not UTF-8), keeping what read cleanly when some file has errors.
+pub fn load(root: &Path, files: &[String], encodings: &BTreeMap<String, String>) -> Loaded {
     let mut sources = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for file in files {
-        match read_source(root, file) {
+        let read = read_source(root, file).and_then(|bytes| match encodings.get(file) {
+            Some(encoding) => decode(file, bytes, encoding),
+            None => Ok(bytes),
+        });
+        match read {
             Ok(bytes) => sources.push((file.clone(), bytes)),
             Err(error) => errors.push(*error),
         }
@@ -86,6 +92,7 @@ pub fn load(root: &Path, files: &[String]) -> Loaded {
     if errors.is_empty() {
         return Loaded::clean(data);
     }
+    let errors = one_error_per_foreign_file(errors, &sources);
     let failed: HashSet<&str> = errors.iter().map(|e| e.file.as_str()).collect();
     let mut unusable = HashSet::new();
     let mut everything = false;
@@ -100,6 +107,66 @@ pub fn load(root: &Path, files: &[String]) -> Loaded {
     }
     let unusable = if everything { Unusable::Everything } else { Unusable::Metrics(unusable) };
     Loaded { data: Some(data), errors, unusable }
+}
+
+/// The file's text as UTF-8, decoded from `encoding` (an encoding_rs name, checked with the config).
+fn decode(file: &str, bytes: Vec<u8>, encoding: &str) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let Some(encoding) = encoding_rs::Encoding::for_label(encoding.as_bytes()) else { return Ok(bytes) };
+    if encoding == encoding_rs::UTF_8 {
+        return Ok(bytes);
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(&bytes) {
+        Some(Cow::Owned(text)) => Ok(text.into_bytes()),
+        Some(Cow::Borrowed(_)) => Ok(bytes),
+        None => Err(Box::new(
+            Diagnostic::error(Rule::DataSyntax, format!("`{file}` is not valid {} text", encoding.name()))
+                .in_file(file)
+                .with_help("check the `encoding` given for this file in [preprocessor.kpi] `data` of book.toml"),
+        )),
+    }
+}
+
+/// A data file that is not UTF-8 gives one error, which says what encoding it looks like and how to fix it, in
+/// place of an error for every cell that is not UTF-8 (and whatever followed from them).
+fn one_error_per_foreign_file(errors: Vec<Diagnostic>, sources: &[(String, Vec<u8>)]) -> Vec<Diagnostic> {
+    let not_utf8 = |e: &Diagnostic| e.rule == "data/syntax" && e.message.contains("not valid UTF-8");
+    let foreign: HashSet<String> = errors.iter().filter(|e| not_utf8(e)).map(|e| e.file.clone()).collect();
+    if foreign.is_empty() {
+        return errors;
+    }
+    let mut kept = Vec::with_capacity(errors.len());
+    let mut done = HashSet::new();
+    for error in errors {
+        if !foreign.contains(&error.file) {
+            kept.push(error);
+        } else if not_utf8(&error) && done.insert(error.file.clone()) {
+            let bytes = sources.iter().find(|(name, _)| *name == error.file).map_or(&[][..], |(_, b)| b.as_slice());
+            kept.push(explain_foreign(error, bytes));
+        }
+    }
+    kept
+}
+
+/// The first "not valid UTF-8" error of a file, reworded for the whole file.
+fn explain_foreign(mut error: Diagnostic, bytes: &[u8]) -> Diagnostic {
+    let file = error.file.clone();
+    let chinese = encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .is_some_and(|text| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    if chinese {
+        error.message =
+            format!("`{file}` is not UTF-8; it reads as GB18030 (GBK), as Excel on Chinese Windows saves CSV files");
+        error.help = Some(format!(
+            "save it as \"CSV UTF-8\" in Excel, or give its encoding in book.toml: \
+             data = [{{ path = \"{file}\", encoding = \"gb18030\" }}]"
+        ));
+    } else {
+        error.message = format!("`{file}` is not UTF-8 (first at this place)");
+        error.help = Some(format!(
+            "save it as UTF-8, or give its encoding in book.toml: data = [{{ path = \"{file}\", encoding = \"…\" }}]"
+        ));
+    }
+    error
 }
 
 /// The metric ids and labels a failed file names, read again on its own; `None` when what it would have

@@ -33,7 +33,7 @@ pub fn preload_data(context: Context<'_>) -> Option<DataPreload> {
     if config.data.is_empty() || found.iter().any(|d| d.severity == Severity::Error) {
         return None;
     }
-    DataPreload::start(context.root().to_path_buf(), config.data)
+    DataPreload::start(context.root().to_path_buf(), config.data, config.encodings)
 }
 
 /// Reads the config from the request, then expands the book's directives and runs the structure check; the
