@@ -293,7 +293,6 @@ impl Loader {
         self.check_duplicates_across_stores();
         self.add_implicit_metrics();
         self.resolve_missing();
-        self.check_ids();
         self.check_members();
         self.check_formulas();
         if !self.errors.is_empty() {
@@ -361,25 +360,6 @@ impl Loader {
         for metric in implicit {
             self.data.metrics.insert(metric.id.clone(), metric);
         }
-    }
-
-    /// Ids a directive could never name (it splits words at spaces and filters at `=`): refused here, where
-    /// the fix is, rather than as an unknown name in every directive that tries.
-    fn check_ids(&mut self) {
-        let mut errors = Vec::new();
-        for metric in self.data.metrics.values() {
-            errors.extend(id_error("metric", &metric.id, &metric.origin));
-        }
-        for dimension in self.data.dimensions.values() {
-            errors.extend(id_error("dimension", &dimension.id, &dimension.origin));
-            for member in dimension.members.keys().filter(|m| id_error("member", m, &dimension.origin).is_some()) {
-                // Rare: only then is the place the member was first used looked for.
-                let used = self.member_uses.iter().find(|(d, m, _)| *d == dimension.id && m == member);
-                let origin = used.map_or(&dimension.origin, |(_, _, origin)| origin);
-                errors.extend(id_error("member", member, origin));
-            }
-        }
-        self.errors.extend(errors);
     }
 
     fn check_members(&mut self) {
@@ -472,25 +452,6 @@ fn formula_cycles(metrics: &BTreeMap<String, Metric>) -> Vec<Diagnostic> {
         }
     }
     errors
-}
-
-/// A `data/invalid` error for an id with a space or `=`, which no directive can name.
-fn id_error(what: &str, id: &str, origin: &Origin) -> Option<Diagnostic> {
-    let problem = if id.chars().any(char::is_whitespace) {
-        "contains a space"
-    } else if id.contains('=') {
-        "contains `=`"
-    } else {
-        return None;
-    };
-    let fixed: String =
-        id.split(|c: char| c.is_whitespace() || c == '=').filter(|w| !w.is_empty()).collect::<Vec<_>>().join("_");
-    let message = format!("{what} id `{id}` {problem}, so no directive can name it");
-    let help = format!(
-        "use an id without spaces, such as `{fixed}`, and give `{id}` as its label (a directive may name it by \
-         either when the label is unique)"
-    );
-    Some(at_origin(Diagnostic::error(Rule::DataInvalid, message), origin).with_help(help))
 }
 
 pub(crate) fn duplicate_fact(key: &FactKey, first: &Origin, second: &Origin) -> Diagnostic {

@@ -168,9 +168,14 @@ impl Word<'_> {
 fn split_words(text: &str, body: Range<usize>) -> Vec<Word<'_>> {
     let mut words = Vec::new();
     let mut start = None;
+    // Spaces inside `"…"` do not end a word: `region="North East"`.
+    let mut in_quotes = false;
     for (offset, c) in text[body.clone()].char_indices() {
         let at = body.start + offset;
-        match (c.is_whitespace(), start) {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        match (c.is_whitespace() && !in_quotes, start) {
             (true, Some(s)) => {
                 words.push(Word { text: &text[s..at], span: s..at });
                 start = None;
@@ -183,6 +188,23 @@ fn split_words(text: &str, body: Range<usize>) -> Vec<Word<'_>> {
         words.push(Word { text: &text[s..body.end], span: s..body.end });
     }
     words
+}
+
+/// The text inside `"…"` (a name with spaces or punctuation, as the data writes it), if `text` is quoted.
+fn quoted(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains('"') && !inner.trim().is_empty()).then_some(inner)
+}
+
+/// The byte offset of the first `=` outside `"…"`.
+fn equals_outside_quotes(text: &str) -> Option<usize> {
+    let mut in_quotes = false;
+    text.char_indices().find_map(|(at, c)| {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        }
+        (c == '=' && !in_quotes).then_some(at)
+    })
 }
 
 /// Ids are Unicode letters and digits, `_` and `-`.
@@ -264,7 +286,7 @@ impl<'a> Grammar<'a> {
                 Some(format!("name the metric before the period, for example `<<#kpi revenue {}>>`", word.text)),
             ));
         }
-        if word.text.contains('=') {
+        if equals_outside_quotes(word.text).is_some() {
             return Err(ParseError::syntax(
                 word.span,
                 format!("found the filter `{}`, expected {expected}", word.text),
@@ -284,7 +306,7 @@ impl<'a> Grammar<'a> {
 
     fn filters(&mut self) -> Result<Vec<Filter>, ParseError> {
         let mut filters = Vec::new();
-        while let Some(word) = self.peek().filter(|word| word.text.contains('=')).cloned() {
+        while let Some(word) = self.peek().filter(|word| equals_outside_quotes(word.text).is_some()).cloned() {
             self.at += 1;
             filters.push(filter(&word, "filter")?);
         }
@@ -307,6 +329,19 @@ impl<'a> Grammar<'a> {
             format!("the keyword `{}`", word.text)
         } else {
             format!("`{}`", word.text)
+        };
+        // `region=North East`: a member with a space, unquoted.
+        let previous = self.at.checked_sub(2).and_then(|at| self.words.get(at));
+        let help = match previous.filter(|p| equals_outside_quotes(p.text).is_some() && quoted(p.text).is_none()) {
+            Some(filter) if !word.is_any(KEYWORDS) && !word.text.contains('=') => {
+                let (dimension, member) = filter.text.split_at(equals_outside_quotes(filter.text).unwrap_or(0));
+                let member = member.trim_start_matches('=');
+                Some(format!(
+                    "if `{member} {}` is one member, quote it: `{dimension}=\"{member} {}\"`; otherwise {}",
+                    word.text, word.text, PERIOD_FORMS
+                ))
+            }
+            _ => help,
         };
         Err(ParseError::syntax(word.span, format!("found {found} where the period belongs, expected a period"), help))
     }
@@ -472,6 +507,9 @@ fn id(word: &Word<'_>, what: &str) -> Result<String, ParseError> {
     if is_id(word.text) {
         return Ok(word.text.to_string());
     }
+    if let Some(name) = quoted(word.text) {
+        return Ok(name.to_string());
+    }
     let bad = word.text.chars().find(|&c| !(c.is_alphanumeric() || c == '_' || c == '-')).unwrap_or(' ');
     Err(ParseError::syntax(
         word.span.clone(),
@@ -479,13 +517,16 @@ fn id(word: &Word<'_>, what: &str) -> Result<String, ParseError> {
             "found `{}` where a {what} id belongs, expected letters, digits, `_` and `-` only (not `{bad}`)",
             word.text
         ),
-        Some(format!("{what} ids are written as in the data file, for example `revenue` or `营收`")),
+        Some(format!(
+            "{what} ids are written as in the data file, for example `revenue` or `营收`; quote one with spaces or \
+             punctuation: `\"North East\"`"
+        )),
     ))
 }
 
 /// `DIM=MEMBER`, with the spans of both ids.
 fn filter(word: &Word<'_>, what: &str) -> Result<Filter, ParseError> {
-    let equals = word.text.find('=').unwrap_or(word.text.len());
+    let equals = equals_outside_quotes(word.text).unwrap_or(word.text.len());
     let (dimension, member) = (&word.text[..equals], word.text.get(equals + 1..).unwrap_or(""));
     let start = word.span.start;
     let dimension_word = Word { text: dimension, span: start..start + equals };
