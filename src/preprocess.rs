@@ -28,6 +28,8 @@ pub struct Preprocessor {
     data: OnceLock<Loaded>,
     /// Directives that wait for data that failed to load: reported once, as a count at the first of them.
     waiting: Mutex<Waiting>,
+    /// How many directives the chapters held (for `check`'s summary).
+    directives: std::sync::atomic::AtomicUsize,
     diagnostics: Vec<Diagnostic>,
     /// The chapters and data files findings point into, for the human renderer.
     sources: Sources,
@@ -150,6 +152,7 @@ impl Preprocessor {
             templates,
             data: OnceLock::new(),
             waiting: Mutex::default(),
+            directives: Default::default(),
             diagnostics,
             sources: Sources::new(),
             worker: Worker::default(),
@@ -176,6 +179,7 @@ impl Preprocessor {
                 data
             })),
             waiting: Mutex::default(),
+            directives: Default::default(),
             diagnostics: Vec::new(),
             sources: Sources::new(),
             worker: Worker::default(),
@@ -300,6 +304,7 @@ impl Preprocessor {
                     had_finding = true;
                 }
                 scan::Found::Directive { span, alone_on_line, line_prefix } => {
+                    self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let text = &content[span.clone()];
                     match self.expand_cached(text, alone_on_line, span.start as u64) {
                         Ok(expansion) => {
@@ -486,6 +491,11 @@ impl Preprocessor {
                 encoding.decode_without_bom_handling(error.as_bytes()).0.into_owned()
             }
         }
+    }
+
+    /// How many directives the expanded chapters held (written ones, not `\<<#kpi` escapes).
+    pub fn directive_count(&self) -> usize {
+        self.directives.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn on_error(&self) -> OnError {

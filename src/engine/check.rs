@@ -47,9 +47,11 @@ pub(super) fn run(book: &Path) -> Outcome<'static> {
     found.extend(structure);
     sources.extend(structure_sources);
     let chapters = std::mem::take(&mut book.chapters);
+    let chapter_count = chapters.iter().filter(|c| c.source_path.is_some()).count();
     // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
     // fraction of an SVG chart.
-    let expanded = expansion_findings(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
+    let (expanded, directives) =
+        expansion_findings_counted(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
     found.extend(expanded.diagnostics);
     sources.extend(expanded.sources);
     diagnostics::sort(&mut found);
@@ -61,7 +63,7 @@ pub(super) fn run(book: &Path) -> Outcome<'static> {
     } else {
         Status::Passed
     };
-    Outcome::one_pass(status, findings, Product::None)
+    Outcome::one_pass(status, findings, Product::Checked { chapters: chapter_count, directives })
 }
 
 /// A config or schema error: the check could not run as configured.
@@ -108,9 +110,21 @@ pub fn expansion_findings(
     book_language: Option<&str>,
     renderer: &str,
     config: &Config,
+    chapters: Vec<crate::check::Chapter<'_>>,
+    code_ranges: Vec<Option<crate::check::CodeRanges>>,
+) -> Findings {
+    expansion_findings_counted(root, book_language, renderer, config, chapters, code_ranges).0
+}
+
+/// [`expansion_findings`], and how many directives the chapters held (for `check`'s closing line).
+fn expansion_findings_counted(
+    root: &Path,
+    book_language: Option<&str>,
+    renderer: &str,
+    config: &Config,
     mut chapters: Vec<crate::check::Chapter<'_>>,
     mut code_ranges: Vec<Option<crate::check::CodeRanges>>,
-) -> Findings {
+) -> (Findings, usize) {
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
     let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
@@ -151,5 +165,5 @@ pub fn expansion_findings(
     diagnostics.extend(figures_found);
     let mut sources = expander.sources();
     sources.extend(figures_sources);
-    Findings { diagnostics, sources }
+    (Findings { diagnostics, sources }, expander.directive_count())
 }

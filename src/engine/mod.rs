@@ -107,6 +107,8 @@ pub enum Product<'a> {
     Text(String),
     /// The folder `build` wrote the book to.
     Written(PathBuf),
+    /// What `check` went over, for its closing line: the chapters with a file, and the directives in them.
+    Checked { chapters: usize, directives: usize },
 }
 
 /// Findings, sorted, with the text of every file they point into (chapters as written, keyed `src/…`; data
