@@ -44,6 +44,7 @@ language = "{language}"
 
 [build]
 extra-watch-dirs = ["data"]    # `mdbook serve` rebuilds when the data changes
+create-missing = false         # a chapter missing from src/ is an error, not a new empty page
 
 [preprocessor.kpi]
 # mdbook-kpi: every key is optional
