@@ -258,3 +258,61 @@ fn a_gbk_file_with_its_encoding_loads() {
     assert!(out.starts_with("Q4华东营收120,环比增长20%\n"), "{out}");
     assert!(out.ends_with("----- findings -----\n"), "{out}");
 }
+
+/// `mdbook-kpi check BOOK` run from `dir` in `format`: its exit code and stdout.
+fn check_from(dir: &Path, book_arg: &str, format: &str) -> (i32, String) {
+    let output = assert_cmd::Command::cargo_bin("mdbook-kpi")
+        .expect("binary")
+        .current_dir(dir)
+        .args(["check", book_arg, "--format", format])
+        .env_remove("MDBOOK_BOOK")
+        .env_remove("MDBOOK_PREPROCESSOR")
+        .output()
+        .expect("run");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// One rule in every format: paths relative to the working directory (the repository root in CI).
+#[test]
+fn every_format_gives_paths_from_the_working_directory() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let root = repo.path().join("docs/report");
+    std::fs::create_dir_all(root.join("src")).expect("mkdir");
+    std::fs::write(
+        root.join("book.toml"),
+        "[book]\ntitle = \"T\"\nlanguage = \"en\"\n\n[preprocessor.kpi]\nlocal = \"en\"\n",
+    )
+    .expect("book.toml");
+    std::fs::write(root.join("src/SUMMARY.md"), "# Summary\n\n- [A](a.md)\n").expect("summary");
+    std::fs::write(root.join("src/a.md"), "# A\n").expect("chapter");
+    let (code, human) = check_from(repo.path(), "docs/report", "human");
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("paths_human", human);
+    let (_, github) = check_from(repo.path(), "docs/report", "github");
+    assert!(github.contains("::warning file=docs/report/book.toml,line=6"), "{github}");
+    let (_, json) = check_from(repo.path(), "./docs/report/", "json");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(json["diagnostics"][0]["file"], "docs/report/book.toml");
+    let (_, sarif) = check_from(repo.path(), "docs/report", "sarif");
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).expect("sarif");
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "docs/report/book.toml");
+    // From the book's own folder, the same finding is book-relative.
+    let (_, json) = check_from(&root, ".", "json");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(json["diagnostics"][0]["file"], "book.toml");
+}
+
+/// When all is well, `check` says what it checked, in one line.
+#[test]
+fn quiet_success_is_one_line_with_the_counts() {
+    for language in ["zh-CN", "en"] {
+        let dir = book(language, "data = [\"metrics.toml\"]\nyear = 2025", &[("metrics.toml", METRICS_TOML)]);
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(dir.path().join("src/SUMMARY.md"), "# Summary\n\n- [A](a.md)\n- [B](b.md)\n").expect("summary");
+        std::fs::write(dir.path().join("src/a.md"), "# A\n\n<<#kpi customers q4 vs q3>>\n").expect("a");
+        std::fs::write(dir.path().join("src/b.md"), "# B\n\n<<#kpi customers q4>> <<#kpi customers q3>>\n").expect("b");
+        let (code, out) = check_from(dir.path(), ".", "human");
+        assert_eq!((code, out.as_str()), (0, "ok: 2 chapters, 3 directives, 0 errors, 0 warnings\n"), "{language}");
+    }
+}

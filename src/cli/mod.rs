@@ -233,12 +233,10 @@ fn report_check(outcome: Outcome<'_>, book: &Path, format: Format, deny_warnings
         return refuse(refusal);
     }
     let mut findings = passes.into_iter().next().unwrap_or_default();
+    relative_to_working_directory(book, &mut findings);
     if status == Status::Stopped {
         print!("{}", diagnostics::render(format, &findings.diagnostics, &findings.sources));
         return EXIT_USAGE;
-    }
-    if matches!(format, Format::Github | Format::Sarif) {
-        prefix_with_book_path(book, &mut findings.diagnostics);
     }
     print!("{}", diagnostics::render(format, &findings.diagnostics, &findings.sources));
     let counts = findings.counts();
@@ -265,8 +263,27 @@ fn ok_line(chapters: usize, directives: usize) -> String {
     format!("ok: {}, {}, 0 errors, 0 warnings", count(chapters, "chapter"), count(directives, "directive"))
 }
 
-/// GitHub reads annotation and SARIF paths from the repository root, where CI runs `check`: a book given as a
-/// relative folder (`docs/report`) gets that folder in front of its book-relative paths.
+/// One rule for paths in every format: relative to the working directory, where CI runs `check` and where
+/// GitHub reads annotation and SARIF paths from (the repository root) — a book given as a relative folder
+/// (`docs/report`) gets that folder in front of its book-relative paths; a book given as `.` or as an absolute
+/// path keeps book-relative ones. `sources` are keyed the same way, so that the human format still quotes.
+fn relative_to_working_directory(book: &Path, findings: &mut crate::engine::Findings) {
+    let Some(prefix) = book_prefix(book) else { return };
+    prefix_with_book_path(book, &mut findings.diagnostics);
+    let sources = std::mem::take(&mut findings.sources);
+    findings.sources = sources.into_iter().map(|(file, text)| (format!("{prefix}/{file}"), text)).collect();
+}
+
+/// `docs/report` for a book given as `./docs/report/`; `None` for `.` and absolute paths.
+fn book_prefix(book: &Path) -> Option<String> {
+    if book.is_absolute() {
+        return None;
+    }
+    let prefix = book.to_string_lossy().replace('\\', "/");
+    let prefix = prefix.trim_start_matches("./").trim_end_matches('/');
+    (!prefix.is_empty() && prefix != ".").then(|| prefix.to_string())
+}
+
 fn prefix_with_book_path(book: &Path, found: &mut [Diagnostic]) {
     if book.is_absolute() {
         return;
@@ -339,7 +356,7 @@ mod tests {
     use crate::rules::Rule;
 
     #[test]
-    fn github_and_sarif_paths_start_at_the_working_directory() {
+    fn paths_start_at_the_working_directory() {
         let mut found = vec![
             Diagnostic::warning(Rule::StyleJargon, "x").in_file("src/a.md"),
             Diagnostic::error(Rule::ConfigInvalid, "z"),
