@@ -14,8 +14,8 @@ use std::path::Path;
 
 use super::DataSet;
 use super::load::{Loader, read_source};
-use crate::rules::Rule;
 use crate::diagnostics::Diagnostic;
+use crate::rules::Rule;
 
 /// The outcome of loading a book's data files.
 #[derive(Debug, Default)]
@@ -129,7 +129,7 @@ fn decode(file: &str, bytes: Vec<u8>, encoding: &str) -> Result<Vec<u8>, Box<Dia
 /// A data file that is not UTF-8 gives one error, which says what encoding it looks like and how to fix it, in
 /// place of an error for every cell that is not UTF-8 (and whatever followed from them).
 fn one_error_per_foreign_file(errors: Vec<Diagnostic>, sources: &[(String, Vec<u8>)]) -> Vec<Diagnostic> {
-    let not_utf8 = |e: &Diagnostic| e.rule == "data/syntax" && e.message.contains("not valid UTF-8");
+    let not_utf8 = |e: &Diagnostic| e.rule == Rule::DataSyntax && e.message.contains("not valid UTF-8");
     let foreign: HashSet<String> = errors.iter().filter(|e| not_utf8(e)).map(|e| e.file.clone()).collect();
     if foreign.is_empty() {
         return errors;
@@ -173,7 +173,7 @@ fn explain_foreign(mut error: Diagnostic, bytes: &[u8]) -> Diagnostic {
 /// given cannot be known from what it names (see the module documentation).
 fn names_in<'e>(name: &str, bytes: &[u8], errors: impl Iterator<Item = &'e Diagnostic>) -> Option<HashSet<String>> {
     for error in errors {
-        let unknowable = matches!(error.rule.as_str(), "data/syntax" | "data/missing-file" | "data/path")
+        let unknowable = matches!(error.rule, Rule::DataSyntax | Rule::DataMissingFile | Rule::DataPath)
             // A row without a metric could have been any metric's.
             || error.message == "the metric is empty"
             || error.message.starts_with("`meta.")
