@@ -13,9 +13,12 @@ use crate::rules::Rule;
 /// the computation to report (with its did-you-mean).
 pub fn resolve<'d>(data: &DataSet, directive: &'d Directive) -> Result<Cow<'d, Directive>, Failure> {
     let mut resolved = Cow::Borrowed(directive);
-    let metrics = data.metrics.values().map(|m| (m.id.as_str(), &m.label));
-    if let Some(id) = by_label(&directive.metric, metrics, Rule::KpiUnknownMetric, "metrics")? {
-        resolved.to_mut().metric.value = id;
+    // Ids are looked up by key first: the common directive names everything by id and costs no scan.
+    if !data.metrics.contains_key(&directive.metric.value) {
+        let metrics = data.metrics.values().map(|m| (m.id.as_str(), &m.label));
+        if let Some(id) = by_label(&directive.metric, metrics, Rule::KpiUnknownMetric, "metrics")? {
+            resolved.to_mut().metric.value = id;
+        }
     }
     for index in 0..directive.filters.len() {
         if let Some(filter) = resolve_filter(data, &directive.filters[index])? {
@@ -38,6 +41,9 @@ pub fn resolve<'d>(data: &DataSet, directive: &'d Directive) -> Result<Cow<'d, D
 }
 
 fn dimension_by_label(data: &DataSet, name: &Spanned<String>) -> Result<Option<String>, Failure> {
+    if data.dimensions.contains_key(&name.value) {
+        return Ok(None);
+    }
     let dimensions = data.dimensions.values().map(|d| (d.id.as_str(), &d.label));
     by_label(name, dimensions, Rule::KpiUnknownDimension, "dimensions")
 }
@@ -47,6 +53,7 @@ fn resolve_filter(data: &DataSet, filter: &Filter) -> Result<Option<Filter>, Fai
     let dimension_id = dimension_by_label(data, &filter.dimension)?;
     let id = dimension_id.as_deref().unwrap_or(&filter.dimension.value);
     let member_id = match data.dimensions.get(id) {
+        Some(dimension) if dimension.members.contains_key(&filter.member.value) => None,
         Some(dimension) => {
             let members = dimension.members.iter().map(|(id, label)| (id.as_str(), label));
             by_label(&filter.member, members, Rule::KpiUnknownMember, "members")?
