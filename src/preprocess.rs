@@ -304,6 +304,13 @@ impl Preprocessor {
                     had_finding = true;
                 }
                 scan::Found::Directive { span, alone_on_line, line_prefix } => {
+                    let place = attribute_place(content, span.start);
+                    if matches!(place, AttributePlace::Title | AttributePlace::CodeInDefinitionLabel) {
+                        // A link's or image's title is attribute text, not prose; a definition's label is
+                        // matched against its uses, where a code span keeps the directive as written: both are
+                        // left as written.
+                        continue;
+                    }
                     self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let text = &content[span.clone()];
                     match self.expand_cached(text, alone_on_line, span.start as u64) {
@@ -338,7 +345,11 @@ impl Preprocessor {
                             }
                             had_finding = true;
                             if self.config.on_error == OnError::Warn {
-                                splices.push(Splice::new(span, marker(&failure).into()));
+                                // Inside a URL or a heading's `{#id}` the marker's spaces and asterisks would
+                                // break the link or the id: there the directive gives way to nothing.
+                                let shown =
+                                    if place == AttributePlace::None { marker(&failure) } else { String::new() };
+                                splices.push(Splice::new(span, shown.into()));
                             }
                         }
                     }
@@ -501,6 +512,71 @@ impl Preprocessor {
     pub fn on_error(&self) -> OnError {
         self.config.on_error
     }
+}
+
+/// Where a directive stands in attribute text rather than in prose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AttributePlace {
+    None,
+    /// A link's or image's destination (`[a](…)`, `[a]: …`).
+    Destination,
+    /// A link's or image's title (`[a](url "…")`, `[a]: url "…"`).
+    Title,
+    /// A heading's attributes (`# Title {#…}`).
+    HeadingAttributes,
+    /// A code span in a link reference definition's label (``[`…`]: url``): where the label is used, the code
+    /// span keeps the directive as written, so the definition must too, or the link no longer matches.
+    CodeInDefinitionLabel,
+}
+
+/// Whether the directive at `start` stands in a link destination or title or in heading attributes, judged on
+/// its line: after an unclosed `](` or a reference definition's `]:`, or after an unclosed `{` in a heading.
+fn attribute_place(content: &str, start: usize) -> AttributePlace {
+    let line_start = content[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &content[line_start..start];
+    let trimmed = before.trim_start_matches(' ');
+    let definition = trimmed.starts_with('[').then(|| trimmed.find("]:")).flatten().map(|at| &trimmed[at + 2..]);
+    let inline = before.rfind("](").map(|at| &before[at + 2..]).filter(|inside| !inside.contains(')'));
+    if let Some(inside) = inline.or(definition) {
+        let inside = inside.trim_start();
+        // The destination runs to the first space (or is `<…>`); a quoted or parenthesised title follows.
+        let destination_end = if inside.starts_with('<') && !inside.starts_with("<<#kpi") {
+            inside.find('>').map(|at| at + 1)
+        } else {
+            first_space_outside_directives(inside)
+        };
+        return match destination_end {
+            Some(end) if inside[end..].trim_start().starts_with(['"', '\'', '(']) => AttributePlace::Title,
+            _ => AttributePlace::Destination,
+        };
+    }
+    let label_closes_later = content[start..].split('\n').next().is_some_and(|rest| rest.contains("]:"));
+    if trimmed.starts_with('[') && label_closes_later && trimmed.matches('`').count() % 2 == 1 {
+        return AttributePlace::CodeInDefinitionLabel;
+    }
+    let heading = trimmed.starts_with('#');
+    if heading && before.rfind('{').is_some_and(|open| !before[open..].contains('}')) {
+        return AttributePlace::HeadingAttributes;
+    }
+    AttributePlace::None
+}
+
+/// The first whitespace in `text` that is not inside a `<<#kpi …>>` directive.
+fn first_space_outside_directives(text: &str) -> Option<usize> {
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        if rest.starts_with("<<#kpi") {
+            at += rest.find(">>").map_or(rest.len(), |end| end + 2);
+            continue;
+        }
+        let c = rest.chars().next()?;
+        if c.is_whitespace() {
+            return Some(at);
+        }
+        at += c.len_utf8();
+    }
+    None
 }
 
 /// The visible marker a failed directive leaves in the page under `on-error = "warn"`.

@@ -316,3 +316,26 @@ fn quiet_success_is_one_line_with_the_counts() {
         assert_eq!((code, out.as_str()), (0, "ok: 2 chapters, 3 directives, 0 errors, 0 warnings\n"), "{language}");
     }
 }
+
+/// Attribute text: a title is not expanded; in warn mode a failed directive leaves a URL and a heading id
+/// whole; a definition's label whose uses keep the directive as code keeps it too, so the link still resolves.
+#[test]
+fn attribute_text_and_definition_labels() {
+    for language in ["zh-CN", "en"] {
+        attribute_text_in(language);
+    }
+}
+
+fn attribute_text_in(language: &str) {
+    let config = "data = [\"metrics.toml\"]\nyear = 2025\non-error = \"warn\"";
+    let dir = book(language, config, &[("metrics.toml", METRICS_TOML)]);
+    let chapter = "# Q4 {#q4-<<#kpi customers q5>>}\n\n\
+                   [report](https://example.com/<<#kpi customerz q4>> \"Q4: <<#kpi customers q4>>\")\n\n\
+                   [`<<#kpi customers q4>>`] and <<#kpi customers q4>>\n\n\
+                   [`<<#kpi customers q4>>`]: https://example.com/c\n";
+    let out = expand(dir.path(), language, chapter);
+    assert!(out.starts_with("# Q4 {#q4-}\n"), "{out}");
+    assert!(out.contains("[report](https://example.com/ \"Q4: <<#kpi customers q4>>\")"), "{out}");
+    assert!(out.contains("[`<<#kpi customers q4>>`]: https://example.com/c\n"), "{out}");
+    insta::assert_snapshot!(format!("attribute_text_{language}"), out);
+}
