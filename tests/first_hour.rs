@@ -339,3 +339,35 @@ fn attribute_text_in(language: &str) {
     assert!(out.contains("[`<<#kpi customers q4>>`]: https://example.com/c\n"), "{out}");
     insta::assert_snapshot!(format!("attribute_text_{language}"), out);
 }
+
+/// A book with the built-in schema whose performance review has no product-line part.
+fn one_product_book(language: &str, csv: &str) -> tempfile::TempDir {
+    let review = if language == "en" {
+        "# Performance review\n\n## Region\n\nEast led.\n\n## Lifecycle\n\nRetention held.\n"
+    } else {
+        "# 业绩回顾\n\n## 区域\n\n华东领先。\n\n## 客户生命周期\n\n留存稳定。\n"
+    };
+    let dir = book(
+        language,
+        "data = [\"sales.csv\"]\nyear = 2025\nstructure = \"year-end-sales\"\n\n[preprocessor.kpi.rules]\n\
+         \"structure/missing-module\" = \"off\"\n\"loop/unanswered-problem\" = \"off\"",
+        &[("sales.csv", csv), ("src/SUMMARY.md", "# Summary\n\n- [R](review.md)\n"), ("src/review.md", review)],
+    );
+    dir
+}
+
+/// A company with one product is not asked for a product-line analysis; one with two is.
+#[test]
+fn a_single_product_needs_no_product_part() {
+    for language in ["zh-CN", "en"] {
+        let one = "metric,period,product,region,value\nrevenue,2025,solo,east,1\nrevenue,2025,solo,west,2\n";
+        let (code, out) = check_from(one_product_book(language, one).path(), ".", "human");
+        assert!(!out.contains("missing-part"), "{language}: {out}");
+        assert_eq!(code, 0, "{language}: {out}");
+        let two = "metric,period,product,region,value\nrevenue,2025,a,east,1\nrevenue,2025,b,west,2\n";
+        let (code, out) = check_from(one_product_book(language, two).path(), ".", "human");
+        assert!(out.contains("error[structure/missing-part]"), "{language}: {out}");
+        assert_eq!(code, 1, "{language}: {out}");
+        insta::assert_snapshot!(format!("product_part_{language}"), out);
+    }
+}

@@ -12,7 +12,8 @@
 //! smart = true                       # default false: its items need a figure and a time node
 //! parts = [                          # default none: each must appear among its items (`structure/missing-part`)
 //!   { id = "targets", titles = ["目标", "Targets"] },
-//! ]
+//!   { id = "by-product", titles = ["产品线"], dimensions = ["product"] },  # required only when the data
+//! ]                                  # gives one of these dimensions with two members or more
 //! may_precede = ["strategy"]         # default none: modules it may come before without `structure/module-order`
 //!
 //! [loop]                             # optional closed loop (`loop/…` rules)
@@ -65,6 +66,9 @@ pub struct ModuleSpec {
 pub struct PartSpec {
     pub id: String,
     pub titles: Titles,
+    /// The data dimensions the part reports on (`product`): when the book's data gives none of them with two
+    /// members or more, the part is not required (a company with one product has no product-line analysis).
+    pub dimensions: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -283,6 +287,8 @@ struct RawPart {
     id: String,
     #[serde(alias = "keywords")]
     titles: Vec<String>,
+    #[serde(default)]
+    dimensions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -327,7 +333,11 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
                 "list the headings it is found by in `titles`",
             ));
         }
-        let parts = module.parts.into_iter().map(|p| PartSpec { id: p.id, titles: Titles::new(p.titles) }).collect();
+        let parts = module
+            .parts
+            .into_iter()
+            .map(|p| PartSpec { id: p.id, titles: Titles::new(p.titles), dimensions: p.dimensions })
+            .collect();
         modules.push(ModuleSpec {
             id: module.id,
             titles: Titles::new(module.titles),
@@ -351,8 +361,11 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
             };
             let problem = find(&raw_loop.problem)?;
             let answer = find(&raw_loop.answer)?;
-            let sides =
-                raw_loop.sides.into_iter().map(|s| PartSpec { id: s.id, titles: Titles::new(s.titles) }).collect();
+            let sides = raw_loop
+                .sides
+                .into_iter()
+                .map(|s| PartSpec { id: s.id, titles: Titles::new(s.titles), dimensions: s.dimensions })
+                .collect();
             Some(LoopSpec { problem, answer, sides })
         }
     };

@@ -88,7 +88,11 @@ pub fn structure_check(
         return (Vec::new(), Sources::new(), Vec::new());
     };
     let (found, code_ranges) = match crate::check::load_schema(spec, root) {
-        Ok(schema) => crate::check::check_with_code_ranges(chapters, &schema, config),
+        Ok(schema) => {
+            let (mut found, code_ranges) = crate::check::check_with_code_ranges(chapters, &schema, config);
+            waive_parts_the_data_lacks(root, config, &schema, &mut found);
+            (found, code_ranges)
+        }
         Err(diagnostic) => (vec![diagnostic], Vec::new()),
     };
     let mut sources = Sources::new();
@@ -100,6 +104,35 @@ pub fn structure_check(
         }
     }
     (found, sources, code_ranges)
+}
+
+/// Drops `structure/missing-part` for a part tied to data dimensions (`dimensions = ["product"]`) when the
+/// book's data gives none of them with two members or more: a company with one product need not analyse its
+/// product lines. The data is read only when such a finding exists, and only data that loads without errors
+/// waives anything.
+fn waive_parts_the_data_lacks(
+    root: &Path,
+    config: &Config,
+    schema: &crate::check::Schema,
+    found: &mut Vec<Diagnostic>,
+) {
+    let part_of = |finding: &Diagnostic| {
+        let parts = schema.modules.iter().flat_map(|module| &module.parts);
+        parts
+            .filter(|part| !part.dimensions.is_empty())
+            .find(|part| finding.message.ends_with(&format!("({})", part.id)))
+    };
+    let waivable = |d: &Diagnostic| d.rule == Rule::StructureMissingPart && part_of(d).is_some();
+    if config.data.is_empty() || !found.iter().any(waivable) {
+        return;
+    }
+    let loaded = crate::data::salvage::load(root, &config.data, &config.encodings);
+    let Some(data) = loaded.data.filter(|_| loaded.errors.is_empty()) else { return };
+    let varied = |dimension: &String| data.dimensions.get(dimension).is_some_and(|d| d.members.len() >= 2);
+    found.retain(|finding| match part_of(finding) {
+        Some(part) if finding.rule == Rule::StructureMissingPart => part.dimensions.iter().any(varied),
+        _ => true,
+    });
 }
 
 /// The findings of expanding every chapter's directives, which keeps no expansion: the chapters are expanded a
