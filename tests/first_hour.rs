@@ -347,13 +347,12 @@ fn one_product_book(language: &str, csv: &str) -> tempfile::TempDir {
     } else {
         "# 业绩回顾\n\n## 区域\n\n华东领先。\n\n## 客户生命周期\n\n留存稳定。\n"
     };
-    let dir = book(
+    book(
         language,
         "data = [\"sales.csv\"]\nyear = 2025\nstructure = \"year-end-sales\"\n\n[preprocessor.kpi.rules]\n\
          \"structure/missing-module\" = \"off\"\n\"loop/unanswered-problem\" = \"off\"",
         &[("sales.csv", csv), ("src/SUMMARY.md", "# Summary\n\n- [R](review.md)\n"), ("src/review.md", review)],
-    );
-    dir
+    )
 }
 
 /// A company with one product is not asked for a product-line analysis; one with two is.
