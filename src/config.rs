@@ -31,6 +31,66 @@ impl Locale {
     }
 }
 
+/// How the generated sentences are written where a book may choose (the guide's Wording page): `[preprocessor.kpi]`
+/// keys `punctuation`, `points` and `currency-sign`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Style {
+    pub punctuation: Punctuation,
+    pub points: Points,
+    pub currency_sign: CurrencySign,
+}
+
+/// The marks of Chinese sentences: full-width `，（）：；` (GB/T 15834) or the ASCII `,():;` some books use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Punctuation {
+    #[default]
+    FullWidth,
+    Ascii,
+}
+
+impl Punctuation {
+    pub fn id(self) -> &'static str {
+        match self {
+            Punctuation::FullWidth => "full-width",
+            Punctuation::Ascii => "ascii",
+        }
+    }
+}
+
+/// How English sentences name percentage points: `12.4 percentage points` or `12.4 pp` (tables always say `pp`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Points {
+    #[default]
+    Words,
+    Pp,
+}
+
+impl Points {
+    pub fn id(self) -> &'static str {
+        match self {
+            Points::Words => "words",
+            Points::Pp => "pp",
+        }
+    }
+}
+
+/// How English writes Chinese yuan: `RMB 36M` (¥ alone reads as yen) or the symbol `¥36M`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CurrencySign {
+    #[default]
+    Code,
+    Symbol,
+}
+
+impl CurrencySign {
+    pub fn id(self) -> &'static str {
+        match self {
+            CurrencySign::Code => "code",
+            CurrencySign::Symbol => "symbol",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum OnError {
     /// Errors fail the build.
@@ -69,6 +129,8 @@ pub struct Config {
     pub rules: BTreeMap<Rule, Level>,
     /// Replaces the built-in `style/jargon` word list when given.
     pub jargon: Option<Vec<String>>,
+    /// `punctuation`, `points`, `currency-sign`.
+    pub style: Style,
 }
 
 impl Default for Config {
@@ -84,6 +146,7 @@ impl Default for Config {
             precision: 1,
             rules: BTreeMap::new(),
             jargon: None,
+            style: Style::default(),
         }
     }
 }
@@ -104,8 +167,20 @@ use crate::source::LineIndex;
 pub const BOOK_TOML: &str = "book.toml";
 
 /// The keys of `[preprocessor.kpi]` this crate reads.
-pub const KEYS: &[&str] =
-    &["data", "locale", "year", "templates", "structure", "on-error", "precision", "rules", "jargon"];
+pub const KEYS: &[&str] = &[
+    "data",
+    "locale",
+    "year",
+    "templates",
+    "structure",
+    "on-error",
+    "precision",
+    "rules",
+    "jargon",
+    "punctuation",
+    "points",
+    "currency-sign",
+];
 
 /// mdBook's own keys of every `[preprocessor.*]` table; mdBook reads them, so they are not unknown.
 pub const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "renderers", "optional"];
@@ -402,6 +477,21 @@ fn parse_entry(config: &mut Config, entry: &Entry, findings: &mut Findings<'_>) 
             _ => findings.invalid(key, node, "a number of decimals from 0 to 10"),
         },
         "rules" => parse_rules(config, node, findings),
+        "punctuation" => match node.as_str() {
+            Some("full-width") => config.style.punctuation = Punctuation::FullWidth,
+            Some("ascii") => config.style.punctuation = Punctuation::Ascii,
+            _ => findings.invalid(key, node, "\"full-width\" or \"ascii\""),
+        },
+        "points" => match node.as_str() {
+            Some("words") => config.style.points = Points::Words,
+            Some("pp") => config.style.points = Points::Pp,
+            _ => findings.invalid(key, node, "\"words\" or \"pp\""),
+        },
+        "currency-sign" => match node.as_str() {
+            Some("code") => config.style.currency_sign = CurrencySign::Code,
+            Some("symbol") => config.style.currency_sign = CurrencySign::Symbol,
+            _ => findings.invalid(key, node, "\"code\" or \"symbol\""),
+        },
         "jargon" => config.jargon = string_list(key, node, false, findings),
         _ if MDBOOK_KEYS.contains(&key) => {}
         _ => {
@@ -573,6 +663,7 @@ mod tests {
             "structure": "year-end-sales", "on-error": "warn", "precision": 2,
             "rules": {"style/jargon": "off", "smart/no-deadline": "error", "structure/module-order": "warn"},
             "jargon": ["赋能", "synergy"],
+            "punctuation": "ascii", "points": "pp", "currency-sign": "symbol",
         }));
         let (config, diagnostics) = Config::from_table(Some(&table), None);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -583,6 +674,8 @@ mod tests {
         assert_eq!(config.structure.as_deref(), Some("year-end-sales"));
         assert_eq!(config.on_error, OnError::Warn);
         assert_eq!(config.precision, 2);
+        let style = Style { punctuation: Punctuation::Ascii, points: Points::Pp, currency_sign: CurrencySign::Symbol };
+        assert_eq!(config.style, style);
         assert_eq!(config.rules[&Rule::StyleJargon], Level::Off);
         assert_eq!(config.jargon.as_deref(), Some(&["赋能".to_string(), "synergy".to_string()][..]));
         assert_eq!(config.severity(Rule::StyleJargon), None);
@@ -625,6 +718,9 @@ mod tests {
             (serde_json::json!({"rules": ["style/jargon"]}), "preprocessor.kpi.rules"),
             (serde_json::json!({"rules": {"style/jargon": "loud"}}), "preprocessor.kpi.rules.\"style/jargon\""),
             (serde_json::json!({"jargon": "赋能"}), "preprocessor.kpi.jargon"),
+            (serde_json::json!({"punctuation": "fullwidth"}), "preprocessor.kpi.punctuation"),
+            (serde_json::json!({"points": "pct"}), "preprocessor.kpi.points"),
+            (serde_json::json!({"currency-sign": "¥"}), "preprocessor.kpi.currency-sign"),
         ];
         for (json, key) in cases {
             let table = json_table(json.clone());

@@ -399,7 +399,8 @@ impl Preprocessor {
             Some(data) if !loaded.needs_failed(&directive.metric.value) => data,
             _ => return Err(Failure::new(Rule::KpiNoData, directive.metric.span.clone(), NEEDS_FAILED_DATA)),
         };
-        let narrator = Narrator { data, templates, locale, year, precision };
+        let style = self.config.style;
+        let narrator = Narrator { data, templates, locale, year, precision, style };
         narrator.expand_at(&directive, target, salt)
     }
 
@@ -418,6 +419,7 @@ impl Preprocessor {
                             locale: self.locale,
                             year: self.config.year,
                             precision: self.config.precision,
+                            style: self.config.style,
                         };
                         narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
                     }

@@ -27,7 +27,7 @@ fn fixture() -> DataSet {
 }
 
 fn narrator<'a>(data: &'a DataSet, templates: &'a Templates, locale: Locale) -> Narrator<'a> {
-    Narrator { data, templates, locale, year: None, precision: 1 }
+    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default() }
 }
 
 fn expand_with(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> Result<String, Failure> {

@@ -1,7 +1,7 @@
 //! The sentence cases of tests/fixtures/sentences.toml through the library: every reference row in both locales
 //! over the reference data (tests/fixtures/reference/kpi.toml), and the cases for one locale.
 
-use mdbook_kpi::config::Locale;
+use mdbook_kpi::config::{Config, Locale, Style};
 use mdbook_kpi::data::{DataSet, load::load_sources};
 use mdbook_kpi::directive::parse::parse;
 use mdbook_kpi::narrate::{Narrator, Target, Templates};
@@ -15,8 +15,12 @@ fn reference() -> DataSet {
 }
 
 fn expand(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> String {
+    expand_styled(data, templates, locale, Style::default(), body)
+}
+
+fn expand_styled(data: &DataSet, templates: &Templates, locale: Locale, style: Style, body: &str) -> String {
     let directive = parse(&format!("<<#kpi {body}>>")).unwrap_or_else(|e| panic!("{body}: {e:?}"));
-    let narrator = Narrator { data, templates, locale, year: None, precision: 1 };
+    let narrator = Narrator { data, templates, locale, year: None, precision: 1, style };
     narrator.expand(&directive, Target::Html).unwrap_or_else(|e| panic!("{body}: {e:?}"))
 }
 
@@ -45,6 +49,88 @@ fn every_case_in_its_books_locale() {
     assert!(cases.len() >= 2, "tests/fixtures/sentences.toml lost its [[case]] entries");
     for case in cases {
         let locale = Locale::parse(&case.locale).unwrap_or_else(|| panic!("{}: unknown locale", case.directive));
-        assert_eq!(expand(&data, &templates, locale, &case.directive), case.expected, "{}", case.directive);
+        let style = style_of(case);
+        let text = expand_styled(&data, &templates, locale, style, &case.directive);
+        assert_eq!(text, case.expected, "{}", case.directive);
     }
+}
+
+/// The style a case's book sets, read the way `[preprocessor.kpi]` is.
+fn style_of(case: &sentences::Case) -> Style {
+    let mut table = serde_json::Map::new();
+    let keys = [("punctuation", &case.punctuation), ("points", &case.points), ("currency-sign", &case.currency_sign)];
+    for (key, value) in keys {
+        if let Some(value) = value {
+            table.insert(key.to_string(), serde_json::Value::String(value.clone()));
+        }
+    }
+    let (config, findings) = Config::from_table(Some(&table), None);
+    assert!(findings.is_empty(), "{}: {findings:?}", case.directive);
+    config.style
+}
+
+/// The figures of a sentence, in order: every number with the magnitude or unit right after it (`3600万`, `16.1%`,
+/// `36M`, `12.4pp`), percentage points written any way counted as `pp`, currency signs and codes dropped.
+fn figures(text: &str) -> Vec<String> {
+    let text = text.replace("个百分点", "pp").replace(" percentage points", "pp").replace(" percentage point", "pp");
+    let text = text.replace(" pp", "pp");
+    let chars: Vec<char> = text.chars().collect();
+    let mut figures = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut figure = String::new();
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (".,".contains(chars[i]) && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            figure.push(chars[i]);
+            i += 1;
+        }
+        if text[text.char_indices().nth(i).map_or(text.len(), |(at, _)| at)..].starts_with("pp") {
+            figure.push_str("pp");
+        } else if let Some(&unit) = chars.get(i).filter(|c| "%万亿MKB天".contains(**c)) {
+            figure.push(unit);
+        }
+        figures.push(figure);
+    }
+    figures
+}
+
+/// Rewording changes no figure: every sentence tests/fixtures/sentences_previous.toml held, as its directive now
+/// expands in the same locale (in today's default style), carries the same figures
+/// in the same order, and the expected sentences of sentences.toml carry them too.
+#[test]
+fn rewording_keeps_every_figure() {
+    let (data, templates) = (reference(), Templates::builtin());
+    let previous = sentences::previous();
+    assert!(previous.len() >= 28, "sentences_previous.toml lost rows: {}", previous.len());
+    for (body, locale, before) in &previous {
+        let locale = Locale::parse(locale).unwrap();
+        let now = expand(&data, &templates, locale, body);
+        assert_eq!(figures(&now), figures(before), "{body} ({locale:?}): {before} → {now}");
+        assert!(!figures(before).is_empty() || before.is_empty(), "{body}: a sentence without figures");
+    }
+    for (body, zh, en) in ROWS.iter() {
+        for (locale, expected) in [("zh-CN", zh), ("en", en)] {
+            if let Some((_, _, before)) = previous.iter().find(|(b, l, _)| b == body && l == locale) {
+                assert_eq!(
+                    figures(expected),
+                    figures(before),
+                    "{body} ({locale}): the expected wording moved a figure"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn figures_are_read_whatever_the_wording() {
+    assert_eq!(figures("Q4营收3600万元，环比增长16.1%"), ["4", "3600万", "16.1%"]);
+    assert_eq!(figures("up 12.4 percentage points from 22.6%"), ["12.4pp", "22.6%"]);
+    assert_eq!(figures("提升12.4个百分点"), ["12.4pp"]);
+    assert_eq!(figures("RMB 1,234.5M and ¥36M, 8 days"), ["1,234.5M", "36M", "8"]);
 }

@@ -3,7 +3,7 @@
 //! direction, plural form, currency, labels with Markdown and HTML in them, zero, negative and equal values) and
 //! every sentence kind in both locales are rendered both ways and compared — the same text, or the same failure.
 
-use mdbook_kpi::config::Locale;
+use mdbook_kpi::config::{CurrencySign, Locale, Points, Punctuation, Style};
 use mdbook_kpi::data::load::load_sources;
 use mdbook_kpi::directive::parse::parse;
 use mdbook_kpi::narrate::{Narrator, Target, Templates};
@@ -191,10 +191,15 @@ proptest! {
         let native = Templates::builtin();
         let handlebars = Templates::builtin_handlebars_only();
         let mut compared = 0;
-        for locale in [Locale::ZhCn, Locale::En] {
+        // Every writing style: full-width and ASCII Chinese marks, points spelled out or `pp`, `RMB` or `¥`.
+        let styles = [
+            Style::default(),
+            Style { punctuation: Punctuation::Ascii, points: Points::Pp, currency_sign: CurrencySign::Symbol },
+        ];
+        for (locale, style) in [Locale::ZhCn, Locale::En].into_iter().flat_map(|l| styles.map(|s| (l, s))) {
             for body in DIRECTIVES {
                 let directive = parse(&format!("<<#kpi {body}>>")).expect("the directive list parses");
-                let narrator = |templates| Narrator { data: &data, templates, locale, year: None, precision: 1 };
+                let narrator = |templates| Narrator { data: &data, templates, locale, year: None, precision: 1, style };
                 let fast = narrator(&native).expand(&directive, Target::Other);
                 let slow = narrator(&handlebars).expand(&directive, Target::Other);
                 prop_assert_eq!(&fast, &slow, "{} in {:?}\n{}", body, locale, text);
@@ -223,6 +228,13 @@ fn overriding_a_template_turns_the_native_sentence_off() {
         b"[meta]\nyear = 2023\n[metrics.m]\nunit = \"count\"\nvalues = { \"2023\" = 7 }\n".to_vec(),
     )])
     .unwrap();
-    let narrator = Narrator { data: &data, templates: &templates, locale: Locale::En, year: None, precision: 1 };
+    let narrator = Narrator {
+        data: &data,
+        templates: &templates,
+        locale: Locale::En,
+        year: None,
+        precision: 1,
+        style: Default::default(),
+    };
     assert_eq!(narrator.expand(&parse("<<#kpi m 2023>>").unwrap(), Target::Other).unwrap(), "V=7");
 }

@@ -154,7 +154,7 @@ proptest! {
         };
         let templates = Templates::builtin();
         for locale in [Locale::ZhCn, Locale::En] {
-            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1 };
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
             let directive = parse(&format!("<<#kpi m q4 {comparand}>>")).unwrap();
             let sentence = narrator.expand(&directive, Target::Html).expect("expands");
             let numbers = read_numbers(&sentence);

@@ -159,6 +159,7 @@ pub struct Computation {
     pub form: Form,
     pub locale: Locale,
     pub precision: u32,
+    pub style: crate::config::Style,
     pub metric: MetricInfo,
     pub filters: Vec<FilterInfo>,
     /// The metric as the sentence names it, with its filters: `新人成单周期`, `deal cycle for new hires`.
@@ -244,6 +245,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         form,
         locale,
         precision,
+        style: narrator.style,
         metric: metric_info,
         filters,
         subject,

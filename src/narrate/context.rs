@@ -38,9 +38,18 @@ impl<'a> Formatter<'a> {
             precision: computation.precision,
             currency: &computation.metric.currency,
             suffix: computation.metric.suffix.as_ref().filter(|_| !computation.share),
+            style: computation.style,
         };
         let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
         Formatter { value, percent }
+    }
+
+    /// The formatter of tables and charts: a cell or a bar label says `pp` whatever the sentences spell out.
+    pub fn grid(computation: &'a Computation) -> Self {
+        let mut formatter = Self::new(computation);
+        formatter.value.style.points = crate::config::Points::Pp;
+        formatter.percent.style.points = crate::config::Points::Pp;
+        formatter
     }
 
     /// The value text after the metric's label: without a count's suffix when the label already names what is
@@ -448,6 +457,11 @@ pub fn build(computation: &Computation) -> Value {
         "by": computation.by_label,
         "trend": trend_json(computation, &formatter),
         "drivers": drivers,
+        "style": {
+            "punctuation": computation.style.punctuation.id(),
+            "points": computation.style.points.id(),
+            "currency_sign": computation.style.currency_sign.id(),
+        },
     })
 }
 

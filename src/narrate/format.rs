@@ -2,7 +2,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::config::Locale;
+use crate::config::{CurrencySign, Locale, Points, Style};
 use crate::data::{Label, Unit};
 
 const TEN_THOUSAND: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
@@ -119,6 +119,19 @@ fn currency_words(code: &str) -> (&str, &str) {
     }
 }
 
+/// An English count suffix for exactly one (` customers` → ` customer`, ` people` → ` person`).
+fn singular(suffix: &str) -> String {
+    if let Some(stem) = suffix.strip_suffix("people") {
+        format!("{stem}person")
+    } else if let Some(stem) = suffix.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = suffix.strip_suffix('s').filter(|stem| !stem.ends_with('s')) {
+        stem.to_string()
+    } else {
+        suffix.to_string()
+    }
+}
+
 /// Formats one metric's numbers in one locale.
 #[derive(Clone, Debug)]
 pub struct NumberFormat<'a> {
@@ -129,6 +142,8 @@ pub struct NumberFormat<'a> {
     /// ISO 4217 code for currency metrics.
     pub currency: &'a str,
     pub suffix: Option<&'a Label>,
+    /// How English names percentage points and yuan.
+    pub style: Style,
 }
 
 impl NumberFormat<'_> {
@@ -147,6 +162,9 @@ impl NumberFormat<'_> {
             },
         };
         match self.suffix {
+            Some(suffix) if self.locale == Locale::En && number == "1" => {
+                format!("{number}{}", singular(suffix.get("en", "")))
+            }
             Some(suffix) => format!("{number}{}", suffix.get(self.locale.id(), "")),
             None => number,
         }
@@ -163,6 +181,11 @@ impl NumberFormat<'_> {
         match self.locale {
             Locale::ZhCn => format!("{}{word}", compact_zh(value)),
             Locale::En => {
+                // ¥ alone reads as yen to an English reader: yuan are written with their code unless the book asks.
+                let symbol = match (self.currency, self.style.currency_sign) {
+                    ("CNY" | "RMB", CurrencySign::Code) => "RMB ",
+                    _ => symbol,
+                };
                 let text = compact_en(value);
                 match text.strip_prefix('-') {
                     Some(rest) => format!("-{symbol}{rest}"),
@@ -182,7 +205,9 @@ impl NumberFormat<'_> {
         let number = round(points, self.precision);
         match self.locale {
             Locale::ZhCn => format!("{number}个百分点"),
-            Locale::En => format!("{number} pp"),
+            Locale::En if self.style.points == Points::Pp => format!("{number} pp"),
+            Locale::En if number.abs() == Decimal::ONE => format!("{number} percentage point"),
+            Locale::En => format!("{number} percentage points"),
         }
     }
 

@@ -57,6 +57,8 @@ pub struct Narrator<'a> {
     /// The report year relative periods (`q4`, `fy`) refer to.
     pub year: Option<i32>,
     pub precision: u32,
+    /// Punctuation, percentage points and currency signs as the book chose them.
+    pub style: crate::config::Style,
 }
 
 impl Narrator<'_> {
@@ -103,11 +105,13 @@ impl Narrator<'_> {
                     return Ok(text);
                 }
                 let context = context::build(&computation);
-                self.templates.render(computation.locale, kind, context).map_err(|message| {
-                    Failure::new(Rule::KpiTemplate, 0..0, message).with_help(Some(
-                        "check the template against the context `mdbook-kpi eval --json` prints".into(),
-                    ))
-                })
+                self.templates.render(computation.locale, kind, computation.style.punctuation, context).map_err(
+                    |message| {
+                        Failure::new(Rule::KpiTemplate, 0..0, message).with_help(Some(
+                            "check the template against the context `mdbook-kpi eval --json` prints".into(),
+                        ))
+                    },
+                )
             }
         }
     }

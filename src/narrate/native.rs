@@ -10,8 +10,8 @@
 use super::compute::{Base, BaseKind, Computation, Driver, SentenceKind};
 use super::context::{self, Change, Formatter, Selection, TrendShape};
 use super::labels::{granularity_unit, join_cjk};
-use super::templates::escape_into;
-use crate::config::Locale;
+use super::templates::{capitalize, escape_into, possessive};
+use crate::config::{Locale, Punctuation};
 use crate::data::Unit;
 
 /// The sentence of `kind` (`value`, `period`, … as in [`super::templates::KINDS`]) as the built-in template of
@@ -55,6 +55,15 @@ fn relation_zh(relation: &str) -> &'static str {
         "above" => "高于",
         _ => "",
     }
+}
+
+/// The marks a Chinese sentence is written with (see [`crate::config::Punctuation`]).
+#[derive(Clone, Copy)]
+struct Marks {
+    comma: char,
+    open: char,
+    close: char,
+    colon: char,
 }
 
 struct Sentence<'a> {
@@ -160,7 +169,7 @@ impl<'a> Sentence<'a> {
 
     /// `{{period.label}} {{subject}} {{#if metric.plural}}were{{else}}was{{/if}} {{value.short}},`
     fn lead_en(&self, out: &mut String) {
-        esc(out, &self.c.period_label);
+        esc(out, &capitalize(&self.c.period_label));
         out.push(' ');
         esc(out, &self.c.subject);
         out.push_str(if self.c.metric.plural { " were " } else { " was " });
@@ -262,8 +271,8 @@ impl<'a> Sentence<'a> {
             }
             "share" => {
                 let filter = c.filters.first()?;
-                esc(out, &filter.label);
-                out.push_str("'s share of ");
+                esc(out, &capitalize(&possessive(&filter.label)));
+                out.push_str(" share of ");
                 esc(out, &c.period_label);
                 out.push(' ');
                 esc(out, &c.metric.label);
@@ -286,7 +295,7 @@ impl<'a> Sentence<'a> {
                 }
             }
             "breakdown" => {
-                esc(out, &c.period_label);
+                esc(out, &capitalize(&c.period_label));
                 out.push(' ');
                 esc(out, &c.subject);
                 if let Some(total) = c.total {
@@ -313,7 +322,7 @@ impl<'a> Sentence<'a> {
                 let shape = self.trend()?;
                 let points = &c.points;
                 let (first, last) = (points.first()?, points.last()?);
-                esc(out, &c.subject);
+                esc(out, &capitalize(&c.subject));
                 let consecutive = |out: &mut String| {
                     if shape.steps > 1 {
                         out.push_str(" for ");
@@ -397,6 +406,7 @@ impl<'a> Sentence<'a> {
 
     /// The zh-CN drivers sentence, as `zh-CN/drivers.hbs` writes it.
     fn drivers_zh(&self, out: &mut String) -> Option<()> {
+        let m = self.marks();
         let (base, change) = self.compared()?;
         let (selection, shares) = self.selection()?;
         let direction = self.direction()?;
@@ -407,19 +417,22 @@ impl<'a> Sentence<'a> {
                 out.push_str("目标完成率");
                 esc(out, &self.ratio_text()?);
             } else if relation == "equal" {
-                out.push_str("与目标(");
+                out.push_str("与目标");
+                out.push(m.open);
                 esc(out, &self.base_short(base));
-                out.push(')');
+                out.push(m.close);
                 out.push_str(self.flat_zh());
             } else {
                 out.push_str(relation_zh(relation));
-                out.push_str("目标(");
+                out.push_str("目标");
+                out.push(m.open);
                 esc(out, &self.base_short(base));
-                out.push(')');
+                out.push(m.close);
                 esc(out, &change.diff_text);
             }
             if !selection.named.is_empty() {
-                out.push_str(",其中");
+                out.push(m.comma);
+                out.push_str("其中");
                 for (index, driver) in selection.named.iter().enumerate() {
                     if index > 0 {
                         out.push('、');
@@ -453,16 +466,16 @@ impl<'a> Sentence<'a> {
             out.push_str(choose(direction, "增长", "下降", ""));
             esc(out, &abs);
             if let Some(diff) = self.drivers_diff_text() {
-                out.push('(');
+                out.push(m.open);
                 esc(out, &diff);
-                out.push(')');
+                out.push(m.close);
             }
         } else {
             out.push('较');
             esc(out, &base.label);
-            out.push('(');
+            out.push(m.open);
             esc(out, &self.base_short(base));
-            out.push(')');
+            out.push(m.close);
             out.push_str(choose(direction, "增加", "减少", ""));
             esc(out, &change.diff_text);
         }
@@ -472,36 +485,40 @@ impl<'a> Sentence<'a> {
                     out.push(if index + 1 == drivers.len() { '和' } else { '、' });
                 }
                 esc(out, &driver.label);
-                out.push('(');
+                out.push(m.open);
                 esc(out, &self.driver_change(driver));
                 if let Some(share) = whole.and_then(|_| self.stated_share(driver, shares)) {
-                    out.push_str(",占");
+                    out.push(m.comma);
+                    out.push('占');
                     if index == 0 {
                         out.push_str(whole.unwrap_or_default());
                     }
                     esc(out, &share);
                 }
-                out.push(')');
+                out.push(m.close);
             }
         };
         match selection.pattern {
             "rise" => {
-                out.push_str(if shares { ",增量主要来自" } else { ",增幅最大的是" });
+                out.push(m.comma);
+                out.push_str(if shares { "增量主要来自" } else { "增幅最大的是" });
                 list(out, &selection.named, Some("增量的"));
             }
             "fall" => {
-                out.push_str(if shares { ",减量主要来自" } else { ",降幅最大的是" });
+                out.push(m.comma);
+                out.push_str(if shares { "减量主要来自" } else { "降幅最大的是" });
                 list(out, &selection.named, Some("减量的"));
             }
             "mixed" => {
-                out.push_str(",其中");
+                out.push(m.comma);
+                out.push_str("其中");
                 if !selection.rises.is_empty() {
                     list(out, &selection.rises, None);
                     out.push_str("增长最多");
                 }
                 if !selection.falls.is_empty() {
                     if !selection.rises.is_empty() {
-                        out.push(',');
+                        out.push(m.comma);
                     }
                     list(out, &selection.falls, None);
                     out.push_str("下降最多");
@@ -640,11 +657,20 @@ impl<'a> Sentence<'a> {
     /// `{{join period.label subject value.short}},`
     fn lead_zh(&self, out: &mut String) {
         join(out, &[&self.c.period_label, &self.c.subject, &self.value_short()]);
-        out.push(',');
+        out.push(self.marks().comma);
+    }
+
+    /// The punctuation of Chinese sentences as the book chose it.
+    fn marks(&self) -> Marks {
+        match self.c.style.punctuation {
+            Punctuation::FullWidth => Marks { comma: '，', open: '（', close: '）', colon: '：' },
+            Punctuation::Ascii => Marks { comma: ',', open: '(', close: ')', colon: ':' },
+        }
     }
 
     fn zh(&self, kind: &str, out: &mut String) -> Option<()> {
         let c = self.c;
+        let m = self.marks();
         match kind {
             "value" | "delta" | "ratio" => self.common(kind, out)?,
             "period" => {
@@ -667,9 +693,9 @@ impl<'a> Sentence<'a> {
                 } else {
                     out.push('较');
                     esc(out, &base.label);
-                    out.push('(');
+                    out.push(m.open);
                     esc(out, &self.base_short(base));
-                    out.push(')');
+                    out.push(m.close);
                     out.push_str(choose(direction, "增加", "减少", ""));
                     esc(out, &change.diff_text);
                 }
@@ -680,9 +706,9 @@ impl<'a> Sentence<'a> {
                 self.lead_zh(out);
                 out.push(if direction == "flat" { '与' } else { '比' });
                 esc(out, &base.label);
-                out.push('(');
+                out.push(m.open);
                 esc(out, &self.base_short(base));
-                out.push(')');
+                out.push(m.close);
                 if direction == "flat" {
                     out.push_str(self.flat_zh());
                 } else {
@@ -708,16 +734,16 @@ impl<'a> Sentence<'a> {
                 } else if relation == "equal" {
                     out.push('与');
                     out.push_str(noun);
-                    out.push('(');
+                    out.push(m.open);
                     esc(out, &self.base_short(base));
-                    out.push(')');
+                    out.push(m.close);
                     out.push_str(self.flat_zh());
                 } else {
                     out.push_str(relation_zh(relation));
                     out.push_str(noun);
-                    out.push('(');
+                    out.push(m.open);
                     esc(out, &self.base_short(base));
-                    out.push(')');
+                    out.push(m.close);
                     esc(out, &change.diff_text);
                 }
             }
@@ -726,7 +752,7 @@ impl<'a> Sentence<'a> {
                 out.push_str("占比");
                 esc(out, &self.value_text());
                 if let Some((base, change)) = self.compared() {
-                    out.push(',');
+                    out.push(m.comma);
                     let direction = self.direction()?;
                     if direction == "flat" {
                         out.push('与');
@@ -746,11 +772,12 @@ impl<'a> Sentence<'a> {
                 match c.total {
                     Some(total) => {
                         join(out, &[&c.period_label, &c.subject, &self.f.short(c, total)]);
-                        out.push_str(",其中");
+                        out.push(m.comma);
+                        out.push_str("其中");
                     }
                     None => {
                         join(out, &[&c.period_label, &c.subject]);
-                        out.push(':');
+                        out.push(m.colon);
                     }
                 }
                 for (index, item) in c.items.iter().enumerate() {
@@ -759,9 +786,10 @@ impl<'a> Sentence<'a> {
                     }
                     join(out, &[&item.label, &self.f.value.value(item.value)]);
                     if let Some(share) = item.share {
-                        out.push_str("(占");
+                        out.push(m.open);
+                        out.push('占');
                         esc(out, &self.f.percent.percent(share));
-                        out.push(')');
+                        out.push(m.close);
                     }
                 }
             }
@@ -783,7 +811,9 @@ impl<'a> Sentence<'a> {
                     "rising" | "falling" => {
                         let rising = shape.pattern == "rising";
                         consecutive(out);
-                        out.push_str(if rising { "增长,从" } else { "下降,从" });
+                        out.push_str(if rising { "增长" } else { "下降" });
+                        out.push(m.comma);
+                        out.push('从');
                         esc(out, &self.f.value.value(first.value));
                         out.push_str(if rising { "增至" } else { "降至" });
                         esc(out, &self.f.value.value(last.value));
@@ -799,11 +829,13 @@ impl<'a> Sentence<'a> {
                         esc(out, &self.f.value.value(first.value));
                         out.push_str(choose(direction, "增至", "降至", "回到"));
                         esc(out, &self.f.value.value(last.value));
-                        out.push_str(",其间");
+                        out.push(m.comma);
+                        out.push_str("其间");
                         esc(out, &max.label);
-                        out.push_str("最高(");
+                        out.push_str("最高");
+                        out.push(m.open);
                         esc(out, &self.f.value.value(max.value));
-                        out.push(')');
+                        out.push(m.close);
                     }
                 }
             }

@@ -134,7 +134,7 @@ struct Grid {
 
 /// The table as Markdown lines (no trailing newline); the first column left-aligned, numbers right-aligned.
 pub fn render(computation: &Computation) -> String {
-    let formatter = Formatter::new(computation);
+    let formatter = Formatter::grid(computation);
     let grid = match computation.kind {
         SentenceKind::Trend => trend_grid(computation, &formatter),
         SentenceKind::Breakdown => breakdown_grid(computation, &formatter),
@@ -303,6 +303,7 @@ pub(crate) mod sample {
             form: Form::Chart,
             locale,
             precision: 1,
+            style: Default::default(),
             subject: metric.label.clone(),
             metric,
             filters: Vec::new(),

@@ -11,7 +11,7 @@ use handlebars::{
     TemplateErrorReason,
 };
 
-use crate::config::Locale;
+use crate::config::{Locale, Punctuation};
 use crate::diagnostics::Diagnostic;
 use crate::narrate::labels::join_cjk;
 use crate::rules::Rule;
@@ -47,6 +47,19 @@ pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
         Locale::En => builtin!("en"),
     };
     table.iter().find(|(k, _)| *k == kind).map(|(_, text)| *text)
+}
+
+/// The full-width marks of the built-in Chinese templates and their ASCII forms, for `punctuation = "ascii"`.
+pub const ASCII_MARKS: [(char, char); 5] = [('，', ','), ('（', '('), ('）', ')'), ('：', ':'), ('；', ';')];
+
+/// A built-in Chinese template's text with its full-width marks written the ASCII way.
+fn ascii_marks(text: &str) -> String {
+    text.chars().map(|ch| ASCII_MARKS.iter().find(|(wide, _)| *wide == ch).map_or(ch, |(_, ascii)| *ascii)).collect()
+}
+
+/// The registry name of the ASCII-punctuated form of a built-in template.
+fn ascii_name(name: &str) -> String {
+    format!("{name}@ascii")
 }
 
 /// Escapes text from data files for HTML and Markdown (it lands in text, never in an attribute): entities for `<>&`, a backslash before Markdown's
@@ -116,9 +129,15 @@ impl Templates {
             for locale in LOCALES {
                 for kind in KINDS {
                     let text = builtin(locale, kind).unwrap_or_default();
+                    let name = format!("{}/{kind}", locale.id());
                     registry
-                        .register_template_string(&format!("{}/{kind}", locale.id()), text)
-                        .unwrap_or_else(|e| panic!("built-in template {}/{kind} is broken: {e}", locale.id()));
+                        .register_template_string(&name, text)
+                        .unwrap_or_else(|e| panic!("built-in template {name} is broken: {e}"));
+                    if locale == Locale::ZhCn {
+                        registry
+                            .register_template_string(&ascii_name(&name), ascii_marks(text))
+                            .unwrap_or_else(|e| panic!("built-in template {name} (ASCII) is broken: {e}"));
+                    }
                 }
             }
             registry
@@ -221,14 +240,27 @@ impl Templates {
         registry.register_escape_fn(escape_text);
         registry.register_helper("join", Box::new(join_helper));
         registry.register_helper("choose", Box::new(choose_helper));
+        registry.register_helper("capitalize", Box::new(capitalize_helper));
+        registry.register_helper("possessive", Box::new(possessive_helper));
         registry
     }
 
     /// Renders the template of `kind` in `locale` with a context; the result is one line without a final newline.
-    pub fn render(&self, locale: Locale, kind: &str, context: serde_json::Value) -> Result<String, String> {
-        let name = format!("{}/{kind}", locale.id());
+    /// A built-in Chinese template is written with ASCII marks under `punctuation = "ascii"`; a book's own
+    /// template is used as written (it can read `style.punctuation` from the context).
+    pub fn render(
+        &self,
+        locale: Locale,
+        kind: &str,
+        punctuation: Punctuation,
+        context: serde_json::Value,
+    ) -> Result<String, String> {
+        let mut name = format!("{}/{kind}", locale.id());
         if self.broken.contains(&name) {
             return Err(REPORTED_AT_TEMPLATE.into());
+        }
+        if punctuation == Punctuation::Ascii && locale == Locale::ZhCn && !self.overridden.contains(&name) {
+            name = ascii_name(&name);
         }
         // An owned context: `Context::from` takes the value as it is, where `render` would serialize a copy.
         let context = Context::from(context);
@@ -376,6 +408,50 @@ fn field_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The first letter of a text in upper case: an English sentence that starts with a data label (`revenue grew`).
+pub fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => text.to_string(),
+    }
+}
+
+/// The English possessive of a name: `Telesales'`, `AI Quality Inspection's`.
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') || name.ends_with('S') { format!("{name}'") } else { format!("{name}'s") }
+}
+
+/// `{{capitalize period.label}}`: the text, escaped, with its first letter in upper case; `possessive=true` adds
+/// `'s` (a subexpression would escape the text twice).
+fn capitalize_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let mut text = helper.param(0).map(|p| param_text(p.value())).unwrap_or_default();
+    if helper.hash_get("possessive").is_some_and(|p| p.value().as_bool() == Some(true)) {
+        text = possessive(&text);
+    }
+    out.write(&escape_text(&capitalize(&text)))?;
+    Ok(())
+}
+
+/// `{{possessive filters.0.label}}`: the name, escaped, with `'s` (or `'` after an s).
+fn possessive_helper(
+    helper: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let text = helper.param(0).map(|p| param_text(p.value())).unwrap_or_default();
+    out.write(&escape_text(&possessive(&text)))?;
+    Ok(())
+}
+
 fn param_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
@@ -426,8 +502,9 @@ mod tests {
     fn builtins_compile_and_escape() {
         let templates = Templates::builtin();
         let context = serde_json::json!({"value": {"text": "<b>1</b>"}});
-        assert_eq!(templates.render(Locale::En, "value", context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
-        assert!(templates.render(Locale::En, "value", serde_json::json!({})).is_err(), "strict mode");
+        let render = |context| templates.render(Locale::En, "value", Punctuation::FullWidth, context);
+        assert_eq!(render(context).unwrap(), "&lt;b&gt;1&lt;/b&gt;");
+        assert!(render(serde_json::json!({})).is_err(), "strict mode");
         assert_eq!(escape_text("[x](y) *a*"), "\\[x\\](y) \\*a\\*");
     }
 }

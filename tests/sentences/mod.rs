@@ -31,6 +31,13 @@ pub struct Case {
     pub directive: String,
     pub locale: String,
     pub expected: String,
+    /// `[preprocessor.kpi]` style keys the book sets (`punctuation`, `points`, `currency-sign`), as written there.
+    #[serde(default)]
+    pub punctuation: Option<String>,
+    #[serde(default)]
+    pub points: Option<String>,
+    #[serde(default, rename = "currency-sign")]
+    pub currency_sign: Option<String>,
 }
 
 static FILE: LazyLock<File> = LazyLock::new(|| {
@@ -50,4 +57,19 @@ pub static REFERENCE_ROWS: LazyLock<Vec<(&'static str, &'static str, &'static st
 /// The other cases, in the file's order.
 pub fn cases() -> &'static [Case] {
     &FILE.case
+}
+
+/// The reference rows and cases as they were worded before (tests/fixtures/sentences_previous.toml), to hold the
+/// figures of the rewording: (directive body, locale, text).
+pub fn previous() -> Vec<(String, String, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sentences_previous.toml");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut rows = Vec::new();
+    for row in file.reference {
+        rows.push((row.directive.clone(), "zh-CN".to_string(), row.zh_cn));
+        rows.push((row.directive, "en".to_string(), row.en));
+    }
+    rows.extend(file.case.into_iter().map(|case| (case.directive, case.locale, case.expected)));
+    rows
 }

@@ -71,7 +71,7 @@ pub(super) fn datum(label: &str, value: Decimal, text: String) -> Datum {
 }
 
 pub(super) fn model(computation: &Computation, options: ChartOptions) -> Chart {
-    let formatter = Formatter::new(computation);
+    let formatter = Formatter::grid(computation);
     let locale = computation.locale;
     let words = words(locale);
     let mut reference = None;
