@@ -138,7 +138,7 @@ fn the_description_states_the_figures() {
     let html = chart(&data, Locale::En, "revenue q4 vs q3");
     let doc = parse(&html);
     let desc = doc.descendants().find(|n| n.has_tag_name("desc")).unwrap().text().unwrap().to_string();
-    assert!(desc.contains("Q3 ¥31M") && desc.contains("Q4 ¥36M") && desc.contains("+16.1%"), "{desc}");
+    assert!(desc.contains("Q3 RMB 31M") && desc.contains("Q4 RMB 36M") && desc.contains("+16.1%"), "{desc}");
 }
 
 #[test]

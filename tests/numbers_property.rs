@@ -44,7 +44,8 @@ fn read_numbers(text: &str) -> Vec<Shown> {
             i += 1;
             continue;
         }
-        let negative = i > 0 && chars[i - 1] == '-' || (i > 1 && chars[i - 1] == '¥' && chars[i - 2] == '-');
+        let before: String = chars[i.saturating_sub(5)..i].iter().collect();
+        let negative = i > 0 && chars[i - 1] == '-' || before.ends_with("-¥") || before.ends_with("-RMB ");
         let start = i;
         // A comma groups thousands only when exactly three digits follow it.
         let groups_thousands = |at: usize| {
@@ -76,7 +77,7 @@ fn read_numbers(text: &str) -> Vec<Shown> {
             (1e3, ShownKind::Amount)
         } else if rest.starts_with('%') {
             (1.0, ShownKind::Percent)
-        } else if rest.starts_with("个百分点") || rest.starts_with(" pp") {
+        } else if rest.starts_with("个百分点") || rest.starts_with(" pp") || rest.starts_with(" percentage point") {
             (1.0, ShownKind::Points)
         } else if rest.starts_with('天') || rest.starts_with(" day") || rest.starts_with("-day") {
             (1.0, ShownKind::Days)

@@ -389,8 +389,8 @@ mod tests {
         let c = sample::breakdown(Locale::En, &[("A|B", 85_000_000), ("C", 25_000_000)], Some(110_000_000));
         assert_eq!(
             render(&c),
-            "| Product line | Revenue | Share |\n| :--- | ---: | ---: |\n| A\\|B | ¥85M | 77.3% |\n| C | ¥25M | 22.7% |\n\
-             | **Total** | **¥110M** | **100%** |"
+            "| Product line | Revenue | Share |\n| :--- | ---: | ---: |\n| A\\|B | RMB 85M | 77.3% |\n| C | RMB 25M | 22.7% |\n\
+             | **Total** | **RMB 110M** | **100%** |"
         );
     }
 

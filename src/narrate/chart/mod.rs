@@ -295,7 +295,7 @@ mod tests {
         let zero = baseline(&doc);
         let (_, height) = rects(&doc)[0];
         assert!(((zero - at) / height - 150.0 / 120.0).abs() < 0.001, "the target sits at its value");
-        assert!(html.contains("Target ¥150"), "{html}");
+        assert!(html.contains("Target RMB 150"), "{html}");
     }
 
     #[test]
