@@ -254,7 +254,7 @@ fn eval_prints_the_sentence_or_the_context() {
         .arg("<<#kpi revenue 2023 vs target locale=en>>")
         .assert()
         .code(0)
-        .stdout("2023 revenue was ¥120M, 105% of the ¥114M target\n");
+        .stdout("2023 revenue was RMB 120M, 105% of the RMB 114M target\n");
     let output = kpi().arg("eval").arg("--book").arg(&book).args(["--json", "revenue q4 vs q3"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let context: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

@@ -80,7 +80,7 @@ fn expands_directives_in_process() {
     book.add_kpi("after = [\"links\"]");
     kpi().arg("build").arg(&book.root).assert().code(0);
     let page = book.read("book/markdown/review-en.md");
-    assert!(page.contains("Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)."), "{page}");
-    assert!(page.contains("Included: ¥1.5M."), "{page}");
-    assert!(book.read("book/html/review.html").contains("2023年营收1.2亿元,同比增长8%"));
+    assert!(page.contains("Q4 revenue was RMB 36M, up 16.1% from Q3 (RMB 31M)."), "{page}");
+    assert!(page.contains("Included: RMB 1.5M."), "{page}");
+    assert!(book.read("book/html/review.html").contains("2023年营收1.2亿元，同比增长8%"));
 }

@@ -187,7 +187,7 @@ fn crlf_bom_tabs_and_cjk_around_directives_survive() {
         "\u{feff}# 业绩回顾\r\n\r\n营收\t:<<#kpi revenue q4 vs q3>>。👍\r\n\r\n> - 新签:<<#kpi new_customers q4>>\r\n";
     let setup = Setup::from_byte(0);
     let out = preprocessor(setup).expand_chapter("src/x.md", chapter).unwrap();
-    assert_eq!(out, "\u{feff}# 业绩回顾\r\n\r\n营收\t:Q4营收3600万元,环比增长16.1%。👍\r\n\r\n> - 新签:120家\r\n");
+    assert_eq!(out, "\u{feff}# 业绩回顾\r\n\r\n营收\t:Q4营收3600万元，环比增长16.1%。👍\r\n\r\n> - 新签:120家\r\n");
 }
 
 #[test]
@@ -341,7 +341,7 @@ fn the_binary_keeps_every_other_field_byte_for_byte() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let out = String::from_utf8(output.stdout).unwrap();
         // The book's own bytes (escapes as they were written, too), only the directive replaced.
-        let expected = book.replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%");
+        let expected = book.replace("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元，环比增长16.1%");
         assert_eq!(out, expected);
         for field in [
             r#""x_float":1.0"#,
@@ -375,7 +375,7 @@ fn fuzz_context(version: &str) -> String {
 /// content keeps its own escapes (`\/`) around them.
 #[test]
 fn the_binary_changes_only_the_contents_with_directives() {
-    const Q4: &str = "Q4营收3600万元,环比增长16.1%";
+    const Q4: &str = "Q4营收3600万元，环比增长16.1%";
     for (dialect, tail, version) in [("items", "", "0.5.4"), ("sections", r#", "__non_exhaustive": null"#, "0.4.52")] {
         let book = format!(
             r#"{{ "{dialect}": [
@@ -438,14 +438,14 @@ fn the_binary_refuses_what_serde_json_refuses() {
     );
     let (out, err, code) = run_binary(input.into_bytes());
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out, r#"{"items":[{"Chapter":{"name":"a","content":"Q4营收3600万元,环比增长16.1%"}}]}"#);
+    assert_eq!(out, r#"{"items":[{"Chapter":{"name":"a","content":"Q4营收3600万元，环比增长16.1%"}}]}"#);
 }
 
 /// A book larger than one batch of the preprocessor's JSON reading (it unescapes and expands a few hundred KB at a
 /// time, from the end): every chapter comes back in its place, expanded or untouched.
 #[test]
 fn the_binary_expands_a_book_of_many_batches() {
-    const Q4: &str = "Q4营收3600万元,环比增长16.1%";
+    const Q4: &str = "Q4营收3600万元，环比增长16.1%";
     let chapters: Vec<Value> = (0..120)
         .map(|i| {
             let body = format!("# 第{i}章\n\n{}\n", "营收与\"毛利\"\t".repeat(400 + i));

@@ -33,13 +33,13 @@ impl Edition {
     fn sentences(self) -> &'static [&'static str] {
         match self {
             Edition::Chinese => &[
-                "Q4营收3600万元,环比增长16.1%",
-                "Q4 AI质检系统营收占比35%,较Q3的22.6%提升12.4个百分点",
-                "2023年营收1.2亿元,其中智能客服系统8500万元(占70.8%)",
+                "Q4营收3600万元，环比增长16.1%",
+                "Q4 AI质检系统营收占比35%，较Q3的22.6%提升12.4个百分点",
+                "2023年营收1.2亿元，其中智能客服系统8500万元（占70.8%）",
             ],
             Edition::English => &[
-                "Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)",
-                "AI Quality Inspection's share of Q4 revenue was 35%, up 12.4 pp from 22.6% in Q3",
+                "Q4 revenue was RMB 36M, up 16.1% from Q3 (RMB 31M)",
+                "AI Quality Inspection's share of Q4 revenue was 35%, up 12.4 percentage points from 22.6% in Q3",
             ],
         }
     }
@@ -219,7 +219,7 @@ fn check_finds_nothing_in_either_edition() {
 #[test]
 fn an_initialized_book_builds_in_process_and_checks_clean() {
     for (locale, sentence) in
-        [("zh-CN", "2023年营收1.2亿元,同比增长8%"), ("en", "2023 revenue was ¥120M, up 8% year over year")]
+        [("zh-CN", "2023年营收1.2亿元，同比增长8%"), ("en", "2023 revenue was RMB 120M, up 8% year over year")]
     {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("report");
