@@ -85,19 +85,19 @@ fn a_rise_is_explained_by_the_members_that_drove_it() {
     let data = fixture();
     assert_eq!(
         sentence(&data, Locale::ZhCn, "revenue 2025 vs yoy by product"),
-        "2025年营收2.85亿元,同比增长21.6%(+5066万元),增量主要来自手术机器人(+3232万元,占增量的63.8%)和植入器械\
-         (+1640万元,占32.4%)"
+        "2025年营收2.85亿元，同比增长21.6%（+5066万元），增量主要来自手术机器人（+3232万元，占增量的63.8%）和植入器械\
+         （+1640万元，占32.4%）"
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 vs yoy by product"),
-        "2025 revenue was ¥285M, up 21.6% (+¥50.7M) year over year, driven by Surgical robotics (+¥32.3M, 63.8% of \
-         the increase) and Implants (+¥16.4M, 32.4%)"
+        "2025 revenue was RMB 285M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
+         the increase) and Implants (+RMB 16.4M, 32.4%)"
     );
     // `yoy` alone, and `top 3`.
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 yoy by product top 3"),
-        "2025 revenue was ¥285M, up 21.6% (+¥50.7M) year over year, driven by Surgical robotics (+¥32.3M, 63.8% of \
-         the increase), Implants (+¥16.4M, 32.4%) and Imaging (+¥1M, 2%)"
+        "2025 revenue was RMB 285M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
+         the increase), Implants (+RMB 16.4M, 32.4%) and Imaging (+RMB 1M, 2%)"
     );
 }
 
@@ -149,18 +149,21 @@ fn falls_and_mixed_changes_name_the_members_that_moved_most() {
     assert_eq!(context["drivers"]["pattern"], "mixed");
     assert_eq!(
         sentence(&data, Locale::ZhCn, "returns 2025 yoy by product"),
-        "2025年退货额550万元,同比下降8.3%(-50万元),其中影像设备(+60万元)增长最多,耗材(-60万元)下降最多"
+        "2025年退货额550万元，同比下降8.3%（-50万元），其中影像设备（+60万元）增长最多，耗材（-60万元）下降最多"
     );
     assert_eq!(
         sentence(&data, Locale::En, "returns 2025 yoy by product"),
-        "2025 returns were ¥5.5M, down 8.3% (-¥500K) year over year, with the largest rise in Imaging (+¥600K) and \
-         the largest fall in Consumables (-¥600K)"
+        "2025 returns were RMB 5.5M, down 8.3% (-RMB 500K) year over year, with the largest rise in Imaging (+RMB 600K) and \
+         the largest fall in Consumables (-RMB 600K)"
     );
     // Against 2025 as the base, 2024 fell where 2025 rose: a fall explained by the members that fell most.
     let text = sentence(&data, Locale::ZhCn, "revenue 2024 vs 2025 by product");
-    assert!(text.contains("减量主要来自手术机器人(-3232万元,占减量的63.8%)和植入器械(-1640万元,占32.4%)"), "{text}");
+    assert!(
+        text.contains("减量主要来自手术机器人（-3232万元，占减量的63.8%）和植入器械（-1640万元，占32.4%）"),
+        "{text}"
+    );
     let text = sentence(&data, Locale::En, "revenue 2024 vs 2025 by product");
-    assert!(text.contains("driven by Surgical robotics (-¥32.3M, 63.8% of the decrease) and Implants"), "{text}");
+    assert!(text.contains("driven by Surgical robotics (-RMB 32.3M, 63.8% of the decrease) and Implants"), "{text}");
 }
 
 #[test]
@@ -174,7 +177,7 @@ fn rates_state_members_changes_in_points_without_shares_of_the_change() {
     }
     assert_eq!(
         sentence(&data, Locale::ZhCn, "margin 2025 yoy by product"),
-        "2025年毛利率43.5%,同比增长2.5个百分点,其中植入器械(+3.2个百分点)增长最多,影像设备(-0.9个百分点)下降最多"
+        "2025年毛利率43.5%，同比增长2.5个百分点，其中植入器械（+3.2个百分点）增长最多，影像设备（-0.9个百分点）下降最多"
     );
 }
 
@@ -183,11 +186,11 @@ fn against_targets_each_member_has_its_own_completion() {
     let data = fixture();
     assert_eq!(
         sentence(&data, Locale::ZhCn, "revenue 2025 vs target by product"),
-        "2025年营收2.85亿元,目标完成率101.8%,其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97%"
+        "2025年营收2.85亿元，目标完成率101.8%，其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97%"
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 vs target by product top 2"),
-        "2025 revenue was ¥285M, 101.8% of the ¥280M target: Consumables 113.2%, Surgical robotics 107.7%"
+        "2025 revenue was RMB 285M, 101.8% of the RMB 280M target: Consumables 113.2%, Surgical robotics 107.7%"
     );
     // A member with figures but no target is named.
     let csv = REVENUE.replace("revenue,2025,target,imaging,90000000\n", "");
@@ -203,8 +206,11 @@ fn tables_gain_change_and_contribution_columns() {
     let table = sentence(&data, Locale::En, "revenue 2025 yoy by product as table");
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines[0], "| Product line | Revenue | Share | 2024 | Change | Contribution |");
-    assert!(lines.contains(&"| Surgical robotics | ¥32.3M | 11.3% | ¥0 | +¥32.3M | 63.8% |"), "{table}");
-    assert_eq!(lines.last().unwrap(), &"| **Total** | **¥285M** | **100%** | **¥234M** | **+21.6%** | **100%** |");
+    assert!(lines.contains(&"| Surgical robotics | RMB 32.3M | 11.3% | RMB 0 | +RMB 32.3M | 63.8% |"), "{table}");
+    assert_eq!(
+        lines.last().unwrap(),
+        &"| **Total** | **RMB 285M** | **100%** | **RMB 234M** | **+21.6%** | **100%** |"
+    );
 }
 
 #[test]
@@ -216,8 +222,8 @@ fn a_table_shows_a_member_without_a_base_as_a_dash() {
     csv += "revenue,2024,actual,,234338000\n";
     let data_with_total = load(&[("kpi.toml", &strict), ("revenue.csv", &csv)]).unwrap();
     let table = sentence(&data_with_total, Locale::En, "revenue 2025 yoy by product as table");
-    assert!(table.contains("| Surgical robotics | ¥32.3M | 11.3% | – | – | – |"), "{table}");
-    assert!(table.contains("| Implants | ¥116M | 40.8% | ¥100M | +16.4% | 32.4% |"), "{table}");
+    assert!(table.contains("| Surgical robotics | RMB 32.3M | 11.3% | – | – | – |"), "{table}");
+    assert!(table.contains("| Implants | RMB 116M | 40.8% | RMB 100M | +16.4% | 32.4% |"), "{table}");
     // Without a 2024 total the comparison itself has no base.
     assert_eq!(failure(&data, Locale::En, "revenue 2025 yoy by product as table").rule, "kpi/no-data");
 }
@@ -245,11 +251,11 @@ fn the_flat_band_reads_roughly_flat_and_delta_keeps_its_sign() {
     // Imaging revenue rose 1.1%, within the 1.5% band.
     assert_eq!(
         sentence(&data, Locale::ZhCn, "revenue product=imaging 2025 yoy"),
-        "2025年影像设备营收9100万元,与2024年基本持平"
+        "2025年影像设备营收9100万元，与2024年基本持平"
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue product=imaging 2025 yoy"),
-        "2025 revenue for Imaging was ¥91M, roughly flat year over year"
+        "2025 revenue for Imaging was RMB 91M, roughly flat year over year"
     );
     assert_eq!(sentence(&data, Locale::En, "revenue product=imaging 2025 yoy as delta"), "+1.1%");
     let context = context(&data, "revenue product=imaging 2025 yoy");
@@ -257,26 +263,29 @@ fn the_flat_band_reads_roughly_flat_and_delta_keeps_its_sign() {
     assert_eq!(context["change"]["roughly_flat"], true);
     close(&context["metric"]["flat_within"], Decimal::new(15, 1));
     // Against a target and a standard, in percentage points for a rate: 43.5% vs 43.3% and 43%.
-    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs target"), "2025年毛利率43.5%,与目标(43.3%)基本持平");
+    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs target"), "2025年毛利率43.5%，与目标（43.3%）基本持平");
     assert_eq!(
         sentence(&data, Locale::En, "margin 2025 vs target"),
         "2025 gross margin was 43.5%, in line with the 43.3% target"
     );
-    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs standard"), "2025年毛利率43.5%,与标准(43%)基本持平");
+    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs standard"), "2025年毛利率43.5%，与标准（43%）基本持平");
     assert_eq!(
         sentence(&data, Locale::En, "margin 2025 vs standard"),
         "2025 gross margin was 43.5%, roughly in line with the 43% standard"
     );
-    assert_eq!(sentence(&data, Locale::En, "margin 2025 vs target as delta"), "+0.2 pp");
+    assert_eq!(sentence(&data, Locale::En, "margin 2025 vs target as delta"), "+0.2 percentage points");
     // Outside the band the change reads as before.
-    assert_eq!(sentence(&data, Locale::En, "margin 2025 yoy"), "2025 gross margin was 43.5%, up 2.5 pp year over year");
+    assert_eq!(
+        sentence(&data, Locale::En, "margin 2025 yoy"),
+        "2025 gross margin was 43.5%, up 2.5 percentage points year over year"
+    );
 }
 
 #[test]
 fn combinations_a_directive_cannot_honour_are_errors() {
     let data = fixture();
     // `as value` with a comparison is the value alone, as the guide documents (the comparison picks nothing).
-    assert_eq!(sentence(&data, Locale::En, "revenue 2025 yoy as value"), "¥285M");
+    assert_eq!(sentence(&data, Locale::En, "revenue 2025 yoy as value"), "RMB 285M");
     for (body, part) in [
         ("share revenue product=robotics 2025 by product", "`share`"),
         ("revenue 2025 yoy by product as delta", "`as delta`"),

@@ -64,7 +64,7 @@ fn the_spec_breakdown_reads_as_the_sentence_does() {
     );
     assert_eq!(
         table(&data, Locale::En, "revenue q4 vs q3"),
-        "| Metric | Q4 | Q3 | Change |\n| :--- | ---: | ---: | ---: |\n| Revenue | ¥36M | ¥31M | +16.1% |"
+        "| Metric | Q4 | Q3 | Change |\n| :--- | ---: | ---: | ---: |\n| Revenue | RMB 36M | RMB 31M | +16.1% |"
     );
 }
 
@@ -75,7 +75,7 @@ fn top_n_folds_the_rest_into_other() {
     assert!(text.contains("| 智能客服系统 | 8500万元 | 70.8% |"), "{text}");
     assert!(text.contains("| 其他 | 3500万元 | 29.2% |"), "{text}");
     let text = table(&data, Locale::En, "revenue 2023 by product top 1");
-    assert!(text.contains("| Other | ¥35M | 29.2% |"), "{text}");
+    assert!(text.contains("| Other | RMB 35M | 29.2% |"), "{text}");
 }
 
 #[test]
