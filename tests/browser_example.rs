@@ -147,9 +147,9 @@ fn the_example_renders_sentences_a_table_and_a_sized_chart_in_chromium() {
     let dom = run_chromium(&["--window-size=1280,1600".into(), "--dump-dom".into(), file_url(&probe_page)]);
     let main = main_of(&dom);
     for sentence in [
-        "Q4营收3600万元,环比增长16.1%",
-        "Q4 AI质检系统营收占比35%,较Q3的22.6%提升12.4个百分点",
-        "营收Q1至Q4连续3个季度增长,从2500万元增至3600万元",
+        "Q4营收3600万元，环比增长16.1%",
+        "Q4 AI质检系统营收占比35%，较Q3的22.6%提升12.4个百分点",
+        "营收Q1至Q4连续3个季度增长，从2500万元增至3600万元",
     ] {
         assert!(main.contains(sentence), "`{sentence}` is not on the rendered page");
     }
@@ -173,7 +173,7 @@ fn the_example_renders_sentences_a_table_and_a_sized_chart_in_chromium() {
     // The English edition: the same data, English sentences and chart title.
     let dom = run_chromium(&["--dump-dom".into(), file_url(&en.join("performance-review.html"))]);
     let main = main_of(&dom);
-    assert!(main.contains("Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)"), "the English sentence is missing");
+    assert!(main.contains("Q4 revenue was RMB 36M, up 16.1% from Q3 (RMB 31M)"), "the English sentence is missing");
     assert!(main.contains(">Revenue, January–December</title>"), "the English chart title is missing");
 
     // The screenshot for the README: the page with the chart, CJK text and all.

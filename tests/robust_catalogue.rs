@@ -862,8 +862,8 @@ fn a_change_that_displays_as_zero_reads_as_flat() {
         "[meta]\nyear = 2023\n[metrics.a]\nunit = \"currency\"\nvalues = { \"2023-Q3\" = 0, \"2023-Q4\" = 0.004 }\n";
     let data = mdbook_kpi::data::load_sources(&[("kpi.toml".into(), toml.as_bytes().to_vec())]).unwrap();
     for (locale, expected) in [
-        (mdbook_kpi::config::Locale::En, "Q4 a was ¥0, unchanged from Q3"),
-        (mdbook_kpi::config::Locale::ZhCn, "Q4 a 0元,与Q3持平"),
+        (mdbook_kpi::config::Locale::En, "Q4 a was RMB 0, unchanged from Q3"),
+        (mdbook_kpi::config::Locale::ZhCn, "Q4 a 0元，与Q3持平"),
     ] {
         let mut preprocessor =
             Preprocessor::with_data(Config::default(), locale, mdbook_kpi::narrate::Target::Other, data.clone());
