@@ -318,6 +318,10 @@ impl Preprocessor {
                             let block = expansion.contains('\n') || expansion.starts_with('|');
                             let expansion = if block {
                                 indent_block(&expansion, &line_prefix, content, span.clone()).into()
+                            } else if starts_sentence(content, span.start)
+                                && expansion.chars().next().is_some_and(char::is_lowercase)
+                            {
+                                crate::narrate::templates::capitalize(&expansion).into()
                             } else {
                                 expansion
                             };
@@ -622,5 +626,47 @@ mod tests {
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| preprocessor.data().is_some()));
         let panic = loaded.expect_err("the loader's panic is not swallowed by loading again");
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"a bug in the loader"));
+    }
+}
+
+/// Whether a directive at `start` begins a sentence of the chapter: the first thing in its paragraph or list item
+/// (after Markdown's list and quote markers), or after a full stop, question or exclamation mark. A sentence that
+/// starts there gets a capital letter (`Revenue grew …`); one inside a sentence keeps the label as written
+/// (`Since then, revenue grew …`).
+fn starts_sentence(content: &str, start: usize) -> bool {
+    let before = &content[..start];
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let on_line = before[line_start..].trim_start_matches(|c: char| c.is_whitespace() || "->*+#".contains(c));
+    let on_line = on_line.trim_start_matches(|c: char| c.is_ascii_digit()).trim_start_matches(['.', ')']).trim();
+    if !on_line.is_empty() {
+        return on_line.ends_with(['.', '!', '?', '。', '！', '？']);
+    }
+    // The directive opens its line: a sentence starts there unless the previous line of the paragraph runs on.
+    let previous = before[..line_start].trim_end_matches(['\n', '\r']);
+    let previous_line = &previous[previous.rfind('\n').map_or(0, |at| at + 1)..];
+    let previous_line = previous_line.trim_start_matches(|c: char| c.is_whitespace() || c == '>').trim_end();
+    previous_line.is_empty()
+        || previous_line.ends_with(['.', '!', '?', '。', '！', '？'])
+        || line_start == 0
+        || before[..line_start].ends_with("\n\n")
+        || before[..line_start].ends_with("\n\r\n")
+}
+
+#[cfg(test)]
+mod sentence_start_tests {
+    use super::starts_sentence;
+
+    #[test]
+    fn a_directive_starts_a_sentence_only_where_the_text_says_so() {
+        let at = |text: &str| starts_sentence(text, text.find("<<").unwrap());
+        assert!(at("<<#kpi x>>"));
+        assert!(at("Intro.\n\n<<#kpi x>>"));
+        assert!(at("- <<#kpi x>>"));
+        assert!(at("It grew. <<#kpi x>>"));
+        assert!(at("It grew.\n<<#kpi x>>"));
+        assert!(!at("Since then, <<#kpi x>>"));
+        assert!(!at("First the shape of the year: <<#kpi x>>"));
+        assert!(!at("Since then,\n<<#kpi x>>"));
+        assert!(!at("- **East China**: <<#kpi x>>"));
     }
 }

@@ -10,7 +10,7 @@
 use super::compute::{Base, BaseKind, Computation, Driver, SentenceKind};
 use super::context::{self, Change, Formatter, Selection, TrendShape};
 use super::labels::{granularity_unit, join_cjk};
-use super::templates::{capitalize, escape_into, possessive};
+use super::templates::{escape_into, possessive};
 use crate::config::{Locale, Punctuation};
 use crate::data::Unit;
 
@@ -169,7 +169,7 @@ impl<'a> Sentence<'a> {
 
     /// `{{period.label}} {{subject}} {{#if metric.plural}}were{{else}}was{{/if}} {{value.short}},`
     fn lead_en(&self, out: &mut String) {
-        esc(out, &capitalize(&self.c.period_label));
+        esc(out, &self.c.period_label);
         out.push(' ');
         esc(out, &self.c.subject);
         out.push_str(if self.c.metric.plural { " were " } else { " was " });
@@ -271,7 +271,7 @@ impl<'a> Sentence<'a> {
             }
             "share" => {
                 let filter = c.filters.first()?;
-                esc(out, &capitalize(&possessive(&filter.label)));
+                esc(out, &possessive(&filter.label));
                 out.push_str(" share of ");
                 esc(out, &c.period_label);
                 out.push(' ');
@@ -295,7 +295,7 @@ impl<'a> Sentence<'a> {
                 }
             }
             "breakdown" => {
-                esc(out, &capitalize(&c.period_label));
+                esc(out, &c.period_label);
                 out.push(' ');
                 esc(out, &c.subject);
                 if let Some(total) = c.total {
@@ -322,7 +322,7 @@ impl<'a> Sentence<'a> {
                 let shape = self.trend()?;
                 let points = &c.points;
                 let (first, last) = (points.first()?, points.last()?);
-                esc(out, &capitalize(&c.subject));
+                esc(out, &c.subject);
                 let consecutive = |out: &mut String| {
                     if shape.steps > 1 {
                         out.push_str(" for ");
