@@ -633,7 +633,7 @@ mod tests {
 /// (after Markdown's list and quote markers), or after a full stop, question or exclamation mark. A sentence that
 /// starts there gets a capital letter (`Revenue grew …`); one inside a sentence keeps the label as written
 /// (`Since then, revenue grew …`).
-fn starts_sentence(content: &str, start: usize) -> bool {
+pub fn starts_sentence(content: &str, start: usize) -> bool {
     let before = &content[..start];
     let line_start = before.rfind('\n').map_or(0, |at| at + 1);
     let on_line = before[line_start..].trim_start_matches(|c: char| c.is_whitespace() || "->*+#".contains(c));

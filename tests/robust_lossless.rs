@@ -115,8 +115,17 @@ fn preprocessor(setup: Setup) -> Preprocessor {
 }
 
 /// What a lone inline directive expands to, in a chapter of its own.
-fn alone(setup: Setup, directive: &str) -> String {
-    preprocessor(setup).expand_chapter("src/x.md", directive).expect("the directive expands")
+/// A directive's expansion where it stands in `chapter`: a capital first letter where it begins a sentence there
+/// (see the guide's Wording page), else as it reads inside a sentence.
+fn in_place(setup: Setup, chapter: &str, start: usize, directive: &str) -> String {
+    let inside =
+        preprocessor(setup).expand_chapter("src/x.md", &format!("x, {directive}")).expect("the directive expands");
+    let inside = inside.strip_prefix("x, ").expect("the text before the directive stays").to_string();
+    if mdbook_kpi::preprocess::starts_sentence(chapter, start) {
+        mdbook_kpi::narrate::templates::capitalize(&inside)
+    } else {
+        inside
+    }
 }
 
 proptest! {
@@ -141,7 +150,7 @@ proptest! {
             match item {
                 Found::Directive { span, .. } => {
                     expected.push_str(&chapter[copied..span.start]);
-                    expected.push_str(&alone(setup, &chapter[span.clone()]));
+                    expected.push_str(&in_place(setup, &chapter, span.start, &chapter[span.clone()]));
                     copied = span.end;
                 }
                 Found::Escape { span } => {

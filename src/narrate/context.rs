@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::compute::{BaseKind, Computation, Driver, Drivers, Point, SentenceKind};
 use super::format::{NumberFormat, round, signed};
 use super::labels::granularity_unit;
+use crate::config::Locale;
 use crate::data::{Better, Unit};
 
 fn raw(value: Decimal) -> Value {
@@ -202,6 +203,27 @@ pub fn ratio(formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Option
     let ratio = (base > Decimal::ZERO).then(|| value.checked_div(base)).flatten()?;
     let percent = ratio.checked_mul(Decimal::ONE_HUNDRED)?;
     Some((ratio, formatter.percent.percent(percent)))
+}
+
+/// The verbs that fit the metric's unit, one choice everywhere: amounts and counts 增长/下降 (grew/fell), rates and
+/// shares 上升/下降 (rose/fell), durations 延长/缩短 (lengthened/shortened); `up_to`/`down_to` for "from A to B".
+pub struct Verbs {
+    pub up: &'static str,
+    pub down: &'static str,
+    pub up_to: &'static str,
+    pub down_to: &'static str,
+}
+
+pub fn verbs(computation: &Computation) -> Verbs {
+    let (up, down, up_to, down_to) = match (computation.locale, computation.value_unit()) {
+        (Locale::ZhCn, Unit::Percent | Unit::Ratio) => ("上升", "下降", "升至", "降至"),
+        (Locale::ZhCn, Unit::Days) => ("延长", "缩短", "延长至", "缩短至"),
+        (Locale::ZhCn, _) => ("增长", "下降", "增至", "降至"),
+        (Locale::En, Unit::Percent | Unit::Ratio) => ("rose", "fell", "to", "to"),
+        (Locale::En, Unit::Days) => ("lengthened", "shortened", "to", "to"),
+        (Locale::En, _) => ("grew", "fell", "to", "to"),
+    };
+    Verbs { up, down, up_to, down_to }
 }
 
 fn change_json(computation: &Computation, change: &Change) -> Value {
@@ -427,6 +449,10 @@ pub fn build(computation: &Computation) -> Value {
             })
             .collect()
     };
+    let verb_words = {
+        let verbs = verbs(computation);
+        json!({"up": verbs.up, "down": verbs.down, "up_to": verbs.up_to, "down_to": verbs.down_to})
+    };
     json!({
         "kind": computation.template(),
         "locale": locale.id(),
@@ -456,6 +482,7 @@ pub fn build(computation: &Computation) -> Value {
         "total": computation.total.map(|t| json!({"raw": raw(t), "text": formatter.value.value(t), "short": formatter.short(computation, t)})),
         "by": computation.by_label,
         "trend": trend_json(computation, &formatter),
+        "verbs": verb_words,
         "drivers": drivers,
         "style": {
             "punctuation": computation.style.punctuation.id(),

@@ -343,7 +343,9 @@ impl<'a> Sentence<'a> {
                 };
                 match shape.pattern {
                     "rising" | "falling" => {
-                        out.push_str(if shape.pattern == "rising" { " grew" } else { " fell" });
+                        let verbs = context::verbs(c);
+                        out.push(' ');
+                        out.push_str(if shape.pattern == "rising" { verbs.up } else { verbs.down });
                         consecutive(out);
                         out.push(',');
                         from_to(out);
@@ -360,7 +362,8 @@ impl<'a> Sentence<'a> {
                         let direction = self.direction()?;
                         let max = points.get(shape.max)?;
                         out.push(' ');
-                        out.push_str(choose(direction, "rose", "fell", "went"));
+                        let verbs = context::verbs(c);
+                        out.push_str(choose(direction, verbs.up, verbs.down, "went"));
                         from_to(out);
                         out.push_str(", with a high of ");
                         esc(out, &self.f.value.value(max.value));
@@ -463,7 +466,8 @@ impl<'a> Sentence<'a> {
                 BaseKind::Period => join(out, &["较", &base.label]),
                 _ => {}
             }
-            out.push_str(choose(direction, "增长", "下降", ""));
+            let verbs = context::verbs(self.c);
+            out.push_str(choose(direction, verbs.up, verbs.down, ""));
             esc(out, &abs);
             if let Some(diff) = self.drivers_diff_text() {
                 out.push(m.open);
@@ -688,7 +692,8 @@ impl<'a> Sentence<'a> {
                         BaseKind::Period => join(out, &["较", &base.label]),
                         _ => {}
                     }
-                    out.push_str(choose(direction, "增长", "下降", ""));
+                    let verbs = context::verbs(self.c);
+                    out.push_str(choose(direction, verbs.up, verbs.down, ""));
                     esc(out, &abs);
                 } else {
                     out.push('较');
@@ -763,7 +768,8 @@ impl<'a> Sentence<'a> {
                         esc(out, &base.label);
                         out.push('的');
                         esc(out, &self.f.value.value(base.value));
-                        out.push_str(choose(direction, "提升", "下降", ""));
+                        let verbs = context::verbs(c);
+                        out.push_str(choose(direction, verbs.up, verbs.down, ""));
                         esc(out, change.pp_text.as_deref()?);
                     }
                 }
@@ -811,11 +817,12 @@ impl<'a> Sentence<'a> {
                     "rising" | "falling" => {
                         let rising = shape.pattern == "rising";
                         consecutive(out);
-                        out.push_str(if rising { "增长" } else { "下降" });
+                        let verbs = context::verbs(c);
+                        out.push_str(if rising { verbs.up } else { verbs.down });
                         out.push(m.comma);
                         out.push('从');
                         esc(out, &self.f.value.value(first.value));
-                        out.push_str(if rising { "增至" } else { "降至" });
+                        out.push_str(if rising { verbs.up_to } else { verbs.down_to });
                         esc(out, &self.f.value.value(last.value));
                     }
                     "flat" => {
@@ -827,7 +834,8 @@ impl<'a> Sentence<'a> {
                         let max = points.get(shape.max)?;
                         out.push('从');
                         esc(out, &self.f.value.value(first.value));
-                        out.push_str(choose(direction, "增至", "降至", "回到"));
+                        let verbs = context::verbs(c);
+                        out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
                         esc(out, &self.f.value.value(last.value));
                         out.push(m.comma);
                         out.push_str("其间");
