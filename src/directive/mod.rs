@@ -100,6 +100,8 @@ pub enum Form {
     /// The size of the change, without its sign (`12.9%` where `as delta` writes `+12.9%`): for text whose
     /// words already say the direction (`同比增长12.9%`, `up 12.9%`).
     Size,
+    /// The change in words, for prose: 同比增长8% / up 8% year over year.
+    Change,
     Ratio,
     Table,
     Chart,

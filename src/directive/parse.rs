@@ -31,7 +31,7 @@ pub struct ParseError {
 }
 
 /// The forms `as` accepts, in the order the help lists them.
-pub const FORMS: &[&str] = &["value", "sentence", "delta", "size", "ratio", "table", "chart"];
+pub const FORMS: &[&str] = &["value", "sentence", "delta", "size", "change", "ratio", "table", "chart"];
 /// The options a directive accepts after its other parts.
 pub const OPTIONS: &[&str] = &["locale", "precision", "type", "height"];
 /// Every keyword a comparand can be.
@@ -723,7 +723,8 @@ fn option_value(name: &str, value: &str, span: Range<usize>) -> Result<String, P
 }
 
 fn form_named(name: &str) -> Option<Form> {
-    let forms = [Form::Value, Form::Sentence, Form::Delta, Form::Size, Form::Ratio, Form::Table, Form::Chart];
+    let forms =
+        [Form::Value, Form::Sentence, Form::Delta, Form::Size, Form::Change, Form::Ratio, Form::Table, Form::Chart];
     forms.into_iter().find(|form| form.as_str().eq_ignore_ascii_case(name))
 }
 
@@ -894,6 +895,7 @@ impl Form {
             Form::Sentence => "sentence",
             Form::Delta => "delta",
             Form::Size => "size",
+            Form::Change => "change",
             Form::Ratio => "ratio",
             Form::Table => "table",
             Form::Chart => "chart",

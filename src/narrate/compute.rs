@@ -317,7 +317,7 @@ fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
                 "drop `share` to list every member with its share (`<<#kpi revenue 2025 by product>>`), or drop `by`",
             );
         }
-        if matches!(form, Form::Value | Form::Delta | Form::Ratio) {
+        if matches!(form, Form::Value | Form::Delta | Form::Change | Form::Ratio) {
             return syntax(
                 form_span(),
                 format!("`as {form}` states one figure; `by {dimension}` breaks the figure down into members"),
@@ -349,7 +349,7 @@ fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
             _ => {}
         }
     }
-    if matches!(form, Form::Delta | Form::Ratio)
+    if matches!(form, Form::Delta | Form::Change | Form::Ratio)
         && directive.comparand.is_none()
         && matches!(directive.period.value, PeriodSpec::Single(_))
     {

@@ -96,6 +96,7 @@ impl Narrator<'_> {
                 let kind = match form {
                     Form::Value => "value",
                     Form::Delta => "delta",
+                    Form::Change => "change",
                     Form::Ratio => "ratio",
                     _ => computation.template(),
                 };

@@ -17,8 +17,20 @@ use crate::narrate::labels::join_cjk;
 use crate::rules::Rule;
 
 /// Every sentence kind, in the order the guide lists them (docs/src/templates.md).
-pub const KINDS: &[&str] =
-    &["value", "period", "target", "standard", "member", "share", "trend", "breakdown", "drivers", "delta", "ratio"];
+pub const KINDS: &[&str] = &[
+    "value",
+    "period",
+    "target",
+    "standard",
+    "member",
+    "share",
+    "trend",
+    "breakdown",
+    "drivers",
+    "delta",
+    "change",
+    "ratio",
+];
 
 const LOCALES: [Locale; 2] = [Locale::ZhCn, Locale::En];
 
@@ -35,6 +47,7 @@ macro_rules! builtin {
             ("breakdown", include_str!(concat!("templates/", $locale, "/breakdown.hbs"))),
             ("drivers", include_str!(concat!("templates/", $locale, "/drivers.hbs"))),
             ("delta", include_str!(concat!("templates/", $locale, "/delta.hbs"))),
+            ("change", include_str!(concat!("templates/", $locale, "/change.hbs"))),
             ("ratio", include_str!(concat!("templates/", $locale, "/ratio.hbs"))),
         ]
     };
@@ -42,7 +55,7 @@ macro_rules! builtin {
 
 /// The built-in template text of a kind in a locale.
 pub fn builtin(locale: Locale, kind: &str) -> Option<&'static str> {
-    let table: [(&str, &str); 11] = match locale {
+    let table: [(&str, &str); 12] = match locale {
         Locale::ZhCn => builtin!("zh-CN"),
         Locale::En => builtin!("en"),
     };
