@@ -134,3 +134,19 @@ fn figures_are_read_whatever_the_wording() {
     assert_eq!(figures("提升12.4个百分点"), ["12.4pp"]);
     assert_eq!(figures("RMB 1,234.5M and ¥36M, 8 days"), ["1,234.5M", "36M", "8"]);
 }
+
+/// A range across years names the year at both ends (it read `2024年Q3至Q2`), in both locales, with the
+/// first and last figures of the data.
+#[test]
+fn a_range_across_years_names_both_years() {
+    let toml = "[meta]\nyear = 2025\n[metrics.revenue]\nunit = \"currency\"\nlabel = { zh-CN = \"营收\", en = \"revenue\" }\n\
+                values = { \"2024-Q3\" = 1000000, \"2024-Q4\" = 1200000, \"2025-Q1\" = 1300000, \"2025-Q2\" = 1500000 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = expand(&data, &templates, Locale::ZhCn, "revenue 2024-q3..2025-q2");
+    assert_eq!(zh, "营收2024年Q3至2025年Q2连续3个季度增长，从100万元增至150万元");
+    let en = expand(&data, &templates, Locale::En, "revenue 2024-q3..2025-q2");
+    assert_eq!(en, "revenue grew for 3 consecutive quarters, from RMB 1M in Q3 2024 to RMB 1.5M in Q2 2025");
+    // Within the report year the year stays implied.
+    assert_eq!(expand(&data, &templates, Locale::ZhCn, "revenue q1..q2"), "营收Q1至Q2增长，从130万元增至150万元");
+}

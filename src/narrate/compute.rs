@@ -695,18 +695,24 @@ fn trend(
         computation.share = true;
         computation.subject = match locale {
             Locale::ZhCn => join_cjk(&[&filter.label, &computation.metric.label, "占比"]),
-            Locale::En => format!("{}'s share of {}", filter.label, computation.metric.label),
+            Locale::En => {
+                format!("{} share of {}", super::templates::possessive(&filter.label), computation.metric.label)
+            }
         };
         Some(filter.dimension.clone())
     } else {
         None
     };
+    // A range across years names the year of every point (2024年Q3至2025年Q2), not only of those outside the
+    // report year (which read as 2024年Q3至Q2).
+    let spans_years = periods.first().map(|p| p.year()) != periods.last().map(|p| p.year());
+    let label_year = if spans_years { None } else { year };
     for period in periods {
         let value = match &share_of {
             Some(dimension) => share_at(ask, period, slice, dimension, &span)?,
             None => ask.value(period, slice, Kind::Actual, &span)?,
         };
-        computation.points.push(Point { period, label: period_label(period, year, locale), value });
+        computation.points.push(Point { period, label: period_label(period, label_year, locale), value });
     }
     let (first, last) = match (computation.points.first(), computation.points.last()) {
         (Some(first), Some(last)) => (first.clone(), last.clone()),
