@@ -69,13 +69,20 @@ fn the_spec_breakdown_reads_as_the_sentence_does() {
 }
 
 #[test]
-fn top_n_folds_the_rest_into_other() {
+fn top_n_folds_the_rest_and_names_a_single_remaining_member() {
     let data = data();
     let text = table(&data, Locale::ZhCn, "revenue 2023 by product top 1");
     assert!(text.contains("| 智能客服系统 | 8500万元 | 70.8% |"), "{text}");
-    assert!(text.contains("| 其他 | 3500万元 | 29.2% |"), "{text}");
+    assert!(text.contains("| 其余2个产品线合计 | 3500万元 | 29.2% |"), "{text}");
     let text = table(&data, Locale::En, "revenue 2023 by product top 1");
-    assert!(text.contains("| Other | RMB 35M | 29.2% |"), "{text}");
+    assert!(text.contains("| 2 other product lines | RMB 35M | 29.2% |"), "{text}");
+    // One member left over is named: the product called 其他/Other is a member, not a fold.
+    let text = table(&data, Locale::ZhCn, "revenue 2023 by product top 2");
+    assert!(
+        text.contains("| AI质检系统 | 2500万元 | 20.8% |") && text.contains("| 其他 | 1000万元 | 8.3% |"),
+        "{text}"
+    );
+    assert!(!text.contains("其余"), "{text}");
 }
 
 #[test]

@@ -808,10 +808,31 @@ fn sum_all(mut values: impl Iterator<Item = Option<Decimal>>) -> Option<Decimal>
     values.try_fold(Decimal::ZERO, |sum, value| sum.checked_add(value?))
 }
 
+/// The row of the members `top N` leaves out: 其余3个区域合计 / 3 other regions — never 其他/Other, which may be a
+/// member's own name.
+fn rest_label(locale: Locale, dimension: Option<&str>, count: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("其余{count}个{}合计", dimension.unwrap_or("成员")),
+        Locale::En => format!("{count} other {}", plural_en(&dimension.unwrap_or("member").to_lowercase())),
+    }
+}
+
+/// A plain English plural for a dimension label (`region` → `regions`, `industry` → `industries`).
+fn plural_en(noun: &str) -> String {
+    if let Some(stem) = noun.strip_suffix('y').filter(|stem| !stem.ends_with(['a', 'e', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else if noun.ends_with(['s', 'x']) || noun.ends_with("ch") || noun.ends_with("sh") {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
 /// `top N`: keeps the N largest members and folds the rest into one "Other" row (for metrics that add up; for
 /// others the rest is left out). Runs after the comparison so the folded row has a base too.
 fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
-    if computation.items.len() <= top {
+    // A single remaining member is named, not folded into a row of one.
+    if computation.items.len() <= top + 1 {
         return Ok(());
     }
     let rest = computation.items.split_off(top);
@@ -821,7 +842,7 @@ fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
     let value = sum_all(rest.iter().map(|item| Some(item.value)))
         .ok_or_else(|| Failure::new(Rule::KpiNoData, 0..0, "the sum of the other members is too large"))?;
     let base = sum_all(rest.iter().map(|item| item.base));
-    let label = if computation.locale == Locale::ZhCn { "其他" } else { "Other" };
+    let label = rest_label(computation.locale, computation.by_label.as_deref(), rest.len());
     let share = computation.total.and_then(|total| percent_of(value, total));
     computation.items.push(Item { member: String::new(), label: label.into(), value, share, base });
     Ok(())
