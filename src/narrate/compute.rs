@@ -844,7 +844,7 @@ fn fold_top(computation: &mut Computation, top: usize) -> Result<(), Failure> {
     let base = sum_all(rest.iter().map(|item| item.base));
     let label = rest_label(computation.locale, computation.by_label.as_deref(), rest.len());
     let share = computation.total.and_then(|total| percent_of(value, total));
-    computation.items.push(Item { member: String::new(), label: label.into(), value, share, base });
+    computation.items.push(Item { member: String::new(), label, value, share, base });
     Ok(())
 }
 
