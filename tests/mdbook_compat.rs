@@ -124,9 +124,9 @@ fn an_initialized_book_builds_with(mdbook: &Mdbook) {
         assert!(!stderr(&output).contains("warning["), "{}", stderr(&output));
         let intro = std::fs::read_to_string(root.join("book/introduction.html")).unwrap();
         let sentence = if locale == "en" {
-            "2023 revenue was ¥120M, up 8% year over year"
+            "2023 revenue was RMB 120M, up 8% year over year"
         } else {
-            "2023年营收1.2亿元,同比增长8%"
+            "2023年营收1.2亿元，同比增长8%"
         };
         assert!(intro.contains(sentence), "mdBook {} {locale}", mdbook.series);
         let output = mdbook.run(&["test"], &root);
@@ -137,16 +137,16 @@ fn an_initialized_book_builds_with(mdbook: &Mdbook) {
 /// The zh-CN chapter of the report fixture: each directive and the sentence the guide gives for it.
 const REVIEW_ZH: &[(&str, &str)] = &[
     ("<<#kpi revenue 2023>>", "1.2亿元"),
-    ("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元,环比增长16.1%"),
-    ("<<#kpi revenue 2023 vs yoy>>", "2023年营收1.2亿元,同比增长8%"),
-    ("<<#kpi telesales_share 2023 vs target>>", "2023年电销渠道获客占比75%,高于目标(60%)15个百分点"),
-    ("<<#kpi delivery_days 2023 vs standard>>", "2023年交付周期18天,超出标准(10天)8天"),
-    ("<<#kpi share revenue product=ai-qc q4 vs q3>>", "Q4 AI质检系统营收占比35%,较Q3的22.6%上升12.4个百分点"),
+    ("<<#kpi revenue q4 vs q3>>", "Q4营收3600万元，环比增长16.1%"),
+    ("<<#kpi revenue 2023 vs yoy>>", "2023年营收1.2亿元，同比增长8%"),
+    ("<<#kpi telesales_share 2023 vs target>>", "2023年电销渠道获客占比75%，高于目标（60%）15个百分点"),
+    ("<<#kpi delivery_days 2023 vs standard>>", "2023年交付周期18天，超出标准（10天）8天"),
+    ("<<#kpi share revenue product=ai-qc q4 vs q3>>", "Q4 AI质检系统营收占比35%，较Q3的22.6%上升12.4个百分点"),
 ];
 
 const REVIEW_EN: &[(&str, &str)] = &[
-    ("<<#kpi revenue 2023 locale=en>>", "¥120M"),
-    ("<<#kpi revenue q4 vs q3 locale=en>>", "Q4 revenue was ¥36M, up 16.1% from Q3 (¥31M)"),
+    ("<<#kpi revenue 2023 locale=en>>", "RMB 120M"),
+    ("<<#kpi revenue q4 vs q3 locale=en>>", "Q4 revenue was RMB 36M, up 16.1% from Q3 (RMB 31M)"),
     ("<<#kpi new_customers q4 vs q3 locale=en>>", "Q4 new customers were 120, up 5.3% from Q3 (114)"),
 ];
 
@@ -179,7 +179,7 @@ fn directives_expand_in_both_mdbooks_with(mdbook: &Mdbook) {
     assert_eq!(book.read("book/markdown/review.md"), expected(&book.read("src/review.md"), REVIEW_ZH));
     assert!(book.read("book/markdown/review.md").contains("`<<#kpi revenue 2023>>` stays as code."));
     let en =
-        expected(&book.read("src/review-en.md"), REVIEW_EN).replace("{{#include included.md}}", "Included: ¥1.5M.");
+        expected(&book.read("src/review-en.md"), REVIEW_EN).replace("{{#include included.md}}", "Included: RMB 1.5M.");
     assert_eq!(book.read("book/markdown/review-en.md"), en, "mdBook {}", mdbook.series);
     let rows: Vec<(String, &str)> = REFERENCE_ROWS
         .iter()
@@ -189,7 +189,7 @@ fn directives_expand_in_both_mdbooks_with(mdbook: &Mdbook) {
     let reference_page = book.read("book/markdown/reference-sentences.md");
     assert_eq!(reference_page, expected(&book.read("src/reference-sentences.md"), &rows), "mdBook {}", mdbook.series);
     let html = book.read("book/html/review.html");
-    assert!(html.contains("Q4营收3600万元,环比增长16.1%"), "mdBook {}", mdbook.series);
+    assert!(html.contains("Q4营收3600万元，环比增长16.1%"), "mdBook {}", mdbook.series);
 }
 
 /// Data paths resolve against the book root that mdBook passes in, also when mdBook runs from elsewhere.
