@@ -255,7 +255,7 @@ fn a_gbk_file_is_one_error_with_the_fix() {
 fn a_gbk_file_with_its_encoding_loads() {
     let dir = gbk_book("zh-CN", "[{ path = \"sales.csv\", encoding = \"gb18030\" }]");
     let out = expand(dir.path(), "zh-CN", "<<#kpi 营收 region=华东 q4 vs q3>>\n");
-    assert!(out.starts_with("Q4华东营收120,环比增长20%\n"), "{out}");
+    assert!(out.starts_with("Q4华东营收120，环比增长20%\n"), "{out}");
     assert!(out.ends_with("----- findings -----\n"), "{out}");
 }
 
