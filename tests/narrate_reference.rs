@@ -150,3 +150,80 @@ fn a_range_across_years_names_both_years() {
     // Within the report year the year stays implied.
     assert_eq!(expand(&data, &templates, Locale::ZhCn, "revenue q1..q2"), "营收Q1至Q2增长，从130万元增至150万元");
 }
+
+/// A profit metric in both locales over inline data, with the sentences' figures checked against the data: the
+/// value, the base and their difference.
+fn profit_data() -> DataSet {
+    let toml = "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[metrics.profit]\nunit = \"currency\"\n\
+                label = { zh-CN = \"经营利润\", en = \"operating profit\" }\n\
+                values = { \"2023-Q1\" = -800000, \"2023-Q2\" = -200000, \"2023-Q3\" = 500000, \"2023-Q4\" = -300000 }\n\
+                [metrics.sales]\nunit = \"currency\"\nlabel = { zh-CN = \"营收\", en = \"revenue\" }\n\
+                values = { \"2023-Q1\" = 0, \"2023-Q2\" = 3210000 }\n";
+    load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap()
+}
+
+/// Money in 万元 / M as the sentences write it, from yuan.
+fn wan(yuan: i64) -> String {
+    let text = format!("{}", rust_decimal::Decimal::new(yuan.abs(), 4).normalize());
+    format!("{text}万")
+}
+
+/// The figures of a sentence that carry a magnitude or unit (period numbers like the 2 of Q2 left out).
+fn amounts(text: &str) -> Vec<String> {
+    figures(text).into_iter().filter(|f| f.ends_with(['万', 'K', 'M', '%'])).collect()
+}
+
+fn thousands(yuan: i64) -> String {
+    let text = format!("{}", rust_decimal::Decimal::new(yuan.abs(), 3).normalize());
+    format!("{text}K")
+}
+
+/// A negative amount of a profit is a loss (亏损 / a loss of), never a minus sign; between losses the loss narrows
+/// (减亏) or widens (增亏) by the difference; from a loss to a profit it turns (扭亏为盈); a zero base is not
+/// compared with. The figures are the data's: the value, the base and the difference, computed here.
+#[test]
+fn losses_and_zero_bases_read_as_such() {
+    let (data, templates) = (profit_data(), Templates::builtin());
+    let (q1, q2, q3, q4) = (-800_000_i64, -200_000_i64, 500_000_i64, -300_000_i64);
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+
+    let narrowed = zh("profit q2 vs q1");
+    assert_eq!(narrowed, "Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元");
+    assert_eq!(amounts(&narrowed), [wan(q2), wan(q1), wan(q2 - q1)]);
+    let narrowed = en("profit q2 vs q1");
+    assert_eq!(
+        narrowed,
+        "Q2 operating profit was a loss of RMB 200K, narrowed by RMB 600K from a loss of RMB 800K in Q1"
+    );
+    assert_eq!(amounts(&narrowed), [thousands(q2), thousands(q2 - q1), thousands(q1)]);
+
+    assert_eq!(zh("profit q1 vs q2"), "Q1经营利润亏损80万元，较Q2（亏损20万元）增亏60万元");
+    assert_eq!(
+        en("profit q1 vs q2"),
+        "Q1 operating profit was a loss of RMB 800K, widened by RMB 600K from a loss of RMB 200K in Q2"
+    );
+
+    let turned = zh("profit q3 vs q2");
+    assert_eq!(turned, "Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈");
+    assert_eq!(amounts(&turned), [wan(q3), wan(q2)]);
+    assert_eq!(
+        en("profit q3 vs q2"),
+        "Q3 operating profit was RMB 500K, turning a profit after a loss of RMB 200K in Q2"
+    );
+
+    // From a profit to a loss the percentage of the positive base still says how far it fell.
+    let fell = zh("profit q4 vs q3");
+    assert_eq!(fell, "Q4经营利润亏损30万元，环比下降160%");
+    let pct = rust_decimal::Decimal::from(q3 - q4) * rust_decimal::Decimal::from(100) / rust_decimal::Decimal::from(q3);
+    assert_eq!(amounts(&fell), [wan(q4), format!("{}%", pct.normalize())]);
+    assert_eq!(en("profit q4 vs q3"), "Q4 operating profit was a loss of RMB 300K, down 160% from Q3 (RMB 500K)");
+
+    // A zero base: the value alone, with the base named as nothing (no 0元, no difference equal to the value).
+    let first = zh("sales q2 vs q1");
+    assert_eq!(first, "Q2营收321万元，Q1为零");
+    assert_eq!(figures(&first), ["2".to_string(), wan(3_210_000), "1".to_string()]);
+    assert_eq!(en("sales q2 vs q1"), "Q2 revenue was RMB 3.21M, from nothing in Q1");
+    // The value form keeps the sign: it stands in the author's own sentence.
+    assert_eq!(zh("profit q1"), "-80万元");
+}

@@ -181,6 +181,45 @@ pub(crate) fn relation(sign: i8, better: Better) -> &'static str {
     }
 }
 
+/// Whether a value reads as a loss (亏损 / a loss of): a negative amount of money for a metric where more is
+/// better — a profit, not a cost — that does not show as zero.
+pub(crate) fn is_loss(computation: &Computation, formatter: &Formatter<'_>, value: Decimal) -> bool {
+    computation.value_unit() == Unit::Currency
+        && computation.metric.better != Better::Lower
+        && value < Decimal::ZERO
+        && formatter.short(computation, value.abs()) != formatter.short(computation, Decimal::ZERO)
+}
+
+/// How a change without a percentage reads (`change.special`): from a zero base the value is not compared with
+/// it (`from_zero`); between losses the loss `narrowed` (减亏) or `widened` (增亏); from a loss to a profit
+/// `turned_profit` (扭亏为盈). `None` for a change read as an ordinary rise or fall.
+pub(crate) fn special_change(
+    computation: &Computation,
+    formatter: &Formatter<'_>,
+    change: &Change,
+    value: Decimal,
+    base: Decimal,
+) -> Option<&'static str> {
+    if change.main.is_some() || change.reads() == 0 {
+        return None;
+    }
+    if base.is_zero() {
+        return Some("from_zero");
+    }
+    if !is_loss(computation, formatter, base) {
+        return None;
+    }
+    if value > Decimal::ZERO && !is_loss(computation, formatter, -value) {
+        None
+    } else if value > Decimal::ZERO {
+        Some("turned_profit")
+    } else if value > base {
+        Some("narrowed")
+    } else {
+        Some("widened")
+    }
+}
+
 /// Whether a target reads as a completion rate ("目标完成率105%"): amounts and counts against a positive target.
 pub(crate) fn reads_as_completion(computation: &Computation, base: Decimal) -> bool {
     matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
@@ -226,9 +265,10 @@ pub fn verbs(computation: &Computation) -> Verbs {
     Verbs { up, down, up_to, down_to }
 }
 
-fn change_json(computation: &Computation, change: &Change) -> Value {
+fn change_json(computation: &Computation, change: &Change, special: Option<&'static str>) -> Value {
     let (text, abs_text) = change_texts(computation, change);
     json!({
+        "special": special,
         "raw": raw(change.diff),
         "text": text,
         "abs_text": abs_text,
@@ -413,11 +453,14 @@ pub fn build(computation: &Computation) -> Value {
                 "raw": raw(base.value),
                 "text": formatter.value.value(base.value),
                 "short": formatter.short(computation, base.value),
+                "loss": is_loss(computation, &formatter, base.value),
+                "abs_short": formatter.short(computation, base.value.abs()),
                 "adjective": formatter.value.adjective(base.value),
                 "label": base.label,
                 "period": base.period.map(|p| p.to_string()),
             });
-            (base_json, change_json(computation, &change), ratio.unwrap_or(Value::Null), completion)
+            let special = special_change(computation, &formatter, &change, value, base.value);
+            (base_json, change_json(computation, &change, special), ratio.unwrap_or(Value::Null), completion)
         }
         None => (Value::Null, Value::Null, Value::Null, false),
     };
@@ -473,6 +516,8 @@ pub fn build(computation: &Computation) -> Value {
             "raw": raw(value),
             "text": formatter.value.value(value),
             "short": formatter.short(computation, value),
+            "loss": is_loss(computation, &formatter, value),
+            "abs_short": formatter.short(computation, value.abs()),
         },
         "base": base,
         "change": change_value,

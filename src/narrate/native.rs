@@ -117,6 +117,22 @@ impl<'a> Sentence<'a> {
         self.f.short(self.c, base.value)
     }
 
+    /// `value.loss`
+    fn value_loss(&self) -> bool {
+        context::is_loss(self.c, &self.f, self.c.value)
+    }
+
+    /// `value.abs_short` (`base.abs_short` for a base)
+    fn abs_short(&self, value: rust_decimal::Decimal) -> String {
+        self.f.short(self.c, value.abs())
+    }
+
+    /// `change.special`
+    fn special(&self) -> Option<&'static str> {
+        let (base, change) = self.compared()?;
+        context::special_change(self.c, &self.f, change, self.c.value, base.value)
+    }
+
     /// `change.text`
     fn change_text(&self) -> Option<String> {
         let (_, change) = self.compared()?;
@@ -182,10 +198,20 @@ impl<'a> Sentence<'a> {
         match kind {
             "value" | "delta" | "ratio" => self.common(kind, out)?,
             "period" => {
-                let (base, _) = self.compared()?;
+                let (base, change) = self.compared()?;
                 let direction = self.direction()?;
                 let yoy = base.kind == BaseKind::YearAgo;
-                self.lead_en(out);
+                if self.value_loss() {
+                    // `… {{#if metric.plural}}were{{else}}was{{/if}} a loss of {{value.abs_short}},`
+                    esc(out, &c.period_label);
+                    out.push(' ');
+                    esc(out, &c.subject);
+                    out.push_str(if c.metric.plural { " were a loss of " } else { " was a loss of " });
+                    esc(out, &self.abs_short(c.value));
+                    out.push(',');
+                } else {
+                    self.lead_en(out);
+                }
                 if direction == "flat" {
                     out.push_str(if self.roughly_flat() { " roughly flat " } else { " unchanged " });
                     if yoy {
@@ -209,6 +235,22 @@ impl<'a> Sentence<'a> {
                         esc(out, &self.base_short(base));
                         out.push(')');
                     }
+                } else if self.special() == Some("from_zero") {
+                    out.push_str(" from nothing in ");
+                    esc(out, &base.label);
+                } else if let Some(special) = self.special() {
+                    match special {
+                        "turned_profit" => out.push_str(" turning a profit after"),
+                        _ => {
+                            out.push_str(if special == "narrowed" { " narrowed by " } else { " widened by " });
+                            esc(out, &change.diff_text);
+                            out.push_str(" from");
+                        }
+                    }
+                    out.push_str(" a loss of ");
+                    esc(out, &self.abs_short(base.value));
+                    out.push_str(" in ");
+                    esc(out, &base.label);
                 } else {
                     out.push(' ');
                     out.push_str(choose(direction, "up", "down", ""));
@@ -680,7 +722,13 @@ impl<'a> Sentence<'a> {
             "period" => {
                 let (base, change) = self.compared()?;
                 let direction = self.direction()?;
-                self.lead_zh(out);
+                if self.value_loss() {
+                    // `{{join period.label subject "亏损" value.abs_short}}，`
+                    join(out, &[&c.period_label, &c.subject, "亏损", &self.abs_short(c.value)]);
+                    out.push(m.comma);
+                } else {
+                    self.lead_zh(out);
+                }
                 if direction == "flat" {
                     out.push('与');
                     esc(out, &base.label);
@@ -695,6 +743,23 @@ impl<'a> Sentence<'a> {
                     let verbs = context::verbs(self.c);
                     out.push_str(choose(direction, verbs.up, verbs.down, ""));
                     esc(out, &abs);
+                } else if self.special() == Some("from_zero") {
+                    esc(out, &base.label);
+                    out.push_str("为零");
+                } else if let Some(special) = self.special() {
+                    out.push('较');
+                    esc(out, &base.label);
+                    out.push(m.open);
+                    out.push_str("亏损");
+                    esc(out, &self.abs_short(base.value));
+                    out.push(m.close);
+                    match special {
+                        "turned_profit" => out.push_str("扭亏为盈"),
+                        _ => {
+                            out.push_str(if special == "narrowed" { "减亏" } else { "增亏" });
+                            esc(out, &change.diff_text);
+                        }
+                    }
                 } else {
                     out.push('较');
                     esc(out, &base.label);
