@@ -44,8 +44,10 @@ fn read_numbers(text: &str) -> Vec<Shown> {
             i += 1;
             continue;
         }
-        let before: String = chars[i.saturating_sub(5)..i].iter().collect();
-        let negative = i > 0 && chars[i - 1] == '-' || before.ends_with("-¥") || before.ends_with("-RMB ");
+        let before: String = chars[i.saturating_sub(14)..i].iter().collect();
+        // A loss is a negative amount said in words: 亏损20万元, a loss of RMB 200K.
+        let loss = ["亏损", "a loss of ", "a loss of ¥", "a loss of RMB "].iter().any(|w| before.ends_with(w));
+        let negative = i > 0 && chars[i - 1] == '-' || before.ends_with("-¥") || before.ends_with("-RMB ") || loss;
         let start = i;
         // A comma groups thousands only when exactly three digits follow it.
         let groups_thousands = |at: usize| {
@@ -179,6 +181,19 @@ proptest! {
             let says_down = sentence.contains("下降") || sentence.contains(" down ");
             if says_up { prop_assert!(diff > 0.0, "says up: {sentence}"); }
             if says_down { prop_assert!(diff < 0.0, "says down: {sentence}"); }
+            // Loss words follow the signs of the data.
+            if sentence.contains("减亏") || sentence.contains("narrowed by") {
+                prop_assert!(base < value && value < 0.0, "says the loss narrowed: {sentence}");
+            }
+            if sentence.contains("增亏") || sentence.contains("widened by") {
+                prop_assert!(value < base && base < 0.0, "says the loss widened: {sentence}");
+            }
+            if sentence.contains("扭亏为盈") || sentence.contains("turning a profit") {
+                prop_assert!(base < 0.0 && value > 0.0, "says it turned a profit: {sentence}");
+            }
+            if sentence.contains("为零") || sentence.contains("from nothing") {
+                prop_assert!(base == 0.0 && value != 0.0, "says the base was nothing: {sentence}");
+            }
             if sentence.contains("持平") || sentence.contains("unchanged") {
                 prop_assert!(diff.abs() <= (value.abs().max(base.abs())) * 0.001 + 0.05, "says flat: {sentence}");
             }
@@ -198,6 +213,13 @@ fn reads_numbers_back() {
     assert!(!close(&numbers[2], 32_000_000.0));
     let numbers = read_numbers("Q4 revenue was -¥1.2M");
     assert!(close(&numbers[0], -1_200_000.0));
+    let numbers = read_numbers("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元");
+    let values: Vec<f64> = numbers.iter().map(|n| n.value).collect();
+    assert_eq!(values, [-200_000.0, -800_000.0, 600_000.0]);
+    let numbers =
+        read_numbers("Q2 operating profit was a loss of RMB 200K, narrowed by RMB 600K from a loss of RMB 800K in Q1");
+    let values: Vec<f64> = numbers.iter().map(|n| n.value).collect();
+    assert_eq!(values, [-200_000.0, 600_000.0, -800_000.0]);
     let numbers = read_numbers("Q4销售额1,较2022年Q4(0)增加1");
     assert_eq!(numbers.len(), 3, "{numbers:?}");
 }

@@ -192,7 +192,8 @@ pub(crate) fn is_loss(computation: &Computation, formatter: &Formatter<'_>, valu
 
 /// How a change without a percentage reads (`change.special`): from a zero base the value is not compared with
 /// it (`from_zero`); between losses the loss `narrowed` (减亏) or `widened` (增亏); from a loss to a profit
-/// `turned_profit` (扭亏为盈). `None` for a change read as an ordinary rise or fall.
+/// `turned_profit` (扭亏为盈). `None` for a change read as an ordinary rise or fall, and for a loss that came
+/// to nothing (a value that shows as zero).
 pub(crate) fn special_change(
     computation: &Computation,
     formatter: &Formatter<'_>,
@@ -209,14 +210,13 @@ pub(crate) fn special_change(
     if !is_loss(computation, formatter, base) {
         return None;
     }
-    if value > Decimal::ZERO && !is_loss(computation, formatter, -value) {
-        None
-    } else if value > Decimal::ZERO {
+    if is_loss(computation, formatter, value) {
+        Some(if value > base { "narrowed" } else { "widened" })
+    } else if value > Decimal::ZERO && is_loss(computation, formatter, -value) {
         Some("turned_profit")
-    } else if value > base {
-        Some("narrowed")
     } else {
-        Some("widened")
+        // Broken even (a value that shows as zero): the plain difference says it.
+        None
     }
 }
 
