@@ -227,3 +227,59 @@ fn losses_and_zero_bases_read_as_such() {
     // The value form keeps the sign: it stands in the author's own sentence.
     assert_eq!(zh("profit q1"), "-80万元");
 }
+
+/// Where lower is better, under the mark is time saved and over a target is over a ceiling; counts are more or
+/// fewer. The figures are the data's: the value, the mark and their difference (or the percentage), computed here.
+#[test]
+fn lower_is_better_reads_as_improvement() {
+    let toml = "[meta]\nyear = 2023\n[metrics.delivery_days]\nunit = \"days\"\nbetter = \"lower\"\n\
+                label = { zh-CN = \"交付周期\", en = \"delivery time\" }\nvalues = { \"2023\" = 8, \"2022\" = 12 }\n\
+                standard = 10\ntargets = { \"2023\" = 6, \"2022\" = 14 }\n\
+                [metrics.complaints]\nunit = \"count\"\nbetter = \"lower\"\nlabel = { zh-CN = \"投诉\", en = \"complaints\" }\n\
+                values = { \"2023\" = 12 }\ntargets = { \"2023\" = 10 }\n\
+                [dimensions.region]\nlabel = { en = \"region\", zh-CN = \"区域\" }\n\
+                members.e = { en = \"East\", zh-CN = \"华东\" }\nmembers.n = { en = \"North\", zh-CN = \"华北\" }\n\
+                [metrics.new_customers]\nunit = \"count\"\nlabel = { zh-CN = \"新签客户\", en = \"new customers\" }\n\
+                suffix = { en = \" customers\", zh-CN = \"家\" }\nby.region.e = { \"2023\" = 95 }\nby.region.n = { \"2023\" = 115 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+    let days = |text: &str| -> Vec<String> { figures(text).into_iter().skip(1).collect() };
+    let (value, standard, target, target_2022, value_2022) = (8, 10, 6, 14, 12);
+
+    let faster = zh("delivery_days 2023 vs standard");
+    assert_eq!(faster, "2023年交付周期8天，比标准（10天）快2天");
+    assert_eq!(days(&faster), [format!("{value}天"), format!("{standard}天"), format!("{}天", standard - value)]);
+    assert_eq!(
+        en("delivery_days 2023 vs standard"),
+        "2023 delivery time was 8 days, 2 days faster than the 10-day standard"
+    );
+    assert_eq!(
+        zh("delivery_days 2022 vs target"),
+        format!("2022年交付周期12天，比目标（14天）快{}天", target_2022 - value_2022)
+    );
+    assert_eq!(
+        en("delivery_days 2022 vs target"),
+        "2022 delivery time was 12 days, 2 days faster than the 14-day target"
+    );
+
+    let over = zh("delivery_days 2023 vs target");
+    assert_eq!(over, "2023年交付周期8天，高于目标上限（6天）2天");
+    assert_eq!(days(&over), [format!("{value}天"), format!("{target}天"), format!("{}天", value - target)]);
+    assert_eq!(
+        en("delivery_days 2023 vs target"),
+        "2023 delivery time was 8 days, 2 days above the 6-day target ceiling"
+    );
+    assert_eq!(zh("complaints 2023 vs target"), "2023年投诉12，高于目标上限（10）2");
+    assert_eq!(en("complaints 2023 vs target"), "2023 complaints were 12, 2 above the 10 target ceiling");
+
+    let fewer = zh("new_customers region=e 2023 vs region=n");
+    assert_eq!(fewer, "2023年华东新签客户95家，比华北（115家）少17.4%");
+    let pct = (115.0_f64 - 95.0) / 115.0 * 100.0;
+    assert_eq!(figures(&fewer)[3], format!("{:.1}%", pct));
+    assert_eq!(
+        en("new_customers region=e 2023 vs region=n"),
+        "2023 new customers for East were 95, 17.4% fewer than for North (115)"
+    );
+}

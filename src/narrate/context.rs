@@ -220,6 +220,21 @@ pub(crate) fn special_change(
     }
 }
 
+/// Whether a target is a ceiling (`base.ceiling`): a target where lower is better, so that going over it is
+/// 高于目标上限 / above the target ceiling, never 超出目标, which reads as beaten.
+pub(crate) fn is_ceiling(computation: &Computation, kind: BaseKind) -> bool {
+    kind == BaseKind::Target && computation.metric.better == Better::Lower
+}
+
+/// Whether a duration under its target or standard reads as time saved (`change.faster`): days where lower is
+/// better, within the mark — 比标准快2天 / 2 days faster than the standard, not 低于标准 (under).
+pub(crate) fn reads_faster(computation: &Computation, kind: BaseKind, change: &Change) -> bool {
+    matches!(kind, BaseKind::Target | BaseKind::Standard)
+        && computation.value_unit() == Unit::Days
+        && computation.metric.better == Better::Lower
+        && relation(change.reads(), computation.metric.better) == "within"
+}
+
 /// Whether a target reads as a completion rate ("目标完成率105%"): amounts and counts against a positive target.
 pub(crate) fn reads_as_completion(computation: &Computation, base: Decimal) -> bool {
     matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
@@ -454,13 +469,16 @@ pub fn build(computation: &Computation) -> Value {
                 "text": formatter.value.value(base.value),
                 "short": formatter.short(computation, base.value),
                 "loss": is_loss(computation, &formatter, base.value),
+                "ceiling": is_ceiling(computation, base.kind),
                 "abs_short": formatter.short(computation, base.value.abs()),
                 "adjective": formatter.value.adjective(base.value),
                 "label": base.label,
                 "period": base.period.map(|p| p.to_string()),
             });
             let special = special_change(computation, &formatter, &change, value, base.value);
-            (base_json, change_json(computation, &change, special), ratio.unwrap_or(Value::Null), completion)
+            let mut change_value = change_json(computation, &change, special);
+            change_value["faster"] = Value::Bool(reads_faster(computation, base.kind, &change));
+            (base_json, change_value, ratio.unwrap_or(Value::Null), completion)
         }
         None => (Value::Null, Value::Null, Value::Null, false),
     };

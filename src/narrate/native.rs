@@ -273,10 +273,10 @@ impl<'a> Sentence<'a> {
                         None => esc(out, &change.diff_text),
                     }
                     out.push(' ');
-                    out.push_str(if c.metric.unit == Unit::Days {
-                        choose(direction, "longer", "shorter", "")
-                    } else {
-                        choose(direction, "higher", "lower", "")
+                    out.push_str(match c.metric.unit {
+                        Unit::Days => choose(direction, "longer", "shorter", ""),
+                        Unit::Count => choose(direction, "more", "fewer", ""),
+                        _ => choose(direction, "higher", "lower", ""),
                     });
                     out.push_str(" than for ");
                 }
@@ -304,12 +304,21 @@ impl<'a> Sentence<'a> {
                 } else {
                     out.push(' ');
                     esc(out, &change.diff_text);
-                    out.push(' ');
-                    esc(out, relation);
-                    out.push_str(" the ");
+                    if context::reads_faster(c, base.kind, change) {
+                        out.push_str(" faster than the ");
+                    } else {
+                        out.push(' ');
+                        // A ceiling gone over: "above the … target ceiling".
+                        let ceiling = relation == "over" && context::is_ceiling(c, base.kind);
+                        esc(out, if ceiling { "above" } else { relation });
+                        out.push_str(" the ");
+                    }
                 }
                 esc(out, &adjective);
                 out.push_str(if kind == "target" { " target" } else { " standard" });
+                if relation == "over" && context::is_ceiling(c, base.kind) {
+                    out.push_str(" ceiling");
+                }
             }
             "share" => {
                 let filter = c.filters.first()?;
@@ -782,7 +791,7 @@ impl<'a> Sentence<'a> {
                 if direction == "flat" {
                     out.push_str(self.flat_zh());
                 } else {
-                    out.push_str(if c.metric.unit == Unit::Days {
+                    out.push_str(if matches!(c.metric.unit, Unit::Days | Unit::Count) {
                         choose(direction, "多", "少", "")
                     } else {
                         choose(direction, "高", "低", "")
@@ -808,9 +817,21 @@ impl<'a> Sentence<'a> {
                     esc(out, &self.base_short(base));
                     out.push(m.close);
                     out.push_str(self.flat_zh());
-                } else {
-                    out.push_str(relation_zh(relation));
+                } else if context::reads_faster(c, base.kind, change) {
+                    out.push('比');
                     out.push_str(noun);
+                    out.push(m.open);
+                    esc(out, &self.base_short(base));
+                    out.push(m.close);
+                    out.push('快');
+                    esc(out, &change.diff_text);
+                } else {
+                    let ceiling = relation == "over" && context::is_ceiling(c, base.kind);
+                    out.push_str(if ceiling { "高于" } else { relation_zh(relation) });
+                    out.push_str(noun);
+                    if ceiling {
+                        out.push_str("上限");
+                    }
                     out.push(m.open);
                     esc(out, &self.base_short(base));
                     out.push(m.close);
