@@ -283,3 +283,40 @@ fn lower_is_better_reads_as_improvement() {
         "2023 new customers for East were 95, 17.4% fewer than for North (115)"
     );
 }
+
+/// A trend names an extreme only when it is not an end point (a high above both ends, else a low below both: a
+/// dip in a rising series), and a series whose every step lies within `flat-within` held steady between its
+/// lowest and highest points. The named figures are the data's extremes, found here.
+#[test]
+fn trends_name_inner_extremes_and_steady_series() {
+    let toml = "[meta]\nyear = 2023\n\
+                [metrics.heads]\nunit = \"count\"\nflat-within = 2\nlabel = { zh-CN = \"销售人数\", en = \"sales headcount\" }\n\
+                suffix = { en = \" people\", zh-CN = \"人\" }\nvalues = { \"2023-Q1\" = 87, \"2023-Q2\" = 88, \"2023-Q3\" = 89, \"2023-Q4\" = 88 }\n\
+                [metrics.orders]\nunit = \"count\"\nlabel = { zh-CN = \"订单\", en = \"orders\" }\n\
+                values = { \"2023-Q1\" = 10, \"2023-Q2\" = 8, \"2023-Q3\" = 12, \"2023-Q4\" = 14 }\n\
+                [metrics.leads]\nunit = \"count\"\nlabel = { zh-CN = \"线索\", en = \"leads\" }\n\
+                values = { \"2023-Q1\" = 10, \"2023-Q2\" = 15, \"2023-Q3\" = 12, \"2023-Q4\" = 11 }\n\
+                [metrics.calls]\nunit = \"count\"\nlabel = { zh-CN = \"通话\", en = \"calls\" }\n\
+                values = { \"2023-Q1\" = 10, \"2023-Q2\" = 13, \"2023-Q3\" = 12, \"2023-Q4\" = 14 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+    let extremes = |values: [i64; 4]| (*values.iter().min().unwrap(), *values.iter().max().unwrap());
+
+    let (low, high) = extremes([87, 88, 89, 88]);
+    assert_eq!(zh("heads q1..q4"), format!("销售人数Q1至Q4基本稳定，在{low}人至{high}人之间"));
+    assert_eq!(en("heads q1..q4"), "sales headcount held steady between 87 people and 89 people from Q1 to Q4");
+
+    let (low, _) = extremes([10, 8, 12, 14]);
+    assert_eq!(zh("orders q1..q4"), format!("订单Q1至Q4从10增至14，其间Q2最低（{low}）"));
+    assert_eq!(en("orders q1..q4"), "orders grew from 10 in Q1 to 14 in Q4, with a low of 8 in Q2");
+
+    let (_, high) = extremes([10, 15, 12, 11]);
+    assert_eq!(zh("leads q1..q4"), format!("线索Q1至Q4从10增至11，其间Q2最高（{high}）"));
+    assert_eq!(en("leads q1..q4"), "leads grew from 10 in Q1 to 11 in Q4, with a high of 15 in Q2");
+
+    // The ends are the extremes: nothing more to name.
+    assert_eq!(zh("calls q1..q4"), "通话Q1至Q4从10增至14");
+    assert_eq!(en("calls q1..q4"), "calls grew from 10 in Q1 to 14 in Q4");
+}

@@ -132,8 +132,14 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
 /// points for rates and shares, days for days, the count itself for counts, else percent (no band without a
 /// percentage). A trend states where it went, so the band does not apply to it.
 fn within_flat_band(computation: &Computation, diff: Decimal, pct: Option<Decimal>, pp: Option<Decimal>) -> bool {
+    computation.kind != SentenceKind::Trend && within_band(computation, diff, pct, pp)
+}
+
+/// Whether a change lies within the metric's `flat-within` band (none when the band is zero), whatever the
+/// sentence: the comparison's band above, and each step of a trend for `trend.steady`.
+fn within_band(computation: &Computation, diff: Decimal, pct: Option<Decimal>, pp: Option<Decimal>) -> bool {
     let band = computation.metric.flat_within;
-    if band <= Decimal::ZERO || computation.kind == SentenceKind::Trend {
+    if band <= Decimal::ZERO {
         return false;
     }
     let measure = match computation.value_unit() {
@@ -558,6 +564,10 @@ pub fn build(computation: &Computation) -> Value {
 /// The shape of a trend: its pattern, number of steps, and the first highest and lowest points.
 pub struct TrendShape {
     pub pattern: &'static str,
+    /// The extreme the sentence names (`trend.turn`): `high` when the highest point is above both ends, else
+    /// `low` when the lowest is below both (a dip in a rising series, a rebound in a falling one); `None` when
+    /// the ends are the extremes, which the sentence already gives.
+    pub turn: Option<&'static str>,
     pub steps: usize,
     pub max: usize,
     pub min: usize,
@@ -580,7 +590,34 @@ pub fn trend_shape(points: &[Point]) -> Option<TrendShape> {
     };
     let max = (0..points.len()).fold(0, |best, i| if points[i].value > points[best].value { i } else { best });
     let min = (0..points.len()).fold(0, |best, i| if points[i].value < points[best].value { i } else { best });
-    Some(TrendShape { pattern, steps: steps.len(), max, min })
+    let (first, last) = (points[0].value, points[points.len() - 1].value);
+    let turn = if points[max].value > first.max(last) {
+        Some("high")
+    } else if points[min].value < first.min(last) {
+        Some("low")
+    } else {
+        None
+    };
+    Some(TrendShape { pattern, turn, steps: steps.len(), max, min })
+}
+
+/// Whether a trend that moved held steady (`trend.steady`): every step within the metric's `flat-within` band,
+/// measured as a comparison's is (percentage points, days, the count, else percent).
+pub fn trend_steady(computation: &Computation, shape: &TrendShape) -> bool {
+    shape.pattern != "flat"
+        && computation.points.windows(2).all(|w| {
+            let (before, after) = (w[0].value, w[1].value);
+            let diff = after.checked_sub(before).unwrap_or(Decimal::MAX);
+            let pct = (before > Decimal::ZERO)
+                .then(|| diff.checked_div(before).and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED)))
+                .flatten();
+            let pp = match computation.value_unit() {
+                Unit::Percent => Some(diff),
+                Unit::Ratio => diff.checked_mul(Decimal::ONE_HUNDRED),
+                _ => None,
+            };
+            within_band(computation, diff, pct, pp)
+        })
 }
 
 fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
@@ -597,6 +634,8 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
     };
     json!({
         "pattern": shape.pattern,
+        "turn": shape.turn,
+        "steady": trend_steady(computation, &shape),
         "steps": shape.steps,
         "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),

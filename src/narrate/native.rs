@@ -164,6 +164,12 @@ impl<'a> Sentence<'a> {
         context::trend_shape(&self.c.points)
     }
 
+    /// `trend.min.text` and `trend.max.text`
+    fn trend_range(&self, shape: &TrendShape) -> Option<(String, String)> {
+        let points = &self.c.points;
+        Some((self.f.value.value(points.get(shape.min)?.value), self.f.value.value(points.get(shape.max)?.value)))
+    }
+
     /// `trend.unit`
     fn trend_unit(&self, steps: usize) -> &'static str {
         granularity_unit(self.c.period.granularity(), steps, self.c.locale)
@@ -393,6 +399,22 @@ impl<'a> Sentence<'a> {
                     esc(out, &last.label);
                 };
                 match shape.pattern {
+                    _ if context::trend_steady(c, &shape) => {
+                        let (low, high) = self.trend_range(&shape)?;
+                        if low == high {
+                            out.push_str(" held steady at ");
+                            esc(out, &low);
+                        } else {
+                            out.push_str(" held steady between ");
+                            esc(out, &low);
+                            out.push_str(" and ");
+                            esc(out, &high);
+                        }
+                        out.push_str(" from ");
+                        esc(out, &first.label);
+                        out.push_str(" to ");
+                        esc(out, &last.label);
+                    }
                     "rising" | "falling" => {
                         let verbs = context::verbs(c);
                         out.push(' ');
@@ -411,15 +433,20 @@ impl<'a> Sentence<'a> {
                     }
                     _ => {
                         let direction = self.direction()?;
-                        let max = points.get(shape.max)?;
                         out.push(' ');
                         let verbs = context::verbs(c);
                         out.push_str(choose(direction, verbs.up, verbs.down, "went"));
                         from_to(out);
-                        out.push_str(", with a high of ");
-                        esc(out, &self.f.value.value(max.value));
+                        let (index, words) = match shape.turn {
+                            Some("high") => (shape.max, ", with a high of "),
+                            Some(_) => (shape.min, ", with a low of "),
+                            None => return Some(()),
+                        };
+                        let point = points.get(index)?;
+                        out.push_str(words);
+                        esc(out, &self.f.value.value(point.value));
                         out.push_str(" in ");
-                        esc(out, &max.label);
+                        esc(out, &point.label);
                     }
                 }
             }
@@ -900,6 +927,21 @@ impl<'a> Sentence<'a> {
                     }
                 };
                 match shape.pattern {
+                    _ if context::trend_steady(c, &shape) => {
+                        let (low, high) = self.trend_range(&shape)?;
+                        out.push_str("基本稳定");
+                        if low == high {
+                            out.push('在');
+                            esc(out, &low);
+                        } else {
+                            out.push(m.comma);
+                            out.push('在');
+                            esc(out, &low);
+                            out.push('至');
+                            esc(out, &high);
+                            out.push_str("之间");
+                        }
+                    }
                     "rising" | "falling" => {
                         let rising = shape.pattern == "rising";
                         consecutive(out);
@@ -917,18 +959,23 @@ impl<'a> Sentence<'a> {
                     }
                     _ => {
                         let direction = self.direction()?;
-                        let max = points.get(shape.max)?;
                         out.push('从');
                         esc(out, &self.f.value.value(first.value));
                         let verbs = context::verbs(c);
                         out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
                         esc(out, &self.f.value.value(last.value));
+                        let (index, words) = match shape.turn {
+                            Some("high") => (shape.max, "最高"),
+                            Some(_) => (shape.min, "最低"),
+                            None => return Some(()),
+                        };
+                        let point = points.get(index)?;
                         out.push(m.comma);
                         out.push_str("其间");
-                        esc(out, &max.label);
-                        out.push_str("最高");
+                        esc(out, &point.label);
+                        out.push_str(words);
                         out.push(m.open);
-                        esc(out, &self.f.value.value(max.value));
+                        esc(out, &self.f.value.value(point.value));
                         out.push(m.close);
                     }
                 }
