@@ -214,10 +214,13 @@ fn losses_and_zero_bases_read_as_such() {
 
     // From a profit to a loss the percentage of the positive base still says how far it fell.
     let fell = zh("profit q4 vs q3");
-    assert_eq!(fell, "Q4经营利润亏损30万元，环比下降160%");
+    assert_eq!(fell, "Q4经营利润亏损30万元，环比大幅下降160%");
     let pct = rust_decimal::Decimal::from(q3 - q4) * rust_decimal::Decimal::from(100) / rust_decimal::Decimal::from(q3);
     assert_eq!(amounts(&fell), [wan(q4), format!("{}%", pct.normalize())]);
-    assert_eq!(en("profit q4 vs q3"), "Q4 operating profit was a loss of RMB 300K, down 160% from Q3 (RMB 500K)");
+    assert_eq!(
+        en("profit q4 vs q3"),
+        "Q4 operating profit was a loss of RMB 300K, down a sharp 160% from Q3 (RMB 500K)"
+    );
 
     // A zero base: the value alone, with the base named as nothing (no 0元, no difference equal to the value).
     let first = zh("sales q2 vs q1");
@@ -319,4 +322,27 @@ fn trends_name_inner_extremes_and_steady_series() {
     // The ends are the extremes: nothing more to name.
     assert_eq!(zh("calls q1..q4"), "通话Q1至Q4从10增至14");
     assert_eq!(en("calls q1..q4"), "calls grew from 10 in Q1 to 14 in Q4");
+}
+
+/// Size words come from the percentage the data gives, at the documented thresholds: 大幅 / a sharp from 30%,
+/// 小幅 / a modest under 5%, 翻了一番 / doubling at 100% and 翻了一番多 / more than doubling up to 200%.
+#[test]
+fn size_words_follow_the_percentage() {
+    let toml = "[meta]\nyear = 2023\n[metrics.m]\nunit = \"count\"\nlabel = { zh-CN = \"订单\", en = \"orders\" }\n\
+                values = { \"2023-Q1\" = 100, \"2023-Q2\" = 103, \"2023-Q3\" = 206, \"2023-Q4\" = 412, \"2023-10\" = 824, \"2023-11\" = 1000, \"2023-12\" = 1300 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+    let pct = |value: f64, base: f64| format!("{}%", ((value - base) / base * 1000.0).round() / 10.0);
+
+    assert_eq!(zh("m q2 vs q1"), format!("Q2订单103，环比小幅增长{}", pct(103.0, 100.0)));
+    assert_eq!(en("m q2 vs q1"), "Q2 orders were 103, up a modest 3% from Q1 (100)");
+    assert_eq!(zh("m q4 vs q3"), format!("Q4订单412，环比大幅增长{}，翻了一番", pct(412.0, 206.0)));
+    assert_eq!(en("m q4 vs q3"), "Q4 orders were 412, up a sharp 100% from Q3 (206), doubling");
+    assert_eq!(zh("m q3 vs q1"), format!("Q3订单206，较Q1大幅增长{}，翻了一番多", pct(206.0, 100.0)));
+    assert_eq!(en("m q3 vs q1"), "Q3 orders were 206, up a sharp 106% from Q1 (100), more than doubling");
+    assert_eq!(zh("m q4 vs q1"), format!("Q4订单412，较Q1大幅增长{}", pct(412.0, 100.0)));
+    assert_eq!(zh("m 2023-12 vs 2023-11"), format!("12月订单1300，环比大幅增长{}", pct(1300.0, 1000.0)));
+    assert_eq!(zh("m 2023-11 vs 2023-10"), format!("11月订单1000，环比增长{}", pct(1000.0, 824.0)));
 }

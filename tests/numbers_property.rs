@@ -181,6 +181,17 @@ proptest! {
             let says_down = sentence.contains("下降") || sentence.contains(" down ");
             if says_up { prop_assert!(diff > 0.0, "says up: {sentence}"); }
             if says_down { prop_assert!(diff < 0.0, "says down: {sentence}"); }
+            // Size words follow the percentage from the data (30% and up, under 5%, two to three times the base).
+            let pct = (base > 0.0).then(|| (diff / base * 100.0).abs());
+            if sentence.contains("大幅") || sentence.contains(" a sharp ") {
+                prop_assert!(pct.is_some_and(|p| p >= 29.95), "says sharp: {sentence}");
+            }
+            if sentence.contains("小幅") || sentence.contains(" a modest ") {
+                prop_assert!(pct.is_some_and(|p| p < 5.05), "says modest: {sentence}");
+            }
+            if sentence.contains("翻了一番") || sentence.contains("doubling") {
+                prop_assert!(base > 0.0 && value / base >= 1.9995 && value / base < 3.0005, "says doubled: {sentence}");
+            }
             // Loss words follow the signs of the data.
             if sentence.contains("减亏") || sentence.contains("narrowed by") {
                 prop_assert!(base < value && value < 0.0, "says the loss narrowed: {sentence}");

@@ -226,6 +226,35 @@ pub(crate) fn special_change(
     }
 }
 
+/// How large a percentage change is, from the figure as shown (`change.size`, `change.doubled`): `large` from
+/// 30% up (大幅, a sharp), `small` under 5% (小幅, a modest); `doubled` is `exactly` at 100% (翻了一番,
+/// doubling) and `more` from just over 100% to under 200% (翻了一番多, more than doubling). Only for amounts,
+/// counts and numbers measured in percent; `None` for a change that reads as flat.
+pub(crate) fn change_size(computation: &Computation, change: &Change) -> (Option<&'static str>, Option<&'static str>) {
+    let pct_measured = matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number);
+    let Some((measure, _)) = change.main.as_ref().filter(|_| pct_measured && change.reads() != 0) else {
+        return (None, None);
+    };
+    let shown = round(*measure, computation.precision).abs();
+    let size = if shown >= Decimal::from(30) {
+        Some("large")
+    } else if shown < Decimal::from(5) {
+        Some("small")
+    } else {
+        None
+    };
+    let doubled = if *measure < Decimal::ZERO {
+        None
+    } else if shown == Decimal::ONE_HUNDRED {
+        Some("exactly")
+    } else if shown > Decimal::ONE_HUNDRED && shown < Decimal::from(200) {
+        Some("more")
+    } else {
+        None
+    };
+    (size, doubled)
+}
+
 /// Whether a target is a ceiling (`base.ceiling`): a target where lower is better, so that going over it is
 /// 高于目标上限 / above the target ceiling, never 超出目标, which reads as beaten.
 pub(crate) fn is_ceiling(computation: &Computation, kind: BaseKind) -> bool {
@@ -484,6 +513,9 @@ pub fn build(computation: &Computation) -> Value {
             let special = special_change(computation, &formatter, &change, value, base.value);
             let mut change_value = change_json(computation, &change, special);
             change_value["faster"] = Value::Bool(reads_faster(computation, base.kind, &change));
+            let (size, doubled) = change_size(computation, &change);
+            change_value["size"] = json!(size);
+            change_value["doubled"] = json!(doubled);
             (base_json, change_value, ratio.unwrap_or(Value::Null), completion)
         }
         None => (Value::Null, Value::Null, Value::Null, false),

@@ -227,9 +227,14 @@ impl<'a> Sentence<'a> {
                         esc(out, &base.label);
                     }
                 } else if let Some(abs) = self.abs_text() {
+                    let (size, doubled) = context::change_size(c, change);
                     out.push(' ');
                     out.push_str(choose(direction, "up", "down", ""));
-                    out.push(' ');
+                    out.push_str(match size {
+                        Some("large") => " a sharp ",
+                        Some(_) => " a modest ",
+                        None => " ",
+                    });
                     esc(out, &abs);
                     out.push(' ');
                     if yoy {
@@ -240,6 +245,11 @@ impl<'a> Sentence<'a> {
                         out.push_str(" (");
                         esc(out, &self.base_short(base));
                         out.push(')');
+                    }
+                    match doubled {
+                        Some("exactly") => out.push_str(", doubling"),
+                        Some(_) => out.push_str(", more than doubling"),
+                        None => {}
                     }
                 } else if self.special() == Some("from_zero") {
                     out.push_str(" from nothing in ");
@@ -777,8 +787,25 @@ impl<'a> Sentence<'a> {
                         _ => {}
                     }
                     let verbs = context::verbs(self.c);
+                    let (size, doubled) = context::change_size(c, change);
+                    out.push_str(match size {
+                        Some("large") => "大幅",
+                        Some(_) => "小幅",
+                        None => "",
+                    });
                     out.push_str(choose(direction, verbs.up, verbs.down, ""));
                     esc(out, &abs);
+                    match doubled {
+                        Some("exactly") => {
+                            out.push(m.comma);
+                            out.push_str("翻了一番");
+                        }
+                        Some(_) => {
+                            out.push(m.comma);
+                            out.push_str("翻了一番多");
+                        }
+                        None => {}
+                    }
                 } else if self.special() == Some("from_zero") {
                     esc(out, &base.label);
                     out.push_str("为零");
