@@ -311,13 +311,27 @@ fn trends_name_inner_extremes_and_steady_series() {
     assert_eq!(zh("heads q1..q4"), format!("销售人数Q1至Q4基本稳定，在{low}人至{high}人之间"));
     assert_eq!(en("heads q1..q4"), "sales headcount held steady between 87 people and 89 people from Q1 to Q4");
 
-    let (low, _) = extremes([10, 8, 12, 14]);
-    assert_eq!(zh("orders q1..q4"), format!("订单Q1至Q4从10增至14，其间Q2最低（{low}）"));
-    assert_eq!(en("orders q1..q4"), "orders grew from 10 in Q1 to 14 in Q4, with a low of 8 in Q2");
+    // Steps after the extreme that all move away from it, counted from the data.
+    let since = |values: [i64; 4], at: usize, rising: bool| {
+        values[at..].windows(2).filter(|w| if rising { w[1] > w[0] } else { w[1] < w[0] }).count()
+    };
+    let orders = [10, 8, 12, 14];
+    let (low, _) = extremes(orders);
+    let streak = since(orders, 1, true);
+    assert_eq!(zh("orders q1..q4"), format!("订单Q1至Q4从10增至14，其间Q2最低（{low}），此后连续{streak}个季度增长"));
+    assert_eq!(
+        en("orders q1..q4"),
+        "orders grew from 10 in Q1 to 14 in Q4, with a low of 8 in Q2, then grew for 2 consecutive quarters"
+    );
 
-    let (_, high) = extremes([10, 15, 12, 11]);
-    assert_eq!(zh("leads q1..q4"), format!("线索Q1至Q4从10增至11，其间Q2最高（{high}）"));
-    assert_eq!(en("leads q1..q4"), "leads grew from 10 in Q1 to 11 in Q4, with a high of 15 in Q2");
+    let leads = [10, 15, 12, 11];
+    let (_, high) = extremes(leads);
+    let streak = since(leads, 1, false);
+    assert_eq!(zh("leads q1..q4"), format!("线索Q1至Q4从10增至11，其间Q2最高（{high}），此后连续{streak}个季度下降"));
+    assert_eq!(
+        en("leads q1..q4"),
+        "leads grew from 10 in Q1 to 11 in Q4, with a high of 15 in Q2, then fell for 2 consecutive quarters"
+    );
 
     // The ends are the extremes: nothing more to name.
     assert_eq!(zh("calls q1..q4"), "通话Q1至Q4从10增至14");

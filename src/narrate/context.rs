@@ -600,6 +600,9 @@ pub struct TrendShape {
     /// `low` when the lowest is below both (a dip in a rising series, a rebound in a falling one); `None` when
     /// the ends are the extremes, which the sentence already gives.
     pub turn: Option<&'static str>,
+    /// Steps from the named extreme to the end when every one of them moved away from it, two or more
+    /// (`trend.since_turn`: 此后连续2个季度增长 / then grew for 2 consecutive quarters); 0 otherwise.
+    pub since_turn: usize,
     pub steps: usize,
     pub max: usize,
     pub min: usize,
@@ -630,7 +633,19 @@ pub fn trend_shape(points: &[Point]) -> Option<TrendShape> {
     } else {
         None
     };
-    Some(TrendShape { pattern, turn, steps: steps.len(), max, min })
+    let turn_at = match turn {
+        Some("high") => Some(max),
+        Some(_) => Some(min),
+        None => None,
+    };
+    let since_turn = turn_at
+        .map(|at| {
+            let away = if turn == Some("high") { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
+            let after = &steps[at..];
+            if after.len() >= 2 && after.iter().all(|s| *s == away) { after.len() } else { 0 }
+        })
+        .unwrap_or(0);
+    Some(TrendShape { pattern, turn, since_turn, steps: steps.len(), max, min })
 }
 
 /// Whether a trend that moved held steady (`trend.steady`): every step within the metric's `flat-within` band,
@@ -668,6 +683,8 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         "pattern": shape.pattern,
         "turn": shape.turn,
         "steady": trend_steady(computation, &shape),
+        "since_turn": shape.since_turn,
+        "since_turn_unit": granularity_unit(computation.period.granularity(), shape.since_turn, computation.locale),
         "steps": shape.steps,
         "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),

@@ -457,6 +457,14 @@ impl<'a> Sentence<'a> {
                         esc(out, &self.f.value.value(point.value));
                         out.push_str(" in ");
                         esc(out, &point.label);
+                        if shape.since_turn > 0 {
+                            out.push_str(", then ");
+                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                            out.push_str(" for ");
+                            esc(out, &shape.since_turn.to_string());
+                            out.push_str(" consecutive ");
+                            esc(out, self.trend_unit(shape.since_turn));
+                        }
                     }
                 }
             }
@@ -1004,6 +1012,13 @@ impl<'a> Sentence<'a> {
                         out.push(m.open);
                         esc(out, &self.f.value.value(point.value));
                         out.push(m.close);
+                        if shape.since_turn > 0 {
+                            out.push(m.comma);
+                            out.push_str("此后连续");
+                            esc(out, &shape.since_turn.to_string());
+                            esc(out, self.trend_unit(shape.since_turn));
+                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                        }
                     }
                 }
             }
