@@ -219,10 +219,10 @@ fn terms(text: &str) -> Terms {
     let mut previous = None;
     for c in text.chars() {
         let cjk = super::is_cjk(c);
-        if let Some(first) = previous.filter(|_| cjk) {
-            if STOP_PAIRS.binary_search(&[first, c]).is_err() {
-                found.cjk.push([first, c]);
-            }
+        if let Some(first) = previous.filter(|_| cjk)
+            && STOP_PAIRS.binary_search(&[first, c]).is_err()
+        {
+            found.cjk.push([first, c]);
         }
         previous = cjk.then_some(c);
     }
