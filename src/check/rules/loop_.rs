@@ -6,6 +6,7 @@
 //! inside the problem item itself ("Action: …", 措施:…, 对策:…). A heading that is both modules
 //! (问题与挑战分析与改进措施) answers its own problems.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -27,8 +28,11 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     }
     let problems = context.module_items(problem_module);
     let answers = context.module_items(answer_module);
-    let answer_terms: Vec<Terms> = answers.iter().map(|a| terms(&full_text(context, a))).collect();
-    let problem_text_terms: Vec<Terms> = problems.iter().map(|p| terms(&full_text(context, p))).collect();
+    // The terms of every item's whole text are only needed once some item is answered by neither side nor link.
+    let answer_terms = OnceCell::new();
+    let answer_terms = || answer_terms.get_or_init(|| items_terms(context, &answers));
+    let problem_text_terms = OnceCell::new();
+    let problem_text_terms = || problem_text_terms.get_or_init(|| items_terms(context, &problems));
     let problem_sides: Vec<Vec<usize>> = problems.iter().map(|p| sides_of(p, &spec.sides)).collect();
     let answer_sides: Vec<Vec<usize>> = answers.iter().map(|a| sides_of(a, &spec.sides)).collect();
     let answer_links: Vec<Vec<(usize, String)>> = answers.iter().map(|a| link_targets(context, a)).collect();
@@ -52,7 +56,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         let by_link = || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor));
         let by_subject = || {
             let title_terms = terms(&item_titles(problem));
-            answer_terms.iter().any(|a| shares_subject(&title_terms, a))
+            answer_terms().iter().any(|a| shares_subject(&title_terms, a))
         };
         let inline = || context.item_blocks(problem).any(|b| has_answer_marker(b.text));
         if by_side() || by_link() || by_subject() || inline() {
@@ -83,7 +87,7 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         let linked = || answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str())));
         let by_subject = || {
             let title_terms = terms(&item_titles(answer));
-            problem_text_terms.iter().any(|p| shares_subject(&title_terms, p))
+            problem_text_terms().iter().any(|p| shares_subject(&title_terms, p))
         };
         if by_side() || linked() || by_subject() {
             continue;
@@ -179,6 +183,11 @@ fn reports_a_gain(title: &str) -> bool {
 /// An item's titles, for its key terms.
 fn item_titles(item: &Item) -> String {
     format!("{} {}", item.title, item.alt_title.as_deref().unwrap_or(""))
+}
+
+/// The key terms of each item's titles and text.
+fn items_terms(context: &Context<'_, '_>, items: &[Item]) -> Vec<Terms> {
+    items.iter().map(|item| terms(&full_text(context, item))).collect()
 }
 
 /// An item's titles and text.
