@@ -96,6 +96,8 @@ pub struct Titles {
 #[derive(Clone, Debug)]
 struct Needle {
     text: String,
+    /// A searcher for `text`, built once: titles are looked for in thousands of headings and paragraphs.
+    finder: memchr::memmem::Finder<'static>,
     latin_start: bool,
     latin_end: bool,
 }
@@ -113,7 +115,8 @@ impl Titles {
                     Some(stem) if latin_end && stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
                     _ => text,
                 };
-                Needle { text, latin_start, latin_end }
+                let finder = memchr::memmem::Finder::new(text.as_bytes()).into_owned();
+                Needle { text, finder, latin_start, latin_end }
             })
             .collect();
         Titles { list, needles }
@@ -170,7 +173,7 @@ impl Needle {
     /// The first place the title matches, with a plural ending it takes.
     fn find(&self, text: &str) -> Option<std::ops::Range<usize>> {
         let mut from = 0;
-        while let Some(found) = text.get(from..).and_then(|rest| rest.find(&self.text)) {
+        while let Some(found) = text.get(from..).and_then(|rest| self.finder.find(rest.as_bytes())) {
             let start = from + found;
             let end = start + self.text.len();
             from = start + self.text.chars().next().map_or(1, char::len_utf8);

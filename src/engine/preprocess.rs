@@ -155,19 +155,14 @@ fn figure_findings(
     config: &Config,
     files: &[String],
 ) -> (Vec<Diagnostic>, Sources) {
-    use crate::check::rules::figures::{self, ChapterText};
+    use crate::check::rules::figures;
     if !figures::enabled(config) {
         return (Vec::new(), Sources::new());
     }
-    // `content` unescapes a chapter into a copy of its own: unescaping in place would change how an unchanged
-    // chapter is written back.
-    let chapters = request.chapters();
-    let contents: Vec<Cow<str>> = chapters.iter().map(|c| request.content(c.index)).collect();
-    let texts: Vec<ChapterText> = chapters
-        .iter()
-        .zip(&contents)
-        .filter(|(c, _)| c.source_path.is_some())
-        .map(|(c, text)| ChapterText { file: files[c.index].clone(), text })
-        .collect();
-    figures::with_preprocessor(expander, root, config, &texts)
+    // `content` unescapes a chapter into a copy of its own (unescaping in place would change how an unchanged
+    // chapter is written back); each copy is made while its chapter is read and dropped after, not held for
+    // the whole book.
+    let chapters: Vec<usize> = request.chapters().iter().filter(|c| c.source_path.is_some()).map(|c| c.index).collect();
+    let names: Vec<&str> = chapters.iter().map(|&index| files[index].as_str()).collect();
+    figures::with_preprocessor_lazy(expander, root, config, &names, |at| request.content(chapters[at]))
 }

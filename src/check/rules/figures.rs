@@ -2,6 +2,7 @@
 //! each other (see [`crate::figures`]). They run in `mdbook-kpi check` and in the preprocessor, over the chapters
 //! as written, with the levels of `[preprocessor.kpi.rules]`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::config::{Config, Level, Locale};
@@ -45,6 +46,20 @@ pub fn check_book(
     locale: Locale,
     chapters: &[ChapterText<'_>],
 ) -> (Vec<Diagnostic>, Sources) {
+    let files: Vec<&str> = chapters.iter().map(|c| c.file.as_str()).collect();
+    check_chapters(data, config, locale, &files, |index| Cow::Borrowed(chapters[index].text))
+}
+
+/// [`check_book`] over chapters whose text is made on demand (`text(index)` for `files[index]`): the
+/// preprocessor unescapes each chapter from its JSON only while its figures are read, rather than holding a copy
+/// of the whole book.
+fn check_chapters<'t>(
+    data: Option<&DataSet>,
+    config: &Config,
+    locale: Locale,
+    files: &[&str],
+    text: impl Fn(usize) -> Cow<'t, str> + Sync,
+) -> (Vec<Diagnostic>, Sources) {
     let mut found = Vec::new();
     let mut sources = Sources::new();
     let stale = severity(config, STALE);
@@ -55,20 +70,23 @@ pub fn check_book(
     let figures = Figures::new(data, config.year);
     let per_chapter: Vec<Vec<Found>> = {
         use rayon::prelude::*;
-        chapters.par_iter().map(|chapter| figures.chapter(chapter.text)).collect()
+        (0..files.len()).into_par_iter().map(|index| figures.chapter(&text(index))).collect()
     };
     // The first figure typed for each fact the data does not check: (chapter, figure).
     let mut first: HashMap<&str, (usize, &Found)> = HashMap::new();
-    for (index, (chapter, figures_found)) in chapters.iter().zip(&per_chapter).enumerate() {
+    for (index, (&file, figures_found)) in files.iter().zip(&per_chapter).enumerate() {
+        // The chapter's text and lines, made again only for a chapter with a finding.
+        let chapter_text = std::cell::OnceCell::new();
+        let chapter_text = || chapter_text.get_or_init(|| text(index));
         let lines = std::cell::OnceCell::new();
-        let lines = || lines.get_or_init(|| LineIndex::new(chapter.text));
+        let lines = || lines.get_or_init(|| LineIndex::new(chapter_text()));
         let before = found.len();
         for figure in figures_found {
             let allowed = |rule: Rule| figures::extract::allows(&figure.allowed, rule.as_str());
             if let (Some(severity), Some(false), false) = (stale, figure.agrees(), allowed(STALE)) {
                 found.push(
                     stale_finding(&figures, figure, severity, locale)
-                        .in_file(&chapter.file)
+                        .in_file(file)
                         .at_span(lines(), figure.source.clone()),
                 );
             }
@@ -78,12 +96,12 @@ pub fn check_book(
                     first.insert(key, (index, figure));
                 }
                 Some(&(other_chapter, other)) if !same_value(other, figure) && !allowed(CONFLICTING) => {
-                    let other_file = &chapters[other_chapter].file;
-                    let other_place = LineIndex::new(chapters[other_chapter].text).position(other.source.start);
+                    let other_file = files[other_chapter];
+                    let other_place = LineIndex::new(&text(other_chapter)).position(other.source.start);
                     let place = format!("{other_file}:{}:{}", other_place.line, other_place.column);
                     found.push(
                         conflict_finding(figure, other, &place, severity, locale)
-                            .in_file(&chapter.file)
+                            .in_file(file)
                             .at_span(lines(), figure.source.clone()),
                     );
                 }
@@ -91,7 +109,7 @@ pub fn check_book(
             }
         }
         if found.len() > before {
-            sources.insert(chapter.file.clone(), chapter.text.to_string());
+            sources.insert(file.to_string(), chapter_text().to_string());
         }
     }
     (found, sources)
@@ -153,10 +171,22 @@ pub fn with_preprocessor(
     config: &Config,
     chapters: &[ChapterText<'_>],
 ) -> (Vec<Diagnostic>, Sources) {
-    if !enabled(config) || !chapters.iter().any(|c| figures::extract::has_digits(c.text)) {
+    let files: Vec<&str> = chapters.iter().map(|c| c.file.as_str()).collect();
+    with_preprocessor_lazy(expander, root, config, &files, |index| Cow::Borrowed(chapters[index].text))
+}
+
+/// [`with_preprocessor`] over chapters whose text is made on demand (see [`check_chapters`]).
+pub fn with_preprocessor_lazy<'t>(
+    expander: &crate::preprocess::Preprocessor,
+    root: &std::path::Path,
+    config: &Config,
+    files: &[&str],
+    text: impl Fn(usize) -> Cow<'t, str> + Sync,
+) -> (Vec<Diagnostic>, Sources) {
+    if !enabled(config) || !(0..files.len()).any(|index| figures::extract::has_digits(&text(index))) {
         return (Vec::new(), Sources::new());
     }
     let has_data = !config.data.is_empty() && config.data.iter().all(|file| root.join(file).is_file());
     let data = if has_data { expander.data() } else { None };
-    check_book(data, config, expander.locale(), chapters)
+    check_chapters(data, config, expander.locale(), files, text)
 }

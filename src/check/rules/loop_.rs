@@ -6,6 +6,7 @@
 //! inside the problem item itself ("Action: …", 措施:…, 对策:…). A heading that is both modules
 //! (问题与挑战分析与改进措施) answers its own problems.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -27,8 +28,11 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     }
     let problems = context.module_items(problem_module);
     let answers = context.module_items(answer_module);
-    let answer_terms: Vec<HashSet<String>> = answers.iter().map(|a| terms(&full_text(context, a))).collect();
-    let problem_text_terms: Vec<HashSet<String>> = problems.iter().map(|p| terms(&full_text(context, p))).collect();
+    // The terms of every item's whole text are only needed once some item is answered by neither side nor link.
+    let answer_terms = OnceCell::new();
+    let answer_terms = || answer_terms.get_or_init(|| items_terms(context, &answers));
+    let problem_text_terms = OnceCell::new();
+    let problem_text_terms = || problem_text_terms.get_or_init(|| items_terms(context, &problems));
     let problem_sides: Vec<Vec<usize>> = problems.iter().map(|p| sides_of(p, &spec.sides)).collect();
     let answer_sides: Vec<Vec<usize>> = answers.iter().map(|a| sides_of(a, &spec.sides)).collect();
     let answer_links: Vec<Vec<(usize, String)>> = answers.iter().map(|a| link_targets(context, a)).collect();
@@ -47,11 +51,15 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         if reports_a_gain(&item_titles(problem)) {
             continue; // "Win rate improving" among the observations is no problem to answer
         }
-        let by_side = problem_sides[p].iter().any(|s| answered_sides.contains(s));
-        let title_terms = terms(&item_titles(problem));
-        let by_subject = answer_terms.iter().any(|a| shares_subject(&title_terms, a));
-        let inline = context.item_blocks(problem).any(|b| ANSWER_MARKER.is_match(b.text));
-        if by_side || by_subject || inline || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor)) {
+        // Cheapest tests first: the subject and the inline answer are only looked for when still unanswered.
+        let by_side = || problem_sides[p].iter().any(|s| answered_sides.contains(s));
+        let by_link = || problem_anchor[p].is_some_and(|anchor| linked.contains(&anchor));
+        let by_subject = || {
+            let title_terms = terms(&item_titles(problem));
+            answer_terms().iter().any(|a| shares_subject(&title_terms, a))
+        };
+        let inline = || context.item_blocks(problem).any(|b| has_answer_marker(b.text));
+        if by_side() || by_link() || by_subject() || inline() {
             continue;
         }
         let how = match problem_anchor[p] {
@@ -75,11 +83,13 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         ));
     }
     for (a, answer) in answers.iter().enumerate() {
-        let by_side = answer_sides[a].iter().any(|s| problem_sides_all.contains(s));
-        let title_terms = terms(&item_titles(answer));
-        let by_subject = problem_text_terms.iter().any(|p| shares_subject(&title_terms, p));
-        let linked = answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str())));
-        if by_side || by_subject || linked {
+        let by_side = || answer_sides[a].iter().any(|s| problem_sides_all.contains(s));
+        let linked = || answer_links[a].iter().any(|(ci, anchor)| problem_anchors.contains(&(*ci, anchor.as_str())));
+        let by_subject = || {
+            let title_terms = terms(&item_titles(answer));
+            problem_text_terms().iter().any(|p| shares_subject(&title_terms, p))
+        };
+        if by_side() || linked() || by_subject() {
             continue;
         }
         let help = if context.chinese {
@@ -103,6 +113,12 @@ static ANSWER_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:\b(?:actions?|solutions?|fix|next steps?|recommendations?|mitigation|response)\s*[:\u{ff1a}]|(?:措施|对策|改进|应对|解决方案|整改|行动)\s*[:\u{ff1a}])")
         .expect("static regex")
 });
+
+/// Whether a text holds an answer marker. Every marker ends in a colon (ASCII or full-width), so a text without
+/// one is passed over before the regex, whose Unicode `\b` makes it slow on CJK text.
+fn has_answer_marker(text: &str) -> bool {
+    (memchr::memchr(b':', text.as_bytes()).is_some() || text.contains('\u{ff1a}')) && ANSWER_MARKER.is_match(text)
+}
 
 /// Words too common in problems and answers to tell their subject.
 const STOP_WORDS: &[&str] = &[
@@ -169,6 +185,11 @@ fn item_titles(item: &Item) -> String {
     format!("{} {}", item.title, item.alt_title.as_deref().unwrap_or(""))
 }
 
+/// The key terms of each item's titles and text.
+fn items_terms(context: &Context<'_, '_>, items: &[Item]) -> Vec<Terms> {
+    items.iter().map(|item| terms(&full_text(context, item))).collect()
+}
+
 /// An item's titles and text.
 fn full_text(context: &Context<'_, '_>, item: &Item) -> String {
     let mut text = item_titles(item);
@@ -179,37 +200,87 @@ fn full_text(context: &Context<'_, '_>, item: &Item) -> String {
     text
 }
 
+/// The key terms of a text, each kind sorted and without repeats for binary search.
+#[derive(Debug, Default)]
+struct Terms {
+    /// Latin words of four or more letters (lower case, a plural `s` dropped) and three-capital acronyms.
+    latin: Vec<String>,
+    /// Pairs of adjacent CJK characters.
+    cjk: Vec<[char; 2]>,
+}
+
 /// The key terms of a text: its Latin words of four or more letters (lower case, a plural `s` dropped) and the
 /// pairs of adjacent CJK characters, without the common words of problems and answers.
-fn terms(text: &str) -> HashSet<String> {
-    let mut found = HashSet::new();
+fn terms(text: &str) -> Terms {
+    let mut found = Terms::default();
     // Acronyms of three capitals (AOV, CRM) name a subject too.
     let acronym = |w: &str| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase());
+    let mut lower = String::new();
     for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() >= 4 || acronym(w)) {
-        let lower = word.to_ascii_lowercase();
-        let stem = lower.strip_suffix('s').filter(|s| s.len() >= 3).unwrap_or(&lower).to_string();
-        if !STOP_WORDS.contains(&stem.as_str()) && !STOP_WORDS.contains(&lower.as_str()) {
-            found.insert(stem);
+        lower.clear();
+        lower.push_str(word);
+        lower.make_ascii_lowercase();
+        let stem = lower.strip_suffix('s').filter(|s| s.len() >= 3).unwrap_or(&lower);
+        if !is_stop_word(stem) && !is_stop_word(&lower) {
+            found.latin.push(stem.to_string());
         }
     }
-    let cjk: Vec<char> = text.chars().collect();
-    for pair in cjk.windows(2) {
-        if super::is_cjk(pair[0]) && super::is_cjk(pair[1]) {
-            let bigram: String = pair.iter().collect();
-            if !STOP_BIGRAMS.contains(&bigram.as_str()) {
-                found.insert(bigram);
-            }
+    let mut previous = None;
+    for c in text.chars() {
+        let cjk = super::is_cjk(c);
+        if let Some(first) = previous.filter(|_| cjk)
+            && STOP_PAIRS.binary_search(&[first, c]).is_err()
+        {
+            found.cjk.push([first, c]);
         }
+        previous = cjk.then_some(c);
     }
+    found.latin.sort_unstable();
+    found.latin.dedup();
+    found.cjk.sort_unstable();
+    found.cjk.dedup();
     found
 }
 
+/// [`STOP_WORDS`] is kept in alphabetical order for this binary search (a test holds it so).
+fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+/// [`STOP_BIGRAMS`] as sorted character pairs, to look up without building a string per pair.
+static STOP_PAIRS: LazyLock<Vec<[char; 2]>> = LazyLock::new(|| {
+    let mut pairs: Vec<[char; 2]> = STOP_BIGRAMS
+        .iter()
+        .map(|bigram| {
+            let mut chars = bigram.chars();
+            [chars.next().unwrap_or_default(), chars.next().unwrap_or_default()]
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs
+});
+
 /// A shared subject: a Latin key term (or two of five letters or more where one begins the other: Europe and
 /// European, supply and supplier), or two CJK character pairs.
-fn shares_subject(title: &HashSet<String>, other: &HashSet<String>) -> bool {
-    let related = |a: &str, b: &str| a == b || (a.len().min(b.len()) >= 5 && (a.starts_with(b) || b.starts_with(a)));
-    let latin = title.iter().filter(|t| t.is_ascii()).any(|t| other.iter().any(|o| o.is_ascii() && related(t, o)));
-    latin || title.iter().filter(|t| !t.is_ascii() && other.contains(*t)).count() >= 2
+fn shares_subject(title: &Terms, other: &Terms) -> bool {
+    let has = |word: &str| other.latin.binary_search_by(|o| o.as_str().cmp(word)).is_ok();
+    let related = |t: &str| {
+        if has(t) {
+            return true;
+        }
+        if t.len() < 5 {
+            return false;
+        }
+        // A longer term that begins with this one sorts right after where this one would stand.
+        let at = other.latin.partition_point(|o| o.as_str() < t);
+        if other.latin.get(at).is_some_and(|o| o.starts_with(t)) {
+            return true;
+        }
+        // A shorter term (five letters or more) that begins this one: one of its prefixes.
+        (5..t.len()).any(|len| has(&t[..len]))
+    };
+    let latin = title.latin.iter().any(|t| related(t));
+    latin || title.cjk.iter().filter(|pair| other.cjk.binary_search(pair).is_ok()).count() >= 2
 }
 
 fn sides_of(item: &Item, sides: &[crate::check::schema::PartSpec]) -> Vec<usize> {
@@ -298,6 +369,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stop_lists_are_ready_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_BIGRAMS.iter().all(|b| b.chars().count() == 2));
+        let found = terms("销售问题 华东区域 review reviews Reviewing");
+        assert!(found.cjk.contains(&['华', '东']) && !found.cjk.contains(&['问', '题']));
+        assert_eq!(found.latin, vec!["reviewing".to_string()]);
+    }
+
+    #[test]
     fn subjects_are_shared_terms() {
         let problem = terms("华东区域受竞品低价冲击");
         assert!(shares_subject(&problem, &terms("华东区域:Q2前推出低价套餐")));
@@ -305,7 +385,7 @@ mod tests {
         let problem = terms("Latin America apparel stockouts");
         assert!(shares_subject(&problem, &terms("LATAM Apparel pricing review")));
         assert!(!shares_subject(&problem, &terms("Expand the sales team in Asia")));
-        assert!(ANSWER_MARKER.is_match("Action: audit supplier contracts"));
+        assert!(has_answer_marker("Action: audit supplier contracts"));
         assert!(ANSWER_MARKER.is_match("对策:每月复盘"));
         assert!(!ANSWER_MARKER.is_match("the actions we took"));
         assert!(reports_a_gain("Win Rate improving") && !reports_a_gain("AOV declining slightly"));
