@@ -102,7 +102,11 @@ pub fn escape_into(out: &mut String, text: &str) {
 
 /// The registry: one template per (locale, kind), named `zh-CN/period`.
 pub struct Templates {
-    registry: Handlebars<'static>,
+    /// The book's own registry: the built-in templates plus its overrides. `None` while the book overrides
+    /// nothing: then the shared built-in registry serves, compiled only when a sentence first needs Handlebars
+    /// (the built-in sentences are mostly written natively, and compiling every template cost a run several
+    /// milliseconds).
+    own: Option<Handlebars<'static>>,
     /// Templates (`zh-CN/period`) the book overrides; the others are written by [`super::native`].
     overridden: Vec<String>,
     /// Whether built-in templates may be written natively (off only to compare the two in tests).
@@ -133,11 +137,10 @@ impl std::fmt::Debug for Templates {
 }
 
 impl Templates {
-    /// The built-in templates only.
-    pub fn builtin() -> Templates {
-        // Compiling the twenty built-in templates costs far more than copying them: compile once per process.
+    /// The built-in templates, compiled once per process and only when first rendered.
+    fn builtin_registry() -> &'static Handlebars<'static> {
         static BUILTIN: std::sync::OnceLock<Handlebars<'static>> = std::sync::OnceLock::new();
-        let registry = BUILTIN.get_or_init(|| {
+        BUILTIN.get_or_init(|| {
             let mut registry = Self::registry();
             for locale in LOCALES {
                 for kind in KINDS {
@@ -154,9 +157,13 @@ impl Templates {
                 }
             }
             registry
-        });
+        })
+    }
+
+    /// The built-in templates only.
+    pub fn builtin() -> Templates {
         Templates {
-            registry: registry.clone(),
+            own: None,
             overridden: Vec::new(),
             native: true,
             files: BTreeMap::new(),
@@ -227,7 +234,8 @@ impl Templates {
         // Even a template that fails to compile is no longer the built-in one.
         self.overridden.push(name.to_string());
         self.files.insert(name.to_string(), (file.to_string(), text.clone()));
-        self.registry.register_template_string(name, &text).map_err(|e| {
+        let registry = self.own.get_or_insert_with(|| Self::builtin_registry().clone());
+        registry.register_template_string(name, &text).map_err(|e| {
             self.broken.push(name.to_string());
             let (message, (line, column)) = explain_compile_error(&e, &text);
             Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {message}"))
@@ -277,7 +285,8 @@ impl Templates {
         }
         // An owned context: `Context::from` takes the value as it is, where `render` would serialize a copy.
         let context = Context::from(context);
-        let text = match self.registry.render_with_context(&name, &context) {
+        let registry = self.own.as_ref().unwrap_or_else(|| Self::builtin_registry());
+        let text = match registry.render_with_context(&name, &context) {
             Ok(text) => text,
             Err(error) => return Err(self.report(&name, &error, context.data())),
         };
