@@ -87,14 +87,17 @@ impl Waiting {
         }
     }
 
-    /// One finding for all of them, at the first.
-    fn summary(&self) -> Option<Diagnostic> {
+    /// One finding for all of them, at the first; its hint in the book's language.
+    fn summary(&self, locale: Locale) -> Option<Diagnostic> {
         let mut finding = self.first.clone()?;
         finding.message = match self.count {
             1 => NEEDS_FAILED_DATA.to_string(),
             n => format!("this directive and {} more need the data that failed to load", n - 1),
         };
-        finding.help = Some("fix the data errors above; directives over figures that loaded were expanded".into());
+        finding.help = Some(match locale {
+            Locale::ZhCn => "先修正上面的数据错误；用到已读入数据的指令都已正常展开".into(),
+            Locale::En => "fix the data errors above; directives over figures that loaded were expanded".into(),
+        });
         Some(finding)
     }
 }
@@ -462,7 +465,7 @@ impl Preprocessor {
             .iter()
             .chain(&self.worker.diagnostics)
             .chain(self.data_findings())
-            .chain(self.waiting.lock().ok().and_then(|waiting| waiting.summary()).as_ref())
+            .chain(self.waiting.lock().ok().and_then(|waiting| waiting.summary(self.locale)).as_ref())
             .chain(&self.templates.findings())
             .filter_map(|d| self.config.apply_levels(d.clone()))
             .collect();
