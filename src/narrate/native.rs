@@ -36,6 +36,17 @@ fn join(out: &mut String, parts: &[&str]) {
     escape_into(out, &join_cjk(parts));
 }
 
+/// What a Chinese change is measured against, before its verb: 环比, 同比 or 较Q2 (nothing for other bases, whose
+/// sentences name them elsewhere).
+fn comparison_lead_zh(out: &mut String, base: &Base) {
+    match base.kind {
+        BaseKind::Prev => out.push_str("环比"),
+        BaseKind::YearAgo => out.push_str("同比"),
+        BaseKind::Period => join(out, &["较", &base.label]),
+        _ => {}
+    }
+}
+
 /// `{{choose key up=… down=… flat=…}}` over a change direction: the word for it, nothing for a missing one.
 fn choose<'w>(direction: &str, up: &'w str, down: &'w str, flat: &'w str) -> &'w str {
     match direction {
@@ -556,12 +567,7 @@ impl<'a> Sentence<'a> {
             esc(out, &base.label);
             out.push_str(self.flat_zh());
         } else if let Some(abs) = self.abs_text() {
-            match base.kind {
-                BaseKind::Prev => out.push_str("环比"),
-                BaseKind::YearAgo => out.push_str("同比"),
-                BaseKind::Period => join(out, &["较", &base.label]),
-                _ => {}
-            }
+            comparison_lead_zh(out, base);
             let verbs = context::verbs(self.c);
             out.push_str(choose(direction, verbs.up, verbs.down, ""));
             esc(out, &abs);
@@ -788,12 +794,7 @@ impl<'a> Sentence<'a> {
                     esc(out, &base.label);
                     out.push_str(self.flat_zh());
                 } else if let Some(abs) = self.abs_text() {
-                    match base.kind {
-                        BaseKind::Prev => out.push_str("环比"),
-                        BaseKind::YearAgo => out.push_str("同比"),
-                        BaseKind::Period => join(out, &["较", &base.label]),
-                        _ => {}
-                    }
+                    comparison_lead_zh(out, base);
                     let verbs = context::verbs(self.c);
                     let (size, doubled) = context::change_size(c, change);
                     out.push_str(match size {
