@@ -54,10 +54,28 @@ pub fn check_with_code_ranges(
     schema: &Schema,
     config: &Config,
 ) -> (Vec<Diagnostic>, Vec<Option<CodeRanges>>) {
+    let checked = check_with_figures(chapters, schema, config, false);
+    (checked.diagnostics, checked.code_ranges)
+}
+
+/// What [`check_with_figures`] gives besides its findings, for the steps after it.
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Per chapter, see [`check_with_code_ranges`].
+    pub code_ranges: Vec<Option<CodeRanges>>,
+    /// Per chapter, its hand-typed figure segments read from the check's own parse (all `None` unless asked
+    /// for), so that the figure check need not parse the chapters again.
+    pub figure_segments: Vec<Option<Vec<crate::figures::extract::Segment>>>,
+}
+
+/// [`check_with_code_ranges`], and with `figures` each chapter's figure segments from the same parse.
+pub fn check_with_figures(chapters: &[Chapter<'_>], schema: &Schema, config: &Config, figures: bool) -> Checked {
     let words = rules::style::JargonList::new(config.jargon.as_deref());
     let chinese = rules::is_chinese_book(chapters.iter().map(|c| c.title.as_str()));
-    let (outline, per_chapter) =
-        BookOutline::new_with(chapters, |ci, doc| rules::per_chapter(doc, ci, &words, chinese));
+    let (outline, per_chapter) = BookOutline::new_with(chapters, figures, |ci, doc, collector| {
+        (rules::per_chapter(doc, ci, &words, chinese), collector.map(|c| c.finish()))
+    });
+    let (per_chapter, figure_segments): (Vec<_>, Vec<_>) = per_chapter.into_iter().unzip();
     let findings = rules::run(&outline, schema, per_chapter);
     let mut diagnostics: Vec<Diagnostic> =
         findings.into_iter().filter_map(|finding| to_diagnostic(&outline, config, finding)).collect();
@@ -67,7 +85,7 @@ pub fn check_with_code_ranges(
         .iter()
         .map(|doc| (!doc.text.starts_with('\u{feff}')).then(|| doc.code_and_html().to_vec()))
         .collect();
-    (diagnostics, code_ranges)
+    Checked { diagnostics, code_ranges, figure_segments }
 }
 
 fn to_diagnostic(outline: &BookOutline<'_>, config: &Config, finding: Finding) -> Option<Diagnostic> {

@@ -43,15 +43,23 @@ pub(super) fn run(book: &Path) -> Outcome<'static> {
         diagnostics::sort(&mut found);
         return Outcome::one_pass(Status::Stopped, Findings { diagnostics: found, sources }, Product::None);
     }
-    let (structure, structure_sources, code_ranges) = structure_check(&root, &config, &book.chapters);
+    let StructureChecked { diagnostics: structure, sources: structure_sources, code_ranges, figure_segments } =
+        structure_check(&root, &config, &book.chapters);
     found.extend(structure);
     sources.extend(structure_sources);
     let chapters = std::mem::take(&mut book.chapters);
     let chapter_count = chapters.iter().filter(|c| c.source_path.is_some()).count();
     // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
     // fraction of an SVG chart.
-    let (expanded, directives) =
-        expansion_findings_counted(&root, book.language.as_deref(), "markdown", &config, chapters, code_ranges);
+    let (expanded, directives) = expansion_findings_counted(
+        &root,
+        book.language.as_deref(),
+        "markdown",
+        &config,
+        chapters,
+        code_ranges,
+        figure_segments,
+    );
     found.extend(expanded.diagnostics);
     sources.extend(expanded.sources);
     diagnostics::sort(&mut found);
@@ -75,25 +83,39 @@ fn is_setup_error(diagnostic: &Diagnostic) -> bool {
         && (matches!(diagnostic.rule.family(), "config" | "schema") || refused_config_path)
 }
 
+/// What [`structure_check`] found, and what it read that the steps after it reuse.
+pub struct StructureChecked {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The chapters the findings point into.
+    pub sources: Sources,
+    /// Each chapter's code and HTML ranges (see [`crate::check::check_with_code_ranges`]; empty when there is
+    /// no schema to check), which spare the directive scanner a second parse.
+    pub code_ranges: Vec<Option<crate::check::CodeRanges>>,
+    /// Each chapter's hand-typed figure segments, read from the check's parse when the figure rules are on
+    /// (see [`crate::check::Checked`]), which spare the figure check a second parse.
+    pub figure_segments: crate::check::rules::figures::Presegmented,
+}
+
 /// The structure check over the chapters as written, for the schema the config names (none: nothing to check).
-/// A schema that cannot be loaded is the one finding. Returns the findings, the chapters they point into, and
-/// each chapter's code and HTML ranges (see [`crate::check::check_with_code_ranges`]; empty when there is no
-/// schema to check), which spare the directive scanner a second parse.
-pub fn structure_check(
-    root: &Path,
-    config: &Config,
-    chapters: &[crate::check::Chapter<'_>],
-) -> (Vec<Diagnostic>, Sources, Vec<Option<crate::check::CodeRanges>>) {
+/// A schema that cannot be loaded is the one finding.
+pub fn structure_check(root: &Path, config: &Config, chapters: &[crate::check::Chapter<'_>]) -> StructureChecked {
     let Some(spec) = &config.structure else {
-        return (Vec::new(), Sources::new(), Vec::new());
+        return StructureChecked {
+            diagnostics: Vec::new(),
+            sources: Sources::new(),
+            code_ranges: Vec::new(),
+            figure_segments: Vec::new(),
+        };
     };
-    let (found, code_ranges) = match crate::check::load_schema(spec, root) {
+    let figures = crate::check::rules::figures::enabled(config);
+    let (found, code_ranges, figure_segments) = match crate::check::load_schema(spec, root) {
         Ok(schema) => {
-            let (mut found, code_ranges) = crate::check::check_with_code_ranges(chapters, &schema, config);
+            let checked = crate::check::check_with_figures(chapters, &schema, config, figures);
+            let mut found = checked.diagnostics;
             waive_parts_the_data_lacks(root, config, &schema, &mut found);
-            (found, code_ranges)
+            (found, checked.code_ranges, checked.figure_segments)
         }
-        Err(diagnostic) => (vec![diagnostic], Vec::new()),
+        Err(diagnostic) => (vec![diagnostic], Vec::new(), Vec::new()),
     };
     let mut sources = Sources::new();
     for chapter in chapters {
@@ -103,7 +125,7 @@ pub fn structure_check(
             sources.insert(file.clone(), chapter.content.to_string());
         }
     }
-    (found, sources, code_ranges)
+    StructureChecked { diagnostics: found, sources, code_ranges, figure_segments }
 }
 
 /// Drops `structure/missing-part` for a part tied to data dimensions (`dimensions = ["product"]`) when the
@@ -146,7 +168,7 @@ pub fn expansion_findings(
     chapters: Vec<crate::check::Chapter<'_>>,
     code_ranges: Vec<Option<crate::check::CodeRanges>>,
 ) -> Findings {
-    expansion_findings_counted(root, book_language, renderer, config, chapters, code_ranges).0
+    expansion_findings_counted(root, book_language, renderer, config, chapters, code_ranges, Vec::new()).0
 }
 
 /// [`expansion_findings`], and how many directives the chapters held (for `check`'s closing line).
@@ -157,20 +179,25 @@ fn expansion_findings_counted(
     config: &Config,
     mut chapters: Vec<crate::check::Chapter<'_>>,
     mut code_ranges: Vec<Option<crate::check::CodeRanges>>,
+    mut figure_segments: crate::check::rules::figures::Presegmented,
 ) -> (Findings, usize) {
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
     let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
     // Hand-typed figures, read before any chapter is expanded (and dropped).
+    let mut presegmented = Vec::new();
     let texts: Vec<crate::check::rules::figures::ChapterText> = chapters
         .iter()
-        .filter_map(|c| {
+        .enumerate()
+        .filter_map(|(index, c)| {
             let file = c.source_path.clone()?;
+            presegmented.push(figure_segments.get_mut(index).and_then(Option::take));
             Some(crate::check::rules::figures::ChapterText { file, text: &c.content })
         })
         .collect();
+    drop(figure_segments);
     let (figures_found, figures_sources) =
-        crate::check::rules::figures::with_preprocessor(&expander, root, config, &texts);
+        crate::check::rules::figures::with_preprocessor(&expander, root, config, &texts, presegmented);
     drop(texts);
     let mut start = 0;
     while start < chapters.len() {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{self, Diagnostic, Sources, Summary};
 
-pub use check::{expansion_findings, structure_check};
+pub use check::{StructureChecked, expansion_findings, structure_check};
 pub use eval::EVAL_FILE;
 pub use preprocess::{expand_request, preload_data};
 

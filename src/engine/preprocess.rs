@@ -105,7 +105,7 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
     let mut sources = Sources::new();
     // The request shares the chapters out over as many threads as rayon's pool has.
     let threads = rayon::current_num_threads();
-    let (figures_found, figures_sources) = figure_findings(request, &expander, &root, config, &files);
+    let (figures_found, figures_sources);
     if config.structure.is_some() {
         request.unescape_contents(Contents::All);
         let chapters: Vec<crate::check::Chapter> = request
@@ -118,8 +118,12 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
                 depth: c.depth,
             })
             .collect();
-        let code_ranges;
-        (found, sources, code_ranges) = super::structure_check(&root, config, &chapters);
+        let checked = super::structure_check(&root, config, &chapters);
+        (found, sources) = (checked.diagnostics, checked.sources);
+        let code_ranges = checked.code_ranges;
+        // The check's parse gathered the hand-typed figures too.
+        (figures_found, figures_sources, _) =
+            figure_findings(request, &expander, &root, config, &files, Some(checked.figure_segments));
         drop(chapters);
         crate::memory::release_freed();
         // The check parsed every chapter already: its code and HTML ranges spare the scanner a second parse.
@@ -129,9 +133,13 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
         });
         expander.take_findings(workers);
     } else {
+        // The figure check parses each chapter; its code and HTML ranges spare the scanner a second parse.
+        let code_ranges;
+        (figures_found, figures_sources, code_ranges) =
+            figure_findings(request, &expander, &root, config, &files, None);
         // Only the splices are kept besides the input: a repeated expansion once, the rest of a chapter never.
         let workers = request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, i, text| {
-            expander.splices_on(worker, &files[i], text, None)
+            expander.splices_on(worker, &files[i], text, code_ranges.get(i).and_then(Option::as_deref))
         });
         expander.take_findings(workers);
     }
@@ -147,22 +155,46 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
 }
 
 /// The hand-typed figures of the request's chapters held against the data and each other (see
-/// [`crate::check::rules::figures`]), before any directive is expanded.
+/// [`crate::check::rules::figures`]), before any directive is expanded. `presegmented` holds the segments the
+/// structure check's parse gathered, indexed like the request's chapters; without it (no structure check) each
+/// chapter is parsed here, and the parse's code and HTML ranges are handed back, indexed the same way, to
+/// spare the directive scanner a parse of its own.
 fn figure_findings(
     request: &Request<'_>,
     expander: &Preprocessor,
     root: &Path,
     config: &Config,
     files: &[String],
-) -> (Vec<Diagnostic>, Sources) {
+    presegmented: Option<crate::check::rules::figures::Presegmented>,
+) -> (Vec<Diagnostic>, Sources, Vec<Option<crate::check::CodeRanges>>) {
     use crate::check::rules::figures;
+    use rayon::prelude::*;
     if !figures::enabled(config) {
-        return (Vec::new(), Sources::new());
+        return (Vec::new(), Sources::new(), Vec::new());
     }
     // `content` unescapes a chapter into a copy of its own (unescaping in place would change how an unchanged
     // chapter is written back); each copy is made while its chapter is read and dropped after, not held for
     // the whole book.
     let chapters: Vec<usize> = request.chapters().iter().filter(|c| c.source_path.is_some()).map(|c| c.index).collect();
     let names: Vec<&str> = chapters.iter().map(|&index| files[index].as_str()).collect();
-    figures::with_preprocessor_lazy(expander, root, config, &names, |at| request.content(chapters[at]))
+    let mut code_ranges = Vec::new();
+    let presegmented = match presegmented {
+        Some(mut segments) => chapters.iter().map(|&index| segments.get_mut(index).and_then(Option::take)).collect(),
+        None => {
+            let parsed: Vec<_> = chapters
+                .par_iter()
+                .map(|&index| crate::figures::extract::segments_and_code_ranges(&request.content(index)))
+                .collect();
+            code_ranges.resize(request.chapters().len(), None);
+            let mut segments = Vec::with_capacity(parsed.len());
+            for (&index, (chapter_segments, ranges)) in chapters.iter().zip(parsed) {
+                segments.push(Some(chapter_segments));
+                code_ranges[index] = ranges;
+            }
+            segments
+        }
+    };
+    let (found, sources) =
+        figures::with_preprocessor_lazy(expander, root, config, &names, |at| request.content(chapters[at]), presegmented);
+    (found, sources, code_ranges)
 }

@@ -111,97 +111,176 @@ pub fn has_digits(chapter: &str) -> bool {
     chapter.bytes().any(|b| b.is_ascii_digit())
 }
 
-/// The segments of a chapter, in order.
+/// The segments of a chapter, in order, from a Markdown parse of its own (see [`Collector`] to share a parse).
 pub fn segments(chapter: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    if !has_digits(chapter) {
-        return out;
+    segments_and_code_ranges(chapter).0
+}
+
+/// [`segments`], and the chapter's code and HTML ranges as the directive scanner finds them (`None` when the
+/// chapter was not parsed, having no digit, or starts with a byte order mark, which the scanner parses without).
+pub fn segments_and_code_ranges(chapter: &str) -> (Vec<Segment>, Option<Vec<Range<usize>>>) {
+    let mut collector = Collector::new(chapter);
+    if collector.is_active() {
+        for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
+            collector.event(&event, range);
+        }
     }
-    // Only Text events are read, never code or HTML, so the directives' own ranges are all that is needed
-    // (without the scanner's Markdown parse of its own).
-    let directives = crate::check::outline::directive_ranges(chapter);
-    let mut block = Block::default();
-    // Inside code blocks, HTML blocks, headings, images and front matter nothing is prose.
-    let mut skipped = 0usize;
-    let mut header: Vec<Block> = Vec::new();
-    let mut row: Vec<Block> = Vec::new();
-    // `<!-- kpi-allow: … -->` allows rules in the block after it: the rules, and the nesting depth at which that
-    // block starts (`None` until it starts).
-    let mut depth = 0usize;
-    let mut allow: Option<(Vec<String>, Option<usize>)> = None;
-    for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
-        match &event {
-            Event::Start(_) => {
-                if let Some((_, start @ None)) = &mut allow {
-                    *start = Some(depth);
-                }
-                depth += 1;
-            }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                if matches!(&allow, Some((_, Some(start))) if *start == depth) {
-                    sentences(block.take(), &mut out);
-                    allow = None;
-                    block.allowed.clear();
-                }
-            }
-            Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
-                if let Some(rules) = allowed_rules(html) {
-                    allow = Some((rules, None));
-                }
-            }
-            _ => {}
+    let (segments, ranges) = collector.finish_with_code_ranges();
+    (segments, ranges.filter(|_| !chapter.starts_with('\u{feff}')))
+}
+
+/// Gathers a chapter's segments from the events of a Markdown parse someone else drives (the structure check's
+/// outline), so a chapter is parsed once for both: feed it every event with its range, then [`Collector::finish`].
+/// It also keeps the chapter's code and HTML ranges, which spare the directive scanner a parse of its own.
+pub struct Collector<'c> {
+    chapter: &'c str,
+    /// `false` for a chapter without a digit, which cannot hold a figure: every event is ignored.
+    active: bool,
+    directives: Vec<Range<usize>>,
+    out: Vec<Segment>,
+    block: Block,
+    /// Inside code blocks, HTML blocks, headings, images and front matter nothing is prose.
+    skipped: usize,
+    header: Vec<Block>,
+    row: Vec<Block>,
+    /// `<!-- kpi-allow: … -->` allows rules in the block after it: the rules, and the nesting depth at which that
+    /// block starts (`None` until it starts).
+    depth: usize,
+    allow: Option<(Vec<String>, Option<usize>)>,
+    code_and_html: Vec<Range<usize>>,
+}
+
+impl<'c> Collector<'c> {
+    pub fn new(chapter: &'c str) -> Self {
+        let active = has_digits(chapter);
+        Collector {
+            chapter,
+            active,
+            // Only Text events are read, never code or HTML, so the directives' own ranges are all that is
+            // needed (without the scanner's Markdown parse of its own).
+            directives: if active { crate::check::outline::directive_ranges(chapter) } else { Vec::new() },
+            out: Vec::new(),
+            block: Block::default(),
+            skipped: 0,
+            header: Vec::new(),
+            row: Vec::new(),
+            depth: 0,
+            allow: None,
+            code_and_html: Vec::new(),
         }
-        if let Some((rules, Some(_))) = &allow {
-            block.allowed.clone_from(rules);
+    }
+
+    /// Whether the chapter can hold a figure (else the events need not be fed).
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// One event of the chapter's parse, with its byte range.
+    pub fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
+        if !self.active {
+            return;
         }
+        if matches!(
+            event,
+            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+        ) {
+            self.code_and_html.push(range.clone());
+        }
+        self.allow_scope(event);
+        let out = &mut self.out;
+        let block = &mut self.block;
         match event {
             Event::Start(
                 Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Heading { .. } | Tag::Image { .. } | Tag::MetadataBlock(_),
             ) => {
-                sentences(block.take(), &mut out);
-                skipped += 1;
+                sentences(block.take(), out);
+                self.skipped += 1;
             }
             Event::End(
                 TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::Heading(_) | TagEnd::Image | TagEnd::MetadataBlock(_),
-            ) => skipped = skipped.saturating_sub(1),
-            Event::Start(Tag::TableHead) => row.clear(),
+            ) => self.skipped = self.skipped.saturating_sub(1),
+            Event::Start(Tag::TableHead) => self.row.clear(),
             Event::End(TagEnd::TableHead) => {
-                header = std::mem::take(&mut row);
-                table_row(&[], &header, &mut out);
+                self.header = std::mem::take(&mut self.row);
+                table_row(&[], &self.header, out);
             }
-            Event::Start(Tag::TableRow) => row.clear(),
-            Event::End(TagEnd::TableRow) => table_row(&header, &row, &mut out),
+            Event::Start(Tag::TableRow) => self.row.clear(),
+            Event::End(TagEnd::TableRow) => table_row(&self.header, &self.row, out),
             Event::End(TagEnd::Table) => {
-                header.clear();
-                row.clear();
+                self.header.clear();
+                self.row.clear();
             }
-            Event::Start(Tag::TableCell) => block = Block::default(),
-            Event::End(TagEnd::TableCell) => row.push(block.take()),
+            Event::Start(Tag::TableCell) => *block = Block::default(),
+            Event::End(TagEnd::TableCell) => self.row.push(block.take()),
             Event::Start(
                 Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_),
             )
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
-            ) => sentences(block.take(), &mut out),
-            Event::Text(text) if skipped == 0 => block.push_text(&text, range, chapter, &directives),
+            ) => sentences(block.take(), out),
+            Event::Text(text) if self.skipped == 0 => block.push_text(text, range, self.chapter, &self.directives),
             Event::Code(_)
             | Event::InlineHtml(_)
             | Event::Html(_)
             | Event::InlineMath(_)
             | Event::DisplayMath(_)
             | Event::FootnoteReference(_)
-                if skipped == 0 =>
+                if self.skipped == 0 =>
             {
                 block.text.push(HOLE)
             }
-            Event::SoftBreak | Event::HardBreak if skipped == 0 => block.text.push(' '),
+            Event::SoftBreak | Event::HardBreak if self.skipped == 0 => block.text.push(' '),
             _ => {}
         }
     }
-    sentences(block, &mut out);
-    out
+
+    /// Tracks where a `kpi-allow` comment's block starts and ends.
+    fn allow_scope(&mut self, event: &Event<'_>) {
+        match event {
+            Event::Start(_) => {
+                if let Some((_, start @ None)) = &mut self.allow {
+                    *start = Some(self.depth);
+                }
+                self.depth += 1;
+            }
+            Event::End(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                if matches!(&self.allow, Some((_, Some(start))) if *start == self.depth) {
+                    sentences(self.block.take(), &mut self.out);
+                    self.allow = None;
+                    self.block.allowed.clear();
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
+                if let Some(rules) = allowed_rules(html) {
+                    self.allow = Some((rules, None));
+                }
+            }
+            _ => {}
+        }
+        if let Some((rules, Some(_))) = &self.allow {
+            self.block.allowed.clone_from(rules);
+        }
+    }
+
+    /// The segments, in order.
+    pub fn finish(self) -> Vec<Segment> {
+        self.finish_with_code_ranges().0
+    }
+
+    /// The segments, and the chapter's code and HTML ranges merged and in order (`None` when the chapter was
+    /// not read: it has no digit).
+    pub fn finish_with_code_ranges(mut self) -> (Vec<Segment>, Option<Vec<Range<usize>>>) {
+        if !self.active {
+            return (self.out, None);
+        }
+        sentences(self.block, &mut self.out);
+        let mut ranges = self.code_and_html;
+        crate::check::outline::merge_ranges(&mut ranges);
+        (self.out, Some(ranges))
+    }
 }
+
 
 /// The rules of a `<!-- kpi-allow: RULE[, RULE] -->` comment.
 fn allowed_rules(html: &str) -> Option<Vec<String>> {
@@ -220,6 +299,10 @@ pub fn allows(allowed: &[String], rule: &str) -> bool {
 fn table_row(header: &[Block], row: &[Block], out: &mut Vec<Segment>) {
     let first = row.first().map_or("", |cell| cell.text.as_str());
     for (column, cell) in row.iter().enumerate() {
+        // A cell without a digit holds no figure (it still ties its row's or column's figures, as context).
+        if !has_digits(&cell.text) {
+            continue;
+        }
         let mut segment = cell.slice(0..cell.text.len());
         segment.table_cell = true;
         let column_header = header.get(column).map_or("", |cell| cell.text.as_str());
@@ -278,18 +361,15 @@ mod tests {
             [
                 "营收8369万元。",
                 "毛利率35.2%",
-                "指标",
                 "2025年",
-                "营收",
                 "8369万元",
                 "\u{fffc}和12家",
-                "a",
                 "1",
                 "第一段5家",
                 "第二段6家"
             ]
         );
-        let cell = &found[5];
+        let cell = &found[3];
         assert!(cell.table_cell && cell.context.contains("2025年") && cell.context.contains("营收"));
         let source = cell.source(&(0..cell.text.len())).unwrap();
         assert_eq!(&chapter[source], "8369万元");

@@ -88,8 +88,14 @@ impl<'a> Figures<'a> {
 
     /// Every typed figure of a chapter, in order.
     pub fn chapter(&self, text: &str) -> Vec<Found> {
+        self.in_segments(extract::segments(text))
+    }
+
+    /// Every typed figure of a chapter's segments (from [`extract::segments`] or a shared parse's
+    /// [`extract::Collector`]), in order.
+    pub fn in_segments(&self, segments: Vec<extract::Segment>) -> Vec<Found> {
         let mut out = Vec::new();
-        for segment in extract::segments(text) {
+        for segment in segments {
             let figures = number::figures(&segment.text);
             if figures.is_empty() {
                 continue;

@@ -8,6 +8,7 @@ use super::chapter::{ChapterDoc, Heading};
 use super::numbering::strip_numbering;
 use super::parallel_map_with;
 use super::parse::{ParseBuffers, parse_chapter_with};
+use crate::figures::extract::Collector;
 
 /// What a node of the book outline is: a chapter (from SUMMARY.md) or a heading inside one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,19 +33,22 @@ pub struct BookOutline<'a> {
 
 impl<'a> BookOutline<'a> {
     pub fn new(chapters: &'a [Chapter<'_>]) -> Self {
-        Self::new_with(chapters, |_, _| ()).0
+        Self::new_with(chapters, false, |_, _, _| ()).0
     }
 
     /// The outline, and `per_chapter` run on each chapter right after it is parsed (while its text is still in
-    /// the cache), on the same threads; its results in chapter order.
+    /// the cache), on the same threads; its results in chapter order. With `figures`, the parse also gathers the
+    /// chapter's hand-typed figure segments, handed to `per_chapter` as a finished [`Collector`].
     pub fn new_with<R: Send>(
         chapters: &'a [Chapter<'_>],
-        per_chapter: impl Fn(usize, &ChapterDoc<'a>) -> R + Sync,
+        figures: bool,
+        per_chapter: impl Fn(usize, &ChapterDoc<'a>, Option<Collector<'a>>) -> R + Sync,
     ) -> (Self, Vec<R>) {
         let parsed: Vec<(ChapterDoc<'a>, R)> =
             parallel_map_with(chapters, ParseBuffers::default, |buffers, ci, chapter| {
-                let mut doc = parse_chapter_with(chapter, buffers);
-                let result = per_chapter(ci, &doc);
+                let mut collector = figures.then(|| Collector::new(&chapter.content));
+                let mut doc = parse_chapter_with(chapter, buffers, collector.as_mut());
+                let result = per_chapter(ci, &doc, collector);
                 doc.keep_for_whole_book_rules(buffers);
                 (doc, result)
             });

@@ -11,6 +11,7 @@ use super::Chapter;
 use super::chapter::{Allow, BlockData, BlockText, ChapterDoc, Heading, LinkRef, ListItem, Segment, Span32, view};
 use super::numbering::strip_numbering;
 use crate::directive::scan::{self, Found};
+use crate::figures::extract::Collector;
 
 static ALLOW_COMMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<!--\s*kpi-allow\s*:\s*([^>]*?)\s*-->").expect("static regex"));
@@ -22,7 +23,7 @@ fn options() -> Options {
 }
 
 pub fn parse_chapter<'a>(chapter: &'a Chapter<'_>) -> ChapterDoc<'a> {
-    parse_chapter_with(chapter, &mut ParseBuffers::default())
+    parse_chapter_with(chapter, &mut ParseBuffers::default(), None)
 }
 
 /// The lists a chapter's parse grows, handed from chapter to chapter on a thread: the parse grows them, and the
@@ -51,11 +52,20 @@ fn exact<T>(list: &mut Vec<T>) -> Vec<T> {
 }
 
 /// [`parse_chapter`], growing the lists of `buffers` (left empty; the per-chapter ones come back with
-/// [`ChapterDoc::keep_for_whole_book_rules`]).
-pub(super) fn parse_chapter_with<'a>(chapter: &'a Chapter<'_>, buffers: &mut ParseBuffers) -> ChapterDoc<'a> {
+/// [`ChapterDoc::keep_for_whole_book_rules`]). `figures`, when given, is fed the same events: the hand-typed
+/// figure check reads the chapter from this parse instead of a second one.
+pub(super) fn parse_chapter_with<'a>(
+    chapter: &'a Chapter<'_>,
+    buffers: &mut ParseBuffers,
+    mut figures: Option<&mut Collector<'_>>,
+) -> ChapterDoc<'a> {
     let text: &str = &chapter.content;
     let mut builder = Builder::new(text, buffers);
+    figures = figures.filter(|collector| collector.is_active());
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+        if let Some(collector) = figures.as_deref_mut() {
+            collector.event(&event, range.clone());
+        }
         builder.event(event, range);
     }
     builder.flush_block();
@@ -114,7 +124,7 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
 }
 
 /// Sorted and overlapping ranges joined, as `directive::scan` merges them (in place).
-fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
+pub fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
     ranges.sort_unstable_by_key(|range| range.start);
     let mut merged: usize = 0;
     for i in 0..ranges.len() {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::config::{Config, Level, Locale};
 use crate::data::DataSet;
 use crate::diagnostics::{Diagnostic, Severity, Sources};
+use crate::figures::extract::Segment;
 use crate::figures::{self, Figures, Found};
 use crate::source::LineIndex;
 
@@ -47,8 +48,14 @@ pub fn check_book(
     chapters: &[ChapterText<'_>],
 ) -> (Vec<Diagnostic>, Sources) {
     let files: Vec<&str> = chapters.iter().map(|c| c.file.as_str()).collect();
-    check_chapters(data, config, locale, &files, |index| Cow::Borrowed(chapters[index].text))
+    check_chapters(data, config, locale, &files, |index| Cow::Borrowed(chapters[index].text), Vec::new())
 }
+
+/// Each chapter's segments when a parse shared with another step gathered them already ([`Collector`]), by
+/// chapter index; a chapter without them (or past the end) is parsed here.
+///
+/// [`Collector`]: crate::figures::extract::Collector
+pub type Presegmented = Vec<Option<Vec<Segment>>>;
 
 /// [`check_book`] over chapters whose text is made on demand (`text(index)` for `files[index]`): the
 /// preprocessor unescapes each chapter from its JSON only while its figures are read, rather than holding a copy
@@ -59,6 +66,7 @@ fn check_chapters<'t>(
     locale: Locale,
     files: &[&str],
     text: impl Fn(usize) -> Cow<'t, str> + Sync,
+    mut presegmented: Presegmented,
 ) -> (Vec<Diagnostic>, Sources) {
     let mut found = Vec::new();
     let mut sources = Sources::new();
@@ -68,9 +76,17 @@ fn check_chapters<'t>(
         return (found, sources);
     }
     let figures = Figures::new(data, config.year);
+    presegmented.resize_with(files.len(), || None);
     let per_chapter: Vec<Vec<Found>> = {
         use rayon::prelude::*;
-        (0..files.len()).into_par_iter().map(|index| figures.chapter(&text(index))).collect()
+        presegmented
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, segments)| match segments {
+                Some(segments) => figures.in_segments(segments),
+                None => figures.chapter(&text(index)),
+            })
+            .collect()
     };
     // The first figure typed for each fact the data does not check: (chapter, figure).
     let mut first: HashMap<&str, (usize, &Found)> = HashMap::new();
@@ -170,9 +186,10 @@ pub fn with_preprocessor(
     root: &std::path::Path,
     config: &Config,
     chapters: &[ChapterText<'_>],
+    presegmented: Presegmented,
 ) -> (Vec<Diagnostic>, Sources) {
     let files: Vec<&str> = chapters.iter().map(|c| c.file.as_str()).collect();
-    with_preprocessor_lazy(expander, root, config, &files, |index| Cow::Borrowed(chapters[index].text))
+    with_preprocessor_lazy(expander, root, config, &files, |index| Cow::Borrowed(chapters[index].text), presegmented)
 }
 
 /// [`with_preprocessor`] over chapters whose text is made on demand (see [`check_chapters`]).
@@ -182,11 +199,12 @@ pub fn with_preprocessor_lazy<'t>(
     config: &Config,
     files: &[&str],
     text: impl Fn(usize) -> Cow<'t, str> + Sync,
+    presegmented: Presegmented,
 ) -> (Vec<Diagnostic>, Sources) {
     if !enabled(config) || !(0..files.len()).any(|index| figures::extract::has_digits(&text(index))) {
         return (Vec::new(), Sources::new());
     }
     let has_data = !config.data.is_empty() && config.data.iter().all(|file| root.join(file).is_file());
     let data = if has_data { expander.data() } else { None };
-    check_chapters(data, config, expander.locale(), files, text)
+    check_chapters(data, config, expander.locale(), files, text, presegmented)
 }
