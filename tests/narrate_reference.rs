@@ -360,3 +360,51 @@ fn size_words_follow_the_percentage() {
     assert_eq!(zh("m 2023-12 vs 2023-11"), format!("12月订单1300，环比大幅增长{}", pct(1300.0, 1000.0)));
     assert_eq!(zh("m 2023-11 vs 2023-10"), format!("11月订单1000，环比增长{}", pct(1000.0, 824.0)));
 }
+
+/// A loss reads as a loss in `as change` and in the drivers form (`vs … by`) too, not only in the period sentence:
+/// the value and the base without their sign, the difference as the loss narrowed or widened by, computed here from
+/// the members' figures.
+#[test]
+fn losses_read_as_such_in_changes_and_drivers() {
+    let (q1, q2, q3) = ([-500_000_i64, -300_000], [-100_000_i64, -100_000], [300_000_i64, 200_000]);
+    let toml = format!(
+        "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[dimensions.unit]\nlabel = {{ zh-CN = \"事业部\", en = \"unit\" }}\n\
+         members.a = {{ zh-CN = \"华东\", en = \"East\" }}\nmembers.b = {{ zh-CN = \"华北\", en = \"North\" }}\n\
+         [metrics.profit]\nunit = \"currency\"\nrollup = \"sum\"\nlabel = {{ zh-CN = \"经营利润\", en = \"operating profit\" }}\n\
+         by.unit.a = {{ \"2023-Q1\" = {}, \"2023-Q2\" = {}, \"2023-Q3\" = {} }}\n\
+         by.unit.b = {{ \"2023-Q1\" = {}, \"2023-Q2\" = {}, \"2023-Q3\" = {} }}\n",
+        q1[0], q2[0], q3[0], q1[1], q2[1], q3[1]
+    );
+    let data = load_sources(&[("kpi.toml".to_string(), toml.into_bytes())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+    let total = |q: [i64; 2]| q[0] + q[1];
+
+    let change = zh("profit q2 vs q1 as change");
+    assert_eq!(change, "环比减亏60万元");
+    assert_eq!(amounts(&change), [wan(total(q2) - total(q1))]);
+    assert_eq!(en("profit q2 vs q1 as change"), "the loss narrowed by RMB 600K from Q1");
+    assert_eq!(zh("profit q1 vs q2 as change"), "较Q2增亏60万元");
+    assert_eq!(en("profit q1 vs q2 as change"), "the loss widened by RMB 600K from Q2");
+    assert_eq!(zh("profit q3 vs q2 as change"), "环比扭亏为盈");
+    assert_eq!(en("profit q3 vs q2 as change"), "turning a profit after a loss in Q2");
+
+    let drivers = zh("profit q2 vs q1 by unit");
+    assert!(drivers.starts_with("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元，"), "{drivers}");
+    let members = [wan(q2[0] - q1[0]), wan(q2[1] - q1[1])];
+    let figures = amounts(&drivers);
+    assert_eq!(figures[..3], [wan(total(q2)), wan(total(q1)), wan(total(q2) - total(q1))], "{drivers}");
+    assert!(members.iter().all(|m| figures.contains(m)), "{drivers}: {members:?}");
+    assert!(!drivers.contains("-20万元") && !drivers.contains("-80万元"), "{drivers}");
+    let drivers = en("profit q2 vs q1 by unit");
+    assert!(
+        drivers.starts_with(
+            "Q2 operating profit was a loss of RMB 200K, narrowed by RMB 600K from a loss of RMB 800K in Q1, "
+        ),
+        "{drivers}"
+    );
+    let turned = zh("profit q3 vs q2 by unit");
+    assert!(turned.starts_with("Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈，"), "{turned}");
+    assert_eq!(amounts(&turned)[..2], [wan(total(q3)), wan(total(q2))]);
+}

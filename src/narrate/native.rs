@@ -210,6 +210,44 @@ impl<'a> Sentence<'a> {
         out.push(',');
     }
 
+    /// `… {{#if metric.plural}}were{{else}}was{{/if}} {{#if value.loss}}a loss of {{value.abs_short}}{{else}}…`:
+    /// the lead of a sentence whose value may be a loss.
+    fn lead_en_loss(&self, out: &mut String) {
+        let c = self.c;
+        if self.value_loss() {
+            esc(out, &c.period_label);
+            out.push(' ');
+            esc(out, &c.subject);
+            out.push_str(if c.metric.plural { " were a loss of " } else { " was a loss of " });
+            esc(out, &self.abs_short(c.value));
+            out.push(',');
+        } else {
+            self.lead_en(out);
+        }
+    }
+
+    /// A change without a percentage that reads by what happened (`change.special`): ` from nothing in Q1`, or
+    /// ` narrowed by RMB 600K from a loss of RMB 800K in Q1` / ` widened …` / ` turning a profit after …`.
+    fn special_en(&self, out: &mut String, special: &str, base: &Base, change: &Change) {
+        if special == "from_zero" {
+            out.push_str(" from nothing in ");
+            esc(out, &base.label);
+            return;
+        }
+        match special {
+            "turned_profit" => out.push_str(" turning a profit after"),
+            _ => {
+                out.push_str(if special == "narrowed" { " narrowed by " } else { " widened by " });
+                esc(out, &change.diff_text);
+                out.push_str(" from");
+            }
+        }
+        out.push_str(" a loss of ");
+        esc(out, &self.abs_short(base.value));
+        out.push_str(" in ");
+        esc(out, &base.label);
+    }
+
     fn en(&self, kind: &str, out: &mut String) -> Option<()> {
         let c = self.c;
         match kind {
@@ -218,17 +256,7 @@ impl<'a> Sentence<'a> {
                 let (base, change) = self.compared()?;
                 let direction = self.direction()?;
                 let yoy = base.kind == BaseKind::YearAgo;
-                if self.value_loss() {
-                    // `… {{#if metric.plural}}were{{else}}was{{/if}} a loss of {{value.abs_short}},`
-                    esc(out, &c.period_label);
-                    out.push(' ');
-                    esc(out, &c.subject);
-                    out.push_str(if c.metric.plural { " were a loss of " } else { " was a loss of " });
-                    esc(out, &self.abs_short(c.value));
-                    out.push(',');
-                } else {
-                    self.lead_en(out);
-                }
+                self.lead_en_loss(out);
                 if direction == "flat" {
                     out.push_str(if self.roughly_flat() { " roughly flat " } else { " unchanged " });
                     if yoy {
@@ -262,22 +290,8 @@ impl<'a> Sentence<'a> {
                         Some(_) => out.push_str(", more than doubling"),
                         None => {}
                     }
-                } else if self.special() == Some("from_zero") {
-                    out.push_str(" from nothing in ");
-                    esc(out, &base.label);
                 } else if let Some(special) = self.special() {
-                    match special {
-                        "turned_profit" => out.push_str(" turning a profit after"),
-                        _ => {
-                            out.push_str(if special == "narrowed" { " narrowed by " } else { " widened by " });
-                            esc(out, &change.diff_text);
-                            out.push_str(" from");
-                        }
-                    }
-                    out.push_str(" a loss of ");
-                    esc(out, &self.abs_short(base.value));
-                    out.push_str(" in ");
-                    esc(out, &base.label);
+                    self.special_en(out, special, base, change);
                 } else {
                     out.push(' ');
                     out.push_str(choose(direction, "up", "down", ""));
@@ -520,7 +534,7 @@ impl<'a> Sentence<'a> {
         let (base, change) = self.compared()?;
         let (selection, shares) = self.selection()?;
         let direction = self.direction()?;
-        self.lead_zh(out);
+        self.lead_zh_loss(out);
         if selection.pattern == "target" {
             let relation = self.relation()?;
             if self.completion() {
@@ -576,6 +590,8 @@ impl<'a> Sentence<'a> {
                 esc(out, &diff);
                 out.push(m.close);
             }
+        } else if let Some(special) = self.special() {
+            self.special_zh(out, special, base, change);
         } else {
             out.push('较');
             esc(out, &base.label);
@@ -640,7 +656,7 @@ impl<'a> Sentence<'a> {
         let (base, change) = self.compared()?;
         let (selection, shares) = self.selection()?;
         let direction = self.direction()?;
-        self.lead_en(out);
+        self.lead_en_loss(out);
         if selection.pattern == "target" {
             let relation = self.relation()?;
             let adjective = self.f.value.adjective(base.value);
@@ -701,6 +717,8 @@ impl<'a> Sentence<'a> {
                 esc(out, &self.base_short(base));
                 out.push(')');
             }
+        } else if let Some(special) = self.special() {
+            self.special_en(out, special, base, change);
         } else {
             out.push(' ');
             out.push_str(choose(direction, "up", "down", ""));
@@ -766,6 +784,42 @@ impl<'a> Sentence<'a> {
         out.push(self.marks().comma);
     }
 
+    /// `{{#if value.loss}}{{join period.label subject "亏损" value.abs_short}}{{else}}…{{/if}}，`: the lead of a
+    /// sentence whose value may be a loss.
+    fn lead_zh_loss(&self, out: &mut String) {
+        if self.value_loss() {
+            let c = self.c;
+            join(out, &[&c.period_label, &c.subject, "亏损", &self.abs_short(c.value)]);
+            out.push(self.marks().comma);
+        } else {
+            self.lead_zh(out);
+        }
+    }
+
+    /// A change without a percentage that reads by what happened (`change.special`): `Q1为零`, or
+    /// `较Q1（亏损80万元）减亏60万元` / `增亏…` / `扭亏为盈`.
+    fn special_zh(&self, out: &mut String, special: &str, base: &Base, change: &Change) {
+        let m = self.marks();
+        if special == "from_zero" {
+            esc(out, &base.label);
+            out.push_str("为零");
+            return;
+        }
+        out.push('较');
+        esc(out, &base.label);
+        out.push(m.open);
+        out.push_str("亏损");
+        esc(out, &self.abs_short(base.value));
+        out.push(m.close);
+        match special {
+            "turned_profit" => out.push_str("扭亏为盈"),
+            _ => {
+                out.push_str(if special == "narrowed" { "减亏" } else { "增亏" });
+                esc(out, &change.diff_text);
+            }
+        }
+    }
+
     /// The punctuation of Chinese sentences as the book chose it.
     fn marks(&self) -> Marks {
         match self.c.style.punctuation {
@@ -782,13 +836,7 @@ impl<'a> Sentence<'a> {
             "period" => {
                 let (base, change) = self.compared()?;
                 let direction = self.direction()?;
-                if self.value_loss() {
-                    // `{{join period.label subject "亏损" value.abs_short}}，`
-                    join(out, &[&c.period_label, &c.subject, "亏损", &self.abs_short(c.value)]);
-                    out.push(m.comma);
-                } else {
-                    self.lead_zh(out);
-                }
+                self.lead_zh_loss(out);
                 if direction == "flat" {
                     out.push('与');
                     esc(out, &base.label);
@@ -815,23 +863,8 @@ impl<'a> Sentence<'a> {
                         }
                         None => {}
                     }
-                } else if self.special() == Some("from_zero") {
-                    esc(out, &base.label);
-                    out.push_str("为零");
                 } else if let Some(special) = self.special() {
-                    out.push('较');
-                    esc(out, &base.label);
-                    out.push(m.open);
-                    out.push_str("亏损");
-                    esc(out, &self.abs_short(base.value));
-                    out.push(m.close);
-                    match special {
-                        "turned_profit" => out.push_str("扭亏为盈"),
-                        _ => {
-                            out.push_str(if special == "narrowed" { "减亏" } else { "增亏" });
-                            esc(out, &change.diff_text);
-                        }
-                    }
+                    self.special_zh(out, special, base, change);
                 } else {
                     out.push('较');
                     esc(out, &base.label);
