@@ -300,6 +300,11 @@ impl<'a> Sentence<'a> {
                     out.push_str(" in ");
                     esc(out, &base.label);
                 }
+                match self.verdict() {
+                    Some("improved") => out.push_str(", an improvement"),
+                    Some(_) => out.push_str(", a deterioration"),
+                    None => {}
+                }
             }
             "member" => {
                 let (base, change) = self.compared()?;
@@ -410,91 +415,262 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
-            "trend" => {
-                let shape = self.trend()?;
-                let points = &c.points;
-                let (first, last) = (points.first()?, points.last()?);
-                esc(out, &c.subject);
-                let consecutive = |out: &mut String| {
+            "trend" => self.trend_en(out)?,
+            "drivers" => self.drivers_en(out)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// `change.verdict`
+    fn verdict(&self) -> Option<&'static str> {
+        self.compared().and_then(|(_, change)| context::verdict(self.c, change))
+    }
+
+    /// `trend.overall`
+    fn trend_overall(&self, shape: &TrendShape) -> Option<String> {
+        self.compared().and_then(|(_, change)| context::trend_overall(self.c, shape, change))
+    }
+
+    /// `trend.record` (none for a steady series)
+    fn trend_record(&self, shape: &TrendShape) -> Option<&'static str> {
+        shape.record.filter(|_| !context::trend_steady(self.c, shape))
+    }
+
+    /// The English trend sentence, as `en/trend.hbs` writes it.
+    fn trend_en(&self, out: &mut String) -> Option<()> {
+        let c = self.c;
+        let shape = self.trend()?;
+        let points = &c.points;
+        let (first, last) = (points.first()?, points.last()?);
+        esc(out, &c.subject);
+        let from_to = |out: &mut String| {
+            out.push_str("from ");
+            esc(out, &self.f.value.value(first.value));
+            out.push_str(" in ");
+            esc(out, &first.label);
+            out.push_str(" to ");
+            esc(out, &self.f.value.value(last.value));
+            out.push_str(" in ");
+            esc(out, &last.label);
+        };
+        let verbs = context::verbs(c);
+        let overall = self.trend_overall(&shape);
+        match shape.pattern {
+            _ if context::trend_steady(c, &shape) => {
+                let (low, high) = self.trend_range(&shape)?;
+                if low == high {
+                    out.push_str(" held steady at ");
+                    esc(out, &low);
+                } else {
+                    out.push_str(" held steady between ");
+                    esc(out, &low);
+                    out.push_str(" and ");
+                    esc(out, &high);
+                }
+                out.push_str(" from ");
+                esc(out, &first.label);
+                out.push_str(" to ");
+                esc(out, &last.label);
+            }
+            "rising" | "falling" if shape.steps > 1 => {
+                let rising = shape.pattern == "rising";
+                out.push(' ');
+                out.push_str(if rising { verbs.up } else { verbs.down });
+                out.push_str(" for ");
+                esc(out, &shape.steps.to_string());
+                out.push_str(" consecutive ");
+                esc(out, self.trend_unit(shape.steps));
+                out.push_str(", ");
+                if let Some(overall) = &overall {
+                    out.push_str(if rising { "up " } else { "down " });
+                    esc(out, overall);
+                    out.push(' ');
+                }
+                from_to(out);
+                if overall.is_some() {
+                    out.push_str(match self.verdict() {
+                        Some("improved") => ", a steady improvement",
+                        Some(_) => ", a steady deterioration",
+                        None => "",
+                    });
+                }
+            }
+            "flat" => {
+                out.push_str(" held at ");
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(" from ");
+                esc(out, &first.label);
+                out.push_str(" to ");
+                esc(out, &last.label);
+            }
+            _ => {
+                let direction = self.direction()?;
+                out.push(' ');
+                out.push_str(choose(direction, verbs.up, verbs.down, "went"));
+                if let Some(overall) = &overall {
+                    out.push_str(" by ");
+                    esc(out, overall);
+                }
+                out.push(' ');
+                from_to(out);
+                if overall.is_some()
+                    && let Some(verdict) = self.verdict()
+                {
+                    out.push_str(if verdict == "improved" { ", an improvement" } else { ", a deterioration" });
                     if shape.steps > 1 {
-                        out.push_str(" for ");
-                        esc(out, &shape.steps.to_string());
-                        out.push_str(" consecutive ");
-                        esc(out, self.trend_unit(shape.steps));
+                        out.push_str(" overall");
                     }
-                };
-                let from_to = |out: &mut String| {
-                    out.push_str(" from ");
-                    esc(out, &self.f.value.value(first.value));
-                    out.push_str(" in ");
-                    esc(out, &first.label);
-                    out.push_str(" to ");
-                    esc(out, &self.f.value.value(last.value));
-                    out.push_str(" in ");
-                    esc(out, &last.label);
-                };
-                match shape.pattern {
-                    _ if context::trend_steady(c, &shape) => {
-                        let (low, high) = self.trend_range(&shape)?;
-                        if low == high {
-                            out.push_str(" held steady at ");
-                            esc(out, &low);
-                        } else {
-                            out.push_str(" held steady between ");
-                            esc(out, &low);
-                            out.push_str(" and ");
-                            esc(out, &high);
-                        }
-                        out.push_str(" from ");
-                        esc(out, &first.label);
-                        out.push_str(" to ");
-                        esc(out, &last.label);
-                    }
-                    "rising" | "falling" => {
-                        let verbs = context::verbs(c);
-                        out.push(' ');
-                        out.push_str(if shape.pattern == "rising" { verbs.up } else { verbs.down });
-                        consecutive(out);
-                        out.push(',');
-                        from_to(out);
-                    }
-                    "flat" => {
-                        out.push_str(" held at ");
-                        esc(out, &self.f.value.value(first.value));
-                        out.push_str(" from ");
-                        esc(out, &first.label);
-                        out.push_str(" to ");
-                        esc(out, &last.label);
-                    }
-                    _ => {
-                        let direction = self.direction()?;
-                        out.push(' ');
-                        let verbs = context::verbs(c);
-                        out.push_str(choose(direction, verbs.up, verbs.down, "went"));
-                        from_to(out);
-                        let (index, words) = match shape.turn {
-                            Some("high") => (shape.max, ", with a high of "),
-                            Some(_) => (shape.min, ", with a low of "),
-                            None => return Some(()),
-                        };
-                        let point = points.get(index)?;
-                        out.push_str(words);
+                }
+                match shape.turn {
+                    Some("high") => {
+                        let point = points.get(shape.max)?;
+                        out.push_str(", with a high of ");
                         esc(out, &self.f.value.value(point.value));
                         out.push_str(" in ");
                         esc(out, &point.label);
-                        if shape.since_turn > 0 {
-                            out.push_str(", then ");
-                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
-                            out.push_str(" for ");
-                            esc(out, &shape.since_turn.to_string());
-                            out.push_str(" consecutive ");
-                            esc(out, self.trend_unit(shape.since_turn));
-                        }
+                    }
+                    Some(_) => {
+                        let point = points.get(shape.min)?;
+                        out.push_str(", with a low of ");
+                        esc(out, &self.f.value.value(point.value));
+                        out.push_str(" in ");
+                        esc(out, &point.label);
+                    }
+                    None => {}
+                }
+                if shape.since_turn > 0 {
+                    out.push_str(", then ");
+                    out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                    out.push_str(" for ");
+                    esc(out, &shape.since_turn.to_string());
+                    out.push_str(" consecutive ");
+                    esc(out, self.trend_unit(shape.since_turn));
+                }
+                if let Some(record) = self.trend_record(&shape) {
+                    out.push_str(", ending at ");
+                    if context::record_scope(points) == "year" {
+                        out.push_str("a ");
+                        out.push_str(record);
+                        out.push_str(" for the year");
+                    } else {
+                        out.push_str(if record == "high" { "its highest since " } else { "its lowest since " });
+                        esc(out, &first.label);
                     }
                 }
             }
-            "drivers" => self.drivers_en(out)?,
-            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The zh-CN trend sentence, as `zh-CN/trend.hbs` writes it.
+    fn trend_zh(&self, out: &mut String) -> Option<()> {
+        let c = self.c;
+        let m = self.marks();
+        let shape = self.trend()?;
+        let points = &c.points;
+        let (first, last) = (points.first()?, points.last()?);
+        join(out, &[&c.subject, &first.label]);
+        out.push('至');
+        esc(out, &last.label);
+        let verbs = context::verbs(c);
+        let overall = self.trend_overall(&shape);
+        match shape.pattern {
+            _ if context::trend_steady(c, &shape) => {
+                let (low, high) = self.trend_range(&shape)?;
+                out.push_str("基本稳定");
+                if low == high {
+                    out.push('在');
+                    esc(out, &low);
+                } else {
+                    out.push(m.comma);
+                    out.push('在');
+                    esc(out, &low);
+                    out.push('至');
+                    esc(out, &high);
+                    out.push_str("之间");
+                }
+            }
+            "rising" | "falling" if shape.steps > 1 => {
+                let rising = shape.pattern == "rising";
+                let verb = if rising { verbs.up } else { verbs.down };
+                out.push_str("连续");
+                esc(out, &shape.steps.to_string());
+                esc(out, self.trend_unit(shape.steps));
+                out.push_str(verb);
+                out.push(m.comma);
+                out.push('从');
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(if rising { verbs.up_to } else { verbs.down_to });
+                esc(out, &self.f.value.value(last.value));
+                if let Some(overall) = &overall {
+                    out.push(m.comma);
+                    out.push_str("累计");
+                    out.push_str(verb);
+                    esc(out, overall);
+                    if let Some(verdict) = self.verdict() {
+                        out.push(m.comma);
+                        out.push_str(if verdict == "improved" { "持续改善" } else { "持续恶化" });
+                    }
+                }
+            }
+            "flat" => {
+                out.push_str("保持在");
+                esc(out, &self.f.value.value(first.value));
+            }
+            _ => {
+                let direction = self.direction()?;
+                out.push('从');
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
+                esc(out, &self.f.value.value(last.value));
+                if let Some(overall) = &overall {
+                    out.push(m.comma);
+                    if shape.steps > 1 {
+                        out.push_str("累计");
+                    }
+                    out.push_str(choose(direction, verbs.up, verbs.down, ""));
+                    esc(out, overall);
+                    if let Some(verdict) = self.verdict() {
+                        out.push(m.comma);
+                        out.push_str(if shape.steps > 1 { "总体" } else { "有所" });
+                        out.push_str(if verdict == "improved" { "改善" } else { "恶化" });
+                    }
+                }
+                let turn = match shape.turn {
+                    Some("high") => Some((shape.max, "最高")),
+                    Some(_) => Some((shape.min, "最低")),
+                    None => None,
+                };
+                if let Some((index, words)) = turn {
+                    let point = points.get(index)?;
+                    out.push(m.comma);
+                    out.push_str("其间");
+                    esc(out, &point.label);
+                    out.push_str(words);
+                    out.push(m.open);
+                    esc(out, &self.f.value.value(point.value));
+                    out.push(m.close);
+                }
+                if shape.since_turn > 0 {
+                    out.push(m.comma);
+                    out.push_str("此后连续");
+                    esc(out, &shape.since_turn.to_string());
+                    esc(out, self.trend_unit(shape.since_turn));
+                    out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                }
+                if let Some(record) = self.trend_record(&shape) {
+                    out.push(m.comma);
+                    out.push('创');
+                    if context::record_scope(points) == "year" {
+                        out.push_str("全年");
+                    } else {
+                        esc(out, &first.label);
+                        out.push_str("以来");
+                    }
+                    out.push_str(if record == "high" { "新高" } else { "新低" });
+                }
+            }
         }
         Some(())
     }
@@ -874,6 +1050,12 @@ impl<'a> Sentence<'a> {
                     out.push_str(choose(direction, "增加", "减少", ""));
                     esc(out, &change.diff_text);
                 }
+                if let Some(verdict) = self.verdict() {
+                    out.push(m.comma);
+                    let large = context::change_size(c, change).0 == Some("large");
+                    out.push_str(if large { "明显" } else { "有所" });
+                    out.push_str(if verdict == "improved" { "改善" } else { "恶化" });
+                }
             }
             "member" => {
                 let (base, change) = self.compared()?;
@@ -981,81 +1163,7 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
-            "trend" => {
-                let shape = self.trend()?;
-                let points = &c.points;
-                let (first, last) = (points.first()?, points.last()?);
-                join(out, &[&c.subject, &first.label]);
-                out.push('至');
-                esc(out, &last.label);
-                let consecutive = |out: &mut String| {
-                    if shape.steps > 1 {
-                        out.push_str("连续");
-                        esc(out, &shape.steps.to_string());
-                        esc(out, self.trend_unit(shape.steps));
-                    }
-                };
-                match shape.pattern {
-                    _ if context::trend_steady(c, &shape) => {
-                        let (low, high) = self.trend_range(&shape)?;
-                        out.push_str("基本稳定");
-                        if low == high {
-                            out.push('在');
-                            esc(out, &low);
-                        } else {
-                            out.push(m.comma);
-                            out.push('在');
-                            esc(out, &low);
-                            out.push('至');
-                            esc(out, &high);
-                            out.push_str("之间");
-                        }
-                    }
-                    "rising" | "falling" => {
-                        let rising = shape.pattern == "rising";
-                        consecutive(out);
-                        let verbs = context::verbs(c);
-                        out.push_str(if rising { verbs.up } else { verbs.down });
-                        out.push(m.comma);
-                        out.push('从');
-                        esc(out, &self.f.value.value(first.value));
-                        out.push_str(if rising { verbs.up_to } else { verbs.down_to });
-                        esc(out, &self.f.value.value(last.value));
-                    }
-                    "flat" => {
-                        out.push_str("保持在");
-                        esc(out, &self.f.value.value(first.value));
-                    }
-                    _ => {
-                        let direction = self.direction()?;
-                        out.push('从');
-                        esc(out, &self.f.value.value(first.value));
-                        let verbs = context::verbs(c);
-                        out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
-                        esc(out, &self.f.value.value(last.value));
-                        let (index, words) = match shape.turn {
-                            Some("high") => (shape.max, "最高"),
-                            Some(_) => (shape.min, "最低"),
-                            None => return Some(()),
-                        };
-                        let point = points.get(index)?;
-                        out.push(m.comma);
-                        out.push_str("其间");
-                        esc(out, &point.label);
-                        out.push_str(words);
-                        out.push(m.open);
-                        esc(out, &self.f.value.value(point.value));
-                        out.push(m.close);
-                        if shape.since_turn > 0 {
-                            out.push(m.comma);
-                            out.push_str("此后连续");
-                            esc(out, &shape.since_turn.to_string());
-                            esc(out, self.trend_unit(shape.since_turn));
-                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
-                        }
-                    }
-                }
-            }
+            "trend" => self.trend_zh(out)?,
             "drivers" => self.drivers_zh(out)?,
             _ => return None,
         }
