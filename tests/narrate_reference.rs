@@ -460,6 +460,13 @@ fn trends_name_inner_extremes_and_steady_series() {
         en("calls q1..q4"),
         format!("calls grew by {change} from 10 in Q1 to 14 in Q4, ending at a high for the year")
     );
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in ["orders q1..q4", "leads q1..q4", "calls q1..q4", "calls q2..q4", "heads q1..q4"] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?}): native and Handlebars");
+        }
+    }
     // Not a whole year: a record since the first point shown.
     let from_q2 = &calls[1..];
     assert_eq!(record(from_q2), Some("high"));
@@ -530,6 +537,21 @@ fn judgement_only_where_lower_is_better() {
     );
     assert_eq!(zh("delivery_days q2..q3"), "交付周期Q2至Q3从23天缩短至18天，缩短5天，有所改善");
 
+    // The Handlebars templates write the same (the native writer is their copy).
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in [
+        "complaints q2 vs q1",
+        "complaints q4 vs q1",
+        "complaints q1..q4",
+        "delivery_days q1..q4",
+        "delivery_days q2..q3",
+    ] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?})");
+        }
+    }
+
     // Higher is better, said or by default, and neutral: the verb says it all.
     for metric in ["visits", "calls"] {
         let zh = zh(&format!("{metric} q2 vs q1"));
@@ -592,7 +614,10 @@ fn losses_read_as_such_in_changes_and_drivers() {
     assert_eq!(en("profit q3 vs q2 as change"), "turning a profit after a loss in Q2");
 
     let drivers = zh("profit q2 vs q1 by unit");
-    assert!(drivers.starts_with("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元，"), "{drivers}");
+    assert!(drivers.starts_with("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元，减亏主要来自华东"), "{drivers}");
+    assert!(drivers.contains("占减亏额的"), "{drivers}");
+    let widened = zh("profit q1 vs q2 by unit");
+    assert!(widened.starts_with("Q1经营利润亏损80万元，较Q2（亏损20万元）增亏60万元，增亏主要来自华东"), "{widened}");
     let members = [wan(q2[0] - q1[0]), wan(q2[1] - q1[1])];
     let figures = amounts(&drivers);
     assert_eq!(figures[..3], [wan(total(q2)), wan(total(q1)), wan(total(q2) - total(q1))], "{drivers}");
@@ -605,6 +630,14 @@ fn losses_read_as_such_in_changes_and_drivers() {
         ),
         "{drivers}"
     );
+    // The Handlebars templates write the same (the native writer is their copy).
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in ["profit q2 vs q1 by unit", "profit q1 vs q2 by unit", "profit q3 vs q2 by unit", "profit q2 vs q1"] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?})");
+        }
+    }
     let turned = zh("profit q3 vs q2 by unit");
     assert!(turned.starts_with("Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈，"), "{turned}");
     assert_eq!(amounts(&turned)[..2], [wan(total(q3)), wan(total(q2))]);

@@ -796,16 +796,30 @@ impl<'a> Sentence<'a> {
                 out.push(m.close);
             }
         };
+        // Between losses the change is the loss narrowed (减亏) or widened (增亏), not an increase or decrease.
+        let special = self.special();
         match selection.pattern {
             "rise" => {
                 out.push(m.comma);
-                out.push_str(if shares { "增量主要来自" } else { "增幅最大的是" });
-                list(out, &selection.named, Some("增量的"));
+                let (lead, whole) = match (special == Some("narrowed"), shares) {
+                    (true, true) => ("减亏主要来自", "减亏额的"),
+                    (true, false) => ("减亏最多的是", "减亏额的"),
+                    (false, true) => ("增量主要来自", "增量的"),
+                    (false, false) => ("增幅最大的是", "增量的"),
+                };
+                out.push_str(lead);
+                list(out, &selection.named, Some(whole));
             }
             "fall" => {
                 out.push(m.comma);
-                out.push_str(if shares { "减量主要来自" } else { "降幅最大的是" });
-                list(out, &selection.named, Some("减量的"));
+                let (lead, whole) = match (special == Some("widened"), shares) {
+                    (true, true) => ("增亏主要来自", "增亏额的"),
+                    (true, false) => ("增亏最多的是", "增亏额的"),
+                    (false, true) => ("减量主要来自", "减量的"),
+                    (false, false) => ("降幅最大的是", "减量的"),
+                };
+                out.push_str(lead);
+                list(out, &selection.named, Some(whole));
             }
             "mixed" => {
                 out.push(m.comma);
