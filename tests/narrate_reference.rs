@@ -612,6 +612,9 @@ fn losses_read_as_such_in_changes_and_drivers() {
     assert_eq!(en("profit q1 vs q2 as change"), "the loss widened by RMB 600K from Q2");
     assert_eq!(zh("profit q3 vs q2 as change"), "环比扭亏为盈");
     assert_eq!(en("profit q3 vs q2 as change"), "turning a profit after a loss in Q2");
+    // Between members a loss does not narrow or widen over time: the plain difference.
+    assert_eq!(zh("profit unit=a q1 vs unit=b as change"), format!("较华北减少{}元", wan(q1[0] - q1[1])));
+    assert_eq!(en("profit unit=a q1 vs unit=b as change"), "down RMB 200K from North");
 
     let drivers = zh("profit q2 vs q1 by unit");
     assert!(drivers.starts_with("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元，减亏主要来自华东"), "{drivers}");
