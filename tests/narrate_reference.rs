@@ -480,10 +480,11 @@ fn trends_name_inner_extremes_and_steady_series() {
     );
 }
 
-/// Where lower is better, and only there, a change is judged: 有所改善 / an improvement, 恶化 / a deterioration
-/// (明显 for a large change), 持续 / steady for a run, 总体 / overall for a series that turned; a record low is
-/// the good end. Metrics where higher is better (by default or said) and neutral ones get no judgement. The
-/// percentages are the data's, computed here.
+/// Where lower is better, and only there, a trend is judged: 持续改善 / a steady improvement for a run, 总体改善 /
+/// an improvement overall for a series that turned, 有所改善 / an improvement for one step (恶化 / deterioration
+/// the other way); a record low is the good end. A single comparison is not judged by the built-in sentences, but
+/// its context carries `change.verdict` for a book's own template. Metrics where higher is better (by default or
+/// said) and neutral ones get no judgement. The percentages are the data's, computed here.
 #[test]
 fn judgement_only_where_lower_is_better() {
     let toml = "[meta]\nyear = 2023\n\
@@ -492,23 +493,36 @@ fn judgement_only_where_lower_is_better() {
                 [metrics.delivery_days]\nunit = \"days\"\nbetter = \"lower\"\nlabel = { zh-CN = \"交付周期\", en = \"delivery time\" }\n\
                 values = { \"2023-Q1\" = 21, \"2023-Q2\" = 23, \"2023-Q3\" = 18, \"2023-Q4\" = 15 }\n\
                 [metrics.visits]\nunit = \"count\"\nbetter = \"higher\"\nlabel = { zh-CN = \"拜访\", en = \"visits\" }\n\
-                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12 }\n\
+                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12, \"2023-Q3\" = 11, \"2023-Q4\" = 9 }\n\
                 [metrics.calls]\nunit = \"count\"\nbetter = \"neutral\"\nlabel = { zh-CN = \"来电\", en = \"calls\" }\n\
-                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12 }\n";
+                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12, \"2023-Q3\" = 11, \"2023-Q4\" = 9 }\n";
     let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
     let templates = Templates::builtin();
     let zh = |body: &str| expand(&data, &templates, Locale::ZhCn, body);
     let en = |body: &str| expand(&data, &templates, Locale::En, body);
+    let verdict = |body: &str| {
+        let directive = parse(&format!("<<#kpi {body}>>")).unwrap();
+        let narrator = Narrator {
+            data: &data,
+            templates: &templates,
+            locale: Locale::ZhCn,
+            year: None,
+            precision: 1,
+            style: Style::default(),
+        };
+        narrator.context(&directive).unwrap()["change"]["verdict"].clone()
+    };
     let complaints = [14, 12, 11, 9];
 
+    // One comparison: the sentence as before, the judgement in the context only.
     let down = overall_pct(&complaints[..2]);
-    assert_eq!(zh("complaints q2 vs q1"), format!("Q2投诉12，环比下降{down}，有所改善"));
-    assert_eq!(en("complaints q2 vs q1"), format!("Q2 complaints were 12, down {down} from Q1 (14), an improvement"));
-    let up = overall_pct(&[12, 14]);
-    assert_eq!(zh("complaints q1 vs q2"), format!("Q1投诉14，较Q2增长{up}，有所恶化"));
-    assert_eq!(en("complaints q1 vs q2"), format!("Q1 complaints were 14, up {up} from Q2 (12), a deterioration"));
+    assert_eq!(zh("complaints q2 vs q1"), format!("Q2投诉12，环比下降{down}"));
+    assert_eq!(en("complaints q2 vs q1"), format!("Q2 complaints were 12, down {down} from Q1 (14)"));
+    assert_eq!(verdict("complaints q2 vs q1"), "improved");
+    assert_eq!(verdict("complaints q1 vs q2"), "worsened");
+    assert_eq!(verdict("visits q2 vs q1"), serde_json::Value::Null);
+    assert_eq!(verdict("calls q2 vs q1"), serde_json::Value::Null);
     let large = overall_pct(&[complaints[0], complaints[3]]);
-    assert_eq!(zh("complaints q4 vs q1"), format!("Q4投诉9，较Q1大幅下降{large}，明显改善"));
 
     assert_eq!(zh("complaints q1..q4"), format!("投诉Q1至Q4连续3个季度下降，从14降至9，累计下降{large}，持续改善"));
     assert_eq!(
@@ -553,10 +567,10 @@ fn judgement_only_where_lower_is_better() {
     }
 
     // Higher is better, said or by default, and neutral: the verb says it all.
-    for metric in ["visits", "calls"] {
-        let zh = zh(&format!("{metric} q2 vs q1"));
-        assert!(!zh.contains("改善") && !zh.contains("恶化"), "{zh}");
-        let en = en(&format!("{metric} q2 vs q1"));
+    for (metric, label) in [("visits", "拜访"), ("calls", "来电")] {
+        let zh = zh(&format!("{metric} q1..q4"));
+        assert_eq!(zh, format!("{label}Q1至Q4连续3个季度下降，从14降至9，累计下降{large}"));
+        let en = en(&format!("{metric} q1..q4"));
         assert!(!en.contains("improvement") && !en.contains("deterioration"), "{en}");
     }
 }

@@ -300,11 +300,6 @@ impl<'a> Sentence<'a> {
                     out.push_str(" in ");
                     esc(out, &base.label);
                 }
-                match self.verdict() {
-                    Some("improved") => out.push_str(", an improvement"),
-                    Some(_) => out.push_str(", a deterioration"),
-                    None => {}
-                }
             }
             "member" => {
                 let (base, change) = self.compared()?;
@@ -1063,12 +1058,6 @@ impl<'a> Sentence<'a> {
                     out.push(m.close);
                     out.push_str(choose(direction, "增加", "减少", ""));
                     esc(out, &change.diff_text);
-                }
-                if let Some(verdict) = self.verdict() {
-                    out.push(m.comma);
-                    let large = context::change_size(c, change).0 == Some("large");
-                    out.push_str(if large { "明显" } else { "有所" });
-                    out.push_str(if verdict == "improved" { "改善" } else { "恶化" });
                 }
             }
             "member" => {
