@@ -265,6 +265,15 @@ proptest! {
             let says_low = sentence.contains("新低") || sentence.contains("a low for the year") || sentence.contains("lowest since");
             prop_assert_eq!(says_high, turned && others.iter().all(|p| *p < last), "record high: {}", sentence);
             prop_assert_eq!(says_low, turned && others.iter().all(|p| *p > last), "record low: {}", sentence);
+            // A high or low is named only when it is not an end point: above (below) both ends.
+            let inner_high = points[1..3].iter().any(|p| *p > first.max(last));
+            let inner_low = points[1..3].iter().any(|p| *p < first.min(last));
+            if sentence.contains("最高") || sentence.contains("with a high of") {
+                prop_assert!(inner_high, "names an end as the high: {sentence}");
+            }
+            if sentence.contains("最低") || sentence.contains("with a low of") {
+                prop_assert!(inner_low && !inner_high, "names an end as the low: {sentence}");
+            }
             let improved = sentence.contains("改善") || sentence.contains("improvement");
             let worsened = sentence.contains("恶化") || sentence.contains("deterioration");
             if improved { prop_assert!(better == "lower" && diff < 0.0, "says improved: {sentence}"); }
