@@ -131,7 +131,7 @@ fn the_description_states_the_figures() {
     let doc = parse(&html);
     let desc = doc.descendants().find(|n| n.has_tag_name("desc")).unwrap().text().unwrap().to_string();
     for figure in
-        ["智能客服系统8500万元(占70.8%)", "AI质检系统2500万元(占20.8%)", "其他1000万元(占8.3%)", "合计1.2亿元"]
+        ["智能客服系统8500万元（占70.8%）", "AI质检系统2500万元（占20.8%）", "其他1000万元（占8.3%）", "合计1.2亿元"]
     {
         assert!(desc.contains(figure), "{figure} in {desc}");
     }

@@ -101,8 +101,10 @@ fn figures(text: &str) -> Vec<String> {
 }
 
 /// Rewording changes no figure: every sentence tests/fixtures/sentences_previous.toml held, as its directive now
-/// expands in the same locale (in today's default style), carries the same figures
-/// in the same order, and the expected sentences of sentences.toml carry them too.
+/// expands in the same locale (in today's default style), carries the same figures in the same order, and the
+/// expected sentences of sentences.toml carry them too. A sentence may carry a figure the old one did not only
+/// where the wording was extended on purpose and the figure is recomputed here from the data
+/// ([`added_figures`]: a trend's overall change).
 #[test]
 fn rewording_keeps_every_figure() {
     let (data, templates) = (reference(), Templates::builtin());
@@ -111,20 +113,79 @@ fn rewording_keeps_every_figure() {
     for (body, locale, before) in &previous {
         let locale = Locale::parse(locale).unwrap();
         let now = expand(&data, &templates, locale, body);
-        assert_eq!(figures(&now), figures(before), "{body} ({locale:?}): {before} → {now}");
+        keeps_figures(&figures(&now), &figures(before), &added_figures(body), &format!("{body} ({locale:?})"));
         assert!(!figures(before).is_empty() || before.is_empty(), "{body}: a sentence without figures");
     }
     for (body, zh, en) in ROWS.iter() {
         for (locale, expected) in [("zh-CN", zh), ("en", en)] {
             if let Some((_, _, before)) = previous.iter().find(|(b, l, _)| b == body && l == locale) {
-                assert_eq!(
-                    figures(expected),
-                    figures(before),
-                    "{body} ({locale}): the expected wording moved a figure"
-                );
+                let context = format!("{body} ({locale}): the expected wording");
+                keeps_figures(&figures(expected), &figures(before), &added_figures(body), &context);
             }
         }
     }
+}
+
+/// `now` holds every figure of `before`, in the same order and unchanged, and nothing else but figures of
+/// `added` (each at most once).
+fn keeps_figures(now: &[String], before: &[String], added: &[String], context: &str) {
+    let mut added = added.to_vec();
+    let mut kept = 0;
+    for figure in now {
+        if before.get(kept) == Some(figure) {
+            kept += 1;
+        } else if let Some(at) = added.iter().position(|a| a == figure) {
+            added.remove(at);
+        } else {
+            panic!(
+                "{context}: {figure} is neither an old figure in its place nor one recomputed from the data: {now:?} (was {before:?})"
+            );
+        }
+    }
+    assert_eq!(kept, before.len(), "{context}: lost figures of {before:?}: {now:?}");
+}
+
+/// The figures a sentence gained on purpose, recomputed from the reference data (tests/fixtures/reference/kpi.toml
+/// read as plain TOML, with rust_decimal, not through the library): the overall change of a trend `METRIC qA..qB`
+/// in percent, and of `share METRIC DIM=MEMBER qA..qB` in percentage points, rounded to one decimal as shown.
+fn added_figures(body: &str) -> Vec<String> {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let (share, words) = match words.split_first() {
+        Some((&"share", rest)) => (true, rest),
+        _ => (false, &words[..]),
+    };
+    let Some(range) = words.iter().find(|w| w.contains("..")) else { return Vec::new() };
+    let (from, to) = range.split_once("..").unwrap();
+    let key = |quarter: &str| format!("2023-{}", quarter.to_uppercase());
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference/kpi.toml")).unwrap();
+    let kpi: toml::Table = toml::from_str(&text).unwrap();
+    let metric = &kpi["metrics"][words[0]];
+    let value = |table: &toml::Value, quarter: &str| -> Decimal {
+        Decimal::from(table.get(key(quarter)).and_then(toml::Value::as_integer).expect("a figure for the quarter"))
+    };
+    let round = |x: Decimal| x.round_dp_with_strategy(1, RoundingStrategy::MidpointNearestEven).normalize();
+    let hundred = Decimal::ONE_HUNDRED;
+    if share {
+        let (dimension, member) = words[1].split_once('=').unwrap();
+        let part = &metric["by"][dimension][member];
+        let share_at = |q: &str| value(part, q) * hundred / value(&metric["values"], q);
+        vec![format!("{}pp", round((share_at(to) - share_at(from)).abs()))]
+    } else {
+        let (first, last) = (value(&metric["values"], from), value(&metric["values"], to));
+        vec![format!("{}%", round(((last - first) * hundred / first).abs()))]
+    }
+}
+
+#[test]
+fn added_figures_are_the_datas() {
+    assert_eq!(added_figures("revenue q1..q4"), ["44%"]);
+    assert_eq!(added_figures("share revenue product=ai-qc q3..q4"), ["12.4pp"]);
+    assert!(added_figures("revenue q4 vs q3").is_empty());
+    keeps_figures(&["1".into(), "44%".into()], &["1".into()], &["44%".into()], "an added figure");
+    let moved = std::panic::catch_unwind(|| keeps_figures(&["2".into()], &["1".into()], &[], "a changed figure"));
+    assert!(moved.is_err(), "a changed figure must fail");
 }
 
 #[test]
@@ -143,12 +204,29 @@ fn a_range_across_years_names_both_years() {
                 values = { \"2024-Q3\" = 1000000, \"2024-Q4\" = 1200000, \"2025-Q1\" = 1300000, \"2025-Q2\" = 1500000 }\n";
     let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
     let templates = Templates::builtin();
+    // The overall change, first to last point, computed here.
+    let overall = |first: i64, last: i64| {
+        let pct = rust_decimal::Decimal::from(last - first) * rust_decimal::Decimal::ONE_HUNDRED
+            / rust_decimal::Decimal::from(first);
+        format!("{}%", pct.round_dp(1).normalize())
+    };
     let zh = expand(&data, &templates, Locale::ZhCn, "revenue 2024-q3..2025-q2");
-    assert_eq!(zh, "营收2024年Q3至2025年Q2连续3个季度增长，从100万元增至150万元");
+    let change = overall(1_000_000, 1_500_000);
+    assert_eq!(zh, format!("营收2024年Q3至2025年Q2连续3个季度增长，从100万元增至150万元，累计增长{change}"));
     let en = expand(&data, &templates, Locale::En, "revenue 2024-q3..2025-q2");
-    assert_eq!(en, "revenue grew for 3 consecutive quarters, from RMB 1M in Q3 2024 to RMB 1.5M in Q2 2025");
-    // Within the report year the year stays implied.
-    assert_eq!(expand(&data, &templates, Locale::ZhCn, "revenue q1..q2"), "营收Q1至Q2增长，从130万元增至150万元");
+    assert_eq!(
+        en,
+        format!("revenue grew for 3 consecutive quarters, up {change} from RMB 1M in Q3 2024 to RMB 1.5M in Q2 2025")
+    );
+    // Within the report year the year stays implied. One step reads as the change it is, not as a run of one.
+    assert_eq!(
+        expand(&data, &templates, Locale::ZhCn, "revenue q1..q2"),
+        format!("营收Q1至Q2从130万元增至150万元，增长{}", overall(1_300_000, 1_500_000))
+    );
+    assert_eq!(
+        expand(&data, &templates, Locale::En, "revenue q1..q2"),
+        format!("revenue grew by {} from RMB 1.3M in Q1 to RMB 1.5M in Q2", overall(1_300_000, 1_500_000))
+    );
 }
 
 /// A profit metric in both locales over inline data, with the sentences' figures checked against the data: the
@@ -287,9 +365,33 @@ fn lower_is_better_reads_as_improvement() {
     );
 }
 
-/// A trend names an extreme only when it is not an end point (a high above both ends, else a low below both: a
-/// dip in a rising series), and a series whose every step lies within `flat-within` held steady between its
-/// lowest and highest points. The named figures are the data's extremes, found here.
+/// The overall change of a series, first to last point, in percent as the sentences show it (one decimal),
+/// computed with rust_decimal.
+fn overall_pct(values: &[i64]) -> String {
+    let (first, last) = (values[0], values[values.len() - 1]);
+    let pct = rust_decimal::Decimal::from(last - first) * rust_decimal::Decimal::ONE_HUNDRED
+        / rust_decimal::Decimal::from(first);
+    let shown = pct.abs().round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    format!("{}%", shown.normalize())
+}
+
+/// Whether the last point is above (`high`) or below (`low`) every other point of a series: a record.
+fn record(values: &[i64]) -> Option<&'static str> {
+    let (last, others) = values.split_last()?;
+    if others.iter().all(|v| v < last) {
+        Some("high")
+    } else if others.iter().all(|v| v > last) {
+        Some("low")
+    } else {
+        None
+    }
+}
+
+/// A trend gives its overall change (first to last point), names an extreme only when it is not an end point (a
+/// high above both ends, else a low below both: a dip in a rising series), a last point above or below every other
+/// as a record (for the year when the series is one whole year, else since its first point), and a series whose
+/// every step lies within `flat-within` held steady between its lowest and highest points. The named figures,
+/// the overall change and the records are the data's, found here.
 #[test]
 fn trends_name_inner_extremes_and_steady_series() {
     let toml = "[meta]\nyear = 2023\n\
@@ -305,37 +407,172 @@ fn trends_name_inner_extremes_and_steady_series() {
     let templates = Templates::builtin();
     let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
     let en = |body| expand(&data, &templates, Locale::En, body);
-    let extremes = |values: [i64; 4]| (*values.iter().min().unwrap(), *values.iter().max().unwrap());
+    let extremes = |values: &[i64]| (*values.iter().min().unwrap(), *values.iter().max().unwrap());
 
-    let (low, high) = extremes([87, 88, 89, 88]);
+    let (low, high) = extremes(&[87, 88, 89, 88]);
     assert_eq!(zh("heads q1..q4"), format!("销售人数Q1至Q4基本稳定，在{low}人至{high}人之间"));
     assert_eq!(en("heads q1..q4"), "sales headcount held steady between 87 people and 89 people from Q1 to Q4");
 
     // Steps after the extreme that all move away from it, counted from the data.
-    let since = |values: [i64; 4], at: usize, rising: bool| {
+    let since = |values: &[i64], at: usize, rising: bool| {
         values[at..].windows(2).filter(|w| if rising { w[1] > w[0] } else { w[1] < w[0] }).count()
     };
     let orders = [10, 8, 12, 14];
-    let (low, _) = extremes(orders);
-    let streak = since(orders, 1, true);
-    assert_eq!(zh("orders q1..q4"), format!("订单Q1至Q4从10增至14，其间Q2最低（{low}），此后连续{streak}个季度增长"));
+    let (low, _) = extremes(&orders);
+    let streak = since(&orders, 1, true);
+    let change = overall_pct(&orders);
+    assert_eq!(record(&orders), Some("high"));
+    assert_eq!(
+        zh("orders q1..q4"),
+        format!("订单Q1至Q4从10增至14，累计增长{change}，其间Q2最低（{low}），此后连续{streak}个季度增长，创全年新高")
+    );
     assert_eq!(
         en("orders q1..q4"),
-        "orders grew from 10 in Q1 to 14 in Q4, with a low of 8 in Q2, then grew for 2 consecutive quarters"
+        format!(
+            "orders grew by {change} from 10 in Q1 to 14 in Q4, with a low of 8 in Q2, then grew for 2 consecutive \
+             quarters, ending at a high for the year"
+        )
     );
 
+    // The last point is neither above nor below all others: no record.
     let leads = [10, 15, 12, 11];
-    let (_, high) = extremes(leads);
-    let streak = since(leads, 1, false);
-    assert_eq!(zh("leads q1..q4"), format!("线索Q1至Q4从10增至11，其间Q2最高（{high}），此后连续{streak}个季度下降"));
+    let (_, high) = extremes(&leads);
+    let streak = since(&leads, 1, false);
+    assert_eq!(record(&leads), None);
+    let change = overall_pct(&leads);
+    assert_eq!(
+        zh("leads q1..q4"),
+        format!("线索Q1至Q4从10增至11，累计增长{change}，其间Q2最高（{high}），此后连续{streak}个季度下降")
+    );
     assert_eq!(
         en("leads q1..q4"),
-        "leads grew from 10 in Q1 to 11 in Q4, with a high of 15 in Q2, then fell for 2 consecutive quarters"
+        format!(
+            "leads grew by {change} from 10 in Q1 to 11 in Q4, with a high of 15 in Q2, then fell for 2 consecutive quarters"
+        )
     );
 
-    // The ends are the extremes: nothing more to name.
-    assert_eq!(zh("calls q1..q4"), "通话Q1至Q4从10增至14");
-    assert_eq!(en("calls q1..q4"), "calls grew from 10 in Q1 to 14 in Q4");
+    // The ends are the extremes: no turn to name, but the last point is the year's high.
+    let calls = [10, 13, 12, 14];
+    assert_eq!(record(&calls), Some("high"));
+    let change = overall_pct(&calls);
+    assert_eq!(zh("calls q1..q4"), format!("通话Q1至Q4从10增至14，累计增长{change}，创全年新高"));
+    assert_eq!(
+        en("calls q1..q4"),
+        format!("calls grew by {change} from 10 in Q1 to 14 in Q4, ending at a high for the year")
+    );
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in ["orders q1..q4", "leads q1..q4", "calls q1..q4", "calls q2..q4", "heads q1..q4"] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?}): native and Handlebars");
+        }
+    }
+    // Not a whole year: a record since the first point shown.
+    let from_q2 = &calls[1..];
+    assert_eq!(record(from_q2), Some("high"));
+    let change = overall_pct(from_q2);
+    assert_eq!(zh("calls q2..q4"), format!("通话Q2至Q4从13增至14，累计增长{change}，其间Q3最低（12），创Q2以来新高"));
+    assert_eq!(
+        en("calls q2..q4"),
+        format!(
+            "calls grew by {change} from 13 in Q2 to 14 in Q4, with a low of 12 in Q3, ending at its highest since Q2"
+        )
+    );
+}
+
+/// Where lower is better, and only there, a trend is judged: 持续改善 / a steady improvement for a run, 总体改善 /
+/// an improvement overall for a series that turned, 有所改善 / an improvement for one step (恶化 / deterioration
+/// the other way); a record low is the good end. A single comparison is not judged by the built-in sentences, but
+/// its context carries `change.verdict` for a book's own template. Metrics where higher is better (by default or
+/// said) and neutral ones get no judgement. The percentages are the data's, computed here.
+#[test]
+fn judgement_only_where_lower_is_better() {
+    let toml = "[meta]\nyear = 2023\n\
+                [metrics.complaints]\nunit = \"count\"\nbetter = \"lower\"\nlabel = { zh-CN = \"投诉\", en = \"complaints\" }\n\
+                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12, \"2023-Q3\" = 11, \"2023-Q4\" = 9 }\n\
+                [metrics.delivery_days]\nunit = \"days\"\nbetter = \"lower\"\nlabel = { zh-CN = \"交付周期\", en = \"delivery time\" }\n\
+                values = { \"2023-Q1\" = 21, \"2023-Q2\" = 23, \"2023-Q3\" = 18, \"2023-Q4\" = 15 }\n\
+                [metrics.visits]\nunit = \"count\"\nbetter = \"higher\"\nlabel = { zh-CN = \"拜访\", en = \"visits\" }\n\
+                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12, \"2023-Q3\" = 11, \"2023-Q4\" = 9 }\n\
+                [metrics.calls]\nunit = \"count\"\nbetter = \"neutral\"\nlabel = { zh-CN = \"来电\", en = \"calls\" }\n\
+                values = { \"2023-Q1\" = 14, \"2023-Q2\" = 12, \"2023-Q3\" = 11, \"2023-Q4\" = 9 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body: &str| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body: &str| expand(&data, &templates, Locale::En, body);
+    let verdict = |body: &str| {
+        let directive = parse(&format!("<<#kpi {body}>>")).unwrap();
+        let narrator = Narrator {
+            data: &data,
+            templates: &templates,
+            locale: Locale::ZhCn,
+            year: None,
+            precision: 1,
+            style: Style::default(),
+        };
+        narrator.context(&directive).unwrap()["change"]["verdict"].clone()
+    };
+    let complaints = [14, 12, 11, 9];
+
+    // One comparison: the sentence as before, the judgement in the context only.
+    let down = overall_pct(&complaints[..2]);
+    assert_eq!(zh("complaints q2 vs q1"), format!("Q2投诉12，环比下降{down}"));
+    assert_eq!(en("complaints q2 vs q1"), format!("Q2 complaints were 12, down {down} from Q1 (14)"));
+    assert_eq!(verdict("complaints q2 vs q1"), "improved");
+    assert_eq!(verdict("complaints q1 vs q2"), "worsened");
+    assert_eq!(verdict("visits q2 vs q1"), serde_json::Value::Null);
+    assert_eq!(verdict("calls q2 vs q1"), serde_json::Value::Null);
+    let large = overall_pct(&[complaints[0], complaints[3]]);
+
+    assert_eq!(zh("complaints q1..q4"), format!("投诉Q1至Q4连续3个季度下降，从14降至9，累计下降{large}，持续改善"));
+    assert_eq!(
+        en("complaints q1..q4"),
+        format!(
+            "complaints fell for 3 consecutive quarters, down {large} from 14 in Q1 to 9 in Q4, a steady improvement"
+        )
+    );
+
+    // A series that turned: judged overall, in days (the difference of the ends), its last point a record low.
+    let days = [21_i64, 23, 18, 15];
+    assert_eq!(record(&days), Some("low"));
+    let shortened = days[0] - days[3];
+    assert_eq!(
+        zh("delivery_days q1..q4"),
+        format!(
+            "交付周期Q1至Q4从21天缩短至15天，累计缩短{shortened}天，总体改善，其间Q2最高（23天），此后连续2个季度缩短，创全年新低"
+        )
+    );
+    assert_eq!(
+        en("delivery_days q1..q4"),
+        format!(
+            "delivery time shortened by {shortened} days from 21 days in Q1 to 15 days in Q4, an improvement overall, \
+             with a high of 23 days in Q2, then shortened for 2 consecutive quarters, ending at a low for the year"
+        )
+    );
+    assert_eq!(zh("delivery_days q2..q3"), "交付周期Q2至Q3从23天缩短至18天，缩短5天，有所改善");
+
+    // The Handlebars templates write the same (the native writer is their copy).
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in [
+        "complaints q2 vs q1",
+        "complaints q4 vs q1",
+        "complaints q1..q4",
+        "delivery_days q1..q4",
+        "delivery_days q2..q3",
+    ] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?})");
+        }
+    }
+
+    // Higher is better, said or by default, and neutral: the verb says it all.
+    for (metric, label) in [("visits", "拜访"), ("calls", "来电")] {
+        let zh = zh(&format!("{metric} q1..q4"));
+        assert_eq!(zh, format!("{label}Q1至Q4连续3个季度下降，从14降至9，累计下降{large}"));
+        let en = en(&format!("{metric} q1..q4"));
+        assert!(!en.contains("improvement") && !en.contains("deterioration"), "{en}");
+    }
 }
 
 /// Size words come from the percentage the data gives, at the documented thresholds: 大幅 / a sharp from 30%,
@@ -359,4 +596,66 @@ fn size_words_follow_the_percentage() {
     assert_eq!(zh("m q4 vs q1"), format!("Q4订单412，较Q1大幅增长{}", pct(412.0, 100.0)));
     assert_eq!(zh("m 2023-12 vs 2023-11"), format!("12月订单1300，环比大幅增长{}", pct(1300.0, 1000.0)));
     assert_eq!(zh("m 2023-11 vs 2023-10"), format!("11月订单1000，环比增长{}", pct(1000.0, 824.0)));
+}
+
+/// A loss reads as a loss in `as change` and in the drivers form (`vs … by`) too, not only in the period sentence:
+/// the value and the base without their sign, the difference as the loss narrowed or widened by, computed here from
+/// the members' figures.
+#[test]
+fn losses_read_as_such_in_changes_and_drivers() {
+    let (q1, q2, q3) = ([-500_000_i64, -300_000], [-100_000_i64, -100_000], [300_000_i64, 200_000]);
+    let toml = format!(
+        "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[dimensions.unit]\nlabel = {{ zh-CN = \"事业部\", en = \"unit\" }}\n\
+         members.a = {{ zh-CN = \"华东\", en = \"East\" }}\nmembers.b = {{ zh-CN = \"华北\", en = \"North\" }}\n\
+         [metrics.profit]\nunit = \"currency\"\nrollup = \"sum\"\nlabel = {{ zh-CN = \"经营利润\", en = \"operating profit\" }}\n\
+         by.unit.a = {{ \"2023-Q1\" = {}, \"2023-Q2\" = {}, \"2023-Q3\" = {} }}\n\
+         by.unit.b = {{ \"2023-Q1\" = {}, \"2023-Q2\" = {}, \"2023-Q3\" = {} }}\n",
+        q1[0], q2[0], q3[0], q1[1], q2[1], q3[1]
+    );
+    let data = load_sources(&[("kpi.toml".to_string(), toml.into_bytes())]).unwrap();
+    let templates = Templates::builtin();
+    let zh = |body| expand(&data, &templates, Locale::ZhCn, body);
+    let en = |body| expand(&data, &templates, Locale::En, body);
+    let total = |q: [i64; 2]| q[0] + q[1];
+
+    let change = zh("profit q2 vs q1 as change");
+    assert_eq!(change, "环比减亏60万元");
+    assert_eq!(amounts(&change), [wan(total(q2) - total(q1))]);
+    assert_eq!(en("profit q2 vs q1 as change"), "the loss narrowed by RMB 600K from Q1");
+    assert_eq!(zh("profit q1 vs q2 as change"), "较Q2增亏60万元");
+    assert_eq!(en("profit q1 vs q2 as change"), "the loss widened by RMB 600K from Q2");
+    assert_eq!(zh("profit q3 vs q2 as change"), "环比扭亏为盈");
+    assert_eq!(en("profit q3 vs q2 as change"), "turning a profit after a loss in Q2");
+    // Between members a loss does not narrow or widen over time: the plain difference.
+    assert_eq!(zh("profit unit=a q1 vs unit=b as change"), format!("较华北减少{}元", wan(q1[0] - q1[1])));
+    assert_eq!(en("profit unit=a q1 vs unit=b as change"), "down RMB 200K from North");
+
+    let drivers = zh("profit q2 vs q1 by unit");
+    assert!(drivers.starts_with("Q2经营利润亏损20万元，较Q1（亏损80万元）减亏60万元，减亏主要来自华东"), "{drivers}");
+    assert!(drivers.contains("占减亏额的"), "{drivers}");
+    let widened = zh("profit q1 vs q2 by unit");
+    assert!(widened.starts_with("Q1经营利润亏损80万元，较Q2（亏损20万元）增亏60万元，增亏主要来自华东"), "{widened}");
+    let members = [wan(q2[0] - q1[0]), wan(q2[1] - q1[1])];
+    let figures = amounts(&drivers);
+    assert_eq!(figures[..3], [wan(total(q2)), wan(total(q1)), wan(total(q2) - total(q1))], "{drivers}");
+    assert!(members.iter().all(|m| figures.contains(m)), "{drivers}: {members:?}");
+    assert!(!drivers.contains("-20万元") && !drivers.contains("-80万元"), "{drivers}");
+    let drivers = en("profit q2 vs q1 by unit");
+    assert!(
+        drivers.starts_with(
+            "Q2 operating profit was a loss of RMB 200K, narrowed by RMB 600K from a loss of RMB 800K in Q1, "
+        ),
+        "{drivers}"
+    );
+    // The Handlebars templates write the same (the native writer is their copy).
+    let handlebars = Templates::builtin_handlebars_only();
+    for body in ["profit q2 vs q1 by unit", "profit q1 vs q2 by unit", "profit q3 vs q2 by unit", "profit q2 vs q1"] {
+        for locale in [Locale::ZhCn, Locale::En] {
+            let native = expand(&data, &templates, locale, body);
+            assert_eq!(expand(&data, &handlebars, locale, body), native, "{body} ({locale:?})");
+        }
+    }
+    let turned = zh("profit q3 vs q2 by unit");
+    assert!(turned.starts_with("Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈，"), "{turned}");
+    assert_eq!(amounts(&turned)[..2], [wan(total(q3)), wan(total(q2))]);
 }

@@ -51,6 +51,8 @@ const DIRECTIVES: &[&str] = &[
     "m q1..q4",
     "m 2023-01..2023-06",
     "m 2023-10..2023-12",
+    "m 2023-01..2023-12",
+    "m q2..q4",
     "m 2022..2023",
     "m q4 vs q3 precision=0",
     "m q4 vs q3 precision=3",

@@ -66,7 +66,7 @@ fn read_numbers(text: &str) -> Vec<Shown> {
         }
         let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
         let Ok(number) = digits.parse::<f64>() else { continue };
-        let rest: String = chars[i..].iter().take(6).collect();
+        let rest: String = chars[i..].iter().take(20).collect();
         let (scale, kind) = if rest.starts_with('亿') {
             (1e8, ShownKind::Amount)
         } else if rest.starts_with('万') {
@@ -205,9 +205,79 @@ proptest! {
             if sentence.contains("为零") || sentence.contains("from nothing") {
                 prop_assert!(base == 0.0 && value != 0.0, "says the base was nothing: {sentence}");
             }
+            // The metric leaves `better` at its default (higher): the verb carries the judgement, none is added.
+            for word in ["改善", "恶化", "improvement", "deterioration"] {
+                prop_assert!(!sentence.contains(word), "judged where higher is better: {sentence}");
+            }
             if sentence.contains("持平") || sentence.contains("unchanged") {
                 prop_assert!(diff.abs() <= (value.abs().max(base.abs())) * 0.001 + 0.05, "says flat: {sentence}");
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// A trend over Q1–Q4: every figure is a point of the data, a step count, or the overall change from the
+    /// first point to the last (percent of the first for amounts and counts, points for rates, days); a record
+    /// is said only of a last point above (below) every other, and said whenever a series that turned ends so;
+    /// a judgement only where lower is better, and the right way round.
+    #[test]
+    fn trend_sentences_carry_the_data_figures(case in case(), better in prop::sample::select(vec!["higher", "lower", "neutral"])) {
+        let text = toml_for(&case).replace("[metrics.m]\n", &format!("[metrics.m]\nbetter = \"{better}\"\n"));
+        let data = load_sources(&[("kpi.toml".to_string(), text.into_bytes())]).expect("generated data loads");
+        let divisor = if case.unit == "percent" { 10_000.0 } else { 1.0 };
+        let points: Vec<f64> = case.quarters.iter().map(|q| *q as f64 / divisor).collect();
+        let (first, last) = (points[0], points[3]);
+        let diff = last - first;
+        let overall = match case.unit {
+            "currency" | "count" => (first > 0.0).then(|| (diff / first * 100.0).abs()),
+            _ => Some(diff.abs()),
+        };
+        let others = &points[..3];
+        let steps: Vec<f64> = points.windows(2).map(|w| w[1] - w[0]).collect();
+        let turned = !(steps.iter().all(|s| *s > 0.0) || steps.iter().all(|s| *s < 0.0) || steps.iter().all(|s| *s == 0.0));
+        let templates = Templates::builtin();
+        for locale in [Locale::ZhCn, Locale::En] {
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
+            let directive = parse("<<#kpi m q1..q4>>").unwrap();
+            let sentence = narrator.expand(&directive, Target::Html).expect("expands");
+            let numbers = read_numbers(&sentence);
+            for shown in &numbers {
+                let is_point = points.iter().any(|p| close(shown, *p));
+                let is_overall = overall.is_some_and(|o| close(shown, o)) && (shown.kind != ShownKind::Amount || case.unit == "count");
+                let is_steps = shown.kind == ShownKind::Amount && [1.0, 2.0, 3.0].iter().any(|n| close(shown, *n));
+                prop_assert!(is_point || is_overall || is_steps, "figure {shown:?} matches nothing in {sentence:?} ({points:?})");
+            }
+            let states_overall = sentence.contains("累计") || sentence.contains(" by ") || sentence.contains(", up ") || sentence.contains(", down ");
+            if states_overall {
+                let o = overall.expect("an overall change is stated only where there is one");
+                prop_assert!(numbers.iter().any(|n| close(n, o)), "overall {o} missing from {sentence:?}");
+            }
+            if sentence.contains("累计增长") || sentence.contains("累计上升") || sentence.contains(", up ") {
+                prop_assert!(diff > 0.0, "says up overall: {sentence}");
+            }
+            if sentence.contains("累计下降") || sentence.contains(", down ") {
+                prop_assert!(diff < 0.0, "says down overall: {sentence}");
+            }
+            let says_high = sentence.contains("新高") || sentence.contains("a high for the year") || sentence.contains("highest since");
+            let says_low = sentence.contains("新低") || sentence.contains("a low for the year") || sentence.contains("lowest since");
+            prop_assert_eq!(says_high, turned && others.iter().all(|p| *p < last), "record high: {}", sentence);
+            prop_assert_eq!(says_low, turned && others.iter().all(|p| *p > last), "record low: {}", sentence);
+            // A high or low is named only when it is not an end point: above (below) both ends.
+            let inner_high = points[1..3].iter().any(|p| *p > first.max(last));
+            let inner_low = points[1..3].iter().any(|p| *p < first.min(last));
+            if sentence.contains("最高") || sentence.contains("with a high of") {
+                prop_assert!(inner_high, "names an end as the high: {sentence}");
+            }
+            if sentence.contains("最低") || sentence.contains("with a low of") {
+                prop_assert!(inner_low && !inner_high, "names an end as the low: {sentence}");
+            }
+            let improved = sentence.contains("改善") || sentence.contains("improvement");
+            let worsened = sentence.contains("恶化") || sentence.contains("deterioration");
+            if improved { prop_assert!(better == "lower" && diff < 0.0, "says improved: {sentence}"); }
+            if worsened { prop_assert!(better == "lower" && diff > 0.0, "says worsened: {sentence}"); }
         }
     }
 }

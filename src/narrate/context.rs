@@ -176,6 +176,21 @@ pub(crate) fn judgement(sign: i8, better: Better) -> &'static str {
     }
 }
 
+/// The judgement a sentence words (`change.verdict`): `improved` or `worsened` where the metric says
+/// `better = "lower"` — the one case where the verb alone points the wrong way (缩短, fell) — and the change reads
+/// up or down; `None` otherwise, and always for metrics where higher is better by default or neutral, whose verb
+/// already says it.
+pub(crate) fn verdict(computation: &Computation, change: &Change) -> Option<&'static str> {
+    if computation.metric.better != Better::Lower {
+        return None;
+    }
+    match change.reads() {
+        -1 => Some("improved"),
+        1 => Some("worsened"),
+        _ => None,
+    }
+}
+
 /// Against a target or standard: `over`/`within` where lower is better, else `above`/`below`; `equal`.
 pub(crate) fn relation(sign: i8, better: Better) -> &'static str {
     match (sign, better) {
@@ -331,6 +346,7 @@ fn change_json(computation: &Computation, change: &Change, special: Option<&'sta
         "judgement": judgement(change.reads(), computation.metric.better),
         "relation": relation(change.reads(), computation.metric.better),
         "roughly_flat": change.roughly_flat,
+        "verdict": verdict(computation, change),
     })
 }
 
@@ -606,6 +622,10 @@ pub struct TrendShape {
     pub steps: usize,
     pub max: usize,
     pub min: usize,
+    /// `high` when the last point is above every other point, `low` when below every other (`trend.record`:
+    /// 创全年新高 / ending at a high for the year), only in a series that did not move one way throughout — there
+    /// "grew for 3 consecutive quarters" already says the end is the highest.
+    pub record: Option<&'static str>,
 }
 
 /// `None` without points.
@@ -645,7 +665,44 @@ pub fn trend_shape(points: &[Point]) -> Option<TrendShape> {
             if after.len() >= 2 && after.iter().all(|s| *s == away) { after.len() } else { 0 }
         })
         .unwrap_or(0);
-    Some(TrendShape { pattern, turn, since_turn, steps: steps.len(), max, min })
+    let others = &points[..points.len() - 1];
+    let record = if pattern != "mixed" {
+        None
+    } else if others.iter().all(|p| p.value < last) {
+        Some("high")
+    } else if others.iter().all(|p| p.value > last) {
+        Some("low")
+    } else {
+        None
+    };
+    Some(TrendShape { pattern, turn, since_turn, steps: steps.len(), max, min, record })
+}
+
+/// What a record is measured over (`trend.record_scope`): `year` when the points are one whole calendar year
+/// (Q1 to Q4, January to December), so that it is a record for the year (创全年新高); else `range`, a record since
+/// the first point (创Q2以来新高 / its highest since Q2).
+pub fn record_scope(points: &[Point]) -> &'static str {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else { return "range" };
+    let per_year = match first.period.granularity() {
+        crate::data::Granularity::Half => 2,
+        crate::data::Granularity::Quarter => 4,
+        crate::data::Granularity::Month => 12,
+        crate::data::Granularity::Year => 0,
+    };
+    let whole_year =
+        points.len() == per_year && first.period.start_month() == 1 && first.period.year() == last.period.year();
+    if whole_year { "year" } else { "range" }
+}
+
+/// The change from the first point to the last a trend states (`trend.overall`: 累计增长44% / up 44%), unsigned,
+/// in the metric's measure (percent, percentage points, days). `None` where the sentence says no more than its
+/// ends: a steady or flat series, an end that reads as unchanged, and a first point of zero or below (no
+/// percentage to give).
+pub fn trend_overall(computation: &Computation, shape: &TrendShape, change: &Change) -> Option<String> {
+    if shape.pattern == "flat" || change.reads() == 0 || trend_steady(computation, shape) {
+        return None;
+    }
+    change.main.as_ref().map(|(_, text)| text.clone())
 }
 
 /// Whether a trend that moved held steady (`trend.steady`): every step within the metric's `flat-within` band,
@@ -679,10 +736,19 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         let p = &points[index];
         json!({"label": p.label, "text": formatter.value.value(p.value), "raw": raw(p.value), "period": p.period.to_string()})
     };
+    let steady = trend_steady(computation, &shape);
+    let overall = computation
+        .base
+        .as_ref()
+        .map(|base| change(computation, formatter, computation.value, base.value))
+        .and_then(|change| trend_overall(computation, &shape, &change));
     json!({
         "pattern": shape.pattern,
+        "overall": overall,
+        "record": shape.record.filter(|_| !steady),
+        "record_scope": record_scope(points),
         "turn": shape.turn,
-        "steady": trend_steady(computation, &shape),
+        "steady": steady,
         "since_turn": shape.since_turn,
         "since_turn_unit": granularity_unit(computation.period.granularity(), shape.since_turn, computation.locale),
         "steps": shape.steps,

@@ -210,6 +210,44 @@ impl<'a> Sentence<'a> {
         out.push(',');
     }
 
+    /// `… {{#if metric.plural}}were{{else}}was{{/if}} {{#if value.loss}}a loss of {{value.abs_short}}{{else}}…`:
+    /// the lead of a sentence whose value may be a loss.
+    fn lead_en_loss(&self, out: &mut String) {
+        let c = self.c;
+        if self.value_loss() {
+            esc(out, &c.period_label);
+            out.push(' ');
+            esc(out, &c.subject);
+            out.push_str(if c.metric.plural { " were a loss of " } else { " was a loss of " });
+            esc(out, &self.abs_short(c.value));
+            out.push(',');
+        } else {
+            self.lead_en(out);
+        }
+    }
+
+    /// A change without a percentage that reads by what happened (`change.special`): ` from nothing in Q1`, or
+    /// ` narrowed by RMB 600K from a loss of RMB 800K in Q1` / ` widened …` / ` turning a profit after …`.
+    fn special_en(&self, out: &mut String, special: &str, base: &Base, change: &Change) {
+        if special == "from_zero" {
+            out.push_str(" from nothing in ");
+            esc(out, &base.label);
+            return;
+        }
+        match special {
+            "turned_profit" => out.push_str(" turning a profit after"),
+            _ => {
+                out.push_str(if special == "narrowed" { " narrowed by " } else { " widened by " });
+                esc(out, &change.diff_text);
+                out.push_str(" from");
+            }
+        }
+        out.push_str(" a loss of ");
+        esc(out, &self.abs_short(base.value));
+        out.push_str(" in ");
+        esc(out, &base.label);
+    }
+
     fn en(&self, kind: &str, out: &mut String) -> Option<()> {
         let c = self.c;
         match kind {
@@ -218,17 +256,7 @@ impl<'a> Sentence<'a> {
                 let (base, change) = self.compared()?;
                 let direction = self.direction()?;
                 let yoy = base.kind == BaseKind::YearAgo;
-                if self.value_loss() {
-                    // `… {{#if metric.plural}}were{{else}}was{{/if}} a loss of {{value.abs_short}},`
-                    esc(out, &c.period_label);
-                    out.push(' ');
-                    esc(out, &c.subject);
-                    out.push_str(if c.metric.plural { " were a loss of " } else { " was a loss of " });
-                    esc(out, &self.abs_short(c.value));
-                    out.push(',');
-                } else {
-                    self.lead_en(out);
-                }
+                self.lead_en_loss(out);
                 if direction == "flat" {
                     out.push_str(if self.roughly_flat() { " roughly flat " } else { " unchanged " });
                     if yoy {
@@ -262,22 +290,8 @@ impl<'a> Sentence<'a> {
                         Some(_) => out.push_str(", more than doubling"),
                         None => {}
                     }
-                } else if self.special() == Some("from_zero") {
-                    out.push_str(" from nothing in ");
-                    esc(out, &base.label);
                 } else if let Some(special) = self.special() {
-                    match special {
-                        "turned_profit" => out.push_str(" turning a profit after"),
-                        _ => {
-                            out.push_str(if special == "narrowed" { " narrowed by " } else { " widened by " });
-                            esc(out, &change.diff_text);
-                            out.push_str(" from");
-                        }
-                    }
-                    out.push_str(" a loss of ");
-                    esc(out, &self.abs_short(base.value));
-                    out.push_str(" in ");
-                    esc(out, &base.label);
+                    self.special_en(out, special, base, change);
                 } else {
                     out.push(' ');
                     out.push_str(choose(direction, "up", "down", ""));
@@ -396,91 +410,262 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
-            "trend" => {
-                let shape = self.trend()?;
-                let points = &c.points;
-                let (first, last) = (points.first()?, points.last()?);
-                esc(out, &c.subject);
-                let consecutive = |out: &mut String| {
+            "trend" => self.trend_en(out)?,
+            "drivers" => self.drivers_en(out)?,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// `change.verdict`
+    fn verdict(&self) -> Option<&'static str> {
+        self.compared().and_then(|(_, change)| context::verdict(self.c, change))
+    }
+
+    /// `trend.overall`
+    fn trend_overall(&self, shape: &TrendShape) -> Option<String> {
+        self.compared().and_then(|(_, change)| context::trend_overall(self.c, shape, change))
+    }
+
+    /// `trend.record` (none for a steady series)
+    fn trend_record(&self, shape: &TrendShape) -> Option<&'static str> {
+        shape.record.filter(|_| !context::trend_steady(self.c, shape))
+    }
+
+    /// The English trend sentence, as `en/trend.hbs` writes it.
+    fn trend_en(&self, out: &mut String) -> Option<()> {
+        let c = self.c;
+        let shape = self.trend()?;
+        let points = &c.points;
+        let (first, last) = (points.first()?, points.last()?);
+        esc(out, &c.subject);
+        let from_to = |out: &mut String| {
+            out.push_str("from ");
+            esc(out, &self.f.value.value(first.value));
+            out.push_str(" in ");
+            esc(out, &first.label);
+            out.push_str(" to ");
+            esc(out, &self.f.value.value(last.value));
+            out.push_str(" in ");
+            esc(out, &last.label);
+        };
+        let verbs = context::verbs(c);
+        let overall = self.trend_overall(&shape);
+        match shape.pattern {
+            _ if context::trend_steady(c, &shape) => {
+                let (low, high) = self.trend_range(&shape)?;
+                if low == high {
+                    out.push_str(" held steady at ");
+                    esc(out, &low);
+                } else {
+                    out.push_str(" held steady between ");
+                    esc(out, &low);
+                    out.push_str(" and ");
+                    esc(out, &high);
+                }
+                out.push_str(" from ");
+                esc(out, &first.label);
+                out.push_str(" to ");
+                esc(out, &last.label);
+            }
+            "rising" | "falling" if shape.steps > 1 => {
+                let rising = shape.pattern == "rising";
+                out.push(' ');
+                out.push_str(if rising { verbs.up } else { verbs.down });
+                out.push_str(" for ");
+                esc(out, &shape.steps.to_string());
+                out.push_str(" consecutive ");
+                esc(out, self.trend_unit(shape.steps));
+                out.push_str(", ");
+                if let Some(overall) = &overall {
+                    out.push_str(if rising { "up " } else { "down " });
+                    esc(out, overall);
+                    out.push(' ');
+                }
+                from_to(out);
+                if overall.is_some() {
+                    out.push_str(match self.verdict() {
+                        Some("improved") => ", a steady improvement",
+                        Some(_) => ", a steady deterioration",
+                        None => "",
+                    });
+                }
+            }
+            "flat" => {
+                out.push_str(" held at ");
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(" from ");
+                esc(out, &first.label);
+                out.push_str(" to ");
+                esc(out, &last.label);
+            }
+            _ => {
+                let direction = self.direction()?;
+                out.push(' ');
+                out.push_str(choose(direction, verbs.up, verbs.down, "went"));
+                if let Some(overall) = &overall {
+                    out.push_str(" by ");
+                    esc(out, overall);
+                }
+                out.push(' ');
+                from_to(out);
+                if overall.is_some()
+                    && let Some(verdict) = self.verdict()
+                {
+                    out.push_str(if verdict == "improved" { ", an improvement" } else { ", a deterioration" });
                     if shape.steps > 1 {
-                        out.push_str(" for ");
-                        esc(out, &shape.steps.to_string());
-                        out.push_str(" consecutive ");
-                        esc(out, self.trend_unit(shape.steps));
+                        out.push_str(" overall");
                     }
-                };
-                let from_to = |out: &mut String| {
-                    out.push_str(" from ");
-                    esc(out, &self.f.value.value(first.value));
-                    out.push_str(" in ");
-                    esc(out, &first.label);
-                    out.push_str(" to ");
-                    esc(out, &self.f.value.value(last.value));
-                    out.push_str(" in ");
-                    esc(out, &last.label);
-                };
-                match shape.pattern {
-                    _ if context::trend_steady(c, &shape) => {
-                        let (low, high) = self.trend_range(&shape)?;
-                        if low == high {
-                            out.push_str(" held steady at ");
-                            esc(out, &low);
-                        } else {
-                            out.push_str(" held steady between ");
-                            esc(out, &low);
-                            out.push_str(" and ");
-                            esc(out, &high);
-                        }
-                        out.push_str(" from ");
-                        esc(out, &first.label);
-                        out.push_str(" to ");
-                        esc(out, &last.label);
-                    }
-                    "rising" | "falling" => {
-                        let verbs = context::verbs(c);
-                        out.push(' ');
-                        out.push_str(if shape.pattern == "rising" { verbs.up } else { verbs.down });
-                        consecutive(out);
-                        out.push(',');
-                        from_to(out);
-                    }
-                    "flat" => {
-                        out.push_str(" held at ");
-                        esc(out, &self.f.value.value(first.value));
-                        out.push_str(" from ");
-                        esc(out, &first.label);
-                        out.push_str(" to ");
-                        esc(out, &last.label);
-                    }
-                    _ => {
-                        let direction = self.direction()?;
-                        out.push(' ');
-                        let verbs = context::verbs(c);
-                        out.push_str(choose(direction, verbs.up, verbs.down, "went"));
-                        from_to(out);
-                        let (index, words) = match shape.turn {
-                            Some("high") => (shape.max, ", with a high of "),
-                            Some(_) => (shape.min, ", with a low of "),
-                            None => return Some(()),
-                        };
-                        let point = points.get(index)?;
-                        out.push_str(words);
+                }
+                match shape.turn {
+                    Some("high") => {
+                        let point = points.get(shape.max)?;
+                        out.push_str(", with a high of ");
                         esc(out, &self.f.value.value(point.value));
                         out.push_str(" in ");
                         esc(out, &point.label);
-                        if shape.since_turn > 0 {
-                            out.push_str(", then ");
-                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
-                            out.push_str(" for ");
-                            esc(out, &shape.since_turn.to_string());
-                            out.push_str(" consecutive ");
-                            esc(out, self.trend_unit(shape.since_turn));
-                        }
+                    }
+                    Some(_) => {
+                        let point = points.get(shape.min)?;
+                        out.push_str(", with a low of ");
+                        esc(out, &self.f.value.value(point.value));
+                        out.push_str(" in ");
+                        esc(out, &point.label);
+                    }
+                    None => {}
+                }
+                if shape.since_turn > 0 {
+                    out.push_str(", then ");
+                    out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                    out.push_str(" for ");
+                    esc(out, &shape.since_turn.to_string());
+                    out.push_str(" consecutive ");
+                    esc(out, self.trend_unit(shape.since_turn));
+                }
+                if let Some(record) = self.trend_record(&shape) {
+                    out.push_str(", ending at ");
+                    if context::record_scope(points) == "year" {
+                        out.push_str("a ");
+                        out.push_str(record);
+                        out.push_str(" for the year");
+                    } else {
+                        out.push_str(if record == "high" { "its highest since " } else { "its lowest since " });
+                        esc(out, &first.label);
                     }
                 }
             }
-            "drivers" => self.drivers_en(out)?,
-            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The zh-CN trend sentence, as `zh-CN/trend.hbs` writes it.
+    fn trend_zh(&self, out: &mut String) -> Option<()> {
+        let c = self.c;
+        let m = self.marks();
+        let shape = self.trend()?;
+        let points = &c.points;
+        let (first, last) = (points.first()?, points.last()?);
+        join(out, &[&c.subject, &first.label]);
+        out.push('至');
+        esc(out, &last.label);
+        let verbs = context::verbs(c);
+        let overall = self.trend_overall(&shape);
+        match shape.pattern {
+            _ if context::trend_steady(c, &shape) => {
+                let (low, high) = self.trend_range(&shape)?;
+                out.push_str("基本稳定");
+                if low == high {
+                    out.push('在');
+                    esc(out, &low);
+                } else {
+                    out.push(m.comma);
+                    out.push('在');
+                    esc(out, &low);
+                    out.push('至');
+                    esc(out, &high);
+                    out.push_str("之间");
+                }
+            }
+            "rising" | "falling" if shape.steps > 1 => {
+                let rising = shape.pattern == "rising";
+                let verb = if rising { verbs.up } else { verbs.down };
+                out.push_str("连续");
+                esc(out, &shape.steps.to_string());
+                esc(out, self.trend_unit(shape.steps));
+                out.push_str(verb);
+                out.push(m.comma);
+                out.push('从');
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(if rising { verbs.up_to } else { verbs.down_to });
+                esc(out, &self.f.value.value(last.value));
+                if let Some(overall) = &overall {
+                    out.push(m.comma);
+                    out.push_str("累计");
+                    out.push_str(verb);
+                    esc(out, overall);
+                    if let Some(verdict) = self.verdict() {
+                        out.push(m.comma);
+                        out.push_str(if verdict == "improved" { "持续改善" } else { "持续恶化" });
+                    }
+                }
+            }
+            "flat" => {
+                out.push_str("保持在");
+                esc(out, &self.f.value.value(first.value));
+            }
+            _ => {
+                let direction = self.direction()?;
+                out.push('从');
+                esc(out, &self.f.value.value(first.value));
+                out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
+                esc(out, &self.f.value.value(last.value));
+                if let Some(overall) = &overall {
+                    out.push(m.comma);
+                    if shape.steps > 1 {
+                        out.push_str("累计");
+                    }
+                    out.push_str(choose(direction, verbs.up, verbs.down, ""));
+                    esc(out, overall);
+                    if let Some(verdict) = self.verdict() {
+                        out.push(m.comma);
+                        out.push_str(if shape.steps > 1 { "总体" } else { "有所" });
+                        out.push_str(if verdict == "improved" { "改善" } else { "恶化" });
+                    }
+                }
+                let turn = match shape.turn {
+                    Some("high") => Some((shape.max, "最高")),
+                    Some(_) => Some((shape.min, "最低")),
+                    None => None,
+                };
+                if let Some((index, words)) = turn {
+                    let point = points.get(index)?;
+                    out.push(m.comma);
+                    out.push_str("其间");
+                    esc(out, &point.label);
+                    out.push_str(words);
+                    out.push(m.open);
+                    esc(out, &self.f.value.value(point.value));
+                    out.push(m.close);
+                }
+                if shape.since_turn > 0 {
+                    out.push(m.comma);
+                    out.push_str("此后连续");
+                    esc(out, &shape.since_turn.to_string());
+                    esc(out, self.trend_unit(shape.since_turn));
+                    out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
+                }
+                if let Some(record) = self.trend_record(&shape) {
+                    out.push(m.comma);
+                    out.push('创');
+                    if context::record_scope(points) == "year" {
+                        out.push_str("全年");
+                    } else {
+                        esc(out, &first.label);
+                        out.push_str("以来");
+                    }
+                    out.push_str(if record == "high" { "新高" } else { "新低" });
+                }
+            }
         }
         Some(())
     }
@@ -520,7 +705,7 @@ impl<'a> Sentence<'a> {
         let (base, change) = self.compared()?;
         let (selection, shares) = self.selection()?;
         let direction = self.direction()?;
-        self.lead_zh(out);
+        self.lead_zh_loss(out);
         if selection.pattern == "target" {
             let relation = self.relation()?;
             if self.completion() {
@@ -576,6 +761,8 @@ impl<'a> Sentence<'a> {
                 esc(out, &diff);
                 out.push(m.close);
             }
+        } else if let Some(special) = self.special() {
+            self.special_zh(out, special, base, change);
         } else {
             out.push('较');
             esc(out, &base.label);
@@ -604,16 +791,30 @@ impl<'a> Sentence<'a> {
                 out.push(m.close);
             }
         };
+        // Between losses the change is the loss narrowed (减亏) or widened (增亏), not an increase or decrease.
+        let special = self.special();
         match selection.pattern {
             "rise" => {
                 out.push(m.comma);
-                out.push_str(if shares { "增量主要来自" } else { "增幅最大的是" });
-                list(out, &selection.named, Some("增量的"));
+                let (lead, whole) = match (special == Some("narrowed"), shares) {
+                    (true, true) => ("减亏主要来自", "减亏额的"),
+                    (true, false) => ("减亏最多的是", "减亏额的"),
+                    (false, true) => ("增量主要来自", "增量的"),
+                    (false, false) => ("增幅最大的是", "增量的"),
+                };
+                out.push_str(lead);
+                list(out, &selection.named, Some(whole));
             }
             "fall" => {
                 out.push(m.comma);
-                out.push_str(if shares { "减量主要来自" } else { "降幅最大的是" });
-                list(out, &selection.named, Some("减量的"));
+                let (lead, whole) = match (special == Some("widened"), shares) {
+                    (true, true) => ("增亏主要来自", "增亏额的"),
+                    (true, false) => ("增亏最多的是", "增亏额的"),
+                    (false, true) => ("减量主要来自", "减量的"),
+                    (false, false) => ("降幅最大的是", "减量的"),
+                };
+                out.push_str(lead);
+                list(out, &selection.named, Some(whole));
             }
             "mixed" => {
                 out.push(m.comma);
@@ -640,7 +841,7 @@ impl<'a> Sentence<'a> {
         let (base, change) = self.compared()?;
         let (selection, shares) = self.selection()?;
         let direction = self.direction()?;
-        self.lead_en(out);
+        self.lead_en_loss(out);
         if selection.pattern == "target" {
             let relation = self.relation()?;
             let adjective = self.f.value.adjective(base.value);
@@ -701,6 +902,8 @@ impl<'a> Sentence<'a> {
                 esc(out, &self.base_short(base));
                 out.push(')');
             }
+        } else if let Some(special) = self.special() {
+            self.special_en(out, special, base, change);
         } else {
             out.push(' ');
             out.push_str(choose(direction, "up", "down", ""));
@@ -766,6 +969,42 @@ impl<'a> Sentence<'a> {
         out.push(self.marks().comma);
     }
 
+    /// `{{#if value.loss}}{{join period.label subject "亏损" value.abs_short}}{{else}}…{{/if}}，`: the lead of a
+    /// sentence whose value may be a loss.
+    fn lead_zh_loss(&self, out: &mut String) {
+        if self.value_loss() {
+            let c = self.c;
+            join(out, &[&c.period_label, &c.subject, "亏损", &self.abs_short(c.value)]);
+            out.push(self.marks().comma);
+        } else {
+            self.lead_zh(out);
+        }
+    }
+
+    /// A change without a percentage that reads by what happened (`change.special`): `Q1为零`, or
+    /// `较Q1（亏损80万元）减亏60万元` / `增亏…` / `扭亏为盈`.
+    fn special_zh(&self, out: &mut String, special: &str, base: &Base, change: &Change) {
+        let m = self.marks();
+        if special == "from_zero" {
+            esc(out, &base.label);
+            out.push_str("为零");
+            return;
+        }
+        out.push('较');
+        esc(out, &base.label);
+        out.push(m.open);
+        out.push_str("亏损");
+        esc(out, &self.abs_short(base.value));
+        out.push(m.close);
+        match special {
+            "turned_profit" => out.push_str("扭亏为盈"),
+            _ => {
+                out.push_str(if special == "narrowed" { "减亏" } else { "增亏" });
+                esc(out, &change.diff_text);
+            }
+        }
+    }
+
     /// The punctuation of Chinese sentences as the book chose it.
     fn marks(&self) -> Marks {
         match self.c.style.punctuation {
@@ -782,13 +1021,7 @@ impl<'a> Sentence<'a> {
             "period" => {
                 let (base, change) = self.compared()?;
                 let direction = self.direction()?;
-                if self.value_loss() {
-                    // `{{join period.label subject "亏损" value.abs_short}}，`
-                    join(out, &[&c.period_label, &c.subject, "亏损", &self.abs_short(c.value)]);
-                    out.push(m.comma);
-                } else {
-                    self.lead_zh(out);
-                }
+                self.lead_zh_loss(out);
                 if direction == "flat" {
                     out.push('与');
                     esc(out, &base.label);
@@ -815,23 +1048,8 @@ impl<'a> Sentence<'a> {
                         }
                         None => {}
                     }
-                } else if self.special() == Some("from_zero") {
-                    esc(out, &base.label);
-                    out.push_str("为零");
                 } else if let Some(special) = self.special() {
-                    out.push('较');
-                    esc(out, &base.label);
-                    out.push(m.open);
-                    out.push_str("亏损");
-                    esc(out, &self.abs_short(base.value));
-                    out.push(m.close);
-                    match special {
-                        "turned_profit" => out.push_str("扭亏为盈"),
-                        _ => {
-                            out.push_str(if special == "narrowed" { "减亏" } else { "增亏" });
-                            esc(out, &change.diff_text);
-                        }
-                    }
+                    self.special_zh(out, special, base, change);
                 } else {
                     out.push('较');
                     esc(out, &base.label);
@@ -948,81 +1166,7 @@ impl<'a> Sentence<'a> {
                     }
                 }
             }
-            "trend" => {
-                let shape = self.trend()?;
-                let points = &c.points;
-                let (first, last) = (points.first()?, points.last()?);
-                join(out, &[&c.subject, &first.label]);
-                out.push('至');
-                esc(out, &last.label);
-                let consecutive = |out: &mut String| {
-                    if shape.steps > 1 {
-                        out.push_str("连续");
-                        esc(out, &shape.steps.to_string());
-                        esc(out, self.trend_unit(shape.steps));
-                    }
-                };
-                match shape.pattern {
-                    _ if context::trend_steady(c, &shape) => {
-                        let (low, high) = self.trend_range(&shape)?;
-                        out.push_str("基本稳定");
-                        if low == high {
-                            out.push('在');
-                            esc(out, &low);
-                        } else {
-                            out.push(m.comma);
-                            out.push('在');
-                            esc(out, &low);
-                            out.push('至');
-                            esc(out, &high);
-                            out.push_str("之间");
-                        }
-                    }
-                    "rising" | "falling" => {
-                        let rising = shape.pattern == "rising";
-                        consecutive(out);
-                        let verbs = context::verbs(c);
-                        out.push_str(if rising { verbs.up } else { verbs.down });
-                        out.push(m.comma);
-                        out.push('从');
-                        esc(out, &self.f.value.value(first.value));
-                        out.push_str(if rising { verbs.up_to } else { verbs.down_to });
-                        esc(out, &self.f.value.value(last.value));
-                    }
-                    "flat" => {
-                        out.push_str("保持在");
-                        esc(out, &self.f.value.value(first.value));
-                    }
-                    _ => {
-                        let direction = self.direction()?;
-                        out.push('从');
-                        esc(out, &self.f.value.value(first.value));
-                        let verbs = context::verbs(c);
-                        out.push_str(choose(direction, verbs.up_to, verbs.down_to, "回到"));
-                        esc(out, &self.f.value.value(last.value));
-                        let (index, words) = match shape.turn {
-                            Some("high") => (shape.max, "最高"),
-                            Some(_) => (shape.min, "最低"),
-                            None => return Some(()),
-                        };
-                        let point = points.get(index)?;
-                        out.push(m.comma);
-                        out.push_str("其间");
-                        esc(out, &point.label);
-                        out.push_str(words);
-                        out.push(m.open);
-                        esc(out, &self.f.value.value(point.value));
-                        out.push(m.close);
-                        if shape.since_turn > 0 {
-                            out.push(m.comma);
-                            out.push_str("此后连续");
-                            esc(out, &shape.since_turn.to_string());
-                            esc(out, self.trend_unit(shape.since_turn));
-                            out.push_str(if shape.turn == Some("low") { verbs.up } else { verbs.down });
-                        }
-                    }
-                }
-            }
+            "trend" => self.trend_zh(out)?,
             "drivers" => self.drivers_zh(out)?,
             _ => return None,
         }

@@ -190,7 +190,30 @@ mod tests {
             assert!(doc.descendants().any(|n| n.attribute("id") == Some(id)), "{id} exists");
         }
         let desc = doc.descendants().find(|n| n.has_tag_name("desc")).unwrap().text().unwrap();
-        assert!(desc.contains("智能客服系统85元(占77.3%)"), "{desc}");
+        assert!(desc.starts_with("柱状图："), "{desc}");
+        assert!(desc.contains("智能客服系统85元（占77.3%）"), "{desc}");
+        let title = doc.descendants().find(|n| n.has_tag_name("title")).unwrap().text().unwrap();
+        assert!(title.contains("（") && title.contains("，按") && !title.contains('('), "{title}");
+    }
+
+    /// Chinese titles and descriptions follow the book's punctuation: ASCII marks under `punctuation = "ascii"`,
+    /// nothing else changed.
+    #[test]
+    fn chinese_chart_text_follows_the_punctuation() {
+        let full = sample::breakdown(Locale::ZhCn, &[("智能客服系统", 85), ("AI质检系统", 25)], Some(110));
+        let mut ascii = full.clone();
+        ascii.style.punctuation = crate::config::Punctuation::Ascii;
+        let (full, ascii) =
+            (model::model(&full, options(&full).unwrap()), model::model(&ascii, options(&ascii).unwrap()));
+        for text in [&full.title, &full.desc] {
+            assert!(!text.contains([',', '(', ')', ':', ';']), "{text}");
+        }
+        let to_ascii = |text: &str| {
+            text.replace('，', ",").replace('（', "(").replace('）', ")").replace('：', ":").replace('；', ";")
+        };
+        assert_eq!(ascii.title, to_ascii(&full.title));
+        assert_eq!(ascii.desc, to_ascii(&full.desc));
+        assert!(ascii.desc.contains("智能客服系统85元(占77.3%)"), "{}", ascii.desc);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use super::layout::{nice_ticks, plot_box};
 use super::{ChartOptions, ChartType, MAX_BARS_BY_DEFAULT};
-use crate::config::Locale;
+use crate::config::{Locale, Punctuation};
 use crate::data::Period;
 use crate::narrate::compute::{BaseKind, Computation, SentenceKind};
 use crate::narrate::context::{Formatter, change_text};
@@ -180,10 +180,28 @@ pub(super) fn tick_text(formatter: &Formatter<'_>, tick: f64) -> String {
     formatter.value.value(value.normalize())
 }
 
-/// `营收(Q4与Q3)` / `Revenue, Q4 vs Q3`: the metric and the period(s).
+/// The marks of Chinese chart titles and descriptions, as the book chose them for its sentences: full-width
+/// `，（）：；` by default, ASCII under `punctuation = "ascii"`.
+struct ZhMarks {
+    comma: char,
+    open: char,
+    close: char,
+    colon: char,
+    semicolon: char,
+}
+
+fn zh_marks(computation: &Computation) -> ZhMarks {
+    match computation.style.punctuation {
+        Punctuation::FullWidth => ZhMarks { comma: '，', open: '（', close: '）', colon: '：', semicolon: '；' },
+        Punctuation::Ascii => ZhMarks { comma: ',', open: '(', close: ')', colon: ':', semicolon: ';' },
+    }
+}
+
+/// `营收（Q4与Q3）` / `Revenue, Q4 vs Q3`: the metric and the period(s).
 pub(super) fn title(computation: &Computation) -> String {
     let locale = computation.locale;
     let zh = locale == Locale::ZhCn;
+    let m = zh_marks(computation);
     let period = computation.period_label.as_str();
     let versus = |a: &str, b: &str| if zh { format!("{a}与{b}") } else { format!("{a} vs {b}") };
     let mut subject = display_subject(computation);
@@ -191,7 +209,7 @@ pub(super) fn title(computation: &Computation) -> String {
         (_, SentenceKind::Breakdown) => {
             let by = computation.by_label.clone().unwrap_or_default();
             if zh {
-                format!("{period},按{by}")
+                format!("{period}{}按{by}", m.comma)
             } else {
                 subject = format!("{subject} by {by}");
                 period.to_string()
@@ -202,7 +220,7 @@ pub(super) fn title(computation: &Computation) -> String {
             BaseKind::Target | BaseKind::Standard => {
                 let name = base_label(computation, base);
                 if zh {
-                    format!("{period},对比{name}")
+                    format!("{period}{}对比{name}", m.comma)
                 } else {
                     subject = format!("{subject} vs {}", name.to_lowercase());
                     period.to_string()
@@ -211,12 +229,16 @@ pub(super) fn title(computation: &Computation) -> String {
             BaseKind::Member => {
                 subject = computation.metric.label.clone();
                 let members = versus(&current_label(computation), &base.label);
-                if zh { format!("{period},{members}") } else { format!("{period}: {members}") }
+                if zh { format!("{period}{}{members}", m.comma) } else { format!("{period}: {members}") }
             }
             _ => versus(period, &base.label),
         },
     };
-    if zh { format!("{subject}({detail})") } else { format!("{}, {detail}", heading(&subject, locale)) }
+    if zh {
+        format!("{subject}{}{detail}{}", m.open, m.close)
+    } else {
+        format!("{}, {detail}", heading(&subject, locale))
+    }
 }
 
 /// The figures in words, for screen readers: the kind of chart, its title, every value, the reference and the
@@ -230,11 +252,12 @@ pub(super) fn description(
     line: bool,
 ) -> String {
     let zh = computation.locale == Locale::ZhCn;
+    let m = zh_marks(computation);
     let words = words(computation.locale);
     let item = |d: &Datum| {
         let text = join_label(computation.locale, &d.label, &d.text);
         match (&d.share_text, zh) {
-            (Some(share), true) => format!("{text}(占{share})"),
+            (Some(share), true) => format!("{text}{}占{share}{}", m.open, m.close),
             (Some(share), false) => format!("{text} ({share})"),
             (None, _) => text,
         }
@@ -242,7 +265,7 @@ pub(super) fn description(
     let items: Vec<String> = data.iter().map(item).collect();
     let mut parts = Vec::new();
     parts.push(if zh {
-        format!("{}:{}", if line { "折线图" } else { "柱状图" }, title)
+        format!("{}{}{}", if line { "折线图" } else { "柱状图" }, m.colon, title)
     } else {
         format!("{} chart: {title}", if line { "Line" } else { "Bar" })
     });
@@ -266,5 +289,9 @@ pub(super) fn description(
             parts.push(join_label(computation.locale, words.completion, &formatter.percent.percent(rate)));
         }
     }
-    if zh { format!("{}。", parts.join(";")) } else { format!("{}.", parts.join(". ")) }
+    if zh {
+        format!("{}。", parts.join(m.semicolon.encode_utf8(&mut [0; 4])))
+    } else {
+        format!("{}.", parts.join(". "))
+    }
 }
