@@ -169,6 +169,7 @@ pub fn segments(chapter: &str) -> Vec<Segment> {
             Event::End(TagEnd::TableHead) => {
                 header = std::mem::take(&mut row);
                 table_row(&[], &header, &mut out);
+                lend_heads_to_comparisons(&mut header);
             }
             Event::Start(Tag::TableRow) => row.clear(),
             Event::End(TagEnd::TableRow) => table_row(&header, &row, &mut out),
@@ -214,6 +215,17 @@ fn allowed_rules(html: &str) -> Option<Vec<String>> {
 pub fn allows(allowed: &[String], rule: &str) -> bool {
     let family = rule.split('/').next().unwrap_or(rule);
     allowed.iter().any(|a| a == rule || a == "all" || a == family || a.strip_suffix("/*") == Some(family))
+}
+
+/// A column headed only by a comparison (`同比`, `vs Q3`) states the change of the column before it: its head
+/// becomes that column's head followed by its own (`销售额 同比`), so its cells tie to the same metric and period.
+fn lend_heads_to_comparisons(header: &mut [Block]) {
+    for column in 1..header.len() {
+        if super::words::is_comparison_head(&header[column].text) {
+            let lent = format!("{} {}", header[column - 1].text, header[column].text);
+            header[column].text = lent;
+        }
+    }
 }
 
 /// A table row's cells as segments: each with the row's first cell and its column's header as context.

@@ -13,11 +13,13 @@ use crate::data::query::Query;
 use crate::data::{DataSet, Kind, Metric, Period, Slice, Unit};
 
 /// What the change is measured against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Base {
     YearAgo,
     Prev,
     Period(Period),
+    /// Another member of a dimension, in the same period (`比华南区`, `above South`): (dimension, member).
+    Member(String, String),
 }
 
 /// How a change is stated.
@@ -50,6 +52,8 @@ pub enum Role {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tie {
     pub metric: String,
+    /// The metric's unit, which decides how a directive measures its change by default.
+    pub unit: Unit,
     pub period: Period,
     pub slice: Slice,
     pub role: Role,
@@ -186,13 +190,24 @@ pub fn tie(
     if in_clause_periods.clone().any(|p| p.1 != *period) {
         return None;
     }
-    let slice = members(data, words, metric, span, &clause)?;
+    let (slice, base_member) = members(data, words, metric, span, &clause)?;
     let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
     let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
     let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);
-    let base = base_of(words, span, &clause, comparison);
+    // `华北区比华南区高1891万元`: another member is the base; a period base as well would be two comparisons.
+    let base = match base_member {
+        Some(_) if base_in(words, &clause) || matches!(clause_comparison, Some(Against::YearAgo | Against::Prev)) => {
+            return None;
+        }
+        Some((dimension, member)) => Some(Base::Member(dimension, member)),
+        None => base_of(words, span, &clause, comparison),
+    };
+    // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes.
+    let column_change = column_states_change(words);
     let said_as_change = direction.is_some()
         || typed.sign != 0
+        || column_change
+        || matches!(base, Some(Base::Member(..)))
         || matches!(clause_comparison, Some(Against::YearAgo | Against::Prev))
         || base_in(words, &clause);
     // A change of a target or a standard (`复购率目标较2023年提高10个百分点`) is not the actual's change, and a
@@ -202,10 +217,20 @@ pub fn tie(
     if base == Some(Base::Period(*period)) {
         return None;
     }
+    let member_base = matches!(base, Some(Base::Member(..)));
     let role = match typed.class {
         Class::Percent if comparison == Some(Against::Completion) => Role::Completion,
         Class::Percent if comparison == Some(Against::Share) && !metric.unit.is_rate() && !slice.is_empty() => {
             Role::Share
+        }
+        Class::Percent | Class::Points if about_target => return None,
+        // A rate's change in percent is its relative change (`毛利率增长5.7%`), said with a direction, a sign,
+        // in a comparison column or against another member; a rate with other comparison words is left alone
+        // (`from 2024 to 33.8%`).
+        Class::Percent
+            if metric.unit.is_rate() && (direction.is_some() || typed.sign != 0 || column_change || member_base) =>
+        {
+            Role::Change { base: base?, measure: Measure::Percent }
         }
         Class::Percent if metric.unit.is_rate() => {
             if direction.is_some() || clause_comparison.is_some() || base_in(words, &clause) {
@@ -213,16 +238,19 @@ pub fn tie(
             }
             Role::Value
         }
-        Class::Percent | Class::Points if about_target => return None,
         // A change is said as one: a direction, a sign, or the comparison in its own clause (`占增量的63.8%` after
         // `同比增长21.6%` is not the year's change).
         Class::Percent | Class::Points if !said_as_change => return None,
         Class::Percent => Role::Change { base: base?, measure: Measure::Percent },
         Class::Points => Role::Change { base: base?, measure: Measure::Points },
-        _ if direction.is_some() && about_target => return None,
-        _ if direction.is_some() => Role::Change { base: base?, measure: Measure::Difference },
+        _ if (direction.is_some() || typed.sign != 0) && about_target => return None,
         _ if matches!(clause_comparison, Some(Against::Standard | Against::Completion | Against::Share)) => {
             return None;
+        }
+        // `比上年增加956万元`, `同比+956万元`, `+956万元` in a `同比` column, `比华南区高1891万元`: the difference.
+        // A signed amount with nothing to compare with (`(+5066万元)`) is left alone (`base?`).
+        _ if direction.is_some() || typed.sign != 0 || column_change || member_base => {
+            Role::Change { base: base?, measure: Measure::Difference }
         }
         _ if clause_comparison == Some(Against::Target) => {
             let target_before =
@@ -233,14 +261,12 @@ pub fn tie(
             Role::Target
         }
         _ if base_in(words, &clause) || clause_comparison.is_some() => return None,
-        // `(+5066万元)`: a signed amount is a change, which this check leaves alone.
-        _ if typed.sign != 0 => return None,
         _ => Role::Value,
     };
     if matches!(role, Role::Value | Role::Target) && !linked(words, &mention.span, span) {
         return None;
     }
-    Some(Tie { metric: metric.id.clone(), period: *period, slice, role })
+    Some(Tie { metric: metric.id.clone(), unit: metric.unit, period: *period, slice, role })
 }
 
 /// Words that may stand between a metric and its value (`销售额为`, `sales were`, `revenue for 2025 was`).
@@ -324,6 +350,15 @@ fn linked(words: &Words<'_>, metric: &Range<usize>, figure: &Range<usize>) -> bo
     rest.is_empty()
 }
 
+/// Whether a table cell's column (or row) head says only what its cells are compared with (`同比`, `vs Q3`):
+/// a comparison word or a base period in the context, the words before the cell's own text.
+fn column_states_change(words: &Words<'_>) -> bool {
+    let context = 0..words.offset;
+    let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
+    words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev))
+        || words.periods.iter().any(|p| p.is_base && inside(&(p.start..p.end)))
+}
+
 /// Whether the clause names a base period (`比第三季度`, `from Q3`).
 fn base_in(words: &Words<'_>, clause: &Range<usize>) -> bool {
     words.periods.iter().any(|p| p.is_base && clause.start <= p.start && p.end <= clause.end)
@@ -346,17 +381,24 @@ fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, compar
     }
 }
 
-/// The slice the sentence names: for each dimension of the metric, the member named nearest the figure. `None`
-/// when a member is what the figure is compared with (`比老员工`), which this check leaves alone.
+/// Words before a member that make it what the figure is compared with (`比华南区`, `above South`).
+const MEMBER_BASE_WORDS: &[&str] =
+    &["比", "较", "与", "相比", "than", "vs", "vs.", "from", "versus", "above", "below", "ahead of", "behind"];
+
+/// The slice the sentence names: for each dimension of the metric, the member named nearest the figure; and the
+/// member it is compared with, when that is the nearest (`华北区比华南区高…`, `North was … above South`). The
+/// comparison ties only when the sentence names exactly two members of the dimension, the figure's own and the
+/// base, and one dimension is compared; `None` otherwise.
 fn members(
     data: &DataSet,
     words: &Words<'_>,
     metric: &Metric,
     span: &Range<usize>,
     clause: &Range<usize>,
-) -> Option<Slice> {
+) -> Option<(Slice, Option<(String, String)>)> {
     let dimensions = data.dimensions_of(&metric.id);
     let mut slice = Slice::new();
+    let mut base = None;
     for dimension in dimensions {
         let named: Vec<(Range<usize>, &str)> = words
             .mentions
@@ -369,13 +411,24 @@ fn members(
             })
             .collect();
         let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
-        let before = words.full[..range.start].trim_end().to_ascii_lowercase();
-        if ["比", "较", "与", "than", "vs", "from", "versus"].iter().any(|w| before.ends_with(w)) {
+        if !is_member_base(words, range) {
+            slice.insert(dimension.to_string(), member.to_string());
+            continue;
+        }
+        let [first, second] = named.as_slice() else { return None };
+        let own = if first.0 == *range { second } else { first };
+        if base.is_some() || own.1 == *member || is_member_base(words, &own.0) {
             return None;
         }
-        slice.insert(dimension.to_string(), member.to_string());
+        slice.insert(dimension.to_string(), own.1.to_string());
+        base = Some((dimension.to_string(), member.to_string()));
     }
-    Some(slice)
+    Some((slice, base))
+}
+
+fn is_member_base(words: &Words<'_>, member: &Range<usize>) -> bool {
+    let before = words.full[..member.start].trim_end().to_ascii_lowercase();
+    MEMBER_BASE_WORDS.iter().any(|w| before.ends_with(w) && (!w.is_ascii() || words::ends_with_word(&before, w)))
 }
 
 /// The data's figure for a tie, in the typed figure's terms (percent for ratios shown as `%`); `None` when the
@@ -402,12 +455,16 @@ pub fn data_value(data: &DataSet, tie: &Tie) -> Option<Decimal> {
             (total > Decimal::ZERO).then(|| value?.checked_div(total)?.checked_mul(hundred)).flatten()
         }
         Role::Change { base, measure } => {
-            let base_period = match base {
-                Base::YearAgo => tie.period.year_ago()?,
-                Base::Prev => tie.period.prev()?,
-                Base::Period(period) => *period,
+            let base_value = match base {
+                Base::YearAgo => ask(tie.period.year_ago()?, &tie.slice, Kind::Actual)?,
+                Base::Prev => ask(tie.period.prev()?, &tie.slice, Kind::Actual)?,
+                Base::Period(period) => ask(*period, &tie.slice, Kind::Actual)?,
+                Base::Member(dimension, member) => {
+                    let mut other = tie.slice.clone();
+                    other.insert(dimension.clone(), member.clone());
+                    ask(tie.period, &other, Kind::Actual)?
+                }
             };
-            let base_value = ask(base_period, &tie.slice, Kind::Actual)?;
             let diff = value?.checked_sub(base_value)?;
             match measure {
                 Measure::Percent => {

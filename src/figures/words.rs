@@ -259,6 +259,11 @@ pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
     found
 }
 
+/// Whether `text` ends with the ASCII word `word`, not with the end of a longer word.
+pub fn ends_with_word(text: &str, word: &str) -> bool {
+    text.ends_with(word) && word_boundary(text, word)
+}
+
 fn word_boundary(before: &str, word: &str) -> bool {
     !before[..before.len() - word.len()].ends_with(|c: char| c.is_ascii_alphanumeric())
 }
@@ -329,7 +334,39 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
     found
 }
 
+/// Words a comparison column's head may hold besides the comparison: what is shown of the change.
+const CHANGE_HEADS: &[&str] =
+    &["增减", "增长", "增幅", "变化", "变动", "涨跌", "幅度", "率", "change", "growth", "delta", "diff", "pp", "%"];
+
+/// Whether a table head says only what its cells are compared with (`同比`, `YoY`, `vs Q3`, `较上年增减`), not
+/// what they measure: the cells state the change of the figure in the column before.
+pub fn is_comparison_head(head: &str) -> bool {
+    if !head.bytes().any(|b| b.is_ascii_alphabetic()) && !head.chars().any(|c| !c.is_ascii()) {
+        return false;
+    }
+    let mut cut: Vec<Range<usize>> = comparisons(head)
+        .into_iter()
+        .filter(|(_, against)| matches!(against, Against::YearAgo | Against::Prev))
+        .map(|(span, _)| span)
+        .collect();
+    cut.extend(periods(head, Some(0)).into_iter().filter(|p| p.is_base).map(|p| p.start..p.end));
+    if cut.is_empty() {
+        return false;
+    }
+    let mut rest = head.to_ascii_lowercase();
+    cut.sort_by_key(|span| std::cmp::Reverse(span.start));
+    for span in cut {
+        rest.replace_range(span, " ");
+    }
+    for word in BASE_WORDS.iter().chain(CHANGE_HEADS) {
+        rest = rest.replace(word, " ");
+    }
+    !rest.chars().any(char::is_alphanumeric)
+}
+
 const UP: &[&str] = &[
+    "高出",
+    "多出",
     "增长",
     "增加",
     "提升",
@@ -374,7 +411,11 @@ const DOWN: &[&str] = &[
 pub fn direction(before: &str) -> Option<i8> {
     let lower = before.trim_end().to_ascii_lowercase();
     let lower = lower.strip_suffix(" by").unwrap_or(&lower).trim_end();
-    let lower = lower.trim_end_matches(['了', '约', '达', '至', '为']);
+    // `增长至8369万元`, `rose to 33.8%`: the value it came to, not the change.
+    if lower.ends_with(['至', '到']) || ends_with_word(lower, "to") {
+        return None;
+    }
+    let lower = lower.trim_end_matches(['了', '约', '达', '为']);
     let ends = |words: &[&str]| {
         words.iter().any(|word| lower.ends_with(word) && (!word.is_ascii() || word_boundary(lower, word)))
     };
@@ -391,8 +432,8 @@ pub fn direction(before: &str) -> Option<i8> {
 pub fn direction_after(after: &str) -> Option<i8> {
     let word: String = after.trim_start().chars().take_while(char::is_ascii_alphabetic).collect();
     match word.to_ascii_lowercase().as_str() {
-        "higher" | "longer" | "more" => Some(1),
-        "lower" | "shorter" | "less" | "fewer" => Some(-1),
+        "higher" | "longer" | "more" | "above" => Some(1),
+        "lower" | "shorter" | "less" | "fewer" | "below" => Some(-1),
         _ => None,
     }
 }
@@ -444,5 +485,18 @@ mod tests {
         assert_eq!(direction("down "), Some(-1));
         assert_eq!(direction("营收"), None);
         assert_eq!(clause("营收8369万元，同比增长12.9%", 31), 19..36);
+        assert_eq!(direction("增长至"), None);
+        assert_eq!(direction("rose to "), None);
+    }
+
+    #[test]
+    fn comparison_heads() {
+        for head in ["同比", "YoY", "vs Q3", "较上年增减", "环比(%)", "同比增长", "Change vs 2024", "比上年"]
+        {
+            assert!(is_comparison_head(head), "{head}");
+        }
+        for head in ["销售额", "2025年", "Q4", "同比销售额", "Sales YoY", "目标", ""] {
+            assert!(!is_comparison_head(head), "{head}");
+        }
     }
 }
