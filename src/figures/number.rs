@@ -75,8 +75,10 @@ impl Typed {
         }
         let before = &text[self.span.start..self.digits.start];
         let before = before.trim_start_matches(['+', '-', '−']);
+        // A figure typed with its sign (`+956万元`) is shown the data's with its sign too.
         let (sign, number) = match number.strip_prefix('-') {
             Some(rest) => ("-", rest.to_string()),
+            None if self.sign != 0 && !scaled.is_zero() => ("+", number),
             None => ("", number),
         };
         format!("{sign}{before}{number}{}", &text[self.digits.end..self.span.end])

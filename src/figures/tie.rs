@@ -410,18 +410,26 @@ fn members(
                 })
             })
             .collect();
-        let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
-        if !is_member_base(words, range) {
+        let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
+        // The member compared with stands in the figure's clause, before it (`比华南区高…`) or after it
+        // (`… above South`).
+        let compared = named.iter().find(|(range, _)| in_clause(range) && is_member_base(words, range));
+        let Some((base_range, base_member)) = compared else {
+            let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
+            // Compared with a member outside the figure's clause: left alone.
+            if is_member_base(words, range) {
+                return None;
+            }
             slice.insert(dimension.to_string(), member.to_string());
             continue;
-        }
+        };
         let [first, second] = named.as_slice() else { return None };
-        let own = if first.0 == *range { second } else { first };
-        if base.is_some() || own.1 == *member || is_member_base(words, &own.0) {
+        let own = if first.0 == *base_range { second } else { first };
+        if base.is_some() || own.1 == *base_member || is_member_base(words, &own.0) {
             return None;
         }
         slice.insert(dimension.to_string(), own.1.to_string());
-        base = Some((dimension.to_string(), member.to_string()));
+        base = Some((dimension.to_string(), base_member.to_string()));
     }
     Some((slice, base))
 }
