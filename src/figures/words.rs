@@ -341,9 +341,6 @@ const CHANGE_HEADS: &[&str] =
 /// Whether a table head says only what its cells are compared with (`同比`, `YoY`, `vs Q3`, `较上年增减`), not
 /// what they measure: the cells state the change of the figure in the column before.
 pub fn is_comparison_head(head: &str) -> bool {
-    if !head.bytes().any(|b| b.is_ascii_alphabetic()) && !head.chars().any(|c| !c.is_ascii()) {
-        return false;
-    }
     let mut cut: Vec<Range<usize>> = comparisons(head)
         .into_iter()
         .filter(|(_, against)| matches!(against, Against::YearAgo | Against::Prev))
