@@ -194,8 +194,8 @@ fn zh_figures() -> Vec<Figure> {
 
 /// Changes typed with a sign, against another member, a rate's relative change, comparison-only table columns and
 /// figures at a precision or magnitude of the writer's choosing (src/changes.md). Left alone, so not listed:
-/// `第四季度毛利率环比增长1.5%` (a rate's change in points typed as `%`) and `2024年和2025年…高1500万元以上`
-/// (two periods).
+/// `第四季度毛利率环比增长1.5%` (a rate's change in points typed as `%`), `2024年和2025年…高1500万元以上`
+/// (two periods) and `增长至8369万元`, `由31.4%提升至33.2%` (values a change came to or from, not changes).
 fn zh_changes() -> Vec<Figure> {
     use States::*;
     let c = "src/changes.md";
@@ -262,7 +262,8 @@ fn en_figures() -> Vec<Figure> {
 }
 
 /// The English src/changes.md. Left alone, so not listed: `Q4 gross margin rose 1.5% from Q3` (points typed as
-/// `%`) and `In 2024 and 2025 North sales were above South by ¥15M` (two periods).
+/// `%`), `In 2024 and 2025 North sales were above South by ¥15M` (two periods) and `grew to ¥83.7M`, `from 31.4%
+/// to 33.2%` (values a change came to or from).
 fn en_changes() -> Vec<Figure> {
     use States::*;
     let c = "src/changes.md";

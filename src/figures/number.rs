@@ -285,6 +285,8 @@ mod tests {
         assert!(!rate.agrees(dec!(-12.9), Some(1)) && rate.agrees(dec!(-12.9), Some(-1)));
         assert!(!one("-12.9%").agrees(dec!(12.9), None));
         assert_eq!(revenue.written_like("8369万元", dec!(84123456)), "8412万元");
+        assert_eq!(one("+380万元").written_like("+380万元", dec!(3760000)), "+376万元");
+        assert_eq!(one("-4天").written_like("-4天", dec!(-5)), "-5天");
         let dollars = one("$1,234.5K");
         assert_eq!(dollars.written_like("$1,234.5K", dec!(2345678)), "$2,345.7K");
     }

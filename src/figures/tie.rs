@@ -350,13 +350,17 @@ fn linked(words: &Words<'_>, metric: &Range<usize>, figure: &Range<usize>) -> bo
     rest.is_empty()
 }
 
-/// Whether a table cell's column (or row) head says only what its cells are compared with (`同比`, `vs Q3`):
-/// a comparison word or a base period in the context, the words before the cell's own text.
+/// Whether a table cell's column (or row) head says what its cells are compared with (`同比`, `vs Q3`, `较上年`):
+/// a comparison word, or a period after a word such as `vs` or `较`, in the context (the words before the cell's
+/// own text). A head that only names the base period (`上年`, `上年同期`) is a column of that period's values.
 fn column_states_change(words: &Words<'_>) -> bool {
     let context = 0..words.offset;
     let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
     words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev))
-        || words.periods.iter().any(|p| p.is_base && inside(&(p.start..p.end)))
+        || words
+            .periods
+            .iter()
+            .any(|p| p.is_base && inside(&(p.start..p.end)) && words::after_base_word(&words.full[..p.start]))
 }
 
 /// Whether the clause names a base period (`比第三季度`, `from Q3`).

@@ -249,11 +249,7 @@ pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
             number("year").map(|y| PeriodWord::At(Period::Year(y)))
         };
         let Some(word) = word else { continue };
-        let before = text[..whole.start()].trim_end().to_ascii_lowercase();
-        let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev)
-            || BASE_WORDS
-                .iter()
-                .any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)));
+        let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev) || after_base_word(&text[..whole.start()]);
         found.push(PeriodMention { start: whole.start(), end: whole.end(), word, is_base });
     }
     found
@@ -262,6 +258,12 @@ pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
 /// Whether `text` ends with the ASCII word `word`, not with the end of a longer word.
 pub fn ends_with_word(text: &str, word: &str) -> bool {
     text.ends_with(word) && word_boundary(text, word)
+}
+
+/// Whether `before` ends with a word that makes what follows a comparison's base (`比`, `较`, `from`, `vs`).
+pub fn after_base_word(before: &str) -> bool {
+    let before = before.trim_end().to_ascii_lowercase();
+    BASE_WORDS.iter().any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)))
 }
 
 fn word_boundary(before: &str, word: &str) -> bool {
@@ -334,31 +336,47 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
     found
 }
 
-/// Words a comparison column's head may hold besides the comparison: what is shown of the change.
-const CHANGE_HEADS: &[&str] =
-    &["增减", "增长", "增幅", "变化", "变动", "涨跌", "幅度", "率", "change", "growth", "delta", "diff", "pp", "%"];
+/// Words that say a column holds changes (`较上年增减`, `Change vs 2024`).
+const CHANGE_HEADS: &[&str] = &["增减", "增长", "增幅", "变化", "变动", "涨跌", "change", "growth", "delta", "diff"];
+
+/// Words a comparison column's head may hold besides: what is shown of the change.
+const CHANGE_UNITS: &[&str] = &["幅度", "率", "pp", "%"];
 
 /// Whether a table head says only what its cells are compared with (`同比`, `YoY`, `vs Q3`, `较上年增减`), not
-/// what they measure: the cells state the change of the figure in the column before.
+/// what they measure: the cells state the change of the figure in the column before. A head that only names a
+/// period (`上年`, `2024`) is a column of that period's values, not of changes.
 pub fn is_comparison_head(head: &str) -> bool {
-    let mut cut: Vec<Range<usize>> = comparisons(head)
+    let lower = head.to_ascii_lowercase();
+    let mut cut: Vec<Range<usize>> = comparisons(&lower)
         .into_iter()
         .filter(|(_, against)| matches!(against, Against::YearAgo | Against::Prev))
         .map(|(span, _)| span)
         .collect();
-    cut.extend(periods(head, Some(0)).into_iter().filter(|p| p.is_base).map(|p| p.start..p.end));
+    let said = !cut.is_empty();
+    cut.extend(periods(&lower, Some(0)).into_iter().filter(|p| p.is_base).map(|p| p.start..p.end));
     if cut.is_empty() {
         return false;
     }
-    let mut rest = head.to_ascii_lowercase();
-    cut.sort_by_key(|span| std::cmp::Reverse(span.start));
-    for span in cut {
-        rest.replace_range(span, " ");
+    let mut marked = false;
+    for (words, marks) in [(BASE_WORDS, true), (CHANGE_HEADS, true), (CHANGE_UNITS, false)] {
+        for word in words {
+            for (at, _) in lower.match_indices(word) {
+                let span = at..at + word.len();
+                let whole = !word.is_ascii()
+                    || (!lower[..span.start].ends_with(|c: char| c.is_ascii_alphanumeric())
+                        && !is_word(&lower[span.end..]));
+                if whole {
+                    marked |= marks;
+                    cut.push(span);
+                }
+            }
+        }
     }
-    for word in BASE_WORDS.iter().chain(CHANGE_HEADS) {
-        rest = rest.replace(word, " ");
+    if !said && !marked {
+        return false;
     }
-    !rest.chars().any(char::is_alphanumeric)
+    let left = lower.char_indices().any(|(at, c)| c.is_alphanumeric() && !cut.iter().any(|span| span.contains(&at)));
+    !left && cut.iter().any(|span| !span.is_empty())
 }
 
 const UP: &[&str] = &[
@@ -492,7 +510,9 @@ mod tests {
         {
             assert!(is_comparison_head(head), "{head}");
         }
-        for head in ["销售额", "2025年", "Q4", "同比销售额", "Sales YoY", "目标", ""] {
+        for head in
+            ["销售额", "2025年", "Q4", "同比销售额", "Sales YoY", "目标", "", "上年", "上年同期", "Last year", "增减"]
+        {
             assert!(!is_comparison_head(head), "{head}");
         }
     }
