@@ -177,7 +177,15 @@ pub fn tie(
         .collect();
     let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
     // `from Q3 (€310K)`: a value right after the period it is compared with is that period's value.
-    let last_named = words.periods.iter().rev().find(|p| p.end <= span.start);
+    // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes. One of its cells
+    // not stated as a change may be the base's value (`4500万元` under `较上年`): never a value of the period the
+    // column before it names.
+    let column_change = column_states_change(words, typed.sign != 0);
+    if !column_change && column_compares(words) {
+        return None;
+    }
+    let last_named =
+        words.periods.iter().rev().find(|p| p.end <= span.start && (!column_change || p.start >= words.offset));
     if typed.class != Class::Percent
         && typed.class != Class::Points
         && last_named.is_some_and(|p| p.is_base)
@@ -203,7 +211,7 @@ pub fn tie(
         None => base_of(words, span, &clause, comparison),
     };
     // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes.
-    let column_change = column_states_change(words);
+
     let said_as_change = direction.is_some()
         || typed.sign != 0
         || column_change
@@ -350,17 +358,29 @@ fn linked(words: &Words<'_>, metric: &Range<usize>, figure: &Range<usize>) -> bo
     rest.is_empty()
 }
 
-/// Whether a table cell's column (or row) head says what its cells are compared with (`同比`, `vs Q3`, `较上年`):
-/// a comparison word, or a period after a word such as `vs` or `较`, in the context (the words before the cell's
-/// own text). A head that only names the base period (`上年`, `上年同期`) is a column of that period's values.
-fn column_states_change(words: &Words<'_>) -> bool {
+/// Whether a table cell's column (or row) head names a comparison at all (`同比`, `vs Q3`, `较上年`).
+fn column_compares(words: &Words<'_>) -> bool {
     let context = 0..words.offset;
     let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
     words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev))
-        || words
-            .periods
-            .iter()
-            .any(|p| p.is_base && inside(&(p.start..p.end)) && words::after_base_word(&words.full[..p.start]))
+        || words.periods.iter().any(|p| p.is_base && inside(&(p.start..p.end)))
+}
+
+/// Whether a table cell's column (or row) head says its cells are changes, for a figure typed with or without a
+/// sign: a comparison word (`同比`, `YoY`) or a change word (`增减`, `change`) says so for every cell; a base
+/// period alone (`vs Q3`, `较上年`) only for signed cells (an unsigned one may be that period's value). A head that
+/// only names a period (`上年`, `上年同期`) is a column of that period's values.
+fn column_states_change(words: &Words<'_>, signed: bool) -> bool {
+    let context = 0..words.offset;
+    let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
+    if words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev)) {
+        return true;
+    }
+    let base = words
+        .periods
+        .iter()
+        .any(|p| p.is_base && inside(&(p.start..p.end)) && words::after_base_word(&words.full[..p.start]));
+    base && (signed || words::names_a_change(&words.full[context]))
 }
 
 /// Whether the clause names a base period (`比第三季度`, `from Q3`).
@@ -386,8 +406,29 @@ fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, compar
 }
 
 /// Words before a member that make it what the figure is compared with (`比华南区`, `above South`).
-const MEMBER_BASE_WORDS: &[&str] =
-    &["比", "较", "与", "相比", "than", "vs", "vs.", "from", "versus", "above", "below", "ahead of", "behind"];
+const MEMBER_BASE_WORDS: &[&str] = &["比", "较", "than", "vs", "vs.", "versus", "above", "below", "ahead of", "behind"];
+
+/// Words before a member that may make it a base (`与华南区相比`, `from South`) or not (`华北区与华南区合计`): a
+/// figure with one of them before its nearest member is left alone.
+const LOOSE_BASE_WORDS: &[&str] = &["与", "和", "及", "from", "and", "plus"];
+
+/// What may stand between a figure and the member after it that it is compared with (`¥18.9M above South`,
+/// `58.4% higher than South`); anything else (`5130万元比华南区高`, `¥51.3M, higher than South`) leaves the
+/// figure alone.
+const COMPARATIVES_AFTER: &[&str] = &[
+    "above",
+    "below",
+    "ahead of",
+    "behind",
+    "higher than",
+    "lower than",
+    "more than",
+    "less than",
+    "fewer than",
+    "greater than",
+    "longer than",
+    "shorter than",
+];
 
 /// The slice the sentence names: for each dimension of the metric, the member named nearest the figure; and the
 /// member it is compared with, when that is the nearest (`华北区比华南区高…`, `North was … above South`). The
@@ -420,13 +461,19 @@ fn members(
         let compared = named.iter().find(|(range, _)| in_clause(range) && is_member_base(words, range));
         let Some((base_range, base_member)) = compared else {
             let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
-            // Compared with a member outside the figure's clause: left alone.
-            if is_member_base(words, range) {
+            // Compared with a member outside the figure's clause, or perhaps compared: left alone.
+            if is_member_base(words, range) || after_word(words, range, LOOSE_BASE_WORDS) {
                 return None;
             }
             slice.insert(dimension.to_string(), member.to_string());
             continue;
         };
+        if base_range.start >= span.end {
+            let between = words.full[span.end..base_range.start].trim().to_ascii_lowercase();
+            if !COMPARATIVES_AFTER.contains(&between.as_str()) {
+                return None;
+            }
+        }
         let [first, second] = named.as_slice() else { return None };
         let own = if first.0 == *base_range { second } else { first };
         if base.is_some() || own.1 == *base_member || is_member_base(words, &own.0) {
@@ -439,8 +486,13 @@ fn members(
 }
 
 fn is_member_base(words: &Words<'_>, member: &Range<usize>) -> bool {
-    let before = words.full[..member.start].trim_end().to_ascii_lowercase();
-    MEMBER_BASE_WORDS.iter().any(|w| before.ends_with(w) && (!w.is_ascii() || words::ends_with_word(&before, w)))
+    after_word(words, member, MEMBER_BASE_WORDS)
+}
+
+/// Whether one of `list` stands right before `range`.
+fn after_word(words: &Words<'_>, range: &Range<usize>, list: &[&str]) -> bool {
+    let before = words.full[..range.start].trim_end().to_ascii_lowercase();
+    list.iter().any(|w| before.ends_with(w) && (!w.is_ascii() || words::ends_with_word(&before, w)))
 }
 
 /// The data's figure for a tie, in the typed figure's terms (percent for ratios shown as `%`); `None` when the

@@ -339,6 +339,17 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
 /// Words that say a column holds changes (`较上年增减`, `Change vs 2024`).
 const CHANGE_HEADS: &[&str] = &["增减", "增长", "增幅", "变化", "变动", "涨跌", "change", "growth", "delta", "diff"];
 
+/// Whether `text` holds a word that says its figures are changes (`增减`, `change`).
+pub fn names_a_change(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    CHANGE_HEADS.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            !word.is_ascii()
+                || (!lower[..at].ends_with(|c: char| c.is_ascii_alphanumeric()) && !is_word(&lower[at + word.len()..]))
+        })
+    })
+}
+
 /// Words a comparison column's head may hold besides: what is shown of the change.
 const CHANGE_UNITS: &[&str] = &["幅度", "率", "pp", "%"];
 
