@@ -209,6 +209,21 @@ pub fn fixed_decimals(x: Decimal, decimals: u32, grouped: bool) -> String {
     }
 }
 
+/// A number as [`NumberFormat`] writes it inside a unit's text (`12.9` of `12.9%`).
+enum SmallNumber {
+    Rounded(Decimal),
+    Text(String),
+}
+
+impl std::fmt::Display for SmallNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmallNumber::Rounded(number) => number.fmt(f),
+            SmallNumber::Text(text) => f.write_str(text),
+        }
+    }
+}
+
 /// Formats one metric's numbers in one locale.
 #[derive(Clone, Debug)]
 pub struct NumberFormat<'a> {
@@ -285,12 +300,13 @@ impl NumberFormat<'_> {
         format!("{number}{}", scale.map_or("", Scale::text))
     }
 
-    /// A percentage, a number of points or days: `precision` decimals at most, or exactly `decimals`.
-    fn small_number(&self, x: Decimal, grouped: bool) -> String {
+    /// A percentage, a number of points or days: `precision` decimals at most, or exactly `decimals`. Written
+    /// into the text that holds it, without a string of its own unless it needs one.
+    fn small_number(&self, x: Decimal, grouped: bool) -> SmallNumber {
         match self.fixed.decimals {
-            Some(decimals) => fixed_decimals(x, decimals, grouped),
-            None if grouped => group_thousands(round(x, self.precision)),
-            None => round(x, self.precision).to_string(),
+            Some(decimals) => SmallNumber::Text(fixed_decimals(x, decimals, grouped)),
+            None if grouped => SmallNumber::Text(group_thousands(round(x, self.precision))),
+            None => SmallNumber::Rounded(round(x, self.precision)),
         }
     }
 
