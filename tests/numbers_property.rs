@@ -256,7 +256,7 @@ mod fixed_formats {
         let digits: Vec<char> = int.chars().collect();
         let mut out = String::new();
         for (index, digit) in digits.iter().enumerate() {
-            if index > 0 && (digits.len() - index) % 3 == 0 {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(*digit);
