@@ -219,9 +219,24 @@ pub fn allows(allowed: &[String], rule: &str) -> bool {
 
 /// A column headed only by a comparison (`同比`, `vs Q3`) states the change of the column before it: its head
 /// becomes that column's head followed by its own (`销售额 同比`), so its cells tie to the same metric and period.
+/// Not when several heads name periods (`| 指标 | 2025年 | 2024年 | 同比 |`): which is compared with which is
+/// the reader's guess.
 fn lend_heads_to_comparisons(header: &mut [Block]) {
+    let comparisons: Vec<bool> = header.iter().map(|head| super::words::is_comparison_head(&head.text)).collect();
+    if !comparisons.contains(&true) {
+        return;
+    }
+    let period_heads = header
+        .iter()
+        .zip(&comparisons)
+        .skip(1)
+        .filter(|(head, comparison)| !**comparison && super::words::names_a_period(&head.text))
+        .count();
+    if period_heads > 1 {
+        return;
+    }
     for column in 1..header.len() {
-        if super::words::is_comparison_head(&header[column].text) {
+        if comparisons[column] {
             let lent = format!("{} {}", header[column - 1].text, header[column].text);
             header[column].text = lent;
         }

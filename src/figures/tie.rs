@@ -406,7 +406,16 @@ fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, compar
 }
 
 /// Words before a member that make it what the figure is compared with (`比华南区`, `above South`).
-const MEMBER_BASE_WORDS: &[&str] = &["比", "较", "than", "vs", "vs.", "versus", "above", "below", "ahead of", "behind"];
+const MEMBER_BASE_WORDS: &[&str] = &[
+    "比", "较", "高于", "低于", "多于", "少于", "than", "vs", "vs.", "versus", "above", "below", "ahead of", "behind",
+];
+
+/// What may stand between the member compared with and the figure after it (`比华南区高1891万元`, `higher than
+/// South by ¥18.9M`), besides the metric's name: `华南区的3239万元` is South's own value.
+const COMPARATIVES_BEFORE: &[&str] = &[
+    "", "高", "低", "多", "少", "高出", "低出", "多出", "少出", "增加", "减少", "增长", "下降", "提升", "提高", "降低",
+    "by",
+];
 
 /// Words before a member that may make it a base (`与华南区相比`, `from South`) or not (`华北区与华南区合计`): a
 /// figure with one of them before its nearest member is left alone.
@@ -473,6 +482,8 @@ fn members(
             if !COMPARATIVES_AFTER.contains(&between.as_str()) {
                 return None;
             }
+        } else if !comparative_between(words, metric, base_range.end..span.start) {
+            return None;
         }
         let [first, second] = named.as_slice() else { return None };
         let own = if first.0 == *base_range { second } else { first };
@@ -483,6 +494,19 @@ fn members(
         base = Some((dimension.to_string(), base_member.to_string()));
     }
     Some((slice, base))
+}
+
+/// Whether only a comparative (`高`, `多出`, `by`), perhaps with the metric's name, stands in `between`.
+fn comparative_between(words: &Words<'_>, metric: &Metric, between: Range<usize>) -> bool {
+    let mut text = words.full[between.clone()].to_ascii_lowercase();
+    // `比华南区销售额高…`: the metric's name may stand there.
+    for mention in words.mentions.iter().rev().filter(|m| between.start <= m.span.start && m.span.end <= between.end) {
+        if mention.named.iter().any(|named| matches!(named, Named::Metric(id) if *id == metric.id)) {
+            text.replace_range(mention.span.start - between.start..mention.span.end - between.start, " ");
+        }
+    }
+    let text = text.trim().trim_end_matches(['约', '了', '达', ':', '：']).trim();
+    COMPARATIVES_BEFORE.contains(&text)
 }
 
 fn is_member_base(words: &Words<'_>, member: &Range<usize>) -> bool {

@@ -339,6 +339,11 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
 /// Words that say a column holds changes (`较上年增减`, `Change vs 2024`).
 const CHANGE_HEADS: &[&str] = &["增减", "增长", "增幅", "变化", "变动", "涨跌", "change", "growth", "delta", "diff"];
 
+/// Whether `text` names a period (`2025年`, `Q4`, `上年`).
+pub fn names_a_period(text: &str) -> bool {
+    !periods(text, Some(0)).is_empty()
+}
+
 /// Whether `text` holds a word that says its figures are changes (`增减`, `change`).
 pub fn names_a_change(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
