@@ -210,8 +210,6 @@ pub fn tie(
         Some((dimension, member)) => Some(Base::Member(dimension, member)),
         None => base_of(words, span, &clause, comparison),
     };
-    // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes.
-
     let said_as_change = direction.is_some()
         || typed.sign != 0
         || column_change
@@ -440,9 +438,10 @@ const COMPARATIVES_AFTER: &[&str] = &[
 ];
 
 /// The slice the sentence names: for each dimension of the metric, the member named nearest the figure; and the
-/// member it is compared with, when that is the nearest (`华北区比华南区高…`, `North was … above South`). The
-/// comparison ties only when the sentence names exactly two members of the dimension, the figure's own and the
-/// base, and one dimension is compared; `None` otherwise.
+/// member it is compared with, when one stands in the figure's clause after `比`, `than`, `above`…
+/// (`华北区比华南区高…`, `North was … above South`). The comparison ties only when the sentence names exactly two
+/// members of that dimension, the figure's own and the base, and one dimension is compared; `None` (the figure
+/// left alone) otherwise.
 fn members(
     data: &DataSet,
     words: &Words<'_>,
