@@ -217,28 +217,15 @@ pub fn allows(allowed: &[String], rule: &str) -> bool {
     allowed.iter().any(|a| a == rule || a == "all" || a == family || a.strip_suffix("/*") == Some(family))
 }
 
-/// A column headed only by a comparison (`同比`, `vs Q3`) states the change of the column before it: its head
-/// becomes that column's head followed by its own (`销售额 同比`), so its cells tie to the same metric and period.
-/// Not when several heads name periods (`| 指标 | 2025年 | 2024年 | 同比 |`): which is compared with which is
-/// the reader's guess.
+/// A column headed only by a comparison (`同比`, `vs Q3`) states the change of another column: its head becomes
+/// that column's head followed by its own (`销售额 同比`), so its cells tie to the same metric and period (which
+/// column, see [`super::words::comparison_lenders`]).
 fn lend_heads_to_comparisons(header: &mut [Block]) {
-    let comparisons: Vec<bool> = header.iter().map(|head| super::words::is_comparison_head(&head.text)).collect();
-    if !comparisons.contains(&true) {
-        return;
-    }
-    let period_heads = header
-        .iter()
-        .zip(&comparisons)
-        .skip(1)
-        .filter(|(head, comparison)| !**comparison && super::words::names_a_period(&head.text))
-        .count();
-    if period_heads > 1 {
-        return;
-    }
-    for column in 1..header.len() {
-        if comparisons[column] {
-            let lent = format!("{} {}", header[column - 1].text, header[column].text);
-            header[column].text = lent;
+    let heads: Vec<&str> = header.iter().map(|head| head.text.as_str()).collect();
+    let lenders = super::words::comparison_lenders(&heads);
+    for (column, lender) in lenders.into_iter().enumerate() {
+        if let Some(lender) = lender {
+            header[column].text = format!("{} {}", header[lender].text, header[column].text);
         }
     }
 }

@@ -405,7 +405,29 @@ fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, compar
 
 /// Words before a member that make it what the figure is compared with (`比华南区`, `above South`).
 const MEMBER_BASE_WORDS: &[&str] = &[
-    "比", "较", "高于", "低于", "多于", "少于", "than", "vs", "vs.", "versus", "above", "below", "ahead of", "behind",
+    "比",
+    "较",
+    "高于",
+    "低于",
+    "多于",
+    "少于",
+    "超过",
+    "领先",
+    "落后",
+    "than",
+    "vs",
+    "vs.",
+    "versus",
+    "above",
+    "below",
+    "ahead of",
+    "behind",
+    "beat",
+    "exceeded",
+    "outsold",
+    "outpaced",
+    "surpassed",
+    "trailed",
 ];
 
 /// What may stand between the member compared with and the figure after it (`比华南区高1891万元`, `higher than
@@ -471,6 +493,17 @@ fn members(
             let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
             // Compared with a member outside the figure's clause, or perhaps compared: left alone.
             if is_member_base(words, range) || after_word(words, range, LOOSE_BASE_WORDS) {
+                return None;
+            }
+            // `North edged South by ¥18.9M`: two members before the figure with no figure between them, in words
+            // this check does not read.
+            let other_before = named.iter().any(|(other, name)| {
+                name != member
+                    && in_clause(other)
+                    && other.end <= range.start
+                    && !words.figures.iter().any(|(figure, _)| other.end <= figure.start && figure.end <= range.start)
+            });
+            if range.end <= span.start && other_before {
                 return None;
             }
             slice.insert(dimension.to_string(), member.to_string());

@@ -339,9 +339,56 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
 /// Words that say a column holds changes (`较上年增减`, `Change vs 2024`).
 const CHANGE_HEADS: &[&str] = &["增减", "增长", "增幅", "变化", "变动", "涨跌", "change", "growth", "delta", "diff"];
 
-/// Whether `text` names a period (`2025年`, `Q4`, `上年`).
-pub fn names_a_period(text: &str) -> bool {
-    !periods(text, Some(0)).is_empty()
+/// For each column of a table's head, the column whose head a comparison column (`同比`, `QoQ`, `vs Q3`) takes
+/// its metric and period from: the column before it (`| 区域 | 2025年销售额 | 同比 |`); when several heads name
+/// periods, the one naming the latest period (`| | Q3 | Q4 | QoQ |` → Q4), provided each of them names exactly one
+/// period, all of one length and all absolute or all relative; else none (`| 指标 | 本年 | 上年 | 同比 |`): which
+/// is compared with which is left to the reader.
+pub fn comparison_lenders(heads: &[&str]) -> Vec<Option<usize>> {
+    let comparisons: Vec<bool> = heads.iter().map(|head| is_comparison_head(head)).collect();
+    let mut lenders = vec![None; heads.len()];
+    if !comparisons.contains(&true) {
+        return lenders;
+    }
+    // (column, its periods) for the heads, after the first, that name any.
+    let named: Vec<(usize, Vec<PeriodMention>)> = (1..heads.len())
+        .filter(|&column| !comparisons[column])
+        .map(|column| (column, periods(heads[column], Some(0))))
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    let latest = if named.len() > 1 {
+        let Some(dated) = named
+            .iter()
+            .map(|(column, found)| match found.as_slice() {
+                [PeriodMention { word: PeriodWord::At(period), is_base: false, .. }] => Some((*period, *column)),
+                _ => None,
+            })
+            .collect::<Option<Vec<(Period, usize)>>>()
+        else {
+            return lenders;
+        };
+        let first = dated[0].0;
+        let alike = dated.iter().all(|(period, _)| {
+            period.granularity() == first.granularity() && (period.year() == 0) == (first.year() == 0)
+        });
+        let mut distinct: Vec<Period> = dated.iter().map(|(period, _)| *period).collect();
+        distinct.sort();
+        distinct.dedup();
+        match distinct.len() {
+            // `| 区域 | 2025年销售额 | 同比 | 2025年毛利率 | 同比 |`: one period, each comparison after its metric.
+            1 => None,
+            count if alike && count == dated.len() => dated.iter().max().map(|(_, column)| *column),
+            _ => return lenders,
+        }
+    } else {
+        None
+    };
+    for column in 1..heads.len() {
+        if comparisons[column] {
+            lenders[column] = latest.or(Some(column - 1)).filter(|lender| !comparisons[*lender]);
+        }
+    }
+    lenders
 }
 
 /// Whether `text` holds a word that says its figures are changes (`增减`, `change`).
@@ -518,6 +565,24 @@ mod tests {
         assert_eq!(clause("营收8369万元，同比增长12.9%", 31), 19..36);
         assert_eq!(direction("增长至"), None);
         assert_eq!(direction("rose to "), None);
+    }
+
+    #[test]
+    fn which_column_a_comparison_column_states_the_change_of() {
+        assert_eq!(comparison_lenders(&["区域", "2025年销售额", "同比"]), [None, None, Some(1)]);
+        assert_eq!(comparison_lenders(&["", "Q3", "Q4", "QoQ"]), [None, None, None, Some(2)]);
+        assert_eq!(comparison_lenders(&["", "Q4", "Q3", "vs Q3"]), [None, None, None, Some(1)]);
+        assert_eq!(comparison_lenders(&["指标", "2025年", "2024年", "同比"]), [None, None, None, Some(1)]);
+        assert_eq!(
+            comparison_lenders(&["季度", "销售额", "环比", "毛利率", "环比"]),
+            [None, None, Some(1), None, Some(3)]
+        );
+        assert_eq!(comparison_lenders(&["区域", "2025年销售额", "同比", "2025年毛利率", "同比"])[4], Some(3));
+        for unclear in
+            [&["指标", "本年", "上年", "同比"][..], &["", "Q4", "2025年", "同比"], &["", "Q4", "Q3", "Q4", "同比"]]
+        {
+            assert_eq!(comparison_lenders(unclear).last(), Some(&None), "{unclear:?}");
+        }
     }
 
     #[test]
