@@ -235,6 +235,14 @@ fn zh_changes() -> Vec<Figure> {
         figure(c, "5130万元", "5130", WAN, 0, Value("sales", "2025", north)),
         figure(c, "3239万元", "3239", WAN, 0, Value("sales", "2025", south)),
         figure(c, "+326万元", "326", WAN, 1, Difference("sales", "2025", "2024", south)),
+        figure(c, "1891万元", "1891", WAN, 1, Versus("sales", "2025", "region", "north", "south", false)),
+        // Several period columns: the comparison column states the change of the latest.
+        figure(c, "7413万元", "7413", WAN, 0, Value("sales", "2024", None)),
+        figure(c, "8369万元", "8369", WAN, 0, Value("sales", "2025", None)),
+        figure(c, "+12.9%", "12.9", 1, 1, Percent("sales", "2025", "2024", None)),
+        figure(c, "31.4%", "31.4", 1, 0, Value("margin", "2024", None)),
+        figure(c, "33.2%", "33.2", 1, 0, Value("margin", "2025", None)),
+        figure(c, "+2.0个百分点", "2.0", 1, 1, Difference("margin", "2025", "2024", None)),
     ]
 }
 
@@ -304,6 +312,14 @@ fn en_changes() -> Vec<Figure> {
         figure(c, "¥51.3M", "51.3", MILLION, 0, Value("sales", "2025", north)),
         figure(c, "¥32.4M", "32.4", MILLION, 0, Value("sales", "2025", south)),
         figure(c, "+¥3.36M", "3.36", MILLION, 1, Difference("sales", "2025", "2024", south)),
+        // `North edged South by ¥18.0M` is not read (an unknown verb between two members): not listed.
+        figure(c, "¥18.9M", "18.9", MILLION, 1, Versus("sales", "2025", "region", "north", "south", false)),
+        figure(c, "¥21.04M", "21.04", MILLION, 0, Value("sales", "2025-Q3", None)),
+        figure(c, "¥24.80M", "24.80", MILLION, 0, Value("sales", "2025-Q4", None)),
+        figure(c, "+17.9%", "17.9", 1, 1, Percent("sales", "2025-Q4", "2025-Q3", None)),
+        figure(c, "32.6%", "32.6", 1, 0, Value("margin", "2025-Q3", None)),
+        figure(c, "34.1%", "34.1", 1, 0, Value("margin", "2025-Q4", None)),
+        figure(c, "+1.6 pp", "1.6", 1, 1, Difference("margin", "2025-Q4", "2025-Q3", None)),
     ]
 }
 
@@ -341,12 +357,12 @@ fn assert_stale_found(name: &str, figures: &[Figure], expected_count: usize) {
 
 #[test]
 fn every_stale_figure_of_the_chinese_report_is_found_and_no_correct_one() {
-    assert_stale_found("zh", &zh_figures(), 16);
+    assert_stale_found("zh", &zh_figures(), 17);
 }
 
 #[test]
 fn every_stale_figure_of_the_english_report_is_found_and_no_correct_one() {
-    assert_stale_found("en", &en_figures(), 11);
+    assert_stale_found("en", &en_figures(), 12);
 }
 
 #[test]
