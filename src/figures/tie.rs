@@ -175,7 +175,13 @@ pub fn tie(
             _ => None,
         })
         .collect();
-    let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    let (period_span, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    // `第四季度为全年高峰，销售额2480万元`: a period from outside the figure's clause counts only when every period
+    // named before it covers it (`2025年` … `第四季度`, a table's head and row), not when it is another.
+    let outside = period_span.start < clause.start || period_span.end > clause.end;
+    if outside && own_periods.iter().any(|(at, other)| at.end <= period_span.start && !covers(*other, *period)) {
+        return None;
+    }
     // `from Q3 (€310K)`: a value right after the period it is compared with is that period's value.
     // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes. One of its cells
     // not stated as a change may be the base's value (`4500万元` under `较上年`): never a value of the period the
@@ -273,6 +279,21 @@ pub fn tie(
         return None;
     }
     Some(Tie { metric: metric.id.clone(), unit: metric.unit, period: *period, slice, role })
+}
+
+/// Whether `outer` spans every month of `inner` (`2025年` covers `2025年第四季度`).
+fn covers(outer: Period, inner: Period) -> bool {
+    let months = |period: Period| {
+        let length = match period {
+            Period::Year(_) => 12,
+            Period::Half(..) => 6,
+            Period::Quarter(..) => 3,
+            Period::Month(..) => 1,
+        };
+        period.start_month()..period.start_month() + length
+    };
+    let (outer_months, inner_months) = (months(outer), months(inner));
+    outer.year() == inner.year() && outer_months.start <= inner_months.start && inner_months.end <= outer_months.end
 }
 
 /// Words that may stand between a metric and its value (`销售额为`, `sales were`, `revenue for 2025 was`).
