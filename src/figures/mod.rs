@@ -68,9 +68,12 @@ impl Found {
         Some(self.typed.agrees(self.data?, direction))
     }
 
-    /// The data's figure written like the typed one.
+    /// The data's figure written like the typed one: its size for a figure typed without a sign (whose words, if
+    /// any, say the direction), signed for one typed with its sign.
     pub fn data_text(&self) -> Option<String> {
-        Some(self.typed.written_like(&self.segment, self.data?))
+        let data = self.data?;
+        let shown = if self.typed.sign == 0 { data.abs() } else { data };
+        Some(self.typed.written_like(&self.segment, shown))
     }
 }
 
