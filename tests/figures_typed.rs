@@ -198,7 +198,7 @@ fn zh_figures() -> Vec<Figure> {
 /// (two periods), `增长至8369万元`, `由31.4%提升至33.2%` (values a change came to or from, not changes),
 /// `华北区与华南区销售额合计8369万元` (two members, no comparison), `5130万元比华南区高出近六成` (the figure is
 /// North's value, said before the comparison), `高于华南区的3200万元` (South's own value, typed stale: it must not be
-/// read as North's lead).
+/// read as North's lead), `第四季度为全年高峰，销售额2400万元` (the quarter or the year?).
 fn zh_changes() -> Vec<Figure> {
     use States::*;
     let c = "src/changes.md";
@@ -281,7 +281,8 @@ fn en_figures() -> Vec<Figure> {
 /// The English src/changes.md. Left alone, so not listed: `Q4 gross margin rose 1.5% from Q3` (points typed as
 /// `%`), `In 2024 and 2025 North sales were above South by ¥15M` (two periods) and `grew to ¥83.7M`, `from 31.4%
 /// to 33.2%` (values a change came to or from), `North and South sales totaled ¥83.7M` and `North sales of
-/// ¥51.3M were higher than South`.
+/// ¥51.3M were higher than South`, `Q4 was the peak of the full year, with sales of ¥24.0M` (the quarter or the
+/// year?).
 fn en_changes() -> Vec<Figure> {
     use States::*;
     let c = "src/changes.md";
