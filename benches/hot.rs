@@ -131,7 +131,15 @@ mod format {
 
     fn bench_unit(bencher: Bencher, locale: Locale, unit: Unit, suffix: Option<&Label>) {
         let values = amounts();
-        let format = NumberFormat { locale, unit, precision: 1, currency: "CNY", suffix, style: Default::default() };
+        let format = NumberFormat {
+            locale,
+            unit,
+            precision: 1,
+            currency: "CNY",
+            suffix,
+            style: Default::default(),
+            fixed: Default::default(),
+        };
         bencher.counter(ItemsCount::new(values.len())).bench(|| {
             for value in &values {
                 divan::black_box(format.value(divan::black_box(*value)));

@@ -304,3 +304,83 @@ fn reads_numbers_back() {
     let numbers = read_numbers("Q4销售额1,较2022年Q4(0)增加1");
     assert_eq!(numbers.len(), 3, "{numbers:?}");
 }
+
+/// `decimals=`, `scale=` and `measure=` from the data side: the value, the difference and the relative change are
+/// computed here in exact decimals from the generated facts, scaled and rounded half to even at the stated
+/// decimals, and must be what the directive writes, digit for digit (trailing zeros included).
+mod fixed_formats {
+    use super::*;
+    use rust_decimal::{Decimal, RoundingStrategy};
+
+    fn exact(value: Decimal, scale: i64, decimals: u32) -> String {
+        let scaled =
+            (value / Decimal::from(scale)).round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven);
+        let text = format!("{:.prec$}", scaled.abs(), prec = decimals as usize);
+        if scaled.is_sign_negative() && !scaled.is_zero() { format!("-{text}") } else { text }
+    }
+
+    /// English groups the digits before the point in threes: `999,995K`.
+    fn grouped(text: &str) -> String {
+        let (sign, rest) = text.split_at(usize::from(text.starts_with(['-', '+'])));
+        let (int, frac) = rest.split_once('.').map_or((rest, None), |(int, frac)| (int, Some(frac)));
+        let digits: Vec<char> = int.chars().collect();
+        let mut out = String::new();
+        for (index, digit) in digits.iter().enumerate() {
+            if index > 0 && (digits.len() - index).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(*digit);
+        }
+        match frac {
+            Some(frac) => format!("{sign}{out}.{frac}"),
+            None => format!("{sign}{out}"),
+        }
+    }
+
+    fn signed(text: String) -> String {
+        if text.starts_with('-') || text.trim_start_matches(['0', '.']).is_empty() { text } else { format!("+{text}") }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fixed_decimals_and_scale_write_the_data(
+            now in 1i64..900_000_000_000,
+            then in 1i64..900_000_000_000,
+            decimals in 0u32..4,
+            scale in 0usize..5,
+        ) {
+            let toml = format!(
+                "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[metrics.m]\nunit = \"currency\"\nvalues = {{ \"2022\" = {then}, \"2023\" = {now} }}\n"
+            );
+            let data = load_sources(&[("kpi.toml".to_string(), toml.into_bytes())]).expect("generated data loads");
+            let templates = Templates::builtin();
+            let (name, size, locale) =
+                [("万", 10_000, Locale::ZhCn), ("亿", 100_000_000, Locale::ZhCn), ("K", 1_000, Locale::En), ("M", 1_000_000, Locale::En), ("B", 1_000_000_000, Locale::En)][scale];
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
+            let expand = |body: &str| narrator.expand(&parse(&format!("<<#kpi {body}>>")).unwrap(), Target::Html).expect("expands");
+            let (now_d, then_d) = (Decimal::from(now), Decimal::from(then));
+            let unit = |number: String| match locale {
+                Locale::ZhCn => format!("{number}{name}元"),
+                Locale::En => match grouped(&number).strip_prefix(['-', '+']) {
+                    Some(rest) => format!("{}RMB {rest}{name}", &number[..1]),
+                    None => format!("RMB {}{name}", grouped(&number)),
+                },
+            };
+            prop_assert_eq!(expand(&format!("m 2023 decimals={decimals} scale={name}")), unit(exact(now_d, size, decimals)));
+            // The difference, signed as it displays.
+            let difference = signed(exact(now_d - then_d, size, decimals));
+            prop_assert_eq!(
+                expand(&format!("m 2023 vs yoy as delta measure=difference decimals={decimals} scale={name}")),
+                unit(difference)
+            );
+            // The relative change, in percent of the base.
+            let relative = (now_d - then_d) / then_d * Decimal::ONE_HUNDRED;
+            prop_assert_eq!(
+                expand(&format!("m 2023 vs yoy as size measure=percent decimals={decimals}")),
+                format!("{}%", exact(relative.abs(), 1, decimals))
+            );
+        }
+    }
+}

@@ -140,23 +140,40 @@ fn rewrite(
     if figure_locale != expander.locale() {
         options.push(format!("locale={}", figure_locale.id()));
     }
-    let mut variants = vec![options.clone()];
-    if matches!(figure.typed.class, Class::Percent | Class::Points | Class::Days)
-        && figure.typed.decimals != config.precision
-    {
-        let mut with_precision = options;
-        with_precision.push(format!("precision={}", figure.typed.decimals));
-        variants.push(with_precision);
-    }
     let ranges = [figure.source.clone(), figure.source_with_suffix.clone()];
-    for options in variants {
-        let directive = figures::directive(tie, year, &options);
+    for options in variants(config, figure, options) {
+        let directive = figures::directive(tie, year, figure.typed.sign != 0, &options);
         let Ok(expansion) = expander.eval(&directive, false) else { continue };
         if let Some(range) = ranges.iter().find(|range| text.get((*range).clone()) == Some(expansion.as_str())) {
             return Some(Rewrite { range: range.clone(), directive });
         }
     }
     None
+}
+
+/// The options to try, simplest first: none; `precision=` (at most the typed decimals); `decimals=` (exactly
+/// them: `14.0%`, `¥21.0M`); `scale=` with and without `decimals=` for an amount typed in a magnitude the
+/// preprocessor would not choose (`12000万元`, `0.84亿元`).
+fn variants(config: &Config, figure: &Found, options: Vec<String>) -> Vec<Vec<String>> {
+    let typed = &figure.typed;
+    let with = |extra: &[String]| options.iter().chain(extra).cloned().collect::<Vec<_>>();
+    let decimals = format!("decimals={}", typed.decimals);
+    let mut variants = vec![options.clone()];
+    let small = matches!(typed.class, Class::Percent | Class::Points | Class::Days);
+    if small && typed.decimals != config.precision {
+        variants.push(with(&[format!("precision={}", typed.decimals)]));
+    }
+    if typed.decimals > 0 {
+        variants.push(with(std::slice::from_ref(&decimals)));
+    }
+    let unit = &figure.segment[typed.digits.end..typed.span.end];
+    let scale = ["万", "亿", "K", "M", "B"].into_iter().find(|scale| unit.starts_with(scale));
+    if let Some(scale) = scale.filter(|_| !small) {
+        let scale = format!("scale={scale}");
+        variants.push(with(std::slice::from_ref(&scale)));
+        variants.push(with(&[scale, decimals]));
+    }
+    variants
 }
 
 fn apply(text: &str, rewrites: &[Rewrite]) -> String {

@@ -33,7 +33,7 @@ pub struct ParseError {
 /// The forms `as` accepts, in the order the help lists them.
 pub const FORMS: &[&str] = &["value", "sentence", "delta", "size", "change", "ratio", "table", "chart"];
 /// The options a directive accepts after its other parts.
-pub const OPTIONS: &[&str] = &["locale", "precision", "type", "height"];
+pub const OPTIONS: &[&str] = &["locale", "precision", "decimals", "scale", "measure", "type", "height"];
 /// Every keyword a comparand can be.
 const COMPARAND_WORDS: &[&str] = &["prev", "qoq", "环比", "yoy", "同比", "target", "目标", "standard", "标准"];
 /// The words that open a clause after the period, for "did you mean" on a stray word.
@@ -705,7 +705,18 @@ fn option_value(name: &str, value: &str, span: Range<usize>) -> Result<String, P
             ["zh-CN", "en"].into_iter().find(|locale| locale.eq_ignore_ascii_case(value)).map(str::to_string),
             "`zh-CN` or `en`",
         ),
-        "precision" => (number(0, 6).map(|n| n.to_string()), "a whole number of decimals from 0 to 6"),
+        "precision" | "decimals" => (number(0, 6).map(|n| n.to_string()), "a whole number of decimals from 0 to 6"),
+        "scale" => (
+            ["万", "亿", "K", "M", "B"].into_iter().find(|scale| scale.eq_ignore_ascii_case(value)).map(str::to_string),
+            "`万` or `亿` (zh-CN), `K`, `M` or `B` (en)",
+        ),
+        "measure" => (
+            ["percent", "difference"]
+                .into_iter()
+                .find(|measure| measure.eq_ignore_ascii_case(value))
+                .map(str::to_string),
+            "`percent` or `difference`",
+        ),
         "type" => (
             ["bar", "line"].into_iter().find(|kind| kind.eq_ignore_ascii_case(value)).map(str::to_string),
             "`bar` or `line`",
@@ -981,7 +992,8 @@ impl fmt::Display for Directive {
 }
 
 impl Directive {
-    /// The value of option `name` (`locale`, `precision`, `type`, `height`), normalised by the parser.
+    /// The value of option `name` (`locale`, `precision`, `decimals`, `scale`, `measure`, `type`, `height`),
+    /// normalised by the parser.
     pub fn option(&self, name: &str) -> Option<&str> {
         self.options.iter().find(|option| option.name.value == name).map(|option| option.value.value.as_str())
     }

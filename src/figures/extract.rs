@@ -203,6 +203,7 @@ impl<'c> Collector<'c> {
             Event::End(TagEnd::TableHead) => {
                 self.header = std::mem::take(&mut self.row);
                 table_row(&[], &self.header, out);
+                lend_heads_to_comparisons(&mut self.header);
             }
             Event::Start(Tag::TableRow) => self.row.clear(),
             Event::End(TagEnd::TableRow) => table_row(&self.header, &self.row, out),
@@ -293,6 +294,19 @@ fn allowed_rules(html: &str) -> Option<Vec<String>> {
 pub fn allows(allowed: &[String], rule: &str) -> bool {
     let family = rule.split('/').next().unwrap_or(rule);
     allowed.iter().any(|a| a == rule || a == "all" || a == family || a.strip_suffix("/*") == Some(family))
+}
+
+/// A column headed only by a comparison (`同比`, `vs Q3`) states the change of another column: its head becomes
+/// that column's head followed by its own (`销售额 同比`), so its cells tie to the same metric and period (which
+/// column, see [`super::words::comparison_lenders`]).
+fn lend_heads_to_comparisons(header: &mut [Block]) {
+    let heads: Vec<&str> = header.iter().map(|head| head.text.as_str()).collect();
+    let lenders = super::words::comparison_lenders(&heads);
+    for (column, lender) in lenders.into_iter().enumerate() {
+        if let Some(lender) = lender {
+            header[column].text = format!("{} {}", header[lender].text, header[column].text);
+        }
+    }
 }
 
 /// A table row's cells as segments: each with the row's first cell and its column's header as context.

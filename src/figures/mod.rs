@@ -15,9 +15,9 @@ use std::ops::Range;
 
 use rust_decimal::Decimal;
 
-use crate::data::{DataSet, Period};
+use crate::data::{DataSet, Period, Unit};
 use number::{Class, Typed};
-use tie::{Base, Role, Tie, Words};
+use tie::{Base, Measure, Role, Tie, Words};
 use words::{LabelIndex, PeriodWord};
 
 /// The labels of a data set, indexed once for a whole book.
@@ -68,9 +68,12 @@ impl Found {
         Some(self.typed.agrees(self.data?, direction))
     }
 
-    /// The data's figure written like the typed one.
+    /// The data's figure written like the typed one: its size for a figure typed without a sign (whose words, if
+    /// any, say the direction), signed for one typed with its sign.
     pub fn data_text(&self) -> Option<String> {
-        Some(self.typed.written_like(&self.segment, self.data?))
+        let data = self.data?;
+        let shown = if self.typed.sign == 0 { data.abs() } else { data };
+        Some(self.typed.written_like(&self.segment, shown))
     }
 }
 
@@ -125,6 +128,7 @@ impl<'a> Figures<'a> {
                     .filter(|_| !words::pairs_in_order(&segment.text))
                     .and_then(|data| tie::tie(data, &words, &typed, &span, direction));
                 let data = self.data.zip(tie.as_ref()).and_then(|(data, tie)| tie::data_value(data, tie));
+                let (tie, data) = points_said_as_percent(self.data, tie, data, &typed, direction);
                 let key = match (&tie, data) {
                     (Some(tie), None) => Some(tie_key(tie)),
                     (None, _) if direction.is_none() => loose_key(&words, &typed, &span),
@@ -145,6 +149,28 @@ impl<'a> Figures<'a> {
             }
         }
         out
+    }
+}
+
+/// A rate's change typed in percent ties to its relative change (`毛利率增长5.7%`); but one that disagrees with
+/// it and agrees with the change in points (`毛利率增长1.8%` for 31.4% → 33.2%) was meant in points, loosely
+/// written: left alone rather than reported.
+fn points_said_as_percent(
+    data: Option<&DataSet>,
+    tie: Option<Tie>,
+    value: Option<rust_decimal::Decimal>,
+    typed: &Typed,
+    direction: Option<i8>,
+) -> (Option<Tie>, Option<rust_decimal::Decimal>) {
+    let (Some(data), Some(found), Some(relative)) = (data, &tie, value) else { return (tie, value) };
+    let Role::Change { base, measure: Measure::Percent } = &found.role else { return (tie, value) };
+    if !found.unit.is_rate() || typed.agrees(relative, direction.filter(|_| typed.sign == 0)) {
+        return (tie, value);
+    }
+    let as_points = Tie { role: Role::Change { base: base.clone(), measure: Measure::Points }, ..found.clone() };
+    match tie::data_value(data, &as_points) {
+        Some(points) if typed.agrees(points, direction.filter(|_| typed.sign == 0)) => (None, None),
+        _ => (tie, value),
     }
 }
 
@@ -189,8 +215,10 @@ pub fn period_text(period: Period, year: Option<i32>) -> String {
     }
 }
 
-/// The directive that writes the tie's figure (`<<#kpi revenue fy vs yoy as size>>`), with extra options.
-pub fn directive(tie: &Tie, year: Option<i32>, options: &[String]) -> String {
+/// The directive that writes the tie's figure (`<<#kpi revenue fy vs yoy as size>>`), with extra options: a
+/// change as `as delta` when it was typed with its sign (`+956万元`), else `as size`, with `measure=` when the
+/// figure measures it otherwise than the metric's sentences do (an amount's difference, a rate's relative change).
+pub fn directive(tie: &Tie, year: Option<i32>, signed: bool, options: &[String]) -> String {
     let mut words = vec!["<<#kpi".to_string()];
     if tie.role == Role::Share {
         words.push("share".into());
@@ -202,13 +230,23 @@ pub fn directive(tie: &Tie, year: Option<i32>, options: &[String]) -> String {
         Role::Value | Role::Share => {}
         Role::Target => words.push("vs target".into()),
         Role::Completion => words.push("vs target as ratio".into()),
-        Role::Change { base, .. } => {
+        Role::Change { base, measure } => {
             let base = match base {
                 Base::YearAgo => "yoy".to_string(),
                 Base::Prev => "prev".to_string(),
                 Base::Period(period) => period_text(*period, year),
+                Base::Member(dimension, member) => format!("{dimension}={member}"),
             };
-            words.push(format!("vs {base} as size"));
+            let form = if signed { "delta" } else { "size" };
+            words.push(format!("vs {base} as {form}"));
+            let rate = tie.unit.is_rate();
+            match measure {
+                Measure::Percent if rate || tie.unit == Unit::Days => words.push("measure=percent".into()),
+                Measure::Difference | Measure::Points if !rate && tie.unit != Unit::Days => {
+                    words.push("measure=difference".into())
+                }
+                _ => {}
+            }
         }
     }
     words.extend(options.iter().cloned());

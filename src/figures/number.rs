@@ -75,8 +75,10 @@ impl Typed {
         }
         let before = &text[self.span.start..self.digits.start];
         let before = before.trim_start_matches(['+', '-', '−']);
+        // A figure typed with its sign (`+956万元`) is shown the data's with its sign too.
         let (sign, number) = match number.strip_prefix('-') {
             Some(rest) => ("-", rest.to_string()),
+            None if self.sign != 0 && !scaled.is_zero() => ("+", number),
             None => ("", number),
         };
         format!("{sign}{before}{number}{}", &text[self.digits.end..self.span.end])
@@ -137,6 +139,9 @@ fn figure(text: &str, range: Range<usize>) -> Option<Typed> {
         return None;
     }
     let unit_end = range.end + unit_len;
+    if in_range(&text[..range.start], written, &text[unit_end..]) {
+        return None;
+    }
     let suffix_text = suffix(&text[unit_end..]);
     if class == Class::Plain && NOT_FIGURES.iter().any(|word| suffix_text.starts_with(word)) {
         return None;
@@ -155,6 +160,31 @@ fn figure(text: &str, range: Range<usize>) -> Option<Typed> {
         class,
         suffix: suffix_text.to_string(),
     })
+}
+
+/// Characters that join the two ends of a range (`10%-15%`, `10%~15%`, `8000至9000万元`).
+const RANGE_JOINERS: &[char] = &['-', '~', '～', '—', '–', '至', '到'];
+
+/// Whether a figure is an end of a range (`增长10%-15%`): neither end states the fact, so neither is read. `before`
+/// and `after` are the text around the figure and its unit, `written` the figure's number with its sign.
+fn in_range(before: &str, written: &str, after: &str) -> bool {
+    let ends_a_figure = |text: &str| {
+        text.ends_with(|c: char| {
+            c.is_ascii_digit() || matches!(c, '%' | '％' | '万' | '亿' | '元' | 'K' | 'M' | 'B' | '天')
+        })
+    };
+    // The first end: a joiner, then the next figure (perhaps signed, or with a currency symbol).
+    let mut rest = after.chars();
+    if rest.next().is_some_and(|c| RANGE_JOINERS.contains(&c)) {
+        let next = rest.as_str().trim_start_matches(['+', '-', '¥', '$', '€', '£']);
+        if next.starts_with(|c: char| c.is_ascii_digit()) {
+            return true;
+        }
+    }
+    // The second end: a figure, then a joiner (the `-` read as this figure's sign, or one of its own).
+    let joined =
+        if written.starts_with('-') { Some(before) } else { before.strip_suffix(|c: char| RANGE_JOINERS.contains(&c)) };
+    joined.is_some_and(ends_a_figure)
 }
 
 /// The unit after a number: its class, magnitude and length in bytes. `None` for a number that is part of a
@@ -262,6 +292,16 @@ mod tests {
         assert_eq!(one("18 days").class, Class::Days);
         assert_eq!(one("下降-3.5%").sign, -1);
         assert_eq!(one("1.2万家").class, Class::Scaled);
+        assert_eq!(one("同比-3.2%").sign, -1);
+    }
+
+    #[test]
+    fn ranges_are_not_figures() {
+        for text in ["增长10%-15%", "增长10%~15%", "8000至9000万元", "8000万元至9000万元", "up 10%-15%", "¥8M-¥9M"]
+        {
+            assert!(figures(text).is_empty(), "{text}: {:?}", figures(text));
+        }
+        assert_eq!(figures("由31.4%提升至33.2%").len(), 2, "a value reached is not a range end");
     }
 
     #[test]
@@ -283,6 +323,8 @@ mod tests {
         assert!(!rate.agrees(dec!(-12.9), Some(1)) && rate.agrees(dec!(-12.9), Some(-1)));
         assert!(!one("-12.9%").agrees(dec!(12.9), None));
         assert_eq!(revenue.written_like("8369万元", dec!(84123456)), "8412万元");
+        assert_eq!(one("+380万元").written_like("+380万元", dec!(3760000)), "+376万元");
+        assert_eq!(one("-4天").written_like("-4天", dec!(-5)), "-5天");
         let dollars = one("$1,234.5K");
         assert_eq!(dollars.written_like("$1,234.5K", dec!(2345678)), "$2,345.7K");
     }

@@ -13,11 +13,13 @@ use crate::data::query::Query;
 use crate::data::{DataSet, Kind, Metric, Period, Slice, Unit};
 
 /// What the change is measured against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Base {
     YearAgo,
     Prev,
     Period(Period),
+    /// Another member of a dimension, in the same period (`比华南区`, `above South`): (dimension, member).
+    Member(String, String),
 }
 
 /// How a change is stated.
@@ -50,6 +52,8 @@ pub enum Role {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Tie {
     pub metric: String,
+    /// The metric's unit, which decides how a directive measures its change by default.
+    pub unit: Unit,
     pub period: Period,
     pub slice: Slice,
     pub role: Role,
@@ -171,9 +175,23 @@ pub fn tie(
             _ => None,
         })
         .collect();
-    let (_, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    let (period_span, period) = nearest(&own_periods, |p| p.0.clone(), span, &clause)?;
+    // `第四季度为全年高峰，销售额2480万元`: a period from outside the figure's clause counts only when every period
+    // named before it covers it (`2025年` … `第四季度`, a table's head and row), not when it is another.
+    let outside = period_span.start < clause.start || period_span.end > clause.end;
+    if outside && own_periods.iter().any(|(at, other)| at.end <= period_span.start && !covers(*other, *period)) {
+        return None;
+    }
     // `from Q3 (€310K)`: a value right after the period it is compared with is that period's value.
-    let last_named = words.periods.iter().rev().find(|p| p.end <= span.start);
+    // A table column headed only by a comparison (`同比`, `YoY`, `vs Q3`): its cells are changes. One of its cells
+    // not stated as a change may be the base's value (`4500万元` under `较上年`): never a value of the period the
+    // column before it names.
+    let column_change = column_states_change(words, typed.sign != 0);
+    if !column_change && column_compares(words) {
+        return None;
+    }
+    let last_named =
+        words.periods.iter().rev().find(|p| p.end <= span.start && (!column_change || p.start >= words.offset));
     if typed.class != Class::Percent
         && typed.class != Class::Points
         && last_named.is_some_and(|p| p.is_base)
@@ -186,13 +204,22 @@ pub fn tie(
     if in_clause_periods.clone().any(|p| p.1 != *period) {
         return None;
     }
-    let slice = members(data, words, metric, span, &clause)?;
+    let (slice, base_member) = members(data, words, metric, span, &clause)?;
     let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
     let comparison = nearest(&words.comparisons, |c| c.0.clone(), span, &clause).map(|c| c.1);
     let clause_comparison = words.comparisons.iter().find(|c| in_clause(&c.0)).map(|c| c.1);
-    let base = base_of(words, span, &clause, comparison);
+    // `华北区比华南区高1891万元`: another member is the base; a period base as well would be two comparisons.
+    let base = match base_member {
+        Some(_) if base_in(words, &clause) || matches!(clause_comparison, Some(Against::YearAgo | Against::Prev)) => {
+            return None;
+        }
+        Some((dimension, member)) => Some(Base::Member(dimension, member)),
+        None => base_of(words, span, &clause, comparison),
+    };
     let said_as_change = direction.is_some()
         || typed.sign != 0
+        || column_change
+        || matches!(base, Some(Base::Member(..)))
         || matches!(clause_comparison, Some(Against::YearAgo | Against::Prev))
         || base_in(words, &clause);
     // A change of a target or a standard (`复购率目标较2023年提高10个百分点`) is not the actual's change, and a
@@ -202,10 +229,20 @@ pub fn tie(
     if base == Some(Base::Period(*period)) {
         return None;
     }
+    let member_base = matches!(base, Some(Base::Member(..)));
     let role = match typed.class {
         Class::Percent if comparison == Some(Against::Completion) => Role::Completion,
         Class::Percent if comparison == Some(Against::Share) && !metric.unit.is_rate() && !slice.is_empty() => {
             Role::Share
+        }
+        Class::Percent | Class::Points if about_target => return None,
+        // A rate's change in percent is its relative change (`毛利率增长5.7%`), said with a direction, a sign,
+        // in a comparison column or against another member; a rate with other comparison words is left alone
+        // (`from 2024 to 33.8%`).
+        Class::Percent
+            if metric.unit.is_rate() && (direction.is_some() || typed.sign != 0 || column_change || member_base) =>
+        {
+            Role::Change { base: base?, measure: Measure::Percent }
         }
         Class::Percent if metric.unit.is_rate() => {
             if direction.is_some() || clause_comparison.is_some() || base_in(words, &clause) {
@@ -213,16 +250,19 @@ pub fn tie(
             }
             Role::Value
         }
-        Class::Percent | Class::Points if about_target => return None,
         // A change is said as one: a direction, a sign, or the comparison in its own clause (`占增量的63.8%` after
         // `同比增长21.6%` is not the year's change).
         Class::Percent | Class::Points if !said_as_change => return None,
         Class::Percent => Role::Change { base: base?, measure: Measure::Percent },
         Class::Points => Role::Change { base: base?, measure: Measure::Points },
-        _ if direction.is_some() && about_target => return None,
-        _ if direction.is_some() => Role::Change { base: base?, measure: Measure::Difference },
+        _ if (direction.is_some() || typed.sign != 0) && about_target => return None,
         _ if matches!(clause_comparison, Some(Against::Standard | Against::Completion | Against::Share)) => {
             return None;
+        }
+        // `比上年增加956万元`, `同比+956万元`, `+956万元` in a `同比` column, `比华南区高1891万元`: the difference.
+        // A signed amount with nothing to compare with (`(+5066万元)`) is left alone (`base?`).
+        _ if direction.is_some() || typed.sign != 0 || column_change || member_base => {
+            Role::Change { base: base?, measure: Measure::Difference }
         }
         _ if clause_comparison == Some(Against::Target) => {
             let target_before =
@@ -233,14 +273,27 @@ pub fn tie(
             Role::Target
         }
         _ if base_in(words, &clause) || clause_comparison.is_some() => return None,
-        // `(+5066万元)`: a signed amount is a change, which this check leaves alone.
-        _ if typed.sign != 0 => return None,
         _ => Role::Value,
     };
     if matches!(role, Role::Value | Role::Target) && !linked(words, &mention.span, span) {
         return None;
     }
-    Some(Tie { metric: metric.id.clone(), period: *period, slice, role })
+    Some(Tie { metric: metric.id.clone(), unit: metric.unit, period: *period, slice, role })
+}
+
+/// Whether `outer` spans every month of `inner` (`2025年` covers `2025年第四季度`).
+fn covers(outer: Period, inner: Period) -> bool {
+    let months = |period: Period| {
+        let length = match period {
+            Period::Year(_) => 12,
+            Period::Half(..) => 6,
+            Period::Quarter(..) => 3,
+            Period::Month(..) => 1,
+        };
+        period.start_month()..period.start_month() + length
+    };
+    let (outer_months, inner_months) = (months(outer), months(inner));
+    outer.year() == inner.year() && outer_months.start <= inner_months.start && inner_months.end <= outer_months.end
 }
 
 /// Words that may stand between a metric and its value (`销售额为`, `sales were`, `revenue for 2025 was`).
@@ -324,6 +377,31 @@ fn linked(words: &Words<'_>, metric: &Range<usize>, figure: &Range<usize>) -> bo
     rest.is_empty()
 }
 
+/// Whether a table cell's column (or row) head names a comparison at all (`同比`, `vs Q3`, `较上年`).
+fn column_compares(words: &Words<'_>) -> bool {
+    let context = 0..words.offset;
+    let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
+    words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev))
+        || words.periods.iter().any(|p| p.is_base && inside(&(p.start..p.end)))
+}
+
+/// Whether a table cell's column (or row) head says its cells are changes, for a figure typed with or without a
+/// sign: a comparison word (`同比`, `YoY`) or a change word (`增减`, `change`) says so for every cell; a base
+/// period alone (`vs Q3`, `较上年`) only for signed cells (an unsigned one may be that period's value). A head that
+/// only names a period (`上年`, `上年同期`) is a column of that period's values.
+fn column_states_change(words: &Words<'_>, signed: bool) -> bool {
+    let context = 0..words.offset;
+    let inside = |r: &Range<usize>| context.start <= r.start && r.end <= context.end;
+    if words.comparisons.iter().any(|c| inside(&c.0) && matches!(c.1, Against::YearAgo | Against::Prev)) {
+        return true;
+    }
+    let base = words
+        .periods
+        .iter()
+        .any(|p| p.is_base && inside(&(p.start..p.end)) && words::after_base_word(&words.full[..p.start]));
+    base && (signed || words::names_a_change(&words.full[context]))
+}
+
 /// Whether the clause names a base period (`比第三季度`, `from Q3`).
 fn base_in(words: &Words<'_>, clause: &Range<usize>) -> bool {
     words.periods.iter().any(|p| p.is_base && clause.start <= p.start && p.end <= clause.end)
@@ -346,17 +424,77 @@ fn base_of(words: &Words<'_>, span: &Range<usize>, clause: &Range<usize>, compar
     }
 }
 
-/// The slice the sentence names: for each dimension of the metric, the member named nearest the figure. `None`
-/// when a member is what the figure is compared with (`比老员工`), which this check leaves alone.
+/// Words before a member that make it what the figure is compared with (`比华南区`, `above South`).
+const MEMBER_BASE_WORDS: &[&str] = &[
+    "比",
+    "较",
+    "高于",
+    "低于",
+    "多于",
+    "少于",
+    "超过",
+    "领先",
+    "落后",
+    "than",
+    "vs",
+    "vs.",
+    "versus",
+    "above",
+    "below",
+    "ahead of",
+    "behind",
+    "beat",
+    "exceeded",
+    "outsold",
+    "outpaced",
+    "surpassed",
+    "trailed",
+];
+
+/// What may stand between the member compared with and the figure after it (`比华南区高1891万元`, `higher than
+/// South by ¥18.9M`), besides the metric's name: `华南区的3239万元` is South's own value.
+const COMPARATIVES_BEFORE: &[&str] = &[
+    "", "高", "低", "多", "少", "高出", "低出", "多出", "少出", "增加", "减少", "增长", "下降", "提升", "提高", "降低",
+    "by",
+];
+
+/// Words before a member that may make it a base (`与华南区相比`, `from South`) or not (`华北区与华南区合计`): a
+/// figure with one of them before its nearest member is left alone.
+const LOOSE_BASE_WORDS: &[&str] = &["与", "和", "及", "from", "and", "plus"];
+
+/// What may stand between a figure and the member after it that it is compared with (`¥18.9M above South`,
+/// `58.4% higher than South`); anything else (`5130万元比华南区高`, `¥51.3M, higher than South`) leaves the
+/// figure alone.
+const COMPARATIVES_AFTER: &[&str] = &[
+    "above",
+    "below",
+    "ahead of",
+    "behind",
+    "higher than",
+    "lower than",
+    "more than",
+    "less than",
+    "fewer than",
+    "greater than",
+    "longer than",
+    "shorter than",
+];
+
+/// The slice the sentence names: for each dimension of the metric, the member named nearest the figure; and the
+/// member it is compared with, when one stands in the figure's clause after `比`, `than`, `above`…
+/// (`华北区比华南区高…`, `North was … above South`). The comparison ties only when the sentence names exactly two
+/// members of that dimension, the figure's own and the base, and one dimension is compared; `None` (the figure
+/// left alone) otherwise.
 fn members(
     data: &DataSet,
     words: &Words<'_>,
     metric: &Metric,
     span: &Range<usize>,
     clause: &Range<usize>,
-) -> Option<Slice> {
+) -> Option<(Slice, Option<(String, String)>)> {
     let dimensions = data.dimensions_of(&metric.id);
     let mut slice = Slice::new();
+    let mut base = None;
     for dimension in dimensions {
         let named: Vec<(Range<usize>, &str)> = words
             .mentions
@@ -368,14 +506,70 @@ fn members(
                 })
             })
             .collect();
-        let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
-        let before = words.full[..range.start].trim_end().to_ascii_lowercase();
-        if ["比", "较", "与", "than", "vs", "from", "versus"].iter().any(|w| before.ends_with(w)) {
+        let in_clause = |r: &Range<usize>| clause.start <= r.start && r.end <= clause.end;
+        // The member compared with stands in the figure's clause, before it (`比华南区高…`) or after it
+        // (`… above South`).
+        let compared = named.iter().find(|(range, _)| in_clause(range) && is_member_base(words, range));
+        let Some((base_range, base_member)) = compared else {
+            let Some((range, member)) = nearest(&named, |n| n.0.clone(), span, clause) else { continue };
+            // Compared with a member outside the figure's clause, or perhaps compared: left alone.
+            if is_member_base(words, range) || after_word(words, range, LOOSE_BASE_WORDS) {
+                return None;
+            }
+            // `North edged South by ¥18.9M`: two members before the figure with no figure between them, in words
+            // this check does not read.
+            let other_before = named.iter().any(|(other, name)| {
+                name != member
+                    && in_clause(other)
+                    && other.end <= range.start
+                    && !words.figures.iter().any(|(figure, _)| other.end <= figure.start && figure.end <= range.start)
+            });
+            if range.end <= span.start && other_before {
+                return None;
+            }
+            slice.insert(dimension.to_string(), member.to_string());
+            continue;
+        };
+        if base_range.start >= span.end {
+            let between = words.full[span.end..base_range.start].trim().to_ascii_lowercase();
+            if !COMPARATIVES_AFTER.contains(&between.as_str()) {
+                return None;
+            }
+        } else if !comparative_between(words, metric, base_range.end..span.start) {
             return None;
         }
-        slice.insert(dimension.to_string(), member.to_string());
+        let [first, second] = named.as_slice() else { return None };
+        let own = if first.0 == *base_range { second } else { first };
+        if base.is_some() || own.1 == *base_member || is_member_base(words, &own.0) {
+            return None;
+        }
+        slice.insert(dimension.to_string(), own.1.to_string());
+        base = Some((dimension.to_string(), base_member.to_string()));
     }
-    Some(slice)
+    Some((slice, base))
+}
+
+/// Whether only a comparative (`高`, `多出`, `by`), perhaps with the metric's name, stands in `between`.
+fn comparative_between(words: &Words<'_>, metric: &Metric, between: Range<usize>) -> bool {
+    let mut text = words.full[between.clone()].to_ascii_lowercase();
+    // `比华南区销售额高…`: the metric's name may stand there.
+    for mention in words.mentions.iter().rev().filter(|m| between.start <= m.span.start && m.span.end <= between.end) {
+        if mention.named.iter().any(|named| matches!(named, Named::Metric(id) if *id == metric.id)) {
+            text.replace_range(mention.span.start - between.start..mention.span.end - between.start, " ");
+        }
+    }
+    let text = text.trim().trim_end_matches(['约', '了', '达', ':', '：']).trim();
+    COMPARATIVES_BEFORE.contains(&text)
+}
+
+fn is_member_base(words: &Words<'_>, member: &Range<usize>) -> bool {
+    after_word(words, member, MEMBER_BASE_WORDS)
+}
+
+/// Whether one of `list` stands right before `range`.
+fn after_word(words: &Words<'_>, range: &Range<usize>, list: &[&str]) -> bool {
+    let before = words.full[..range.start].trim_end().to_ascii_lowercase();
+    list.iter().any(|w| before.ends_with(w) && (!w.is_ascii() || words::ends_with_word(&before, w)))
 }
 
 /// The data's figure for a tie, in the typed figure's terms (percent for ratios shown as `%`); `None` when the
@@ -402,12 +596,16 @@ pub fn data_value(data: &DataSet, tie: &Tie) -> Option<Decimal> {
             (total > Decimal::ZERO).then(|| value?.checked_div(total)?.checked_mul(hundred)).flatten()
         }
         Role::Change { base, measure } => {
-            let base_period = match base {
-                Base::YearAgo => tie.period.year_ago()?,
-                Base::Prev => tie.period.prev()?,
-                Base::Period(period) => *period,
+            let base_value = match base {
+                Base::YearAgo => ask(tie.period.year_ago()?, &tie.slice, Kind::Actual)?,
+                Base::Prev => ask(tie.period.prev()?, &tie.slice, Kind::Actual)?,
+                Base::Period(period) => ask(*period, &tie.slice, Kind::Actual)?,
+                Base::Member(dimension, member) => {
+                    let mut other = tie.slice.clone();
+                    other.insert(dimension.clone(), member.clone());
+                    ask(tie.period, &other, Kind::Actual)?
+                }
             };
-            let base_value = ask(base_period, &tie.slice, Kind::Actual)?;
             let diff = value?.checked_sub(base_value)?;
             match measure {
                 Measure::Percent => {

@@ -249,14 +249,21 @@ pub fn periods(text: &str, year: Option<i32>) -> Vec<PeriodMention> {
             number("year").map(|y| PeriodWord::At(Period::Year(y)))
         };
         let Some(word) = word else { continue };
-        let before = text[..whole.start()].trim_end().to_ascii_lowercase();
-        let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev)
-            || BASE_WORDS
-                .iter()
-                .any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)));
+        let is_base = matches!(word, PeriodWord::YearAgo | PeriodWord::Prev) || after_base_word(&text[..whole.start()]);
         found.push(PeriodMention { start: whole.start(), end: whole.end(), word, is_base });
     }
     found
+}
+
+/// Whether `text` ends with the ASCII word `word`, not with the end of a longer word.
+pub fn ends_with_word(text: &str, word: &str) -> bool {
+    text.ends_with(word) && word_boundary(text, word)
+}
+
+/// Whether `before` ends with a word that makes what follows a comparison's base (`比`, `较`, `from`, `vs`).
+pub fn after_base_word(before: &str) -> bool {
+    let before = before.trim_end().to_ascii_lowercase();
+    BASE_WORDS.iter().any(|base| before.ends_with(base) && (!base.is_ascii() || word_boundary(&before, base)))
 }
 
 fn word_boundary(before: &str, word: &str) -> bool {
@@ -329,7 +336,115 @@ pub fn comparisons(text: &str) -> Vec<(Range<usize>, Against)> {
     found
 }
 
+/// Words that say a column holds changes (`较上年增减`, `Change vs 2024`).
+const CHANGE_HEADS: &[&str] = &["增减", "增长", "增幅", "变化", "变动", "涨跌", "change", "growth", "delta", "diff"];
+
+/// For each column of a table's head, the column whose head a comparison column (`同比`, `QoQ`, `vs Q3`) takes
+/// its metric and period from: the column before it (`| 区域 | 2025年销售额 | 同比 |`); when several heads name
+/// periods, the one naming the latest period (`| | Q3 | Q4 | QoQ |` → Q4), provided each of them names exactly one
+/// period, all of one length and all absolute or all relative; else none (`| 指标 | 本年 | 上年 | 同比 |`): which
+/// is compared with which is left to the reader.
+pub fn comparison_lenders(heads: &[&str]) -> Vec<Option<usize>> {
+    let comparisons: Vec<bool> = heads.iter().map(|head| is_comparison_head(head)).collect();
+    let mut lenders = vec![None; heads.len()];
+    if !comparisons.contains(&true) {
+        return lenders;
+    }
+    // (column, its periods) for the heads, after the first, that name any.
+    let named: Vec<(usize, Vec<PeriodMention>)> = (1..heads.len())
+        .filter(|&column| !comparisons[column])
+        .map(|column| (column, periods(heads[column], Some(0))))
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    let latest = if named.len() > 1 {
+        let Some(dated) = named
+            .iter()
+            .map(|(column, found)| match found.as_slice() {
+                [PeriodMention { word: PeriodWord::At(period), is_base: false, .. }] => Some((*period, *column)),
+                _ => None,
+            })
+            .collect::<Option<Vec<(Period, usize)>>>()
+        else {
+            return lenders;
+        };
+        let first = dated[0].0;
+        let alike = dated.iter().all(|(period, _)| {
+            period.granularity() == first.granularity() && (period.year() == 0) == (first.year() == 0)
+        });
+        let mut distinct: Vec<Period> = dated.iter().map(|(period, _)| *period).collect();
+        distinct.sort();
+        distinct.dedup();
+        match distinct.len() {
+            // `| 区域 | 2025年销售额 | 同比 | 2025年毛利率 | 同比 |`: one period, each comparison after its metric.
+            1 => None,
+            count if alike && count == dated.len() => dated.iter().max().map(|(_, column)| *column),
+            _ => return lenders,
+        }
+    } else {
+        None
+    };
+    for column in 1..heads.len() {
+        if comparisons[column] {
+            lenders[column] = latest.or(Some(column - 1)).filter(|lender| !comparisons[*lender]);
+        }
+    }
+    lenders
+}
+
+/// Whether `text` holds a word that says its figures are changes (`增减`, `change`).
+pub fn names_a_change(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    CHANGE_HEADS.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            !word.is_ascii()
+                || (!lower[..at].ends_with(|c: char| c.is_ascii_alphanumeric()) && !is_word(&lower[at + word.len()..]))
+        })
+    })
+}
+
+/// Words a comparison column's head may hold besides: what is shown of the change.
+const CHANGE_UNITS: &[&str] = &["幅度", "率", "pp", "%"];
+
+/// Whether a table head says only what its cells are compared with (`同比`, `YoY`, `vs Q3`, `较上年增减`), not
+/// what they measure: the cells state the change of the figure in the column before. A head that only names a
+/// period (`上年`, `2024`) is a column of that period's values, not of changes.
+pub fn is_comparison_head(head: &str) -> bool {
+    let lower = head.to_ascii_lowercase();
+    let mut cut: Vec<Range<usize>> = comparisons(&lower)
+        .into_iter()
+        .filter(|(_, against)| matches!(against, Against::YearAgo | Against::Prev))
+        .map(|(span, _)| span)
+        .collect();
+    let said = !cut.is_empty();
+    cut.extend(periods(&lower, Some(0)).into_iter().filter(|p| p.is_base).map(|p| p.start..p.end));
+    if cut.is_empty() {
+        return false;
+    }
+    let mut marked = false;
+    for (words, marks) in [(BASE_WORDS, true), (CHANGE_HEADS, true), (CHANGE_UNITS, false)] {
+        for word in words {
+            for (at, _) in lower.match_indices(word) {
+                let span = at..at + word.len();
+                let whole = !word.is_ascii()
+                    || (!lower[..span.start].ends_with(|c: char| c.is_ascii_alphanumeric())
+                        && !is_word(&lower[span.end..]));
+                if whole {
+                    marked |= marks;
+                    cut.push(span);
+                }
+            }
+        }
+    }
+    if !said && !marked {
+        return false;
+    }
+    let left = lower.char_indices().any(|(at, c)| c.is_alphanumeric() && !cut.iter().any(|span| span.contains(&at)));
+    !left && cut.iter().any(|span| !span.is_empty())
+}
+
 const UP: &[&str] = &[
+    "高出",
+    "多出",
     "增长",
     "增加",
     "提升",
@@ -374,7 +489,11 @@ const DOWN: &[&str] = &[
 pub fn direction(before: &str) -> Option<i8> {
     let lower = before.trim_end().to_ascii_lowercase();
     let lower = lower.strip_suffix(" by").unwrap_or(&lower).trim_end();
-    let lower = lower.trim_end_matches(['了', '约', '达', '至', '为']);
+    // `增长至8369万元`, `rose to 33.8%`: the value it came to, not the change.
+    if lower.ends_with(['至', '到']) || ends_with_word(lower, "to") {
+        return None;
+    }
+    let lower = lower.trim_end_matches(['了', '约', '达', '为']);
     let ends = |words: &[&str]| {
         words.iter().any(|word| lower.ends_with(word) && (!word.is_ascii() || word_boundary(lower, word)))
     };
@@ -391,8 +510,8 @@ pub fn direction(before: &str) -> Option<i8> {
 pub fn direction_after(after: &str) -> Option<i8> {
     let word: String = after.trim_start().chars().take_while(char::is_ascii_alphabetic).collect();
     match word.to_ascii_lowercase().as_str() {
-        "higher" | "longer" | "more" => Some(1),
-        "lower" | "shorter" | "less" | "fewer" => Some(-1),
+        "higher" | "longer" | "more" | "above" => Some(1),
+        "lower" | "shorter" | "less" | "fewer" | "below" => Some(-1),
         _ => None,
     }
 }
@@ -444,5 +563,38 @@ mod tests {
         assert_eq!(direction("down "), Some(-1));
         assert_eq!(direction("营收"), None);
         assert_eq!(clause("营收8369万元，同比增长12.9%", 31), 19..36);
+        assert_eq!(direction("增长至"), None);
+        assert_eq!(direction("rose to "), None);
+    }
+
+    #[test]
+    fn which_column_a_comparison_column_states_the_change_of() {
+        assert_eq!(comparison_lenders(&["区域", "2025年销售额", "同比"]), [None, None, Some(1)]);
+        assert_eq!(comparison_lenders(&["", "Q3", "Q4", "QoQ"]), [None, None, None, Some(2)]);
+        assert_eq!(comparison_lenders(&["", "Q4", "Q3", "vs Q3"]), [None, None, None, Some(1)]);
+        assert_eq!(comparison_lenders(&["指标", "2025年", "2024年", "同比"]), [None, None, None, Some(1)]);
+        assert_eq!(
+            comparison_lenders(&["季度", "销售额", "环比", "毛利率", "环比"]),
+            [None, None, Some(1), None, Some(3)]
+        );
+        assert_eq!(comparison_lenders(&["区域", "2025年销售额", "同比", "2025年毛利率", "同比"])[4], Some(3));
+        for unclear in
+            [&["指标", "本年", "上年", "同比"][..], &["", "Q4", "2025年", "同比"], &["", "Q4", "Q3", "Q4", "同比"]]
+        {
+            assert_eq!(comparison_lenders(unclear).last(), Some(&None), "{unclear:?}");
+        }
+    }
+
+    #[test]
+    fn comparison_heads() {
+        for head in ["同比", "YoY", "vs Q3", "较上年增减", "环比(%)", "同比增长", "Change vs 2024", "比上年"]
+        {
+            assert!(is_comparison_head(head), "{head}");
+        }
+        for head in
+            ["销售额", "2025年", "Q4", "同比销售额", "Sales YoY", "目标", "", "上年", "上年同期", "Last year", "增减"]
+        {
+            assert!(!is_comparison_head(head), "{head}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use super::format::{Fixed, Scale};
 use super::labels::{guess_plural, join_cjk, period_label};
 use super::{Failure, Narrator};
 use crate::config::Locale;
@@ -183,6 +184,19 @@ pub struct Computation {
     pub chart_options: Vec<(String, String)>,
     /// A compared breakdown (`vs yoy by product`, `vs target by product`): the members behind the change.
     pub drivers: Option<Drivers>,
+    /// Decimals and magnitude fixed by `decimals=` and `scale=`.
+    pub fixed: Fixed,
+    /// How `as delta` and `as size` measure the change (`measure=`); `None`: as the sentences do.
+    pub measure: Option<ChangeMeasure>,
+}
+
+/// How a change is stated, when a directive says so (`measure=percent`, `measure=difference`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeMeasure {
+    /// In percent of the base, for any unit (a rate's relative change too).
+    Percent,
+    /// In the metric's unit: the amount, the count, days; percentage points for rates.
+    Difference,
 }
 
 impl Computation {
@@ -217,8 +231,13 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
                     Failure::new(Rule::KpiSyntax, option.value.span.clone(), "precision must be a whole number 0–6")
                 })?
             }
+            "decimals" | "scale" | "measure" => {}
             other => chart_options.push((other.to_string(), option.value.value.clone())),
         }
+    }
+    let (fixed, measure) = fixed_options(directive, locale)?;
+    if let Some(decimals) = fixed.decimals {
+        precision = decimals;
     }
 
     let metric = find_metric(data, &directive.metric)?;
@@ -261,8 +280,11 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         share: false,
         chart_options,
         drivers: None,
+        fixed,
+        measure,
     };
     check_combination(directive, form)?;
+    check_fixed(directive, &computation)?;
 
     match directive.period.value {
         PeriodSpec::Range(from, to) => {
@@ -300,6 +322,68 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     let span = directive.comparand.as_ref().map_or(directive.period.span.clone(), |c| c.span.clone());
     check_differences(&computation, span)?;
     Ok(computation)
+}
+
+/// `decimals=`, `scale=` and `measure=`, checked against each other and the locale.
+fn fixed_options(directive: &Directive, locale: Locale) -> Result<(Fixed, Option<ChangeMeasure>), Failure> {
+    let option = |name: &str| directive.options.iter().find(|o| o.name.value == name);
+    let syntax = |span: std::ops::Range<usize>, message: String, help: String| {
+        Err(Failure::new(Rule::KpiSyntax, span, message).with_help(Some(help)))
+    };
+    let mut fixed = Fixed::default();
+    if let Some(decimals) = option("decimals") {
+        if let Some(precision) = option("precision") {
+            return syntax(
+                precision.name.span.clone(),
+                "`precision` and `decimals` both set the decimals".into(),
+                "keep `decimals=N` for exactly N decimals (`14.0%`), or `precision=N` for at most N (`14%`)".into(),
+            );
+        }
+        fixed.decimals = decimals.value.value.parse().ok();
+    }
+    if let Some(scale) = option("scale") {
+        let parsed = Scale::parse(&scale.value.value);
+        if let Some(parsed) = parsed.filter(|parsed| parsed.locale() != locale) {
+            let fits = if locale == Locale::ZhCn { "`万` or `亿`" } else { "`K`, `M` or `B`" };
+            return syntax(
+                scale.value.span.clone(),
+                format!("`scale={}` is not a magnitude {} numbers are written in", parsed.text(), locale.id()),
+                format!("write `scale=` with {fits}, or set `locale=` to the language of the text"),
+            );
+        }
+        fixed.scale = parsed;
+    }
+    let measure = option("measure").map(|measure| match measure.value.value.as_str() {
+        "percent" => ChangeMeasure::Percent,
+        _ => ChangeMeasure::Difference,
+    });
+    Ok((fixed, measure))
+}
+
+/// `scale=` needs an amount or a count; `measure=` a change stated alone (`as delta`, `as size`).
+fn check_fixed(directive: &Directive, computation: &Computation) -> Result<(), Failure> {
+    let option = |name: &str| directive.options.iter().find(|o| o.name.value == name);
+    if let Some(scale) = option("scale")
+        && !matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
+    {
+        return Err(Failure::new(
+            Rule::KpiSyntax,
+            scale.name.span.clone(),
+            format!("`scale` sets the magnitude of amounts and counts; {} is not one", computation.metric.id),
+        )
+        .with_help(Some("remove `scale=`; `decimals=` sets the decimals of percentages and days".into())));
+    }
+    if let Some(measure) = option("measure")
+        && !matches!(computation.form, Form::Delta | Form::Size)
+    {
+        return Err(Failure::new(
+            Rule::KpiSyntax,
+            measure.name.span.clone(),
+            format!("`measure` applies to `as delta` and `as size`, not to `as {}`", computation.form),
+        )
+        .with_help(Some("add `as delta` or `as size`, or remove `measure=`".into())));
+    }
+    Ok(())
 }
 
 /// Combinations the grammar accepts but a directive cannot honour: an error, never a part quietly dropped.

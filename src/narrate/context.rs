@@ -40,6 +40,7 @@ impl<'a> Formatter<'a> {
             currency: &computation.metric.currency,
             suffix: computation.metric.suffix.as_ref().filter(|_| !computation.share),
             style: computation.style,
+            fixed: computation.fixed,
         };
         let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
         Formatter { value, percent }

@@ -132,6 +132,98 @@ fn singular(suffix: &str) -> String {
     }
 }
 
+/// The magnitude a directive fixes for amounts and counts (`scale=万`, `scale=M`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    Wan,
+    Yi,
+    Thousand,
+    Million,
+    Billion,
+}
+
+impl Scale {
+    /// The option's value as the parser normalised it (`万`, `亿`, `K`, `M`, `B`).
+    pub fn parse(text: &str) -> Option<Scale> {
+        match text {
+            "万" => Some(Scale::Wan),
+            "亿" => Some(Scale::Yi),
+            "K" => Some(Scale::Thousand),
+            "M" => Some(Scale::Million),
+            "B" => Some(Scale::Billion),
+            _ => None,
+        }
+    }
+
+    pub fn size(self) -> Decimal {
+        match self {
+            Scale::Wan => TEN_THOUSAND,
+            Scale::Yi => HUNDRED_MILLION,
+            Scale::Thousand => THOUSAND,
+            Scale::Million => MILLION,
+            Scale::Billion => BILLION,
+        }
+    }
+
+    /// What follows the number: `万`, `M`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Scale::Wan => "万",
+            Scale::Yi => "亿",
+            Scale::Thousand => "K",
+            Scale::Million => "M",
+            Scale::Billion => "B",
+        }
+    }
+
+    /// The locale whose numbers are written in this magnitude.
+    pub fn locale(self) -> Locale {
+        match self {
+            Scale::Wan | Scale::Yi => Locale::ZhCn,
+            _ => Locale::En,
+        }
+    }
+}
+
+/// A number format a directive fixes, like a spreadsheet cell's (`decimals=1 scale=M`): the same digits and unit
+/// whatever the value, for text typed that way (`¥21.0M`, `14.0%`, `1.20亿元`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fixed {
+    /// Exactly this many decimals, trailing zeros kept.
+    pub decimals: Option<u32>,
+    /// The magnitude of amounts and counts, whatever their size.
+    pub scale: Option<Scale>,
+}
+
+/// `x` rounded half to even to exactly `decimals` decimals, trailing zeros kept: `14.0`, `1.20`; grouped in
+/// thousands when `grouped` (`12,345.0`). No sign for a number that rounds to zero.
+pub fn fixed_decimals(x: Decimal, decimals: u32, grouped: bool) -> String {
+    let rounded = x.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven);
+    let text = format!("{:.*}", decimals as usize, rounded.abs());
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(int, frac)| (int, Some(frac)));
+    let int = if grouped { group_thousands(int.parse().unwrap_or(Decimal::ZERO)) } else { int.to_string() };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    match frac {
+        Some(frac) => format!("{sign}{int}.{frac}"),
+        None => format!("{sign}{int}"),
+    }
+}
+
+/// A number as [`NumberFormat`] writes it inside a unit's text (`12.9` of `12.9%`).
+enum SmallNumber {
+    Rounded(Decimal),
+    Text(String),
+}
+
+impl std::fmt::Display for SmallNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmallNumber::Rounded(number) => number.fmt(f),
+            SmallNumber::Text(text) => f.write_str(text),
+        }
+    }
+}
+
 /// Formats one metric's numbers in one locale.
 #[derive(Clone, Debug)]
 pub struct NumberFormat<'a> {
@@ -144,6 +236,8 @@ pub struct NumberFormat<'a> {
     pub suffix: Option<&'a Label>,
     /// How English names percentage points and yuan.
     pub style: Style,
+    /// Decimals and magnitude the directive fixes (`decimals=`, `scale=`).
+    pub fixed: Fixed,
 }
 
 impl NumberFormat<'_> {
@@ -155,6 +249,7 @@ impl NumberFormat<'_> {
             // `compute` refuses ratios whose percentage is beyond decimal range; saturate rather than panic.
             Unit::Ratio => return self.percent(value.saturating_mul(Decimal::ONE_HUNDRED)),
             Unit::Days => return self.days(value),
+            Unit::Count | Unit::Number if self.fixed != Fixed::default() => self.fixed_magnitude(value),
             Unit::Count | Unit::Number => match self.locale {
                 Locale::ZhCn => compact_zh(value),
                 Locale::En if self.unit == Unit::Count => group_thousands(significant_count(value)),
@@ -176,8 +271,63 @@ impl NumberFormat<'_> {
         NumberFormat { suffix: None, ..self.clone() }.value(value)
     }
 
+    /// An amount or count in the fixed format: in the `scale` given, else the one its size calls for (万/亿,
+    /// K/M/B from 10,000 as [`compact_zh`] and [`compact_en`] choose; an English count is never scaled unless
+    /// asked); with the `decimals` given, else the significant-digit rule.
+    fn fixed_magnitude(&self, value: Decimal) -> String {
+        let abs = value.abs();
+        let auto = match self.locale {
+            Locale::ZhCn if abs >= HUNDRED_MILLION => Some(Scale::Yi),
+            Locale::ZhCn if abs >= TEN_THOUSAND => Some(Scale::Wan),
+            Locale::En if self.unit == Unit::Count => None,
+            Locale::En if abs >= BILLION => Some(Scale::Billion),
+            Locale::En if abs >= MILLION => Some(Scale::Million),
+            Locale::En if abs >= TEN_THOUSAND => Some(Scale::Thousand),
+            _ => None,
+        };
+        let scale = self.fixed.scale.or(auto);
+        let scaled = scale.map_or(value, |scale| value / scale.size());
+        let grouped = self.locale == Locale::En;
+        let number = match self.fixed.decimals {
+            Some(decimals) => fixed_decimals(scaled, decimals, grouped),
+            None => {
+                let rounded = significant(scaled);
+                let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+                let digits = if grouped { group_thousands(rounded.abs()) } else { rounded.abs().to_string() };
+                format!("{sign}{digits}")
+            }
+        };
+        format!("{number}{}", scale.map_or("", Scale::text))
+    }
+
+    /// A percentage, a number of points or days: `precision` decimals at most, or exactly `decimals`. Written
+    /// into the text that holds it, without a string of its own unless it needs one.
+    fn small_number(&self, x: Decimal, grouped: bool) -> SmallNumber {
+        match self.fixed.decimals {
+            Some(decimals) => SmallNumber::Text(fixed_decimals(x, decimals, grouped)),
+            None if grouped => SmallNumber::Text(group_thousands(round(x, self.precision))),
+            None => SmallNumber::Rounded(round(x, self.precision)),
+        }
+    }
+
     fn currency_text(&self, value: Decimal) -> String {
         let (symbol, word) = currency_words(self.currency);
+        if self.fixed != Fixed::default() {
+            let text = self.fixed_magnitude(value);
+            return match self.locale {
+                Locale::ZhCn => format!("{text}{word}"),
+                Locale::En => {
+                    let symbol = match (self.currency, self.style.currency_sign) {
+                        ("CNY" | "RMB", CurrencySign::Code) => "RMB ",
+                        _ => symbol,
+                    };
+                    match text.strip_prefix('-') {
+                        Some(rest) => format!("-{symbol}{rest}"),
+                        None => format!("{symbol}{text}"),
+                    }
+                }
+            };
+        }
         match self.locale {
             Locale::ZhCn => format!("{}{word}", compact_zh(value)),
             Locale::En => {
@@ -197,17 +347,20 @@ impl NumberFormat<'_> {
 
     /// `35%`, `22.6%`, `105%` with `precision` decimals.
     pub fn percent(&self, percent: Decimal) -> String {
-        format!("{}%", round(percent, self.precision))
+        format!("{}%", self.small_number(percent, false))
     }
 
     /// `12.4个百分点` / `12.4 pp`.
     pub fn points(&self, points: Decimal) -> String {
         let number = round(points, self.precision);
+        let text = self.small_number(points, false);
         match self.locale {
-            Locale::ZhCn => format!("{number}个百分点"),
-            Locale::En if self.style.points == Points::Pp => format!("{number} pp"),
-            Locale::En if number.abs() == Decimal::ONE => format!("{number} percentage point"),
-            Locale::En => format!("{number} percentage points"),
+            Locale::ZhCn => format!("{text}个百分点"),
+            Locale::En if self.style.points == Points::Pp => format!("{text} pp"),
+            Locale::En if number.abs() == Decimal::ONE && self.fixed.decimals.is_none() => {
+                format!("{text} percentage point")
+            }
+            Locale::En => format!("{text} percentage points"),
         }
     }
 
@@ -215,16 +368,16 @@ impl NumberFormat<'_> {
     pub fn days(&self, days: Decimal) -> String {
         let number = round(days, self.precision);
         match self.locale {
-            Locale::ZhCn => format!("{number}天"),
-            Locale::En if number.abs() == Decimal::ONE => format!("{number} day"),
-            Locale::En => format!("{} days", group_thousands(number)),
+            Locale::ZhCn => format!("{}天", self.small_number(days, false)),
+            Locale::En if number.abs() == Decimal::ONE && self.fixed.decimals.is_none() => format!("{number} day"),
+            Locale::En => format!("{} days", self.small_number(days, true)),
         }
     }
 
     /// `10-day` (en) for "the 10-day standard"; other units as their value text.
     pub fn adjective(&self, value: Decimal) -> String {
         match (self.unit, self.locale) {
-            (Unit::Days, Locale::En) => format!("{}-day", round(value, self.precision)),
+            (Unit::Days, Locale::En) => format!("{}-day", self.small_number(value, false)),
             _ => self.value(value),
         }
     }

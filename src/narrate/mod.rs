@@ -89,6 +89,7 @@ impl Narrator<'_> {
         }
         match form {
             Form::Size => size(&computation, directive),
+            Form::Delta if computation.measure.is_some() => measured_change(&computation, directive, true),
             Form::Table => Ok(table::render(&computation)),
             Form::Chart if target == Target::Html => Ok(chart::render_with_salt(&computation, salt)),
             Form::Chart => Ok(table::render(&computation)),
@@ -127,18 +128,60 @@ impl Narrator<'_> {
 /// `as size`: the change's measure without its sign, as `as delta` writes it otherwise (percent for amounts,
 /// percentage points for rates, days for days).
 fn size(computation: &Computation, directive: &Directive) -> Result<String, Failure> {
-    let Some(base) = &computation.base else {
-        let span = directive.form.as_ref().map_or(0..0, |form| form.span.clone());
-        return Err(Failure::new(
-            crate::rules::Rule::KpiSyntax,
-            span,
-            "`as size` states the size of a change, but nothing is compared",
-        )
-        .with_help(Some("add a comparison, for example `vs yoy` or `vs q3`".into())));
-    };
+    if computation.measure.is_some() {
+        return measured_change(computation, directive, false);
+    }
+    let base = compared(computation, directive)?;
     let formatter = context::Formatter::new(computation);
     let change = context::change(computation, &formatter, computation.value, base.value);
     let (_, size) = context::change_texts(computation, &change);
     let text = size.unwrap_or(change.diff_text);
+    Ok(templates::escape_text(&text))
+}
+
+/// The base a change alone (`as size`, `as delta`) is measured from.
+fn compared<'c>(computation: &'c Computation, directive: &Directive) -> Result<&'c compute::Base, Failure> {
+    computation.base.as_ref().ok_or_else(|| {
+        let span = directive.form.as_ref().map_or(0..0, |form| form.span.clone());
+        let form = computation.form;
+        Failure::new(
+            crate::rules::Rule::KpiSyntax,
+            span,
+            format!("`as {form}` states the size of a change, but nothing is compared"),
+        )
+        .with_help(Some("add a comparison, for example `vs yoy` or `vs q3`".into()))
+    })
+}
+
+/// `as delta` or `as size` with `measure=`: the change in percent of the base, or as the difference in the
+/// metric's unit (percentage points for rates), signed as it displays (`+956万元`, `-5.7%`) or unsigned.
+fn measured_change(computation: &Computation, directive: &Directive, with_sign: bool) -> Result<String, Failure> {
+    let base = compared(computation, directive)?;
+    let formatter = context::Formatter::new(computation);
+    let change = context::change(computation, &formatter, computation.value, base.value);
+    let precision = computation.precision;
+    let (text, sign) = match computation.measure {
+        Some(compute::ChangeMeasure::Percent) => {
+            let (Some(pct), Some(text)) = (change.pct, change.pct_text) else {
+                let span = directive.options.iter().find(|o| o.name.value == "measure").map(|o| o.value.span.clone());
+                return Err(Failure::new(
+                    crate::rules::Rule::KpiNoData,
+                    span.unwrap_or(0..0),
+                    "the base is zero or negative, so the change has no percentage",
+                )
+                .with_help(Some("write `measure=difference` for the change in the metric's unit".into())));
+            };
+            (text, context::sign_of(format::round(pct, precision)))
+        }
+        _ => {
+            let sign = match change.pp {
+                Some(points) => context::sign_of(format::round(points, precision)),
+                None if change.diff_text == formatter.value.value(rust_decimal::Decimal::ZERO) => 0,
+                None => context::sign_of(change.diff),
+            };
+            (change.diff_text, sign)
+        }
+    };
+    let text = if with_sign { format::signed(&text, sign) } else { text };
     Ok(templates::escape_text(&text))
 }

@@ -319,6 +319,8 @@ pub(crate) mod sample {
             share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
             drivers: None,
+            fixed: Default::default(),
+            measure: None,
         }
     }
 

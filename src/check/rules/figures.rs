@@ -142,7 +142,8 @@ fn same_value(a: &Found, b: &Found) -> bool {
 
 fn stale_finding(figures: &Figures<'_>, figure: &Found, severity: Severity, locale: Locale) -> Diagnostic {
     let tie = figure.tie.as_ref();
-    let directive = tie.map(|tie| figures::directive(tie, figures.year, &[])).unwrap_or_default();
+    let directive =
+        tie.map(|tie| figures::directive(tie, figures.year, figure.typed.sign != 0, &[])).unwrap_or_default();
     let data_text = figure.data_text().unwrap_or_default();
     let exact = figure
         .data
