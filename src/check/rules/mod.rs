@@ -116,12 +116,29 @@ impl<'o, 'a> Context<'o, 'a> {
     }
 
     /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items, the
-    /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…).
+    /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…). Bold lines
+    /// (`**华东区**`) are items like headings, unless the module also has lists or tables: then they label those
+    /// (`**主要问题:**` above a list), and the list items and rows are the items.
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
-        if outline.children(node).next().is_some() {
+        let labels_only = outline.children(node).all(|child| outline.is_bold_line(child));
+        if !labels_only {
             return outline.children(node).map(|child| self.node_item(child)).collect();
         }
+        let items = self.list_and_table_items(node);
+        if items.is_empty() && outline.children(node).next().is_some() {
+            return outline.children(node).map(|child| self.node_item(child)).collect();
+        }
+        if items.is_empty() {
+            let (ci, range) = outline.own_range(node);
+            return numbered_paragraphs(&outline.docs[ci], ci, &range);
+        }
+        items
+    }
+
+    /// The top-level list items and table rows of a node's own text.
+    fn list_and_table_items(&self, node: usize) -> Vec<Item> {
+        let outline = self.outline;
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
         let list_items = within(&doc.items, &range, |i| i.span().start);
@@ -144,9 +161,6 @@ impl<'o, 'a> Context<'o, 'a> {
             ranges: vec![(ci, row.span)],
             heading: None,
         }));
-        if items.is_empty() {
-            items = numbered_paragraphs(doc, ci, &range);
-        }
         items
     }
 
@@ -168,7 +182,8 @@ impl<'o, 'a> Context<'o, 'a> {
             alt_title,
             at: outline.position_of(node),
             ranges: outline.ranges_of(node),
-            heading: outline.heading_index_of(node),
+            // A bold line has no anchor to link to.
+            heading: outline.heading_index_of(node).filter(|_| !outline.is_bold_line(node)),
         }
     }
 

@@ -286,6 +286,45 @@ mod tests {
         assert_eq!(modules, [("strategy".to_string(), "2026年核心策略规划".to_string())]);
     }
 
+    /// A module written as a bold line is found like a heading; "Business implications" is the strategy's.
+    #[test]
+    fn bold_lines_name_modules() {
+        let modules = found(&[(
+            "年度销售总结",
+            "# 年度销售总结\n\n**业绩回顾**\n\n全年完成。\n\n**不足与改进**\n\n- 华东回款慢\n\n**下步打算**\n\n- 2026年Q1前完成\n",
+        )]);
+        let expected = [("performance-review", "业绩回顾"), ("problem-analysis", "不足与改进"), ("plan", "下步打算")];
+        assert_eq!(modules, expected.map(|(id, title)| (id.to_string(), title.to_string())));
+        let modules = found(&[
+            ("Key findings", "# Key findings\n\n- Margins fell\n"),
+            ("Business implications", "# Business implications\n\n- Cut discounts\n"),
+        ]);
+        assert!(modules.contains(&("strategy".to_string(), "Business implications".to_string())), "{modules:?}");
+    }
+
+    /// The English and Chinese closing headings real reports use, each taken for the module a reader would name.
+    #[test]
+    fn closing_headings_name_their_modules() {
+        let cases = [
+            ("Business Implications", "strategy"),
+            ("Implications for 2026", "strategy"),
+            ("Lessons Learned", "problem-analysis"),
+            ("经验教训", "problem-analysis"),
+            ("Next Steps", "strategy"),
+            ("Action Plan", "strategy"),
+            ("Looking Ahead", "plan"),
+            ("The Way Forward", "plan"),
+            ("下一步工作", "plan"),
+            ("下步打算", "plan"),
+            ("明年努力方向", "plan"),
+        ];
+        for (title, module) in cases {
+            let modules = found(&[(title, &format!("# {title}\n\n- 一项\n"))]);
+            let ids: Vec<&str> = modules.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, [module], "{title}");
+        }
+    }
+
     #[test]
     fn coverage_of_titles() {
         let text = normalize("discount strategy analysis");
