@@ -62,6 +62,10 @@ pub struct Item {
     pub ranges: Vec<(usize, Range<usize>)>,
     /// (chapter, heading index) when the item is a heading a link can point to.
     pub heading: Option<(usize, usize)>,
+    /// The outline node when the item is a heading, bold line or sub-chapter.
+    pub node: Option<usize>,
+    /// The lone bold line above the list the item is in (`**2026年目标**`), which titles it.
+    pub label: Option<usize>,
 }
 
 impl Item {
@@ -107,33 +111,52 @@ impl<'o, 'a> Context<'o, 'a> {
     }
 
     /// The items of a found module: those of its node and of its further sections.
+    /// A section titled with the module's own name (暗点 in 暗点与亮点, "Key challenges" in a review) only labels
+    /// its contents: its own items stand in for it.
     pub fn module_items(&self, found: &FoundModule) -> Vec<Item> {
-        let mut items = self.items(found.node);
-        for &node in &found.extra {
-            items.extend(self.items(node));
+        let titles = &self.schema.modules[found.spec].titles;
+        let mut items = Vec::new();
+        for node in std::iter::once(found.node).chain(found.extra.iter().copied()) {
+            for item in self.items(node) {
+                let inner = item.node.filter(|_| titles.is_match(&item.title)).map(|n| self.items(n));
+                match inner {
+                    Some(inner) if !inner.is_empty() => items.extend(inner),
+                    _ => items.push(item),
+                }
+            }
         }
         items
     }
 
     /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items, the
     /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…). Bold lines
-    /// (`**华东区**`) are items like headings, unless the module also has lists or tables: then they label those
-    /// (`**主要问题:**` above a list), and the list items and rows are the items.
+    /// (`**华东区**`) are items like headings, except a lone one above a list or table (`**主要问题:**`): that
+    /// labels the list, whose items and rows are the module's items.
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
-        let labels_only = outline.children(node).all(|child| outline.is_bold_line(child));
-        if !labels_only {
-            return outline.children(node).map(|child| self.node_item(child)).collect();
+        // A module found inside another (改进措施 in 下一步工作) is not one of its items.
+        let own_children = || outline.children(node).filter(|child| !self.found.iter().any(|m| m.node == *child));
+        let mut children = own_children();
+        let one_label = match (children.next(), children.next()) {
+            (None, _) => None,
+            (Some(only), None) if outline.is_bold_line(only) => Some(only),
+            _ => return own_children().map(|child| self.node_item(child)).collect(),
+        };
+        let mut items = self.list_and_table_items(node);
+        match one_label {
+            Some(label) if items.is_empty() => vec![self.node_item(label)],
+            Some(label) => {
+                for item in &mut items {
+                    item.label = Some(label);
+                }
+                items
+            }
+            None if items.is_empty() => {
+                let (ci, range) = outline.own_range(node);
+                numbered_paragraphs(&outline.docs[ci], ci, &range)
+            }
+            _ => items,
         }
-        let items = self.list_and_table_items(node);
-        if items.is_empty() && outline.children(node).next().is_some() {
-            return outline.children(node).map(|child| self.node_item(child)).collect();
-        }
-        if items.is_empty() {
-            let (ci, range) = outline.own_range(node);
-            return numbered_paragraphs(&outline.docs[ci], ci, &range);
-        }
-        items
     }
 
     /// The top-level list items and table rows of a node's own text.
@@ -141,7 +164,16 @@ impl<'o, 'a> Context<'o, 'a> {
         let outline = self.outline;
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
+        // The lists of a module found inside this node (改进措施 in 下一步工作) are that module's.
+        let nested: Vec<Range<usize>> = (node + 1..outline.nodes[node].subtree_end)
+            .filter(|n| self.found.iter().any(|m| m.node == *n))
+            .flat_map(|n| outline.ranges_of(n))
+            .filter(|(c, _)| *c == ci)
+            .map(|(_, r)| r)
+            .collect();
+        let own = |at: usize| !nested.iter().any(|r| r.contains(&at));
         let list_items = within(&doc.items, &range, |i| i.span().start);
+        let list_items: Vec<&super::outline::ListItem> = list_items.iter().filter(|i| own(i.span().start)).collect();
         let top = list_items.iter().map(|i| i.depth()).min().unwrap_or(1);
         let mut items: Vec<Item> = list_items
             .iter()
@@ -152,14 +184,18 @@ impl<'o, 'a> Context<'o, 'a> {
                 at: (ci, i.title_span()),
                 ranges: vec![(ci, i.span())],
                 heading: None,
+                node: None,
+                label: None,
             })
             .collect();
-        items.extend(table_rows(doc, &range).into_iter().map(|row| Item {
+        items.extend(table_rows(doc, &range).into_iter().filter(|row| own(row.span.start)).map(|row| Item {
             title: row.title,
             alt_title: None,
             at: (ci, row.title_span),
             ranges: vec![(ci, row.span)],
             heading: None,
+            node: None,
+            label: None,
         }));
         items
     }
@@ -184,6 +220,8 @@ impl<'o, 'a> Context<'o, 'a> {
             ranges: outline.ranges_of(node),
             // A bold line has no anchor to link to.
             heading: outline.heading_index_of(node).filter(|_| !outline.is_bold_line(node)),
+            node: Some(node),
+            label: None,
         }
     }
 
@@ -237,6 +275,8 @@ fn numbered_paragraphs(doc: &super::outline::ChapterDoc<'_>, ci: usize, range: &
             at: (ci, start..block.source_offset(offset + title.len().max(1) - 1) + 1),
             ranges: vec![(ci, block.source_span(0..0).start..end)],
             heading: None,
+            node: None,
+            label: None,
         });
     }
     items

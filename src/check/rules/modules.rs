@@ -38,6 +38,10 @@ static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 /// (0.44) and 经验教训总结与持续改进 (0.36) do, 行业趋势与市场展望 (0.22) does not.
 const FURTHER_SECTION_COVERAGE: f32 = 0.35;
 
+/// How well a section inside another module must be named to be a module of its own (when none is found elsewhere):
+/// 改进措施 (1.0) and "Recommendations" (1.0) are; 区域市场表现差异与策略调整 (0.17) is not.
+const NESTED_MODULE_COVERAGE: f32 = 0.6;
+
 struct Candidate {
     node: usize,
     spec: usize,
@@ -77,7 +81,10 @@ pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModu
             m.node != candidate.node
                 && (inside_of(outline, candidate.node, m.node) || inside_of(outline, m.node, candidate.node))
         });
-        if !taken && !inside {
+        // A section named all but exactly like a module found nowhere else (（一）改进措施 in 下一步工作) is that
+        // module, even inside another one: a weaker match never hides it.
+        let nested_module = inside && candidate.coverage >= NESTED_MODULE_COVERAGE;
+        if !taken && (!inside || nested_module) {
             found.push(FoundModule { spec: candidate.spec, node: candidate.node, extra: Vec::new() });
         } else if !inside {
             left.push(candidate);

@@ -141,7 +141,12 @@ fn compares(text: &str) -> bool {
         && CHINESE_COMPARISON
             .find_iter(text)
             .any(|found| found.as_str() != "从" || text[found.end()..].contains(['至', '到']));
-    chinese || has_english_comparison(text) || has_signed_change(text)
+    chinese || has_english_comparison(text) || has_signed_change(text) || has_share_of_whole(text)
+}
+
+/// "22% of bookings", "61 % of revenue": a share of a whole, which compares a part with it (as 占 does).
+fn has_share_of_whole(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), "% of ").next().is_some()
 }
 
 fn has_english_comparison(text: &str) -> bool {
@@ -658,6 +663,8 @@ mod tests {
         assert!(!compares("年消费20-50万"));
         assert!(compares("新增有效客户计划500家,实际完成480家,达成率96%"));
         assert!(compares("Revenue reached 96% of target with 40 new accounts"));
+        assert!(compares("New customers: 64 accounts, 22% of bookings."));
+        assert!(!compares("New customers: 64 accounts, 22% churned"));
     }
 
     fn count(text: &str) -> usize {
