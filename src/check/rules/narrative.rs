@@ -433,12 +433,26 @@ fn check_sentence(
     if compares(text) {
         return;
     }
-    let local = runs.iter().map(|run| run.start - sentence.start..run.end - sentence.start);
+    // A deal's win probability ("$2.5M (80% probability)") is an estimate, not a second figure to compare.
+    let local = runs
+        .iter()
+        .map(|run| run.start - sentence.start..run.end - sentence.start)
+        .filter(|run| !is_estimate(text, run));
     // Results are money or percentages: "团队200人,覆盖30个区域" describes, it does not report bare results.
     let has_result = runs.iter().any(|run| is_result(text, run.start - sentence.start..run.end - sentence.start));
     if has_result && figures_in(text, local) >= 2 {
         report(block, sentence, chapter, chinese, findings);
     }
+}
+
+/// A percentage that is a probability or confidence (80% probability, 90% likely, 80%的概率, 概率80%).
+fn is_estimate(text: &str, run: &Range<usize>) -> bool {
+    const AFTER: [&str; 8] = ["probability", "likelihood", "likely", "confidence", "chance", "概率", "把握", "可能性"];
+    let after = text[run.end..].trim_start();
+    let Some(after) = after.strip_prefix(['%', '\u{ff05}']) else { return false };
+    let after = after.trim_start().trim_start_matches('的').to_ascii_lowercase();
+    let before = text[..run.start].trim_end();
+    AFTER.iter().any(|word| after.starts_with(word)) || before.ends_with("概率") || before.ends_with("赢单率")
 }
 
 /// A figure that is money or a percentage: a currency sign before it, or 万/亿/元/%/k/M/B after it.
@@ -689,5 +703,18 @@ mod tests {
         assert_eq!(count("Lost deals: 3 out of 5 in this category"), 1);
         assert_eq!(count("签约客户120家,营收1500万"), 2);
         assert_eq!(count("120家和80家"), 2);
+    }
+
+    #[test]
+    fn probabilities_are_estimates() {
+        let estimate = |text: &str| {
+            let at = text.find('8').unwrap_or(0);
+            is_estimate(text, &(at..at + 2))
+        };
+        assert!(estimate("Enterprise Client A: $2.5M (80% probability)"));
+        assert!(estimate("赢单概率80%"));
+        assert!(estimate("有80%的把握"));
+        assert!(!estimate("margin 80% of target"));
+        assert!(!estimate("毛利率80%"));
     }
 }
