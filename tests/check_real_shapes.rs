@@ -4,6 +4,8 @@
 //! tests/fixtures/real-reports/SOURCES.md). Each book's findings are a snapshot, reviewed line by line: the comment
 //! above each test says what is expected and why.
 
+mod support;
+
 use std::path::Path;
 
 use mdbook_kpi::check::{self, read_book};
@@ -17,18 +19,9 @@ fn findings(name: &str) -> String {
     let diagnostics = check::check(&book.chapters, &schema, &Config::default());
     let mut out = String::new();
     for d in &diagnostics {
-        out.push_str(&format!(
-            "{} {}:{}:{} {} — {}\n",
-            d.severity.as_str(),
-            d.file,
-            d.line,
-            d.column,
-            d.rule,
-            d.message
-        ));
-        if let Some(help) = &d.help {
-            out.push_str(&format!("    help: {help}\n"));
-        }
+        out.push_str(&support::finding_line(d));
+        out.push('\n');
+        support::push_help(&mut out, d, "    ");
     }
     if out.is_empty() { "(no findings)\n".to_string() } else { out }
 }

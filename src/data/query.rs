@@ -403,8 +403,10 @@ impl DataSet {
     fn no_data_hint(&self, query: Query<'_>) -> Option<(String, String)> {
         let metric = query.metric;
         let exact = self.periods_with_data_for(metric, query.slice, query.kind);
-        let (subject, subject_zh) =
-            (describe_subject(metric, query.slice, query.kind), describe_subject_zh(metric, query.slice, query.kind));
+        let (subject, subject_zh) = (
+            describe_subject(metric, query.slice, query.kind),
+            describe_subject_in(metric, query.slice, query.kind, Locale::ZhCn),
+        );
         let periods = |list: &[Period]| {
             let list = period_list(list);
             (format!("the data has {subject} for {list}"), format!("数据中有{subject_zh}的这些期间：{list}"))
@@ -506,32 +508,26 @@ fn period_list(periods: &[Period]) -> String {
     parts.join(", ")
 }
 
-/// `revenue (product=ai-qc)`, `the target of revenue`.
-/// [`describe_subject`] for a Chinese hint: 目标 and 标准 after the metric, the filters as written.
-fn describe_subject_zh(metric: &str, slice: &Slice, kind: Kind) -> String {
-    let mut text = match kind {
-        Kind::Actual => metric.to_string(),
-        Kind::Target => format!("{metric}的目标"),
-        Kind::Standard => format!("{metric}的标准"),
+/// `revenue (product=ai-qc)`, `target of revenue`; in Chinese `revenue（product=ai-qc）`, `revenue的目标`.
+fn describe_subject_in(metric: &str, slice: &Slice, kind: Kind, locale: Locale) -> String {
+    let zh = locale == Locale::ZhCn;
+    let mut text = match (kind, zh) {
+        (Kind::Actual, _) => metric.to_string(),
+        (Kind::Target, false) => format!("target of {metric}"),
+        (Kind::Standard, false) => format!("standard of {metric}"),
+        (Kind::Target, true) => format!("{metric}的目标"),
+        (Kind::Standard, true) => format!("{metric}的标准"),
     };
     if !slice.is_empty() {
         let filters: Vec<String> = slice.iter().map(|(d, m)| format!("{d}={m}")).collect();
-        text.push_str(&format!("（{}）", filters.join("，")));
+        let (open, separator, close) = if zh { ("（", "，", "）") } else { (" (", ", ", ")") };
+        text.push_str(&format!("{open}{}{close}", filters.join(separator)));
     }
     text
 }
 
 fn describe_subject(metric: &str, slice: &Slice, kind: Kind) -> String {
-    let mut text = match kind {
-        Kind::Actual => metric.to_string(),
-        Kind::Target => format!("target of {metric}"),
-        Kind::Standard => format!("standard of {metric}"),
-    };
-    if !slice.is_empty() {
-        let filters: Vec<String> = slice.iter().map(|(d, m)| format!("{d}={m}")).collect();
-        text.push_str(&format!(" ({})", filters.join(", ")));
-    }
-    text
+    describe_subject_in(metric, slice, kind, Locale::En)
 }
 
 /// `revenue (product=ai-qc) for 2023-Q4`.
