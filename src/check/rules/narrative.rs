@@ -219,7 +219,9 @@ fn classify(text: &str, range: Range<usize>) -> Option<Number> {
     }
     let next = after.trim_start().as_bytes();
     let date = ["年", "月", "日", "号"].iter().any(|w| next.starts_with(w.as_bytes()));
-    if date || (unit.is_none() && is_year(&text[range.clone()])) {
+    // A year is a date, also when an English word follows it ("by April 2026 to lift …", "in 2025 and").
+    let word_after = unit.is_some_and(|len| is_plain_word(after[..len].trim_start()));
+    if date || ((unit.is_none() || word_after) && is_year(&text[range.clone()])) {
         return None;
     }
     if unit.is_some_and(|len| is_month_word(after[..len].trim_start())) {
@@ -264,6 +266,16 @@ fn is_month_word(word: &str) -> bool {
         "th",
     ];
     word.len() <= 9 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// An English word that is no unit: what follows a year in a sentence ("2026 to", "2025 and").
+fn is_plain_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "to", "and", "or", "in", "by", "for", "the", "with", "was", "were", "is", "are", "as", "of", "on", "at",
+        "from", "vs", "than", "when", "after", "before", "until", "compared", "versus", "but", "while", "we", "our",
+        "it",
+    ];
+    word.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// A four-digit 19xx/20xx (without a unit) is a year.
@@ -603,6 +615,9 @@ mod tests {
         assert!(figures("2023年Q4在3月15日,FY2024, 第3名, 5G, 1v1, by 2024").is_empty());
         assert_eq!(figures("revenue ¥120M and 30 customers"), ["120", "30"]);
         assert!(figures("on 3 March").is_empty());
+        assert_eq!(figures("by April 2026 to lift order value 15%"), ["15"]);
+        assert!(figures("in 2025 and 2026 the margin held").is_empty());
+        assert_eq!(figures("2026 units shipped"), ["2026"]);
     }
 
     #[test]
