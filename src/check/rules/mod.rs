@@ -420,3 +420,56 @@ pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Find
     }));
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The titles of each found module's items, by module id, for a book of (title, text) chapters.
+    fn items_of(chapters: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+        let chapters: Vec<crate::check::Chapter> = chapters
+            .iter()
+            .enumerate()
+            .map(|(i, (title, content))| crate::check::Chapter {
+                title: title.to_string(),
+                source_path: Some(format!("src/{i}.md")),
+                content: content.to_string().into(),
+                depth: 0,
+            })
+            .collect();
+        let outline = BookOutline::new(&chapters);
+        let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
+        let context = Context::new(&outline, &schema);
+        context
+            .found
+            .iter()
+            .map(|m| {
+                (schema.modules[m.spec].id.clone(), context.module_items(m).into_iter().map(|i| i.title).collect())
+            })
+            .collect()
+    }
+
+    /// Bold lines are items like headings; a lone one above a list labels it; a section named like its module
+    /// labels its contents; a module found inside another is not one of its items.
+    #[test]
+    fn items_under_bold_lines_and_labels() {
+        let items = items_of(&[
+            ("业绩回顾", "# 业绩回顾\n\n**华东**\n\n增长12%。\n\n**华南**\n\n增长8%。\n"),
+            ("经验教训", "# 经验教训\n\n**主要教训：**\n\n- 价格：让利过多\n- 人员：骨干流失\n"),
+            (
+                "暗点与亮点",
+                "# 暗点与亮点\n\n**暗点**\n\n1. 回款：周转慢\n2. 新品：占比低\n\n**亮点**\n\n1. 续约率95%\n",
+            ),
+            (
+                "下一步工作",
+                "# 下一步工作\n\n**（一）改进措施**\n\n1. 回款：3月底前签还款协议\n\n**（二）2026年目标**\n\n1. 收入1亿元\n",
+            ),
+        ]);
+        let of = |id: &str| items.iter().find(|(m, _)| m == id).map(|(_, titles)| titles.clone()).unwrap_or_default();
+        // 暗点与亮点 names the highlights too: a further section of the review as well as of the problems.
+        assert_eq!(of("performance-review"), ["华东", "华南", "暗点", "续约率95%"]);
+        assert_eq!(of("problem-analysis"), ["价格", "人员", "回款", "新品", "亮点"]);
+        assert_eq!(of("strategy"), ["回款"]);
+        assert_eq!(of("plan"), ["收入1亿元"]);
+    }
+}
