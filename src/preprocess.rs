@@ -386,8 +386,7 @@ impl Preprocessor {
     }
 
     fn expand_one(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
-        let directive =
-            parse::parse(text).map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })?;
+        let directive = parse::parse(text).map_err(|e| parse_failure(e, self.locale))?;
         if let Some(form) = &directive.form
             && form.value.is_block()
             && !alone_on_line
@@ -416,22 +415,20 @@ impl Preprocessor {
         self.data();
         let trimmed = text.trim();
         let result = if json {
-            parse::parse(trimmed)
-                .map_err(|e| Failure { rule: e.rule, span: e.span, message: e.message, help: e.help })
-                .and_then(|directive| match self.data() {
-                    Some(data) => {
-                        let narrator = Narrator {
-                            data,
-                            templates: &self.templates,
-                            locale: self.locale,
-                            year: self.config.year,
-                            precision: self.config.precision,
-                            style: self.config.style,
-                        };
-                        narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                    }
-                    _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
-                })
+            parse::parse(trimmed).map_err(|e| parse_failure(e, self.locale)).and_then(|directive| match self.data() {
+                Some(data) => {
+                    let narrator = Narrator {
+                        data,
+                        templates: &self.templates,
+                        locale: self.locale,
+                        year: self.config.year,
+                        precision: self.config.precision,
+                        style: self.config.style,
+                    };
+                    narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
+                }
+                _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
+            })
         } else {
             self.expand_one(trimmed, true, 0)
         };
@@ -467,7 +464,7 @@ impl Preprocessor {
             .chain(self.data_findings())
             .chain(self.waiting.lock().ok().and_then(|waiting| waiting.summary(self.locale)).as_ref())
             .chain(&self.templates.findings())
-            .filter_map(|d| self.config.apply_levels(d.clone()))
+            .filter_map(|d| self.config.apply_levels(d.clone().in_locale(self.locale)))
             .collect();
         diagnostics::sort(&mut all);
         all.dedup();
@@ -615,6 +612,12 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
         out.push_str(&format!("\n{}", prefix.trim_end()));
     }
     out
+}
+
+/// A directive's grammar error as a failure, with its help in the book's language.
+fn parse_failure(error: parse::ParseError, locale: Locale) -> Failure {
+    let help = error.help_in(locale);
+    Failure { rule: error.rule, span: error.span, message: error.message, help }
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The structure check on whole books read from disk: the seed's worked template (Chinese and English) comes
 //! out clean of errors; book reading errors name the file; custom schemas load from the book.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use mdbook_kpi::check::{self, read_book};
@@ -18,11 +20,7 @@ fn check_book(root: &Path) -> Vec<Diagnostic> {
 }
 
 fn show(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(|d| format!("{} {}:{}:{} {} — {}", d.severity.as_str(), d.file, d.line, d.column, d.rule, d.message))
-        .collect::<Vec<_>>()
-        .join("\n")
+    diagnostics.iter().map(support::finding_line).collect::<Vec<_>>().join("\n")
 }
 
 #[test]

@@ -12,6 +12,8 @@
 //! After a deliberate change, review the new snapshots with `cargo insta review`, or accept them all with
 //! `INSTA_UPDATE=always cargo test --test check_fixtures` and read the diff.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -129,20 +131,9 @@ fn render(rule: Rule, findings: &[Diagnostic]) -> String {
             *others.entry(d.rule.as_str()).or_default() += 1;
             continue;
         }
-        out.push_str(&format!(
-            "{}[{}] {}:{}:{}-{}:{}\n  {}\n",
-            d.severity.as_str(),
-            d.rule,
-            d.file,
-            d.line,
-            d.column,
-            d.end_line,
-            d.end_column,
-            d.message
-        ));
-        if let Some(help) = &d.help {
-            out.push_str(&format!("  help: {help}\n"));
-        }
+        out.push_str(&support::finding_with_span(d));
+        out.push('\n');
+        support::push_help(&mut out, d, "  ");
     }
     if out.is_empty() {
         out.push_str(&format!("no {}/* findings\n", rule.family()));

@@ -1,6 +1,7 @@
 //! `mdbook-kpi build`: mdBook's build in-process (mdbook-driver 0.5) with kpi registered by name.
 
 mod mdbook_support;
+mod support;
 
 use assert_cmd::Command;
 use mdbook_support::{KPI, assert_same_tree, copy_book, mdbook_05, stderr, toml_string};

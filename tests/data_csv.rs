@@ -249,7 +249,8 @@ fn large_files_read_in_two_halves_keep_lines_and_duplicates() {
         year,
         Err(mdbook_kpi::data::QueryError::NoData {
             what: "sales (region=r5) for 1950".into(),
-            hint: Some("the data has sales (region=r5) for 1900-01 … 1999-12".into())
+            hint: Some("the data has sales (region=r5) for 1900-01 … 1999-12".into()),
+            hint_zh: Some("数据中有sales（region=r5）的这些期间：1900-01 … 1999-12".into())
         }),
         "plain numbers do not roll up"
     );

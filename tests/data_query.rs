@@ -133,7 +133,7 @@ values = { "2023-Q1" = 10, "2023-Q2" = 20, "2023-Q3" = 30, "2023-Q4" = 40 }
     assert_eq!(actual(&data, "staff", "2023"), Ok(dec("80")));
     assert_eq!(actual(&data, "staff", "2023-H1"), Ok(dec("75")));
     let error = actual(&data, "days", "2023").unwrap_err();
-    let QueryError::NoData { what, hint } = error else { panic!("{error:?}") };
+    let QueryError::NoData { what, hint, .. } = error else { panic!("{error:?}") };
     assert_eq!(what, "days for 2023");
     assert_eq!(hint.as_deref(), Some("the data has days for 2023-Q1 … 2023-Q4"));
 }
@@ -233,7 +233,7 @@ formula = "margin * 2"
     );
     assert_eq!(error.rule(), "kpi/no-data");
     let error = actual(&data, "margin", "2022").unwrap_err();
-    let QueryError::NoData { what, hint } = error else { panic!("{error:?}") };
+    let QueryError::NoData { what, hint, .. } = error else { panic!("{error:?}") };
     assert_eq!(what, "margin for 2022");
     let hint = hint.unwrap();
     assert!(
@@ -288,7 +288,7 @@ standard = 1.5
     let error = ask(&data, "delivery", "2025", &[], Kind::Standard).unwrap_err();
     assert!(matches!(error, QueryError::NoData { .. }), "{error:?}");
     let error = ask(&data, "response", "2023", &[], Kind::Target).unwrap_err();
-    let QueryError::NoData { what, hint } = error else { panic!("{error:?}") };
+    let QueryError::NoData { what, hint, .. } = error else { panic!("{error:?}") };
     assert_eq!(what, "target of response for 2023");
     assert_eq!(hint.as_deref(), Some("the data has no targets for response"));
 }

@@ -5,6 +5,8 @@
 //! here with the fact it states, the data is asked for that fact and the test decides, with its own arithmetic,
 //! whether the figure rounds to it at the precision it was typed.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -25,39 +27,8 @@ fn fixture(name: &str) -> PathBuf {
 fn copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(name);
-    copy_tree(&fixture(name), &root);
+    support::copy_tree(&fixture(name), &root);
     (dir, root)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Every file under `root`, relative path → bytes.
-fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                files.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn data(name: &str) -> DataSet {
@@ -419,10 +390,10 @@ fn the_preprocessor_reports_stale_figures_as_build_errors() {
 }
 
 /// Builds the book (mdBook in-process) into `dest` and returns its markdown-free output: every html page.
-fn built(root: &Path, dest: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+fn built(root: &Path, dest: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     let output = kpi().arg("build").arg(root).arg("--dest-dir").arg(dest).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    tree(dest)
+    support::read_tree(dest)
 }
 
 /// Turns the stale figures off (they stay as typed) so the book builds.
@@ -437,24 +408,24 @@ fn fix_keeps_the_built_book_byte_for_byte_and_a_second_run_changes_nothing() {
     for name in ["zh", "en"] {
         let (dir, root) = copy(name);
         allow_stale(&root);
-        let before_sources = tree(&root.join("src"));
+        let before_sources = support::read_tree(&root.join("src"));
         let before = built(&root, &dir.path().join("before"));
 
         let dry = kpi().args(["fix", "--dry-run"]).arg(&root).output().unwrap();
         let diff = String::from_utf8_lossy(&dry.stdout).into_owned();
         assert!(diff.contains("+++ b/src/overview.md") && diff.contains("<<#kpi sales fy>>"), "{name}: {diff}");
-        assert_eq!(tree(&root.join("src")), before_sources, "{name}: --dry-run writes nothing");
+        assert_eq!(support::read_tree(&root.join("src")), before_sources, "{name}: --dry-run writes nothing");
 
         let fixed = kpi().arg("fix").arg(&root).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&fixed.stdout), diff, "{name}: the run prints what the dry run did");
-        let after_sources = tree(&root.join("src"));
+        let after_sources = support::read_tree(&root.join("src"));
         assert_ne!(after_sources, before_sources, "{name}: figures were rewritten");
-        let overview = String::from_utf8(after_sources["overview.md"].clone()).unwrap();
+        let overview = String::from_utf8(after_sources[Path::new("overview.md")].clone()).unwrap();
         // Code, comments and the disagreeing figures stay as typed.
         for kept in ["9000万元", "9100万元", "9200万元", "8412万元", "¥90M", "¥91M", "¥84.1M"] {
             assert_eq!(
                 overview.contains(kept),
-                String::from_utf8_lossy(&before_sources["overview.md"]).contains(kept),
+                String::from_utf8_lossy(&before_sources[Path::new("overview.md")]).contains(kept),
                 "{name}: {kept}"
             );
         }
@@ -495,12 +466,12 @@ fn fix_keeps_the_built_book_byte_for_byte_and_a_second_run_changes_nothing() {
         let after = built(&root, &dir.path().join("after"));
         assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
         for (file, bytes) in &before {
-            assert!(after[file] == *bytes, "{name}: {file} differs after fix");
+            assert!(after[file] == *bytes, "{name}: {} differs after fix", file.display());
         }
 
         let again = kpi().arg("fix").arg(&root).output().unwrap();
         assert!(again.stdout.is_empty(), "{name}: {}", String::from_utf8_lossy(&again.stdout));
-        assert_eq!(tree(&root.join("src")), after_sources, "{name}: a second run changes nothing");
+        assert_eq!(support::read_tree(&root.join("src")), after_sources, "{name}: a second run changes nothing");
     }
 }
 
@@ -521,13 +492,13 @@ fn fix_rewrites_the_agreeing_figures_into_directives() {
 fn fix_loses_nothing_on_bad_input_or_an_unwritable_folder() {
     // A book.toml that does not parse: nothing is written, exit 2.
     let (_dir, root) = copy("zh");
-    let before = tree(&root);
+    let before = support::read_tree(&root);
     std::fs::write(root.join("book.toml"), "[book\n").unwrap();
     let output = kpi().arg("fix").arg(&root).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let mut expected = before.clone();
     expected.insert("book.toml".into(), b"[book\n".to_vec());
-    assert_eq!(tree(&root), expected);
+    assert_eq!(support::read_tree(&root), expected);
 
     // A chapter whose folder is a file's place: the rename cannot happen, the file stays whole, no temp left.
     let (_dir, root) = copy("zh");

@@ -130,6 +130,45 @@ fn a_missing_period_lists_the_periods_that_exist_en() {
     insta::assert_snapshot!(out);
 }
 
+/// Every hint of a figure the data cannot give, in the book's language: a target the data lacks, a formula whose
+/// operand lacks the period, a period that is not a period, and a sub-period missing from a roll-up.
+fn hints_of_missing_figures(language: &str) -> String {
+    let toml = "[meta]\ncurrency = \"CNY\"\n\n[metrics.revenue]\nunit = \"currency\"\n\n\
+                [metrics.visits]\nunit = \"count\"\nvalues = { \"2025-Q3\" = 40, \"2025-Q4\" = 46 }\n\n\
+                [metrics.revenue_per_visit]\nformula = \"revenue / visits\"\n";
+    let dir = book(
+        language,
+        "data = [\"metrics.toml\", \"sales.csv\"]\nyear = 2025",
+        &[("metrics.toml", toml), ("sales.csv", REGIONAL_CSV)],
+    );
+    let chapter = "<<#kpi revenue q4 vs target>>\n\n<<#kpi revenue_per_visit 2024-q4>>\n\n<<#kpi revenue 2025-q5>>\n\n\
+                   <<#kpi revenue 2025>>\n";
+    expand(dir.path(), language, chapter)
+}
+
+#[test]
+fn hints_of_missing_figures_zh() {
+    let out = hints_of_missing_figures("zh-CN");
+    for hint in ["数据中没有revenue的目标", "由`revenue / visits`算出", "期间写作", "补上缺少的期间"]
+    {
+        assert!(out.contains(hint), "{hint}: {out}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn hints_of_missing_figures_en() {
+    let out = hints_of_missing_figures("en");
+    for hint in ["the data has no targets for revenue", "is computed as `revenue / visits`", "write a period as"] {
+        assert!(out.contains(hint), "{hint}: {out}");
+    }
+    assert!(
+        !out.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !"年月季度上下半全第四".contains(c)),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
 const LABELLED_TOML: &str = r#"[dimensions.region]
 label = { zh-CN = "区域", en = "region" }
 members.east = { zh-CN = "华东", en = "East" }

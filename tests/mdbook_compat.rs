@@ -4,6 +4,7 @@
 //! (.ci/run installs them and runs every test); a missing binary fails them.
 
 mod mdbook_support;
+mod support;
 
 use mdbook_support::{Mdbook, assert_same_tree, assert_success, binaries, both, copy_book, stderr};
 

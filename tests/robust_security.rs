@@ -333,6 +333,7 @@ fn template_symlinks_out_of_the_root_are_refused() {
 
 #[path = "mdbook_support/mod.rs"]
 mod mdbook_support;
+mod support;
 
 /// The page `mdbook build` (0.5.4, in-process: tests/mdbook_support) makes of a chapter that puts the hostile
 /// labels in sentences, a table and charts: the labels show as text, and nothing in the page content runs, links

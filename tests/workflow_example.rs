@@ -4,6 +4,7 @@
 //! `check` cleanly. (`init` → `mdbook build` and `init` → `check` alone are in mdbook_compat.rs and cli_basic.rs.)
 
 mod mdbook_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

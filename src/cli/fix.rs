@@ -49,10 +49,11 @@ pub(super) fn run(book: &Path, dry_run: bool) -> u8 {
     if expander.data().is_none() {
         let errors = expander.diagnostics();
         eprint!("{}", diagnostics::render(Format::Human, &errors, &expander.sources()));
-        return fail(
-            "the book's data could not be loaded, so no figure can be checked",
-            Some("fix the data errors above, or name the data files in `[preprocessor.kpi] data`"),
-        );
+        let help = match expander.locale() {
+            Locale::ZhCn => "先修正上面的数据错误，或在`[preprocessor.kpi] data`中写明数据文件",
+            Locale::En => "fix the data errors above, or name the data files in `[preprocessor.kpi] data`",
+        };
+        return fail("the book's data could not be loaded, so no figure can be checked", Some(help));
     }
     // The disagreeing figures, reported as `check` would (always as errors here: they are what fix leaves).
     let texts: Vec<ChapterText> = book
@@ -78,10 +79,11 @@ pub(super) fn run(book: &Path, dry_run: bool) -> u8 {
         rewrites_made += rewrites.len();
         changed_files += 1;
         if !dry_run && let Err(error) = write_atomically(&root.join(file), &new_text) {
-            return fail(
-                format!("cannot write {file}: {error}"),
-                Some("the file is unchanged; check its folder's permissions and run `mdbook-kpi fix` again"),
-            );
+            let help = match expander.locale() {
+                Locale::ZhCn => "文件没有改动；检查所在文件夹的权限，再运行一次`mdbook-kpi fix`",
+                Locale::En => "the file is unchanged; check its folder's permissions and run `mdbook-kpi fix` again",
+            };
+            return fail(format!("cannot write {file}: {error}"), Some(help));
         }
     }
     let verb = if dry_run { "would rewrite" } else { "rewrote" };

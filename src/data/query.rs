@@ -58,7 +58,12 @@ pub enum QueryError {
     #[error("unknown metric `{0}`")]
     UnknownMetric(String),
     #[error("no {what} in the data")]
-    NoData { what: String, hint: Option<String> },
+    NoData {
+        what: String,
+        hint: Option<String>,
+        /// The hint for a Chinese book ([`QueryError::hint_in`]).
+        hint_zh: Option<String>,
+    },
     /// Sub-periods (`2023-Q1, 2023-Q2`) or members (`product=robotics`) that a roll-up or total lacks.
     #[error("{}", partial_message(what, missing))]
     PartialRollup { what: String, missing: String },
@@ -108,11 +113,18 @@ impl QueryError {
             });
         }
         match self {
-            QueryError::NoData { hint, .. } => hint.clone(),
-            QueryError::PartialRollup { .. } => {
-                Some("add the missing periods to the data, or give the total itself".into())
-            }
-            QueryError::DivisionByZero { .. } => Some("the formula's divisor is zero for this period".into()),
+            QueryError::NoData { hint, hint_zh, .. } => match locale {
+                Locale::ZhCn => hint_zh.clone().or_else(|| hint.clone()),
+                Locale::En => hint.clone(),
+            },
+            QueryError::PartialRollup { .. } => Some(match locale {
+                Locale::ZhCn => "在数据中补上缺少的期间，或直接给出合计".into(),
+                Locale::En => "add the missing periods to the data, or give the total itself".into(),
+            }),
+            QueryError::DivisionByZero { .. } => Some(match locale {
+                Locale::ZhCn => "这一期间公式的除数为0".into(),
+                Locale::En => "the formula's divisor is zero for this period".into(),
+            }),
             QueryError::UnknownMetric(_) => None,
         }
     }
@@ -353,9 +365,14 @@ impl DataSet {
                     Some(hint) => format!("there is {inner} ({hint})"),
                     None => format!("there is {inner}"),
                 };
+                let reason_zh = match inner.hint_in(Locale::ZhCn) {
+                    Some(hint) => format!("`{operand}`没有{period}的数字（{hint}）"),
+                    None => format!("`{operand}`没有{period}的数字"),
+                };
                 QueryError::NoData {
                     what: describe(query.metric, query.period, query.slice, query.kind),
                     hint: Some(format!("`{formula_metric}` is computed as `{formula}`, and {reason}")),
+                    hint_zh: Some(format!("`{formula_metric}`由`{formula}`算出，而{reason_zh}")),
                 }
             }
             // The parts exist, but adding or computing them leaves exact decimal arithmetic: say so rather than
@@ -367,48 +384,71 @@ impl DataSet {
                      (beyond about 7.9e28); check the data's magnitude and unit"
                         .into(),
                 ),
+                hint_zh: Some(
+                    "汇总或计算它所用的数字太大（超过约7.9e28），无法精确计算；请检查数据的数量级和单位".into(),
+                ),
             },
-            Miss::Nothing => QueryError::NoData {
-                what: describe(query.metric, query.period, query.slice, query.kind),
-                hint: self.no_data_hint(query),
-            },
+            Miss::Nothing => {
+                let (hint, hint_zh) = self.no_data_hint(query).unzip();
+                QueryError::NoData {
+                    what: describe(query.metric, query.period, query.slice, query.kind),
+                    hint,
+                    hint_zh,
+                }
+            }
         }
     }
 
-    /// What the data has instead: "the data has revenue for 2022, 2023-Q1 … 2023-Q4".
-    fn no_data_hint(&self, query: Query<'_>) -> Option<String> {
-        let exact = self.periods_with_data_for(query.metric, query.slice, query.kind);
-        let subject = describe_subject(query.metric, query.slice, query.kind);
+    /// What the data has instead, in English and in Chinese: "the data has revenue for 2022, 2023-Q1 … 2023-Q4".
+    fn no_data_hint(&self, query: Query<'_>) -> Option<(String, String)> {
+        let metric = query.metric;
+        let exact = self.periods_with_data_for(metric, query.slice, query.kind);
+        let (subject, subject_zh) = (
+            describe_subject(metric, query.slice, query.kind),
+            describe_subject_in(metric, query.slice, query.kind, Locale::ZhCn),
+        );
+        let periods = |list: &[Period]| {
+            let list = period_list(list);
+            (format!("the data has {subject} for {list}"), format!("数据中有{subject_zh}的这些期间：{list}"))
+        };
         if !exact.is_empty() {
-            return Some(format!("the data has {subject} for {}", period_list(&exact)));
+            return Some(periods(&exact));
         }
         if query.kind == Kind::Standard {
-            return Some(format!("give `standard = …` for `{}` in the data", query.metric));
+            return Some((
+                format!("give `standard = …` for `{metric}` in the data"),
+                format!("在数据中为`{metric}`给出`standard = …`"),
+            ));
         }
-        let facts: Vec<FactRef<'_>> = self.facts_of_metric(query.metric).filter(|f| f.kind == query.kind).collect();
+        let facts: Vec<FactRef<'_>> = self.facts_of_metric(metric).filter(|f| f.kind == query.kind).collect();
         if facts.is_empty() {
-            return match query.kind {
-                Kind::Target => Some(format!("the data has no targets for {}", query.metric)),
-                _ => Some(format!("the data has no figures for {}", query.metric)),
-            };
+            return Some(match query.kind {
+                Kind::Target => (format!("the data has no targets for {metric}"), format!("数据中没有{metric}的目标")),
+                _ => (format!("the data has no figures for {metric}"), format!("数据中没有{metric}的数字")),
+            });
         }
         // Totals and other slices derive from finer facts: when the asked slice can be had for other periods,
         // the period is what is wrong, so name the periods that work.
         let derivable = self.derivable_periods(query, &facts);
         if !derivable.is_empty() {
-            return Some(format!("the data has {subject} for {}", period_list(&derivable)));
+            return Some(periods(&derivable));
         }
         let dimensions: BTreeSet<&str> = facts.iter().flat_map(|k| k.slice.keys().map(String::as_str)).collect();
         if query.slice.is_empty() && !dimensions.is_empty() {
             let by: Vec<String> = dimensions.iter().map(|d| format!("`{d}`")).collect();
-            return Some(format!(
-                "the data has {} only by {}; name a member (e.g. {}=…), or give the total",
-                query.metric,
-                by.join(" and "),
-                dimensions.first().copied().unwrap_or_default()
+            let first = dimensions.first().copied().unwrap_or_default();
+            return Some((
+                format!(
+                    "the data has {metric} only by {}; name a member (e.g. {first}=…), or give the total",
+                    by.join(" and ")
+                ),
+                format!("数据中的{metric}只按{}给出；指明一个成员（如{first}=…），或给出合计", by.join("和")),
             ));
         }
-        Some(format!("the data has {} only for other filters", query.metric))
+        Some((
+            format!("the data has {metric} only for other filters"),
+            format!("数据中的{metric}只有其他筛选条件下的数字"),
+        ))
     }
 }
 
@@ -468,18 +508,26 @@ fn period_list(periods: &[Period]) -> String {
     parts.join(", ")
 }
 
-/// `revenue (product=ai-qc)`, `the target of revenue`.
-fn describe_subject(metric: &str, slice: &Slice, kind: Kind) -> String {
-    let mut text = match kind {
-        Kind::Actual => metric.to_string(),
-        Kind::Target => format!("target of {metric}"),
-        Kind::Standard => format!("standard of {metric}"),
+/// `revenue (product=ai-qc)`, `target of revenue`; in Chinese `revenue（product=ai-qc）`, `revenue的目标`.
+fn describe_subject_in(metric: &str, slice: &Slice, kind: Kind, locale: Locale) -> String {
+    let zh = locale == Locale::ZhCn;
+    let mut text = match (kind, zh) {
+        (Kind::Actual, _) => metric.to_string(),
+        (Kind::Target, false) => format!("target of {metric}"),
+        (Kind::Standard, false) => format!("standard of {metric}"),
+        (Kind::Target, true) => format!("{metric}的目标"),
+        (Kind::Standard, true) => format!("{metric}的标准"),
     };
     if !slice.is_empty() {
         let filters: Vec<String> = slice.iter().map(|(d, m)| format!("{d}={m}")).collect();
-        text.push_str(&format!(" ({})", filters.join(", ")));
+        let (open, separator, close) = if zh { ("（", "，", "）") } else { (" (", ", ", ")") };
+        text.push_str(&format!("{open}{}{close}", filters.join(separator)));
     }
     text
+}
+
+fn describe_subject(metric: &str, slice: &Slice, kind: Kind) -> String {
+    describe_subject_in(metric, slice, kind, Locale::En)
 }
 
 /// `revenue (product=ai-qc) for 2023-Q4`.

@@ -446,6 +446,7 @@ impl Check<'_> {
             // No fact in the block can be the total of another.
             return;
         }
+        let zero_filled = self.zero_filled(entries, map_facts);
         let mut found = std::mem::take(&mut self.found);
         self.counters.sum_block(universe, entries, &mut found);
         // Counters come in parent order, entries in slice order: the parent's entries are found by walking on.
@@ -453,7 +454,11 @@ impl Check<'_> {
         for (slot, sum, count) in found.drain(..) {
             let (parent, dimension) = universe.groups[(slot / 3) as usize];
             let kind = kind_of_number(slot % 3);
-            if count as usize != universe.members[dimension as usize] {
+            // Under `missing = "zero"` an absent member of the actual figures counts as 0: the members given are
+            // the whole sum.
+            let complete = count as usize == universe.members[dimension as usize];
+            let zero_for_absent = zero_filled && kind == Kind::Actual;
+            if !(complete || zero_for_absent) {
                 continue;
             }
             while entries.get(parent_start).is_some_and(|entry| entry.slice < parent) {
@@ -504,6 +509,16 @@ impl Check<'_> {
         }
         self.found = found;
     }
+
+    /// Whether the block's metric counts absent members as 0 (`missing = "zero"`).
+    fn zero_filled(&self, entries: &[Entry], map_facts: &[(&FactKey, &Fact)]) -> bool {
+        let Some(first) = entries.first() else { return false };
+        let metric = match first.source {
+            Source::Table(index) => self.data.table.row(index).metric,
+            Source::Map(index) => map_facts[index].0.metric.as_str(),
+        };
+        self.data.metrics.get(metric).is_some_and(|m| m.missing == super::Missing::Zero)
+    }
 }
 
 #[cfg(test)]
@@ -515,7 +530,7 @@ pub(crate) mod tests {
     use rust_decimal::Decimal;
 
     use super::super::table::FactRef;
-    use super::super::{DataSet, load_sources};
+    use super::super::{DataSet, Missing, load_sources};
     use super::*;
 
     /// The straightforward check, fact by fact over string slices: what the counters must agree with.
@@ -552,7 +567,9 @@ pub(crate) mod tests {
         found.sort_by(|a, b| a.0.cmp(&b.0));
         for ((parent, dimension, kind), (sum, count)) in found {
             let Some(sum) = sum else { continue };
-            if count != data.dimensions.get(dimension).map_or(0, |d| d.members.len()) {
+            let zero_filled = kind == Kind::Actual
+                && block.first().and_then(|f| data.metrics.get(f.metric)).is_some_and(|m| m.missing == Missing::Zero);
+            if count != data.dimensions.get(dimension).map_or(0, |d| d.members.len()) && !zero_filled {
                 continue;
             }
             let is_parent = |fact: &&FactRef<'_>| {
@@ -621,14 +638,18 @@ pub(crate) mod tests {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
         /// The counters find exactly the warnings the fact-by-fact check finds, in the same order, with totals
-        /// and members from CSV and TOML files alike.
+        /// and members from CSV and TOML files alike, with and without `missing = "zero"`.
         #[test]
         fn counters_agree_with_the_reference(
             choices in prop::collection::vec((0u8..10, -3i64..4), all_facts().len()),
             declare_members in any::<bool>(),
+            m1_zero in any::<bool>(),
         ) {
             let mut csv = String::from("metric,period,region,product,kind,value\n");
             let mut toml = String::new();
+            if m1_zero {
+                toml.push_str("[metrics.m1]\nmissing = \"zero\"\n");
+            }
             if declare_members {
                 toml.push_str("[dimensions.region]\nmembers.east = {}\nmembers.west = {}\nmembers.\"北\" = {}\n");
             }
@@ -663,6 +684,35 @@ pub(crate) mod tests {
             let data = load_sources(&sources).map_err(|e| TestCaseError::fail(format!("{e:#?}")))?;
             prop_assert_eq!(summary(&inconsistent_totals(&data)), summary(&reference(&data)));
         }
+    }
+
+    /// Under `missing = "zero"` a member without a row counts as 0: the members given must add up to the total.
+    /// Targets never count absent members as 0, and without `missing = "zero"` nothing can be said.
+    #[test]
+    fn absent_members_count_as_zero_under_missing_zero() {
+        let csv = concat!(
+            "metric,period,product,kind,value\n",
+            "sales,2025,a,,70\nsales,2025,b,,30\n",
+            "sales,2024,,,100\nsales,2024,a,,60\n",
+            "sales,2023,,,60\nsales,2023,a,,60\n",
+            "sales,2024,,target,100\nsales,2024,a,target,60\n",
+        );
+        let load = |toml: &str| {
+            let sources =
+                [("m.toml".to_string(), toml.as_bytes().to_vec()), ("s.csv".to_string(), csv.as_bytes().to_vec())];
+            load_sources(&sources).unwrap_or_else(|e| panic!("{e:?}"))
+        };
+        let zero = load("[metrics.sales]\nmissing = \"zero\"\n");
+        assert_eq!(zero.metrics.get("sales").map(|m| m.missing), Some(Missing::Zero));
+        // From the data side: 2024's members are a = 60 and b absent (0), so they add up to 60 against 100.
+        assert_eq!(
+            summary(&zero.warnings),
+            ["s.csv:4:14 sales 2024: the members of `product` add up to 60, not to the total 100"]
+        );
+        assert_eq!(summary(&reference(&zero)), summary(&zero.warnings));
+        let error = load("[metrics.sales]\nmissing = \"error\"\n");
+        assert!(error.warnings.is_empty(), "{:?}", summary(&error.warnings));
+        assert!(reference(&error).is_empty());
     }
 
     #[test]

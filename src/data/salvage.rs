@@ -160,10 +160,17 @@ fn explain_foreign(mut error: Diagnostic, bytes: &[u8]) -> Diagnostic {
             "save it as \"CSV UTF-8\" in Excel, or give its encoding in book.toml: \
              data = [{{ path = \"{file}\", encoding = \"gb18030\" }}]"
         ));
+        error.help_zh = Some(format!(
+            "在Excel里另存为“CSV UTF-8”，或在book.toml里写明它的编码：\
+             data = [{{ path = \"{file}\", encoding = \"gb18030\" }}]"
+        ));
     } else {
         error.message = format!("`{file}` is not UTF-8 (first at this place)");
         error.help = Some(format!(
             "save it as UTF-8, or give its encoding in book.toml: data = [{{ path = \"{file}\", encoding = \"…\" }}]"
+        ));
+        error.help_zh = Some(format!(
+            "把它另存为UTF-8，或在book.toml里写明它的编码：data = [{{ path = \"{file}\", encoding = \"…\" }}]"
         ));
     }
     error

@@ -39,6 +39,10 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
+    /// The help for a Chinese book, where the code that found the problem does not know the book's language
+    /// (data files are read before it is known); [`Diagnostic::in_locale`] picks it. Never printed as such.
+    #[serde(skip)]
+    pub help_zh: Option<String>,
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -53,6 +57,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             help: None,
+            help_zh: None,
             file: String::new(),
             line: 0,
             column: 0,
@@ -71,6 +76,21 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_help_zh(mut self, help: impl Into<String>) -> Self {
+        self.help_zh = Some(help.into());
+        self
+    }
+
+    /// The finding with its help in the book's language: the Chinese help, where one is written, for a Chinese
+    /// book.
+    pub fn in_locale(mut self, locale: crate::config::Locale) -> Self {
+        let help_zh = self.help_zh.take();
+        if locale == crate::config::Locale::ZhCn && help_zh.is_some() {
+            self.help = help_zh;
+        }
         self
     }
 

@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use super::scan::MARKER;
 use super::{By, Comparand, Directive, Filter, Form, Opt, PeriodRef, PeriodSpec, Spanned};
+use crate::config::Locale;
 use crate::data::{Granularity, Period};
 use crate::diagnostics::Diagnostic;
 use crate::rules::Rule;
@@ -28,6 +29,8 @@ pub struct ParseError {
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// The help for a Chinese book, where one is written ([`ParseError::help_in`]).
+    pub help_zh: Option<String>,
 }
 
 /// The forms `as` accepts, in the order the help lists them.
@@ -44,6 +47,9 @@ const KEYWORDS: &[&str] = &["share", "vs", "by", "top", "as", "prev", "qoq", "yo
 const PERIOD_FORMS: &str = "write a period as `2023`, `2023-q4`, `2023-h1` or `2023-12` (or `2023年`, `2023年Q4`, \
                             `2023年上半年`, `2023年12月`), relative to the report year as `q1`…`q4`, `h1`, `h2` or `fy` \
                             (or `第四季度`, `上半年`, `下半年`, `全年`), or a range of two of those such as `q1..q4`";
+const PERIOD_FORMS_ZH: &str = "期间写作`2023`、`2023-q4`、`2023-h1`或`2023-12`（或`2023年`、`2023年Q4`、\
+                               `2023年上半年`、`2023年12月`），相对报告年份写作`q1`…`q4`、`h1`、`h2`或`fy`（或`第四季度`、\
+                               `上半年`、`下半年`、`全年`），也可以用两个期间写一个范围，如`q1..q4`";
 const GRAMMAR: &str = "a directive reads `<<#kpi [share] METRIC [DIM=MEMBER ...] PERIOD [vs COMPARAND] [by DIM [top N]] \
                        [as FORM] [OPTION=VALUE ...]>>`";
 const COMPARANDS: &str = "a comparand is a period (`q3`, `2022`), `prev`/`qoq`/`环比`, `yoy`/`同比`, `target`/`目标`, \
@@ -51,11 +57,30 @@ const COMPARANDS: &str = "a comparand is a period (`q3`, `2022`), `prev`/`qoq`/`
 
 impl ParseError {
     fn syntax(span: Range<usize>, message: impl Into<String>, help: impl Into<Option<String>>) -> Self {
-        ParseError { rule: Rule::KpiSyntax, span, message: message.into(), help: help.into() }
+        ParseError { rule: Rule::KpiSyntax, span, message: message.into(), help: help.into(), help_zh: None }
     }
 
     fn bad_period(span: Range<usize>, message: impl Into<String>) -> Self {
-        ParseError { rule: Rule::KpiBadPeriod, span, message: message.into(), help: Some(PERIOD_FORMS.to_string()) }
+        ParseError {
+            rule: Rule::KpiBadPeriod,
+            span,
+            message: message.into(),
+            help: Some(PERIOD_FORMS.to_string()),
+            help_zh: Some(PERIOD_FORMS_ZH.to_string()),
+        }
+    }
+
+    fn with_help_zh(mut self, help_zh: Option<String>) -> Self {
+        self.help_zh = help_zh;
+        self
+    }
+
+    /// The help in the book's language: the Chinese one where it is written, else the English.
+    pub fn help_in(&self, locale: Locale) -> Option<String> {
+        match locale {
+            Locale::ZhCn => self.help_zh.clone().or_else(|| self.help.clone()),
+            Locale::En => self.help.clone(),
+        }
     }
 }
 
@@ -315,12 +340,14 @@ impl<'a> Grammar<'a> {
 
     fn period(&mut self, metric: &Spanned<String>) -> Result<Spanned<PeriodSpec>, ParseError> {
         let help = Some(PERIOD_FORMS.to_string());
+        let help_zh = Some(PERIOD_FORMS_ZH.to_string());
         let Some(word) = self.next() else {
             return Err(ParseError::syntax(
                 self.close.clone(),
                 format!("found the end of the directive after `{}`, expected a period", metric.value),
                 help,
-            ));
+            )
+            .with_help_zh(help_zh));
         };
         if let Some(spec) = period_spec(&word)? {
             return Ok(Spanned { value: spec, span: word.span });
@@ -332,18 +359,26 @@ impl<'a> Grammar<'a> {
         };
         // `region=North East`: a member with a space, unquoted.
         let previous = self.at.checked_sub(2).and_then(|at| self.words.get(at));
-        let help = match previous.filter(|p| equals_outside_quotes(p.text).is_some() && quoted(p.text).is_none()) {
-            Some(filter) if !word.is_any(KEYWORDS) && !word.text.contains('=') => {
-                let (dimension, member) = filter.text.split_at(equals_outside_quotes(filter.text).unwrap_or(0));
-                let member = member.trim_start_matches('=');
-                Some(format!(
-                    "if `{member} {}` is one member, quote it: `{dimension}=\"{member} {}\"`; otherwise {}",
-                    word.text, word.text, PERIOD_FORMS
-                ))
-            }
-            _ => help,
-        };
-        Err(ParseError::syntax(word.span, format!("found {found} where the period belongs, expected a period"), help))
+        let (help, help_zh) =
+            match previous.filter(|p| equals_outside_quotes(p.text).is_some() && quoted(p.text).is_none()) {
+                Some(filter) if !word.is_any(KEYWORDS) && !word.text.contains('=') => {
+                    let (dimension, member) = filter.text.split_at(equals_outside_quotes(filter.text).unwrap_or(0));
+                    let (member, word) = (member.trim_start_matches('='), word.text);
+                    (
+                        Some(format!(
+                            "if `{member} {word}` is one member, quote it: `{dimension}=\"{member} {word}\"`; \
+                             otherwise {PERIOD_FORMS}"
+                        )),
+                        Some(format!(
+                            "如果`{member} {word}`是一个成员，加上引号：`{dimension}=\"{member} {word}\"`；\
+                             否则{PERIOD_FORMS_ZH}"
+                        )),
+                    )
+                }
+                _ => (help, help_zh),
+            };
+        Err(ParseError::syntax(word.span, format!("found {found} where the period belongs, expected a period"), help)
+            .with_help_zh(help_zh))
     }
 
     /// One clause after the period, starting with `word`.

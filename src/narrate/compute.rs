@@ -214,7 +214,7 @@ impl Computation {
 pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computation, Failure> {
     let data = narrator.data;
     // Names given by label become ids first.
-    let directive = &*super::names::resolve(data, directive)?;
+    let directive = &*super::names::resolve(data, directive, narrator.locale)?;
     let mut locale = narrator.locale;
     let mut precision = narrator.precision;
     let mut chart_options = Vec::new();

@@ -5,34 +5,35 @@
 use std::borrow::Cow;
 
 use super::Failure;
+use crate::config::Locale;
 use crate::data::{DataSet, Label};
 use crate::directive::{Comparand, Directive, Filter, Spanned};
 use crate::rules::Rule;
 
 /// The directive with every name given by a label replaced by its id; names that are neither are left for
 /// the computation to report (with its did-you-mean).
-pub fn resolve<'d>(data: &DataSet, directive: &'d Directive) -> Result<Cow<'d, Directive>, Failure> {
+pub fn resolve<'d>(data: &DataSet, directive: &'d Directive, locale: Locale) -> Result<Cow<'d, Directive>, Failure> {
     let mut resolved = Cow::Borrowed(directive);
     // Ids are looked up by key first: the common directive names everything by id and costs no scan.
     if !data.metrics.contains_key(&directive.metric.value) {
         let metrics = data.metrics.values().map(|m| (m.id.as_str(), &m.label));
-        if let Some(id) = by_label(&directive.metric, metrics, Rule::KpiUnknownMetric, "metrics")? {
+        if let Some(id) = by_label(&directive.metric, metrics, Rule::KpiUnknownMetric, "metrics", locale)? {
             resolved.to_mut().metric.value = id;
         }
     }
     for index in 0..directive.filters.len() {
-        if let Some(filter) = resolve_filter(data, &directive.filters[index])? {
+        if let Some(filter) = resolve_filter(data, &directive.filters[index], locale)? {
             resolved.to_mut().filters[index] = filter;
         }
     }
     if let Some(Spanned { value: Comparand::Member(filter), .. }) = &directive.comparand
-        && let Some(filter) = resolve_filter(data, filter)?
+        && let Some(filter) = resolve_filter(data, filter, locale)?
         && let Some(Spanned { value: Comparand::Member(slot), .. }) = &mut resolved.to_mut().comparand
     {
         *slot = filter;
     }
     if let Some(by) = &directive.by
-        && let Some(id) = dimension_by_label(data, &by.dimension)?
+        && let Some(id) = dimension_by_label(data, &by.dimension, locale)?
         && let Some(slot) = &mut resolved.to_mut().by
     {
         slot.dimension.value = id;
@@ -40,23 +41,23 @@ pub fn resolve<'d>(data: &DataSet, directive: &'d Directive) -> Result<Cow<'d, D
     Ok(resolved)
 }
 
-fn dimension_by_label(data: &DataSet, name: &Spanned<String>) -> Result<Option<String>, Failure> {
+fn dimension_by_label(data: &DataSet, name: &Spanned<String>, locale: Locale) -> Result<Option<String>, Failure> {
     if data.dimensions.contains_key(&name.value) {
         return Ok(None);
     }
     let dimensions = data.dimensions.values().map(|d| (d.id.as_str(), &d.label));
-    by_label(name, dimensions, Rule::KpiUnknownDimension, "dimensions")
+    by_label(name, dimensions, Rule::KpiUnknownDimension, "dimensions", locale)
 }
 
 /// `DIM=MEMBER` with both named by id; `None` when both already were.
-fn resolve_filter(data: &DataSet, filter: &Filter) -> Result<Option<Filter>, Failure> {
-    let dimension_id = dimension_by_label(data, &filter.dimension)?;
+fn resolve_filter(data: &DataSet, filter: &Filter, locale: Locale) -> Result<Option<Filter>, Failure> {
+    let dimension_id = dimension_by_label(data, &filter.dimension, locale)?;
     let id = dimension_id.as_deref().unwrap_or(&filter.dimension.value);
     let member_id = match data.dimensions.get(id) {
         Some(dimension) if dimension.members.contains_key(&filter.member.value) => None,
         Some(dimension) => {
             let members = dimension.members.iter().map(|(id, label)| (id.as_str(), label));
-            by_label(&filter.member, members, Rule::KpiUnknownMember, "members")?
+            by_label(&filter.member, members, Rule::KpiUnknownMember, "members", locale)?
         }
         None => None,
     };
@@ -79,6 +80,7 @@ fn by_label<'a>(
     items: impl Iterator<Item = (&'a str, &'a Label)> + Clone,
     rule: Rule,
     kind: &str,
+    locale: Locale,
 ) -> Result<Option<String>, Failure> {
     if items.clone().any(|(id, _)| id == name.value) {
         return Ok(None);
@@ -97,7 +99,10 @@ fn by_label<'a>(
                 name.span.clone(),
                 format!("`{}` is the label of {} {kind}: {}", name.value, ids.len(), listed.join(", ")),
             )
-            .with_help(Some(format!("name one of them by its id, as in `{}`", ids[0]))))
+            .with_help(Some(match locale {
+                Locale::ZhCn => format!("用id指明其中一个，如`{}`", ids[0]),
+                Locale::En => format!("name one of them by its id, as in `{}`", ids[0]),
+            })))
         }
     }
 }

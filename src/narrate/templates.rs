@@ -240,6 +240,7 @@ impl Templates {
             let (message, (line, column)) = explain_compile_error(&e, &text);
             Diagnostic::error(Rule::KpiTemplate, format!("template `{file}` does not compile: {message}"))
                 .with_help("see Templates in the mdbook-kpi guide for the syntax and the context fields")
+                .with_help_zh("模板的写法和可用字段见mdbook-kpi指南的“Templates”一章")
                 .in_file(file)
                 .at(crate::source::Position { line, column }, crate::source::Position { line, column })
         })

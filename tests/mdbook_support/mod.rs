@@ -212,28 +212,29 @@ mod in_process {
         }
     }
 
+    /// Loads the book with one mdBook library and runs the subcommand: the two crates' `MDBook` types have the
+    /// same methods but no trait in common, so one macro body serves both.
+    macro_rules! run_with {
+        ($mdbook:ty, $invocation:expr) => {{
+            let invocation = $invocation;
+            let mut book = <$mdbook>::load(&invocation.book_dir)?;
+            if let Some(dest_dir) = &invocation.dest_dir {
+                book.config.build.build_dir = dest_dir.clone();
+            }
+            match invocation.subcommand.as_str() {
+                "build" => book.build(),
+                "test" => book.test(invocation.library_paths()),
+                other => panic!("the in-process mdbook does not know `{other}`"),
+            }
+        }};
+    }
+
     pub fn run_05(invocation: &Invocation) -> anyhow::Result<()> {
-        let mut book = mdbook_driver::MDBook::load(&invocation.book_dir)?;
-        if let Some(dest_dir) = &invocation.dest_dir {
-            book.config.build.build_dir = dest_dir.clone();
-        }
-        match invocation.subcommand.as_str() {
-            "build" => book.build(),
-            "test" => book.test(invocation.library_paths()),
-            other => panic!("the in-process mdbook does not know `{other}`"),
-        }
+        run_with!(mdbook_driver::MDBook, invocation)
     }
 
     pub fn run_04(invocation: &Invocation) -> anyhow::Result<()> {
-        let mut book = mdbook04::MDBook::load(&invocation.book_dir)?;
-        if let Some(dest_dir) = &invocation.dest_dir {
-            book.config.build.build_dir = dest_dir.clone();
-        }
-        match invocation.subcommand.as_str() {
-            "build" => book.build(),
-            "test" => book.test(invocation.library_paths()),
-            other => panic!("the in-process mdbook does not know `{other}`"),
-        }
+        run_with!(mdbook04::MDBook, invocation)
     }
 }
 
@@ -272,21 +273,8 @@ pub struct TempBook {
 pub fn copy_book(name: &str) -> TempBook {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join(name);
-    copy_tree(&fixtures().join(name), &root);
+    crate::support::copy_tree(&fixtures().join(name), &root);
     TempBook { _dir: dir, root }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 impl TempBook {
@@ -305,20 +293,7 @@ impl TempBook {
 
     /// Every file under `relative`, keyed by its path below it.
     pub fn tree(&self, relative: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-        let base = self.root.join(relative);
-        let mut files = BTreeMap::new();
-        let mut pending = vec![base.clone()];
-        while let Some(dir) = pending.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())) {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else {
-                    files.insert(path.strip_prefix(&base).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
-                }
-            }
-        }
-        files
+        crate::support::read_tree(&self.root.join(relative))
     }
 }
 

@@ -126,6 +126,11 @@ impl<'a> BookOutline<'a> {
         }
     }
 
+    /// Whether a node is a bold line standing for a heading ([`Heading::bold_line`]).
+    pub fn is_bold_line(&self, node: usize) -> bool {
+        matches!(self.nodes[node].kind, NodeKind::Heading(..)) && self.heading_of(node).is_some_and(|h| h.bold_line)
+    }
+
     /// The titles a node is known by: a heading's text; a chapter's SUMMARY title and its title heading.
     pub fn titles_of(&self, node: usize) -> Vec<&str> {
         let mut titles = Vec::with_capacity(2);

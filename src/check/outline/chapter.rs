@@ -49,6 +49,10 @@ pub struct Heading {
     pub span: Range<usize>,
     /// The end of its section: the next heading of the same or a higher level, or the chapter's end.
     pub section_end: usize,
+    /// A paragraph line that is all bold (`**不足与改进**`, `**Challenges:**`), which many reports write for a
+    /// heading: a section one level below the heading it sits under (below the chapter's title when it sits under
+    /// no other), with no anchor of its own (mdBook gives it none) and never the chapter's title.
+    pub bold_line: bool,
 }
 
 /// A list item, in 32 bytes (a book holds tens of thousands): see [`ListItem::depth`], [`ListItem::title_span`],
@@ -205,11 +209,18 @@ impl<'a> ChapterDoc<'a> {
     }
 
     /// The anchor mdBook gives heading `index`: its `{#id}`, or its text lower-cased with spaces to `-` and
-    /// punctuation dropped, made unique within the chapter by a numeric suffix.
+    /// punctuation dropped, made unique within the chapter by a numeric suffix; empty for a bold line.
     pub fn anchor(&self, index: usize) -> &str {
         let anchors = self.anchors.get_or_init(|| {
             let raw = |h: &Heading| h.block.and_then(|b| self.block(b)).map_or("", |b| b.text.trim());
-            unique_anchors(self.headings.iter().map(|h| h.explicit_id.clone().unwrap_or_else(|| anchor_of(raw(h)))))
+            let real = self.headings.iter().filter(|h| !h.bold_line);
+            let mut unique =
+                unique_anchors(real.map(|h| h.explicit_id.clone().unwrap_or_else(|| anchor_of(raw(h))))).into_iter();
+            // A bold line has no anchor, and takes no suffix from the headings that do.
+            self.headings
+                .iter()
+                .map(|h| if h.bold_line { String::new() } else { unique.next().unwrap_or_default() })
+                .collect()
         });
         anchors.get(index).map_or("", String::as_str)
     }

@@ -115,8 +115,9 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
     for i in open {
         doc.headings[i].section_end = len;
     }
-    if let Some(top) = doc.headings.iter().map(|h| h.level).min() {
-        let mut at_top = doc.headings.iter().enumerate().filter(|(_, h)| h.level == top);
+    let real = || doc.headings.iter().enumerate().filter(|(_, h)| !h.bold_line);
+    if let Some(top) = real().map(|(_, h)| h.level).min() {
+        let mut at_top = real().filter(|(_, h)| h.level == top);
         if let (Some((first, _)), None) = (at_top.next(), at_top.next()) {
             doc.title_heading = Some(first);
         }
@@ -167,6 +168,10 @@ struct Builder<'s, 'b> {
     open_items: Vec<(usize, bool)>,
     heading: Option<(u8, Option<String>, Range<usize>)>,
     pending_allow: Option<Vec<String>>,
+    quote_depth: usize,
+    /// The source range of a paragraph outside lists and quotes whose first line may still be a bold line
+    /// standing for a heading ([`Heading::bold_line`]); taken once that line is looked at.
+    bold_line_paragraph: Option<Range<usize>>,
 }
 
 impl<'s, 'b> Builder<'s, 'b> {
@@ -186,6 +191,8 @@ impl<'s, 'b> Builder<'s, 'b> {
             open_items: Vec::new(),
             heading: None,
             pending_allow: None,
+            quote_depth: 0,
+            bold_line_paragraph: None,
         }
     }
 
@@ -202,7 +209,12 @@ impl<'s, 'b> Builder<'s, 'b> {
             Event::End(tag) => self.end(tag),
             Event::Text(text) if self.code_depth == 0 => self.push_piece(&text, range),
             Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => self.push_piece(" ", range),
-            Event::SoftBreak | Event::HardBreak => self.push_piece("\n", range),
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(paragraph) = self.bold_line_paragraph.take() {
+                    self.push_bold_line(paragraph.start..range.start);
+                }
+                self.push_piece("\n", range)
+            }
             // Most HTML is not a `kpi-allow` comment: a substring search before the regex.
             Event::Html(html) | Event::InlineHtml(html) if html.contains("kpi-allow") => {
                 if let Some(captures) = ALLOW_COMMENT.captures(&html) {
@@ -227,6 +239,10 @@ impl<'s, 'b> Builder<'s, 'b> {
             }
             Tag::CodeBlock(_) | Tag::MetadataBlock(_) => self.code_depth += 1,
             Tag::List(_) => self.list_depth += 1,
+            Tag::BlockQuote(_) => self.quote_depth += 1,
+            Tag::Paragraph if self.list_depth == 0 && self.quote_depth == 0 => {
+                self.bold_line_paragraph = Some(range);
+            }
             Tag::Item => {
                 self.lists.items.push(ListItem {
                     depth: u32::try_from(self.list_depth).unwrap_or(u32::MAX),
@@ -252,11 +268,22 @@ impl<'s, 'b> Builder<'s, 'b> {
                 self.flush_block();
                 let block = (self.lists.blocks.len() > blocks_before).then_some(blocks_before);
                 if let Some((level, explicit_id, span)) = self.heading.take() {
-                    self.lists.headings.push(Heading { level, title, block, explicit_id, span, section_end: 0 });
+                    let heading = Heading { level, title, block, explicit_id, span, section_end: 0, bold_line: false };
+                    self.lists.headings.push(heading);
                 }
             }
             TagEnd::CodeBlock | TagEnd::MetadataBlock(_) => self.code_depth = self.code_depth.saturating_sub(1),
             TagEnd::List(_) => self.list_depth = self.list_depth.saturating_sub(1),
+            TagEnd::BlockQuote(_) => {
+                self.quote_depth = self.quote_depth.saturating_sub(1);
+                self.flush_block();
+            }
+            TagEnd::Paragraph => {
+                if let Some(paragraph) = self.bold_line_paragraph.take() {
+                    self.push_bold_line(paragraph);
+                }
+                self.flush_block();
+            }
             TagEnd::Item => {
                 self.flush_block();
                 self.open_items.pop();
@@ -269,6 +296,29 @@ impl<'s, 'b> Builder<'s, 'b> {
             tag if is_block_end(&tag) => self.flush_block(),
             _ => {}
         }
+    }
+
+    /// Records the first line of the paragraph being collected (`line`, in the source) as a heading when it is all
+    /// bold and reads like a title: `**不足与改进**`, `**Challenges:**`, `**三、改进措施**:`.
+    fn push_bold_line(&mut self, line: Range<usize>) {
+        let text = self.current();
+        let Some(bold) = self.leading_bold.clone() else { return };
+        let after = text.get(bold.end..).unwrap_or("").trim();
+        if !matches!(after, "" | ":" | "\u{ff1a}") {
+            return;
+        }
+        let bold_text = text.get(bold).unwrap_or("").trim().trim_end_matches([':', '\u{ff1a}']).trim_end();
+        let title = strip_numbering(bold_text);
+        if !reads_like_a_title(title) {
+            return;
+        }
+        let title = title.to_string();
+        // One level below the heading it sits under: the last one before it that is not itself a bold line.
+        let under = self.lists.headings.iter().rev().find(|h| !h.bold_line).map_or(1, |h| h.level);
+        let span = trim_line_end(self.source, line);
+        let level = under.saturating_add(1);
+        let heading = Heading { level, title, block: None, explicit_id: None, span, section_end: 0, bold_line: true };
+        self.lists.headings.push(heading);
     }
 
     /// The text of the block being collected.
@@ -367,6 +417,19 @@ impl<'s, 'b> Builder<'s, 'b> {
             item.title_span = title_span;
         }
     }
+}
+
+/// A bold line that names a section, not a sentence set in bold: a few words (at most eight Latin words or
+/// twenty other characters), with a letter in them, not ending like a sentence, holding no directive.
+fn reads_like_a_title(title: &str) -> bool {
+    let latin_words = title.split_whitespace().filter(|w| w.chars().any(|c| c.is_ascii_alphabetic())).count();
+    let other = title.chars().filter(|c| !c.is_ascii() && !c.is_whitespace()).count();
+    let sentence_end = title.ends_with(['.', '!', '?', '\u{3002}', '\u{ff01}', '\u{ff1f}', ';', '\u{ff1b}']);
+    title.chars().any(char::is_alphabetic)
+        && latin_words <= 8
+        && other <= 20
+        && !sentence_end
+        && !title.contains("<<#kpi")
 }
 
 fn current_text<'t>(source: &'t str, owned: &'t str, block_start: usize, collecting: &Collecting) -> &'t str {
@@ -633,6 +696,47 @@ mod tests {
             let expected: Vec<Range<usize>> = scanned.into_iter().filter(|span| in_a_block(span.start)).collect();
             assert_eq!(outline, expected, "{text:?}");
         }
+    }
+
+    /// A paragraph line that is all bold stands for a heading one level below the one it sits under; a bold
+    /// sentence, a bold run followed by text, and bold lines in lists and quotes do not.
+    #[test]
+    fn bold_lines_are_headings() {
+        let c = chapter(concat!(
+            "# 年度总结\n\n**不足与改进**\n\n正文\n\n**Challenges:**\n\n- a\n- **Item** in a list\n\n",
+            "**Revenue** rose in Q4.\n\n**This whole sentence is set in bold.**\n\n> **Quoted**\n\n",
+            "## 三、计划\n\n**二、下步打算**:\n第一行\n\n**<<#kpi revenue 2025>>**\n",
+        ));
+        let doc = parse_chapter(&c);
+        let headings: Vec<(&str, u8, bool)> =
+            doc.headings.iter().map(|h| (h.title.as_str(), h.level, h.bold_line)).collect();
+        assert_eq!(
+            headings,
+            [
+                ("年度总结", 1, false),
+                ("不足与改进", 2, true),
+                ("Challenges", 2, true),
+                ("计划", 2, false),
+                ("下步打算", 3, true)
+            ]
+        );
+        assert_eq!(doc.title_heading, Some(0));
+        assert_eq!(&c.content[doc.headings[4].span.clone()], "**二、下步打算**:");
+        // A bold line's section ends at the next heading of its level or above.
+        assert_eq!(doc.headings[1].section_end, doc.headings[2].span.start);
+        assert_eq!(doc.headings[2].section_end, doc.headings[3].span.start);
+        // No anchor of its own, and no suffix taken from the headings that have one.
+        let anchors: Vec<&str> = (0..doc.headings.len()).map(|i| doc.anchor(i)).collect();
+        assert_eq!(anchors, ["年度总结", "", "", "三计划", ""]);
+    }
+
+    /// Only bold lines: none is the chapter's title.
+    #[test]
+    fn a_bold_line_is_never_the_title() {
+        let c = chapter("**Challenges**\n\n- Late deliveries\n");
+        let doc = parse_chapter(&c);
+        assert_eq!(doc.headings.len(), 1);
+        assert_eq!(doc.title_heading, None);
     }
 
     #[test]

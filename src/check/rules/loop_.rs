@@ -170,7 +170,7 @@ const STOP_BIGRAMS: &[&str] = &[
 /// A title that reports things getting better (and nothing getting worse): not a problem.
 fn reports_a_gain(title: &str) -> bool {
     static GAIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:improv(?:ing|ed)|grew|growing|outpacing|record|exceeded|beat)\b|提升明显|大幅增长|创新高|超额完成")
+        Regex::new(r"(?i)\b(?:improv(?:ing|ed)|grew|growing|outpacing|record|exceeded|beat|highlights?|strengths?)\b|提升明显|大幅增长|创新高|超额完成|亮点")
             .expect("static regex")
     });
     static LOSS: LazyLock<Regex> = LazyLock::new(|| {
@@ -390,6 +390,8 @@ mod tests {
         assert!(!ANSWER_MARKER.is_match("the actions we took"));
         assert!(reports_a_gain("Win Rate improving") && !reports_a_gain("AOV declining slightly"));
         assert!(!reports_a_gain("Growth improving but margins slipping"));
+        // A list of highlights set among the problems (暗点与亮点) reports gains.
+        assert!(reports_a_gain("亮点") && reports_a_gain("Highlights") && !reports_a_gain("暗点"));
     }
 
     #[test]

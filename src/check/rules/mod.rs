@@ -62,6 +62,10 @@ pub struct Item {
     pub ranges: Vec<(usize, Range<usize>)>,
     /// (chapter, heading index) when the item is a heading a link can point to.
     pub heading: Option<(usize, usize)>,
+    /// The outline node when the item is a heading, bold line or sub-chapter.
+    pub node: Option<usize>,
+    /// The lone bold line above the list the item is in (`**2026年目标**`), which titles it.
+    pub label: Option<usize>,
 }
 
 impl Item {
@@ -107,24 +111,69 @@ impl<'o, 'a> Context<'o, 'a> {
     }
 
     /// The items of a found module: those of its node and of its further sections.
+    /// A section titled with the module's own name (暗点 in 暗点与亮点, "Key challenges" in a review) only labels
+    /// its contents: its own items stand in for it.
     pub fn module_items(&self, found: &FoundModule) -> Vec<Item> {
-        let mut items = self.items(found.node);
-        for &node in &found.extra {
-            items.extend(self.items(node));
+        let titles = &self.schema.modules[found.spec].titles;
+        let mut items = Vec::new();
+        for node in std::iter::once(found.node).chain(found.extra.iter().copied()) {
+            for item in self.items(node) {
+                let inner = item.node.filter(|_| titles.is_match(&item.title)).map(|n| self.items(n));
+                match inner {
+                    Some(inner) if !inner.is_empty() => items.extend(inner),
+                    _ => items.push(item),
+                }
+            }
         }
         items
     }
 
     /// A module's items: its child headings and sub-chapters, or, without those, its top-level list items, the
-    /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…).
+    /// rows of its tables, and else its paragraphs that start with a number (1、…, (2)…, 三、…). Bold lines
+    /// (`**华东区**`) are items like headings, except a lone one above a list or table (`**主要问题:**`): that
+    /// labels the list, whose items and rows are the module's items.
     pub fn items(&self, node: usize) -> Vec<Item> {
         let outline = self.outline;
-        if outline.children(node).next().is_some() {
-            return outline.children(node).map(|child| self.node_item(child)).collect();
+        // A module found inside another (改进措施 in 下一步工作) is not one of its items.
+        let own_children = || outline.children(node).filter(|child| !self.found.iter().any(|m| m.node == *child));
+        let mut children = own_children();
+        let one_label = match (children.next(), children.next()) {
+            (None, _) => None,
+            (Some(only), None) if outline.is_bold_line(only) => Some(only),
+            _ => return own_children().map(|child| self.node_item(child)).collect(),
+        };
+        let mut items = self.list_and_table_items(node);
+        match one_label {
+            Some(label) if items.is_empty() => vec![self.node_item(label)],
+            Some(label) => {
+                for item in &mut items {
+                    item.label = Some(label);
+                }
+                items
+            }
+            None if items.is_empty() => {
+                let (ci, range) = outline.own_range(node);
+                numbered_paragraphs(&outline.docs[ci], ci, &range)
+            }
+            _ => items,
         }
+    }
+
+    /// The top-level list items and table rows of a node's own text.
+    fn list_and_table_items(&self, node: usize) -> Vec<Item> {
+        let outline = self.outline;
         let (ci, range) = outline.own_range(node);
         let doc = &outline.docs[ci];
+        // The lists of a module found inside this node (改进措施 in 下一步工作) are that module's.
+        let nested: Vec<Range<usize>> = (node + 1..outline.nodes[node].subtree_end)
+            .filter(|n| self.found.iter().any(|m| m.node == *n))
+            .flat_map(|n| outline.ranges_of(n))
+            .filter(|(c, _)| *c == ci)
+            .map(|(_, r)| r)
+            .collect();
+        let own = |at: usize| !nested.iter().any(|r| r.contains(&at));
         let list_items = within(&doc.items, &range, |i| i.span().start);
+        let list_items: Vec<&super::outline::ListItem> = list_items.iter().filter(|i| own(i.span().start)).collect();
         let top = list_items.iter().map(|i| i.depth()).min().unwrap_or(1);
         let mut items: Vec<Item> = list_items
             .iter()
@@ -135,18 +184,19 @@ impl<'o, 'a> Context<'o, 'a> {
                 at: (ci, i.title_span()),
                 ranges: vec![(ci, i.span())],
                 heading: None,
+                node: None,
+                label: None,
             })
             .collect();
-        items.extend(table_rows(doc, &range).into_iter().map(|row| Item {
+        items.extend(table_rows(doc, &range).into_iter().filter(|row| own(row.span.start)).map(|row| Item {
             title: row.title,
             alt_title: None,
             at: (ci, row.title_span),
             ranges: vec![(ci, row.span)],
             heading: None,
+            node: None,
+            label: None,
         }));
-        if items.is_empty() {
-            items = numbered_paragraphs(doc, ci, &range);
-        }
         items
     }
 
@@ -168,7 +218,10 @@ impl<'o, 'a> Context<'o, 'a> {
             alt_title,
             at: outline.position_of(node),
             ranges: outline.ranges_of(node),
-            heading: outline.heading_index_of(node),
+            // A bold line has no anchor to link to.
+            heading: outline.heading_index_of(node).filter(|_| !outline.is_bold_line(node)),
+            node: Some(node),
+            label: None,
         }
     }
 
@@ -222,6 +275,8 @@ fn numbered_paragraphs(doc: &super::outline::ChapterDoc<'_>, ci: usize, range: &
             at: (ci, start..block.source_offset(offset + title.len().max(1) - 1) + 1),
             ranges: vec![(ci, block.source_span(0..0).start..end)],
             heading: None,
+            node: None,
+            label: None,
         });
     }
     items
@@ -364,4 +419,57 @@ pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Find
             || !smart_ranges.iter().any(|(ci, range)| *ci == f.chapter && range.contains(&f.span.start))
     }));
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The titles of each found module's items, by module id, for a book of (title, text) chapters.
+    fn items_of(chapters: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+        let chapters: Vec<crate::check::Chapter> = chapters
+            .iter()
+            .enumerate()
+            .map(|(i, (title, content))| crate::check::Chapter {
+                title: title.to_string(),
+                source_path: Some(format!("src/{i}.md")),
+                content: content.to_string().into(),
+                depth: 0,
+            })
+            .collect();
+        let outline = BookOutline::new(&chapters);
+        let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
+        let context = Context::new(&outline, &schema);
+        context
+            .found
+            .iter()
+            .map(|m| {
+                (schema.modules[m.spec].id.clone(), context.module_items(m).into_iter().map(|i| i.title).collect())
+            })
+            .collect()
+    }
+
+    /// Bold lines are items like headings; a lone one above a list labels it; a section named like its module
+    /// labels its contents; a module found inside another is not one of its items.
+    #[test]
+    fn items_under_bold_lines_and_labels() {
+        let items = items_of(&[
+            ("业绩回顾", "# 业绩回顾\n\n**华东**\n\n增长12%。\n\n**华南**\n\n增长8%。\n"),
+            ("经验教训", "# 经验教训\n\n**主要教训：**\n\n- 价格：让利过多\n- 人员：骨干流失\n"),
+            (
+                "暗点与亮点",
+                "# 暗点与亮点\n\n**暗点**\n\n1. 回款：周转慢\n2. 新品：占比低\n\n**亮点**\n\n1. 续约率95%\n",
+            ),
+            (
+                "下一步工作",
+                "# 下一步工作\n\n**（一）改进措施**\n\n1. 回款：3月底前签还款协议\n\n**（二）2026年目标**\n\n1. 收入1亿元\n",
+            ),
+        ]);
+        let of = |id: &str| items.iter().find(|(m, _)| m == id).map(|(_, titles)| titles.clone()).unwrap_or_default();
+        // 暗点与亮点 names the highlights too: a further section of the review as well as of the problems.
+        assert_eq!(of("performance-review"), ["华东", "华南", "暗点", "续约率95%"]);
+        assert_eq!(of("problem-analysis"), ["价格", "人员", "回款", "新品", "亮点"]);
+        assert_eq!(of("strategy"), ["回款"]);
+        assert_eq!(of("plan"), ["收入1亿元"]);
+    }
 }

@@ -38,6 +38,10 @@ static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 /// (0.44) and 经验教训总结与持续改进 (0.36) do, 行业趋势与市场展望 (0.22) does not.
 const FURTHER_SECTION_COVERAGE: f32 = 0.35;
 
+/// How well a section inside another module must be named to be a module of its own (when none is found elsewhere):
+/// 改进措施 (1.0) and "Recommendations" (1.0) are; 区域市场表现差异与策略调整 (0.17) is not.
+const NESTED_MODULE_COVERAGE: f32 = 0.6;
+
 struct Candidate {
     node: usize,
     spec: usize,
@@ -77,19 +81,34 @@ pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModu
             m.node != candidate.node
                 && (inside_of(outline, candidate.node, m.node) || inside_of(outline, m.node, candidate.node))
         });
-        if !taken && !inside {
+        // A section named all but exactly like a module found nowhere else (（一）改进措施 in 下一步工作) is that
+        // module, even inside another one: a weaker match never hides it.
+        let nested_module = inside && candidate.coverage >= NESTED_MODULE_COVERAGE;
+        // A namesake of a module found inside another, in that same module: a further section of it (below).
+        let nested_namesake = taken
+            && found.iter().any(|outer| {
+                inside_of(outline, candidate.node, outer.node)
+                    && found.iter().any(|t| t.spec == candidate.spec && inside_of(outline, t.node, outer.node))
+            });
+        if !taken && (!inside || nested_module) {
             found.push(FoundModule { spec: candidate.spec, node: candidate.node, extra: Vec::new() });
-        } else if !inside {
+        } else if !inside || nested_namesake {
             left.push(candidate);
         }
     }
     // A section named like a module already found, outside every module: a further section of it.
     for candidate in left {
         let is_module = found.iter().any(|m| m.node == candidate.node);
+        // A module found inside another (the first "Recommendation" under each insight) gathers its namesakes
+        // inside that same module: the outer one does not keep them out.
+        let nested_in = |outer: usize| {
+            found.iter().any(|t| t.spec == candidate.spec && inside_of(outline, t.node, outer))
+                && inside_of(outline, candidate.node, outer)
+        };
         let overlaps = found.iter().any(|m| {
-            std::iter::once(m.node)
-                .chain(m.extra.iter().copied())
-                .any(|n| inside_of(outline, candidate.node, n) || inside_of(outline, n, candidate.node))
+            std::iter::once(m.node).chain(m.extra.iter().copied()).any(|n| {
+                inside_of(outline, candidate.node, n) && !nested_in(n) || inside_of(outline, n, candidate.node)
+            })
         });
         // A weakly named section (行业趋势与市场展望 after the plan) stays outside.
         let named_well = candidate.coverage >= FURTHER_SECTION_COVERAGE;
@@ -284,6 +303,83 @@ mod tests {
             ("2026年核心策略规划", "# 2026年核心策略规划\n"),
         ]);
         assert_eq!(modules, [("strategy".to_string(), "2026年核心策略规划".to_string())]);
+    }
+
+    /// A module written as a bold line is found like a heading; "Business implications" is the strategy's.
+    #[test]
+    fn bold_lines_name_modules() {
+        let modules = found(&[(
+            "年度销售总结",
+            "# 年度销售总结\n\n**业绩回顾**\n\n全年完成。\n\n**不足与改进**\n\n- 华东回款慢\n\n**下步打算**\n\n- 2026年Q1前完成\n",
+        )]);
+        let expected = [("performance-review", "业绩回顾"), ("problem-analysis", "不足与改进"), ("plan", "下步打算")];
+        assert_eq!(modules, expected.map(|(id, title)| (id.to_string(), title.to_string())));
+        let modules = found(&[
+            ("Key findings", "# Key findings\n\n- Margins fell\n"),
+            ("Business implications", "# Business implications\n\n- Cut discounts\n"),
+        ]);
+        assert!(modules.contains(&("strategy".to_string(), "Business implications".to_string())), "{modules:?}");
+    }
+
+    /// The English and Chinese closing headings real reports use, each taken for the module a reader would name.
+    #[test]
+    fn closing_headings_name_their_modules() {
+        let cases = [
+            ("Business Implications", "strategy"),
+            ("Implications for 2026", "strategy"),
+            ("Lessons Learned", "problem-analysis"),
+            ("经验教训", "problem-analysis"),
+            ("Next Steps", "strategy"),
+            ("Action Plan", "strategy"),
+            ("Looking Ahead", "plan"),
+            ("The Way Forward", "plan"),
+            ("下一步工作", "plan"),
+            ("下步打算", "plan"),
+            ("明年努力方向", "plan"),
+        ];
+        for (title, module) in cases {
+            let modules = found(&[(title, &format!("# {title}\n\n- 一项\n"))]);
+            let ids: Vec<&str> = modules.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, [module], "{title}");
+        }
+    }
+
+    /// A module named exactly inside another, where no chapter is that module, is found; its namesakes in the
+    /// same outer module are further sections of it.
+    #[test]
+    fn modules_inside_other_modules() {
+        let modules = found(&[
+            ("业绩回顾", "# 业绩回顾\n\n全年完成。\n"),
+            ("下一步工作", "# 下一步工作\n\n## （一）改进措施\n\n- 回款\n\n## （二）2026年目标\n\n- 收入1亿元\n"),
+        ]);
+        let ids: Vec<&str> = modules.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["performance-review", "plan", "strategy"], "{modules:?}");
+        let chapters = [
+            ("Results", "# Results\n\nRevenue rose.\n"),
+            (
+                "Key insights",
+                "# Key insights\n\n## Margins fell\n\n### Recommendation\n\n- Cap discounts\n\n\
+                 ## Central lags\n\n### Recommendation\n\n- Bundle offer\n",
+            ),
+        ];
+        let chapters: Vec<crate::check::Chapter> = chapters
+            .iter()
+            .enumerate()
+            .map(|(i, (title, content))| crate::check::Chapter {
+                title: title.to_string(),
+                source_path: Some(format!("src/{i}.md")),
+                content: content.to_string().into(),
+                depth: 0,
+            })
+            .collect();
+        let outline = BookOutline::new(&chapters);
+        let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
+        let modules = find_modules(&outline, &schema);
+        let spec_of = |id: &str| schema.modules.iter().position(|m| m.id == id);
+        let problems = modules.iter().find(|m| Some(m.spec) == spec_of("problem-analysis")).expect("problems");
+        let strategy = modules.iter().find(|m| Some(m.spec) == spec_of("strategy")).expect("strategy");
+        assert!(inside_of(&outline, strategy.node, problems.node), "the first Recommendation, inside the insights");
+        assert_eq!(strategy.extra.len(), 1, "the second Recommendation is a further section");
     }
 
     #[test]

@@ -141,7 +141,12 @@ fn compares(text: &str) -> bool {
         && CHINESE_COMPARISON
             .find_iter(text)
             .any(|found| found.as_str() != "从" || text[found.end()..].contains(['至', '到']));
-    chinese || has_english_comparison(text) || has_signed_change(text)
+    chinese || has_english_comparison(text) || has_signed_change(text) || has_share_of_whole(text)
+}
+
+/// "22% of bookings", "61 % of revenue": a share of a whole, which compares a part with it (as 占 does).
+fn has_share_of_whole(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), "% of ").next().is_some()
 }
 
 fn has_english_comparison(text: &str) -> bool {
@@ -214,7 +219,9 @@ fn classify(text: &str, range: Range<usize>) -> Option<Number> {
     }
     let next = after.trim_start().as_bytes();
     let date = ["年", "月", "日", "号"].iter().any(|w| next.starts_with(w.as_bytes()));
-    if date || (unit.is_none() && is_year(&text[range.clone()])) {
+    // A year is a date, also when an English word follows it ("by April 2026 to lift …", "in 2025 and").
+    let word_after = unit.is_some_and(|len| is_plain_word(after[..len].trim_start()));
+    if date || ((unit.is_none() || word_after) && is_year(&text[range.clone()])) {
         return None;
     }
     if unit.is_some_and(|len| is_month_word(after[..len].trim_start())) {
@@ -259,6 +266,16 @@ fn is_month_word(word: &str) -> bool {
         "th",
     ];
     word.len() <= 9 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// An English word that is no unit: what follows a year in a sentence ("2026 to", "2025 and").
+fn is_plain_word(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "to", "and", "or", "in", "by", "for", "the", "with", "was", "were", "is", "are", "as", "of", "on", "at",
+        "from", "vs", "than", "when", "after", "before", "until", "compared", "versus", "but", "while", "we", "our",
+        "it",
+    ];
+    word.len() <= 8 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// A four-digit 19xx/20xx (without a unit) is a year.
@@ -428,12 +445,26 @@ fn check_sentence(
     if compares(text) {
         return;
     }
-    let local = runs.iter().map(|run| run.start - sentence.start..run.end - sentence.start);
+    // A deal's win probability ("$2.5M (80% probability)") is an estimate, not a second figure to compare.
+    let local = runs
+        .iter()
+        .map(|run| run.start - sentence.start..run.end - sentence.start)
+        .filter(|run| !is_estimate(text, run));
     // Results are money or percentages: "团队200人,覆盖30个区域" describes, it does not report bare results.
     let has_result = runs.iter().any(|run| is_result(text, run.start - sentence.start..run.end - sentence.start));
     if has_result && figures_in(text, local) >= 2 {
         report(block, sentence, chapter, chinese, findings);
     }
+}
+
+/// A percentage that is a probability or confidence (80% probability, 90% likely, 80%的概率, 概率80%).
+fn is_estimate(text: &str, run: &Range<usize>) -> bool {
+    const AFTER: [&str; 8] = ["probability", "likelihood", "likely", "confidence", "chance", "概率", "把握", "可能性"];
+    let after = text[run.end..].trim_start();
+    let Some(after) = after.strip_prefix(['%', '\u{ff05}']) else { return false };
+    let after = after.trim_start().trim_start_matches('的').to_ascii_lowercase();
+    let before = text[..run.start].trim_end();
+    AFTER.iter().any(|word| after.starts_with(word)) || before.ends_with("概率") || before.ends_with("赢单率")
 }
 
 /// A figure that is money or a percentage: a currency sign before it, or 万/亿/元/%/k/M/B after it.
@@ -584,6 +615,9 @@ mod tests {
         assert!(figures("2023年Q4在3月15日,FY2024, 第3名, 5G, 1v1, by 2024").is_empty());
         assert_eq!(figures("revenue ¥120M and 30 customers"), ["120", "30"]);
         assert!(figures("on 3 March").is_empty());
+        assert_eq!(figures("by April 2026 to lift order value 15%"), ["15"]);
+        assert!(figures("in 2025 and 2026 the margin held").is_empty());
+        assert_eq!(figures("2026 units shipped"), ["2026"]);
     }
 
     #[test]
@@ -658,6 +692,8 @@ mod tests {
         assert!(!compares("年消费20-50万"));
         assert!(compares("新增有效客户计划500家,实际完成480家,达成率96%"));
         assert!(compares("Revenue reached 96% of target with 40 new accounts"));
+        assert!(compares("New customers: 64 accounts, 22% of bookings."));
+        assert!(!compares("New customers: 64 accounts, 22% churned"));
     }
 
     fn count(text: &str) -> usize {
@@ -682,5 +718,18 @@ mod tests {
         assert_eq!(count("Lost deals: 3 out of 5 in this category"), 1);
         assert_eq!(count("签约客户120家,营收1500万"), 2);
         assert_eq!(count("120家和80家"), 2);
+    }
+
+    #[test]
+    fn probabilities_are_estimates() {
+        let estimate = |text: &str| {
+            let at = text.find('8').unwrap_or(0);
+            is_estimate(text, &(at..at + 2))
+        };
+        assert!(estimate("Enterprise Client A: $2.5M (80% probability)"));
+        assert!(estimate("赢单概率80%"));
+        assert!(estimate("有80%的把握"));
+        assert!(!estimate("margin 80% of target"));
+        assert!(!estimate("毛利率80%"));
     }
 }

@@ -46,7 +46,10 @@ pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
         let module_dated = !answers && context.outline.titles_of(found.node).iter().any(|t| YEAR.is_match(t));
         for item in context.module_items(found) {
             let (quantified, dated) = assess(context, &item);
-            let dated = dated || module_dated;
+            // So does a year in the title of the lone bold line above the item's list (**2026年目标**).
+            let label_dated =
+                !answers && item.label.is_some_and(|n| context.outline.titles_of(n).iter().any(|t| YEAR.is_match(t)));
+            let dated = dated || module_dated || label_dated;
             if !quantified {
                 findings.push(Finding::new(
                     Rule::SmartNotQuantified,

@@ -163,6 +163,17 @@ impl ChunkReader<'_> {
         self.chunk.errors.push(at_origin(Diagnostic::error(rule, message()), &origin).with_help(help));
     }
 
+    /// [`ChunkReader::report`] with the help for a Chinese book as well.
+    fn report_in_both(&mut self, rule: Rule, cell: &Cell, message: impl FnOnce() -> String, help: [&str; 2]) {
+        let before = self.chunk.errors.len();
+        self.report(rule, cell, message, help[0]);
+        if self.chunk.errors.len() > before
+            && let Some(error) = self.chunk.errors.last_mut()
+        {
+            error.help_zh = Some(help[1].to_string());
+        }
+    }
+
     pub(super) fn cell_name(&self, column: usize) -> String {
         self.reading.columns.names.get(column).cloned().unwrap_or_default()
     }
@@ -171,7 +182,7 @@ impl ChunkReader<'_> {
         let name = self.cell_name(column);
         let line = cell.line;
         let message = || format!("row {line}, column {} ({name}) is not valid UTF-8", column + 1);
-        self.report(Rule::DataSyntax, cell, message, "save the file as UTF-8");
+        self.report_in_both(Rule::DataSyntax, cell, message, ["save the file as UTF-8", "把文件另存为UTF-8"]);
     }
 
     pub(super) fn row(&mut self, record: &Record) {
@@ -302,7 +313,10 @@ impl ChunkReader<'_> {
         };
         let line = cell.line;
         let message = || format!("row {line}, column {} ({name}): the value {why}", column + 1);
-        let help = "write plain numbers such as 9800000 or -1.25e3: no thousands separators, currency signs or %";
-        self.report(Rule::DataBadValue, cell, message, help);
+        let help = [
+            "write plain numbers such as 9800000 or -1.25e3: no thousands separators, currency signs or %",
+            "写成纯数字，如9800000或-1.25e3：不要千位分隔符、货币符号或%",
+        ];
+        self.report_in_both(Rule::DataBadValue, cell, message, help);
     }
 }
