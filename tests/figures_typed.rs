@@ -430,7 +430,7 @@ fn fix_keeps_the_built_book_byte_for_byte_and_a_second_run_changes_nothing() {
             );
         }
         // The new forms went through the same byte-for-byte comparison of the built book below.
-        let changes = String::from_utf8(after_sources["changes.md"].clone()).unwrap();
+        let changes = String::from_utf8(after_sources[Path::new("changes.md")].clone()).unwrap();
         for form in [
             "decimals=1>>",
             "as delta measure=difference>>",

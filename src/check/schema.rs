@@ -137,6 +137,32 @@ impl Titles {
         self.needles.iter().filter_map(|needle| needle.find(lower)).collect()
     }
 
+    /// Whether a heading is the module's own name and little else (暗点, 主要教训, "Key challenges"): a title
+    /// found in it, with at most two words or CJK characters besides. "团队端:梯队储备不足" names a problem, not
+    /// the problems module, though 不足 is one of its titles.
+    pub fn names_only(&self, text: &str) -> bool {
+        let lower = normalize(text);
+        let found = self.find_all_normalized(&lower);
+        if found.is_empty() {
+            return false;
+        }
+        let covered = |at: usize| found.iter().any(|range| range.contains(&at));
+        let mut others = 0;
+        let mut in_word = false;
+        for (at, c) in lower.char_indices() {
+            let latin = c.is_alphanumeric() && !is_cjk(c);
+            if covered(at) || !c.is_alphanumeric() {
+                in_word = false;
+                continue;
+            }
+            if !(latin && in_word) {
+                others += 1;
+            }
+            in_word = latin;
+        }
+        others <= 2
+    }
+
     /// The first title, for messages.
     pub fn first(&self) -> &str {
         self.list.first().map(String::as_str).unwrap_or("")
@@ -427,4 +453,8 @@ mod tests {
         .unwrap_err();
         assert!(error.message.contains("`b`"));
     }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }

@@ -194,7 +194,13 @@ fn figure_findings(
             segments
         }
     };
-    let (found, sources) =
-        figures::with_preprocessor_lazy(expander, root, config, &names, |at| request.content(chapters[at]), presegmented);
+    let (found, sources) = figures::with_preprocessor_lazy(
+        expander,
+        root,
+        config,
+        &names,
+        |at| request.content(chapters[at]),
+        presegmented,
+    );
     (found, sources, code_ranges)
 }

@@ -282,7 +282,6 @@ impl<'c> Collector<'c> {
     }
 }
 
-
 /// The rules of a `<!-- kpi-allow: RULE[, RULE] -->` comment.
 fn allowed_rules(html: &str) -> Option<Vec<String>> {
     let body = html.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
@@ -372,16 +371,7 @@ mod tests {
         let texts: Vec<&str> = found.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(
             texts,
-            [
-                "营收8369万元。",
-                "毛利率35.2%",
-                "2025年",
-                "8369万元",
-                "\u{fffc}和12家",
-                "1",
-                "第一段5家",
-                "第二段6家"
-            ]
+            ["营收8369万元。", "毛利率35.2%", "2025年", "8369万元", "\u{fffc}和12家", "1", "第一段5家", "第二段6家"]
         );
         let cell = &found[3];
         assert!(cell.table_cell && cell.context.contains("2025年") && cell.context.contains("营收"));

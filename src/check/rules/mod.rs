@@ -118,7 +118,7 @@ impl<'o, 'a> Context<'o, 'a> {
         let mut items = Vec::new();
         for node in std::iter::once(found.node).chain(found.extra.iter().copied()) {
             for item in self.items(node) {
-                let inner = item.node.filter(|_| titles.is_match(&item.title)).map(|n| self.items(n));
+                let inner = item.node.filter(|_| titles.names_only(&item.title)).map(|n| self.items(n));
                 match inner {
                     Some(inner) if !inner.is_empty() => items.extend(inner),
                     _ => items.push(item),
@@ -447,6 +447,22 @@ mod tests {
                 (schema.modules[m.spec].id.clone(), context.module_items(m).into_iter().map(|i| i.title).collect())
             })
             .collect()
+    }
+
+    /// A section that names a problem with one of the module's words in it (梯队储备不足) is an item; its list
+    /// gives the problem's details, not more problems.
+    #[test]
+    fn a_problem_named_with_a_module_word_is_one_item() {
+        let items = items_of(&[
+            ("引言", "# 引言\n\n本报告。\n"),
+            ("业绩回顾", "# 业绩回顾\n\n全年完成。\n"),
+            (
+                "问题分析",
+                "# 问题分析\n\n## 团队端:梯队储备不足\n\n- **方案**:细节一\n- **周期**:细节二\n\n## 流程端:回款慢\n\n- 细节三\n",
+            ),
+        ]);
+        let problems = items.iter().find(|(m, _)| m == "problem-analysis").map(|(_, t)| t.clone()).unwrap_or_default();
+        assert_eq!(problems, ["团队端:梯队储备不足", "流程端:回款慢"]);
     }
 
     /// Bold lines are items like headings; a lone one above a list labels it; a section named like its module
