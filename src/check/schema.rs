@@ -401,6 +401,10 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
     Ok(Schema { name: raw.name.unwrap_or_else(|| default_name.to_string()), modules, closed_loop })
 }
 
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,8 +457,4 @@ mod tests {
         .unwrap_err();
         assert!(error.message.contains("`b`"));
     }
-}
-
-fn is_cjk(c: char) -> bool {
-    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
