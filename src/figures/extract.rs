@@ -142,6 +142,8 @@ pub struct Collector<'c> {
     /// Inside code blocks, HTML blocks, headings, images and front matter nothing is prose.
     skipped: usize,
     header: Vec<Block>,
+    /// Whether the header's comparison columns took their lenders' heads ([`lend_heads_to_comparisons`]).
+    heads_lent: bool,
     row: Vec<Block>,
     /// `<!-- kpi-allow: … -->` allows rules in the block after it: the rules, and the nesting depth at which that
     /// block starts (`None` until it starts).
@@ -163,6 +165,7 @@ impl<'c> Collector<'c> {
             block: Block::default(),
             skipped: 0,
             header: Vec::new(),
+            heads_lent: false,
             row: Vec::new(),
             depth: 0,
             allow: None,
@@ -203,10 +206,18 @@ impl<'c> Collector<'c> {
             Event::End(TagEnd::TableHead) => {
                 self.header = std::mem::take(&mut self.row);
                 table_row(&[], &self.header, out);
-                lend_heads_to_comparisons(&mut self.header);
+                self.heads_lent = false;
             }
             Event::Start(Tag::TableRow) => self.row.clear(),
-            Event::End(TagEnd::TableRow) => table_row(&self.header, &self.row, out),
+            Event::End(TagEnd::TableRow) => {
+                // Reading the heads for comparisons costs more than the rest of a table's cells: only a table
+                // with a figure in its body needs it, once.
+                if !self.heads_lent && self.row.iter().any(|cell| has_digits(&cell.text)) {
+                    lend_heads_to_comparisons(&mut self.header);
+                    self.heads_lent = true;
+                }
+                table_row(&self.header, &self.row, out)
+            }
             Event::End(TagEnd::Table) => {
                 self.header.clear();
                 self.row.clear();
