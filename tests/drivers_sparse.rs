@@ -177,7 +177,7 @@ fn rates_state_members_changes_in_points_without_shares_of_the_change() {
     }
     assert_eq!(
         sentence(&data, Locale::ZhCn, "margin 2025 yoy by product"),
-        "2025年毛利率43.5%，同比上升2.5个百分点，其中植入器械（+3.2个百分点）增长最多，影像设备（-0.9个百分点）下降最多"
+        "2025年毛利率43.5%，同比上升2.5个百分点，其中植入器械（+3.2个百分点）上升最多，影像设备（-0.9个百分点）下降最多"
     );
 }
 

@@ -659,3 +659,116 @@ fn losses_read_as_such_in_changes_and_drivers() {
     assert!(turned.starts_with("Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈，"), "{turned}");
     assert_eq!(amounts(&turned)[..2], [wan(total(q3)), wan(total(q2))]);
 }
+
+/// Complaints with their own verbs, and new customers by channel (a dimension whose English preposition is
+/// "through") and by region.
+fn wording_data() -> DataSet {
+    let toml = r#"
+[meta]
+year = 2023
+[dimensions.channel]
+label = { en = "channel", zh-CN = "渠道" }
+preposition = "through"
+members.tele = { en = "telesales", zh-CN = "电销" }
+members.web = { en = "online", zh-CN = "线上" }
+[dimensions.region]
+members.e = { en = "East", zh-CN = "华东" }
+members.w = { en = "West", zh-CN = "西部" }
+[metrics.complaints]
+label = { en = "complaints", zh-CN = "投诉" }
+unit = "count"
+better = "lower"
+verbs.zh-CN = { up = "增多", down = "减少", up-to = "增多至", down-to = "减少至" }
+verbs.en = { up = "increased", down = "decreased" }
+values = { "2023-Q1" = 40, "2023-Q2" = 35, "2023-Q3" = 30, "2023-Q4" = 28, "2022-Q4" = 0 }
+[metrics.customers]
+label = { en = "new customers", zh-CN = "新客户" }
+unit = "count"
+suffix = { en = " customers", zh-CN = "家" }
+by.channel.tele = { "2023" = 327, "2022" = 300 }
+by.channel.web = { "2023" = 109, "2022" = 153 }
+by.region.e = { "2023" = 21 }
+by.region.w = { "2023" = 0 }
+"#;
+    load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap()
+}
+
+/// A metric's own verbs replace the unit's in every sentence that says a change with a verb: the comparison, the
+/// trend, `as change`, and the plain amount (较…增多); English trends take them too (its comparisons say up/down).
+/// The figures are the data's.
+#[test]
+fn a_metric_says_its_changes_with_its_own_verbs() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (wording_data(), Templates::builtin());
+    let handlebars = Templates::builtin_handlebars_only();
+    let both = |locale, body: &str| {
+        let text = expand(&data, &templates, locale, body);
+        assert_eq!(text, expand(&data, &handlebars, locale, body), "native and Handlebars differ: {body}");
+        text
+    };
+    let (q1, q3, q4) = (Decimal::from(40), Decimal::from(30), Decimal::from(28));
+    let pct = |from: Decimal, to: Decimal| {
+        format!("{}%", ((to - from) / from * Decimal::ONE_HUNDRED).abs().round_dp(1).normalize())
+    };
+
+    let period = both(Locale::ZhCn, "complaints q4 vs q3");
+    assert_eq!(period, format!("Q4投诉28，环比减少{}", pct(q3, q4)));
+    // The trend's overall change takes the metric's verb too; fewer complaints are an improvement.
+    assert_eq!(
+        both(Locale::ZhCn, "complaints q1..q4"),
+        format!("投诉Q1至Q4连续3个季度减少，从40减少至28，累计减少{}，持续改善", pct(q1, q4))
+    );
+    assert_eq!(both(Locale::ZhCn, "complaints q4 vs q1 as change"), format!("较Q1减少{}", pct(q1, q4)));
+    // No percentage from a zero base: the plain amount takes the metric's verb too.
+    assert_eq!(both(Locale::ZhCn, "complaints 2023-q4 vs 2022-q4"), "Q4投诉28，2022年Q4为零");
+    assert_eq!(
+        both(Locale::En, "complaints q1..q4"),
+        format!(
+            "complaints decreased for 3 consecutive quarters, down {} from 40 in Q1 to 28 in Q4, a steady improvement",
+            pct(q1, q4)
+        )
+    );
+    assert_eq!(
+        both(Locale::En, "complaints q4 vs q3"),
+        format!("Q4 complaints were 28, down {} from Q3 (30)", pct(q3, q4))
+    );
+}
+
+/// English lists a breakdown's parts amount first, then share, then the member after the dimension's preposition
+/// ("from" unless the data says otherwise); counts differ by "17 fewer customers". The figures are the data's.
+#[test]
+fn english_lists_and_count_differences_read_as_english() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (wording_data(), Templates::builtin());
+    let handlebars = Templates::builtin_handlebars_only();
+    let both = |locale, body: &str| {
+        let text = expand(&data, &templates, locale, body);
+        assert_eq!(text, expand(&data, &handlebars, locale, body), "native and Handlebars differ: {body}");
+        text
+    };
+    let (tele, web, tele_before, web_before) = (327_i64, 109_i64, 300_i64, 153_i64);
+    let total = tele + web;
+    let share = |part: i64| {
+        format!("{}%", (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(1).normalize())
+    };
+    let list = both(Locale::En, "customers 2023 by channel");
+    assert_eq!(
+        list,
+        format!(
+            "2023 new customers were {total}: {tele} ({}) through telesales and {web} ({}) through online",
+            share(tele),
+            share(web)
+        )
+    );
+    assert_eq!(
+        both(Locale::ZhCn, "customers 2023 by channel"),
+        format!("2023年新客户{total}家，其中电销{tele}家（占{}）、线上{web}家（占{}）", share(tele), share(web))
+    );
+    let fewer = (tele_before + web_before) - total;
+    let drivers = both(Locale::En, "customers 2023 vs yoy by channel");
+    assert!(drivers.contains(&format!("({fewer} fewer customers) year over year")), "{drivers}");
+    assert_eq!(
+        both(Locale::En, "customers region=e 2023 vs region=w"),
+        "2023 new customers for East were 21, 21 more customers than for West (0)"
+    );
+}

@@ -75,6 +75,8 @@ struct Case {
     standard: i64,
     /// `flat-within`, so that changes within the band read as roughly flat.
     flat_within: &'static str,
+    /// The metric's own verbs (`verbs` in the data), in place of the unit's.
+    own_verbs: bool,
 }
 
 fn amount() -> impl Strategy<Value = i64> {
@@ -101,6 +103,7 @@ fn case() -> impl Strategy<Value = Case> {
             any::<bool>(),
             prop::sample::select(vec!["CNY", "USD", "EUR", "JPY"]),
             label(),
+            any::<bool>(),
         ),
         [label(), label(), label()],
         // Equal months now and then, so that flat changes and flat trends occur.
@@ -111,7 +114,7 @@ fn case() -> impl Strategy<Value = Case> {
     )
         .prop_map(
             |(
-                (unit, better, plural, suffix, currency, label),
+                (unit, better, plural, suffix, currency, label, own_verbs),
                 member_labels,
                 months,
                 target,
@@ -130,6 +133,7 @@ fn case() -> impl Strategy<Value = Case> {
                     target,
                     standard,
                     flat_within,
+                    own_verbs,
                 }
             },
         )
@@ -170,6 +174,9 @@ fn toml_for(case: &Case) -> String {
     }
     text += &format!("standard = {}\n", number(case.standard));
     text += &format!("flat-within = {}\n", case.flat_within);
+    if case.own_verbs {
+        text += "verbs = { zh-CN = { up = \"增加\", down = \"减少\", up-to = \"增加到\" }, en = { up = \"rose\", down-to = \"down to\" } }\n";
+    }
     text += &format!("targets = {{ \"2023\" = {}, \"2023-Q4\" = {} }}\n", number(case.target), number(case.target / 4));
     let month = |i: usize| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1);
     if !adds_up {

@@ -151,6 +151,9 @@ pub struct MetricInfo {
     /// Whether members add up to the total (`rollup = "sum"`, not a rate): then shares of a total or of a
     /// change mean something.
     pub additive: bool,
+    /// The metric's own verbs in the sentence's locale (`verbs` in the data), each `None` where the unit's
+    /// verb serves: `up`, `down`, `up_to`, `down_to`.
+    pub verbs: [Option<String>; 4],
 }
 
 /// Everything a template, table or chart needs, computed once.
@@ -178,6 +181,8 @@ pub struct Computation {
     pub by_label: Option<String>,
     /// The breakdown's dimension id.
     pub by_dimension: Option<String>,
+    /// The English word before a member in a breakdown list: the dimension's `preposition`, else "from".
+    pub by_preposition: String,
     /// Whether the values are shares of a total (in percent): `share …`, also over a range.
     pub share: bool,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
@@ -277,6 +282,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         total: None,
         by_label: None,
         by_dimension: None,
+        by_preposition: "from".into(),
         share: false,
         chart_options,
         drivers: None,
@@ -581,6 +587,9 @@ fn metric_info(data: &DataSet, metric: &Metric, locale: Locale) -> MetricInfo {
         currency: data.meta.currency.clone().unwrap_or_else(|| "CNY".into()),
         flat_within: metric.flat_within,
         additive: metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate(),
+        verbs: [&metric.verbs.up, &metric.verbs.down, &metric.verbs.up_to, &metric.verbs.down_to].map(|verb| {
+            verb.as_ref().map(|label| label.get(locale.id(), "")).filter(|text| !text.is_empty()).map(str::to_string)
+        }),
     }
 }
 
@@ -843,6 +852,9 @@ fn breakdown(
     computation.kind = SentenceKind::Breakdown;
     computation.by_label = Some(dimension.label.get(locale.id(), &dimension.id).to_string());
     computation.by_dimension = Some(dimension.id.clone());
+    if let Some(preposition) = &dimension.preposition {
+        computation.by_preposition.clone_from(preposition);
+    }
     let period = computation.period;
     let span = by.dimension.span.clone();
     let mut items = Vec::new();

@@ -311,15 +311,18 @@ pub fn ratio(formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Option
 }
 
 /// The verbs that fit the metric's unit, one choice everywhere: amounts and counts 增长/下降 (grew/fell), rates and
-/// shares 上升/下降 (rose/fell), durations 延长/缩短 (lengthened/shortened); `up_to`/`down_to` for "from A to B".
-pub struct Verbs {
-    pub up: &'static str,
-    pub down: &'static str,
-    pub up_to: &'static str,
-    pub down_to: &'static str,
+/// shares 上升/下降 (rose/fell), durations 延长/缩短 (lengthened/shortened); `up_to`/`down_to` for "from A to B";
+/// `amount_up`/`amount_down` before a plain amount (较Q1增加60万元). A metric's own `verbs` win over all of them.
+pub struct Verbs<'a> {
+    pub up: &'a str,
+    pub down: &'a str,
+    pub up_to: &'a str,
+    pub down_to: &'a str,
+    pub amount_up: &'a str,
+    pub amount_down: &'a str,
 }
 
-pub fn verbs(computation: &Computation) -> Verbs {
+pub fn verbs(computation: &Computation) -> Verbs<'_> {
     let (up, down, up_to, down_to) = match (computation.locale, computation.value_unit()) {
         (Locale::ZhCn, Unit::Percent | Unit::Ratio) => ("上升", "下降", "升至", "降至"),
         (Locale::ZhCn, Unit::Days) => ("延长", "缩短", "延长至", "缩短至"),
@@ -328,7 +331,27 @@ pub fn verbs(computation: &Computation) -> Verbs {
         (Locale::En, Unit::Days) => ("lengthened", "shortened", "to", "to"),
         (Locale::En, _) => ("grew", "fell", "to", "to"),
     };
-    Verbs { up, down, up_to, down_to }
+    let (amount_up, amount_down) = match computation.locale {
+        Locale::ZhCn => ("增加", "减少"),
+        Locale::En => ("up", "down"),
+    };
+    // A share's verbs are a rate's whatever the metric: the metric's own verbs are for its own figures.
+    let own = |index: usize, default: &'static str| -> &str {
+        match &computation.metric.verbs[index] {
+            Some(verb) if !computation.share => verb,
+            _ => default,
+        }
+    };
+    let zh = computation.locale == Locale::ZhCn;
+    Verbs {
+        up: own(0, up),
+        down: own(1, down),
+        up_to: own(2, up_to),
+        down_to: own(3, down_to),
+        // English says a plain amount's direction with up/down, which are not verbs.
+        amount_up: if zh { own(0, amount_up) } else { amount_up },
+        amount_down: if zh { own(1, amount_down) } else { amount_down },
+    }
 }
 
 fn change_json(computation: &Computation, change: &Change, special: Option<&'static str>) -> Value {
@@ -435,11 +458,26 @@ pub fn states_shares(selection: &Selection<'_>) -> bool {
 
 /// The total's signed amount next to its percentage change (`增长21.6%(+5066万元)`), where the main measure is
 /// a percentage.
-pub fn drivers_diff_text(computation: &Computation, change: &Change) -> Option<String> {
+pub fn drivers_diff_text(computation: &Computation, formatter: &Formatter<'_>, change: &Change) -> Option<String> {
     match (computation.value_unit(), change.pct) {
+        (Unit::Count, Some(_)) if computation.locale == Locale::En => count_comparative(computation, formatter, change),
         (Unit::Currency | Unit::Count | Unit::Number, Some(_)) => Some(signed(&change.diff_text, sign_of(change.diff))),
         _ => None,
     }
+}
+
+/// An English count's difference as English says it — `17 fewer customers`, not `-17 customers` or "customers
+/// fell by 17" (`change.count_text`); `None` for other units and locales, and for a difference that shows as 0.
+pub fn count_comparative(computation: &Computation, formatter: &Formatter<'_>, change: &Change) -> Option<String> {
+    if computation.locale != Locale::En || computation.value_unit() != Unit::Count {
+        return None;
+    }
+    let number = formatter.value.bare(change.diff.abs());
+    if number == formatter.value.bare(Decimal::ZERO) {
+        return None;
+    }
+    let comparative = if change.diff.is_sign_negative() { "fewer" } else { "more" };
+    Some(formatter.value.count_comparative(change.diff, comparative))
 }
 
 fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Driver, shares: bool) -> Value {
@@ -473,7 +511,7 @@ fn drivers_json(computation: &Computation, formatter: &Formatter<'_>, change: Op
     let list = |drivers: &[&Driver]| -> Vec<Value> {
         drivers.iter().map(|driver| driver_json(computation, formatter, driver, shares)).collect()
     };
-    let diff_text = drivers_diff_text(computation, change);
+    let diff_text = drivers_diff_text(computation, formatter, change);
     json!({
         "pattern": selection.pattern,
         "dimension": computation.by_dimension,
@@ -529,6 +567,7 @@ pub fn build(computation: &Computation) -> Value {
             });
             let special = special_change(computation, &formatter, &change, value, base.value);
             let mut change_value = change_json(computation, &change, special);
+            change_value["count_text"] = json!(count_comparative(computation, &formatter, &change));
             change_value["faster"] = Value::Bool(reads_faster(computation, base.kind, &change));
             let (size, doubled) = change_size(computation, &change);
             change_value["size"] = json!(size);
@@ -553,6 +592,8 @@ pub fn build(computation: &Computation) -> Value {
                     "label": item.label,
                     "raw": raw(item.value),
                     "text": formatter.value.value(item.value),
+                    "short": formatter.short(computation, item.value),
+                    "preposition": computation.by_preposition,
                     "share": item.share.map(raw),
                     "share_text": item.share.map(|s| formatter.percent.percent(s)),
                     "base": item.base.map(raw),
@@ -567,7 +608,10 @@ pub fn build(computation: &Computation) -> Value {
     };
     let verb_words = {
         let verbs = verbs(computation);
-        json!({"up": verbs.up, "down": verbs.down, "up_to": verbs.up_to, "down_to": verbs.down_to})
+        json!({
+            "up": verbs.up, "down": verbs.down, "up_to": verbs.up_to, "down_to": verbs.down_to,
+            "amount_up": verbs.amount_up, "amount_down": verbs.amount_down,
+        })
     };
     json!({
         "kind": computation.template(),
@@ -599,6 +643,7 @@ pub fn build(computation: &Computation) -> Value {
         "items": items,
         "total": computation.total.map(|t| json!({"raw": raw(t), "text": formatter.value.value(t), "short": formatter.short(computation, t)})),
         "by": computation.by_label,
+        "by_preposition": computation.by_preposition,
         "trend": trend_json(computation, &formatter),
         "verbs": verb_words,
         "drivers": drivers,

@@ -265,6 +265,15 @@ impl NumberFormat<'_> {
         }
     }
 
+    /// An English count difference as a comparative, in the order English says it: `17 fewer customers`,
+    /// `1 more customer`, `3 more` (number, comparative, the count's noun).
+    pub fn count_comparative(&self, difference: Decimal, comparative: &str) -> String {
+        let number = self.bare(difference.abs());
+        let noun = self.suffix.map(|suffix| suffix.get("en", "")).unwrap_or_default();
+        let noun = if number == "1" { singular(noun) } else { noun.to_string() };
+        format!("{number} {comparative}{noun}")
+    }
+
     /// The value without a count's suffix, for sentences whose label already names what is counted
     /// ("new customers were 120").
     pub fn bare(&self, value: Decimal) -> String {

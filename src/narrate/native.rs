@@ -307,6 +307,13 @@ impl<'a> Sentence<'a> {
                 self.lead_en(out);
                 if direction == "flat" {
                     out.push_str(if self.roughly_flat() { " roughly the same as for " } else { " the same as for " });
+                } else if let Some(count) =
+                    self.abs_text().is_none().then(|| context::count_comparative(c, &self.f, change)).flatten()
+                {
+                    // A count without a percentage: "20 more customers than for North".
+                    out.push(' ');
+                    esc(out, &count);
+                    out.push_str(" than for ");
                 } else {
                     out.push(' ');
                     match self.abs_text() {
@@ -397,16 +404,25 @@ impl<'a> Sentence<'a> {
                 out.push(':');
                 for (index, item) in c.items.iter().enumerate() {
                     if index > 0 {
-                        out.push(',');
+                        out.push_str(if index + 1 == c.items.len() { " and" } else { "," });
                     }
                     out.push(' ');
-                    esc(out, &item.label);
-                    out.push(' ');
-                    esc(out, &self.f.value.value(item.value));
-                    if let Some(share) = item.share {
-                        out.push_str(" (");
-                        esc(out, &self.f.percent.percent(share));
-                        out.push(')');
+                    match item.share {
+                        // A part of a whole: the amount, its share, and where it came from.
+                        Some(share) => {
+                            esc(out, &self.f.short(c, item.value));
+                            out.push_str(" (");
+                            esc(out, &self.f.percent.percent(share));
+                            out.push_str(") ");
+                            esc(out, &c.by_preposition);
+                            out.push(' ');
+                            esc(out, &item.label);
+                        }
+                        None => {
+                            esc(out, &item.label);
+                            out.push(' ');
+                            esc(out, &self.f.value.value(item.value));
+                        }
                     }
                 }
             }
@@ -696,7 +712,7 @@ impl<'a> Sentence<'a> {
     /// `drivers.diff_text`
     fn drivers_diff_text(&self) -> Option<String> {
         let (_, change) = self.compared()?;
-        context::drivers_diff_text(self.c, change)
+        context::drivers_diff_text(self.c, &self.f, change)
     }
 
     /// The zh-CN drivers sentence, as `zh-CN/drivers.hbs` writes it.
@@ -769,7 +785,8 @@ impl<'a> Sentence<'a> {
             out.push(m.open);
             esc(out, &self.base_short(base));
             out.push(m.close);
-            out.push_str(choose(direction, "增加", "减少", ""));
+            let verbs = context::verbs(self.c);
+            out.push_str(choose(direction, verbs.amount_up, verbs.amount_down, ""));
             esc(out, &change.diff_text);
         }
         let list = |out: &mut String, drivers: &[&Driver], whole: Option<&str>| {
@@ -821,14 +838,16 @@ impl<'a> Sentence<'a> {
                 out.push_str("其中");
                 if !selection.rises.is_empty() {
                     list(out, &selection.rises, None);
-                    out.push_str("增长最多");
+                    out.push_str(context::verbs(self.c).up);
+                    out.push_str("最多");
                 }
                 if !selection.falls.is_empty() {
                     if !selection.rises.is_empty() {
                         out.push(m.comma);
                     }
                     list(out, &selection.falls, None);
-                    out.push_str("下降最多");
+                    out.push_str(context::verbs(self.c).down);
+                    out.push_str("最多");
                 }
             }
             _ => {}
@@ -1056,7 +1075,8 @@ impl<'a> Sentence<'a> {
                     out.push(m.open);
                     esc(out, &self.base_short(base));
                     out.push(m.close);
-                    out.push_str(choose(direction, "增加", "减少", ""));
+                    let verbs = context::verbs(c);
+                    out.push_str(choose(direction, verbs.amount_up, verbs.amount_down, ""));
                     esc(out, &change.diff_text);
                 }
             }

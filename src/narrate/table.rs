@@ -294,6 +294,7 @@ pub(crate) mod sample {
             currency: "CNY".into(),
             flat_within: Decimal::ZERO,
             additive: true,
+            verbs: Default::default(),
         }
     }
 
@@ -316,6 +317,7 @@ pub(crate) mod sample {
             total: None,
             by_label: None,
             by_dimension: None,
+            by_preposition: "from".into(),
             share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
             drivers: None,
