@@ -90,6 +90,10 @@ fn figures(text: &str) -> Vec<String> {
             figure.push(chars[i]);
             i += 1;
         }
+        // One precision within a sentence writes 35% beside 22.6% as 35.0%: the same figure.
+        if figure.contains('.') {
+            figure = figure.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
         if text[text.char_indices().nth(i).map_or(text.len(), |(at, _)| at)..].starts_with("pp") {
             figure.push_str("pp");
         } else if let Some(&unit) = chars.get(i).filter(|c| "%万亿MKB天".contains(**c)) {
@@ -194,6 +198,7 @@ fn figures_are_read_whatever_the_wording() {
     assert_eq!(figures("up 12.4 percentage points from 22.6%"), ["12.4pp", "22.6%"]);
     assert_eq!(figures("提升12.4个百分点"), ["12.4pp"]);
     assert_eq!(figures("RMB 1,234.5M and ¥36M, 8 days"), ["1,234.5M", "36M", "8"]);
+    assert_eq!(figures("35.0% and RMB 1.50M, 10.0"), ["35%", "1.5M", "10"]);
 }
 
 /// A range across years names the year at both ends (it read `2024年Q3至Q2`), in both locales, with the
@@ -216,7 +221,7 @@ fn a_range_across_years_names_both_years() {
     let en = expand(&data, &templates, Locale::En, "revenue 2024-q3..2025-q2");
     assert_eq!(
         en,
-        format!("revenue grew for 3 consecutive quarters, up {change} from RMB 1M in Q3 2024 to RMB 1.5M in Q2 2025")
+        format!("revenue grew for 3 consecutive quarters, up {change} from RMB 1.0M in Q3 2024 to RMB 1.5M in Q2 2025")
     );
     // Within the report year the year stays implied. One step reads as the change it is, not as a run of one.
     assert_eq!(
@@ -771,4 +776,38 @@ fn english_lists_and_count_differences_read_as_english() {
         both(Locale::En, "customers region=e 2023 vs region=w"),
         "2023 new customers for East were 21, 21 more customers than for West (0)"
     );
+}
+
+/// One precision within a sentence: figures of one kind (unit and magnitude) take the most decimals any of them
+/// has, each rounded again from the data (half to even), never padded: RMB 21.04M is `RMB 21M` alone, `RMB 21.0M`
+/// beside `RMB 18.4M` and `RMB 21.04M` beside `RMB 1.84M` — not `RMB 21.00M`.
+#[test]
+fn one_precision_within_a_sentence() {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let toml = "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[metrics.sales]\nunit = \"currency\"\n\
+                label = { zh-CN = \"营收\", en = \"revenue\" }\n\
+                values = { \"2023-Q3\" = 18350000, \"2023-Q4\" = 21040000, \"2023-Q2\" = 1843000 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let (q2, q3, q4) = (Decimal::from(1_843_000), Decimal::from(18_350_000), Decimal::from(21_040_000));
+    let millions = |yuan: Decimal, places: u32| {
+        let scaled =
+            (yuan / Decimal::from(1_000_000)).round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+        format!("{scaled:.prec$}M", prec = places as usize)
+    };
+    let pct = |from: Decimal| ((q4 - from) / from * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    assert_eq!(
+        expand(&data, &templates, Locale::En, "sales q4 vs q3"),
+        format!("Q4 revenue was RMB {}, up {}% from Q3 (RMB {})", millions(q4, 1), pct(q3), millions(q3, 1))
+    );
+    // Alone, each keeps the significant digits of docs/src/numbers.md.
+    assert_eq!(expand(&data, &templates, Locale::En, "sales q4"), format!("RMB {}", millions(q4, 0)));
+    assert_eq!(expand(&data, &templates, Locale::En, "sales q2"), format!("RMB {}", millions(q2, 2)));
+    let text = expand(&data, &templates, Locale::En, "sales q4 vs q2");
+    assert!(text.starts_with(&format!("Q4 revenue was RMB {},", millions(q4, 2))), "{text}");
+    assert!(text.contains(&format!("from Q2 (RMB {})", millions(q2, 2))), "{text}");
+    assert!(text.contains("RMB 21.04M"), "rounded again from the data, not padded: {text}");
+    // A table row is held to one precision the same way.
+    let row = expand(&data, &templates, Locale::En, "sales q4 vs q2 as table");
+    assert!(row.contains(&format!("| RMB {} | RMB {} |", millions(q4, 2), millions(q2, 2))), "{row}");
 }

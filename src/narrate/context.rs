@@ -15,6 +15,11 @@ fn raw(value: Decimal) -> Value {
     value.to_f64().map(Value::from).unwrap_or(Value::Null)
 }
 
+/// Whether two figure texts read the same, whatever the unrounded numbers they are marked with.
+pub(crate) fn same_figure(a: &str, b: &str) -> bool {
+    a == b || super::precision::strip(a) == super::precision::strip(b)
+}
+
 pub(crate) fn sign_of(value: Decimal) -> i8 {
     if value.is_zero() {
         0
@@ -41,9 +46,23 @@ impl<'a> Formatter<'a> {
             suffix: computation.metric.suffix.as_ref().filter(|_| !computation.share),
             style: computation.style,
             fixed: computation.fixed,
+            marked: false,
         };
         let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
         Formatter { value, percent }
+    }
+
+    /// The formatter of a sentence or a table row: its figures marked, so that those of one kind are written to
+    /// one precision once the text is done ([`super::precision::harmonize`]).
+    pub fn marked(mut self) -> Self {
+        self.value.marked = true;
+        self.percent.marked = true;
+        self
+    }
+
+    /// The formatter of sentences ([`Formatter::new`], marked).
+    pub fn sentence(computation: &'a Computation) -> Self {
+        Self::new(computation).marked()
     }
 
     /// The formatter of tables and charts: a cell or a bar label says `pp` whatever the sentences spell out.
@@ -121,7 +140,7 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
         Some((measure, _)) if matches!(unit, Unit::Days) => round(*measure, precision),
         Some((measure, _)) => round(*measure, precision),
         // Without a percentage the amount itself is shown: one that displays as zero (¥0.004 → ¥0) reads as flat.
-        None if diff_text == formatter.value.value(Decimal::ZERO) => Decimal::ZERO,
+        None if same_figure(&diff_text, &formatter.value.value(Decimal::ZERO)) => Decimal::ZERO,
         None => diff,
     };
     let sign = sign_of(shown);
@@ -209,7 +228,7 @@ pub(crate) fn is_loss(computation: &Computation, formatter: &Formatter<'_>, valu
     computation.value_unit() == Unit::Currency
         && computation.metric.better != Better::Lower
         && value < Decimal::ZERO
-        && formatter.short(computation, value.abs()) != formatter.short(computation, Decimal::ZERO)
+        && !same_figure(&formatter.short(computation, value.abs()), &formatter.short(computation, Decimal::ZERO))
 }
 
 /// How a change without a percentage reads (`change.special`): from a zero base the value is not compared with
@@ -436,7 +455,7 @@ pub fn member_change_text(
         Some(_) => formatter.value.points(Decimal::ZERO),
         None => formatter.value.value(Decimal::ZERO),
     };
-    let sign = if change.diff_text == zero { 0 } else { sign_of(change.diff) };
+    let sign = if same_figure(&change.diff_text, &zero) { 0 } else { sign_of(change.diff) };
     signed(&change.diff_text, sign)
 }
 
@@ -473,7 +492,7 @@ pub fn count_comparative(computation: &Computation, formatter: &Formatter<'_>, c
         return None;
     }
     let number = formatter.value.bare(change.diff.abs());
-    if number == formatter.value.bare(Decimal::ZERO) {
+    if same_figure(&number, &formatter.value.bare(Decimal::ZERO)) {
         return None;
     }
     let comparative = if change.diff.is_sign_negative() { "fewer" } else { "more" };
@@ -543,7 +562,7 @@ pub fn item_contribution(computation: &Computation, value: Decimal, base: Option
 }
 
 pub fn build(computation: &Computation) -> Value {
-    let formatter = Formatter::new(computation);
+    let formatter = Formatter::sentence(computation);
     let locale = computation.locale;
     let value = computation.value;
     let total_change = computation.base.as_ref().map(|base| change(computation, &formatter, value, base.value));
@@ -788,6 +807,13 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         .as_ref()
         .map(|base| change(computation, formatter, computation.value, base.value))
         .and_then(|change| trend_overall(computation, &shape, &change));
+    let (min, mut max) = (point(shape.min), point(shape.max));
+    // Two points that read the same are one figure to a template that compares them (`eq min.text max.text`).
+    if let (Some(low), Some(high)) = (min["text"].as_str(), max["text"].as_str())
+        && same_figure(low, high)
+    {
+        max["text"] = min["text"].clone();
+    }
     json!({
         "pattern": shape.pattern,
         "overall": overall,
@@ -801,7 +827,21 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),
         "last": point(points.len() - 1),
-        "max": point(shape.max),
-        "min": point(shape.min),
+        "max": max,
+        "min": min,
     })
+}
+
+/// The context with its figures' marks taken away, as `mdbook-kpi eval --json` prints it.
+pub fn unmarked(mut value: Value) -> Value {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::String(text) => *text = super::precision::strip(text),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(fields) => fields.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut value);
+    value
 }

@@ -9,6 +9,7 @@ pub mod format;
 pub mod labels;
 pub mod names;
 pub mod native;
+pub mod precision;
 pub mod table;
 pub mod templates;
 
@@ -101,19 +102,21 @@ impl Narrator<'_> {
                     Form::Ratio => "ratio",
                     _ => computation.template(),
                 };
+                // Figures come marked: one precision per kind within the sentence (docs/src/wording.md).
                 if self.templates.is_native(computation.locale, kind)
                     && let Some(text) = native::render(&computation, kind)
                 {
-                    return Ok(text);
+                    return Ok(precision::harmonize(text));
                 }
                 let context = context::build(&computation);
-                self.templates.render(computation.locale, kind, computation.style.punctuation, context).map_err(
-                    |message| {
-                        Failure::new(Rule::KpiTemplate, 0..0, message).with_help(Some(
+                self.templates
+                    .render(computation.locale, kind, computation.style.punctuation, context)
+                    .map(precision::harmonize)
+                    .map_err(|message| {
+                        Failure::new(Rule::KpiTemplate, 0..0, precision::strip(&message)).with_help(Some(
                             "check the template against the context `mdbook-kpi eval --json` prints".into(),
                         ))
-                    },
-                )
+                    })
             }
         }
     }
@@ -121,7 +124,7 @@ impl Narrator<'_> {
     /// The template context of docs/src/templates.md, as `mdbook-kpi eval --json` prints it.
     pub fn context(&self, directive: &Directive) -> Result<serde_json::Value, Failure> {
         let computation = compute::compute(self, directive)?;
-        Ok(context::build(&computation))
+        Ok(context::unmarked(context::build(&computation)))
     }
 }
 

@@ -86,7 +86,7 @@ struct Sentence<'a> {
 
 impl<'a> Sentence<'a> {
     fn new(c: &'a Computation) -> Self {
-        let f = Formatter::new(c);
+        let f = Formatter::sentence(c);
         let compared = c.base.as_ref().map(|base| (base, context::change(c, &f, c.value, base.value)));
         Sentence { c, f, compared }
     }
@@ -470,7 +470,7 @@ impl<'a> Sentence<'a> {
         match shape.pattern {
             _ if context::trend_steady(c, &shape) => {
                 let (low, high) = self.trend_range(&shape)?;
-                if low == high {
+                if context::same_figure(&low, &high) {
                     out.push_str(" held steady at ");
                     esc(out, &low);
                 } else {
@@ -590,7 +590,7 @@ impl<'a> Sentence<'a> {
             _ if context::trend_steady(c, &shape) => {
                 let (low, high) = self.trend_range(&shape)?;
                 out.push_str("基本稳定");
-                if low == high {
+                if context::same_figure(&low, &high) {
                     out.push('在');
                     esc(out, &low);
                 } else {

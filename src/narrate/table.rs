@@ -134,12 +134,16 @@ struct Grid {
 
 /// The table as Markdown lines (no trailing newline); the first column left-aligned, numbers right-aligned.
 pub fn render(computation: &Computation) -> String {
-    let formatter = Formatter::grid(computation);
-    let grid = match computation.kind {
+    let formatter = Formatter::grid(computation).marked();
+    let mut grid = match computation.kind {
         SentenceKind::Trend => trend_grid(computation, &formatter),
         SentenceKind::Breakdown => breakdown_grid(computation, &formatter),
         _ => comparison_grid(computation, &formatter),
     };
+    // One precision within a row: the figures of one kind in a row are written to the same decimals.
+    for row in &mut grid.rows {
+        super::precision::harmonize_all(row);
+    }
     write_markdown(&grid)
 }
 
