@@ -27,7 +27,7 @@ fn fixture() -> DataSet {
 }
 
 fn narrator<'a>(data: &'a DataSet, templates: &'a Templates, locale: Locale) -> Narrator<'a> {
-    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default() }
+    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default(), year_named: false }
 }
 
 fn expand_with(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> Result<String, Failure> {
@@ -209,7 +209,7 @@ fn tables_gain_change_and_contribution_columns() {
     assert!(lines.contains(&"| Surgical robotics | RMB 32.3M | 11.3% | RMB 0 | +RMB 32.3M | 63.8% |"), "{table}");
     assert_eq!(
         lines.last().unwrap(),
-        &"| **Total** | **RMB 285M** | **100.0%** | **RMB 234M** | **+21.6%** | **100.0%** |"
+        &"| **Total** | **RMB 285.0M** | **100.0%** | **RMB 234.3M** | **+21.6%** | **100.0%** |"
     );
 }
 
@@ -223,7 +223,8 @@ fn a_table_shows_a_member_without_a_base_as_a_dash() {
     let data_with_total = load(&[("kpi.toml", &strict), ("revenue.csv", &csv)]).unwrap();
     let table = sentence(&data_with_total, Locale::En, "revenue 2025 yoy by product as table");
     assert!(table.contains("| Surgical robotics | RMB 32.3M | 11.3% | – | – | – |"), "{table}");
-    assert!(table.contains("| Implants | RMB 116M | 40.8% | RMB 100M | +16.4% | 32.4% |"), "{table}");
+    // One precision within the table: the amounts line up at one decimal, each from the data.
+    assert!(table.contains("| Implants | RMB 116.4M | 40.8% | RMB 100.0M | +16.4% | 32.4% |"), "{table}");
     // Without a 2024 total the comparison itself has no base.
     assert_eq!(failure(&data, Locale::En, "revenue 2025 yoy by product as table").rule, "kpi/no-data");
 }

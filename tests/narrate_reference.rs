@@ -20,7 +20,7 @@ fn expand(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> 
 
 fn expand_styled(data: &DataSet, templates: &Templates, locale: Locale, style: Style, body: &str) -> String {
     let directive = parse(&format!("<<#kpi {body}>>")).unwrap_or_else(|e| panic!("{body}: {e:?}"));
-    let narrator = Narrator { data, templates, locale, year: None, precision: 1, style };
+    let narrator = Narrator { data, templates, locale, year: None, precision: 1, style, year_named: false };
     narrator.expand(&directive, Target::Html).unwrap_or_else(|e| panic!("{body}: {e:?}"))
 }
 
@@ -514,6 +514,7 @@ fn judgement_only_where_lower_is_better() {
             year: None,
             precision: 1,
             style: Style::default(),
+            year_named: false,
         };
         narrator.context(&directive).unwrap()["change"]["verdict"].clone()
     };
@@ -810,4 +811,44 @@ fn one_precision_within_a_sentence() {
     // A table row is held to one precision the same way.
     let row = expand(&data, &templates, Locale::En, "sales q4 vs q2 as table");
     assert!(row.contains(&format!("| RMB {} | RMB {} |", millions(q4, 2), millions(q2, 2))), "{row}");
+}
+
+/// A chapter names the report year in its first sentence about the whole year; later ones say 全年 / full-year,
+/// and `report-year = "every"` names it every time. The figures stay the data's (the rewording guarantee: the
+/// same figures, in order, as the sentences that name the year).
+#[test]
+fn a_chapter_names_the_report_year_once() {
+    use mdbook_kpi::preprocess::Preprocessor;
+    let chapter = "<<#kpi revenue q4 vs q3>>。<<#kpi revenue 2023 yoy>>。\n\n<<#kpi revenue 2023 vs target>>；\
+                   <<#kpi revenue 2023 by product>>。<<#kpi revenue 2023>>\n";
+    let expand_in = |locale: Locale, report_year: &str| {
+        let table = serde_json::json!({"report-year": report_year}).as_object().unwrap().clone();
+        let (config, findings) = Config::from_table(Some(&table), None);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut preprocessor = Preprocessor::with_data(config, locale, Target::Other, reference());
+        let chapter = match locale {
+            Locale::ZhCn => chapter.to_string(),
+            Locale::En => chapter.replace('。', ". ").replace('；', "; "),
+        };
+        preprocessor.expand_chapter("ch.md", &chapter).unwrap()
+    };
+    let once = expand_in(Locale::ZhCn, "first");
+    assert_eq!(
+        once,
+        "Q4营收3600万元，环比增长16.1%。2023年营收1.2亿元，同比增长8%。\n\n全年营收1.2亿元，目标完成率105%；\
+         全年营收1.2亿元，其中智能客服系统8500万元（占70.8%）、AI质检系统2500万元（占20.8%）、其他1000万元（占8.3%）。1.2亿元\n"
+    );
+    let every = expand_in(Locale::ZhCn, "every");
+    assert_eq!(every.replace("2023年", "全年").replacen("全年", "2023年", 1), once);
+    assert_eq!(figures(&every.replace("2023年", "")), figures(&once.replace("2023年", "").replace("全年", "")));
+
+    let once = expand_in(Locale::En, "first");
+    assert!(once.contains(". 2023 revenue was RMB 120M, up 8% year over year."), "{once}");
+    // A sentence of its own gets its capital, as any sentence does.
+    assert!(
+        once.contains("Full-year revenue was RMB 120M, 105% of the RMB 114M target; full-year revenue was"),
+        "{once}"
+    );
+    let every = expand_in(Locale::En, "every");
+    assert_eq!(figures(&every.replace("2023 ", "")), figures(&once.replace("2023 ", "").replace("ull-year ", "")));
 }

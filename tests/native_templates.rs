@@ -208,12 +208,20 @@ proptest! {
         // Every writing style: full-width and ASCII Chinese marks, points spelled out or `pp`, `RMB` or `¥`.
         let styles = [
             Style::default(),
-            Style { punctuation: Punctuation::Ascii, points: Points::Pp, currency_sign: CurrencySign::Symbol },
+            Style {
+                punctuation: Punctuation::Ascii,
+                points: Points::Pp,
+                currency_sign: CurrencySign::Symbol,
+                report_year: Default::default(),
+            },
         ];
         for (locale, style) in [Locale::ZhCn, Locale::En].into_iter().flat_map(|l| styles.map(|s| (l, s))) {
             for body in DIRECTIVES {
                 let directive = parse(&format!("<<#kpi {body}>>")).expect("the directive list parses");
-                let narrator = |templates| Narrator { data: &data, templates, locale, year: None, precision: 1, style };
+                // The year named earlier in the chapter (全年 / full-year) with the ASCII style, else not.
+                let year_named = style != Style::default();
+                let narrator =
+                    |templates| Narrator { data: &data, templates, locale, year: None, precision: 1, style, year_named };
                 let fast = narrator(&native).expand(&directive, Target::Other);
                 let slow = narrator(&handlebars).expand(&directive, Target::Other);
                 prop_assert_eq!(&fast, &slow, "{} in {:?}\n{}", body, locale, text);
@@ -249,6 +257,7 @@ fn overriding_a_template_turns_the_native_sentence_off() {
         year: None,
         precision: 1,
         style: Default::default(),
+        year_named: false,
     };
     assert_eq!(narrator.expand(&parse("<<#kpi m 2023>>").unwrap(), Target::Other).unwrap(), "V=7");
 }

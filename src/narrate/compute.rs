@@ -170,6 +170,9 @@ pub struct Computation {
     pub subject: String,
     pub period: Period,
     pub period_label: String,
+    /// The report year's own label (`2023年`, `2023`) where `period_label` says 全年 / full-year because the
+    /// chapter named the year already; `None` otherwise.
+    pub year_label: Option<String>,
     /// The value; for `share`, the share in percent.
     pub value: Decimal,
     pub base: Option<Base>,
@@ -275,6 +278,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         subject,
         period: Period::Year(year.unwrap_or(2000)),
         period_label: String::new(),
+        year_label: None,
         value: Decimal::ZERO,
         base: None,
         points: Vec::new(),
@@ -300,6 +304,13 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
             let period = resolve_period(period_ref, year, &directive.period)?;
             computation.period = period;
             computation.period_label = period_label(period, year, locale);
+            if narrator.year_named && implies_report_year(narrator, form, period, year) {
+                let word = match locale {
+                    Locale::ZhCn => "全年",
+                    Locale::En => "full-year",
+                };
+                computation.year_label = Some(std::mem::replace(&mut computation.period_label, word.into()));
+            }
             if let Some(by) = &directive.by {
                 breakdown(&mut computation, &ask, data, by, &slice, metric)?;
             } else if directive.share {
@@ -559,6 +570,26 @@ fn resolve_filters(data: &DataSet, filters: &[Filter], locale: Locale) -> Result
         resolved.push(info);
     }
     Ok(resolved)
+}
+
+/// Whether a sentence's period is the whole report year, which a chapter names once (`report-year = "first"`).
+fn implies_report_year(narrator: &Narrator<'_>, form: Form, period: Period, year: Option<i32>) -> bool {
+    narrator.style.report_year == crate::config::ReportYear::First
+        && form == Form::Sentence
+        && year.is_some_and(|year| period == Period::Year(year))
+}
+
+/// Whether the directive's sentence names the whole report year as its period ([`Narrator::names_report_year`]).
+pub fn names_report_year(narrator: &Narrator<'_>, directive: &Directive) -> bool {
+    let PeriodSpec::Single(period_ref) = directive.period.value else { return false };
+    let sentence = match directive.form.as_ref().map(|f| f.value) {
+        Some(form) => form == Form::Sentence,
+        None => directive.comparand.is_some() || directive.by.is_some(),
+    };
+    let year = narrator.year.or(narrator.data.meta.year);
+    sentence
+        && resolve_period(period_ref, year, &directive.period)
+            .is_ok_and(|period| implies_report_year(narrator, Form::Sentence, period, year))
 }
 
 fn resolve_period(period: PeriodRef, year: Option<i32>, token: &Spanned<PeriodSpec>) -> Result<Period, Failure> {

@@ -647,7 +647,12 @@ pub fn build(computation: &Computation) -> Value {
             "dimension": f.dimension, "dimension_label": f.dimension_label, "member": f.member, "label": f.label,
         })).collect::<Vec<_>>(),
         "subject": computation.subject,
-        "period": {"id": computation.period.to_string(), "label": computation.period_label},
+        "period": {
+            "id": computation.period.to_string(),
+            "label": computation.period_label,
+            "year_label": computation.year_label,
+            "year_implied": computation.year_label.is_some(),
+        },
         "value": {
             "raw": raw(value),
             "text": formatter.value.value(value),
@@ -670,6 +675,7 @@ pub fn build(computation: &Computation) -> Value {
             "punctuation": computation.style.punctuation.id(),
             "points": computation.style.points.id(),
             "currency_sign": computation.style.currency_sign.id(),
+            "report_year": computation.style.report_year.id(),
         },
     })
 }

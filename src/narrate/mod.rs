@@ -60,6 +60,9 @@ pub struct Narrator<'a> {
     pub precision: u32,
     /// Punctuation, percentage points and currency signs as the book chose them.
     pub style: crate::config::Style,
+    /// Whether an earlier sentence of the chapter named the report year: then a sentence about the whole report
+    /// year says 全年 / full-year instead (`report-year = "first"`, docs/src/wording.md).
+    pub year_named: bool,
 }
 
 impl Narrator<'_> {
@@ -119,6 +122,12 @@ impl Narrator<'_> {
                     })
             }
         }
+    }
+
+    /// Whether the directive, expanded as a sentence, names the report year as its period (`2023年营收…`): after
+    /// it, the chapter's sentences about the whole year say 全年 / full-year.
+    pub fn names_report_year(&self, text: &str) -> bool {
+        crate::directive::parse::parse(text).is_ok_and(|directive| compute::names_report_year(self, &directive))
     }
 
     /// The template context of docs/src/templates.md, as `mdbook-kpi eval --json` prints it.

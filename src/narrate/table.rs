@@ -140,10 +140,13 @@ pub fn render(computation: &Computation) -> String {
         SentenceKind::Breakdown => breakdown_grid(computation, &formatter),
         _ => comparison_grid(computation, &formatter),
     };
-    // One precision within a row: the figures of one kind in a row are written to the same decimals.
-    for row in &mut grid.rows {
-        super::precision::harmonize_all(row);
-    }
+    // One precision within the table: figures of one kind are written to the same decimals, so that each row
+    // reads evenly and each column lines up.
+    let widths: Vec<usize> = grid.rows.iter().map(Vec::len).collect();
+    let mut cells: Vec<String> = grid.rows.drain(..).flatten().collect();
+    super::precision::harmonize_all(&mut cells);
+    let mut cells = cells.into_iter();
+    grid.rows = widths.iter().map(|width| cells.by_ref().take(*width).collect()).collect();
     write_markdown(&grid)
 }
 
@@ -314,6 +317,7 @@ pub(crate) mod sample {
             filters: Vec::new(),
             period: Period::Year(2023),
             period_label: if locale == Locale::ZhCn { "2023年".into() } else { "2023".into() },
+            year_label: None,
             value: Decimal::from(value),
             base: None,
             points: Vec::new(),
@@ -398,7 +402,7 @@ mod tests {
         assert_eq!(
             render(&c),
             "| Product line | Revenue | Share |\n| :--- | ---: | ---: |\n| A\\|B | RMB 85M | 77.3% |\n| C | RMB 25M | 22.7% |\n\
-             | **Total** | **RMB 110M** | **100%** |"
+             | **Total** | **RMB 110M** | **100.0%** |"
         );
     }
 
