@@ -186,7 +186,7 @@ fn against_targets_each_member_has_its_own_completion() {
     let data = fixture();
     assert_eq!(
         sentence(&data, Locale::ZhCn, "revenue 2025 vs target by product"),
-        "2025年营收2.85亿元，目标完成率101.8%，其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97.0%"
+        "2025年营收2.85亿元，目标（2.80亿元）完成率101.8%，其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97.0%"
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 vs target by product top 2"),

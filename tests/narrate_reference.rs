@@ -108,23 +108,34 @@ fn figures(text: &str) -> Vec<String> {
 /// expands in the same locale (in today's default style), carries the same figures in the same order, and the
 /// expected sentences of sentences.toml carry them too. A sentence may carry a figure the old one did not only
 /// where the wording was extended on purpose and the figure is recomputed here from the data
-/// ([`added_figures`]: a trend's overall change).
+/// ([`added_figures`]: a trend's overall change; [`target_figures`]: the target a Chinese completion rate names).
 #[test]
 fn rewording_keeps_every_figure() {
     let (data, templates) = (reference(), Templates::builtin());
     let previous = sentences::previous();
     assert!(previous.len() >= 28, "sentences_previous.toml lost rows: {}", previous.len());
-    for (body, locale, before) in &previous {
-        let locale = Locale::parse(locale).unwrap();
+    let targets = target_figures(&data);
+    // The figures a sentence may add on purpose: a trend's overall change, and a target a locale now names (that
+    // one must be there).
+    let added = |body: &str, locale: &str, text: &str| {
+        let mut all = added_figures(body);
+        for (_, _, figure) in targets.iter().filter(|(b, l, _)| *b == body && *l == locale) {
+            assert!(figures(text).contains(figure), "{body} ({locale}): the added figure {figure} is missing: {text}");
+            all.push(figure.clone());
+        }
+        all
+    };
+    for (body, locale_id, before) in &previous {
+        let locale = Locale::parse(locale_id).unwrap();
         let now = expand(&data, &templates, locale, body);
-        keeps_figures(&figures(&now), &figures(before), &added_figures(body), &format!("{body} ({locale:?})"));
+        keeps_figures(&figures(&now), &figures(before), &added(body, locale_id, &now), &format!("{body} ({locale:?})"));
         assert!(!figures(before).is_empty() || before.is_empty(), "{body}: a sentence without figures");
     }
     for (body, zh, en) in ROWS.iter() {
         for (locale, expected) in [("zh-CN", zh), ("en", en)] {
             if let Some((_, _, before)) = previous.iter().find(|(b, l, _)| b == body && l == locale) {
                 let context = format!("{body} ({locale}): the expected wording");
-                keeps_figures(&figures(expected), &figures(before), &added_figures(body), &context);
+                keeps_figures(&figures(expected), &figures(before), &added(body, locale, expected), &context);
             }
         }
     }
@@ -190,6 +201,17 @@ fn added_figures_are_the_datas() {
     keeps_figures(&["1".into(), "44%".into()], &["1".into()], &["44%".into()], "an added figure");
     let moved = std::panic::catch_unwind(|| keeps_figures(&["2".into()], &["1".into()], &[], "a changed figure"));
     assert!(moved.is_err(), "a changed figure must fail");
+}
+
+/// Figures a rewording adds on purpose in one locale, each computed here from the data: (directive, locale, figure as the
+/// sentence reads it). A Chinese completion rate names its target, as the English always did:
+/// `目标（1.14亿元）完成率105%` / `105% of the RMB 114M target`.
+fn target_figures(data: &DataSet) -> Vec<(&'static str, &'static str, String)> {
+    use mdbook_kpi::data::{Kind, Period, Slice};
+    let target = data.fact("revenue", Period::Year(2023), &Slice::new(), Kind::Target).expect("a 2023 target").value;
+    // In 亿 from 1亿 on, three significant digits: 1.143亿 is 1.14亿.
+    let yi = (target / rust_decimal::Decimal::from(100_000_000)).round_dp(2).normalize();
+    vec![("revenue 2023 vs target", "zh-CN", format!("{yi}亿"))]
 }
 
 #[test]
@@ -835,7 +857,7 @@ fn a_chapter_names_the_report_year_once() {
     let once = expand_in(Locale::ZhCn, "first");
     assert_eq!(
         once,
-        "Q4营收3600万元，环比增长16.1%。2023年营收1.2亿元，同比增长8%。\n\n全年营收1.2亿元，目标完成率105%；\
+        "Q4营收3600万元，环比增长16.1%。2023年营收1.2亿元，同比增长8%。\n\n全年营收1.20亿元，目标（1.14亿元）完成率105%；\
          全年营收1.2亿元，其中智能客服系统8500万元（占70.8%）、AI质检系统2500万元（占20.8%）、其他1000万元（占8.3%）。1.2亿元\n"
     );
     let every = expand_in(Locale::ZhCn, "every");
@@ -851,4 +873,35 @@ fn a_chapter_names_the_report_year_once() {
     );
     let every = expand_in(Locale::En, "every");
     assert_eq!(figures(&every.replace("2023 ", "")), figures(&once.replace("2023 ", "").replace("ull-year ", "")));
+}
+
+/// `with=amount` puts the change's amount before its percentage; both are the data's: the difference of the
+/// two periods and its share of the base, computed here.
+#[test]
+fn with_amount_gives_the_amount_and_the_percentage() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (reference(), Templates::builtin());
+    let (q1, q4) = (Decimal::from(25_000_000), Decimal::from(36_000_000));
+    let pct = ((q4 - q1) / q1 * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    let wan = |yuan: Decimal| format!("{}万", (yuan / Decimal::from(10_000)).normalize());
+    let zh = expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q1 with=amount");
+    assert_eq!(zh, format!("Q4营收3600万元，较Q1大幅增长{}元（{pct}%）", wan(q4 - q1)));
+    assert_eq!(amounts(&zh), [wan(q4), wan(q4 - q1), format!("{pct}%")]);
+    let en = expand(&data, &templates, Locale::En, "revenue q4 vs q1 as change with=amount");
+    let millions = (q4 - q1) / Decimal::from(1_000_000);
+    assert_eq!(en, format!("up RMB {millions}M ({pct}%) from Q1"));
+    // Only a change over time has an amount to add: elsewhere the option is an error at its place.
+    let directive = parse("<<#kpi revenue 2023 vs target with=amount>>").unwrap();
+    let narrator = Narrator {
+        data: &data,
+        templates: &templates,
+        locale: Locale::ZhCn,
+        year: None,
+        precision: 1,
+        style: Style::default(),
+        year_named: false,
+    };
+    let failure = narrator.expand(&directive, Target::Html).unwrap_err();
+    assert_eq!(failure.rule, "kpi/syntax");
+    assert_eq!(&"<<#kpi revenue 2023 vs target with=amount>>"[failure.span.clone()], "with=amount");
 }

@@ -58,6 +58,8 @@ const DIRECTIVES: &[&str] = &[
     "m q4 vs q3 precision=3",
     "m q4 vs q3 locale=en",
     "m q4 vs q3 locale=zh-CN",
+    "m q4 vs q3 with=amount",
+    "m 2023 yoy as change with=amount",
 ];
 
 #[derive(Debug, Clone)]

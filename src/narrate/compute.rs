@@ -188,6 +188,9 @@ pub struct Computation {
     pub by_preposition: String,
     /// Whether the values are shares of a total (in percent): `share …`, also over a range.
     pub share: bool,
+    /// `with=amount`: a change in percent is given with its amount first (增长500万元（16.1%） / up RMB 5M
+    /// (16.1%)), in the period sentence and `as change`.
+    pub with_amount: bool,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
     pub chart_options: Vec<(String, String)>,
     /// A compared breakdown (`vs yoy by product`, `vs target by product`): the members behind the change.
@@ -226,8 +229,10 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     let mut locale = narrator.locale;
     let mut precision = narrator.precision;
     let mut chart_options = Vec::new();
+    let mut with_amount = None;
     for option in &directive.options {
         match option.name.value.as_str() {
+            "with" => with_amount = Some(option.name.span.start..option.value.span.end),
             "locale" => {
                 locale = Locale::parse(&option.value.value).ok_or_else(|| {
                     Failure::new(Rule::KpiSyntax, option.value.span.clone(), "unknown locale")
@@ -288,6 +293,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         by_dimension: None,
         by_preposition: "from".into(),
         share: false,
+        with_amount: with_amount.is_some(),
         chart_options,
         drivers: None,
         fixed,
@@ -295,6 +301,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     };
     check_combination(directive, form)?;
     check_fixed(directive, &computation)?;
+    if let Some(span) = with_amount {
+        check_with_amount(directive, form, span)?;
+    }
 
     match directive.period.value {
         PeriodSpec::Range(from, to) => {
@@ -404,6 +413,22 @@ fn check_fixed(directive: &Directive, computation: &Computation) -> Result<(), F
 }
 
 /// Combinations the grammar accepts but a directive cannot honour: an error, never a part quietly dropped.
+/// `with=amount` gives a change over time its amount: a period comparison, as a sentence or `as change`.
+fn check_with_amount(directive: &Directive, form: Form, span: std::ops::Range<usize>) -> Result<(), Failure> {
+    let over_time = matches!(
+        directive.comparand.as_ref().map(|c| &c.value),
+        Some(Comparand::Prev | Comparand::YearAgo | Comparand::Period(_))
+    );
+    if over_time && !directive.share && directive.by.is_none() && matches!(form, Form::Sentence | Form::Change) {
+        return Ok(());
+    }
+    Err(Failure::new(Rule::KpiSyntax, span, "`with=amount` gives a change over time its amount").with_help(Some(
+        "use it on a comparison with a period, such as `<<#kpi revenue q4 vs q3 with=amount>>` or `… as change \
+             with=amount`; a drivers sentence gives the amount already"
+            .into(),
+    )))
+}
+
 fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
     let syntax = |span: std::ops::Range<usize>, message: String, help: &str| {
         Err(Failure::new(Rule::KpiSyntax, span, message).with_help(Some(help.to_string())))

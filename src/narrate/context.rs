@@ -485,6 +485,14 @@ pub fn drivers_diff_text(computation: &Computation, formatter: &Formatter<'_>, c
     }
 }
 
+/// Whether a change is given with its amount before its percentage (`with=amount`: 增长500万元（16.1%） / up
+/// RMB 5M (16.1%)): a change in percent, of an amount, count or number (`change.with_amount`).
+pub fn with_amount(computation: &Computation, change: &Change) -> bool {
+    computation.with_amount
+        && change.pct.is_some()
+        && matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
+}
+
 /// An English count's difference as English says it — `17 fewer customers`, not `-17 customers` or "customers
 /// fell by 17" (`change.count_text`); `None` for other units and locales, and for a difference that shows as 0.
 pub fn count_comparative(computation: &Computation, formatter: &Formatter<'_>, change: &Change) -> Option<String> {
@@ -587,6 +595,7 @@ pub fn build(computation: &Computation) -> Value {
             let special = special_change(computation, &formatter, &change, value, base.value);
             let mut change_value = change_json(computation, &change, special);
             change_value["count_text"] = json!(count_comparative(computation, &formatter, &change));
+            change_value["with_amount"] = json!(with_amount(computation, &change));
             change_value["faster"] = Value::Bool(reads_faster(computation, base.kind, &change));
             let (size, doubled) = change_size(computation, &change);
             change_value["size"] = json!(size);

@@ -156,6 +156,20 @@ impl<'a> Sentence<'a> {
         context::change_texts(self.c, change).1.filter(|text| !text.is_empty())
     }
 
+    /// `{{#if change.with_amount}}{{change.diff_text}}（{{change.abs_text}}）{{else}}{{change.abs_text}}{{/if}}`:
+    /// the change's measure, after its amount under `with=amount`.
+    fn measure(&self, out: &mut String, abs: &str, (open, close): (&str, char)) {
+        match self.compared() {
+            Some((_, change)) if context::with_amount(self.c, change) => {
+                esc(out, &change.diff_text);
+                out.push_str(open);
+                esc(out, abs);
+                out.push(close);
+            }
+            _ => esc(out, abs),
+        }
+    }
+
     /// `ratio.text`
     fn ratio_text(&self) -> Option<String> {
         let (base, _) = self.compared()?;
@@ -274,7 +288,7 @@ impl<'a> Sentence<'a> {
                         Some(_) => " a modest ",
                         None => " ",
                     });
-                    esc(out, &abs);
+                    self.measure(out, &abs, (" (", ')'));
                     out.push(' ');
                     if yoy {
                         out.push_str("year over year");
@@ -725,7 +739,7 @@ impl<'a> Sentence<'a> {
         if selection.pattern == "target" {
             let relation = self.relation()?;
             if self.completion() {
-                out.push_str("目标完成率");
+                self.completion_zh(out, base);
                 esc(out, &self.ratio_text()?);
             } else if relation == "equal" {
                 out.push_str("与目标");
@@ -1024,6 +1038,17 @@ impl<'a> Sentence<'a> {
         }
     }
 
+    /// `目标（{{base.short}}）完成率`: the target named with its figure, as the other target sentences and the
+    /// English (`105% of the RMB 114M target`) give it.
+    fn completion_zh(&self, out: &mut String, base: &Base) {
+        let m = self.marks();
+        out.push_str("目标");
+        out.push(m.open);
+        esc(out, &self.base_short(base));
+        out.push(m.close);
+        out.push_str("完成率");
+    }
+
     /// The punctuation of Chinese sentences as the book chose it.
     fn marks(&self) -> Marks {
         match self.c.style.punctuation {
@@ -1055,7 +1080,7 @@ impl<'a> Sentence<'a> {
                         None => "",
                     });
                     out.push_str(choose(direction, verbs.up, verbs.down, ""));
-                    esc(out, &abs);
+                    self.measure(out, &abs, (m.open.encode_utf8(&mut [0; 4]), m.close));
                     match doubled {
                         Some("exactly") => {
                             out.push(m.comma);
@@ -1109,7 +1134,7 @@ impl<'a> Sentence<'a> {
                 let noun = if kind == "target" { "目标" } else { "标准" };
                 self.lead_zh(out);
                 if kind == "target" && self.completion() {
-                    out.push_str("目标完成率");
+                    self.completion_zh(out, base);
                     esc(out, &self.ratio_text()?);
                 } else if relation == "equal" {
                     out.push('与');

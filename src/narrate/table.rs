@@ -328,6 +328,7 @@ pub(crate) mod sample {
             by_preposition: "from".into(),
             share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
+            with_amount: false,
             drivers: None,
             fixed: Default::default(),
             measure: None,
