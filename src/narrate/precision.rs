@@ -37,6 +37,36 @@ pub fn strip(text: &str) -> String {
     if is_marked(text) { rewrite(text, &[]) } else { text.to_string() }
 }
 
+/// The first character of a text as it will show (marks and a figure's unrounded number left out).
+pub fn first_shown(text: &str) -> Option<char> {
+    let mut hidden = false;
+    for ch in text.chars() {
+        match ch {
+            OPEN => hidden = true,
+            SEP => hidden = false,
+            CLOSE => {}
+            _ if hidden => {}
+            _ => return Some(ch),
+        }
+    }
+    None
+}
+
+/// The last character of a text as it will show.
+pub fn last_shown(text: &str) -> Option<char> {
+    let mut hidden = false;
+    for ch in text.chars().rev() {
+        match ch {
+            SEP => hidden = true,
+            OPEN => hidden = false,
+            CLOSE => {}
+            _ if hidden => {}
+            _ => return Some(ch),
+        }
+    }
+    None
+}
+
 /// Whether the text holds a mark.
 fn is_marked(text: &str) -> bool {
     text.contains([OPEN, SEP, CLOSE])
