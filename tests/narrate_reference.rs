@@ -830,6 +830,19 @@ fn one_precision_within_a_sentence() {
     assert!(text.starts_with(&format!("Q4 revenue was RMB {},", millions(q4, 2))), "{text}");
     assert!(text.contains(&format!("from Q2 (RMB {})", millions(q2, 2))), "{text}");
     assert!(text.contains("RMB 21.04M"), "rounded again from the data, not padded: {text}");
+    // The context `eval --json` prints shows each figure as formatted alone, without the marks.
+    let narrator = Narrator {
+        data: &data,
+        templates: &templates,
+        locale: Locale::En,
+        year: None,
+        precision: 1,
+        style: Style::default(),
+        year_named: false,
+    };
+    let context = narrator.context(&parse("<<#kpi sales q4 vs q2>>").unwrap()).unwrap().to_string();
+    assert!(!context.contains(['\u{E000}', '\u{E001}', '\u{E002}']), "{context}");
+    assert!(context.contains("\"text\":\"RMB 21M\""), "{context}");
     // A table row is held to one precision the same way.
     let row = expand(&data, &templates, Locale::En, "sales q4 vs q2 as table");
     assert!(row.contains(&format!("| RMB {} | RMB {} |", millions(q4, 2), millions(q2, 2))), "{row}");
