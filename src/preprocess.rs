@@ -36,6 +36,9 @@ pub struct Preprocessor {
     /// What expanding chapters one after another accumulates.
     worker: Worker,
     memo: Memo,
+    /// Whether a directive's sentence names the report year, by directive text (asked of each directive of a
+    /// chapter until one does).
+    names_year: crate::memo::Memo<Box<str>, bool>,
     /// The data files, when their loading was started before this preprocessor was made.
     preload: Mutex<Option<DataPreload>>,
 }
@@ -161,6 +164,7 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            names_year: Default::default(),
             preload: Mutex::new(None),
         }
     }
@@ -188,6 +192,7 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            names_year: Default::default(),
             preload: Mutex::new(None),
         }
     }
@@ -378,6 +383,9 @@ impl Preprocessor {
         if self.config.style.report_year == crate::config::ReportYear::Every {
             return false;
         }
+        if let Some(known) = self.names_year.get(text) {
+            return known;
+        }
         let Some(data) = self.data() else { return false };
         let narrator = Narrator {
             data,
@@ -388,7 +396,9 @@ impl Preprocessor {
             style: self.config.style,
             year_named: false,
         };
-        narrator.names_report_year(text)
+        let names = narrator.names_report_year(text);
+        self.names_year.insert(text, || text.into(), names);
+        names
     }
 
     fn expand_cached(&self, text: &str, alone_on_line: bool, year_named: bool, salt: u64) -> Result<Arc<str>, Failure> {
