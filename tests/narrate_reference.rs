@@ -903,6 +903,22 @@ fn with_amount_gives_the_amount_and_the_percentage() {
     let en = expand(&data, &templates, Locale::En, "revenue q4 vs q1 as change with=amount");
     let millions = (q4 - q1) / Decimal::from(1_000_000);
     assert_eq!(en, format!("up RMB {millions}M ({pct}%) from Q1"));
+    // With the directive's number formats: `decimals=` writes every figure, the amount too, at that many decimals;
+    // `scale=` puts the amount in that magnitude.
+    let q3 = Decimal::from(31_000_000);
+    let fixed = |x: Decimal| format!("{:.2}", x.round_dp(2));
+    let pct2 = fixed((q4 - q3) / q3 * Decimal::ONE_HUNDRED);
+    let wan2 = |yuan: Decimal| format!("{}万元", fixed(yuan / Decimal::from(10_000)));
+    assert_eq!(
+        expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q3 with=amount decimals=2"),
+        format!("Q4营收{}，环比增长{}（{pct2}%）", wan2(q4), wan2(q4 - q3))
+    );
+    let yi = |yuan: Decimal| format!("{}亿元", (yuan / Decimal::from(100_000_000)).normalize());
+    let pct1 = ((q4 - q3) / q3 * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    assert_eq!(
+        expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q3 with=amount scale=亿"),
+        format!("Q4营收{}，环比增长{}（{pct1}%）", yi(q4), yi(q4 - q3))
+    );
     // Only a change over time has an amount to add: elsewhere the option is an error at its place.
     let directive = parse("<<#kpi revenue 2023 vs target with=amount>>").unwrap();
     let narrator = Narrator {
