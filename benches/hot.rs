@@ -139,6 +139,7 @@ mod format {
             suffix,
             style: Default::default(),
             fixed: Default::default(),
+            marked: false,
         };
         bencher.counter(ItemsCount::new(values.len())).bench(|| {
             for value in &values {

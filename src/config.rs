@@ -32,12 +32,31 @@ impl Locale {
 }
 
 /// How the generated sentences are written where a book may choose (the guide's Wording page): `[preprocessor.kpi]`
-/// keys `punctuation`, `points` and `currency-sign`.
+/// keys `punctuation`, `points`, `currency-sign` and `report-year`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Style {
     pub punctuation: Punctuation,
     pub points: Points,
     pub currency_sign: CurrencySign,
+    pub report_year: ReportYear,
+}
+
+/// How often a chapter's sentences about the whole report year name it: the first one names it (`2023年营收…`)
+/// and later ones say 全年 / full-year, or every one names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReportYear {
+    #[default]
+    First,
+    Every,
+}
+
+impl ReportYear {
+    pub fn id(self) -> &'static str {
+        match self {
+            ReportYear::First => "first",
+            ReportYear::Every => "every",
+        }
+    }
 }
 
 /// The marks of Chinese sentences: full-width `，（）：；` (GB/T 15834) or the ASCII `,():;` some books use.
@@ -180,6 +199,7 @@ pub const KEYS: &[&str] = &[
     "punctuation",
     "points",
     "currency-sign",
+    "report-year",
 ];
 
 /// mdBook's own keys of every `[preprocessor.*]` table; mdBook reads them, so they are not unknown.
@@ -492,6 +512,11 @@ fn parse_entry(config: &mut Config, entry: &Entry, findings: &mut Findings<'_>) 
             Some("symbol") => config.style.currency_sign = CurrencySign::Symbol,
             _ => findings.invalid(key, node, "\"code\" or \"symbol\""),
         },
+        "report-year" => match node.as_str() {
+            Some("first") => config.style.report_year = ReportYear::First,
+            Some("every") => config.style.report_year = ReportYear::Every,
+            _ => findings.invalid(key, node, "\"first\" or \"every\""),
+        },
         "jargon" => config.jargon = string_list(key, node, false, findings),
         _ if MDBOOK_KEYS.contains(&key) => {}
         _ => {
@@ -663,7 +688,7 @@ mod tests {
             "structure": "year-end-sales", "on-error": "warn", "precision": 2,
             "rules": {"style/jargon": "off", "smart/no-deadline": "error", "structure/module-order": "warn"},
             "jargon": ["赋能", "synergy"],
-            "punctuation": "ascii", "points": "pp", "currency-sign": "symbol",
+            "punctuation": "ascii", "points": "pp", "currency-sign": "symbol", "report-year": "every",
         }));
         let (config, diagnostics) = Config::from_table(Some(&table), None);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
@@ -674,7 +699,12 @@ mod tests {
         assert_eq!(config.structure.as_deref(), Some("year-end-sales"));
         assert_eq!(config.on_error, OnError::Warn);
         assert_eq!(config.precision, 2);
-        let style = Style { punctuation: Punctuation::Ascii, points: Points::Pp, currency_sign: CurrencySign::Symbol };
+        let style = Style {
+            punctuation: Punctuation::Ascii,
+            points: Points::Pp,
+            currency_sign: CurrencySign::Symbol,
+            report_year: ReportYear::Every,
+        };
         assert_eq!(config.style, style);
         assert_eq!(config.rules[&Rule::StyleJargon], Level::Off);
         assert_eq!(config.jargon.as_deref(), Some(&["赋能".to_string(), "synergy".to_string()][..]));

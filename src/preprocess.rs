@@ -36,6 +36,9 @@ pub struct Preprocessor {
     /// What expanding chapters one after another accumulates.
     worker: Worker,
     memo: Memo,
+    /// Whether a directive's sentence names the report year, by directive text (asked of each directive of a
+    /// chapter until one does).
+    names_year: crate::memo::Memo<Box<str>, bool>,
     /// The data files, when their loading was started before this preprocessor was made.
     preload: Mutex<Option<DataPreload>>,
 }
@@ -117,7 +120,8 @@ pub struct Worker {
 /// text alone, so which thread computes it first does not matter): directives within text, and alone on their
 /// line. Charts are kept unsalted (their ids differ by place). 32 bytes an entry (a book holds thousands): the
 /// rare failure is boxed.
-type Memo = [crate::memo::Memo<Box<str>, Result<Arc<str>, Box<Failure>>>; 2];
+/// Expansions by directive text, one memo per (alone on its line, report year named earlier in the chapter).
+type Memo = [crate::memo::Memo<Box<str>, Result<Arc<str>, Box<Failure>>>; 4];
 
 impl Preprocessor {
     /// `root` is the book root (the context's `root`), `renderer` the renderer mdBook runs for (`html` gets
@@ -160,6 +164,7 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            names_year: Default::default(),
             preload: Mutex::new(None),
         }
     }
@@ -187,6 +192,7 @@ impl Preprocessor {
             sources: Sources::new(),
             worker: Worker::default(),
             memo: Memo::default(),
+            names_year: Default::default(),
             preload: Mutex::new(None),
         }
     }
@@ -294,6 +300,8 @@ impl Preprocessor {
         let index = std::cell::OnceCell::new();
         let index = || index.get_or_init(|| LineIndex::new(content));
         let mut had_finding = false;
+        // Once a sentence of the chapter named the report year, later ones about the whole year say 全年.
+        let mut year_named = false;
         for item in found {
             match item {
                 scan::Found::Escape { span } => splices.push(Splice::removal(span)),
@@ -316,8 +324,9 @@ impl Preprocessor {
                     }
                     self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let text = &content[span.clone()];
-                    match self.expand_cached(text, alone_on_line, span.start as u64) {
+                    match self.expand_cached(text, alone_on_line, year_named, span.start as u64) {
                         Ok(expansion) => {
+                            year_named = year_named || self.names_report_year(text);
                             let block = expansion.contains('\n') || expansion.starts_with('|');
                             let expansion = if block {
                                 indent_block(&expansion, &line_prefix, content, span.clone()).into()
@@ -369,8 +378,31 @@ impl Preprocessor {
         splices
     }
 
-    fn expand_cached(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<Arc<str>, Failure> {
-        let memo = &self.memo[usize::from(alone_on_line)];
+    /// Whether the directive's sentence names the report year (nothing to track under `report-year = "every"`).
+    fn names_report_year(&self, text: &str) -> bool {
+        if self.config.style.report_year == crate::config::ReportYear::Every {
+            return false;
+        }
+        if let Some(known) = self.names_year.get(text) {
+            return known;
+        }
+        let Some(data) = self.data() else { return false };
+        let narrator = Narrator {
+            data,
+            templates: &self.templates,
+            locale: self.locale,
+            year: self.config.year,
+            precision: self.config.precision,
+            style: self.config.style,
+            year_named: false,
+        };
+        let names = narrator.names_report_year(text);
+        self.names_year.insert(text, || text.into(), names);
+        names
+    }
+
+    fn expand_cached(&self, text: &str, alone_on_line: bool, year_named: bool, salt: u64) -> Result<Arc<str>, Failure> {
+        let memo = &self.memo[usize::from(alone_on_line) + 2 * usize::from(year_named)];
         let hit = memo.get(text).map(|hit| hit.map_err(|failure| *failure));
         // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
         let salted = |result: Result<Arc<str>, Failure>| match result {
@@ -380,12 +412,12 @@ impl Preprocessor {
         if let Some(hit) = hit {
             return salted(hit);
         }
-        let result = self.expand_one(text, alone_on_line, 0).map(Arc::from);
+        let result = self.expand_one(text, alone_on_line, year_named, 0).map(Arc::from);
         memo.insert(text, || text.into(), result.clone().map_err(Box::new));
         salted(result)
     }
 
-    fn expand_one(&self, text: &str, alone_on_line: bool, salt: u64) -> Result<String, Failure> {
+    fn expand_one(&self, text: &str, alone_on_line: bool, year_named: bool, salt: u64) -> Result<String, Failure> {
         let directive = parse::parse(text).map_err(|e| parse_failure(e, self.locale))?;
         if let Some(form) = &directive.form
             && form.value.is_block()
@@ -406,7 +438,7 @@ impl Preprocessor {
             _ => return Err(Failure::new(Rule::KpiNoData, directive.metric.span.clone(), NEEDS_FAILED_DATA)),
         };
         let style = self.config.style;
-        let narrator = Narrator { data, templates, locale, year, precision, style };
+        let narrator = Narrator { data, templates, locale, year, precision, style, year_named };
         narrator.expand_at(&directive, target, salt)
     }
 
@@ -424,13 +456,14 @@ impl Preprocessor {
                         year: self.config.year,
                         precision: self.config.precision,
                         style: self.config.style,
+                        year_named: false,
                     };
                     narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
                 }
                 _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
             })
         } else {
-            self.expand_one(trimmed, true, 0)
+            self.expand_one(trimmed, true, false, 0)
         };
         let mut errors: Vec<Diagnostic> = self
             .diagnostics

@@ -148,7 +148,7 @@ fn the_example_renders_sentences_a_table_and_a_sized_chart_in_chromium() {
     let main = main_of(&dom);
     for sentence in [
         "Q4营收3600万元，环比增长16.1%",
-        "Q4 AI质检系统营收占比35%，较Q3的22.6%上升12.4个百分点",
+        "Q4 AI质检系统营收占比35.0%，较Q3的22.6%上升12.4个百分点",
         "营收Q1至Q4连续3个季度增长，从2500万元增至3600万元",
     ] {
         assert!(main.contains(sentence), "`{sentence}` is not on the rendered page");

@@ -404,3 +404,64 @@ fn files_are_read_inside_the_book_root_only() {
         only(&errors, "data/path");
     }
 }
+
+/// A metric's own verbs: every locale at once, per locale, or per verb; each a word (docs/src/data-files.md).
+#[test]
+fn metric_verbs_are_read_in_every_shape() {
+    let text = r#"
+[metrics.complaints]
+unit = "count"
+verbs.up = "增多"
+verbs.down-to = { zh-CN = "减少至", en = "down to" }
+verbs.en = { up = "rose", down = "dropped" }
+"#;
+    let data = load_ok(&[("a.toml", text)]);
+    let verbs = &data.metrics["complaints"].verbs;
+    let up = verbs.up.as_ref().unwrap();
+    assert_eq!((up.get("zh-CN", ""), up.get("en", "")), ("增多", "rose"));
+    assert_eq!(verbs.down.as_ref().unwrap().get("en", ""), "dropped");
+    assert_eq!(verbs.down.as_ref().unwrap().get("zh-CN", ""), "", "no Chinese `down` was given");
+    assert_eq!(verbs.down_to.as_ref().unwrap().get("zh-CN", ""), "减少至");
+    assert!(verbs.up_to.is_none());
+}
+
+/// A wrong `verbs` entry is a `data/invalid` error at its key or value, with a hint in both languages (the data is
+/// read before the book's language is known).
+#[test]
+fn metric_verbs_errors_have_places_and_hints() {
+    let text = "[metrics.a]\nunit = \"count\"\nverbs = { upp = \"增多\" }\n";
+    let errors = load_err(&[("kpi.toml", text)]);
+    let error = only(&errors, "data/invalid");
+    assert_at(error, "kpi.toml", 3, 11);
+    assert!(error.message.contains("metrics.a.verbs.upp"), "{}", error.message);
+    assert_eq!(error.help.as_deref(), Some("did you mean `up`? / 是否想写 `up`？"));
+
+    let text =
+        "[metrics.a]\nunit = \"count\"\nverbs.zh-CN = { up = \"\", sideways = \"横\" }\nverbs.fr = { up = \"x\" }\n";
+    let errors = load_err(&[("kpi.toml", text)]);
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    let empty = errors.iter().find(|e| e.message.contains("verbs.zh-CN.up` is empty")).unwrap();
+    assert_at(empty, "kpi.toml", 3, 22);
+    let help = empty.help.as_deref().unwrap();
+    assert!(help.contains("verbs = { up = \"增加\", down = \"减少\" }") && help.contains("动词写成文字"), "{help}");
+    let unknown = errors.iter().find(|e| e.message.contains("verbs.zh-CN.sideways")).unwrap();
+    assert_at(unknown, "kpi.toml", 3, 26);
+    let locale = errors.iter().find(|e| e.message.contains("verbs.fr")).unwrap();
+    assert_at(locale, "kpi.toml", 4, 7);
+
+    let errors = load_err(&[("kpi.toml", "[metrics.a]\nverbs = \"增加\"\n")]);
+    assert_at(only(&errors, "data/invalid"), "kpi.toml", 2, 9);
+}
+
+/// A dimension's English preposition: one or two words; anything else is an error at the value.
+#[test]
+fn dimension_preposition() {
+    let text = "[dimensions.channel]\npreposition = \"through\"\n[dimensions.region]\nlabel = \"region\"\n";
+    let data = load_ok(&[("a.toml", text)]);
+    assert_eq!(data.dimensions["channel"].preposition.as_deref(), Some("through"));
+    assert_eq!(data.dimensions["region"].preposition, None);
+    let errors = load_err(&[("a.toml", "[dimensions.channel]\npreposition = \"通过\"\n")]);
+    let error = only(&errors, "data/invalid");
+    assert_at(error, "a.toml", 2, 15);
+    assert!(error.help.as_deref().unwrap().contains("中文无需设置"));
+}

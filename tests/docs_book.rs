@@ -69,7 +69,7 @@ fn the_live_example_expands_from_the_guides_data() {
     let expected = format!("Q4 revenue was $562K, up {change}% from Q3 ($498K)");
     assert!(html.contains(&format!("Lumen closed the year strongly: {expected}.")), "{expected} not in the page");
     assert!(html.contains("Q4 monthly active users were 204,500, up 12.4% from Q3 (182,000)"));
-    assert!(html.contains("Q4 monthly churn was 2.9%, 0.1 percentage points within the 3% target"));
+    assert!(html.contains("Q4 monthly churn was 2.9%, 0.1 percentage points within the 3.0% target"));
 
     // The source in the code block is not expanded; the escaped directive is shown without its backslash.
     assert!(html.contains("Lumen closed the year strongly: &lt;&lt;#kpi revenue q4 vs q3&gt;&gt;."));

@@ -27,7 +27,7 @@ fn fixture() -> DataSet {
 }
 
 fn narrator<'a>(data: &'a DataSet, templates: &'a Templates, locale: Locale) -> Narrator<'a> {
-    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default() }
+    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default(), year_named: false }
 }
 
 fn expand_with(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> Result<String, Failure> {
@@ -90,14 +90,14 @@ fn a_rise_is_explained_by_the_members_that_drove_it() {
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 vs yoy by product"),
-        "2025 revenue was RMB 285M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
+        "2025 revenue was RMB 285.0M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
          the increase) and Implants (+RMB 16.4M, 32.4%)"
     );
     // `yoy` alone, and `top 3`.
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 yoy by product top 3"),
-        "2025 revenue was RMB 285M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
-         the increase), Implants (+RMB 16.4M, 32.4%) and Imaging (+RMB 1M, 2%)"
+        "2025 revenue was RMB 285.0M, up 21.6% (+RMB 50.7M) year over year, driven by Surgical robotics (+RMB 32.3M, 63.8% of \
+         the increase), Implants (+RMB 16.4M, 32.4%) and Imaging (+RMB 1.0M, 2.0%)"
     );
 }
 
@@ -177,7 +177,7 @@ fn rates_state_members_changes_in_points_without_shares_of_the_change() {
     }
     assert_eq!(
         sentence(&data, Locale::ZhCn, "margin 2025 yoy by product"),
-        "2025年毛利率43.5%，同比上升2.5个百分点，其中植入器械（+3.2个百分点）增长最多，影像设备（-0.9个百分点）下降最多"
+        "2025年毛利率43.5%，同比上升2.5个百分点，其中植入器械（+3.2个百分点）上升最多，影像设备（-0.9个百分点）下降最多"
     );
 }
 
@@ -186,7 +186,7 @@ fn against_targets_each_member_has_its_own_completion() {
     let data = fixture();
     assert_eq!(
         sentence(&data, Locale::ZhCn, "revenue 2025 vs target by product"),
-        "2025年营收2.85亿元，目标完成率101.8%，其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97%"
+        "2025年营收2.85亿元，目标（2.80亿元）完成率101.8%，其中耗材完成113.2%、手术机器人完成107.7%、影像设备完成101.1%、植入器械完成97.0%"
     );
     assert_eq!(
         sentence(&data, Locale::En, "revenue 2025 vs target by product top 2"),
@@ -209,7 +209,7 @@ fn tables_gain_change_and_contribution_columns() {
     assert!(lines.contains(&"| Surgical robotics | RMB 32.3M | 11.3% | RMB 0 | +RMB 32.3M | 63.8% |"), "{table}");
     assert_eq!(
         lines.last().unwrap(),
-        &"| **Total** | **RMB 285M** | **100%** | **RMB 234M** | **+21.6%** | **100%** |"
+        &"| **Total** | **RMB 285.0M** | **100.0%** | **RMB 234.3M** | **+21.6%** | **100.0%** |"
     );
 }
 
@@ -223,7 +223,8 @@ fn a_table_shows_a_member_without_a_base_as_a_dash() {
     let data_with_total = load(&[("kpi.toml", &strict), ("revenue.csv", &csv)]).unwrap();
     let table = sentence(&data_with_total, Locale::En, "revenue 2025 yoy by product as table");
     assert!(table.contains("| Surgical robotics | RMB 32.3M | 11.3% | – | – | – |"), "{table}");
-    assert!(table.contains("| Implants | RMB 116M | 40.8% | RMB 100M | +16.4% | 32.4% |"), "{table}");
+    // One precision within the table: the amounts line up at one decimal, each from the data.
+    assert!(table.contains("| Implants | RMB 116.4M | 40.8% | RMB 100.0M | +16.4% | 32.4% |"), "{table}");
     // Without a 2024 total the comparison itself has no base.
     assert_eq!(failure(&data, Locale::En, "revenue 2025 yoy by product as table").rule, "kpi/no-data");
 }
@@ -268,10 +269,10 @@ fn the_flat_band_reads_roughly_flat_and_delta_keeps_its_sign() {
         sentence(&data, Locale::En, "margin 2025 vs target"),
         "2025 gross margin was 43.5%, in line with the 43.3% target"
     );
-    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs standard"), "2025年毛利率43.5%，与标准（43%）基本持平");
+    assert_eq!(sentence(&data, Locale::ZhCn, "margin 2025 vs standard"), "2025年毛利率43.5%，与标准（43.0%）基本持平");
     assert_eq!(
         sentence(&data, Locale::En, "margin 2025 vs standard"),
-        "2025 gross margin was 43.5%, roughly in line with the 43% standard"
+        "2025 gross margin was 43.5%, roughly in line with the 43.0% standard"
     );
     assert_eq!(sentence(&data, Locale::En, "margin 2025 vs target as delta"), "+0.2 percentage points");
     // Outside the band the change reads as before.

@@ -20,7 +20,7 @@ fn expand(data: &DataSet, templates: &Templates, locale: Locale, body: &str) -> 
 
 fn expand_styled(data: &DataSet, templates: &Templates, locale: Locale, style: Style, body: &str) -> String {
     let directive = parse(&format!("<<#kpi {body}>>")).unwrap_or_else(|e| panic!("{body}: {e:?}"));
-    let narrator = Narrator { data, templates, locale, year: None, precision: 1, style };
+    let narrator = Narrator { data, templates, locale, year: None, precision: 1, style, year_named: false };
     narrator.expand(&directive, Target::Html).unwrap_or_else(|e| panic!("{body}: {e:?}"))
 }
 
@@ -90,6 +90,10 @@ fn figures(text: &str) -> Vec<String> {
             figure.push(chars[i]);
             i += 1;
         }
+        // One precision within a sentence writes 35% beside 22.6% as 35.0%: the same figure.
+        if figure.contains('.') {
+            figure = figure.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
         if text[text.char_indices().nth(i).map_or(text.len(), |(at, _)| at)..].starts_with("pp") {
             figure.push_str("pp");
         } else if let Some(&unit) = chars.get(i).filter(|c| "%万亿MKB天".contains(**c)) {
@@ -104,23 +108,34 @@ fn figures(text: &str) -> Vec<String> {
 /// expands in the same locale (in today's default style), carries the same figures in the same order, and the
 /// expected sentences of sentences.toml carry them too. A sentence may carry a figure the old one did not only
 /// where the wording was extended on purpose and the figure is recomputed here from the data
-/// ([`added_figures`]: a trend's overall change).
+/// ([`added_figures`]: a trend's overall change; [`target_figures`]: the target a Chinese completion rate names).
 #[test]
 fn rewording_keeps_every_figure() {
     let (data, templates) = (reference(), Templates::builtin());
     let previous = sentences::previous();
     assert!(previous.len() >= 28, "sentences_previous.toml lost rows: {}", previous.len());
-    for (body, locale, before) in &previous {
-        let locale = Locale::parse(locale).unwrap();
+    let targets = target_figures(&data);
+    // The figures a sentence may add on purpose: a trend's overall change, and a target a locale now names (that
+    // one must be there).
+    let added = |body: &str, locale: &str, text: &str| {
+        let mut all = added_figures(body);
+        for (_, _, figure) in targets.iter().filter(|(b, l, _)| *b == body && *l == locale) {
+            assert!(figures(text).contains(figure), "{body} ({locale}): the added figure {figure} is missing: {text}");
+            all.push(figure.clone());
+        }
+        all
+    };
+    for (body, locale_id, before) in &previous {
+        let locale = Locale::parse(locale_id).unwrap();
         let now = expand(&data, &templates, locale, body);
-        keeps_figures(&figures(&now), &figures(before), &added_figures(body), &format!("{body} ({locale:?})"));
+        keeps_figures(&figures(&now), &figures(before), &added(body, locale_id, &now), &format!("{body} ({locale:?})"));
         assert!(!figures(before).is_empty() || before.is_empty(), "{body}: a sentence without figures");
     }
     for (body, zh, en) in ROWS.iter() {
         for (locale, expected) in [("zh-CN", zh), ("en", en)] {
             if let Some((_, _, before)) = previous.iter().find(|(b, l, _)| b == body && l == locale) {
                 let context = format!("{body} ({locale}): the expected wording");
-                keeps_figures(&figures(expected), &figures(before), &added_figures(body), &context);
+                keeps_figures(&figures(expected), &figures(before), &added(body, locale, expected), &context);
             }
         }
     }
@@ -188,12 +203,24 @@ fn added_figures_are_the_datas() {
     assert!(moved.is_err(), "a changed figure must fail");
 }
 
+/// Figures a rewording adds on purpose in one locale, each computed here from the data: (directive, locale, figure as the
+/// sentence reads it). A Chinese completion rate names its target, as the English always did:
+/// `目标（1.14亿元）完成率105%` / `105% of the RMB 114M target`.
+fn target_figures(data: &DataSet) -> Vec<(&'static str, &'static str, String)> {
+    use mdbook_kpi::data::{Kind, Period, Slice};
+    let target = data.fact("revenue", Period::Year(2023), &Slice::new(), Kind::Target).expect("a 2023 target").value;
+    // In 亿 from 1亿 on, three significant digits: 1.143亿 is 1.14亿.
+    let yi = (target / rust_decimal::Decimal::from(100_000_000)).round_dp(2).normalize();
+    vec![("revenue 2023 vs target", "zh-CN", format!("{yi}亿"))]
+}
+
 #[test]
 fn figures_are_read_whatever_the_wording() {
     assert_eq!(figures("Q4营收3600万元，环比增长16.1%"), ["4", "3600万", "16.1%"]);
     assert_eq!(figures("up 12.4 percentage points from 22.6%"), ["12.4pp", "22.6%"]);
     assert_eq!(figures("提升12.4个百分点"), ["12.4pp"]);
     assert_eq!(figures("RMB 1,234.5M and ¥36M, 8 days"), ["1,234.5M", "36M", "8"]);
+    assert_eq!(figures("35.0% and RMB 1.50M, 10.0"), ["35%", "1.5M", "10"]);
 }
 
 /// A range across years names the year at both ends (it read `2024年Q3至Q2`), in both locales, with the
@@ -216,7 +243,7 @@ fn a_range_across_years_names_both_years() {
     let en = expand(&data, &templates, Locale::En, "revenue 2024-q3..2025-q2");
     assert_eq!(
         en,
-        format!("revenue grew for 3 consecutive quarters, up {change} from RMB 1M in Q3 2024 to RMB 1.5M in Q2 2025")
+        format!("revenue grew for 3 consecutive quarters, up {change} from RMB 1.0M in Q3 2024 to RMB 1.5M in Q2 2025")
     );
     // Within the report year the year stays implied. One step reads as the change it is, not as a run of one.
     assert_eq!(
@@ -509,6 +536,7 @@ fn judgement_only_where_lower_is_better() {
             year: None,
             precision: 1,
             style: Style::default(),
+            year_named: false,
         };
         narrator.context(&directive).unwrap()["change"]["verdict"].clone()
     };
@@ -658,4 +686,251 @@ fn losses_read_as_such_in_changes_and_drivers() {
     let turned = zh("profit q3 vs q2 by unit");
     assert!(turned.starts_with("Q3经营利润50万元，较Q2（亏损20万元）扭亏为盈，"), "{turned}");
     assert_eq!(amounts(&turned)[..2], [wan(total(q3)), wan(total(q2))]);
+}
+
+/// Complaints with their own verbs, and new customers by channel (a dimension whose English preposition is
+/// "through") and by region.
+fn wording_data() -> DataSet {
+    let toml = r#"
+[meta]
+year = 2023
+[dimensions.channel]
+label = { en = "channel", zh-CN = "渠道" }
+preposition = "through"
+members.tele = { en = "telesales", zh-CN = "电销" }
+members.web = { en = "online", zh-CN = "线上" }
+[dimensions.region]
+members.e = { en = "East", zh-CN = "华东" }
+members.w = { en = "West", zh-CN = "西部" }
+[metrics.complaints]
+label = { en = "complaints", zh-CN = "投诉" }
+unit = "count"
+better = "lower"
+verbs.zh-CN = { up = "增多", down = "减少", up-to = "增多至", down-to = "减少至" }
+verbs.en = { up = "increased", down = "decreased" }
+values = { "2023-Q1" = 40, "2023-Q2" = 35, "2023-Q3" = 30, "2023-Q4" = 28, "2022-Q4" = 0 }
+[metrics.customers]
+label = { en = "new customers", zh-CN = "新客户" }
+unit = "count"
+suffix = { en = " customers", zh-CN = "家" }
+by.channel.tele = { "2023" = 327, "2022" = 300 }
+by.channel.web = { "2023" = 109, "2022" = 153 }
+by.region.e = { "2023" = 21 }
+by.region.w = { "2023" = 0 }
+"#;
+    load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap()
+}
+
+/// A metric's own verbs replace the unit's in every sentence that says a change with a verb: the comparison, the
+/// trend, `as change`, and the plain amount (较…增多); English trends take them too (its comparisons say up/down).
+/// The figures are the data's.
+#[test]
+fn a_metric_says_its_changes_with_its_own_verbs() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (wording_data(), Templates::builtin());
+    let handlebars = Templates::builtin_handlebars_only();
+    let both = |locale, body: &str| {
+        let text = expand(&data, &templates, locale, body);
+        assert_eq!(text, expand(&data, &handlebars, locale, body), "native and Handlebars differ: {body}");
+        text
+    };
+    let (q1, q3, q4) = (Decimal::from(40), Decimal::from(30), Decimal::from(28));
+    let pct = |from: Decimal, to: Decimal| {
+        format!("{}%", ((to - from) / from * Decimal::ONE_HUNDRED).abs().round_dp(1).normalize())
+    };
+
+    let period = both(Locale::ZhCn, "complaints q4 vs q3");
+    assert_eq!(period, format!("Q4投诉28，环比减少{}", pct(q3, q4)));
+    // The trend's overall change takes the metric's verb too; fewer complaints are an improvement.
+    assert_eq!(
+        both(Locale::ZhCn, "complaints q1..q4"),
+        format!("投诉Q1至Q4连续3个季度减少，从40减少至28，累计减少{}，持续改善", pct(q1, q4))
+    );
+    assert_eq!(both(Locale::ZhCn, "complaints q4 vs q1 as change"), format!("较Q1减少{}", pct(q1, q4)));
+    // No percentage from a zero base: the plain amount takes the metric's verb too.
+    assert_eq!(both(Locale::ZhCn, "complaints 2023-q4 vs 2022-q4"), "Q4投诉28，2022年Q4为零");
+    assert_eq!(
+        both(Locale::En, "complaints q1..q4"),
+        format!(
+            "complaints decreased for 3 consecutive quarters, down {} from 40 in Q1 to 28 in Q4, a steady improvement",
+            pct(q1, q4)
+        )
+    );
+    assert_eq!(
+        both(Locale::En, "complaints q4 vs q3"),
+        format!("Q4 complaints were 28, down {} from Q3 (30)", pct(q3, q4))
+    );
+}
+
+/// English lists a breakdown's parts amount first, then share, then the member after the dimension's preposition
+/// ("from" unless the data says otherwise); counts differ by "17 fewer customers". The figures are the data's.
+#[test]
+fn english_lists_and_count_differences_read_as_english() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (wording_data(), Templates::builtin());
+    let handlebars = Templates::builtin_handlebars_only();
+    let both = |locale, body: &str| {
+        let text = expand(&data, &templates, locale, body);
+        assert_eq!(text, expand(&data, &handlebars, locale, body), "native and Handlebars differ: {body}");
+        text
+    };
+    let (tele, web, tele_before, web_before) = (327_i64, 109_i64, 300_i64, 153_i64);
+    let total = tele + web;
+    let share = |part: i64| {
+        format!("{}%", (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(1).normalize())
+    };
+    let list = both(Locale::En, "customers 2023 by channel");
+    assert_eq!(
+        list,
+        format!(
+            "2023 new customers were {total}: {tele} ({}) through telesales and {web} ({}) through online",
+            share(tele),
+            share(web)
+        )
+    );
+    assert_eq!(
+        both(Locale::ZhCn, "customers 2023 by channel"),
+        format!("2023年新客户{total}家，其中电销{tele}家（占{}）、线上{web}家（占{}）", share(tele), share(web))
+    );
+    let fewer = (tele_before + web_before) - total;
+    let drivers = both(Locale::En, "customers 2023 vs yoy by channel");
+    assert!(drivers.contains(&format!("({fewer} fewer customers) year over year")), "{drivers}");
+    assert_eq!(
+        both(Locale::En, "customers region=e 2023 vs region=w"),
+        "2023 new customers for East were 21, 21 more customers than for West (0)"
+    );
+}
+
+/// One precision within a sentence: figures of one kind (unit and magnitude) take the most decimals any of them
+/// has, each rounded again from the data (half to even), never padded: RMB 21.04M is `RMB 21M` alone, `RMB 21.0M`
+/// beside `RMB 18.4M` and `RMB 21.04M` beside `RMB 1.84M` — not `RMB 21.00M`.
+#[test]
+fn one_precision_within_a_sentence() {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let toml = "[meta]\nyear = 2023\ncurrency = \"CNY\"\n[metrics.sales]\nunit = \"currency\"\n\
+                label = { zh-CN = \"营收\", en = \"revenue\" }\n\
+                values = { \"2023-Q3\" = 18350000, \"2023-Q4\" = 21040000, \"2023-Q2\" = 1843000 }\n";
+    let data = load_sources(&[("kpi.toml".to_string(), toml.as_bytes().to_vec())]).unwrap();
+    let templates = Templates::builtin();
+    let (q2, q3, q4) = (Decimal::from(1_843_000), Decimal::from(18_350_000), Decimal::from(21_040_000));
+    let millions = |yuan: Decimal, places: u32| {
+        let scaled =
+            (yuan / Decimal::from(1_000_000)).round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+        format!("{scaled:.prec$}M", prec = places as usize)
+    };
+    let pct = |from: Decimal| ((q4 - from) / from * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    assert_eq!(
+        expand(&data, &templates, Locale::En, "sales q4 vs q3"),
+        format!("Q4 revenue was RMB {}, up {}% from Q3 (RMB {})", millions(q4, 1), pct(q3), millions(q3, 1))
+    );
+    // Alone, each keeps the significant digits of docs/src/numbers.md.
+    assert_eq!(expand(&data, &templates, Locale::En, "sales q4"), format!("RMB {}", millions(q4, 0)));
+    assert_eq!(expand(&data, &templates, Locale::En, "sales q2"), format!("RMB {}", millions(q2, 2)));
+    let text = expand(&data, &templates, Locale::En, "sales q4 vs q2");
+    assert!(text.starts_with(&format!("Q4 revenue was RMB {},", millions(q4, 2))), "{text}");
+    assert!(text.contains(&format!("from Q2 (RMB {})", millions(q2, 2))), "{text}");
+    assert!(text.contains("RMB 21.04M"), "rounded again from the data, not padded: {text}");
+    // The context `eval --json` prints shows each figure as formatted alone, without the marks.
+    let narrator = Narrator {
+        data: &data,
+        templates: &templates,
+        locale: Locale::En,
+        year: None,
+        precision: 1,
+        style: Style::default(),
+        year_named: false,
+    };
+    let context = narrator.context(&parse("<<#kpi sales q4 vs q2>>").unwrap()).unwrap().to_string();
+    assert!(!context.contains(['\u{E000}', '\u{E001}', '\u{E002}']), "{context}");
+    assert!(context.contains("\"text\":\"RMB 21M\""), "{context}");
+    // A table row is held to one precision the same way.
+    let row = expand(&data, &templates, Locale::En, "sales q4 vs q2 as table");
+    assert!(row.contains(&format!("| RMB {} | RMB {} |", millions(q4, 2), millions(q2, 2))), "{row}");
+}
+
+/// A chapter names the report year in its first sentence about the whole year; later ones say 全年 / full-year,
+/// and `report-year = "every"` names it every time. The figures stay the data's (the rewording guarantee: the
+/// same figures, in order, as the sentences that name the year).
+#[test]
+fn a_chapter_names_the_report_year_once() {
+    use mdbook_kpi::preprocess::Preprocessor;
+    let chapter = "<<#kpi revenue q4 vs q3>>。<<#kpi revenue 2023 yoy>>。\n\n<<#kpi revenue 2023 vs target>>；\
+                   <<#kpi revenue 2023 by product>>。<<#kpi revenue 2023>>\n";
+    let expand_in = |locale: Locale, report_year: &str| {
+        let table = serde_json::json!({"report-year": report_year}).as_object().unwrap().clone();
+        let (config, findings) = Config::from_table(Some(&table), None);
+        assert!(findings.is_empty(), "{findings:?}");
+        let mut preprocessor = Preprocessor::with_data(config, locale, Target::Other, reference());
+        let chapter = match locale {
+            Locale::ZhCn => chapter.to_string(),
+            Locale::En => chapter.replace('。', ". ").replace('；', "; "),
+        };
+        preprocessor.expand_chapter("ch.md", &chapter).unwrap()
+    };
+    let once = expand_in(Locale::ZhCn, "first");
+    assert_eq!(
+        once,
+        "Q4营收3600万元，环比增长16.1%。2023年营收1.2亿元，同比增长8%。\n\n全年营收1.20亿元，目标（1.14亿元）完成率105%；\
+         全年营收1.2亿元，其中智能客服系统8500万元（占70.8%）、AI质检系统2500万元（占20.8%）、其他1000万元（占8.3%）。1.2亿元\n"
+    );
+    let every = expand_in(Locale::ZhCn, "every");
+    assert_eq!(every.replace("2023年", "全年").replacen("全年", "2023年", 1), once);
+    assert_eq!(figures(&every.replace("2023年", "")), figures(&once.replace("2023年", "").replace("全年", "")));
+
+    let once = expand_in(Locale::En, "first");
+    assert!(once.contains(". 2023 revenue was RMB 120M, up 8% year over year."), "{once}");
+    // A sentence of its own gets its capital, as any sentence does.
+    assert!(
+        once.contains("Full-year revenue was RMB 120M, 105% of the RMB 114M target; full-year revenue was"),
+        "{once}"
+    );
+    let every = expand_in(Locale::En, "every");
+    assert_eq!(figures(&every.replace("2023 ", "")), figures(&once.replace("2023 ", "").replace("ull-year ", "")));
+}
+
+/// `with=amount` puts the change's amount before its percentage; both are the data's: the difference of the
+/// two periods and its share of the base, computed here.
+#[test]
+fn with_amount_gives_the_amount_and_the_percentage() {
+    use rust_decimal::Decimal;
+    let (data, templates) = (reference(), Templates::builtin());
+    let (q1, q4) = (Decimal::from(25_000_000), Decimal::from(36_000_000));
+    let pct = ((q4 - q1) / q1 * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    let wan = |yuan: Decimal| format!("{}万", (yuan / Decimal::from(10_000)).normalize());
+    let zh = expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q1 with=amount");
+    assert_eq!(zh, format!("Q4营收3600万元，较Q1大幅增长{}元（{pct}%）", wan(q4 - q1)));
+    assert_eq!(amounts(&zh), [wan(q4), wan(q4 - q1), format!("{pct}%")]);
+    let en = expand(&data, &templates, Locale::En, "revenue q4 vs q1 as change with=amount");
+    let millions = (q4 - q1) / Decimal::from(1_000_000);
+    assert_eq!(en, format!("up RMB {millions}M ({pct}%) from Q1"));
+    // With the directive's number formats: `decimals=` writes every figure, the amount too, at that many decimals;
+    // `scale=` puts the amount in that magnitude.
+    let q3 = Decimal::from(31_000_000);
+    let fixed = |x: Decimal| format!("{:.2}", x.round_dp(2));
+    let pct2 = fixed((q4 - q3) / q3 * Decimal::ONE_HUNDRED);
+    let wan2 = |yuan: Decimal| format!("{}万元", fixed(yuan / Decimal::from(10_000)));
+    assert_eq!(
+        expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q3 with=amount decimals=2"),
+        format!("Q4营收{}，环比增长{}（{pct2}%）", wan2(q4), wan2(q4 - q3))
+    );
+    let yi = |yuan: Decimal| format!("{}亿元", (yuan / Decimal::from(100_000_000)).normalize());
+    let pct1 = ((q4 - q3) / q3 * Decimal::ONE_HUNDRED).round_dp(1).normalize();
+    assert_eq!(
+        expand(&data, &templates, Locale::ZhCn, "revenue q4 vs q3 with=amount scale=亿"),
+        format!("Q4营收{}，环比增长{}（{pct1}%）", yi(q4), yi(q4 - q3))
+    );
+    // Only a change over time has an amount to add: elsewhere the option is an error at its place.
+    let directive = parse("<<#kpi revenue 2023 vs target with=amount>>").unwrap();
+    let narrator = Narrator {
+        data: &data,
+        templates: &templates,
+        locale: Locale::ZhCn,
+        year: None,
+        precision: 1,
+        style: Style::default(),
+        year_named: false,
+    };
+    let failure = narrator.expand(&directive, Target::Html).unwrap_err();
+    assert_eq!(failure.rule, "kpi/syntax");
+    assert_eq!(&"<<#kpi revenue 2023 vs target with=amount>>"[failure.span.clone()], "with=amount");
 }

@@ -58,6 +58,8 @@ const DIRECTIVES: &[&str] = &[
     "m q4 vs q3 precision=3",
     "m q4 vs q3 locale=en",
     "m q4 vs q3 locale=zh-CN",
+    "m q4 vs q3 with=amount",
+    "m 2023 yoy as change with=amount",
 ];
 
 #[derive(Debug, Clone)]
@@ -75,6 +77,8 @@ struct Case {
     standard: i64,
     /// `flat-within`, so that changes within the band read as roughly flat.
     flat_within: &'static str,
+    /// The metric's own verbs (`verbs` in the data), in place of the unit's.
+    own_verbs: bool,
 }
 
 fn amount() -> impl Strategy<Value = i64> {
@@ -101,6 +105,7 @@ fn case() -> impl Strategy<Value = Case> {
             any::<bool>(),
             prop::sample::select(vec!["CNY", "USD", "EUR", "JPY"]),
             label(),
+            any::<bool>(),
         ),
         [label(), label(), label()],
         // Equal months now and then, so that flat changes and flat trends occur.
@@ -111,7 +116,7 @@ fn case() -> impl Strategy<Value = Case> {
     )
         .prop_map(
             |(
-                (unit, better, plural, suffix, currency, label),
+                (unit, better, plural, suffix, currency, label, own_verbs),
                 member_labels,
                 months,
                 target,
@@ -130,6 +135,7 @@ fn case() -> impl Strategy<Value = Case> {
                     target,
                     standard,
                     flat_within,
+                    own_verbs,
                 }
             },
         )
@@ -170,6 +176,9 @@ fn toml_for(case: &Case) -> String {
     }
     text += &format!("standard = {}\n", number(case.standard));
     text += &format!("flat-within = {}\n", case.flat_within);
+    if case.own_verbs {
+        text += "verbs = { zh-CN = { up = \"增加\", down = \"减少\", up-to = \"增加到\" }, en = { up = \"rose\", down-to = \"down to\" } }\n";
+    }
     text += &format!("targets = {{ \"2023\" = {}, \"2023-Q4\" = {} }}\n", number(case.target), number(case.target / 4));
     let month = |i: usize| format!("{}-{:02}", 2022 + i / 12, i % 12 + 1);
     if !adds_up {
@@ -201,12 +210,20 @@ proptest! {
         // Every writing style: full-width and ASCII Chinese marks, points spelled out or `pp`, `RMB` or `¥`.
         let styles = [
             Style::default(),
-            Style { punctuation: Punctuation::Ascii, points: Points::Pp, currency_sign: CurrencySign::Symbol },
+            Style {
+                punctuation: Punctuation::Ascii,
+                points: Points::Pp,
+                currency_sign: CurrencySign::Symbol,
+                report_year: Default::default(),
+            },
         ];
         for (locale, style) in [Locale::ZhCn, Locale::En].into_iter().flat_map(|l| styles.map(|s| (l, s))) {
             for body in DIRECTIVES {
                 let directive = parse(&format!("<<#kpi {body}>>")).expect("the directive list parses");
-                let narrator = |templates| Narrator { data: &data, templates, locale, year: None, precision: 1, style };
+                // The year named earlier in the chapter (全年 / full-year) with the ASCII style, else not.
+                let year_named = style != Style::default();
+                let narrator =
+                    |templates| Narrator { data: &data, templates, locale, year: None, precision: 1, style, year_named };
                 let fast = narrator(&native).expand(&directive, Target::Other);
                 let slow = narrator(&handlebars).expand(&directive, Target::Other);
                 prop_assert_eq!(&fast, &slow, "{} in {:?}\n{}", body, locale, text);
@@ -242,6 +259,7 @@ fn overriding_a_template_turns_the_native_sentence_off() {
         year: None,
         precision: 1,
         style: Default::default(),
+        year_named: false,
     };
     assert_eq!(narrator.expand(&parse("<<#kpi m 2023>>").unwrap(), Target::Other).unwrap(), "V=7");
 }

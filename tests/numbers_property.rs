@@ -157,7 +157,7 @@ proptest! {
         };
         let templates = Templates::builtin();
         for locale in [Locale::ZhCn, Locale::En] {
-            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default(), year_named: false };
             let directive = parse(&format!("<<#kpi m q4 {comparand}>>")).unwrap();
             let sentence = narrator.expand(&directive, Target::Html).expect("expands");
             let numbers = read_numbers(&sentence);
@@ -240,7 +240,7 @@ proptest! {
         let turned = !(steps.iter().all(|s| *s > 0.0) || steps.iter().all(|s| *s < 0.0) || steps.iter().all(|s| *s == 0.0));
         let templates = Templates::builtin();
         for locale in [Locale::ZhCn, Locale::En] {
-            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default(), year_named: false };
             let directive = parse("<<#kpi m q1..q4>>").unwrap();
             let sentence = narrator.expand(&directive, Target::Html).expect("expands");
             let numbers = read_numbers(&sentence);
@@ -358,7 +358,7 @@ mod fixed_formats {
             let templates = Templates::builtin();
             let (name, size, locale) =
                 [("万", 10_000, Locale::ZhCn), ("亿", 100_000_000, Locale::ZhCn), ("K", 1_000, Locale::En), ("M", 1_000_000, Locale::En), ("B", 1_000_000_000, Locale::En)][scale];
-            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default() };
+            let narrator = Narrator { data: &data, templates: &templates, locale, year: None, precision: 1, style: Default::default(), year_named: false };
             let expand = |body: &str| narrator.expand(&parse(&format!("<<#kpi {body}>>")).unwrap(), Target::Html).expect("expands");
             let (now_d, then_d) = (Decimal::from(now), Decimal::from(then));
             let unit = |number: String| match locale {

@@ -6,7 +6,7 @@
 mod invariants;
 
 use invariants::{Setup, assert_outside_unchanged, reference_data};
-use mdbook_kpi::config::{Config, Locale};
+use mdbook_kpi::config::{Config, Locale, ReportYear};
 use mdbook_kpi::directive::scan::{Found, MARKER};
 use mdbook_kpi::narrate::Target;
 use mdbook_kpi::preprocess::Preprocessor;
@@ -110,7 +110,10 @@ fn setup() -> impl Strategy<Value = Setup> {
 }
 
 fn preprocessor(setup: Setup) -> Preprocessor {
-    let config = Config { on_error: setup.on_error, ..Config::default() };
+    // Each directive is compared with its expansion alone, so a sentence's wording must not depend on the ones
+    // before it in the chapter: every sentence names the report year (the default names it once a chapter).
+    let style = mdbook_kpi::config::Style { report_year: ReportYear::Every, ..Default::default() };
+    let config = Config { on_error: setup.on_error, style, ..Config::default() };
     Preprocessor::with_data(config, setup.locale, setup.target, reference_data().clone())
 }
 

@@ -60,7 +60,7 @@ fn the_spec_breakdown_reads_as_the_sentence_does() {
     assert_eq!(
         table(&data, Locale::ZhCn, "revenue 2023 by product"),
         "| 产品线 | 营收 | 占比 |\n| :--- | ---: | ---: |\n| 智能客服系统 | 8500万元 | 70.8% |\n\
-         | AI质检系统 | 2500万元 | 20.8% |\n| 其他 | 1000万元 | 8.3% |\n| **合计** | **1.2亿元** | **100%** |"
+         | AI质检系统 | 2500万元 | 20.8% |\n| 其他 | 1000万元 | 8.3% |\n| **合计** | **1.2亿元** | **100.0%** |"
     );
     assert_eq!(
         table(&data, Locale::En, "revenue q4 vs q3"),

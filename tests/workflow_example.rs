@@ -35,12 +35,12 @@ impl Edition {
         match self {
             Edition::Chinese => &[
                 "Q4营收3600万元，环比增长16.1%",
-                "Q4 AI质检系统营收占比35%，较Q3的22.6%上升12.4个百分点",
+                "Q4 AI质检系统营收占比35.0%，较Q3的22.6%上升12.4个百分点",
                 "2023年营收1.2亿元，其中智能客服系统8500万元（占70.8%）",
             ],
             Edition::English => &[
                 "Q4 revenue was RMB 36M, up 16.1% from Q3 (RMB 31M)",
-                "AI Quality Inspection's share of Q4 revenue was 35%, up 12.4 percentage points from 22.6% in Q3",
+                "AI Quality Inspection's share of Q4 revenue was 35.0%, up 12.4 percentage points from 22.6% in Q3",
             ],
         }
     }

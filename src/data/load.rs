@@ -14,7 +14,8 @@ use super::formula::Expr;
 use super::number::{NumberError, parse_decimal};
 use super::tree::{self, Entry, Node, Value};
 use super::{
-    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, Missing, Origin, Period, Rollup, Slice, Unit,
+    Better, DataSet, Dimension, Fact, FactKey, Kind, Label, Meta, Metric, MetricVerbs, Missing, Origin, Period, Rollup,
+    Slice, Unit,
 };
 use crate::diagnostics::Diagnostic;
 use crate::rules::Rule;
@@ -536,7 +537,10 @@ const TOP_KEYS: &[&str] = &["meta", "dimensions", "metrics"];
 const META_KEYS: &[&str] = &["year", "currency", "missing"];
 /// The values of `missing` (on a metric and under `[meta]`).
 const MISSING: &[(&str, Missing)] = &[("error", Missing::Error), ("zero", Missing::Zero)];
-const DIMENSION_KEYS: &[&str] = &["label", "members"];
+/// How `verbs` is written, in both languages: the data is read before the book's language is known.
+const VERBS_HELP: &str = "write `verbs = { up = \"增加\", down = \"减少\" }`, or per locale `verbs.en = { up = \"rose\", down = \"fell\" }` \
+     (keys up, down, up-to, down-to) / 动词写成文字：`verbs = { up = \"增加\", down = \"减少\" }`，或按语言分别写 `verbs.zh-CN = { … }`";
+const DIMENSION_KEYS: &[&str] = &["label", "members", "preposition"];
 const METRIC_KEYS: &[&str] = &[
     "label",
     "unit",
@@ -552,6 +556,7 @@ const METRIC_KEYS: &[&str] = &[
     "missing",
     "flat-within",
     "aliases",
+    "verbs",
 ];
 
 impl Document<'_, '_> {
@@ -761,6 +766,7 @@ impl Document<'_, '_> {
                     }
                     listed = Some(names);
                 }
+                "preposition" => dimension.preposition = self.preposition(&field.value, &path),
                 _ => self.unknown_key(field, &["dimensions", id], DIMENSION_KEYS),
             }
         }
@@ -813,6 +819,7 @@ impl Document<'_, '_> {
                     }
                 }
                 "flat-within" => metric.flat_within = self.flat_within(node, &path).unwrap_or_default(),
+                "verbs" => metric.verbs = self.verbs(node, &path),
                 "values" => self.period_values(node, &path, id, &Slice::new(), Kind::Actual),
                 "targets" => self.period_values(node, &path, id, &Slice::new(), Kind::Target),
                 "standard" => match node.value {
@@ -849,6 +856,98 @@ impl Document<'_, '_> {
             None => format!("write one of {}", names().collect::<Vec<_>>().join(", ")),
         };
         self.report(Rule::DataInvalid, node.span.start, message, Some(help));
+        None
+    }
+
+    /// `verbs = { up = "增加", down = "减少" }` (every locale), `verbs.zh-CN = { up = "增加" }` (one locale), or
+    /// `verbs.up = { zh-CN = "增加", en = "rose" }`: the keys `up`, `down`, `up-to`, `down-to`, each a word.
+    fn verbs(&mut self, node: &Node, path: &[&str]) -> MetricVerbs {
+        let mut verbs = MetricVerbs::default();
+        let Some(entries) = self.table(node, path) else { return verbs };
+        for entry in entries {
+            let mut full = path.to_vec();
+            full.push(&entry.key);
+            if MetricVerbs::KEYS.contains(&entry.key.as_str()) {
+                let Some(label) = self.label(&entry.value, &full) else { continue };
+                let label = self.nonempty_verbs(label, &entry.value, &full);
+                if let Some(slot) = verbs.slot(&entry.key) {
+                    *slot = Some(label);
+                }
+            } else if crate::config::Locale::parse(&entry.key).is_some() {
+                let Some(words) = self.table(&entry.value, &full) else { continue };
+                for word in words {
+                    let mut word_path = full.clone();
+                    word_path.push(&word.key);
+                    let Some(slot) = verbs.slot(&word.key) else {
+                        self.unknown_verb(word, &full);
+                        continue;
+                    };
+                    match &word.value.value {
+                        Value::String(text) if !text.trim().is_empty() => {
+                            slot.get_or_insert_with(Label::default).by_locale.insert(entry.key.clone(), text.clone());
+                        }
+                        Value::String(_) => self.empty_verb(&word.value, &word_path),
+                        _ => self.wrong_type(&word.value, &word_path, "a string"),
+                    }
+                }
+            } else {
+                self.unknown_verb(entry, path);
+            }
+        }
+        verbs
+    }
+
+    /// A verb label without its empty texts (each reported).
+    fn nonempty_verbs(&mut self, mut label: Label, node: &Node, path: &[&str]) -> Label {
+        if label.any.as_deref().is_some_and(|text| text.trim().is_empty()) {
+            self.empty_verb(node, path);
+            label.any = None;
+        }
+        let empty: Vec<String> =
+            label.by_locale.iter().filter(|(_, text)| text.trim().is_empty()).map(|(k, _)| k.clone()).collect();
+        for locale in empty {
+            let mut full = path.to_vec();
+            full.push(&locale);
+            self.empty_verb(node, &full);
+            label.by_locale.remove(&locale);
+        }
+        label
+    }
+
+    fn empty_verb(&mut self, node: &Node, path: &[&str]) {
+        let message = format!("`{}` is empty: a change needs a word to be said with", key_path(path));
+        self.report(Rule::DataInvalid, node.span.start, message, Some(VERBS_HELP.into()));
+    }
+
+    /// A key under `verbs` that is neither a verb nor a locale.
+    fn unknown_verb(&mut self, entry: &Entry, path: &[&str]) {
+        let mut full = path.to_vec();
+        full.push(&entry.key);
+        let message = format!("unknown key `{}`: a verb is one of up, down, up-to, down-to", key_path(&full));
+        let help = match crate::suggest::did_you_mean(&entry.key, MetricVerbs::KEYS) {
+            Some(best) => format!("did you mean `{best}`? / 是否想写 `{best}`？"),
+            None => VERBS_HELP.into(),
+        };
+        self.report(Rule::DataInvalid, entry.key_span.start, message, Some(help));
+    }
+
+    /// `preposition = "through"`: one or two English words (letters only).
+    fn preposition(&mut self, node: &Node, path: &[&str]) -> Option<String> {
+        let Value::String(text) = &node.value else {
+            self.wrong_type(node, path, "a string such as \"through\"");
+            return None;
+        };
+        let words = text.split_whitespace().collect::<Vec<_>>();
+        if (1..=2).contains(&words.len()) && words.iter().all(|w| w.chars().all(|c| c.is_ascii_alphabetic())) {
+            return Some(words.join(" "));
+        }
+        let message = format!(
+            "`{}` must be an English preposition such as \"from\" or \"through\", not \"{text}\"",
+            key_path(path)
+        );
+        let help = "the word goes before each member in English breakdown lists (\"327 (75%) through telesales\"); \
+                    Chinese lists need none / 介词只用于英文列表，中文无需设置";
+        self.report(Rule::DataInvalid, node.span.start, message, Some(help.into()));
         None
     }
 

@@ -159,7 +159,36 @@ pub struct Metric {
     /// `flat-within = N`: a change no larger than N (in the unit of the change: percent, percentage points for
     /// rates, days, or the count itself) reads as roughly flat. 0 by default.
     pub flat_within: Decimal,
+    /// `verbs = { up = "增加", down = "减少" }`: the words a change of this metric is said with, in place of the
+    /// ones its unit takes (docs/src/wording.md).
+    pub verbs: MetricVerbs,
     pub origin: Origin,
+}
+
+/// A metric's own change verbs, each per locale like a label (a plain string serves every locale); `None` keeps
+/// the verb the unit takes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetricVerbs {
+    pub up: Option<Label>,
+    pub down: Option<Label>,
+    pub up_to: Option<Label>,
+    pub down_to: Option<Label>,
+}
+
+impl MetricVerbs {
+    /// The verb keys of the data file (`verbs.up`, `verbs.up-to`, …).
+    pub const KEYS: [&'static str; 4] = ["up", "down", "up-to", "down-to"];
+
+    /// The slot of a data-file key.
+    pub fn slot(&mut self, key: &str) -> Option<&mut Option<Label>> {
+        match key {
+            "up" => Some(&mut self.up),
+            "down" => Some(&mut self.down),
+            "up-to" => Some(&mut self.up_to),
+            "down-to" => Some(&mut self.down_to),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -168,6 +197,9 @@ pub struct Dimension {
     pub label: Label,
     /// Members in the order the data first names them.
     pub members: indexmap::IndexMap<String, Label>,
+    /// `preposition = "through"`: the English word before a member in a breakdown list ("327 (75%) through
+    /// telesales"); `None` says "from".
+    pub preposition: Option<String>,
     pub origin: Origin,
 }
 

@@ -36,7 +36,7 @@ pub struct ParseError {
 /// The forms `as` accepts, in the order the help lists them.
 pub const FORMS: &[&str] = &["value", "sentence", "delta", "size", "change", "ratio", "table", "chart"];
 /// The options a directive accepts after its other parts.
-pub const OPTIONS: &[&str] = &["locale", "precision", "decimals", "scale", "measure", "type", "height"];
+pub const OPTIONS: &[&str] = &["locale", "precision", "decimals", "scale", "measure", "type", "height", "with"];
 /// Every keyword a comparand can be.
 const COMPARAND_WORDS: &[&str] = &["prev", "qoq", "环比", "yoy", "同比", "target", "目标", "standard", "标准"];
 /// The words that open a clause after the period, for "did you mean" on a stray word.
@@ -756,6 +756,7 @@ fn option_value(name: &str, value: &str, span: Range<usize>) -> Result<String, P
             ["bar", "line"].into_iter().find(|kind| kind.eq_ignore_ascii_case(value)).map(str::to_string),
             "`bar` or `line`",
         ),
+        "with" => (value.eq_ignore_ascii_case("amount").then(|| "amount".to_string()), "`amount`"),
         _ => (number(80, 2000).map(|n| n.to_string()), "a height in pixels from 80 to 2000"),
     };
     valid.ok_or_else(|| {
@@ -1027,8 +1028,8 @@ impl fmt::Display for Directive {
 }
 
 impl Directive {
-    /// The value of option `name` (`locale`, `precision`, `decimals`, `scale`, `measure`, `type`, `height`),
-    /// normalised by the parser.
+    /// The value of option `name` (`locale`, `precision`, `decimals`, `scale`, `measure`, `type`, `height`,
+    /// `with`), normalised by the parser.
     pub fn option(&self, name: &str) -> Option<&str> {
         self.options.iter().find(|option| option.name.value == name).map(|option| option.value.value.as_str())
     }

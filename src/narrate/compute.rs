@@ -151,6 +151,9 @@ pub struct MetricInfo {
     /// Whether members add up to the total (`rollup = "sum"`, not a rate): then shares of a total or of a
     /// change mean something.
     pub additive: bool,
+    /// The metric's own verbs in the sentence's locale (`verbs` in the data), each `None` where the unit's
+    /// verb serves: `up`, `down`, `up_to`, `down_to`.
+    pub verbs: [Option<String>; 4],
 }
 
 /// Everything a template, table or chart needs, computed once.
@@ -167,6 +170,9 @@ pub struct Computation {
     pub subject: String,
     pub period: Period,
     pub period_label: String,
+    /// The report year's own label (`2023年`, `2023`) where `period_label` says 全年 / full-year because the
+    /// chapter named the year already; `None` otherwise.
+    pub year_label: Option<String>,
     /// The value; for `share`, the share in percent.
     pub value: Decimal,
     pub base: Option<Base>,
@@ -178,8 +184,13 @@ pub struct Computation {
     pub by_label: Option<String>,
     /// The breakdown's dimension id.
     pub by_dimension: Option<String>,
+    /// The English word before a member in a breakdown list: the dimension's `preposition`, else "from".
+    pub by_preposition: String,
     /// Whether the values are shares of a total (in percent): `share …`, also over a range.
     pub share: bool,
+    /// `with=amount`: a change in percent is given with its amount first (增长500万元（16.1%） / up RMB 5M
+    /// (16.1%)), in the period sentence and `as change`.
+    pub with_amount: bool,
     /// `OPTION=VALUE` pairs for charts (`type`, `height`).
     pub chart_options: Vec<(String, String)>,
     /// A compared breakdown (`vs yoy by product`, `vs target by product`): the members behind the change.
@@ -218,8 +229,10 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     let mut locale = narrator.locale;
     let mut precision = narrator.precision;
     let mut chart_options = Vec::new();
+    let mut with_amount = None;
     for option in &directive.options {
         match option.name.value.as_str() {
+            "with" => with_amount = Some(option.name.span.start..option.value.span.end),
             "locale" => {
                 locale = Locale::parse(&option.value.value).ok_or_else(|| {
                     Failure::new(Rule::KpiSyntax, option.value.span.clone(), "unknown locale")
@@ -270,6 +283,7 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         subject,
         period: Period::Year(year.unwrap_or(2000)),
         period_label: String::new(),
+        year_label: None,
         value: Decimal::ZERO,
         base: None,
         points: Vec::new(),
@@ -277,7 +291,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
         total: None,
         by_label: None,
         by_dimension: None,
+        by_preposition: "from".into(),
         share: false,
+        with_amount: with_amount.is_some(),
         chart_options,
         drivers: None,
         fixed,
@@ -285,6 +301,9 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
     };
     check_combination(directive, form)?;
     check_fixed(directive, &computation)?;
+    if let Some(span) = with_amount {
+        check_with_amount(directive, form, span)?;
+    }
 
     match directive.period.value {
         PeriodSpec::Range(from, to) => {
@@ -294,6 +313,13 @@ pub fn compute(narrator: &Narrator<'_>, directive: &Directive) -> Result<Computa
             let period = resolve_period(period_ref, year, &directive.period)?;
             computation.period = period;
             computation.period_label = period_label(period, year, locale);
+            if narrator.year_named && implies_report_year(narrator, form, period, year) {
+                let word = match locale {
+                    Locale::ZhCn => "全年",
+                    Locale::En => "full-year",
+                };
+                computation.year_label = Some(std::mem::replace(&mut computation.period_label, word.into()));
+            }
             if let Some(by) = &directive.by {
                 breakdown(&mut computation, &ask, data, by, &slice, metric)?;
             } else if directive.share {
@@ -387,6 +413,22 @@ fn check_fixed(directive: &Directive, computation: &Computation) -> Result<(), F
 }
 
 /// Combinations the grammar accepts but a directive cannot honour: an error, never a part quietly dropped.
+/// `with=amount` gives a change over time its amount: a period comparison, as a sentence or `as change`.
+fn check_with_amount(directive: &Directive, form: Form, span: std::ops::Range<usize>) -> Result<(), Failure> {
+    let over_time = matches!(
+        directive.comparand.as_ref().map(|c| &c.value),
+        Some(Comparand::Prev | Comparand::YearAgo | Comparand::Period(_))
+    );
+    if over_time && !directive.share && directive.by.is_none() && matches!(form, Form::Sentence | Form::Change) {
+        return Ok(());
+    }
+    Err(Failure::new(Rule::KpiSyntax, span, "`with=amount` gives a change over time its amount").with_help(Some(
+        "use it on a comparison with a period, such as `<<#kpi revenue q4 vs q3 with=amount>>` or `… as change \
+             with=amount`; a drivers sentence gives the amount already"
+            .into(),
+    )))
+}
+
 fn check_combination(directive: &Directive, form: Form) -> Result<(), Failure> {
     let syntax = |span: std::ops::Range<usize>, message: String, help: &str| {
         Err(Failure::new(Rule::KpiSyntax, span, message).with_help(Some(help.to_string())))
@@ -555,6 +597,26 @@ fn resolve_filters(data: &DataSet, filters: &[Filter], locale: Locale) -> Result
     Ok(resolved)
 }
 
+/// Whether a sentence's period is the whole report year, which a chapter names once (`report-year = "first"`).
+fn implies_report_year(narrator: &Narrator<'_>, form: Form, period: Period, year: Option<i32>) -> bool {
+    narrator.style.report_year == crate::config::ReportYear::First
+        && form == Form::Sentence
+        && year.is_some_and(|year| period == Period::Year(year))
+}
+
+/// Whether the directive's sentence names the whole report year as its period ([`Narrator::names_report_year`]).
+pub fn names_report_year(narrator: &Narrator<'_>, directive: &Directive) -> bool {
+    let PeriodSpec::Single(period_ref) = directive.period.value else { return false };
+    let sentence = match directive.form.as_ref().map(|f| f.value) {
+        Some(form) => form == Form::Sentence,
+        None => directive.comparand.is_some() || directive.by.is_some(),
+    };
+    let year = narrator.year.or(narrator.data.meta.year);
+    sentence
+        && resolve_period(period_ref, year, &directive.period)
+            .is_ok_and(|period| implies_report_year(narrator, Form::Sentence, period, year))
+}
+
 fn resolve_period(period: PeriodRef, year: Option<i32>, token: &Spanned<PeriodSpec>) -> Result<Period, Failure> {
     period.resolve(year).ok_or_else(|| {
         Failure::new(
@@ -581,6 +643,9 @@ fn metric_info(data: &DataSet, metric: &Metric, locale: Locale) -> MetricInfo {
         currency: data.meta.currency.clone().unwrap_or_else(|| "CNY".into()),
         flat_within: metric.flat_within,
         additive: metric.rollup == crate::data::Rollup::Sum && !metric.unit.is_rate(),
+        verbs: [&metric.verbs.up, &metric.verbs.down, &metric.verbs.up_to, &metric.verbs.down_to].map(|verb| {
+            verb.as_ref().map(|label| label.get(locale.id(), "")).filter(|text| !text.is_empty()).map(str::to_string)
+        }),
     }
 }
 
@@ -843,6 +908,9 @@ fn breakdown(
     computation.kind = SentenceKind::Breakdown;
     computation.by_label = Some(dimension.label.get(locale.id(), &dimension.id).to_string());
     computation.by_dimension = Some(dimension.id.clone());
+    if let Some(preposition) = &dimension.preposition {
+        computation.by_preposition.clone_from(preposition);
+    }
     let period = computation.period;
     let span = by.dimension.span.clone();
     let mut items = Vec::new();

@@ -15,6 +15,11 @@ fn raw(value: Decimal) -> Value {
     value.to_f64().map(Value::from).unwrap_or(Value::Null)
 }
 
+/// Whether two figure texts read the same, whatever the unrounded numbers they are marked with.
+pub(crate) fn same_figure(a: &str, b: &str) -> bool {
+    a == b || super::precision::strip(a) == super::precision::strip(b)
+}
+
 pub(crate) fn sign_of(value: Decimal) -> i8 {
     if value.is_zero() {
         0
@@ -41,9 +46,23 @@ impl<'a> Formatter<'a> {
             suffix: computation.metric.suffix.as_ref().filter(|_| !computation.share),
             style: computation.style,
             fixed: computation.fixed,
+            marked: false,
         };
         let percent = NumberFormat { unit: Unit::Percent, suffix: None, ..value.clone() };
         Formatter { value, percent }
+    }
+
+    /// The formatter of a sentence or a table row: its figures marked, so that those of one kind are written to
+    /// one precision once the text is done ([`super::precision::harmonize`]).
+    pub fn marked(mut self) -> Self {
+        self.value.marked = true;
+        self.percent.marked = true;
+        self
+    }
+
+    /// The formatter of sentences ([`Formatter::new`], marked).
+    pub fn sentence(computation: &'a Computation) -> Self {
+        Self::new(computation).marked()
     }
 
     /// The formatter of tables and charts: a cell or a bar label says `pp` whatever the sentences spell out.
@@ -121,7 +140,7 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
         Some((measure, _)) if matches!(unit, Unit::Days) => round(*measure, precision),
         Some((measure, _)) => round(*measure, precision),
         // Without a percentage the amount itself is shown: one that displays as zero (¥0.004 → ¥0) reads as flat.
-        None if diff_text == formatter.value.value(Decimal::ZERO) => Decimal::ZERO,
+        None if same_figure(&diff_text, &formatter.value.value(Decimal::ZERO)) => Decimal::ZERO,
         None => diff,
     };
     let sign = sign_of(shown);
@@ -209,7 +228,7 @@ pub(crate) fn is_loss(computation: &Computation, formatter: &Formatter<'_>, valu
     computation.value_unit() == Unit::Currency
         && computation.metric.better != Better::Lower
         && value < Decimal::ZERO
-        && formatter.short(computation, value.abs()) != formatter.short(computation, Decimal::ZERO)
+        && !same_figure(&formatter.short(computation, value.abs()), &formatter.short(computation, Decimal::ZERO))
 }
 
 /// How a change without a percentage reads (`change.special`): from a zero base the value is not compared with
@@ -311,15 +330,18 @@ pub fn ratio(formatter: &Formatter<'_>, value: Decimal, base: Decimal) -> Option
 }
 
 /// The verbs that fit the metric's unit, one choice everywhere: amounts and counts 增长/下降 (grew/fell), rates and
-/// shares 上升/下降 (rose/fell), durations 延长/缩短 (lengthened/shortened); `up_to`/`down_to` for "from A to B".
-pub struct Verbs {
-    pub up: &'static str,
-    pub down: &'static str,
-    pub up_to: &'static str,
-    pub down_to: &'static str,
+/// shares 上升/下降 (rose/fell), durations 延长/缩短 (lengthened/shortened); `up_to`/`down_to` for "from A to B";
+/// `amount_up`/`amount_down` before a plain amount (较Q1增加60万元). A metric's own `verbs` win over all of them.
+pub struct Verbs<'a> {
+    pub up: &'a str,
+    pub down: &'a str,
+    pub up_to: &'a str,
+    pub down_to: &'a str,
+    pub amount_up: &'a str,
+    pub amount_down: &'a str,
 }
 
-pub fn verbs(computation: &Computation) -> Verbs {
+pub fn verbs(computation: &Computation) -> Verbs<'_> {
     let (up, down, up_to, down_to) = match (computation.locale, computation.value_unit()) {
         (Locale::ZhCn, Unit::Percent | Unit::Ratio) => ("上升", "下降", "升至", "降至"),
         (Locale::ZhCn, Unit::Days) => ("延长", "缩短", "延长至", "缩短至"),
@@ -328,7 +350,27 @@ pub fn verbs(computation: &Computation) -> Verbs {
         (Locale::En, Unit::Days) => ("lengthened", "shortened", "to", "to"),
         (Locale::En, _) => ("grew", "fell", "to", "to"),
     };
-    Verbs { up, down, up_to, down_to }
+    let (amount_up, amount_down) = match computation.locale {
+        Locale::ZhCn => ("增加", "减少"),
+        Locale::En => ("up", "down"),
+    };
+    // A share's verbs are a rate's whatever the metric: the metric's own verbs are for its own figures.
+    let own = |index: usize, default: &'static str| -> &str {
+        match &computation.metric.verbs[index] {
+            Some(verb) if !computation.share => verb,
+            _ => default,
+        }
+    };
+    let zh = computation.locale == Locale::ZhCn;
+    Verbs {
+        up: own(0, up),
+        down: own(1, down),
+        up_to: own(2, up_to),
+        down_to: own(3, down_to),
+        // English says a plain amount's direction with up/down, which are not verbs.
+        amount_up: if zh { own(0, amount_up) } else { amount_up },
+        amount_down: if zh { own(1, amount_down) } else { amount_down },
+    }
 }
 
 fn change_json(computation: &Computation, change: &Change, special: Option<&'static str>) -> Value {
@@ -413,7 +455,7 @@ pub fn member_change_text(
         Some(_) => formatter.value.points(Decimal::ZERO),
         None => formatter.value.value(Decimal::ZERO),
     };
-    let sign = if change.diff_text == zero { 0 } else { sign_of(change.diff) };
+    let sign = if same_figure(&change.diff_text, &zero) { 0 } else { sign_of(change.diff) };
     signed(&change.diff_text, sign)
 }
 
@@ -435,11 +477,34 @@ pub fn states_shares(selection: &Selection<'_>) -> bool {
 
 /// The total's signed amount next to its percentage change (`增长21.6%(+5066万元)`), where the main measure is
 /// a percentage.
-pub fn drivers_diff_text(computation: &Computation, change: &Change) -> Option<String> {
+pub fn drivers_diff_text(computation: &Computation, formatter: &Formatter<'_>, change: &Change) -> Option<String> {
     match (computation.value_unit(), change.pct) {
+        (Unit::Count, Some(_)) if computation.locale == Locale::En => count_comparative(computation, formatter, change),
         (Unit::Currency | Unit::Count | Unit::Number, Some(_)) => Some(signed(&change.diff_text, sign_of(change.diff))),
         _ => None,
     }
+}
+
+/// Whether a change is given with its amount before its percentage (`with=amount`: 增长500万元（16.1%） / up
+/// RMB 5M (16.1%)): a change in percent, of an amount, count or number (`change.with_amount`).
+pub fn with_amount(computation: &Computation, change: &Change) -> bool {
+    computation.with_amount
+        && change.pct.is_some()
+        && matches!(computation.value_unit(), Unit::Currency | Unit::Count | Unit::Number)
+}
+
+/// An English count's difference as English says it — `17 fewer customers`, not `-17 customers` or "customers
+/// fell by 17" (`change.count_text`); `None` for other units and locales, and for a difference that shows as 0.
+pub fn count_comparative(computation: &Computation, formatter: &Formatter<'_>, change: &Change) -> Option<String> {
+    if computation.locale != Locale::En || computation.value_unit() != Unit::Count {
+        return None;
+    }
+    let number = formatter.value.bare(change.diff.abs());
+    if same_figure(&number, &formatter.value.bare(Decimal::ZERO)) {
+        return None;
+    }
+    let comparative = if change.diff.is_sign_negative() { "fewer" } else { "more" };
+    Some(formatter.value.count_comparative(change.diff, comparative))
 }
 
 fn driver_json(computation: &Computation, formatter: &Formatter<'_>, driver: &Driver, shares: bool) -> Value {
@@ -473,7 +538,7 @@ fn drivers_json(computation: &Computation, formatter: &Formatter<'_>, change: Op
     let list = |drivers: &[&Driver]| -> Vec<Value> {
         drivers.iter().map(|driver| driver_json(computation, formatter, driver, shares)).collect()
     };
-    let diff_text = drivers_diff_text(computation, change);
+    let diff_text = drivers_diff_text(computation, formatter, change);
     json!({
         "pattern": selection.pattern,
         "dimension": computation.by_dimension,
@@ -505,7 +570,7 @@ pub fn item_contribution(computation: &Computation, value: Decimal, base: Option
 }
 
 pub fn build(computation: &Computation) -> Value {
-    let formatter = Formatter::new(computation);
+    let formatter = Formatter::sentence(computation);
     let locale = computation.locale;
     let value = computation.value;
     let total_change = computation.base.as_ref().map(|base| change(computation, &formatter, value, base.value));
@@ -529,6 +594,8 @@ pub fn build(computation: &Computation) -> Value {
             });
             let special = special_change(computation, &formatter, &change, value, base.value);
             let mut change_value = change_json(computation, &change, special);
+            change_value["count_text"] = json!(count_comparative(computation, &formatter, &change));
+            change_value["with_amount"] = json!(with_amount(computation, &change));
             change_value["faster"] = Value::Bool(reads_faster(computation, base.kind, &change));
             let (size, doubled) = change_size(computation, &change);
             change_value["size"] = json!(size);
@@ -553,6 +620,8 @@ pub fn build(computation: &Computation) -> Value {
                     "label": item.label,
                     "raw": raw(item.value),
                     "text": formatter.value.value(item.value),
+                    "short": formatter.short(computation, item.value),
+                    "preposition": computation.by_preposition,
                     "share": item.share.map(raw),
                     "share_text": item.share.map(|s| formatter.percent.percent(s)),
                     "base": item.base.map(raw),
@@ -567,7 +636,10 @@ pub fn build(computation: &Computation) -> Value {
     };
     let verb_words = {
         let verbs = verbs(computation);
-        json!({"up": verbs.up, "down": verbs.down, "up_to": verbs.up_to, "down_to": verbs.down_to})
+        json!({
+            "up": verbs.up, "down": verbs.down, "up_to": verbs.up_to, "down_to": verbs.down_to,
+            "amount_up": verbs.amount_up, "amount_down": verbs.amount_down,
+        })
     };
     json!({
         "kind": computation.template(),
@@ -584,7 +656,12 @@ pub fn build(computation: &Computation) -> Value {
             "dimension": f.dimension, "dimension_label": f.dimension_label, "member": f.member, "label": f.label,
         })).collect::<Vec<_>>(),
         "subject": computation.subject,
-        "period": {"id": computation.period.to_string(), "label": computation.period_label},
+        "period": {
+            "id": computation.period.to_string(),
+            "label": computation.period_label,
+            "year_label": computation.year_label,
+            "year_implied": computation.year_label.is_some(),
+        },
         "value": {
             "raw": raw(value),
             "text": formatter.value.value(value),
@@ -599,6 +676,7 @@ pub fn build(computation: &Computation) -> Value {
         "items": items,
         "total": computation.total.map(|t| json!({"raw": raw(t), "text": formatter.value.value(t), "short": formatter.short(computation, t)})),
         "by": computation.by_label,
+        "by_preposition": computation.by_preposition,
         "trend": trend_json(computation, &formatter),
         "verbs": verb_words,
         "drivers": drivers,
@@ -606,6 +684,7 @@ pub fn build(computation: &Computation) -> Value {
             "punctuation": computation.style.punctuation.id(),
             "points": computation.style.points.id(),
             "currency_sign": computation.style.currency_sign.id(),
+            "report_year": computation.style.report_year.id(),
         },
     })
 }
@@ -743,6 +822,13 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         .as_ref()
         .map(|base| change(computation, formatter, computation.value, base.value))
         .and_then(|change| trend_overall(computation, &shape, &change));
+    let (min, mut max) = (point(shape.min), point(shape.max));
+    // Two points that read the same are one figure to a template that compares them (`eq min.text max.text`).
+    if let (Some(low), Some(high)) = (min["text"].as_str(), max["text"].as_str())
+        && same_figure(low, high)
+    {
+        max["text"] = min["text"].clone();
+    }
     json!({
         "pattern": shape.pattern,
         "overall": overall,
@@ -756,7 +842,21 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),
         "last": point(points.len() - 1),
-        "max": point(shape.max),
-        "min": point(shape.min),
+        "max": max,
+        "min": min,
     })
+}
+
+/// The context with its figures' marks taken away, as `mdbook-kpi eval --json` prints it.
+pub fn unmarked(mut value: Value) -> Value {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::String(text) => *text = super::precision::strip(text),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(fields) => fields.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut value);
+    value
 }

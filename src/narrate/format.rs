@@ -238,17 +238,24 @@ pub struct NumberFormat<'a> {
     pub style: Style,
     /// Decimals and magnitude the directive fixes (`decimals=`, `scale=`).
     pub fixed: Fixed,
+    /// Whether figures are marked for one precision within a sentence or table row ([`super::precision`]).
+    pub marked: bool,
 }
 
 impl NumberFormat<'_> {
     /// A value of the metric: `3600万元` / `¥36M`, `120家`, `75%`, `18天` / `18 days`.
     pub fn value(&self, value: Decimal) -> String {
+        // `compute` refuses ratios whose percentage is beyond decimal range; saturate rather than panic.
+        let shown = if self.unit == Unit::Ratio { value.saturating_mul(Decimal::ONE_HUNDRED) } else { value };
+        self.marked(self.value_text(value), shown)
+    }
+
+    fn value_text(&self, value: Decimal) -> String {
         let number = match self.unit {
             Unit::Currency => return self.currency_text(value),
-            Unit::Percent => return self.percent(value),
-            // `compute` refuses ratios whose percentage is beyond decimal range; saturate rather than panic.
-            Unit::Ratio => return self.percent(value.saturating_mul(Decimal::ONE_HUNDRED)),
-            Unit::Days => return self.days(value),
+            Unit::Percent => return self.percent_text(value),
+            Unit::Ratio => return self.percent_text(value.saturating_mul(Decimal::ONE_HUNDRED)),
+            Unit::Days => return self.days_text(value),
             Unit::Count | Unit::Number if self.fixed != Fixed::default() => self.fixed_magnitude(value),
             Unit::Count | Unit::Number => match self.locale {
                 Locale::ZhCn => compact_zh(value),
@@ -263,6 +270,22 @@ impl NumberFormat<'_> {
             Some(suffix) => format!("{number}{}", suffix.get(self.locale.id(), "")),
             None => number,
         }
+    }
+
+    /// A figure as the formatter hands it out: marked with its unrounded number where the sentence or table
+    /// row evens out its decimals afterwards (see [`super::precision`]).
+    fn marked(&self, text: String, shown: Decimal) -> String {
+        if self.marked { super::precision::mark(text, shown) } else { text }
+    }
+
+    /// An English count difference as a comparative, in the order English says it: `17 fewer customers`,
+    /// `1 more customer`, `3 more` (number, comparative, the count's noun).
+    pub fn count_comparative(&self, difference: Decimal, comparative: &str) -> String {
+        let unmarked = NumberFormat { suffix: None, marked: false, ..self.clone() };
+        let number = unmarked.value_text(difference.abs());
+        let noun = self.suffix.map(|suffix| suffix.get("en", "")).unwrap_or_default();
+        let noun = if number == "1" { singular(noun) } else { noun.to_string() };
+        format!("{} {comparative}{noun}", self.marked(number, difference.abs()))
     }
 
     /// The value without a count's suffix, for sentences whose label already names what is counted
@@ -347,11 +370,19 @@ impl NumberFormat<'_> {
 
     /// `35%`, `22.6%`, `105%` with `precision` decimals.
     pub fn percent(&self, percent: Decimal) -> String {
+        self.marked(self.percent_text(percent), percent)
+    }
+
+    fn percent_text(&self, percent: Decimal) -> String {
         format!("{}%", self.small_number(percent, false))
     }
 
     /// `12.4个百分点` / `12.4 pp`.
     pub fn points(&self, points: Decimal) -> String {
+        self.marked(self.points_text(points), points)
+    }
+
+    fn points_text(&self, points: Decimal) -> String {
         let number = round(points, self.precision);
         let text = self.small_number(points, false);
         match self.locale {
@@ -366,6 +397,10 @@ impl NumberFormat<'_> {
 
     /// `18天` / `18 days`, `1 day`.
     pub fn days(&self, days: Decimal) -> String {
+        self.marked(self.days_text(days), days)
+    }
+
+    fn days_text(&self, days: Decimal) -> String {
         let number = round(days, self.precision);
         match self.locale {
             Locale::ZhCn => format!("{}天", self.small_number(days, false)),
@@ -377,7 +412,7 @@ impl NumberFormat<'_> {
     /// `10-day` (en) for "the 10-day standard"; other units as their value text.
     pub fn adjective(&self, value: Decimal) -> String {
         match (self.unit, self.locale) {
-            (Unit::Days, Locale::En) => format!("{}-day", self.small_number(value, false)),
+            (Unit::Days, Locale::En) => self.marked(format!("{}-day", self.small_number(value, false)), value),
             _ => self.value(value),
         }
     }

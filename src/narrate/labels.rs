@@ -84,8 +84,9 @@ pub fn guess_plural(label: &str) -> bool {
 pub fn join_cjk(parts: &[&str]) -> String {
     let mut out = String::new();
     for part in parts.iter().filter(|p| !p.is_empty()) {
+        // A figure may come marked for one precision per sentence: the characters that show decide.
         let needs_space = matches!(
-            (out.chars().last(), part.chars().next()),
+            (super::precision::last_shown(&out), super::precision::first_shown(part)),
             (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric()
         );
         if needs_space {
@@ -104,6 +105,9 @@ mod tests {
     fn labels() {
         let q4 = Period::Quarter(2023, 4);
         assert_eq!(period_label(q4, Some(2023), Locale::ZhCn), "Q4");
+        let figure = crate::narrate::precision::mark("3600万元".into(), rust_decimal::Decimal::from(36_000_000));
+        let joined = join_cjk(&["2023年", "GMV", &figure]);
+        assert_eq!(crate::narrate::precision::strip(&joined), "2023年GMV 3600万元");
         assert_eq!(period_label(q4, Some(2024), Locale::ZhCn), "2023年Q4");
         assert_eq!(period_label(q4, Some(2024), Locale::En), "Q4 2023");
         assert_eq!(period_label(Period::Year(2023), Some(2023), Locale::ZhCn), "2023年");

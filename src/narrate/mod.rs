@@ -9,6 +9,7 @@ pub mod format;
 pub mod labels;
 pub mod names;
 pub mod native;
+pub mod precision;
 pub mod table;
 pub mod templates;
 
@@ -59,6 +60,9 @@ pub struct Narrator<'a> {
     pub precision: u32,
     /// Punctuation, percentage points and currency signs as the book chose them.
     pub style: crate::config::Style,
+    /// Whether an earlier sentence of the chapter named the report year: then a sentence about the whole report
+    /// year says 全年 / full-year instead (`report-year = "first"`, docs/src/wording.md).
+    pub year_named: bool,
 }
 
 impl Narrator<'_> {
@@ -101,27 +105,35 @@ impl Narrator<'_> {
                     Form::Ratio => "ratio",
                     _ => computation.template(),
                 };
+                // Figures come marked: one precision per kind within the sentence (docs/src/wording.md).
                 if self.templates.is_native(computation.locale, kind)
                     && let Some(text) = native::render(&computation, kind)
                 {
-                    return Ok(text);
+                    return Ok(precision::harmonize(text));
                 }
                 let context = context::build(&computation);
-                self.templates.render(computation.locale, kind, computation.style.punctuation, context).map_err(
-                    |message| {
-                        Failure::new(Rule::KpiTemplate, 0..0, message).with_help(Some(
+                self.templates
+                    .render(computation.locale, kind, computation.style.punctuation, context)
+                    .map(precision::harmonize)
+                    .map_err(|message| {
+                        Failure::new(Rule::KpiTemplate, 0..0, precision::strip(&message)).with_help(Some(
                             "check the template against the context `mdbook-kpi eval --json` prints".into(),
                         ))
-                    },
-                )
+                    })
             }
         }
+    }
+
+    /// Whether the directive, expanded as a sentence, names the report year as its period (`2023年营收…`): after
+    /// it, the chapter's sentences about the whole year say 全年 / full-year.
+    pub fn names_report_year(&self, text: &str) -> bool {
+        crate::directive::parse::parse(text).is_ok_and(|directive| compute::names_report_year(self, &directive))
     }
 
     /// The template context of docs/src/templates.md, as `mdbook-kpi eval --json` prints it.
     pub fn context(&self, directive: &Directive) -> Result<serde_json::Value, Failure> {
         let computation = compute::compute(self, directive)?;
-        Ok(context::build(&computation))
+        Ok(context::unmarked(context::build(&computation)))
     }
 }
 

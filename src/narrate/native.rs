@@ -86,7 +86,7 @@ struct Sentence<'a> {
 
 impl<'a> Sentence<'a> {
     fn new(c: &'a Computation) -> Self {
-        let f = Formatter::new(c);
+        let f = Formatter::sentence(c);
         let compared = c.base.as_ref().map(|base| (base, context::change(c, &f, c.value, base.value)));
         Sentence { c, f, compared }
     }
@@ -154,6 +154,20 @@ impl<'a> Sentence<'a> {
     fn abs_text(&self) -> Option<String> {
         let (_, change) = self.compared()?;
         context::change_texts(self.c, change).1.filter(|text| !text.is_empty())
+    }
+
+    /// `{{#if change.with_amount}}{{change.diff_text}}（{{change.abs_text}}）{{else}}{{change.abs_text}}{{/if}}`:
+    /// the change's measure, after its amount under `with=amount`.
+    fn measure(&self, out: &mut String, abs: &str, (open, close): (&str, char)) {
+        match self.compared() {
+            Some((_, change)) if context::with_amount(self.c, change) => {
+                esc(out, &change.diff_text);
+                out.push_str(open);
+                esc(out, abs);
+                out.push(close);
+            }
+            _ => esc(out, abs),
+        }
     }
 
     /// `ratio.text`
@@ -274,7 +288,7 @@ impl<'a> Sentence<'a> {
                         Some(_) => " a modest ",
                         None => " ",
                     });
-                    esc(out, &abs);
+                    self.measure(out, &abs, (" (", ')'));
                     out.push(' ');
                     if yoy {
                         out.push_str("year over year");
@@ -307,6 +321,13 @@ impl<'a> Sentence<'a> {
                 self.lead_en(out);
                 if direction == "flat" {
                     out.push_str(if self.roughly_flat() { " roughly the same as for " } else { " the same as for " });
+                } else if let Some(count) =
+                    self.abs_text().is_none().then(|| context::count_comparative(c, &self.f, change)).flatten()
+                {
+                    // A count without a percentage: "20 more customers than for North".
+                    out.push(' ');
+                    esc(out, &count);
+                    out.push_str(" than for ");
                 } else {
                     out.push(' ');
                     match self.abs_text() {
@@ -397,16 +418,25 @@ impl<'a> Sentence<'a> {
                 out.push(':');
                 for (index, item) in c.items.iter().enumerate() {
                     if index > 0 {
-                        out.push(',');
+                        out.push_str(if index + 1 == c.items.len() { " and" } else { "," });
                     }
                     out.push(' ');
-                    esc(out, &item.label);
-                    out.push(' ');
-                    esc(out, &self.f.value.value(item.value));
-                    if let Some(share) = item.share {
-                        out.push_str(" (");
-                        esc(out, &self.f.percent.percent(share));
-                        out.push(')');
+                    match item.share {
+                        // A part of a whole: the amount, its share, and where it came from.
+                        Some(share) => {
+                            esc(out, &self.f.short(c, item.value));
+                            out.push_str(" (");
+                            esc(out, &self.f.percent.percent(share));
+                            out.push_str(") ");
+                            esc(out, &c.by_preposition);
+                            out.push(' ');
+                            esc(out, &item.label);
+                        }
+                        None => {
+                            esc(out, &item.label);
+                            out.push(' ');
+                            esc(out, &self.f.value.value(item.value));
+                        }
                     }
                 }
             }
@@ -454,7 +484,7 @@ impl<'a> Sentence<'a> {
         match shape.pattern {
             _ if context::trend_steady(c, &shape) => {
                 let (low, high) = self.trend_range(&shape)?;
-                if low == high {
+                if context::same_figure(&low, &high) {
                     out.push_str(" held steady at ");
                     esc(out, &low);
                 } else {
@@ -574,7 +604,7 @@ impl<'a> Sentence<'a> {
             _ if context::trend_steady(c, &shape) => {
                 let (low, high) = self.trend_range(&shape)?;
                 out.push_str("基本稳定");
-                if low == high {
+                if context::same_figure(&low, &high) {
                     out.push('在');
                     esc(out, &low);
                 } else {
@@ -696,7 +726,7 @@ impl<'a> Sentence<'a> {
     /// `drivers.diff_text`
     fn drivers_diff_text(&self) -> Option<String> {
         let (_, change) = self.compared()?;
-        context::drivers_diff_text(self.c, change)
+        context::drivers_diff_text(self.c, &self.f, change)
     }
 
     /// The zh-CN drivers sentence, as `zh-CN/drivers.hbs` writes it.
@@ -709,7 +739,7 @@ impl<'a> Sentence<'a> {
         if selection.pattern == "target" {
             let relation = self.relation()?;
             if self.completion() {
-                out.push_str("目标完成率");
+                self.completion_zh(out, base);
                 esc(out, &self.ratio_text()?);
             } else if relation == "equal" {
                 out.push_str("与目标");
@@ -769,7 +799,8 @@ impl<'a> Sentence<'a> {
             out.push(m.open);
             esc(out, &self.base_short(base));
             out.push(m.close);
-            out.push_str(choose(direction, "增加", "减少", ""));
+            let verbs = context::verbs(self.c);
+            out.push_str(choose(direction, verbs.amount_up, verbs.amount_down, ""));
             esc(out, &change.diff_text);
         }
         let list = |out: &mut String, drivers: &[&Driver], whole: Option<&str>| {
@@ -821,14 +852,16 @@ impl<'a> Sentence<'a> {
                 out.push_str("其中");
                 if !selection.rises.is_empty() {
                     list(out, &selection.rises, None);
-                    out.push_str("增长最多");
+                    out.push_str(context::verbs(self.c).up);
+                    out.push_str("最多");
                 }
                 if !selection.falls.is_empty() {
                     if !selection.rises.is_empty() {
                         out.push(m.comma);
                     }
                     list(out, &selection.falls, None);
-                    out.push_str("下降最多");
+                    out.push_str(context::verbs(self.c).down);
+                    out.push_str("最多");
                 }
             }
             _ => {}
@@ -1005,6 +1038,17 @@ impl<'a> Sentence<'a> {
         }
     }
 
+    /// `目标（{{base.short}}）完成率`: the target named with its figure, as the other target sentences and the
+    /// English (`105% of the RMB 114M target`) give it.
+    fn completion_zh(&self, out: &mut String, base: &Base) {
+        let m = self.marks();
+        out.push_str("目标");
+        out.push(m.open);
+        esc(out, &self.base_short(base));
+        out.push(m.close);
+        out.push_str("完成率");
+    }
+
     /// The punctuation of Chinese sentences as the book chose it.
     fn marks(&self) -> Marks {
         match self.c.style.punctuation {
@@ -1036,7 +1080,7 @@ impl<'a> Sentence<'a> {
                         None => "",
                     });
                     out.push_str(choose(direction, verbs.up, verbs.down, ""));
-                    esc(out, &abs);
+                    self.measure(out, &abs, (m.open.encode_utf8(&mut [0; 4]), m.close));
                     match doubled {
                         Some("exactly") => {
                             out.push(m.comma);
@@ -1056,7 +1100,8 @@ impl<'a> Sentence<'a> {
                     out.push(m.open);
                     esc(out, &self.base_short(base));
                     out.push(m.close);
-                    out.push_str(choose(direction, "增加", "减少", ""));
+                    let verbs = context::verbs(c);
+                    out.push_str(choose(direction, verbs.amount_up, verbs.amount_down, ""));
                     esc(out, &change.diff_text);
                 }
             }
@@ -1089,7 +1134,7 @@ impl<'a> Sentence<'a> {
                 let noun = if kind == "target" { "目标" } else { "标准" };
                 self.lead_zh(out);
                 if kind == "target" && self.completion() {
-                    out.push_str("目标完成率");
+                    self.completion_zh(out, base);
                     esc(out, &self.ratio_text()?);
                 } else if relation == "equal" {
                     out.push('与');

@@ -134,12 +134,19 @@ struct Grid {
 
 /// The table as Markdown lines (no trailing newline); the first column left-aligned, numbers right-aligned.
 pub fn render(computation: &Computation) -> String {
-    let formatter = Formatter::grid(computation);
-    let grid = match computation.kind {
+    let formatter = Formatter::grid(computation).marked();
+    let mut grid = match computation.kind {
         SentenceKind::Trend => trend_grid(computation, &formatter),
         SentenceKind::Breakdown => breakdown_grid(computation, &formatter),
         _ => comparison_grid(computation, &formatter),
     };
+    // One precision within the table: figures of one kind are written to the same decimals, so that each row
+    // reads evenly and each column lines up.
+    let widths: Vec<usize> = grid.rows.iter().map(Vec::len).collect();
+    let mut cells: Vec<String> = grid.rows.drain(..).flatten().collect();
+    super::precision::harmonize_all(&mut cells);
+    let mut cells = cells.into_iter();
+    grid.rows = widths.iter().map(|width| cells.by_ref().take(*width).collect()).collect();
     write_markdown(&grid)
 }
 
@@ -294,6 +301,7 @@ pub(crate) mod sample {
             currency: "CNY".into(),
             flat_within: Decimal::ZERO,
             additive: true,
+            verbs: Default::default(),
         }
     }
 
@@ -309,6 +317,7 @@ pub(crate) mod sample {
             filters: Vec::new(),
             period: Period::Year(2023),
             period_label: if locale == Locale::ZhCn { "2023年".into() } else { "2023".into() },
+            year_label: None,
             value: Decimal::from(value),
             base: None,
             points: Vec::new(),
@@ -316,8 +325,10 @@ pub(crate) mod sample {
             total: None,
             by_label: None,
             by_dimension: None,
+            by_preposition: "from".into(),
             share: kind == SentenceKind::Share,
             chart_options: Vec::new(),
+            with_amount: false,
             drivers: None,
             fixed: Default::default(),
             measure: None,
@@ -392,7 +403,7 @@ mod tests {
         assert_eq!(
             render(&c),
             "| Product line | Revenue | Share |\n| :--- | ---: | ---: |\n| A\\|B | RMB 85M | 77.3% |\n| C | RMB 25M | 22.7% |\n\
-             | **Total** | **RMB 110M** | **100%** |"
+             | **Total** | **RMB 110M** | **100.0%** |"
         );
     }
 

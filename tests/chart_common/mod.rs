@@ -62,7 +62,7 @@ pub const SHAPES: &[(&str, &str)] = &[
 pub const LOCALES: [(Locale, &str); 2] = [(Locale::ZhCn, "zh"), (Locale::En, "en")];
 
 pub fn narrator<'a>(data: &'a DataSet, templates: &'a Templates, locale: Locale) -> Narrator<'a> {
-    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default() }
+    Narrator { data, templates, locale, year: None, precision: 1, style: Default::default(), year_named: false }
 }
 
 /// Expands `<<#kpi BODY>>` for a renderer.

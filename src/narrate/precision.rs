@@ -1,0 +1,291 @@
+//! One precision within a sentence or a table row (docs/src/wording.md): figures of the same kind — the same
+//! unit and magnitude, `RMB …M`, `…万元`, `…%`, `…个百分点` — are written with the same number of decimals,
+//! the most any of them has, so `RMB 21M` beside `RMB 18.35M` reads `RMB 21.00M`. A figure that gains decimals
+//! is rounded again from its unrounded value (114,300,000 is `RMB 114M` alone and `RMB 114.30M` beside
+//! `RMB 1.84M`), never padded with zeros it does not have, so every figure is its value rounded, as before.
+//!
+//! The formatter of sentences and table rows wraps each figure it writes, with the unrounded number it shows
+//! ([`mark`]); [`harmonize`] finds them in the finished text, evens out the decimals of each kind and takes the
+//! marks away. Text from the data (labels, the author's words) is never marked, so a digit in a label is never
+//! touched.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Opens a figure in marked text (private-use characters, which no data text is expected to hold; one that
+/// does is taken away with the marks).
+pub const OPEN: char = '\u{E000}';
+/// Separates a figure's unrounded number from its text.
+pub const SEP: char = '\u{E002}';
+/// Closes a figure in marked text.
+pub const CLOSE: char = '\u{E001}';
+
+/// A figure's text, marked for [`harmonize`] with the unrounded number it shows (before 万/亿, K/M/B scaling; a
+/// percentage in percent).
+pub fn mark(figure: String, raw: Decimal) -> String {
+    let raw = raw.abs().normalize().to_string();
+    let mut marked = String::with_capacity(figure.len() + raw.len() + 9);
+    marked.push(OPEN);
+    marked.push_str(&raw);
+    marked.push(SEP);
+    marked.push_str(&figure);
+    marked.push(CLOSE);
+    marked
+}
+
+/// The text without marks (a figure as it was formatted).
+pub fn strip(text: &str) -> String {
+    if is_marked(text) { rewrite(text, &[]) } else { text.to_string() }
+}
+
+/// The first character of a text as it will show (marks and a figure's unrounded number left out).
+pub fn first_shown(text: &str) -> Option<char> {
+    let mut hidden = false;
+    for ch in text.chars() {
+        match ch {
+            OPEN => hidden = true,
+            SEP => hidden = false,
+            CLOSE => {}
+            _ if hidden => {}
+            _ => return Some(ch),
+        }
+    }
+    None
+}
+
+/// The last character of a text as it will show.
+pub fn last_shown(text: &str) -> Option<char> {
+    let mut hidden = false;
+    for ch in text.chars().rev() {
+        match ch {
+            SEP => hidden = true,
+            OPEN => hidden = false,
+            CLOSE => {}
+            _ if hidden => {}
+            _ => return Some(ch),
+        }
+    }
+    None
+}
+
+/// Whether the text holds a mark.
+fn is_marked(text: &str) -> bool {
+    text.contains([OPEN, SEP, CLOSE])
+}
+
+/// The text with stray marks taken out.
+fn unmarked(text: &str) -> String {
+    text.chars().filter(|c| ![OPEN, SEP, CLOSE].contains(c)).collect()
+}
+
+/// The number inside a figure: its byte range (digits, thousands commas and one decimal point) and its
+/// decimals. `None` for a figure without digits.
+fn number_in(figure: &str) -> Option<(std::ops::Range<usize>, usize)> {
+    let start = figure.find(|c: char| c.is_ascii_digit())?;
+    let bytes = figure.as_bytes();
+    let mut end = start;
+    let mut decimals = None;
+    while end < bytes.len() {
+        match bytes[end] {
+            b'0'..=b'9' => {
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+            }
+            b',' if decimals.is_none() && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) => {}
+            b'.' if decimals.is_none() && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) => decimals = Some(0),
+            _ => break,
+        }
+        end += 1;
+    }
+    Some((start..end, decimals.unwrap_or(0)))
+}
+
+/// The kind of a figure: its text with the number taken out and without a leading minus (`RMB #M`, `#万元`,
+/// `#%`, `#个百分点`). Figures of one kind are written alike.
+fn kind_of(figure: &str) -> Option<String> {
+    let (range, _) = number_in(figure)?;
+    let before = figure[..range.start].trim_start_matches('-');
+    Some(format!("{before}#{}", &figure[range.end..]))
+}
+
+/// What the number of a figure is counted in, from the magnitude word right after it.
+fn magnitude(after: &str) -> Decimal {
+    match after.chars().next() {
+        Some('K') => Decimal::from(1_000),
+        Some('M') => Decimal::from(1_000_000),
+        Some('B') => Decimal::from(1_000_000_000),
+        Some('万') => Decimal::from(10_000),
+        Some('亿') => Decimal::from(100_000_000),
+        _ => Decimal::ONE,
+    }
+}
+
+/// The figure written with `decimals` decimals, rounded half to even from its unrounded value; as it is when it
+/// has that many already, or when the value does not round back to the figure (a figure that is not the
+/// number's plain rounding is left alone rather than changed).
+fn rewritten(figure: &str, raw: Option<Decimal>, decimals: usize) -> String {
+    let (Some((range, has)), Some(raw)) = (number_in(figure), raw) else { return figure.to_string() };
+    if has >= decimals {
+        return figure.to_string();
+    }
+    let number = &figure[range.clone()];
+    let Some(scaled) = raw.checked_div(magnitude(&figure[range.end..])) else { return figure.to_string() };
+    let places = decimals as u32;
+    let shown = scaled.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+    // The figure as it was must be this value rounded to its own decimals.
+    let plain: String = number.chars().filter(|c| *c != ',').collect();
+    let as_was = shown.round_dp_with_strategy(has as u32, RoundingStrategy::MidpointNearestEven);
+    if plain.parse::<Decimal>().ok() != Some(as_was.normalize()) && plain.parse::<Decimal>().ok() != Some(as_was) {
+        return figure.to_string();
+    }
+    let mut text = format!("{shown:.places$}", places = decimals);
+    if number.contains(',') {
+        text = super::format::group_thousands(text.parse().unwrap_or(shown));
+        // group_thousands drops trailing zeros: put them back.
+        let kept = text.split_once('.').map_or(0, |(_, frac)| frac.len());
+        if kept == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', decimals - kept));
+    }
+    format!("{}{text}{}", &figure[..range.start], &figure[range.end..])
+}
+
+/// The marked figures of a text, in order: the unrounded number and the figure.
+fn figures(text: &str) -> impl Iterator<Item = (Option<Decimal>, &str)> {
+    text.split(OPEN).skip(1).filter_map(|rest| rest.split_once(CLOSE).map(|(inside, _)| split_figure(inside)))
+}
+
+/// A mark's inside: the unrounded number and the figure.
+fn split_figure(inside: &str) -> (Option<Decimal>, &str) {
+    match inside.split_once(SEP) {
+        Some((raw, figure)) => (raw.parse().ok(), figure),
+        None => (None, inside),
+    }
+}
+
+/// Texts (one sentence, or the cells of one table row) with the figures of each kind written to the same
+/// number of decimals, and the marks taken away.
+pub fn harmonize_all(texts: &mut [String]) {
+    if !texts.iter().any(|text| is_marked(text)) {
+        return;
+    }
+    let mut most: Vec<(String, usize)> = Vec::new();
+    for (_, figure) in texts.iter().flat_map(|text| figures(text)) {
+        let (Some(kind), Some((_, decimals))) = (kind_of(figure), number_in(figure)) else { continue };
+        match most.iter_mut().find(|(known, _)| *known == kind) {
+            Some((_, best)) => *best = (*best).max(decimals),
+            None => most.push((kind, decimals)),
+        }
+    }
+    for text in texts.iter_mut() {
+        if is_marked(text) {
+            *text = rewrite(text, &most);
+        }
+    }
+}
+
+/// One text with its figures written to their kind's decimals (none given: as they were), without marks.
+fn rewrite(text: &str, most: &[(String, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find(OPEN) {
+        out.push_str(&unmarked(&rest[..open]));
+        let after = &rest[open + OPEN.len_utf8()..];
+        let Some(close) = after.find(CLOSE) else {
+            out.push_str(&unmarked(after));
+            return out;
+        };
+        let (raw, figure) = split_figure(&after[..close]);
+        let figure = unmarked(figure);
+        let decimals = kind_of(&figure).and_then(|kind| most.iter().find(|(k, _)| *k == kind).map(|(_, d)| *d));
+        match decimals {
+            Some(decimals) => out.push_str(&rewritten(&figure, raw, decimals)),
+            None => out.push_str(&figure),
+        }
+        rest = &after[close + CLOSE.len_utf8()..];
+    }
+    out.push_str(&unmarked(rest));
+    out
+}
+
+/// One sentence with its figures evened out ([`harmonize_all`]).
+pub fn harmonize(text: String) -> String {
+    let mut texts = [text];
+    harmonize_all(&mut texts);
+    let [text] = texts;
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn m(figure: &str, raw: Decimal) -> String {
+        mark(figure.to_string(), raw)
+    }
+
+    #[test]
+    fn figures_of_one_kind_take_the_most_decimals_from_their_values() {
+        let text = format!(
+            "Q4 revenue was {}, up from {} in Q3 ({})",
+            m("RMB 21M", dec!(21_004_000)),
+            m("RMB 18.35M", dec!(18_350_000)),
+            m("16.1%", dec!(16.129))
+        );
+        assert_eq!(harmonize(text), "Q4 revenue was RMB 21.00M, up from RMB 18.35M in Q3 (16.1%)");
+        // Rounded again from the value, not padded: 114.3M alone is 114M.
+        let text = format!("{} of the {} target", m("RMB 1.84M", dec!(1_840_000)), m("RMB 114M", dec!(114_300_000)));
+        assert_eq!(harmonize(text), "RMB 1.84M of the RMB 114.30M target");
+        let text = format!(
+            "占比{}，较Q3的{}上升{}",
+            m("35%", dec!(35)),
+            m("22.6%", dec!(22.58)),
+            m("12.4个百分点", dec!(12.42))
+        );
+        assert_eq!(harmonize(text), "占比35.0%，较Q3的22.6%上升12.4个百分点");
+    }
+
+    #[test]
+    fn other_kinds_and_unmarked_digits_are_left_alone() {
+        // 亿 and 万 are different kinds; the 4 of Q4 and the digits of a label are not figures.
+        let text = format!(
+            "2023年Q4营收{}，其中5G套餐{}、其他{}",
+            m("1.2亿元", dec!(120_000_000)),
+            m("8500万元", dec!(85_004_000)),
+            m("12.5万元", dec!(125_000))
+        );
+        assert_eq!(harmonize(text), "2023年Q4营收1.2亿元，其中5G套餐8500.4万元、其他12.5万元");
+        assert_eq!(harmonize("no figures 1.25".to_string()), "no figures 1.25");
+    }
+
+    #[test]
+    fn signs_grouping_and_rows() {
+        let text = format!(
+            "{}, {}, +{}",
+            m("-RMB 1.5M", dec!(-1_500_000)),
+            m("RMB 1,234.25M", dec!(1_234_250_000)),
+            m("RMB 3M", dec!(3_000_000))
+        );
+        assert_eq!(harmonize(text), "-RMB 1.50M, RMB 1,234.25M, +RMB 3.00M");
+        let mut row = [
+            m("3600万元", dec!(36_000_000)),
+            m("31.5万元", dec!(315_000)),
+            format!("+{}", m("16.1%", dec!(16.1))),
+            "华东".to_string(),
+        ];
+        harmonize_all(&mut row);
+        assert_eq!(row, ["3600.0万元", "31.5万元", "+16.1%", "华东"]);
+        assert_eq!(strip(&m("RMB 3M", dec!(3_000_000))), "RMB 3M");
+    }
+
+    #[test]
+    fn a_figure_that_is_not_its_values_rounding_stays() {
+        // A figure written some other way (a label's own text, a capped value) is not rewritten.
+        assert_eq!(
+            harmonize(format!("{} {}", m("RMB 5M", dec!(7_000_000)), m("RMB 1.25M", dec!(1_250_000)))),
+            "RMB 5M RMB 1.25M"
+        );
+    }
+}
