@@ -183,7 +183,9 @@ fn figure_findings(
         None => {
             let parsed: Vec<_> = chapters
                 .par_iter()
-                .map(|&index| crate::figures::extract::segments_and_code_ranges(&request.content(index)))
+                .map_init(String::new, |buffer, &index| {
+                    crate::figures::extract::segments_and_code_ranges(request.content_in(index, buffer))
+                })
                 .collect();
             code_ranges.resize(request.chapters().len(), None);
             let mut segments = Vec::with_capacity(parsed.len());

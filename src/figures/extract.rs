@@ -106,6 +106,19 @@ impl Block {
     }
 }
 
+/// The offsets of the ASCII digits of `chapter` outside `directives` (sorted ranges).
+fn digits_outside(chapter: &str, directives: &[Range<usize>]) -> Vec<usize> {
+    let bytes = chapter.as_bytes();
+    let mut digits = Vec::new();
+    let mut from = 0;
+    for range in directives.iter().chain(std::iter::once(&(bytes.len()..bytes.len()))) {
+        let to = range.start.clamp(from, bytes.len());
+        digits.extend((from..to).filter(|&at| bytes[at].is_ascii_digit()));
+        from = from.max(range.end);
+    }
+    digits
+}
+
 /// Whether a chapter can hold a figure at all: most chapters of a big book are skipped here.
 pub fn has_digits(chapter: &str) -> bool {
     chapter.bytes().any(|b| b.is_ascii_digit())
@@ -150,17 +163,25 @@ pub struct Collector<'c> {
     depth: usize,
     allow: Option<(Vec<String>, Option<usize>)>,
     code_and_html: Vec<Range<usize>>,
+    /// The chapter's digits outside directives, by offset: a block whose source holds none is not read.
+    digits: Vec<usize>,
+    /// For each open block that holds text, whether it is not read (see [`Collector::reading`]).
+    quiet: Vec<bool>,
 }
 
 impl<'c> Collector<'c> {
     pub fn new(chapter: &'c str) -> Self {
         let active = has_digits(chapter);
+        // Only Text events are read, never code or HTML, so the directives' own ranges are all that is needed
+        // (without the scanner's Markdown parse of its own).
+        let directives = if active { crate::check::outline::directive_ranges(chapter) } else { Vec::new() };
+        let digits = digits_outside(chapter, &directives);
         Collector {
             chapter,
-            active,
-            // Only Text events are read, never code or HTML, so the directives' own ranges are all that is
-            // needed (without the scanner's Markdown parse of its own).
-            directives: if active { crate::check::outline::directive_ranges(chapter) } else { Vec::new() },
+            active: active && !digits.is_empty(),
+            directives,
+            digits,
+            quiet: Vec::new(),
             out: Vec::new(),
             block: Block::default(),
             skipped: 0,
@@ -171,6 +192,15 @@ impl<'c> Collector<'c> {
             allow: None,
             code_and_html: Vec::new(),
         }
+    }
+
+    /// A collector that reads every block, digits or not: the plain path the skipping is held to in the tests.
+    #[cfg(test)]
+    fn reading_every_block(chapter: &'c str) -> Self {
+        let mut collector = Collector::new(chapter);
+        collector.active = has_digits(chapter);
+        collector.digits = (0..chapter.len()).collect();
+        collector
     }
 
     /// Whether the chapter can hold a figure (else the events need not be fed).
@@ -190,6 +220,8 @@ impl<'c> Collector<'c> {
             self.code_and_html.push(range.clone());
         }
         self.allow_scope(event);
+        self.track_quiet(event, &range);
+        let reading = self.reading();
         let out = &mut self.out;
         let block = &mut self.block;
         match event {
@@ -230,18 +262,47 @@ impl<'c> Collector<'c> {
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
             ) => sentences(block.take(), out),
-            Event::Text(text) if self.skipped == 0 => block.push_text(text, range, self.chapter, &self.directives),
+            Event::Text(text) if reading => block.push_text(text, range, self.chapter, &self.directives),
             Event::Code(_)
             | Event::InlineHtml(_)
             | Event::Html(_)
             | Event::InlineMath(_)
             | Event::DisplayMath(_)
             | Event::FootnoteReference(_)
-                if self.skipped == 0 =>
+                if reading =>
             {
                 block.text.push(HOLE)
             }
-            Event::SoftBreak | Event::HardBreak if self.skipped == 0 => block.text.push(' '),
+            Event::SoftBreak | Event::HardBreak if reading => block.text.push(' '),
+            _ => {}
+        }
+    }
+
+    /// Whether text events go into the block: not inside code, headings and the like, nor in a block whose
+    /// source has no digit outside directives (most of a big book's prose), which can hold no figure.
+    fn reading(&self) -> bool {
+        self.skipped == 0 && !self.quiet.last().copied().unwrap_or(false)
+    }
+
+    /// Keeps [`Collector::quiet`] for the blocks that hold text. A table cell is always read: its text ties the
+    /// figures of its row and column.
+    fn track_quiet(&mut self, event: &Event<'_>, range: &Range<usize>) {
+        match event {
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_)) => {
+                let from = self.digits.partition_point(|&at| at < range.start);
+                let quiet = self.digits.get(from).is_none_or(|&at| at >= range.end);
+                self.quiet.push(quiet);
+            }
+            Event::Start(Tag::TableCell) => self.quiet.push(false),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::FootnoteDefinition
+                | TagEnd::TableCell,
+            ) => {
+                self.quiet.pop();
+            }
             _ => {}
         }
     }
@@ -373,6 +434,30 @@ fn push_sentence(block: &Block, range: Range<usize>, out: &mut Vec<Segment>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collect(mut collector: Collector<'_>, chapter: &str) -> Vec<Segment> {
+        for (event, range) in Parser::new_ext(chapter, scan::markdown_options()).into_offset_iter() {
+            collector.event(&event, range);
+        }
+        collector.finish()
+    }
+
+    proptest::proptest! {
+        /// Skipping the blocks without a digit outside directives finds the same segments as reading them all.
+        #[test]
+        fn skipping_blocks_without_digits_changes_nothing(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "营收8369万元", "增长12.9%", "Q4", " <<#kpi revenue q4 vs q3>> ", "<<#kpi x 2024>>", "\n\n", "\n", "- ",
+                "1. ", "> ", "| a | 2025年 |\n|---|---|\n| 营收 | 8369万元 |\n", "`12`", "**华东**", "&#49;", "\\2",
+                "```\n12\n```\n", "# 标题3\n", "文字", "words ", "<!-- kpi-allow: data -->\n", "[^1]", "\n[^1]: 5家\n",
+            ]), 0..14)
+        ) {
+            let chapter: String = pieces.concat();
+            let skipping = collect(Collector::new(&chapter), &chapter);
+            let every = collect(Collector::reading_every_block(&chapter), &chapter);
+            proptest::prop_assert_eq!(skipping, every, "{:?}", chapter);
+        }
+    }
 
     #[test]
     fn prose_cells_and_items_but_never_code_html_or_directives() {

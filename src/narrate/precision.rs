@@ -22,10 +22,12 @@ pub const CLOSE: char = '\u{E001}';
 /// A figure's text, marked for [`harmonize`] with the unrounded number it shows (before 万/亿, K/M/B scaling; a
 /// percentage in percent).
 pub fn mark(figure: String, raw: Decimal) -> String {
-    let raw = raw.abs().normalize().to_string();
-    let mut marked = String::with_capacity(figure.len() + raw.len() + 9);
+    use std::fmt::Write;
+    let mut marked = String::with_capacity(figure.len() + 40);
     marked.push(OPEN);
-    marked.push_str(&raw);
+    // Written straight into the mark (no string of its own); `normalize` is left to the rare figure that is
+    // rewritten, which parses it back.
+    let _ = write!(marked, "{}", raw.abs());
     marked.push(SEP);
     marked.push_str(&figure);
     marked.push(CLOSE);
@@ -100,12 +102,12 @@ fn number_in(figure: &str) -> Option<(std::ops::Range<usize>, usize)> {
     Some((start..end, decimals.unwrap_or(0)))
 }
 
-/// The kind of a figure: its text with the number taken out and without a leading minus (`RMB #M`, `#万元`,
-/// `#%`, `#个百分点`). Figures of one kind are written alike.
-fn kind_of(figure: &str) -> Option<String> {
-    let (range, _) = number_in(figure)?;
+/// The kind of a figure: its text before the number (without a leading minus) and after it (`RMB `/`M`,
+/// ``/`万元`, ``/`%`, ``/`个百分点`), and the number's decimals. Figures of one kind are written alike.
+fn kind_of(figure: &str) -> Option<((&str, &str), usize)> {
+    let (range, decimals) = number_in(figure)?;
     let before = figure[..range.start].trim_start_matches('-');
-    Some(format!("{before}#{}", &figure[range.end..]))
+    Some(((before, &figure[range.end..]), decimals))
 }
 
 /// What the number of a figure is counted in, from the magnitude word right after it.
@@ -123,11 +125,12 @@ fn magnitude(after: &str) -> Decimal {
 /// The figure written with `decimals` decimals, rounded half to even from its unrounded value; as it is when it
 /// has that many already, or when the value does not round back to the figure (a figure that is not the
 /// number's plain rounding is left alone rather than changed).
-fn rewritten(figure: &str, raw: Option<Decimal>, decimals: usize) -> String {
-    let (Some((range, has)), Some(raw)) = (number_in(figure), raw) else { return figure.to_string() };
+fn rewritten(figure: &str, raw: Option<&str>, decimals: usize) -> String {
+    let Some((range, has)) = number_in(figure) else { return figure.to_string() };
     if has >= decimals {
         return figure.to_string();
     }
+    let Some(raw) = raw.and_then(|raw| raw.parse::<Decimal>().ok()) else { return figure.to_string() };
     let number = &figure[range.clone()];
     let Some(scaled) = raw.checked_div(magnitude(&figure[range.end..])) else { return figure.to_string() };
     let places = decimals as u32;
@@ -151,15 +154,15 @@ fn rewritten(figure: &str, raw: Option<Decimal>, decimals: usize) -> String {
     format!("{}{text}{}", &figure[..range.start], &figure[range.end..])
 }
 
-/// The marked figures of a text, in order: the unrounded number and the figure.
-fn figures(text: &str) -> impl Iterator<Item = (Option<Decimal>, &str)> {
+/// The marked figures of a text, in order: the unrounded number (as written in the mark) and the figure.
+fn figures(text: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
     text.split(OPEN).skip(1).filter_map(|rest| rest.split_once(CLOSE).map(|(inside, _)| split_figure(inside)))
 }
 
-/// A mark's inside: the unrounded number and the figure.
-fn split_figure(inside: &str) -> (Option<Decimal>, &str) {
+/// A mark's inside: the unrounded number (parsed only for a figure that is rewritten) and the figure.
+fn split_figure(inside: &str) -> (Option<&str>, &str) {
     match inside.split_once(SEP) {
-        Some((raw, figure)) => (raw.parse().ok(), figure),
+        Some((raw, figure)) => (Some(raw), figure),
         None => (None, inside),
     }
 }
@@ -170,13 +173,21 @@ pub fn harmonize_all(texts: &mut [String]) {
     if !texts.iter().any(|text| is_marked(text)) {
         return;
     }
-    let mut most: Vec<(String, usize)> = Vec::new();
+    // Per kind: the most decimals, and whether any figure has fewer (else nothing is rewritten).
+    let mut most: Vec<((String, String), usize)> = Vec::new();
+    let mut uneven = false;
     for (_, figure) in texts.iter().flat_map(|text| figures(text)) {
-        let (Some(kind), Some((_, decimals))) = (kind_of(figure), number_in(figure)) else { continue };
-        match most.iter_mut().find(|(known, _)| *known == kind) {
-            Some((_, best)) => *best = (*best).max(decimals),
-            None => most.push((kind, decimals)),
+        let Some(((before, after), decimals)) = kind_of(figure) else { continue };
+        match most.iter_mut().find(|((b, a), _)| b == before && a == after) {
+            Some((_, best)) => {
+                uneven |= *best != decimals;
+                *best = (*best).max(decimals);
+            }
+            None => most.push(((before.to_string(), after.to_string()), decimals)),
         }
+    }
+    if !uneven {
+        most.clear();
     }
     for text in texts.iter_mut() {
         if is_marked(text) {
@@ -186,27 +197,38 @@ pub fn harmonize_all(texts: &mut [String]) {
 }
 
 /// One text with its figures written to their kind's decimals (none given: as they were), without marks.
-fn rewrite(text: &str, most: &[(String, usize)]) -> String {
+fn rewrite(text: &str, most: &[((String, String), usize)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find(OPEN) {
-        out.push_str(&unmarked(&rest[..open]));
+        push_unmarked(&mut out, &rest[..open]);
         let after = &rest[open + OPEN.len_utf8()..];
         let Some(close) = after.find(CLOSE) else {
-            out.push_str(&unmarked(after));
+            push_unmarked(&mut out, after);
             return out;
         };
         let (raw, figure) = split_figure(&after[..close]);
-        let figure = unmarked(figure);
-        let decimals = kind_of(&figure).and_then(|kind| most.iter().find(|(k, _)| *k == kind).map(|(_, d)| *d));
+        let figure = if is_marked(figure) { std::borrow::Cow::Owned(unmarked(figure)) } else { figure.into() };
+        let decimals = kind_of(&figure)
+            .and_then(|((before, after), _)| most.iter().find(|((b, a), _)| b == before && a == after))
+            .map(|(_, d)| *d);
         match decimals {
             Some(decimals) => out.push_str(&rewritten(&figure, raw, decimals)),
             None => out.push_str(&figure),
         }
         rest = &after[close + CLOSE.len_utf8()..];
     }
-    out.push_str(&unmarked(rest));
+    push_unmarked(&mut out, rest);
     out
+}
+
+/// `text` added to `out` without stray marks (most text has none: copied whole).
+fn push_unmarked(out: &mut String, text: &str) {
+    if is_marked(text) {
+        out.extend(text.chars().filter(|c| ![OPEN, SEP, CLOSE].contains(c)));
+    } else {
+        out.push_str(text);
+    }
 }
 
 /// One sentence with its figures evened out ([`harmonize_all`]).

@@ -44,6 +44,22 @@ impl Request<'_> {
         Cow::Borrowed(self.content_borrowed(index))
     }
 
+    /// [`Request::content`] unescaped into `buffer` (whose room a thread reuses from chapter to chapter) rather
+    /// than into a string of its own; borrowed where no unescaping is needed.
+    pub fn content_in<'b>(&'b self, index: usize, buffer: &'b mut String) -> &'b str {
+        let unspliced = self.splices.get(index).is_none_or(Option::is_none);
+        match self.chapters.get(index) {
+            Some(chapter) if unspliced && self.text(index).is_none() && chapter.escaped => {
+                text::unescape_into(self.text_at(chapter.content.clone()), buffer);
+                buffer.as_str()
+            }
+            _ => {
+                *buffer = self.content(index).into_owned();
+                buffer.as_str()
+            }
+        }
+    }
+
     /// The content of a chapter whose literal has no escape: the literal without its quotes (which the locating
     /// reader checked are there).
     fn content_borrowed(&self, index: usize) -> &str {
