@@ -73,21 +73,31 @@ pub fn read_book(root: &Path) -> Result<BookOnDisk, Diagnostic> {
         collect_links(items, 0, &mut links);
     }
     let summary_index = LineIndex::new(&summary_text);
-    let mut chapters = Vec::with_capacity(links.len());
-    for (link, depth) in links {
-        let location = link
-            .location
-            .as_ref()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(|p| p.to_string_lossy().replace('\\', "/"));
-        let source_path = location.as_deref().map(|location| join_relative(&src, location));
-        let content = match (&source_path, &location) {
-            (Some(path), Some(location)) => read_text(root, path)
-                .map_err(|e| point_at_summary_link(e, &summary_text, &summary_index, &summary_path, location))?,
-            _ => String::new(),
-        };
-        chapters.push(Chapter { title: link.name.clone(), source_path, content: content.into(), depth });
-    }
+    // The chapters are read on all cores (a big book's files take longer to read one after another than to
+    // check); the first error in book order is the one reported, as a reading in order would.
+    let read: Vec<Result<Chapter<'static>, Diagnostic>> = {
+        use rayon::prelude::*;
+        crate::parallel::size_global_pool();
+        links
+            .par_iter()
+            .map(|&(link, depth)| {
+                let location = link
+                    .location
+                    .as_ref()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| p.to_string_lossy().replace('\\', "/"));
+                let source_path = location.as_deref().map(|location| join_relative(&src, location));
+                let content = match (&source_path, &location) {
+                    (Some(path), Some(location)) => read_text(root, path).map_err(|e| {
+                        point_at_summary_link(e, &summary_text, &summary_index, &summary_path, location)
+                    })?,
+                    _ => String::new(),
+                };
+                Ok(Chapter { title: link.name.clone(), source_path, content: content.into(), depth })
+            })
+            .collect()
+    };
+    let chapters = read.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(BookOnDisk {
         root: root.to_path_buf(),
         src,

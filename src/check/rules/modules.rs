@@ -54,7 +54,12 @@ pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModu
     let levels = node_levels(outline);
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut explicit: Vec<FoundModule> = Vec::new();
-    for (node, &level) in levels.iter().enumerate() {
+    // Every node's title against every module's titles: the bulk of the work, node by node on all cores.
+    let matches: Vec<Vec<(usize, f32)>> = {
+        use rayon::prelude::*;
+        (0..levels.len()).into_par_iter().map(|node| matches_of(outline, schema, node)).collect()
+    };
+    for ((node, &level), matches) in levels.iter().enumerate().zip(matches) {
         let named = outline
             .heading_of(node)
             .and_then(|h| h.explicit_id.as_deref())
@@ -64,7 +69,7 @@ pub fn find_modules(outline: &BookOutline<'_>, schema: &Schema) -> Vec<FoundModu
             explicit.push(FoundModule { spec, node, extra: Vec::new() });
             continue;
         }
-        for (spec, coverage) in matches_of(outline, schema, node) {
+        for (spec, coverage) in matches {
             candidates.push(Candidate { node, spec, level, coverage });
         }
     }
