@@ -160,7 +160,7 @@ fn the_example_renders_sentences_a_table_and_a_sized_chart_in_chromium() {
     assert!(table.is_match(main), "the region table is missing from the rendered page");
     // The chart: an inline SVG with an accessible title, drawn at a real size.
     let chart = regex::Regex::new(
-        r#"(?s)<figure class="kpi-chart"[^>]*>\s*<svg[^>]*role="img"[^>]*>\s*<title[^>]*>营收\(1月至12月\)</title>"#,
+        r#"(?s)<figure class="kpi-chart"[^>]*>\s*<svg[^>]*role="img"[^>]*>\s*<title[^>]*>营收（1月至12月）</title>"#,
     )
     .unwrap();
     assert!(chart.is_match(main), "no chart SVG with its <title> on the rendered page");
