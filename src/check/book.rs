@@ -172,16 +172,24 @@ fn read_text(root: &Path, relative: &str) -> Result<String, Diagnostic> {
             .with_help("check that the file exists and is readable")
             .in_file(relative)
     })?;
-    let mut text = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.into_bytes();
-        let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-        let position = LineIndex::new(&prefix).position(prefix.len());
-        Diagnostic::error(Rule::BookInvalid, format!("`{relative}` is not UTF-8 text"))
-            .with_help("save the file as UTF-8")
-            .in_file(relative)
-            .at(position, position)
-    })?;
+    // The SIMD validator first (several times faster than the standard library's on a big book's chapters);
+    // the standard one only for a file that fails it, to say where.
+    let valid_text = simdutf8::basic::from_utf8(&bytes).is_ok();
+    let mut text = if valid_text {
+        // SAFETY: simdutf8 has just checked that the bytes are UTF-8.
+        unsafe { String::from_utf8_unchecked(bytes) }
+    } else {
+        String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let position = LineIndex::new(&prefix).position(prefix.len());
+            Diagnostic::error(Rule::BookInvalid, format!("`{relative}` is not UTF-8 text"))
+                .with_help("save the file as UTF-8")
+                .in_file(relative)
+                .at(position, position)
+        })?
+    };
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
