@@ -41,6 +41,8 @@ pub struct Preprocessor {
     names_year: crate::memo::Memo<Box<str>, bool>,
     /// The data files, when their loading was started before this preprocessor was made.
     preload: Mutex<Option<DataPreload>>,
+    /// Findings only (`mdbook-kpi check`): directives are checked as they would expand, but no text is written.
+    findings_only: bool,
 }
 
 /// The data files being loaded on a thread of their own, started as soon as the config is known (while mdBook's
@@ -166,12 +168,20 @@ impl Preprocessor {
             memo: Memo::default(),
             names_year: Default::default(),
             preload: Mutex::new(None),
+            findings_only: false,
         }
     }
 
     /// Takes the data from `preload` (started for this book's root and `data` files) instead of loading it.
     pub fn with_preload(self, preload: Option<DataPreload>) -> Self {
         Preprocessor { preload: Mutex::new(preload), ..self }
+    }
+
+    /// A preprocessor that reports what expanding would find but writes no text (each directive expands to
+    /// nothing): `mdbook-kpi check`, which throws the text away, skips writing the built-in sentences, tables and
+    /// charts ([`Narrator::check_at`]).
+    pub fn for_findings_only(self) -> Self {
+        Preprocessor { findings_only: true, ..self }
     }
 
     /// A preprocessor over data already in memory (tests, fuzzing, `eval`).
@@ -194,6 +204,7 @@ impl Preprocessor {
             memo: Memo::default(),
             names_year: Default::default(),
             preload: Mutex::new(None),
+            findings_only: false,
         }
     }
 
@@ -273,7 +284,7 @@ impl Preprocessor {
         excluded: Option<&[Range<usize>]>,
     ) -> Option<String> {
         let splices = self.splices_on(worker, file, content, excluded);
-        (!splices.is_empty()).then(|| crate::splice::apply(content, &splices))
+        (!splices.is_empty() && !self.findings_only).then(|| crate::splice::apply(content, &splices))
     }
 
     /// The changes expanding a chapter's directives makes, from any thread, collecting findings in the thread's
@@ -439,6 +450,9 @@ impl Preprocessor {
         };
         let style = self.config.style;
         let narrator = Narrator { data, templates, locale, year, precision, style, year_named };
+        if self.findings_only {
+            return narrator.check_at(&directive).map(|()| String::new());
+        }
         narrator.expand_at(&directive, target, salt)
     }
 

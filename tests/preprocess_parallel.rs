@@ -146,3 +146,41 @@ fn preprocessor_config() -> Config {
         ..Config::default()
     }
 }
+
+/// `check` expands for findings only: the same findings as a full expansion, for directives that work and for
+/// every kind that fails (syntax, data, a change without a base, a measure without a percentage, chart options
+/// on a sentence, a table not alone on its line).
+#[test]
+fn findings_only_finds_what_expanding_finds() {
+    let mut chapters = example_chapters();
+    chapters.push((
+        "zh/failing.md".to_string(),
+        [
+            "<<#kpi revenue q4 as size>>",
+            "<<#kpi revenue q4 vs q3 as delta measure=percent>>",
+            "<<#kpi revenue q4 height=200>>",
+            "文字 <<#kpi revenue q1..q4 as table>>",
+            "<<#kpi revenue 1999>>",
+            "<<#kpi revenue q4 vs q3 as chart height=5>>",
+            "<<#kpi share revenue product=nope q4>>",
+            "<<#kpi revenue q4 vs q3 with=amount as table>>",
+        ]
+        .join("\n\n"),
+    ));
+    let findings = |expander: &mut Preprocessor| {
+        let mut texts: Vec<String> = chapters.iter().map(|(_, content)| content.clone()).collect();
+        let batch = chapters.iter().zip(texts.iter_mut()).map(|((file, _), text)| (file.clone(), text, None)).collect();
+        expander.expand_chapters(batch);
+        let mut found: Vec<String> = expander
+            .diagnostics()
+            .iter()
+            .map(|d| format!("{} {}:{}:{} {}", d.rule, d.file, d.line, d.column, d.message))
+            .collect();
+        found.sort();
+        found
+    };
+    let full = findings(&mut preprocessor());
+    let only = findings(&mut preprocessor().for_findings_only());
+    assert!(full.len() >= 9, "every failing directive found: {full:#?}");
+    assert_eq!(only, full);
+}

@@ -183,7 +183,8 @@ fn expansion_findings_counted(
 ) -> (Findings, usize) {
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
-    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer);
+    // The expansions are thrown away: only what expanding finds is wanted.
+    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer).for_findings_only();
     // Hand-typed figures, read before any chapter is expanded (and dropped).
     let mut presegmented = Vec::new();
     let texts: Vec<crate::check::rules::figures::ChapterText> = chapters

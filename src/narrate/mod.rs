@@ -74,6 +74,58 @@ impl Narrator<'_> {
     /// Like [`Narrator::expand`]; `salt` (the directive's offset in its chapter) keeps the ids of two identical
     /// charts on one page apart.
     pub fn expand_at(&self, directive: &Directive, target: Target, salt: u64) -> Result<String, Failure> {
+        let computation = self.computed(directive)?;
+        let form = computation.form;
+        match form {
+            Form::Size => size(&computation, directive),
+            Form::Delta if computation.measure.is_some() => measured_change(&computation, directive, true),
+            Form::Table => Ok(table::render(&computation)),
+            Form::Chart if target == Target::Html => Ok(chart::render_with_salt(&computation, salt)),
+            Form::Chart => Ok(table::render(&computation)),
+            _ => {
+                let kind = sentence_kind(&computation);
+                // Figures come marked: one precision per kind within the sentence (docs/src/wording.md).
+                if self.templates.is_native(computation.locale, kind)
+                    && let Some(text) = native::render(&computation, kind)
+                {
+                    return Ok(precision::harmonize(text));
+                }
+                self.render_template(&computation, kind).map(precision::harmonize)
+            }
+        }
+    }
+
+    /// What [`Narrator::expand_at`] would report about the directive, without writing its text: the findings of
+    /// `mdbook-kpi check`, which throws the text away. Everything that can fail runs (the computation, chart
+    /// options, a change's measure, a book's own templates); the built-in sentences, tables and charts, which
+    /// cannot fail once computed, are not written.
+    pub fn check_at(&self, directive: &Directive) -> Result<(), Failure> {
+        let computation = self.computed(directive)?;
+        match computation.form {
+            Form::Size => size(&computation, directive).map(drop),
+            Form::Delta if computation.measure.is_some() => measured_change(&computation, directive, true).map(drop),
+            Form::Table | Form::Chart => Ok(()),
+            _ => {
+                let kind = sentence_kind(&computation);
+                if self.templates.is_native(computation.locale, kind) {
+                    return Ok(());
+                }
+                self.render_template(&computation, kind).map(drop)
+            }
+        }
+    }
+
+    /// A sentence through the book's (or the built-in) Handlebars template, its errors as findings.
+    fn render_template(&self, computation: &Computation, kind: &str) -> Result<String, Failure> {
+        let context = context::build(computation);
+        self.templates.render(computation.locale, kind, computation.style.punctuation, context).map_err(|message| {
+            Failure::new(Rule::KpiTemplate, 0..0, precision::strip(&message))
+                .with_help(Some("check the template against the context `mdbook-kpi eval --json` prints".into()))
+        })
+    }
+
+    /// The directive computed, with its chart options checked.
+    fn computed(&self, directive: &Directive) -> Result<Computation, Failure> {
         let computation = compute::compute(self, directive)?;
         let form = computation.form;
         if form.is_block() {
@@ -91,37 +143,7 @@ impl Narrator<'_> {
             )
             .with_help(Some("add `as chart`, or remove the option".into())));
         }
-        match form {
-            Form::Size => size(&computation, directive),
-            Form::Delta if computation.measure.is_some() => measured_change(&computation, directive, true),
-            Form::Table => Ok(table::render(&computation)),
-            Form::Chart if target == Target::Html => Ok(chart::render_with_salt(&computation, salt)),
-            Form::Chart => Ok(table::render(&computation)),
-            _ => {
-                let kind = match form {
-                    Form::Value => "value",
-                    Form::Delta => "delta",
-                    Form::Change => "change",
-                    Form::Ratio => "ratio",
-                    _ => computation.template(),
-                };
-                // Figures come marked: one precision per kind within the sentence (docs/src/wording.md).
-                if self.templates.is_native(computation.locale, kind)
-                    && let Some(text) = native::render(&computation, kind)
-                {
-                    return Ok(precision::harmonize(text));
-                }
-                let context = context::build(&computation);
-                self.templates
-                    .render(computation.locale, kind, computation.style.punctuation, context)
-                    .map(precision::harmonize)
-                    .map_err(|message| {
-                        Failure::new(Rule::KpiTemplate, 0..0, precision::strip(&message)).with_help(Some(
-                            "check the template against the context `mdbook-kpi eval --json` prints".into(),
-                        ))
-                    })
-            }
-        }
+        Ok(computation)
     }
 
     /// Whether the directive, expanded as a sentence, names the report year as its period (`2023年营收…`): after
@@ -134,6 +156,17 @@ impl Narrator<'_> {
     pub fn context(&self, directive: &Directive) -> Result<serde_json::Value, Failure> {
         let computation = compute::compute(self, directive)?;
         Ok(context::unmarked(context::build(&computation)))
+    }
+}
+
+/// The template a sentence form writes with.
+fn sentence_kind(computation: &Computation) -> &'static str {
+    match computation.form {
+        Form::Value => "value",
+        Form::Delta => "delta",
+        Form::Change => "change",
+        Form::Ratio => "ratio",
+        _ => computation.template(),
     }
 }
 
