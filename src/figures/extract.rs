@@ -113,10 +113,32 @@ fn digits_outside(chapter: &str, directives: &[Range<usize>]) -> Vec<usize> {
     let mut from = 0;
     for range in directives.iter().chain(std::iter::once(&(bytes.len()..bytes.len()))) {
         let to = range.start.clamp(from, bytes.len());
-        digits.extend((from..to).filter(|&at| bytes[at].is_ascii_digit()));
+        push_digits(bytes, from..to, &mut digits);
         from = from.max(range.end);
     }
     digits
+}
+
+/// The offsets of the ASCII digits in `bytes[range]`, eight bytes at a time: a run of eight without a digit
+/// (most of a chapter's prose) is passed over with a few word operations instead of eight comparisons.
+fn push_digits(bytes: &[u8], range: Range<usize>, out: &mut Vec<usize>) {
+    const ONES: u64 = u64::MAX / 255;
+    const LOW7: u64 = ONES * 127;
+    let mut at = range.start;
+    while at + 8 <= range.end {
+        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0; 8]));
+        // The high bit of each byte that is above b'/' and below b':' (and under 0x80): bit-twiddling's
+        // "has between" on the word.
+        let between = (ONES * (127 + u64::from(b':')) - (word & LOW7))
+            & !word
+            & ((word & LOW7) + ONES * (127 - u64::from(b'/')))
+            & (ONES * 128);
+        if between != 0 {
+            out.extend((at..at + 8).filter(|&i| bytes[i].is_ascii_digit()));
+        }
+        at += 8;
+    }
+    out.extend((at..range.end).filter(|&i| bytes[i].is_ascii_digit()));
 }
 
 /// Whether a chapter can hold a figure at all: most chapters of a big book are skipped here.
@@ -443,6 +465,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The word-at-a-time digit search finds exactly the digits a byte-by-byte one does.
+        #[test]
+        fn digits_by_words_are_digits_by_bytes(text in "[\\x00-\\x7f0-9a-z营收。/:]{0,40}", skip in 0usize..4) {
+            let bytes = text.as_bytes();
+            let from = skip.min(bytes.len());
+            let mut found = Vec::new();
+            push_digits(bytes, from..bytes.len(), &mut found);
+            let expected: Vec<usize> = (from..bytes.len()).filter(|&i| bytes[i].is_ascii_digit()).collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
+
         /// Skipping the blocks without a digit outside directives finds the same segments as reading them all.
         #[test]
         fn skipping_blocks_without_digits_changes_nothing(
