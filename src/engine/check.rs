@@ -43,6 +43,13 @@ pub(super) fn run(book: &Path) -> Outcome<'static> {
         diagnostics::sort(&mut found);
         return Outcome::one_pass(Status::Stopped, Findings { diagnostics: found, sources }, Product::None);
     }
+    // The data files load on a thread of their own while the structure check runs (the figure check and the
+    // expansion after it wait for them), as the preprocessor loads them while mdBook's JSON is read.
+    let preload = if config.data.is_empty() {
+        None
+    } else {
+        crate::preprocess::DataPreload::start(root.clone(), config.data.clone(), config.encodings.clone())
+    };
     let StructureChecked { diagnostics: structure, sources: structure_sources, code_ranges, figure_segments } =
         structure_check(&root, &config, &book.chapters);
     found.extend(structure);
@@ -51,15 +58,9 @@ pub(super) fn run(book: &Path) -> Outcome<'static> {
     let chapter_count = chapters.iter().filter(|c| c.source_path.is_some()).count();
     // Findings do not depend on the renderer (chart options are checked for tables too), and a table costs a
     // fraction of an SVG chart.
-    let (expanded, directives) = expansion_findings_counted(
-        &root,
-        book.language.as_deref(),
-        "markdown",
-        &config,
-        chapters,
-        code_ranges,
-        figure_segments,
-    );
+    let handed = Handed { code_ranges, figure_segments, preload };
+    let (expanded, directives) =
+        expansion_findings_counted(&root, book.language.as_deref(), "markdown", &config, chapters, handed);
     found.extend(expanded.diagnostics);
     sources.extend(expanded.sources);
     diagnostics::sort(&mut found);
@@ -168,7 +169,17 @@ pub fn expansion_findings(
     chapters: Vec<crate::check::Chapter<'_>>,
     code_ranges: Vec<Option<crate::check::CodeRanges>>,
 ) -> Findings {
-    expansion_findings_counted(root, book_language, renderer, config, chapters, code_ranges, Vec::new()).0
+    let handed = Handed { code_ranges, ..Handed::default() };
+    expansion_findings_counted(root, book_language, renderer, config, chapters, handed).0
+}
+
+/// What the steps before the expansion hand it: the structure check's code ranges and figure segments (see
+/// [`StructureChecked`]; empty without a check) and the data files, when their loading has started.
+#[derive(Default)]
+struct Handed {
+    code_ranges: Vec<Option<crate::check::CodeRanges>>,
+    figure_segments: crate::check::rules::figures::Presegmented,
+    preload: Option<crate::preprocess::DataPreload>,
 }
 
 /// [`expansion_findings`], and how many directives the chapters held (for `check`'s closing line).
@@ -178,13 +189,14 @@ fn expansion_findings_counted(
     renderer: &str,
     config: &Config,
     mut chapters: Vec<crate::check::Chapter<'_>>,
-    mut code_ranges: Vec<Option<crate::check::CodeRanges>>,
-    mut figure_segments: crate::check::rules::figures::Presegmented,
+    handed: Handed,
 ) -> (Findings, usize) {
+    let Handed { mut code_ranges, mut figure_segments, preload } = handed;
     /// About this much text per batch: enough for every core, little next to the book.
     const BATCH_BYTES: usize = 1 << 18;
     // The expansions are thrown away: only what expanding finds is wanted.
-    let mut expander = Preprocessor::new(root, config.clone(), book_language, renderer).for_findings_only();
+    let mut expander =
+        Preprocessor::new(root, config.clone(), book_language, renderer).with_preload(preload).for_findings_only();
     // Hand-typed figures, read before any chapter is expanded (and dropped).
     let mut presegmented = Vec::new();
     let texts: Vec<crate::check::rules::figures::ChapterText> = chapters
