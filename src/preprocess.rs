@@ -398,16 +398,7 @@ impl Preprocessor {
             return known;
         }
         let Some(data) = self.data() else { return false };
-        let narrator = Narrator {
-            data,
-            templates: &self.templates,
-            locale: self.locale,
-            year: self.config.year,
-            precision: self.config.precision,
-            style: self.config.style,
-            year_named: false,
-        };
-        let names = narrator.names_report_year(text);
+        let names = self.narrator(data, false).names_report_year(text);
         self.names_year.insert(text, || text.into(), names);
         names
     }
@@ -441,19 +432,29 @@ impl Preprocessor {
             )
             .with_help(Some("put the directive on a line of its own (inside a list item or quote is fine)".into())));
         }
-        let (year, precision, locale, target) = (self.config.year, self.config.precision, self.locale, self.target);
-        let templates = &self.templates;
         let loaded = self.loaded();
         let data = match &loaded.data {
             Some(data) if !loaded.needs_failed(&directive.metric.value) => data,
             _ => return Err(Failure::new(Rule::KpiNoData, directive.metric.span.clone(), NEEDS_FAILED_DATA)),
         };
-        let style = self.config.style;
-        let narrator = Narrator { data, templates, locale, year, precision, style, year_named };
+        let narrator = self.narrator(data, year_named);
         if self.findings_only {
             return narrator.check_at(&directive).map(|()| String::new());
         }
-        narrator.expand_at(&directive, target, salt)
+        narrator.expand_at(&directive, self.target, salt)
+    }
+
+    /// The narrator of this book's config, locale and templates over `data`.
+    fn narrator<'n>(&'n self, data: &'n DataSet, year_named: bool) -> Narrator<'n> {
+        Narrator {
+            data,
+            templates: &self.templates,
+            locale: self.locale,
+            year: self.config.year,
+            precision: self.config.precision,
+            style: self.config.style,
+            year_named,
+        }
     }
 
     /// Expands one directive given as text (`mdbook-kpi eval`).
@@ -462,18 +463,10 @@ impl Preprocessor {
         let trimmed = text.trim();
         let result = if json {
             parse::parse(trimmed).map_err(|e| parse_failure(e, self.locale)).and_then(|directive| match self.data() {
-                Some(data) => {
-                    let narrator = Narrator {
-                        data,
-                        templates: &self.templates,
-                        locale: self.locale,
-                        year: self.config.year,
-                        precision: self.config.precision,
-                        style: self.config.style,
-                        year_named: false,
-                    };
-                    narrator.context(&directive).map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                }
+                Some(data) => self
+                    .narrator(data, false)
+                    .context(&directive)
+                    .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default()),
                 _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
             })
         } else {

@@ -36,6 +36,21 @@ pub struct Chapter<'a> {
     pub depth: usize,
 }
 
+/// A book of `(title, text)` chapters at `src/0.md`, `src/1.md`, …, all at the top level (for unit tests).
+#[cfg(test)]
+pub(crate) fn test_chapters(chapters: &[(&str, &str)]) -> Vec<Chapter<'static>> {
+    chapters
+        .iter()
+        .enumerate()
+        .map(|(i, (title, content))| Chapter {
+            title: title.to_string(),
+            source_path: Some(format!("src/{i}.md")),
+            content: content.to_string().into(),
+            depth: 0,
+        })
+        .collect()
+}
+
 /// Runs every structure rule over the chapters (in SUMMARY order) and returns the findings in a deterministic
 /// order, with the severities of `config.rules` applied and `kpi-allow` comments honoured.
 pub fn check(chapters: &[Chapter<'_>], schema: &Schema, config: &Config) -> Vec<Diagnostic> {

@@ -427,16 +427,7 @@ mod tests {
 
     /// The titles of each found module's items, by module id, for a book of (title, text) chapters.
     fn items_of(chapters: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
-        let chapters: Vec<crate::check::Chapter> = chapters
-            .iter()
-            .enumerate()
-            .map(|(i, (title, content))| crate::check::Chapter {
-                title: title.to_string(),
-                source_path: Some(format!("src/{i}.md")),
-                content: content.to_string().into(),
-                depth: 0,
-            })
-            .collect();
+        let chapters = crate::check::test_chapters(chapters);
         let outline = BookOutline::new(&chapters);
         let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
         let context = Context::new(&outline, &schema);

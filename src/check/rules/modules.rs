@@ -258,16 +258,7 @@ mod tests {
     use super::*;
 
     fn found(chapters: &[(&str, &str)]) -> Vec<(String, String)> {
-        let chapters: Vec<crate::check::Chapter> = chapters
-            .iter()
-            .enumerate()
-            .map(|(i, (title, content))| crate::check::Chapter {
-                title: title.to_string(),
-                source_path: Some(format!("src/{i}.md")),
-                content: content.to_string().into(),
-                depth: 0,
-            })
-            .collect();
+        let chapters = crate::check::test_chapters(chapters);
         let outline = BookOutline::new(&chapters);
         let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
         find_modules(&outline, &schema)
@@ -367,16 +358,7 @@ mod tests {
                  ## Central lags\n\n### Recommendation\n\n- Bundle offer\n",
             ),
         ];
-        let chapters: Vec<crate::check::Chapter> = chapters
-            .iter()
-            .enumerate()
-            .map(|(i, (title, content))| crate::check::Chapter {
-                title: title.to_string(),
-                source_path: Some(format!("src/{i}.md")),
-                content: content.to_string().into(),
-                depth: 0,
-            })
-            .collect();
+        let chapters = crate::check::test_chapters(&chapters);
         let outline = BookOutline::new(&chapters);
         let schema = crate::check::load_schema("year-end-sales", std::path::Path::new(".")).expect("schema");
         let modules = find_modules(&outline, &schema);
