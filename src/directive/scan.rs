@@ -120,25 +120,40 @@ fn excluded_ranges(markdown: &str) -> Vec<Range<usize>> {
     };
     let mut ranges: Vec<Range<usize>> = Vec::new();
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
-        let is_excluded = matches!(
-            event,
-            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
-        );
+        let is_excluded = is_code_or_html(&event);
         if is_excluded {
             ranges.push(range.start + shift..range.end + shift);
         }
     }
-    // Events come in document order, so this sort finds the ranges already sorted; it is here so that the merge
-    // below stays right whatever order the parser reports nested ranges in.
+    merge_ranges(&mut ranges);
+    ranges
+}
+
+/// Whether an event is code or HTML, where `<<#kpi` is not a directive (its range is excluded from the scan).
+pub fn is_code_or_html(event: &Event<'_>) -> bool {
+    matches!(
+        event,
+        Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
+    )
+}
+
+/// Code and HTML ranges sorted and overlapping ones joined, in place: what the scanner excludes, from its own
+/// parse or another's (the outline's, the figure check's). Events come in document order, so the sort finds them
+/// sorted already; it keeps the merge right whatever order a parser reports nested ranges in.
+pub fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
     ranges.sort_unstable_by_key(|range| range.start);
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match merged.last_mut() {
+    let mut merged: usize = 0;
+    for i in 0..ranges.len() {
+        let range = ranges[i].clone();
+        match merged.checked_sub(1).and_then(|last| ranges.get_mut(last)) {
             Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
+            _ => {
+                ranges[merged] = range;
+                merged += 1;
+            }
         }
     }
-    merged
+    ranges.truncate(merged);
 }
 
 struct Scanner<'a> {

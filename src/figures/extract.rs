@@ -235,10 +235,7 @@ impl<'c> Collector<'c> {
         if !self.active {
             return;
         }
-        if matches!(
-            event,
-            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
-        ) {
+        if scan::is_code_or_html(event) {
             self.code_and_html.push(range.clone());
         }
         self.allow_scope(event);
@@ -371,7 +368,7 @@ impl<'c> Collector<'c> {
         }
         sentences(self.block, &mut self.out);
         let mut ranges = self.code_and_html;
-        crate::check::outline::merge_ranges(&mut ranges);
+        scan::merge_ranges(&mut ranges);
         (self.out, Some(ranges))
     }
 }

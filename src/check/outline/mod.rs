@@ -18,7 +18,7 @@ pub use anchors::anchor_of;
 pub use book::{BookOutline, Node, NodeKind};
 pub use chapter::{Allow, ChapterDoc, Heading, LinkRef, ListItem, TextBlock};
 pub use numbering::strip_numbering;
-pub use parse::{ParseBuffers, directive_ranges, merge_ranges, parse_chapter};
+pub use parse::{ParseBuffers, directive_ranges, parse_chapter};
 
 /// `f` over every item with a state each run of consecutive items shares (made by `init`, passed to `f` in
 /// turn), on all cores (chapters are independent); the results in the original order. A panic in `f` goes on

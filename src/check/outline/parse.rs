@@ -69,7 +69,7 @@ pub(super) fn parse_chapter_with<'a>(
         builder.event(event, range);
     }
     builder.flush_block();
-    merge_ranges(&mut buffers.code_and_html);
+    scan::merge_ranges(&mut buffers.code_and_html);
     assign_directives(text, buffers);
     let owned = buffers.owned.as_str().to_owned();
     buffers.owned.clear();
@@ -122,23 +122,6 @@ fn finish_headings(doc: &mut ChapterDoc<'_>) {
             doc.title_heading = Some(first);
         }
     }
-}
-
-/// Sorted and overlapping ranges joined, as `directive::scan` merges them (in place).
-pub fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
-    ranges.sort_unstable_by_key(|range| range.start);
-    let mut merged: usize = 0;
-    for i in 0..ranges.len() {
-        let range = ranges[i].clone();
-        match merged.checked_sub(1).and_then(|last| ranges.get_mut(last)) {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => {
-                ranges[merged] = range;
-                merged += 1;
-            }
-        }
-    }
-    ranges.truncate(merged);
 }
 
 /// The text of the block being collected.
@@ -197,10 +180,7 @@ impl<'s, 'b> Builder<'s, 'b> {
     }
 
     fn event(&mut self, event: Event<'_>, range: Range<usize>) {
-        let code_or_html = matches!(
-            event,
-            Event::Start(Tag::CodeBlock(_) | Tag::HtmlBlock) | Event::Code(_) | Event::Html(_) | Event::InlineHtml(_)
-        );
+        let code_or_html = scan::is_code_or_html(&event);
         if code_or_html {
             self.lists.code_and_html.push(range.clone());
         }
