@@ -86,14 +86,36 @@ pub fn last_shown(text: &str) -> Option<char> {
     None
 }
 
+/// The marks' UTF-8 encodings share their first two bytes (U+E000..U+E002 are `EE 80 80`..`EE 80 82`), and
+/// `EE` leads only characters from U+E000 to U+EFFF (private use), so a search for that byte finds marks without
+/// stopping at every character of Chinese text (whose encodings end in the bytes `80`..`BF`, where a search
+/// for a mark's last byte would stop).
+const LEAD: u8 = 0xEE;
+
+/// Where the marks of `text` are: the byte offset of each, in order.
+fn mark_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(LEAD, bytes)
+        .filter(move |&at| bytes.get(at + 1) == Some(&0x80) && matches!(bytes.get(at + 2), Some(0x80..=0x82)))
+}
+
+/// The first mark `which` at or after byte `from` of `text`.
+fn find_mark(text: &str, from: usize, which: char) -> Option<usize> {
+    let mut encoded = [0; 3];
+    let needle = which.encode_utf8(&mut encoded).as_bytes();
+    mark_offsets(&text[from..]).map(|at| at + from).find(|&at| text.as_bytes()[at..].starts_with(needle))
+}
+
 /// Whether the text holds a mark.
 fn is_marked(text: &str) -> bool {
-    text.contains([OPEN, SEP, CLOSE])
+    mark_offsets(text).next().is_some()
 }
 
 /// The text with stray marks taken out.
 fn unmarked(text: &str) -> String {
-    text.chars().filter(|c| ![OPEN, SEP, CLOSE].contains(c)).collect()
+    let mut out = String::with_capacity(text.len());
+    push_unmarked(&mut out, text);
+    out
 }
 
 /// The number inside a figure: its byte range (digits, thousands commas and one decimal point) and its
@@ -173,7 +195,16 @@ fn rewritten(figure: &str, raw: Option<&str>, decimals: usize) -> String {
 
 /// The marked figures of a text, in order: the unrounded number (as written in the mark) and the figure.
 fn figures(text: &str) -> impl Iterator<Item = (Option<&str>, &str)> {
-    text.split(OPEN).skip(1).filter_map(|rest| rest.split_once(CLOSE).map(|(inside, _)| split_figure(inside)))
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let open = find_mark(text, from, OPEN)? + OPEN.len_utf8();
+        // As `split(OPEN)` would: a figure ends at its close, or at the next open when it has none.
+        let next_open = find_mark(text, open, OPEN).unwrap_or(text.len());
+        from = next_open;
+        let close = find_mark(&text[..next_open], open, CLOSE);
+        Some(close.map(|close| split_figure(&text[open..close])))
+    })
+    .flatten()
 }
 
 /// A mark's inside: the unrounded number (parsed only for a figure that is rewritten) and the figure.
@@ -190,50 +221,65 @@ pub fn harmonize_all(texts: &mut [String]) {
     if !texts.iter().any(|text| is_marked(text)) {
         return;
     }
-    // Per kind: the most decimals, and whether any figure has fewer (else nothing is rewritten).
-    let mut most: Vec<((String, String), usize)> = Vec::new();
+    let most = most_decimals(texts);
+    let rewritten: Vec<Option<String>> =
+        texts.iter().map(|text| is_marked(text).then(|| rewrite(text, &most))).collect();
+    for (text, new) in texts.iter_mut().zip(rewritten) {
+        if let Some(new) = new {
+            *text = new;
+        }
+    }
+}
+
+/// A kind of figure ([`kind_of`]) and the most decimals its figures have.
+type MostDecimals<'t> = Vec<((&'t str, &'t str), usize)>;
+
+/// Per kind: the most decimals; empty when every kind's figures have the same decimals already (nothing is
+/// rewritten then).
+fn most_decimals(texts: &[String]) -> MostDecimals<'_> {
+    let mut most: MostDecimals<'_> = Vec::new();
     let mut uneven = false;
     for (_, figure) in texts.iter().flat_map(|text| figures(text)) {
-        let Some(((before, after), decimals)) = kind_of(figure) else { continue };
-        match most.iter_mut().find(|((b, a), _)| b == before && a == after) {
+        let Some((kind, decimals)) = kind_of(figure) else { continue };
+        match most.iter_mut().find(|(known, _)| *known == kind) {
             Some((_, best)) => {
                 uneven |= *best != decimals;
                 *best = (*best).max(decimals);
             }
-            None => most.push(((before.to_string(), after.to_string()), decimals)),
+            None => most.push((kind, decimals)),
         }
     }
     if !uneven {
         most.clear();
     }
-    for text in texts.iter_mut() {
-        if is_marked(text) {
-            *text = rewrite(text, &most);
-        }
-    }
+    most
 }
 
 /// One text with its figures written to their kind's decimals (none given: as they were), without marks.
-fn rewrite(text: &str, most: &[((String, String), usize)]) -> String {
+fn rewrite(text: &str, most: &[((&str, &str), usize)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(open) = rest.find(OPEN) {
+    while let Some(open) = find_mark(rest, 0, OPEN) {
         push_unmarked(&mut out, &rest[..open]);
         let after = &rest[open + OPEN.len_utf8()..];
-        let Some(close) = after.find(CLOSE) else {
+        let Some(close) = find_mark(after, 0, CLOSE) else {
             push_unmarked(&mut out, after);
             return out;
         };
         let (raw, figure) = split_figure(&after[..close]);
+        rest = &after[close + CLOSE.len_utf8()..];
+        if most.is_empty() {
+            // Nothing to even out (the common case): the figure as it was, without its mark.
+            push_unmarked(&mut out, figure);
+            continue;
+        }
         let figure = if is_marked(figure) { std::borrow::Cow::Owned(unmarked(figure)) } else { figure.into() };
-        let decimals = kind_of(&figure)
-            .and_then(|((before, after), _)| most.iter().find(|((b, a), _)| b == before && a == after))
-            .map(|(_, d)| *d);
+        let decimals =
+            kind_of(&figure).and_then(|(kind, _)| most.iter().find(|(known, _)| *known == kind)).map(|(_, d)| *d);
         match decimals {
             Some(decimals) => out.push_str(&rewritten(&figure, raw, decimals)),
             None => out.push_str(&figure),
         }
-        rest = &after[close + CLOSE.len_utf8()..];
     }
     push_unmarked(&mut out, rest);
     out
@@ -241,11 +287,12 @@ fn rewrite(text: &str, most: &[((String, String), usize)]) -> String {
 
 /// `text` added to `out` without stray marks (most text has none: copied whole).
 fn push_unmarked(out: &mut String, text: &str) {
-    if is_marked(text) {
-        out.extend(text.chars().filter(|c| ![OPEN, SEP, CLOSE].contains(c)));
-    } else {
-        out.push_str(text);
+    let mut from = 0;
+    for at in mark_offsets(text) {
+        out.push_str(&text[from..at]);
+        from = at + OPEN.len_utf8();
     }
+    out.push_str(&text[from..]);
 }
 
 /// One sentence with its figures evened out ([`harmonize_all`]).
@@ -317,6 +364,64 @@ mod tests {
         harmonize_all(&mut row);
         assert_eq!(row, ["3600.0万元", "31.5万元", "+16.1%", "华东"]);
         assert_eq!(strip(&m("RMB 3M", dec!(3_000_000))), "RMB 3M");
+    }
+
+    /// The plain reference the byte search for marks stands in for: searches for the mark characters.
+    mod reference {
+        use super::super::{CLOSE, OPEN, SEP, split_figure};
+
+        pub fn is_marked(text: &str) -> bool {
+            text.contains([OPEN, SEP, CLOSE])
+        }
+
+        pub fn unmarked(text: &str) -> String {
+            text.chars().filter(|c| ![OPEN, SEP, CLOSE].contains(c)).collect()
+        }
+
+        pub fn figures(text: &str) -> Vec<(Option<&str>, &str)> {
+            text.split(OPEN)
+                .skip(1)
+                .filter_map(|rest| rest.split_once(CLOSE).map(|(inside, _)| split_figure(inside)))
+                .collect()
+        }
+
+        pub fn strip(text: &str) -> String {
+            let mut out = String::new();
+            let mut rest = text;
+            while let Some(open) = rest.find(OPEN) {
+                out.push_str(&unmarked(&rest[..open]));
+                let after = &rest[open + OPEN.len_utf8()..];
+                let Some(close) = after.find(CLOSE) else {
+                    out.push_str(&unmarked(after));
+                    return out;
+                };
+                out.push_str(&unmarked(split_figure(&after[..close]).1));
+                rest = &after[close + CLOSE.len_utf8()..];
+            }
+            out.push_str(&unmarked(rest));
+            out
+        }
+    }
+
+    /// Text made of marks, characters whose encodings look like a mark's in part (U+E003 and U+E080 share its
+    /// first bytes, 营 and 亿 end in its last ones), digits and units.
+    fn marked_text() -> impl Strategy<Value = String> {
+        let alphabet =
+            vec![OPEN, SEP, CLOSE, '\u{E003}', '\u{E080}', '营', '亿', '万', '1', '2', '.', ',', 'M', '%', ' ', 'a'];
+        prop::collection::vec(prop::sample::select(alphabet), 0..48).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Finding marks by their lead byte finds what a search for the mark characters finds.
+        #[test]
+        fn byte_search_for_marks_is_the_character_search(text in marked_text()) {
+            prop_assert_eq!(is_marked(&text), reference::is_marked(&text));
+            prop_assert_eq!(unmarked(&text), reference::unmarked(&text));
+            prop_assert_eq!(figures(&text).collect::<Vec<_>>(), reference::figures(&text));
+            prop_assert_eq!(strip(&text), reference::strip(&text));
+        }
     }
 
     #[test]
