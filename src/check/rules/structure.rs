@@ -2,6 +2,7 @@
 
 use super::{Context, Finding};
 use crate::rules::Rule;
+use std::borrow::Cow;
 
 pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     missing_modules(context, findings);
@@ -139,19 +140,15 @@ fn missing_parts(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
             .collect();
         // The problem module's parts may also be named in what its items say.
         let is_problem = context.schema.closed_loop.as_ref().is_some_and(|l| l.problem == found.spec);
-        let texts: Vec<String> = if is_problem {
-            context
-                .module_items(found)
-                .iter()
-                .map(|item| context.item_blocks(item).map(|b| b.text).collect::<Vec<_>>().join(" "))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let titles =
-            sections.iter().flat_map(|&node| context.inner_titles(node)).chain(texts.iter().map(String::as_str));
+        // Each item's text is joined only when the titles have not named every part, and dropped after: a
+        // long report's problem items, all joined at once, were the largest block of memory the check held.
+        let items = if is_problem { context.module_items(found) } else { Vec::new() };
+        let item_texts = items
+            .iter()
+            .map(|item| Cow::Owned(context.item_blocks(item).map(|b| b.text).collect::<Vec<_>>().join(" ")));
+        let titles = sections.iter().flat_map(|&node| context.inner_titles(node)).map(Cow::Borrowed).chain(item_texts);
         for title in titles {
-            crate::check::schema::normalize_into(title, &mut normalized);
+            crate::check::schema::normalize_into(&title, &mut normalized);
             for (part, missing) in module.parts.iter().zip(missing.iter_mut()) {
                 if *missing && part.titles.is_match_normalized(&normalized) {
                     *missing = false;
