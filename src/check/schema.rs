@@ -49,6 +49,8 @@ pub struct Schema {
     pub name: String,
     pub modules: Vec<ModuleSpec>,
     pub closed_loop: Option<LoopSpec>,
+    /// Every module title at once, built on first use ([`Schema::may_name_a_module`]).
+    any_module_title: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 #[derive(Clone, Debug)]
@@ -232,6 +234,18 @@ fn word_ends(after: &str) -> bool {
 }
 
 impl Schema {
+    /// Whether a normalized text holds any module title at all, by one pass of an automaton over all of them.
+    /// When it holds none, [`Titles::find_all_normalized`] finds nothing for any module (it looks for the same
+    /// titles, then checks word boundaries), so module finding skips the text: nearly every heading of a book
+    /// names no module, and searching each of them for each title one by one was most of finding the modules.
+    pub fn may_name_a_module(&self, normalized: &str) -> bool {
+        let automaton = self.any_module_title.get_or_init(|| {
+            let needles = self.modules.iter().flat_map(|module| module.titles.needles.iter().map(|n| &n.text));
+            aho_corasick::AhoCorasick::new(needles).ok()
+        });
+        automaton.as_ref().is_none_or(|automaton| automaton.is_match(normalized))
+    }
+
     pub fn module_index(&self, id: &str) -> Option<usize> {
         self.modules.iter().position(|m| m.id == id)
     }
@@ -398,7 +412,12 @@ pub fn parse_schema(text: &str, default_name: &str, file: &str) -> Result<Schema
             Some(LoopSpec { problem, answer, sides })
         }
     };
-    Ok(Schema { name: raw.name.unwrap_or_else(|| default_name.to_string()), modules, closed_loop })
+    Ok(Schema {
+        name: raw.name.unwrap_or_else(|| default_name.to_string()),
+        modules,
+        closed_loop,
+        any_module_title: std::sync::OnceLock::new(),
+    })
 }
 
 fn is_cjk(c: char) -> bool {
@@ -408,6 +427,52 @@ fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Headings made of pieces of the built-in schema's titles (whole, cut in two, with a plural `s`), other
+    /// words and separators: texts that do and do not name a module, and texts that hold a title without
+    /// naming it (`plans` inside `explanations`).
+    fn heading_text() -> impl Strategy<Value = String> {
+        let schema = load_schema("year-end-sales", Path::new(".")).expect("built-in schema");
+        let mut pieces: Vec<String> =
+            vec!["2024".into(), "ex".into(), "ations".into(), "华东".into(), " ".into(), "：".into()];
+        for needle in schema
+            .modules
+            .iter()
+            .flat_map(|m| m.titles.needles.iter())
+            .chain(schema.modules.iter().flat_map(|m| m.parts.iter()).flat_map(|p| p.titles.needles.iter()))
+        {
+            let text = &needle.text;
+            let half = text.char_indices().nth(text.chars().count() / 2).map_or(0, |(at, _)| at);
+            pieces.extend([text.clone(), format!("{text}s"), text[..half].to_string(), text[half..].to_string()]);
+        }
+        prop::collection::vec(prop::sample::select(pieces), 0..6).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        /// A text the automaton passes over names no module: no module's titles are found in it.
+        #[test]
+        fn a_text_without_any_title_names_no_module(text in heading_text()) {
+            let schema = load_schema("year-end-sales", Path::new(".")).expect("built-in schema");
+            let text = normalize(&text);
+            if !schema.may_name_a_module(&text) {
+                for module in &schema.modules {
+                    prop_assert!(module.titles.find_all_normalized(&text).is_empty(), "{} in {text:?}", module.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_automaton_sees_every_title() {
+        let schema = load_schema("year-end-sales", Path::new(".")).expect("built-in schema");
+        for module in &schema.modules {
+            for title in &module.titles.list {
+                assert!(schema.may_name_a_module(&normalize(&format!("2024年{title}"))), "{title}");
+            }
+        }
+        assert!(!schema.may_name_a_module(&normalize("华东区域季度回顾")));
+    }
 
     #[test]
     fn built_in_schema_loads() {

@@ -156,6 +156,9 @@ fn matches_of(outline: &BookOutline<'_>, schema: &Schema, node: usize) -> Vec<(u
     let mut best: Vec<(usize, f32)> = Vec::new();
     for title in outline.titles_of(node) {
         let text = normalize(title);
+        if !schema.may_name_a_module(&text) {
+            continue;
+        }
         // Every place a module's title is found; each module's longest (then first) is its match.
         let every: Vec<(usize, Range<usize>)> = schema
             .modules
