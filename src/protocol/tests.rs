@@ -442,6 +442,45 @@ const SPLICES: &[&str] = &[
 ];
 
 proptest::proptest! {
+    /// Escaping the book in batches on several threads writes what writing it piece after piece writes: texts
+    /// unescaped in place, texts set whole, splices inside literals, chapters left alone.
+    #[test]
+    fn the_book_written_in_batches_is_the_book_written_in_order(
+        contents in proptest::collection::vec("[a-z\"\\\n\t\u{1}é中]{0,40}", 1..12),
+        changes in proptest::collection::vec(0..3usize, 12),
+        in_place in proptest::bool::ANY,
+        batch in 1..64usize,
+        threads in 2..5usize,
+    ) {
+        let chapters: Vec<Value> = contents
+            .iter()
+            .enumerate()
+            .map(|(i, content)| serde_json::json!({"Chapter": {"name": format!("c{i}"), "content": content, "sub_items": [], "path": null, "source_path": "a.md", "parent_names": []}}))
+            .collect();
+        let input = serde_json::json!([{"root": "/", "renderer": "html", "mdbook_version": "0.5.4", "config": {}}, {"items": chapters}]);
+        let text = serde_json::to_string(&input).unwrap();
+        let mut request = Request::parse(text.as_bytes()).unwrap();
+        if in_place {
+            request.unescape_contents(Contents::All);
+        }
+        let splices = |i: usize, text: &str| match changes[i] {
+            1 => vec![crate::splice::Splice::new(0..text.chars().next().map_or(0, char::len_utf8), "<\"new\">\n".into())],
+            _ => Vec::new(),
+        };
+        request.change_contents(Contents::All, 1, || (), |(), i, text| splices(i, text));
+        for (i, change) in changes.iter().enumerate().take(request.chapter_count()) {
+            if *change == 2 {
+                let text = format!("{}\u{2}\\set", request.content(i));
+                request.set_content(i, text);
+            }
+        }
+        let mut in_order = Vec::new();
+        request.write_book_in_order(&mut in_order).unwrap();
+        let mut in_batches = Vec::new();
+        request.write_book_in_batches(&mut in_batches, batch, threads).unwrap();
+        proptest::prop_assert!(in_batches == in_order, "{}\n{}", String::from_utf8_lossy(&in_batches), String::from_utf8_lossy(&in_order));
+    }
+
     #[test]
     fn never_panics_on_any_input(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
         let _ = Request::parse(&bytes[..]);
