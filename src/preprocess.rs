@@ -335,9 +335,12 @@ impl Preprocessor {
                     }
                     self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let text = &content[span.clone()];
-                    match self.expand_cached(text, alone_on_line, year_named, span.start as u64) {
+                    // Whether the report year was named before changes only a sentence that would name it: any
+                    // other directive is the same either way, and is expanded (and remembered) once.
+                    let names_year = self.names_report_year(text);
+                    match self.expand_cached(text, alone_on_line, year_named && names_year, span.start as u64) {
                         Ok(expansion) => {
-                            year_named = year_named || self.names_report_year(text);
+                            year_named = year_named || names_year;
                             let block = expansion.contains('\n') || expansion.starts_with('|');
                             let expansion = if block {
                                 indent_block(&expansion, &line_prefix, content, span.clone()).into()

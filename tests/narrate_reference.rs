@@ -934,3 +934,45 @@ fn with_amount_gives_the_amount_and_the_percentage() {
     assert_eq!(failure.rule, "kpi/syntax");
     assert_eq!(&"<<#kpi revenue 2023 vs target with=amount>>"[failure.span.clone()], "with=amount");
 }
+
+/// The preprocessor expands a directive once for both states of "the chapter named the report year already"
+/// unless its sentence names that year: every other directive must read the same either way.
+#[test]
+fn only_a_sentence_naming_the_report_year_depends_on_its_being_named_before() {
+    let (data, templates) = (reference(), Templates::builtin());
+    let year = data.meta.year.expect("the reference data sets its year");
+    let extra = [
+        format!("revenue {year}"),
+        format!("revenue {year} vs {}", year - 1),
+        format!("revenue {year} vs target"),
+        format!("revenue by region {year}"),
+        format!("revenue {year} as table"),
+        format!("revenue {year} as change"),
+        format!("revenue {year}-q4 vs {year}-q3"),
+    ];
+    let bodies = ROWS.iter().map(|(body, _, _)| body.to_string()).chain(extra);
+    let mut depends = 0;
+    for body in bodies {
+        let text = format!("<<#kpi {body}>>");
+        let Ok(directive) = parse(&text) else { continue };
+        for locale in [Locale::ZhCn, Locale::En] {
+            let narrator = |year_named| Narrator {
+                data: &data,
+                templates: &templates,
+                locale,
+                year: None,
+                precision: 1,
+                style: Style::default(),
+                year_named,
+            };
+            let (before, after) =
+                (narrator(false).expand(&directive, Target::Html), narrator(true).expand(&directive, Target::Html));
+            if narrator(false).names_report_year(&text) {
+                depends += usize::from(before != after);
+            } else {
+                assert_eq!(before, after, "{locale:?}: {body}");
+            }
+        }
+    }
+    assert!(depends > 0, "no sentence named the report year: the test checks nothing");
+}
