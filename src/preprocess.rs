@@ -337,8 +337,11 @@ impl Preprocessor {
                     let text = &content[span.clone()];
                     // Whether the report year was named before changes only a sentence that would name it: any
                     // other directive is the same either way, and is expanded (and remembered) once.
-                    let names_year = self.names_report_year(text);
-                    match self.expand_cached(text, alone_on_line, year_named && names_year, span.start as u64) {
+                    // Parsed at most once, by whichever of the two needs it first (each remembers its answer).
+                    let parsed = std::cell::OnceCell::new();
+                    let names_year = self.names_report_year(text, &parsed);
+                    match self.expand_cached(text, alone_on_line, year_named && names_year, span.start as u64, &parsed)
+                    {
                         Ok(expansion) => {
                             year_named = year_named || names_year;
                             let block = expansion.contains('\n') || expansion.starts_with('|');
@@ -393,7 +396,7 @@ impl Preprocessor {
     }
 
     /// Whether the directive's sentence names the report year (nothing to track under `report-year = "every"`).
-    fn names_report_year(&self, text: &str) -> bool {
+    fn names_report_year(&self, text: &str, parsed: &Parsed) -> bool {
         if self.config.style.report_year == crate::config::ReportYear::Every {
             return false;
         }
@@ -401,12 +404,19 @@ impl Preprocessor {
             return known;
         }
         let Some(data) = self.data() else { return false };
-        let names = self.narrator(data, false).names_report_year(text);
+        let names = parsed_in(parsed, text).as_ref().is_ok_and(|d| self.narrator(data, false).names_report_year_of(d));
         self.names_year.insert(text, || text.into(), names);
         names
     }
 
-    fn expand_cached(&self, text: &str, alone_on_line: bool, year_named: bool, salt: u64) -> Result<Arc<str>, Failure> {
+    fn expand_cached(
+        &self,
+        text: &str,
+        alone_on_line: bool,
+        year_named: bool,
+        salt: u64,
+        parsed: &Parsed,
+    ) -> Result<Arc<str>, Failure> {
         let memo = &self.memo[usize::from(alone_on_line) + 2 * usize::from(year_named)];
         let hit = memo.get(text).map(|hit| hit.map_err(|failure| *failure));
         // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
@@ -417,13 +427,20 @@ impl Preprocessor {
         if let Some(hit) = hit {
             return salted(hit);
         }
-        let result = self.expand_one(text, alone_on_line, year_named, 0).map(Arc::from);
+        let result = self.expand_one(text, alone_on_line, year_named, 0, parsed).map(Arc::from);
         memo.insert(text, || text.into(), result.clone().map_err(Box::new));
         salted(result)
     }
 
-    fn expand_one(&self, text: &str, alone_on_line: bool, year_named: bool, salt: u64) -> Result<String, Failure> {
-        let directive = parse::parse(text).map_err(|e| parse_failure(e, self.locale))?;
+    fn expand_one(
+        &self,
+        text: &str,
+        alone_on_line: bool,
+        year_named: bool,
+        salt: u64,
+        parsed: &Parsed,
+    ) -> Result<String, Failure> {
+        let directive = parsed_in(parsed, text).as_ref().map_err(|e| parse_failure(e.clone(), self.locale))?;
         if let Some(form) = &directive.form
             && form.value.is_block()
             && !alone_on_line
@@ -442,9 +459,9 @@ impl Preprocessor {
         };
         let narrator = self.narrator(data, year_named);
         if self.findings_only {
-            return narrator.check_at(&directive).map(|()| String::new());
+            return narrator.check_at(directive).map(|()| String::new());
         }
-        narrator.expand_at(&directive, self.target, salt)
+        narrator.expand_at(directive, self.target, salt)
     }
 
     /// The narrator of this book's config, locale and templates over `data`.
@@ -473,7 +490,7 @@ impl Preprocessor {
                 _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
             })
         } else {
-            self.expand_one(trimmed, true, false, 0)
+            self.expand_one(trimmed, true, false, 0, &Parsed::new())
         };
         let mut errors: Vec<Diagnostic> = self
             .diagnostics
@@ -658,6 +675,14 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
 }
 
 /// A directive's grammar error as a failure, with its help in the book's language.
+/// A directive's parse, made when first needed ([`parsed_in`]).
+type Parsed = std::cell::OnceCell<Result<crate::directive::Directive, parse::ParseError>>;
+
+/// The directive `text` parsed, once.
+fn parsed_in<'p>(parsed: &'p Parsed, text: &str) -> &'p Result<crate::directive::Directive, parse::ParseError> {
+    parsed.get_or_init(|| parse::parse(text))
+}
+
 fn parse_failure(error: parse::ParseError, locale: Locale) -> Failure {
     let help = error.help_in(locale);
     Failure { rule: error.rule, span: error.span, message: error.message, help }

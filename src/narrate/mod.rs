@@ -149,7 +149,12 @@ impl Narrator<'_> {
     /// Whether the directive, expanded as a sentence, names the report year as its period (`2023年营收…`): after
     /// it, the chapter's sentences about the whole year say 全年 / full-year.
     pub fn names_report_year(&self, text: &str) -> bool {
-        crate::directive::parse::parse(text).is_ok_and(|directive| compute::names_report_year(self, &directive))
+        crate::directive::parse::parse(text).is_ok_and(|directive| self.names_report_year_of(&directive))
+    }
+
+    /// [`Narrator::names_report_year`] of a directive already parsed.
+    pub fn names_report_year_of(&self, directive: &crate::directive::Directive) -> bool {
+        compute::names_report_year(self, directive)
     }
 
     /// The template context of docs/src/templates.md, as `mdbook-kpi eval --json` prints it.
