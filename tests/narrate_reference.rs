@@ -560,14 +560,15 @@ fn judgement_only_where_lower_is_better() {
         )
     );
 
-    // A series that turned: judged overall, in days (the difference of the ends), its last point a record low.
+    // A series that turned: judged overall, in days (the difference of the ends), its last point a record low; a
+    // duration's inner extreme is the longest (最长), not the highest.
     let days = [21_i64, 23, 18, 15];
     assert_eq!(record(&days), Some("low"));
     let shortened = days[0] - days[3];
     assert_eq!(
         zh("delivery_days q1..q4"),
         format!(
-            "交付周期Q1至Q4从21天缩短至15天，累计缩短{shortened}天，总体改善，其间Q2最高（23天），此后连续2个季度缩短，创全年新低"
+            "交付周期Q1至Q4从21天缩短至15天，累计缩短{shortened}天，总体改善，其间Q2最长（23天），此后连续2个季度缩短，创全年新低"
         )
     );
     assert_eq!(

@@ -268,10 +268,10 @@ proptest! {
             // A high or low is named only when it is not an end point: above (below) both ends.
             let inner_high = points[1..3].iter().any(|p| *p > first.max(last));
             let inner_low = points[1..3].iter().any(|p| *p < first.min(last));
-            if sentence.contains("最高") || sentence.contains("with a high of") {
+            if sentence.contains("最高") || sentence.contains("最长") || sentence.contains("with a high of") {
                 prop_assert!(inner_high, "names an end as the high: {sentence}");
             }
-            if sentence.contains("最低") || sentence.contains("with a low of") {
+            if sentence.contains("最低") || sentence.contains("最短") || sentence.contains("with a low of") {
                 prop_assert!(inner_low && !inner_high, "names an end as the low: {sentence}");
             }
             let improved = sentence.contains("改善") || sentence.contains("improvement");

@@ -838,6 +838,8 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         "steady": steady,
         "since_turn": shape.since_turn,
         "since_turn_unit": granularity_unit(computation.period.granularity(), shape.since_turn, computation.locale),
+        "high_word": extreme_words(computation).0,
+        "low_word": extreme_words(computation).1,
         "steps": shape.steps,
         "unit": granularity_unit(computation.period.granularity(), shape.steps, computation.locale),
         "first": point(0),
@@ -845,6 +847,16 @@ fn trend_json(computation: &Computation, formatter: &Formatter<'_>) -> Value {
         "max": max,
         "min": min,
     })
+}
+
+/// How a trend names its inner high and low (`trend.high_word`, `trend.low_word`): 最高/最低, but 最长/最短 for a
+/// duration in days (交付周期其间Q2最长); `high`/`low` in English, where "a high of 23 days" reads well.
+pub fn extreme_words(computation: &Computation) -> (&'static str, &'static str) {
+    match (computation.locale, computation.value_unit()) {
+        (Locale::ZhCn, Unit::Days) => ("最长", "最短"),
+        (Locale::ZhCn, _) => ("最高", "最低"),
+        (Locale::En, _) => ("high", "low"),
+    }
 }
 
 /// The context with its figures' marks taken away, as `mdbook-kpi eval --json` prints it.

@@ -662,9 +662,10 @@ impl<'a> Sentence<'a> {
                         out.push_str(if verdict == "improved" { "改善" } else { "恶化" });
                     }
                 }
+                let (high, low) = context::extreme_words(c);
                 let turn = match shape.turn {
-                    Some("high") => Some((shape.max, "最高")),
-                    Some(_) => Some((shape.min, "最低")),
+                    Some("high") => Some((shape.max, high)),
+                    Some(_) => Some((shape.min, low)),
                     None => None,
                 };
                 if let Some((index, words)) = turn {
