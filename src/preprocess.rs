@@ -335,13 +335,11 @@ impl Preprocessor {
                     }
                     self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let text = &content[span.clone()];
+                    let directive = DirectiveText::new(text);
                     // Whether the report year was named before changes only a sentence that would name it: any
                     // other directive is the same either way, and is expanded (and remembered) once.
-                    // Parsed at most once, by whichever of the two needs it first (each remembers its answer).
-                    let parsed = std::cell::OnceCell::new();
-                    let names_year = self.names_report_year(text, &parsed);
-                    match self.expand_cached(text, alone_on_line, year_named && names_year, span.start as u64, &parsed)
-                    {
+                    let names_year = self.names_report_year(&directive);
+                    match self.expand_cached(&directive, alone_on_line, year_named && names_year, span.start as u64) {
                         Ok(expansion) => {
                             year_named = year_named || names_year;
                             let block = expansion.contains('\n') || expansion.starts_with('|');
@@ -396,7 +394,8 @@ impl Preprocessor {
     }
 
     /// Whether the directive's sentence names the report year (nothing to track under `report-year = "every"`).
-    fn names_report_year(&self, text: &str, parsed: &Parsed) -> bool {
+    fn names_report_year(&self, directive: &DirectiveText<'_>) -> bool {
+        let text = directive.text;
         if self.config.style.report_year == crate::config::ReportYear::Every {
             return false;
         }
@@ -404,19 +403,19 @@ impl Preprocessor {
             return known;
         }
         let Some(data) = self.data() else { return false };
-        let names = parsed_in(parsed, text).as_ref().is_ok_and(|d| self.narrator(data, false).names_report_year_of(d));
+        let names = directive.parsed().as_ref().is_ok_and(|d| self.narrator(data, false).names_report_year_of(d));
         self.names_year.insert(text, || text.into(), names);
         names
     }
 
     fn expand_cached(
         &self,
-        text: &str,
+        directive: &DirectiveText<'_>,
         alone_on_line: bool,
         year_named: bool,
         salt: u64,
-        parsed: &Parsed,
     ) -> Result<Arc<str>, Failure> {
+        let text = directive.text;
         let memo = &self.memo[usize::from(alone_on_line) + 2 * usize::from(year_named)];
         let hit = memo.get(text).map(|hit| hit.map_err(|failure| *failure));
         // Charts are kept with salt 0 and salted on the way out: their element ids differ by place.
@@ -427,20 +426,19 @@ impl Preprocessor {
         if let Some(hit) = hit {
             return salted(hit);
         }
-        let result = self.expand_one(text, alone_on_line, year_named, 0, parsed).map(Arc::from);
+        let result = self.expand_one(directive, alone_on_line, year_named).map(Arc::from);
         memo.insert(text, || text.into(), result.clone().map_err(Box::new));
         salted(result)
     }
 
+    /// A directive's expansion, charts unsalted (see [`Preprocessor::expand_cached`]).
     fn expand_one(
         &self,
-        text: &str,
+        directive: &DirectiveText<'_>,
         alone_on_line: bool,
         year_named: bool,
-        salt: u64,
-        parsed: &Parsed,
     ) -> Result<String, Failure> {
-        let directive = parsed_in(parsed, text).as_ref().map_err(|e| parse_failure(e.clone(), self.locale))?;
+        let directive = directive.parsed().as_ref().map_err(|e| parse_failure(e.clone(), self.locale))?;
         if let Some(form) = &directive.form
             && form.value.is_block()
             && !alone_on_line
@@ -461,7 +459,7 @@ impl Preprocessor {
         if self.findings_only {
             return narrator.check_at(directive).map(|()| String::new());
         }
-        narrator.expand_at(directive, self.target, salt)
+        narrator.expand_at(directive, self.target, 0)
     }
 
     /// The narrator of this book's config, locale and templates over `data`.
@@ -490,7 +488,7 @@ impl Preprocessor {
                 _ => Err(Failure::new(Rule::KpiNoData, 0..0, "the book's data files could not be loaded")),
             })
         } else {
-            self.expand_one(trimmed, true, false, 0, &Parsed::new())
+            self.expand_one(&DirectiveText::new(trimmed), true, false)
         };
         let mut errors: Vec<Diagnostic> = self
             .diagnostics
@@ -674,15 +672,24 @@ fn indent_block(block: &str, prefix: &str, content: &str, span: std::ops::Range<
     out
 }
 
-/// A directive's grammar error as a failure, with its help in the book's language.
-/// A directive's parse, made when first needed ([`parsed_in`]).
-type Parsed = std::cell::OnceCell<Result<crate::directive::Directive, parse::ParseError>>;
-
-/// The directive `text` parsed, once.
-fn parsed_in<'p>(parsed: &'p Parsed, text: &str) -> &'p Result<crate::directive::Directive, parse::ParseError> {
-    parsed.get_or_init(|| parse::parse(text))
+/// A directive's text and its parse, made when first needed and then kept: the report-year question and the
+/// expansion each need it only when their memo has no answer yet.
+struct DirectiveText<'t> {
+    text: &'t str,
+    parsed: std::cell::OnceCell<Result<crate::directive::Directive, parse::ParseError>>,
 }
 
+impl<'t> DirectiveText<'t> {
+    fn new(text: &'t str) -> Self {
+        DirectiveText { text, parsed: std::cell::OnceCell::new() }
+    }
+
+    fn parsed(&self) -> &Result<crate::directive::Directive, parse::ParseError> {
+        self.parsed.get_or_init(|| parse::parse(self.text))
+    }
+}
+
+/// A directive's grammar error as a failure, with its help in the book's language.
 fn parse_failure(error: parse::ParseError, locale: Locale) -> Failure {
     let help = error.help_in(locale);
     Failure { rule: error.rule, span: error.span, message: error.message, help }
