@@ -214,6 +214,61 @@ pub struct FactKey {
     pub kind: Kind,
 }
 
+/// A fact key by reference: the map of given facts is looked up with one ([`FactKeyRef`]) instead of an owned
+/// key, whose metric and slice would be copied for every question a sentence asks of the data.
+pub trait AsFactKey {
+    fn key_ref(&self) -> FactKeyRef<'_>;
+}
+
+/// The fields of a [`FactKey`], borrowed; ordered like it (field by field, in the same order).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FactKeyRef<'k> {
+    pub metric: &'k str,
+    pub period: Period,
+    pub slice: &'k Slice,
+    pub kind: Kind,
+}
+
+impl AsFactKey for FactKey {
+    fn key_ref(&self) -> FactKeyRef<'_> {
+        FactKeyRef { metric: &self.metric, period: self.period, slice: &self.slice, kind: self.kind }
+    }
+}
+
+impl AsFactKey for FactKeyRef<'_> {
+    fn key_ref(&self) -> FactKeyRef<'_> {
+        *self
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn AsFactKey + 'a> for FactKey {
+    fn borrow(&self) -> &(dyn AsFactKey + 'a) {
+        self
+    }
+}
+
+// `Borrow` asks that the borrowed form compare as the owned one does: both compare their `key_ref`, whose order
+// is FactKey's derived one (metric, period, slice, kind). A test holds the two orders equal.
+impl PartialEq for dyn AsFactKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.key_ref() == other.key_ref()
+    }
+}
+
+impl Eq for dyn AsFactKey + '_ {}
+
+impl PartialOrd for dyn AsFactKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn AsFactKey + '_ {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key_ref().cmp(&other.key_ref())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Fact {
     pub value: Decimal,
@@ -252,5 +307,48 @@ impl DataSet {
     /// Declares the data set complete: from now on query answers are remembered. Change no fact after this.
     pub fn seal(&self) {
         self.cache.enable();
+    }
+}
+
+#[cfg(test)]
+mod fact_key_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key() -> impl Strategy<Value = FactKey> {
+        let period = prop_oneof![
+            (2022..2025i32).prop_map(Period::Year),
+            (2022..2025i32, 1..5u8).prop_map(|(y, q)| Period::Quarter(y, q)),
+            (2022..2025i32, 1..13u8).prop_map(|(y, m)| Period::Month(y, m)),
+        ];
+        let slice = proptest::collection::btree_map("region|product", "east|west|a|ab", 0..3);
+        let kind = prop_oneof![Just(Kind::Actual), Just(Kind::Target), Just(Kind::Standard)];
+        ("rev|revenue|cost|r", period, slice, kind).prop_map(|(metric, period, slice, kind)| FactKey {
+            metric,
+            period,
+            slice,
+            kind,
+        })
+    }
+
+    proptest! {
+        /// The borrowed key orders as the owned one does (what `Borrow` requires of the map lookup), and a map
+        /// looked up by it finds what looking up by the owned key finds.
+        #[test]
+        fn a_borrowed_fact_key_is_ordered_and_found_as_the_owned_one(
+            keys in proptest::collection::vec(key(), 1..20),
+            asked in key(),
+        ) {
+            for a in &keys {
+                let by_ref = (a as &dyn AsFactKey).cmp(&asked as &dyn AsFactKey);
+                prop_assert_eq!(by_ref, a.cmp(&asked));
+            }
+            let map: BTreeMap<FactKey, usize> = keys.iter().cloned().zip(0..).collect();
+            let borrowed = asked.key_ref();
+            prop_assert_eq!(map.get(&borrowed as &dyn AsFactKey), map.get(&asked));
+            for key in &keys {
+                prop_assert_eq!(map.get(&key.key_ref() as &dyn AsFactKey), map.get(key));
+            }
+        }
     }
 }

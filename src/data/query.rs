@@ -317,8 +317,8 @@ impl DataSet {
 
     /// One given fact (not derived), from either store.
     pub fn fact(&self, metric: &str, period: Period, slice: &Slice, kind: Kind) -> Option<FactRef<'_>> {
-        let key = FactKey { metric: metric.to_string(), period, slice: slice.clone(), kind };
-        if let Some((key, fact)) = self.facts.get_key_value(&key) {
+        let key = super::FactKeyRef { metric, period, slice, kind };
+        if let Some((key, fact)) = self.facts.get_key_value(&key as &dyn super::AsFactKey) {
             return Some(fact_ref(key, fact));
         }
         self.table.find(metric, period, slice, kind).map(|row| self.table.row(row))

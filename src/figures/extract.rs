@@ -99,6 +99,14 @@ impl Block {
         }
     }
 
+    /// Ends the block: its sentences into `out`, and the block emptied for the next one, which keeps the rules
+    /// allowed where it starts and the memory of this one (most blocks are read and left without a figure).
+    fn flush_sentences(&mut self, out: &mut Vec<Segment>) {
+        sentences(self, out);
+        self.text.clear();
+        self.runs.clear();
+    }
+
     /// The block so far; the next one keeps the rules allowed where it starts.
     fn take(&mut self) -> Block {
         let allowed = self.allowed.clone();
@@ -247,7 +255,7 @@ impl<'c> Collector<'c> {
             Event::Start(
                 Tag::CodeBlock(_) | Tag::HtmlBlock | Tag::Heading { .. } | Tag::Image { .. } | Tag::MetadataBlock(_),
             ) => {
-                sentences(block.take(), out);
+                block.flush_sentences(out);
                 self.skipped += 1;
             }
             Event::End(
@@ -280,7 +288,7 @@ impl<'c> Collector<'c> {
             )
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
-            ) => sentences(block.take(), out),
+            ) => block.flush_sentences(out),
             Event::Text(text) if reading => block.push_text(text, range, self.chapter, &self.directives),
             Event::Code(_)
             | Event::InlineHtml(_)
@@ -338,7 +346,7 @@ impl<'c> Collector<'c> {
             Event::End(_) => {
                 self.depth = self.depth.saturating_sub(1);
                 if matches!(&self.allow, Some((_, Some(start))) if *start == self.depth) {
-                    sentences(self.block.take(), &mut self.out);
+                    self.block.flush_sentences(&mut self.out);
                     self.allow = None;
                     self.block.allowed.clear();
                 }
@@ -366,7 +374,7 @@ impl<'c> Collector<'c> {
         if !self.active {
             return (self.out, None);
         }
-        sentences(self.block, &mut self.out);
+        sentences(&self.block, &mut self.out);
         let mut ranges = self.code_and_html;
         scan::merge_ranges(&mut ranges);
         (self.out, Some(ranges))
@@ -419,7 +427,7 @@ fn table_row(header: &[Block], row: &[Block], out: &mut Vec<Segment>) {
 }
 
 /// Splits a block of prose into sentences.
-fn sentences(block: Block, out: &mut Vec<Segment>) {
+fn sentences(block: &Block, out: &mut Vec<Segment>) {
     let text = &block.text;
     // Most blocks of a big book hold no figure (years and periods are not figures): skip them before splitting.
     if !has_digits(text) || super::number::figures(text).is_empty() {
@@ -437,11 +445,11 @@ fn sentences(block: Block, out: &mut Vec<Segment>) {
         };
         if ends {
             let end = at + c.len_utf8();
-            push_sentence(&block, start..end, out);
+            push_sentence(block, start..end, out);
             start = end;
         }
     }
-    push_sentence(&block, start..text.len(), out);
+    push_sentence(block, start..text.len(), out);
 }
 
 fn push_sentence(block: &Block, range: Range<usize>, out: &mut Vec<Segment>) {
