@@ -124,16 +124,17 @@ pub fn change(computation: &Computation, formatter: &Formatter<'_>, value: Decim
         _ => None,
     };
     let precision = computation.precision;
+    // Each figure is formatted once: a rate's change in points is its difference and its main measure too.
     let pct_text = pct.map(|p| formatter.percent.percent(p.abs()));
     let pp_text = pp.map(|p| formatter.value.points(p.abs()));
-    let diff_text = match pp {
-        Some(points) => formatter.value.points(points.abs()),
+    let diff_text = match &pp_text {
+        Some(points) => points.clone(),
         None => formatter.value.value(diff.abs()),
     };
     let main = match unit {
-        Unit::Percent | Unit::Ratio => pp.map(|p| (p, formatter.value.points(p.abs()))),
+        Unit::Percent | Unit::Ratio => pp.zip(pp_text.clone()),
         Unit::Days => Some((diff, formatter.value.days(diff.abs()))),
-        _ => pct.map(|p| (p, formatter.percent.percent(p.abs()))),
+        _ => pct.zip(pct_text.clone()),
     };
     // The words follow the sign of the change as displayed: a change that rounds to zero reads as flat.
     let shown = match &main {

@@ -16,10 +16,12 @@ pub fn round(value: Decimal, dp: u32) -> Decimal {
     value.round_dp_with_strategy(dp, RoundingStrategy::MidpointNearestEven).normalize()
 }
 
-/// Digits before the decimal point of |x| (at least 1).
+/// Digits before the decimal point of |x| (at least 1), counted from its mantissa (writing the number out to
+/// count them cost more than the rounding they decide).
 fn integer_digits(x: Decimal) -> u32 {
-    let int = x.abs().trunc();
-    if int.is_zero() { 1 } else { int.to_string().trim_start_matches('-').len() as u32 }
+    // |mantissa| / 10^scale is the integer part; a Decimal's scale is at most 28, and 10^28 fits in a u128.
+    let integer = x.mantissa().unsigned_abs() / 10u128.pow(x.scale());
+    integer.checked_ilog10().map_or(1, |digits| digits + 1)
 }
 
 /// At least three significant digits, at most two decimals: 1.14, 33.5, 8500.
@@ -434,6 +436,18 @@ pub fn signed(text: &str, sign: i8) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    proptest::proptest! {
+        /// The digits before the decimal point, counted from the mantissa, are those written out.
+        #[test]
+        fn integer_digits_are_those_written_out(mantissa in proptest::num::i128::ANY, scale in 0u32..=28) {
+            let mantissa = mantissa % 79_228_162_514_264_337_593_543_950_335i128;
+            let x = Decimal::from_i128_with_scale(mantissa, scale);
+            let int = x.abs().trunc();
+            let written = if int.is_zero() { 1 } else { int.to_string().trim_start_matches('-').len() as u32 };
+            proptest::prop_assert_eq!(integer_digits(x), written, "{}", x);
+        }
+    }
     use super::*;
     use rust_decimal_macros::dec;
 
