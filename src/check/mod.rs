@@ -85,6 +85,7 @@ pub struct Checked {
 
 /// [`check_with_code_ranges`], and with `figures` each chapter's figure segments from the same parse.
 pub fn check_with_figures(chapters: &[Chapter<'_>], schema: &Schema, config: &Config, figures: bool) -> Checked {
+    rules::compile_patterns();
     let words = rules::style::JargonList::new(config.jargon.as_deref());
     let chinese = rules::is_chinese_book(chapters.iter().map(|c| c.title.as_str()));
     let (outline, per_chapter) = BookOutline::new_with(chapters, figures, |ci, doc, collector| {

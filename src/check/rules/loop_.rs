@@ -167,16 +167,26 @@ const STOP_BIGRAMS: &[&str] = &[
     "不够", "较低", "偏低", "缺乏", "分析", "挑战",
 ];
 
+static GAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:improv(?:ing|ed)|grew|growing|outpacing|record|exceeded|beat|highlights?|strengths?)\b|提升明显|大幅增长|创新高|超额完成|亮点")
+        .expect("static regex")
+});
+static LOSS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:declin\w*|drop\w*|fell|miss\w*|slow\w*|lag\w*|stagnat\w*|but|however)\b|下降|下滑|不足|未达|缓慢|但",
+    )
+    .expect("static regex")
+});
+
+/// Compiles the rule's patterns now (see [`super::compile_patterns`]).
+pub(super) fn compile_patterns() {
+    for pattern in [&ANSWER_MARKER, &GAIN, &LOSS] {
+        LazyLock::force(pattern);
+    }
+}
+
 /// A title that reports things getting better (and nothing getting worse): not a problem.
 fn reports_a_gain(title: &str) -> bool {
-    static GAIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:improv(?:ing|ed)|grew|growing|outpacing|record|exceeded|beat|highlights?|strengths?)\b|提升明显|大幅增长|创新高|超额完成|亮点")
-            .expect("static regex")
-    });
-    static LOSS: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:declin\w*|drop\w*|fell|miss\w*|slow\w*|lag\w*|stagnat\w*|but|however)\b|下降|下滑|不足|未达|缓慢|但")
-            .expect("static regex")
-    });
     GAIN.is_match(title) && !LOSS.is_match(title)
 }
 

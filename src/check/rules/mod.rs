@@ -400,6 +400,16 @@ pub fn is_chinese_book(titles: impl IntoIterator<Item = impl AsRef<str>>) -> boo
 }
 
 /// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
+/// Compiles the whole-book rules' patterns. They would otherwise be compiled when the rules first run, with the
+/// book's outline held, at the run's peak memory: called before the outline is built, the memory a
+/// compilation uses for a while is taken and given back while little else is held. The per-chapter rules'
+/// patterns are compiled on the parsing threads, as before.
+pub fn compile_patterns() {
+    modules::compile_patterns();
+    loop_::compile_patterns();
+    smart::compile_patterns();
+}
+
 pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Finding>>) -> Vec<Finding> {
     let context = Context::new(outline, schema);
     let mut findings = Vec::new();

@@ -34,6 +34,13 @@ static LEADING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:fy\s?)?(?:(?:19|20)\d{2}\s*(?:年度|年)?|年度)\s*(?:销售)?(?:部)?\s*").expect("static regex")
 });
 
+/// Compiles the module finder's patterns now (see [`super::compile_patterns`]).
+pub(super) fn compile_patterns() {
+    for pattern in [&COVER_TITLE, &YEARLY, &LEADING_YEAR] {
+        LazyLock::force(pattern);
+    }
+}
+
 /// How well a section must be named to count as a further section of a module found elsewhere: 支撑保障与风险预案
 /// (0.44) and 经验教训总结与持续改进 (0.36) do, 行业趋势与市场展望 (0.22) does not.
 const FURTHER_SECTION_COVERAGE: f32 = 0.35;

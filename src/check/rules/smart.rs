@@ -30,6 +30,13 @@ static TIME_NODE: LazyLock<Regex> = LazyLock::new(|| {
 static YEAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(?:^|[^0-9])(?:fy\s?)?20[0-9]{2}(?:[^0-9]|$)").expect("static regex"));
 
+/// Compiles the rule's patterns now (see [`super::compile_patterns`]).
+pub(super) fn compile_patterns() {
+    for pattern in [&TIME_NODE, &YEAR] {
+        LazyLock::force(pattern);
+    }
+}
+
 pub fn check(context: &Context<'_, '_>, findings: &mut Vec<Finding>) {
     let problem_module = context.schema.closed_loop.as_ref().map(|l| l.problem);
     for found in &context.found {
