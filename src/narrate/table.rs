@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use super::compute::{Base, BaseKind, Computation, SentenceKind};
 use super::context::{Formatter, change_text, item_contribution};
 use super::labels::join_cjk;
-use super::templates::escape_text;
+use super::templates::{escape_owned, escape_text};
 use crate::config::Locale;
 use crate::data::{Better, Unit};
 
@@ -154,17 +154,17 @@ fn trend_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid {
     let words = words(computation.locale);
     let header = vec![
         words.period.to_string(),
-        escape_text(&heading(&computation.subject, computation.locale)),
+        escape_owned(heading(&computation.subject, computation.locale)),
         words.vs_previous.to_string(),
     ];
     let mut rows = Vec::with_capacity(computation.points.len());
     let mut previous: Option<Decimal> = None;
     for point in &computation.points {
         let delta = match previous {
-            Some(before) => escape_text(&change_text(computation, formatter, point.value, before)),
+            Some(before) => escape_owned(change_text(computation, formatter, point.value, before)),
             None => "–".to_string(),
         };
-        rows.push(vec![escape_text(&point.label), escape_text(&formatter.value.value(point.value)), delta]);
+        rows.push(vec![escape_text(&point.label), escape_owned(formatter.value.value(point.value)), delta]);
         previous = Some(point.value);
     }
     Grid { header, rows }
@@ -176,14 +176,14 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
     let with_share = computation.items.iter().any(|i| i.share.is_some());
     let dimension = computation.by_label.as_deref().unwrap_or(words.metric);
     let mut header =
-        vec![escape_text(&heading(dimension, locale)), escape_text(&heading(&computation.subject, locale))];
+        vec![escape_owned(heading(dimension, locale)), escape_owned(heading(&computation.subject, locale))];
     if with_share {
         header.push(words.share.to_string());
     }
     // A compared breakdown (`by region vs yoy`, `vs target`) adds each member's base and change.
     let compared = computation.base.as_ref().filter(|_| computation.items.iter().any(|i| i.base.is_some()));
     if let Some(base) = compared {
-        header.push(escape_text(&heading(&base_label(computation, base), locale)));
+        header.push(escape_owned(heading(&base_label(computation, base), locale)));
         header.push(words.change.to_string());
     }
     // `vs yoy by product` on a metric that adds up: each member's share of the total's change.
@@ -198,15 +198,15 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
     let base_cells = |value: Decimal, base: Option<Decimal>| -> [String; 2] {
         match base {
             Some(base) => [
-                escape_text(&formatter.value.value(base)),
-                escape_text(&change_text(computation, formatter, value, base)),
+                escape_owned(formatter.value.value(base)),
+                escape_owned(change_text(computation, formatter, value, base)),
             ],
             None => ["–".to_string(), "–".to_string()],
         }
     };
     let mut rows = Vec::with_capacity(computation.items.len() + 1);
     for item in &computation.items {
-        let mut row = vec![escape_text(&item.label), escape_text(&formatter.value.value(item.value))];
+        let mut row = vec![escape_text(&item.label), escape_owned(formatter.value.value(item.value))];
         if with_share {
             row.push(item.share.map(|s| formatter.percent.percent(s)).unwrap_or_default());
         }
@@ -220,7 +220,7 @@ fn breakdown_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid 
     }
     if let Some(total) = computation.total {
         let mut row =
-            vec![format!("**{}**", words.total), format!("**{}**", escape_text(&formatter.value.value(total)))];
+            vec![format!("**{}**", words.total), format!("**{}**", escape_owned(formatter.value.value(total)))];
         if with_share {
             row.push(format!("**{}**", formatter.percent.percent(Decimal::ONE_HUNDRED)));
         }
@@ -250,18 +250,18 @@ fn comparison_row_label(computation: &Computation) -> String {
 fn comparison_grid(computation: &Computation, formatter: &Formatter<'_>) -> Grid {
     let words = words(computation.locale);
     let locale = computation.locale;
-    let mut header = vec![words.metric.to_string(), escape_text(&heading(&current_label(computation), locale))];
+    let mut header = vec![words.metric.to_string(), escape_owned(heading(&current_label(computation), locale))];
     let mut row =
-        vec![escape_text(&comparison_row_label(computation)), escape_text(&formatter.value.value(computation.value))];
+        vec![escape_owned(comparison_row_label(computation)), escape_owned(formatter.value.value(computation.value))];
     if let Some(base) = &computation.base {
-        header.push(escape_text(&heading(&base_label(computation, base), locale)));
-        row.push(escape_text(&formatter.value.value(base.value)));
+        header.push(escape_owned(heading(&base_label(computation, base), locale)));
+        row.push(escape_owned(formatter.value.value(base.value)));
         let change_header = match base.kind {
             BaseKind::Target | BaseKind::Standard | BaseKind::Member => words.difference,
             _ => words.change,
         };
         header.push(change_header.to_string());
-        row.push(escape_text(&change_text(computation, formatter, computation.value, base.value)));
+        row.push(escape_owned(change_text(computation, formatter, computation.value, base.value)));
         if let Some(rate) = completion(computation, base) {
             header.push(words.completion.to_string());
             row.push(formatter.percent.percent(rate));
