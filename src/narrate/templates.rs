@@ -86,8 +86,20 @@ pub fn escape_text(text: &str) -> String {
 /// [`escape_text`] of a text made here (a formatted figure, a heading): handed back as it is, without a copy,
 /// when nothing in it needs escaping (a figure seldom does).
 pub fn escape_owned(text: String) -> String {
-    if text.bytes().any(|byte| escape_of(byte).is_some()) { escape_text(&text) } else { text }
+    if text.bytes().any(|byte| ESCAPED[usize::from(byte)]) { escape_text(&text) } else { text }
 }
+
+/// The bytes [`escape_of`] escapes, as a table: most bytes of a text are looked up here and passed over.
+const ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"<>&\\`*_[]|~#${}\n\r";
+    let mut at = 0;
+    while at < bytes.len() {
+        table[bytes[at] as usize] = true;
+        at += 1;
+    }
+    table
+};
 
 /// What [`escape_text`] writes for a byte, when it is one it escapes (all of them ASCII).
 fn escape_of(byte: u8) -> Option<&'static str> {
@@ -118,7 +130,10 @@ fn escape_of(byte: u8) -> Option<&'static str> {
 pub fn escape_into(out: &mut String, text: &str) {
     let mut copied = 0;
     for (at, byte) in text.bytes().enumerate() {
-        let Some(escaped) = escape_of(byte) else { continue };
+        if !ESCAPED[usize::from(byte)] {
+            continue;
+        }
+        let escaped = escape_of(byte).unwrap_or_default();
         out.push_str(&text[copied..at]);
         out.push_str(escaped);
         copied = at + 1;
