@@ -442,6 +442,22 @@ const SPLICES: &[&str] = &[
 ];
 
 proptest::proptest! {
+    /// Checking UTF-8 in two halves agrees with std's check of the whole, wherever the middle falls (bytes
+    /// around and inside multi-byte characters, and invalid ones).
+    #[test]
+    fn utf8_checked_in_halves_is_utf8_checked_whole(
+        pieces in proptest::collection::vec(proptest::sample::select(vec![
+            &b"a"[..], b"\n", "营".as_bytes(), "€".as_bytes(), "😀".as_bytes(), b"\xe8", b"\x80", b"\xff", b"\xf0\x9f",
+        ]), 0..40),
+        halves_from in 0usize..8,
+    ) {
+        let bytes: Vec<u8> = pieces.concat();
+        let halves = super::utf8_in_halves(&bytes, halves_from);
+        proptest::prop_assert_eq!(halves, std::str::from_utf8(&bytes).ok());
+    }
+}
+
+proptest::proptest! {
     /// Escaping the book in batches on several threads writes what writing it piece after piece writes: texts
     /// unescaped in place, texts set whole, splices inside literals, chapters left alone.
     #[test]
