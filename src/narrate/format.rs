@@ -436,6 +436,8 @@ pub fn signed(text: &str, sign: i8) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
 
     proptest::proptest! {
         /// The digits before the decimal point, counted from the mantissa, are those written out.
@@ -448,8 +450,6 @@ mod tests {
             proptest::prop_assert_eq!(integer_digits(x), written, "{}", x);
         }
     }
-    use super::*;
-    use rust_decimal_macros::dec;
 
     #[test]
     fn chinese_amounts() {

@@ -93,11 +93,29 @@ pub fn last_shown(text: &str) -> Option<char> {
 /// for a mark's last byte would stop).
 const LEAD: u8 = 0xEE;
 
+/// The last UTF-8 byte of a mark (the first two, `EE 80`, are the same for all three).
+const fn last_byte(mark: char) -> u8 {
+    0x80 | (mark as u32 & 0x3F) as u8
+}
+
+/// The length of a mark's UTF-8 encoding.
+const MARK_LEN: usize = 3;
+
+// The marks are three consecutive characters, OPEN first and SEP last, each three bytes long.
+const _: () = assert!(
+    OPEN.len_utf8() == MARK_LEN
+        && CLOSE as u32 == OPEN as u32 + 1
+        && SEP as u32 == OPEN as u32 + 2
+        && last_byte(OPEN) == 0x80
+);
+
 /// Where the marks of `text` are: the byte offset of each, in order.
 fn mark_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
-    memchr::memchr_iter(LEAD, bytes)
-        .filter(move |&at| bytes.get(at + 1) == Some(&0x80) && matches!(bytes.get(at + 2), Some(0x80..=0x82)))
+    memchr::memchr_iter(LEAD, bytes).filter(move |&at| {
+        bytes.get(at + 1) == Some(&0x80)
+            && matches!(bytes.get(at + 2), Some(&b) if b >= last_byte(OPEN) && b <= last_byte(SEP))
+    })
 }
 
 /// The first mark `which` at or after byte `from` of `text`.
@@ -289,10 +307,9 @@ fn rewrite(text: &str, most: &[((&str, &str), usize)]) -> String {
 /// in one pass over the marks (rewriting found the next open and close mark figure by figure, and copied each
 /// figure through [`push_unmarked`]: a fifth of writing a sentence). Held to the plain path in the tests.
 fn strip_marks(text: &str) -> String {
-    const OPEN_BYTE: u8 = 0x80;
-    const CLOSE_BYTE: u8 = 0x81;
-    const SEP_BYTE: u8 = 0x82;
-    const MARK_LEN: usize = 3;
+    const OPEN_BYTE: u8 = last_byte(OPEN);
+    const CLOSE_BYTE: u8 = last_byte(CLOSE);
+    const SEP_BYTE: u8 = last_byte(SEP);
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     // Outside a figure: the text from `from` on is not written yet. Inside one: where it opened, and its first

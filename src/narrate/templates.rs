@@ -89,20 +89,20 @@ pub fn escape_owned(text: String) -> String {
     if text.bytes().any(|byte| ESCAPED[usize::from(byte)]) { escape_text(&text) } else { text }
 }
 
-/// The bytes [`escape_of`] escapes, as a table: most bytes of a text are looked up here and passed over.
+/// The bytes [`escape_of`] escapes, as a table made from it: most bytes of a text are looked up here and
+/// passed over.
 const ESCAPED: [bool; 256] = {
     let mut table = [false; 256];
-    let bytes = b"<>&\\`*_[]|~#${}\n\r";
-    let mut at = 0;
-    while at < bytes.len() {
-        table[bytes[at] as usize] = true;
-        at += 1;
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = escape_of(byte as u8).is_some();
+        byte += 1;
     }
     table
 };
 
 /// What [`escape_text`] writes for a byte, when it is one it escapes (all of them ASCII).
-fn escape_of(byte: u8) -> Option<&'static str> {
+const fn escape_of(byte: u8) -> Option<&'static str> {
     Some(match byte {
         b'<' => "&lt;",
         b'>' => "&gt;",
@@ -578,6 +578,7 @@ fn choose_helper(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     proptest::proptest! {
         /// Escaping by runs of bytes writes what escaping character by character writes.
@@ -590,7 +591,6 @@ mod tests {
             proptest::prop_assert_eq!(format!("x{}", escape_owned(text.clone())), by_chars);
         }
     }
-    use super::*;
 
     #[test]
     fn builtins_compile_and_escape() {

@@ -399,7 +399,6 @@ pub fn is_chinese_book(titles: impl IntoIterator<Item = impl AsRef<str>>) -> boo
     titles.into_iter().any(|t| t.as_ref().chars().any(is_cjk))
 }
 
-/// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
 /// Compiles the whole-book rules' patterns. They would otherwise be compiled when the rules first run, with the
 /// book's outline held, at the run's peak memory: called before the outline is built, the memory a
 /// compilation uses for a while is taken and given back while little else is held. The per-chapter rules'
@@ -410,6 +409,7 @@ pub fn compile_patterns() {
     smart::compile_patterns();
 }
 
+/// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
 pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Finding>>) -> Vec<Finding> {
     let context = Context::new(outline, schema);
     let mut findings = Vec::new();
