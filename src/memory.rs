@@ -5,26 +5,47 @@
 use std::io::{self, Read};
 
 /// Reads all of `reader` into memory the kernel may back with huge pages. `size` is its size when known (a
-/// file): the buffer is then made once, to fit. Otherwise (a pipe, as mdBook gives stdin) it grows by doubling,
-/// each new part advised.
+/// file): the buffer is then made once, to fit. Otherwise see [`read_stream`], here without pauses.
 pub fn read_all(mut reader: impl Read, size: Option<usize>) -> io::Result<Vec<u8>> {
-    const FIRST: usize = 1 << 20;
+    let Some(size) = size else {
+        return read_stream(reader, |_| {});
+    };
     let mut bytes = Vec::new();
-    if let Some(size) = size {
-        // A hint only: a size too large to hold fails in the read with a clear error rather than here.
-        let _ = bytes.try_reserve_exact(size.saturating_add(1));
-        advise_huge_pages(&mut bytes);
-        reader.read_to_end(&mut bytes)?;
-        return Ok(bytes);
-    }
+    // A hint only: a size too large to hold fails in the read with a clear error rather than here.
+    let _ = bytes.try_reserve_exact(size.saturating_add(1));
+    advise_huge_pages(&mut bytes);
+    reader.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Reads all of `reader`, whose size is not known (a pipe), one `read` at a time, into a buffer that grows by
+/// doubling, each new part advised for huge pages. `after_read` is called with the size of each read that
+/// brought bytes; it may pause, so that a writer who writes in small pieces fills the pipe before the next read
+/// (see `protocol::input`). The bytes are read into zeroed memory a step ahead of them, not into the whole
+/// spare capacity, which would touch up to twice the input's pages.
+pub fn read_stream(mut reader: impl Read, mut after_read: impl FnMut(usize)) -> io::Result<Vec<u8>> {
+    const STEP: usize = 1 << 20;
+    let mut bytes = Vec::new();
+    let mut filled = 0;
     loop {
-        if bytes.capacity() - bytes.len() < FIRST / 16 {
-            bytes.reserve(bytes.capacity().max(FIRST));
-            advise_huge_pages(&mut bytes);
+        if filled == bytes.len() {
+            if bytes.capacity() - bytes.len() < STEP {
+                bytes.reserve(bytes.capacity().max(STEP));
+                advise_huge_pages(&mut bytes);
+            }
+            bytes.resize(bytes.len() + STEP, 0);
         }
-        let spare = bytes.capacity() - bytes.len();
-        if (&mut reader).take(spare as u64).read_to_end(&mut bytes)? == 0 {
-            return Ok(bytes);
+        match reader.read(&mut bytes[filled..]) {
+            Ok(0) => {
+                bytes.truncate(filled);
+                return Ok(bytes);
+            }
+            Ok(read) => {
+                filled += read;
+                after_read(read);
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
         }
     }
 }
@@ -68,7 +89,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::read_all;
+    use super::{read_all, read_stream};
 
     /// A reader that gives its bytes a few at a time, as a pipe does.
     struct Trickle<'b> {
@@ -82,6 +103,22 @@ mod tests {
             buffer[..count].copy_from_slice(&self.bytes[..count]);
             self.bytes = &self.bytes[count..];
             Ok(count)
+        }
+    }
+
+    /// A reader that is interrupted (`EINTR`) before every other read.
+    struct Interrupting<R> {
+        reader: R,
+        interrupt: bool,
+    }
+
+    impl<R: Read> Read for Interrupting<R> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            self.reader.read(buffer)
         }
     }
 
@@ -104,6 +141,19 @@ mod tests {
             let size = size_known.then_some(bytes.len());
             let read = read_all(Trickle { bytes: &bytes, step }, size).unwrap();
             prop_assert_eq!(read, plain(&bytes));
+        }
+
+        /// A stream read through interruptions gives the plain read's bytes, and is told of every read that
+        /// brought bytes, with its size: the sizes add up to the whole and none is zero.
+        #[test]
+        fn a_stream_tells_each_read(bytes in prop::collection::vec(any::<u8>(), 0..5000), step in 1usize..700) {
+            let mut sizes = Vec::new();
+            let reader = Interrupting { reader: Trickle { bytes: &bytes, step }, interrupt: false };
+            let read = read_stream(reader, |size| sizes.push(size)).unwrap();
+            prop_assert_eq!(&read, &plain(&bytes));
+            prop_assert_eq!(sizes.iter().sum::<usize>(), bytes.len());
+            prop_assert!(sizes.iter().all(|&size| size > 0 && size <= step));
+            prop_assert_eq!(sizes.len(), bytes.len().div_ceil(step));
         }
     }
 

@@ -172,7 +172,7 @@ fn preprocessor_mode() -> u8 {
             ),
         );
     }
-    let input = match read_stdin() {
+    let input = match crate::protocol::read_stdin() {
         Ok(input) => input,
         Err(error) => return fail(format!("cannot read stdin: {error}"), None),
     };
@@ -226,26 +226,6 @@ fn book_output() -> Option<std::fs::File> {
 
 #[cfg(not(unix))]
 fn book_output() -> Option<std::fs::File> {
-    None
-}
-
-/// All of stdin, in one buffer sized up front when stdin is a file (`mdbook-kpi < request.json`), backed by
-/// huge pages where the kernel offers them: faulting in a book of megabytes page by page was a tenth of the
-/// preprocessor's time.
-fn read_stdin() -> std::io::Result<Vec<u8>> {
-    crate::memory::read_all(std::io::stdin().lock(), stdin_file_size())
-}
-
-#[cfg(unix)]
-fn stdin_file_size() -> Option<usize> {
-    use std::os::fd::AsFd;
-    let file = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
-    let metadata = file.metadata().ok()?;
-    metadata.is_file().then(|| usize::try_from(metadata.len()).ok()).flatten()
-}
-
-#[cfg(not(unix))]
-fn stdin_file_size() -> Option<usize> {
     None
 }
 

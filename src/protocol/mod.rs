@@ -15,6 +15,7 @@
 //! which gives the error message, or, for valid but unusual JSON, a normal form that is then located.
 mod contents;
 mod context;
+mod input;
 mod locate;
 mod shape;
 #[cfg(test)]
@@ -35,6 +36,7 @@ use text::Unescaped;
 use crate::splice::Splice;
 
 pub use context::{Context, version_warning};
+pub use input::read_stdin;
 
 /// The mdBook versions this preprocessor is built and tested against.
 pub const SUPPORTED_MDBOOK: &str = ">=0.4.0, <0.6.0";
