@@ -1,6 +1,10 @@
 //! `kpi-passthrough`: the floor the speed budgets are measured against (docs/src/speed.md). A bare mdBook
 //! preprocessor that reads `[context, book]` from stdin into a `serde_json::Value` and writes element 1 (the book)
 //! back unchanged. `supports <renderer>` exits 0.
+//!
+//! `kpi-passthrough --paced` reads stdin as mdbook-kpi does (`mdbook_kpi::protocol::read_stdin`: paced for
+//! mdBook's unbuffered writes) instead of with `read_to_end`. It is no floor of a budget: beside it, a build
+//! with mdbook-kpi shows what mdbook-kpi's own work adds, apart from how it reads.
 
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -9,7 +13,8 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("supports") {
         return ExitCode::SUCCESS;
     }
-    match pass_through() {
+    let paced = std::env::args().nth(1).as_deref() == Some("--paced");
+    match pass_through(paced) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("kpi-passthrough: {error}");
@@ -18,9 +23,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn pass_through() -> io::Result<()> {
-    let mut input = Vec::new();
-    io::stdin().lock().read_to_end(&mut input)?;
+fn pass_through(paced: bool) -> io::Result<()> {
+    let input = if paced {
+        mdbook_kpi::protocol::read_stdin()?
+    } else {
+        let mut input = Vec::new();
+        io::stdin().lock().read_to_end(&mut input)?;
+        input
+    };
     let mut value: serde_json::Value = serde_json::from_slice(&input)?;
     let book = value
         .get_mut(1)

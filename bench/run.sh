@@ -159,6 +159,8 @@ for mdbook in "$mdbook05" "$mdbook04"; do
     sanity "build-$label" sh -c "cd '$out/x1/book' && '$mdbook' build -d '$out/dest-sanity-$label'"
     sanity "build-pass-through-$label" sh -c \
         "cd '$out/x1/book' && MDBOOK_PREPROCESSOR__KPI__COMMAND=kpi-passthrough '$mdbook' build -d '$out/dest-sanity-$label'"
+    sanity "build-paced-pass-through-$label" sh -c \
+        "cd '$out/x1/book' && MDBOOK_PREPROCESSOR__KPI__COMMAND='kpi-passthrough --paced' '$mdbook' build -d '$out/dest-sanity-$label'"
 done
 # The preprocessor must answer in the dialect that came in.
 for dialect in 0.4:preprocess-0.4:sections 0.5:preprocess-structure:items; do
@@ -206,6 +208,9 @@ build_pair() { # label mdbook-binary
     measure "build_kpi_$label" "cd '$x1/book' && '$mdbook' build -d '$dest/dest-kpi-$label'"
     measure "build_pass_$label" \
         "cd '$x1/book' && MDBOOK_PREPROCESSOR__KPI__COMMAND=kpi-passthrough '$mdbook' build -d '$dest/dest-pass-$label'"
+    # No budget's floor: a pass-through that reads stdin as mdbook-kpi does, to show what kpi's own work adds.
+    measure "build_paced_$label" \
+        "cd '$x1/book' && MDBOOK_PREPROCESSOR__KPI__COMMAND='kpi-passthrough --paced' '$mdbook' build -d '$dest/dest-paced-$label'"
 }
 [ -n "$mdbook05" ] && build_pair 05 "$mdbook05"
 [ -n "$mdbook04" ] && build_pair 04 "$mdbook04"
@@ -273,11 +278,15 @@ verdict() { # ratio budget: "yes"/"NO" for ratio <= budget
 }
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
-compare() { # label name base-name base-label budget
+compare() { # label name base-name base-label [budget]: no budget for a reference row
     local r c
     r=$(ratio "$(t "$2")" "$(t "$3")")
     c=$(ratio "$(t "$2.cpu")" "$(t "$3.cpu")")
-    row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "${c}×" "≤ $5×" "$(verdict "$r" "$5")"
+    if [ -n "${5:-}" ]; then
+        row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "${c}×" "≤ $5×" "$(verdict "$r" "$5")"
+    else
+        row "$1" "$(ms "$(t "$2")")" "$4 ($(ms "$(t "$3")"))" "${r}×" "${c}×" "" ""
+    fi
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 group() { echo "$1" | sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta'; }
@@ -291,6 +300,8 @@ for label in 05 04; do
     version=$([ "$label" = 05 ] && "$mdbook05" --version || "$mdbook04" --version)
     compare "\`mdbook build\` ($version, markdown renderer)" "build_kpi_$label" "build_pass_$label" \
         "same build, pass-through" 1.25
+    compare "\`mdbook build\` ($version), for reference: against a pass-through reading stdin as kpi does" \
+        "build_kpi_$label" "build_paced_$label" "same build, \`kpi-passthrough --paced\`"
 done
 compare "preprocessor, 2× book" preprocess_structure_x2 preprocess_structure "1× book" 2.2
 compare "\`check\`, 2× book" check_x2 check "1× book" 2.2
