@@ -65,14 +65,20 @@ pub const BUILT_IN: &[&str] = &[
 ];
 
 pub struct JargonList {
-    /// One case-insensitive alternation of plain literals (no word-boundary assertions, which would keep the
-    /// regex engine off its fast literal search); boundaries and endings are checked on each rare hit.
-    matcher: Option<Regex>,
-    /// The same alternation, case-sensitive, for a text with its ASCII letters lower-cased: the same hits, found
-    /// several times faster (see [`JargonList::matches`]). `None` when a word has a character other than ASCII
-    /// and CJK (whose case folding the lower-cased text would not reproduce).
-    folded: Option<Regex>,
+    /// `None` for an empty list.
+    search: Option<Search>,
     words: Vec<Word>,
+}
+
+/// One alternation of the words as plain literals (no word-boundary assertions, which would keep the regex
+/// engine off its fast literal search); boundaries and endings are checked on each rare hit.
+enum Search {
+    /// Case-sensitive, for a text with its ASCII letters lower-cased: the hits of case-insensitive matching,
+    /// found several times faster (see [`JargonList::matches`]). For words of ASCII and CJK characters only.
+    Folded(Regex),
+    /// Case-insensitive, for a list with a word in another script, whose case folding the lower-cased text
+    /// would not reproduce. Compiled only then: it takes as long to compile as the folded one.
+    CaseInsensitive(Regex),
 }
 
 struct Word {
@@ -106,13 +112,22 @@ impl JargonList {
         // Longest first, so that the alternation prefers "底层逻辑" over a shorter word it contains.
         entries.sort_by(|a, b| b.pattern.len().cmp(&a.pattern.len()).then_with(|| a.pattern.cmp(&b.pattern)));
         entries.dedup_by(|a, b| a.pattern == b.pattern);
-        let alternatives: Vec<String> = entries.iter().map(|w| regex::escape(&w.pattern)).collect();
-        let matcher =
-            if alternatives.is_empty() { None } else { Regex::new(&format!("(?i:{})", alternatives.join("|"))).ok() };
-        let foldable = entries.iter().all(|w| w.pattern.chars().all(is_ascii_or_cjk));
-        let folded_alternatives: Vec<String> = entries.iter().map(|w| folded_pattern(&w.pattern)).collect();
-        let folded = if matcher.is_some() && foldable { Regex::new(&folded_alternatives.join("|")).ok() } else { None };
-        JargonList { matcher, folded, words: entries }
+        let case_insensitive = || {
+            let alternatives: Vec<String> = entries.iter().map(|w| regex::escape(&w.pattern)).collect();
+            Regex::new(&format!("(?i:{})", alternatives.join("|"))).ok().map(Search::CaseInsensitive)
+        };
+        let folded = || {
+            let alternatives: Vec<String> = entries.iter().map(|w| folded_pattern(&w.pattern)).collect();
+            Regex::new(&alternatives.join("|")).ok().map(Search::Folded)
+        };
+        let search = if entries.is_empty() {
+            None
+        } else if entries.iter().all(|w| w.pattern.chars().all(is_ascii_or_cjk)) {
+            folded().or_else(case_insensitive)
+        } else {
+            case_insensitive()
+        };
+        JargonList { search, words: entries }
     }
 
     /// The jargon words in a text, as byte ranges (with their English endings).
@@ -128,13 +143,13 @@ impl JargonList {
     /// case-sensitively, the text with its ASCII letters lower-cased (which keeps every byte offset); the
     /// leftmost-first hits are the same.
     fn matches(&self, text: &str) -> Vec<Range<usize>> {
-        let Some(matcher) = &self.matcher else { return Vec::new() };
-        match &self.folded {
-            Some(folded) => {
+        match &self.search {
+            None => Vec::new(),
+            Some(Search::Folded(folded)) => {
                 let lower = text.to_ascii_lowercase();
                 folded.find_iter(&lower).map(|found| found.range()).collect()
             }
-            _ => matcher.find_iter(text).map(|found| found.range()).collect(),
+            Some(Search::CaseInsensitive(matcher)) => matcher.find_iter(text).map(|found| found.range()).collect(),
         }
     }
 
@@ -291,7 +306,7 @@ mod tests {
     fn configured_words_replace_the_list() {
         let list = JargonList::new(Some(&["抓手".to_string(), "best practice".to_string()]));
         assert_eq!(words(&list, "赋能 抓手 best practices"), ["抓手", "best practices"]);
-        assert!(JargonList::new(Some(&[])).matcher.is_none());
+        assert!(JargonList::new(Some(&[])).search.is_none());
     }
 
     /// The fast search of lower-cased text finds what case-insensitive matching finds, also the Kelvin sign and
@@ -300,12 +315,12 @@ mod tests {
     #[test]
     fn folded_search_matches_case_insensitive_search() {
         let list = JargonList::new(Some(&["kpi".to_string(), "synergy".to_string(), "赋能".to_string()]));
-        assert!(list.folded.is_some());
+        assert!(matches!(list.search, Some(Search::Folded(_))));
         let text = "KPI, \u{212a}PI, kpi赋能; \u{17f}YNERGY and SYNERGIES";
         // The long s is matched, then not taken as "synergy" (it is not an ASCII case of it), as before.
         assert_eq!(words(&list, text), ["KPI", "\u{212a}PI", "kpi", "赋能", "SYNERGIES"]);
         let other = JargonList::new(Some(&["übung".to_string()]));
-        assert!(other.folded.is_none());
+        assert!(matches!(other.search, Some(Search::CaseInsensitive(_))));
         assert_eq!(words(&other, "Übung ÜBUNG"), ["Übung", "ÜBUNG"]);
     }
 
