@@ -28,8 +28,8 @@ pub struct Preprocessor {
     data: OnceLock<Loaded>,
     /// Directives that wait for data that failed to load: reported once, as a count at the first of them.
     waiting: Mutex<Waiting>,
-    /// How many directives the chapters held (for `check`'s summary).
-    directives: std::sync::atomic::AtomicUsize,
+    /// How many directives the chapters held (for `check`'s summary), as the workers taken in counted them.
+    directives: usize,
     diagnostics: Vec<Diagnostic>,
     /// The chapters and data files findings point into, for the human renderer.
     sources: Sources,
@@ -116,13 +116,15 @@ pub type ChapterToExpand<'c> = (String, &'c mut String, Option<CodeRanges>);
 pub struct Worker {
     diagnostics: Vec<Diagnostic>,
     sources: Sources,
+    /// Counted here, not in one counter the threads share: a shared counter's cache line went back and forth
+    /// between the cores at every directive.
+    directives: usize,
 }
 
 /// Expansions by directive text, shared by the threads (a book repeats directives; an expansion depends on the
-/// text alone, so which thread computes it first does not matter): directives within text, and alone on their
-/// line. Charts are kept unsalted (their ids differ by place). 32 bytes an entry (a book holds thousands): the
-/// rare failure is boxed.
-/// Expansions by directive text, one memo per (alone on its line, report year named earlier in the chapter).
+/// text alone, so which thread computes it first does not matter), one memo per (alone on its line, report
+/// year named earlier in the chapter). Charts are kept unsalted (their ids differ by place). 32 bytes an entry
+/// (a book holds thousands): the rare failure is boxed.
 type Memo = [crate::memo::Memo<Box<str>, Result<Arc<str>, Box<Failure>>>; 4];
 
 impl Preprocessor {
@@ -273,6 +275,7 @@ impl Preprocessor {
         for worker in workers {
             self.worker.diagnostics.extend(worker.diagnostics);
             self.worker.sources.extend(worker.sources);
+            self.directives += worker.directives;
         }
     }
 
@@ -333,7 +336,7 @@ impl Preprocessor {
                         // left as written.
                         continue;
                     }
-                    self.directives.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    worker.directives += 1;
                     let text = &content[span.clone()];
                     let directive = DirectiveText::new(text);
                     // Whether the report year was named before changes only a sentence that would name it: any
@@ -570,7 +573,7 @@ impl Preprocessor {
 
     /// How many directives the expanded chapters held (written ones, not `\<<#kpi` escapes).
     pub fn directive_count(&self) -> usize {
-        self.directives.load(std::sync::atomic::Ordering::Relaxed)
+        self.directives + self.worker.directives
     }
 
     pub fn on_error(&self) -> OnError {
