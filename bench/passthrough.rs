@@ -10,10 +10,12 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("supports") {
+    // mdBook adds `supports <renderer>` after the command's own arguments (`kpi-passthrough --paced`).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "supports") {
         return ExitCode::SUCCESS;
     }
-    let paced = std::env::args().nth(1).as_deref() == Some("--paced");
+    let paced = args.iter().any(|arg| arg == "--paced");
     match pass_through(paced) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -25,7 +27,7 @@ fn main() -> ExitCode {
 
 fn pass_through(paced: bool) -> io::Result<()> {
     let input = if paced {
-        mdbook_kpi::protocol::read_stdin()?
+        mdbook_kpi::protocol::read_stdin(|| {})?
     } else {
         let mut input = Vec::new();
         io::stdin().lock().read_to_end(&mut input)?;

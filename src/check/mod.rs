@@ -83,13 +83,27 @@ pub struct Checked {
     pub figure_segments: Vec<Option<Vec<crate::figures::extract::Segment>>>,
 }
 
+/// Compiles the structure check's patterns now, rather than on first use (see [`crate::engine::warm_up`]).
+pub fn compile_patterns() {
+    outline::compile_patterns();
+    rules::compile_chapter_patterns();
+    rules::compile_patterns();
+}
+
 /// [`check_with_code_ranges`], and with `figures` each chapter's figure segments from the same parse.
 pub fn check_with_figures(chapters: &[Chapter<'_>], schema: &Schema, config: &Config, figures: bool) -> Checked {
     rules::compile_patterns();
-    let words = rules::style::JargonList::new(config.jargon.as_deref());
+    let configured;
+    let words = match config.jargon.as_deref() {
+        Some(words) => {
+            configured = rules::style::JargonList::new(Some(words));
+            &configured
+        }
+        None => rules::style::JargonList::built_in(),
+    };
     let chinese = rules::is_chinese_book(chapters.iter().map(|c| c.title.as_str()));
     let (outline, per_chapter) = BookOutline::new_with(chapters, figures, |ci, doc, collector| {
-        (rules::per_chapter(doc, ci, &words, chinese), collector.map(|c| c.finish()))
+        (rules::per_chapter(doc, ci, words, chinese), collector.map(|c| c.finish()))
     });
     let (per_chapter, figure_segments): (Vec<_>, Vec<_>) = per_chapter.into_iter().unzip();
     let findings = rules::run(&outline, schema, per_chapter);

@@ -172,7 +172,7 @@ fn preprocessor_mode() -> u8 {
             ),
         );
     }
-    let input = match crate::protocol::read_stdin() {
+    let input = match crate::protocol::read_stdin(engine::warm_up) {
         Ok(input) => input,
         Err(error) => return fail(format!("cannot read stdin: {error}"), None),
     };

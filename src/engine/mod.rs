@@ -165,6 +165,26 @@ pub fn run(job: Job<'_>) -> Outcome<'_> {
     }
 }
 
+/// Starts compiling, on a thread of its own, the patterns a run over a book may need: the figure check's, then
+/// the structure check's (regular expressions and automata, about 4 ms of one core). The command line calls
+/// it while mdBook is still writing the book into stdin's pipe, which takes tens of milliseconds on a large
+/// book: the patterns are then ready when the work starts, instead of compiling on the main thread before the
+/// check or inside the parallel phases, where both cores have work. Not called when the whole book is at hand
+/// (a file on stdin): there, compiling beside the read and the parse slowed both, and a run without the
+/// structure check would pay for patterns it never uses. Once per process; a pattern still compiling when it is
+/// needed is waited for, never compiled twice.
+pub fn warm_up() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // Not joined: what it compiles is reached through `LazyLock`s, which wait for it. If the thread cannot
+        // be started, each pattern is compiled on first use, as it would be anyway.
+        let _ = std::thread::Builder::new().name("kpi-warm-up".into()).spawn(|| {
+            crate::figures::compile_patterns();
+            crate::check::compile_patterns();
+        });
+    });
+}
+
 /// The book root as an absolute path, or why it cannot be used.
 pub fn book_root(book: &Path) -> Result<PathBuf, Refusal> {
     match book.canonicalize() {

@@ -202,6 +202,12 @@ fn loose_key(words: &Words<'_>, typed: &Typed, span: &Range<usize>) -> Option<St
     Some(format!("{period}|{normal}|{class}|{}", typed.suffix.trim().to_lowercase()))
 }
 
+/// Compiles the figure check's patterns now, rather than on first use (see [`crate::engine::warm_up`]).
+pub fn compile_patterns() {
+    number::compile_patterns();
+    words::compile_patterns();
+}
+
 /// The period as a directive writes it: relative within the report year (`fy`, `q4`, `h2`), else absolute.
 pub fn period_text(period: Period, year: Option<i32>) -> String {
     if year != Some(period.year()) {

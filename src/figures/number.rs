@@ -261,6 +261,11 @@ fn suffix(after: &str) -> &str {
     &after[..cjk]
 }
 
+/// Compiles the number pattern now (see [`crate::engine::warm_up`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&NUMBER);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

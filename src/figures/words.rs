@@ -530,6 +530,11 @@ pub fn clause(text: &str, at: usize) -> Range<usize> {
     start..end
 }
 
+/// Compiles the period pattern now (see [`crate::engine::warm_up`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&PERIODS);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,12 +17,14 @@ const TRICKLE: usize = 64 << 10;
 const PAUSE: Duration = Duration::from_micros(200);
 
 /// All of stdin, backed by huge pages where the kernel offers them (faulting in a book of megabytes page by
-/// page was a tenth of the preprocessor's time).
-pub fn read_stdin() -> io::Result<Vec<u8>> {
+/// page was a tenth of the preprocessor's time). `while_waiting` is called when stdin is not a file, before
+/// the reading starts: work for the other core while the writer writes.
+pub fn read_stdin(while_waiting: impl FnOnce()) -> io::Result<Vec<u8>> {
     let stdin = io::stdin().lock();
     if let Some(size) = file_size(&stdin) {
         return crate::memory::read_all(stdin, Some(size));
     }
+    while_waiting();
     enlarge_pipe(&stdin);
     read_paced(stdin, |_| {})
 }

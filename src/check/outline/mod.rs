@@ -20,6 +20,12 @@ pub use chapter::{Allow, ChapterDoc, Heading, LinkRef, ListItem, TextBlock};
 pub use numbering::strip_numbering;
 pub use parse::{ParseBuffers, directive_ranges, parse_chapter};
 
+/// Compiles the outline's patterns now, rather than on first use (see [`crate::engine::warm_up`]).
+pub fn compile_patterns() {
+    numbering::compile_patterns();
+    parse::compile_patterns();
+}
+
 /// `f` over every item with a state each run of consecutive items shares (made by `init`, passed to `f` in
 /// turn), on all cores (chapters are independent); the results in the original order. A panic in `f` goes on
 /// in the caller.

@@ -43,6 +43,11 @@ pub fn strip_numbering(text: &str) -> &str {
     rest
 }
 
+/// Compiles the numbering pattern now (see [`crate::engine::warm_up`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&NUMBERING);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -558,6 +558,11 @@ fn is_block_end(tag: &TagEnd) -> bool {
     )
 }
 
+/// Compiles the allow-comment pattern now (see [`crate::engine::warm_up`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&ALLOW_COMMENT);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -409,6 +409,14 @@ pub fn compile_patterns() {
     smart::compile_patterns();
 }
 
+/// Compiles the per-chapter rules' patterns and the built-in jargon list now, rather than on first use on the
+/// parsing threads (see [`crate::engine::warm_up`]).
+pub fn compile_chapter_patterns() {
+    narrative::compile_patterns();
+    placeholder::compile_patterns();
+    style::JargonList::built_in();
+}
+
 /// Runs the rules over the whole outline, and adds the findings of [`per_chapter`] (in chapter order).
 pub fn run(outline: &BookOutline<'_>, schema: &Schema, per_chapter: Vec<Vec<Finding>>) -> Vec<Finding> {
     let context = Context::new(outline, schema);

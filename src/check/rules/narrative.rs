@@ -601,6 +601,11 @@ fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
     start..(start + slice.trim().len())
 }
 
+/// Compiles the rule's pattern now (see [`super::compile_chapter_patterns`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&CHINESE_COMPARISON);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

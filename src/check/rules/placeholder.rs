@@ -59,15 +59,22 @@ fn may_hold_placeholder(text: &str) -> bool {
     has_mark(text) || may_hold_unmarked(text)
 }
 
+/// The searchers for [`has_mark`], built once: building one costs more than a search through a chapter.
+static MARKS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
+    ["【", "××", "○○", "□□", "TBD", "TBC", "TODO", "Lorem ipsum", "待填", "待补充", "待完善", "填写", "XXX"]
+        .into_iter()
+        .map(|mark| memchr::memmem::Finder::new(mark.as_bytes()))
+        .collect()
+});
+
+/// Compiles the rule's pattern and searchers now (see [`super::compile_chapter_patterns`]).
+pub(super) fn compile_patterns() {
+    LazyLock::force(&PLACEHOLDER);
+    LazyLock::force(&MARKS);
+}
+
 /// The marks a placeholder holds that are rare in prose, searched once per chapter.
 fn has_mark(text: &str) -> bool {
-    /// Searchers built once: building one costs more than a search through a chapter.
-    static MARKS: LazyLock<Vec<memchr::memmem::Finder<'static>>> = LazyLock::new(|| {
-        ["【", "××", "○○", "□□", "TBD", "TBC", "TODO", "Lorem ipsum", "待填", "待补充", "待完善", "填写", "XXX"]
-            .into_iter()
-            .map(|mark| memchr::memmem::Finder::new(mark.as_bytes()))
-            .collect()
-    });
     MARKS.iter().any(|mark| mark.find(text.as_bytes()).is_some())
 }
 

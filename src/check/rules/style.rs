@@ -2,6 +2,7 @@
 //! match whole words only.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -128,6 +129,12 @@ impl JargonList {
             case_insensitive()
         };
         JargonList { search, words: entries }
+    }
+
+    /// The built-in list, compiled once.
+    pub fn built_in() -> &'static JargonList {
+        static BUILT_IN_LIST: LazyLock<JargonList> = LazyLock::new(|| JargonList::new(None));
+        &BUILT_IN_LIST
     }
 
     /// The jargon words in a text, as byte ranges (with their English endings).
