@@ -126,8 +126,8 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
         (found, sources) = (checked.diagnostics, checked.sources);
         let code_ranges = checked.code_ranges;
         // The check's parse gathered the hand-typed figures too.
-        (figures_found, figures_sources, _) =
-            figure_findings(request, &expander, &root, config, &files, Some(checked.figure_segments));
+        (figures_found, figures_sources) =
+            figure_findings(request, &expander, &root, config, &files, checked.figure_segments);
         drop(chapters);
         crate::memory::release_freed();
         // The check parsed every chapter already: its code and HTML ranges spare the scanner a second parse.
@@ -137,15 +137,37 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
         });
         expander.take_findings(workers);
     } else {
-        // The figure check parses each chapter; its code and HTML ranges spare the scanner a second parse.
-        let code_ranges;
-        (figures_found, figures_sources, code_ranges) =
-            figure_findings(request, &expander, &root, config, &files, None);
-        // Only the splices are kept besides the input: a repeated expansion once, the rest of a chapter never.
-        let workers = request.change_contents(Contents::WithDirectives, threads, Worker::default, |worker, i, text| {
-            expander.splices_on(worker, &files[i], text, code_ranges.get(i).and_then(Option::as_deref))
+        // One pass over the chapters, each unescaped once: parsed for its hand-typed figures (the parse's code
+        // and HTML ranges spare the directive scanner a parse of its own), then its directives expanded. Only
+        // the splices are kept besides the input: a repeated expansion once, the rest of a chapter never.
+        let figures_on = crate::check::rules::figures::enabled(config);
+        let read_figures: Vec<bool> =
+            request.chapters().iter().map(|chapter| figures_on && chapter.source_path.is_some()).collect();
+        let has_directives: Vec<bool> = (0..files.len()).map(|index| request.may_have_directives(index)).collect();
+        let which = if figures_on { Contents::All } else { Contents::WithDirectives };
+        let passes = request.change_contents(which, threads, ChapterPass::default, |pass, i, text| {
+            let code_ranges = if read_figures[i] {
+                let (segments, code_ranges) = crate::figures::extract::segments_and_code_ranges(text);
+                pass.segments.push((i, segments));
+                code_ranges
+            } else {
+                None
+            };
+            if !has_directives[i] {
+                return Vec::new();
+            }
+            expander.splices_on(&mut pass.worker, &files[i], text, code_ranges.as_deref())
         });
+        let mut segments: crate::check::rules::figures::Presegmented = vec![None; files.len()];
+        let mut workers = Vec::with_capacity(passes.len());
+        for pass in passes {
+            workers.push(pass.worker);
+            for (index, chapter_segments) in pass.segments {
+                segments[index] = Some(chapter_segments);
+            }
+        }
         expander.take_findings(workers);
+        (figures_found, figures_sources) = figure_findings(request, &expander, &root, config, &files, segments);
     }
     found.extend(expander.diagnostics());
     found.extend(figures_found);
@@ -158,55 +180,39 @@ pub fn expand_request(request: &mut Request<'_>, config: &Config, preload: Optio
     Findings { diagnostics: found, sources }
 }
 
+/// One thread's share of the pass over the chapters without the structure check: its expansion findings, and
+/// the hand-typed figures it read, by chapter index.
+#[derive(Default)]
+struct ChapterPass {
+    worker: Worker,
+    segments: Vec<(usize, Vec<crate::figures::extract::Segment>)>,
+}
+
 /// The hand-typed figures of the request's chapters held against the data and each other (see
-/// [`crate::check::rules::figures`]), before any directive is expanded. `presegmented` holds the segments the
-/// structure check's parse gathered, indexed like the request's chapters; without it (no structure check) each
-/// chapter is parsed here, and the parse's code and HTML ranges are handed back, indexed the same way, to
-/// spare the directive scanner a parse of its own.
+/// [`crate::check::rules::figures`]). `segments` holds each chapter's figures as its parse gathered them,
+/// indexed like the request's chapters; the chapters' texts are those that came in, whatever the expansion
+/// has changed since.
 fn figure_findings(
     request: &Request<'_>,
     expander: &Preprocessor,
     root: &Path,
     config: &Config,
     files: &[String],
-    presegmented: Option<crate::check::rules::figures::Presegmented>,
-) -> (Vec<Diagnostic>, Sources, Vec<Option<crate::check::CodeRanges>>) {
+    mut segments: crate::check::rules::figures::Presegmented,
+) -> (Vec<Diagnostic>, Sources) {
     use crate::check::rules::figures;
-    use rayon::prelude::*;
     if !figures::enabled(config) {
-        return (Vec::new(), Sources::new(), Vec::new());
+        return (Vec::new(), Sources::new());
     }
-    // `content` unescapes a chapter into a copy of its own (unescaping in place would change how an unchanged
-    // chapter is written back); each copy is made while its chapter is read and dropped after, not held for
-    // the whole book.
     let chapters: Vec<usize> = request.chapters().iter().filter(|c| c.source_path.is_some()).map(|c| c.index).collect();
     let names: Vec<&str> = chapters.iter().map(|&index| files[index].as_str()).collect();
-    let mut code_ranges = Vec::new();
-    let presegmented = match presegmented {
-        Some(mut segments) => chapters.iter().map(|&index| segments.get_mut(index).and_then(Option::take)).collect(),
-        None => {
-            let parsed: Vec<_> = chapters
-                .par_iter()
-                .map_init(String::new, |buffer, &index| {
-                    crate::figures::extract::segments_and_code_ranges(request.content_in(index, buffer))
-                })
-                .collect();
-            code_ranges.resize(request.chapters().len(), None);
-            let mut segments = Vec::with_capacity(parsed.len());
-            for (&index, (chapter_segments, ranges)) in chapters.iter().zip(parsed) {
-                segments.push(Some(chapter_segments));
-                code_ranges[index] = ranges;
-            }
-            segments
-        }
-    };
-    let (found, sources) = figures::with_preprocessor_lazy(
+    let presegmented = chapters.iter().map(|&index| segments.get_mut(index).and_then(Option::take)).collect();
+    figures::with_preprocessor_lazy(
         expander,
         root,
         config,
         &names,
-        |at| request.content(chapters[at]),
+        |at| request.original_content(chapters[at]),
         presegmented,
-    );
-    (found, sources, code_ranges)
+    )
 }

@@ -44,6 +44,19 @@ impl Request<'_> {
         Cow::Borrowed(self.content_borrowed(index))
     }
 
+    /// A chapter's content as it came in, before any change [`Request::change_contents`] made (which
+    /// [`Request::content`] includes): the text the request owns, else the input's literal unescaped.
+    pub fn original_content(&self, index: usize) -> Cow<'_, str> {
+        if let Some(text) = self.text(index) {
+            return Cow::Borrowed(text);
+        }
+        match self.chapters.get(index) {
+            Some(chapter) if chapter.escaped => Cow::Owned(text::unescape(self.text_at(chapter.content.clone()))),
+            Some(_) => Cow::Borrowed(self.content_borrowed(index)),
+            None => Cow::Borrowed(""),
+        }
+    }
+
     /// [`Request::content`] unescaped into `buffer` (whose room a thread reuses from chapter to chapter) rather
     /// than into a string of its own; borrowed where no unescaping is needed.
     pub fn content_in<'b>(&'b self, index: usize, buffer: &'b mut String) -> &'b str {
