@@ -7,8 +7,9 @@
 #
 # Options: --runs N, --chapters N, --directives N (per chapter), --csv-rows N, --out DIR (default bench-out/),
 # --no-build (use the binaries already built), --debug (the debug build instead of --release; for --quick).
-# Env: BENCH_TIMER=loop uses the built-in timing loop (rounds that run every command once, better on a shared
-# machine) even when hyperfine is installed; BENCH_KEEP_GOING=1 goes on when a sanity run fails;
+# Env: BENCH_TIMER=hyperfine times with hyperfine (each command's runs in a row) instead of the built-in loop
+# (rounds that run every command once, so that a shared machine's changing load falls on all commands alike);
+# BENCH_KEEP_GOING=1 goes on when a sanity run fails;
 # MDBOOK04=/path/to/mdbook (0.4.x) adds builds with that binary (default /opt/mdbook-0.4.52/bin/mdbook);
 # MDBOOK05 names the 0.5 binary (default /opt/mdbook-0.5.4/bin/mdbook, else `mdbook` on PATH).
 #
@@ -77,7 +78,10 @@ if ! "$gnu_time" -v true >/dev/null 2>&1; then
     "$gnu_time" -v true >/dev/null 2>&1 || gnu_time=""
 fi
 timer=loop
-if [ "${BENCH_TIMER:-}" != loop ] && command -v hyperfine >/dev/null; then timer=hyperfine; fi
+if [ "${BENCH_TIMER:-}" = hyperfine ]; then
+    command -v hyperfine >/dev/null || die "BENCH_TIMER=hyperfine, but hyperfine is not installed"
+    timer=hyperfine
+fi
 # mdBook 0.5: $MDBOOK05, else where .ci/run installs it, else `mdbook` on PATH. A version manager's shim (pyenv's
 # is a shell script that looks the binary up on every call) would add its own start-up to both builds of a
 # pair and flatter the ratio: the binary behind it is timed instead.
@@ -227,17 +231,34 @@ time_with_hyperfine() {
         awk -v u="$(field user)" -v s="$(field system)" 'BEGIN { printf "%.6f\n", u + s }' >"$out/times/$name.cpu"
     done
 }
+# One run of a command line: "wall user system" in seconds. Wall-clock time in microseconds from bash 5's
+# $EPOCHREALTIME where there is one: bash's own `time` rounds to milliseconds, a twentieth of the pass-through
+# floor, which moved a ratio near 2× by 0.05 either way.
+timed() {
+    local start end TIMEFORMAT='%3R %3U %3S'
+    if [ -z "${EPOCHREALTIME:-}" ]; then
+        { time sh -c "$1" >/dev/null 2>&1 || true; } 2>&1
+        return
+    fi
+    TIMEFORMAT='%3U %3S'
+    { time {
+        start=${EPOCHREALTIME/./}
+        sh -c "$1" >/dev/null 2>&1 || true
+        end=${EPOCHREALTIME/./}
+    }; } 2>"$log/cpu.last"
+    printf '%d.%06d %s\n' $(((end - start) / 1000000)) $(((end - start) % 1000000)) "$(cat "$log/cpu.last")"
+}
 time_in_rounds() {
-    local round name TIMEFORMAT='%3R %3U %3S'
+    local round name
     # The cost of starting the shell that runs each command, taken off as hyperfine does.
-    for round in 1 2 3 4 5 6 7 8 9; do { time sh -c true; } 2>&1; done >"$log/shell.raw"
+    for round in 1 2 3 4 5 6 7 8 9; do timed true; done >"$log/shell.raw"
     local overhead
     overhead=$(awk '{ print $1 }' "$log/shell.raw" | median)
     for name in "${names[@]}"; do : >"$log/$name.raw"; done
     for ((round = 1 - warmup; round <= runs; round++)); do
         say "   round $round of $runs"
         for name in "${names[@]}"; do
-            { time sh -c "${commands[$name]}" >/dev/null 2>&1; } 2>"$log/$name.last" || true
+            timed "${commands[$name]}" >"$log/$name.last"
             [ "$round" -ge 1 ] && cat "$log/$name.last" >>"$log/$name.raw"
         done
     done
