@@ -44,8 +44,9 @@ impl Request<'_> {
         Cow::Borrowed(self.content_borrowed(index))
     }
 
-    /// A chapter's content as it came in, before any change [`Request::change_contents`] made (which
-    /// [`Request::content`] includes): the text the request owns, else the input's literal unescaped.
+    /// A chapter's content under the splices [`Request::change_contents`] keeps (which [`Request::content`]
+    /// applies): as it came in, unless a whole new text was set. The text the request owns, else the input's
+    /// literal unescaped.
     pub fn original_content(&self, index: usize) -> Cow<'_, str> {
         if let Some(text) = self.text(index) {
             return Cow::Borrowed(text);

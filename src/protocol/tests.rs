@@ -243,6 +243,10 @@ fn changes_are_made_inside_the_literals_on_every_thread() {
         assert_eq!(seen, [0, 1, 3], "each chapter with a marker once, on {threads} threads");
         assert_eq!(request.content(0), "\"X\" / 💡 \"Y\"\n");
         assert_eq!(request.content(2), "/ no marker");
+        // The texts as they came in, under the splices.
+        assert_eq!(request.original_content(0), "<<#kpi x>> / 💡 <<#kpi y>>\n");
+        assert_eq!(request.original_content(1), "<<#kpi y>>");
+        assert_eq!(request.original_content(2), "/ no marker");
         let expected = element_1_text(&input)
             .replace(r#""\u003c<#kpi x>> \/ \ud83d\udca1 <<#kpi y>>\n""#, r#""\"X\" \/ \ud83d\udca1 \"Y\"\n""#)
             .replace(r#""<<#kpi y>>""#, r#""\"Y\"""#);
