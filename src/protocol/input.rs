@@ -11,8 +11,9 @@
 use std::io::{self, Read};
 use std::time::Duration;
 
-/// A read that brought less than this found the writer slower than the reader.
-const TRICKLE: usize = 64 << 10;
+/// A read that brought less than this found the writer slower than the reader. A quarter of the smallest pipe
+/// (64 KiB, where it cannot be enlarged): a fast writer's reads bring more, and are not paused after.
+const TRICKLE: usize = 16 << 10;
 /// How long a slow writer is left to fill the pipe.
 const PAUSE: Duration = Duration::from_micros(200);
 
