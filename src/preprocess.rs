@@ -28,8 +28,6 @@ pub struct Preprocessor {
     data: OnceLock<Loaded>,
     /// Directives that wait for data that failed to load: reported once, as a count at the first of them.
     waiting: Mutex<Waiting>,
-    /// How many directives the chapters held (for `check`'s summary), as the workers taken in counted them.
-    directives: usize,
     diagnostics: Vec<Diagnostic>,
     /// The chapters and data files findings point into, for the human renderer.
     sources: Sources,
@@ -163,7 +161,6 @@ impl Preprocessor {
             templates,
             data: OnceLock::new(),
             waiting: Mutex::default(),
-            directives: Default::default(),
             diagnostics,
             sources: Sources::new(),
             worker: Worker::default(),
@@ -199,7 +196,6 @@ impl Preprocessor {
                 data
             })),
             waiting: Mutex::default(),
-            directives: Default::default(),
             diagnostics: Vec::new(),
             sources: Sources::new(),
             worker: Worker::default(),
@@ -275,7 +271,7 @@ impl Preprocessor {
         for worker in workers {
             self.worker.diagnostics.extend(worker.diagnostics);
             self.worker.sources.extend(worker.sources);
-            self.directives += worker.directives;
+            self.worker.directives += worker.directives;
         }
     }
 
@@ -573,7 +569,7 @@ impl Preprocessor {
 
     /// How many directives the expanded chapters held (written ones, not `\<<#kpi` escapes).
     pub fn directive_count(&self) -> usize {
-        self.directives + self.worker.directives
+        self.worker.directives
     }
 
     pub fn on_error(&self) -> OnError {

@@ -23,25 +23,17 @@ impl Request<'_> {
     /// A chapter's content as it stands: its text when the request owns one, else unescaped from the input
     /// (borrowed when the JSON string has no escape). Empty for an index past the last chapter.
     pub fn content(&self, index: usize) -> Cow<'_, str> {
-        if let Some(text) = self.text(index) {
-            return match &self.splices[index] {
-                Some(splices) => Cow::Owned(crate::splice::apply(text, splices)),
-                None => Cow::Borrowed(text),
-            };
-        }
-        let Some(chapter) = self.chapters.get(index) else {
-            return Cow::Borrowed("");
+        let (Some(Some(splices)), Some(chapter)) = (self.splices.get(index), self.chapters.get(index)) else {
+            return self.original_content(index);
         };
-        if let Some(Some(splices)) = self.splices.get(index) {
-            let mut literal = Vec::with_capacity(chapter.content.len());
-            // Writing into a Vec cannot fail.
-            let _ = self.write_spliced(&mut literal, chapter.content.clone(), splices);
-            return Cow::Owned(text::unescape(std::str::from_utf8(&literal).unwrap_or_default()));
+        if let Some(text) = self.text(index) {
+            return Cow::Owned(crate::splice::apply(text, splices));
         }
-        if chapter.escaped {
-            return Cow::Owned(text::unescape(self.text_at(chapter.content.clone())));
-        }
-        Cow::Borrowed(self.content_borrowed(index))
+        // The splices are kept in the literal's coordinates.
+        let mut literal = Vec::with_capacity(chapter.content.len());
+        // Writing into a Vec cannot fail.
+        let _ = self.write_spliced(&mut literal, chapter.content.clone(), splices);
+        Cow::Owned(text::unescape(std::str::from_utf8(&literal).unwrap_or_default()))
     }
 
     /// A chapter's content under the splices [`Request::change_contents`] keeps (which [`Request::content`]
@@ -55,22 +47,6 @@ impl Request<'_> {
             Some(chapter) if chapter.escaped => Cow::Owned(text::unescape(self.text_at(chapter.content.clone()))),
             Some(_) => Cow::Borrowed(self.content_borrowed(index)),
             None => Cow::Borrowed(""),
-        }
-    }
-
-    /// [`Request::content`] unescaped into `buffer` (whose room a thread reuses from chapter to chapter) rather
-    /// than into a string of its own; borrowed where no unescaping is needed.
-    pub fn content_in<'b>(&'b self, index: usize, buffer: &'b mut String) -> &'b str {
-        let unspliced = self.splices.get(index).is_none_or(Option::is_none);
-        match self.chapters.get(index) {
-            Some(chapter) if unspliced && self.text(index).is_none() && chapter.escaped => {
-                text::unescape_into(self.text_at(chapter.content.clone()), buffer);
-                buffer.as_str()
-            }
-            _ => {
-                *buffer = self.content(index).into_owned();
-                buffer.as_str()
-            }
         }
     }
 

@@ -27,14 +27,12 @@ pub fn read_stdin(while_waiting: impl FnOnce()) -> io::Result<Vec<u8>> {
     }
     while_waiting();
     enlarge_pipe(&stdin);
-    read_paced(stdin, |_| {})
+    read_paced(stdin)
 }
 
-/// Reads a pipe to its end, pausing after each read that brought less than [`TRICKLE`]; `on_read` is told the
-/// size of each read.
-fn read_paced(pipe: impl Read, mut on_read: impl FnMut(usize)) -> io::Result<Vec<u8>> {
+/// Reads a pipe to its end, pausing after each read that brought less than [`TRICKLE`].
+fn read_paced(pipe: impl Read) -> io::Result<Vec<u8>> {
     crate::memory::read_stream(pipe, |read| {
-        on_read(read);
         if read < TRICKLE {
             std::thread::sleep(PAUSE);
         }
@@ -71,9 +69,22 @@ fn enlarge_pipe<T>(_: &T) {}
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Read, Write};
 
     use super::read_paced;
+
+    /// A reader that counts the reads made of it.
+    struct Counted<R> {
+        reader: R,
+        reads: std::rc::Rc<std::cell::Cell<usize>>,
+    }
+
+    impl<R: Read> Read for Counted<R> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            self.reads.set(self.reads.get() + 1);
+            self.reader.read(buffer)
+        }
+    }
 
     /// A writer that writes a few bytes at a time, as mdBook does, is read in far fewer reads than it writes,
     /// and nothing is lost. Without the pauses a waiting reader takes about one read per write.
@@ -86,9 +97,10 @@ mod tests {
                 writer.write_all(format!("{index:015},").as_bytes()).unwrap();
             }
         });
-        let mut reads = 0;
-        let bytes = read_paced(reader, |_| reads += 1).unwrap();
+        let reads = std::rc::Rc::default();
+        let bytes = read_paced(Counted { reader, reads: std::rc::Rc::clone(&reads) }).unwrap();
         sender.join().unwrap();
+        let reads = reads.get();
         let expected: String = (0..WRITES).map(|index| format!("{index:015},")).collect();
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
         assert!(reads * 4 < WRITES, "{reads} reads for {WRITES} writes");
